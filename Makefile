@@ -1,0 +1,57 @@
+# Capacity Exchange — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export FLASK_APP := kb
+
+.PHONY: run test lint fmt setup db seed index clean-instance help
+
+help:
+	@echo "make run    - install, migrate, seed, index and serve on http://$(HOST):$(PORT)"
+	@echo "make test   - install test tools, lint and run the whole suite"
+	@echo "make lint   - ruff check + format check";
+	@echo "make fmt    - ruff format + autofix"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+setup: $(VENV)/.installed
+
+db: setup
+	$(BIN)/flask db upgrade
+
+seed: db
+	$(BIN)/flask kb seed
+
+index: seed
+	$(BIN)/flask search reindex --if-needed
+
+run: index
+	@echo "Serving on http://$(HOST):$(PORT)  (demo accounts: see README.md)"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint
+	$(BIN)/pytest -q
+
+clean-instance:
+	rm -rf instance

@@ -1,0 +1,73 @@
+"""Capacity Exchange: the Flask application.
+
+``create_app`` builds the app; everything else is bound to it there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the application. ``overrides`` (tests) win over the environment."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    overrides = dict(overrides or {})
+    if "INSTANCE_PATH" in overrides:
+        app.instance_path = str(overrides.pop("INSTANCE_PATH"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from kb.config import from_environment
+
+    app.config.from_mapping(
+        from_environment(Path(app.instance_path), secret_key=overrides.get("SECRET_KEY"))
+    )
+    app.config.from_mapping(overrides)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from kb import cli, web
+
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from kb.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message_category = "info"
+
+    from kb.accounts.operations import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from kb.accounts.routes import bp as accounts_bp
+    from kb.admin.routes import bp as admin_bp
+    from kb.catalogue.routes import bp as catalogue_bp
+    from kb.directory.routes import bp as directory_bp
+    from kb.main.routes import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(directory_bp)
+    app.register_blueprint(accounts_bp, url_prefix="/account")
+    app.register_blueprint(admin_bp, url_prefix="/secretariat")

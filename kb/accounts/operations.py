@@ -1,0 +1,168 @@
+"""Account operations: registration, login throttling, approval, passwords."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+
+from kb import access
+from kb.errors import Conflict, Forbidden, Invalid, NotFound
+from kb.extensions import db
+from kb.models import Country, LoginAttempt, Organisation, User
+from kb.models.types import utcnow
+from kb.models.user import ACTIVE, DISABLED, PENDING
+
+MIN_PASSWORD = 10
+
+
+def load_user(user_id: str) -> User | None:
+    """flask-login loader: the id carries a session token that a password change rotates."""
+    raw_id, _, token = user_id.partition(":")
+    if not raw_id.isdigit():
+        return None
+    user = db.session.get(User, int(raw_id))
+    if user is None or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(
+            "Password too short.",
+            {"password": [f"Use at least {MIN_PASSWORD} characters."]},
+        )
+
+
+def register(name: str, email: str, password: str, represents: str, note: str = "") -> User:
+    """Create a pending account; the Secretariat approves it later.
+
+    :raise Conflict: the email is taken. :raise Invalid: weak password.
+    """
+    email = email.strip().lower()
+    _check_password(password)
+    if db.session.scalar(select(User).where(func.lower(User.email) == email)) is not None:
+        raise Conflict(
+            "An account with this email already exists.",
+            {"email": ["An account with this email already exists."]},
+        )
+    user = User(
+        name=name.strip(),
+        email=email,
+        represents=represents.strip(),
+        note=note.strip(),
+        status=PENDING,
+        session_token=secrets.token_hex(16),
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def throttled(email: str, remote_addr: str, max_failures: int, window_minutes: int) -> bool:
+    """True when too many recent failures came for this email or from this address."""
+    since = utcnow() - timedelta(minutes=window_minutes)
+    by_email = db.session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.email == email.strip().lower(), LoginAttempt.at >= since)
+    )
+    by_addr = db.session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.remote_addr == remote_addr, LoginAttempt.at >= since)
+    )
+    return (by_email or 0) >= max_failures or (by_addr or 0) >= max_failures * 4
+
+
+def authenticate(email: str, password: str, remote_addr: str) -> User | None:
+    """The active user with these credentials, or ``None`` (the failure is recorded).
+
+    A pending account with the right password raises :class:`Forbidden` so the person
+    learns that approval is awaited.
+    """
+    email = email.strip().lower()
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    if user is None or not user.check_password(password):
+        db.session.add(LoginAttempt(email=email, remote_addr=remote_addr))
+        return None
+    if user.status == PENDING:
+        raise Forbidden("Your account is waiting for approval by the Secretariat.")
+    if user.status != ACTIVE:
+        raise Forbidden("This account is disabled. Contact the Secretariat.")
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise Invalid("The current password is wrong.", {"current_password": ["Wrong password."]})
+    _check_password(new)
+    user.set_password(new)
+    user.session_token = secrets.token_hex(16)
+    db.session.flush()
+
+
+def approve(
+    actor: User,
+    user: User,
+    role: str,
+    country_code: str | None = None,
+    organisation_id: int | None = None,
+) -> None:
+    """Activate ``user`` with a role bound to a state (focal point) or organisation (provider).
+
+    :raise Forbidden: not Secretariat. :raise Invalid: binding missing or unknown.
+    """
+    if not access.is_secretariat(actor):
+        raise Forbidden("Only the Secretariat approves accounts.")
+    if role == "focal_point":
+        if not country_code or db.session.get(Country, country_code) is None:
+            raise Invalid("Choose the state.", {"country_code": ["Choose the state."]})
+        organisation_id = None
+    elif role == "provider":
+        if not organisation_id or db.session.get(Organisation, organisation_id) is None:
+            raise Invalid(
+                "Choose the organisation.", {"organisation_id": ["Choose the organisation."]}
+            )
+        country_code = None
+    elif role == "secretariat":
+        country_code, organisation_id = None, None
+    else:
+        raise Invalid("Unknown role.", {"role": ["Choose a role."]})
+    user.role = role
+    user.country_code = country_code
+    user.organisation_id = organisation_id
+    user.status = ACTIVE
+    user.approved_at = utcnow()
+    db.session.flush()
+
+
+def set_disabled(actor: User, user: User, disabled: bool) -> None:
+    if not access.is_secretariat(actor):
+        raise Forbidden("Only the Secretariat manages accounts.")
+    if user.id == actor.id:
+        raise Conflict("You cannot disable your own account.")
+    user.status = DISABLED if disabled else (ACTIVE if user.role else PENDING)
+    user.session_token = secrets.token_hex(16)
+    db.session.flush()
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such account.")
+    return user
+
+
+def create_admin(name: str, email: str, password: str) -> User:
+    """Create an active Secretariat account (CLI)."""
+    user = register(name, email, password, represents="Secretariat")
+    user.role = "secretariat"
+    user.status = ACTIVE
+    user.approved_at = utcnow()
+    db.session.flush()
+    return user

@@ -1,0 +1,107 @@
+"""The Secretariat's pages: the queue of accounts and records awaiting it, and accounts."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from kb import access
+from kb.accounts import operations as accounts
+from kb.accounts.forms import ApproveForm
+from kb.catalogue.forms import CommentForm
+from kb.errors import DomainError
+from kb.extensions import db
+from kb.models import Country, Organisation, Programme, Request, User
+from kb.models.user import PENDING
+from kb.uow import unit_of_work
+
+bp = Blueprint("admin", __name__)
+
+
+def secretariat_required(view: Any) -> Any:
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not access.is_secretariat(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _approve_form() -> ApproveForm:
+    form = ApproveForm()
+    countries = db.session.scalars(select(Country).order_by(Country.name))
+    form.country_code.choices = [("", "—")] + [(c.iso3, c.name) for c in countries]
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
+    form.organisation_id.choices = [("", "—")] + [(str(o.id), o.display_name) for o in orgs]
+    return form
+
+
+@bp.route("/queue")
+@secretariat_required
+def queue() -> str:
+    pending = db.session.scalars(
+        select(User).where(User.status == PENDING).order_by(User.created_at)
+    ).all()
+    waiting = [
+        *db.session.scalars(select(Request).where(Request.status == "submitted")),
+        *db.session.scalars(select(Programme).where(Programme.status == "submitted")),
+    ]
+    waiting.sort(key=lambda r: r.updated_at)
+    return render_template(
+        "admin/queue.html",
+        pending=pending,
+        waiting=waiting,
+        form=_approve_form(),
+        comment_form=CommentForm(),
+    )
+
+
+@bp.route("/accounts")
+@secretariat_required
+def accounts_list() -> str:
+    users = db.session.scalars(select(User).order_by(User.status, User.name)).all()
+    return render_template("admin/accounts.html", users=users, comment_form=CommentForm())
+
+
+@bp.route("/accounts/<int:user_id>/approve", methods=["POST"])
+@secretariat_required
+def approve(user_id: int) -> Response:
+    form = _approve_form()
+    user = accounts.get_user(user_id)
+    if not form.validate():
+        flash("Choose a role, and the state or organisation it applies to.", "error")
+        return redirect(url_for(".queue"))
+    org_id = int(form.organisation_id.data) if form.organisation_id.data else None
+    try:
+        with unit_of_work():
+            accounts.approve(
+                current_user, user, form.role.data, form.country_code.data or None, org_id
+            )
+    except DomainError as err:
+        flash(f"{user.email}: {err.message}", "error")
+    else:
+        flash(f"{user.name} is approved.", "success")
+    return redirect(url_for(".queue"))
+
+
+@bp.route("/accounts/<int:user_id>/<any(disable,enable):action>", methods=["POST"])
+@secretariat_required
+def set_disabled(user_id: int, action: str) -> Response:
+    if not CommentForm().validate():
+        abort(400)
+    user = accounts.get_user(user_id)
+    try:
+        with unit_of_work():
+            accounts.set_disabled(current_user, user, action == "disable")
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        flash(f"{user.name}: {action}d.", "success")
+    return redirect(url_for(".accounts_list"))

@@ -1,0 +1,278 @@
+"""Operations: the only code that creates or changes requests and programmes.
+
+Each operation validates its input, checks the actor's rights, changes the records, writes a
+revision and flushes. None commits: the caller's :func:`kb.uow.unit_of_work` does, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+
+from kb import access
+from kb.catalogue.schemas import ProgrammeInputSchema, RequestInputSchema
+from kb.errors import Conflict, Forbidden, Invalid
+from kb.extensions import db
+from kb.history import apply_changes, json_safe, record_revision
+from kb.models import CatalogueRecord, Country, Organisation, Programme, Request, Revision, User
+from kb.models.types import utcnow
+
+OWNER, SECRETARIAT, EITHER = "owner", "secretariat", "either"
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str | None  # None: back to the status before withdrawal
+    who: str
+    needs_comment: bool = False
+    label: str = ""
+
+
+_COMMON = {
+    "submit": Transition(frozenset({"draft"}), "submitted", OWNER, label="Submit for publication"),
+    "publish": Transition(frozenset({"submitted"}), "open", SECRETARIAT, label="Publish"),
+    "return": Transition(
+        frozenset({"submitted", "open"}), "draft", SECRETARIAT, True, "Return to owner"
+    ),
+    "reinstate": Transition(frozenset({"withdrawn"}), None, SECRETARIAT, label="Reinstate"),
+}
+TRANSITIONS: dict[str, dict[str, Transition]] = {
+    "request": {
+        **_COMMON,
+        "mark_matched": Transition(frozenset({"open"}), "matched", EITHER, label="Mark matched"),
+        "start": Transition(
+            frozenset({"open", "matched"}), "in_progress", EITHER, label="Start implementation"
+        ),
+        "fulfil": Transition(
+            frozenset({"matched", "in_progress"}), "fulfilled", EITHER, label="Mark fulfilled"
+        ),
+        "close": Transition(
+            frozenset({"open", "matched", "in_progress"}), "closed", EITHER, label="Close"
+        ),
+        "reopen": Transition(frozenset({"closed"}), "open", SECRETARIAT, label="Reopen"),
+        "withdraw": Transition(
+            frozenset(
+                {"draft", "submitted", "open", "matched", "in_progress", "fulfilled", "closed"}
+            ),
+            "withdrawn",
+            EITHER,
+            label="Withdraw",
+        ),
+    },
+    "programme": {
+        **_COMMON,
+        "close": Transition(frozenset({"open"}), "closed", EITHER, label="Close"),
+        "reopen": Transition(frozenset({"closed"}), "open", EITHER, label="Reopen"),
+        "withdraw": Transition(
+            frozenset({"draft", "submitted", "open", "closed"}),
+            "withdrawn",
+            EITHER,
+            label="Withdraw",
+        ),
+    },
+}
+
+
+def _load(schema: Schema, data: dict[str, Any], partial: bool = False) -> dict[str, Any]:
+    cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+    for key in ("url", "contact_email", "acronym", "website"):
+        if cleaned.get(key) == "":
+            cleaned[key] = None
+    try:
+        return schema.load(cleaned, partial=partial)
+    except ValidationError as err:
+        messages = err.messages if isinstance(err.messages, dict) else {"_": err.messages}
+        raise Invalid("Please correct the fields marked.", _flatten(messages)) from err
+
+
+def _flatten(messages: dict[str, Any]) -> dict[str, list[str]]:
+    flat: dict[str, list[str]] = {}
+    for field, value in messages.items():
+        if isinstance(value, dict):  # list fields report per index
+            flat[field] = [m for msgs in value.values() for m in msgs]
+        else:
+            flat[field] = list(value)
+    return flat
+
+
+def _check_request_refs(data: dict[str, Any]) -> None:
+    if "country_code" in data and db.session.get(Country, data["country_code"]) is None:
+        raise Invalid("Unknown country.", {"country_code": ["Unknown country code."]})
+
+
+def _check_programme_refs(data: dict[str, Any]) -> None:
+    if "organisation_id" in data and db.session.get(Organisation, data["organisation_id"]) is None:
+        raise Invalid("Unknown organisation.", {"organisation_id": ["Unknown organisation."]})
+    unknown = [c for c in data.get("eligible_countries", []) if db.session.get(Country, c) is None]
+    if unknown:
+        message = f"Unknown country code(s): {', '.join(unknown)}."
+        raise Invalid(message, {"eligible_countries": [message]})
+
+
+def _created(
+    record: CatalogueRecord, actor: User | None, data: dict[str, Any], action: str
+) -> None:
+    db.session.add(record)
+    db.session.flush()
+    changes = {k: [None, json_safe(v)] for k, v in data.items()}
+    changes["status"] = [None, record.status]
+    record_revision(record, actor, action, changes)
+
+
+def create_request(actor: User | None, data: dict[str, Any], **extra: Any) -> Request:
+    """Create a draft request.
+
+    ``actor`` None is the trusted loader (seed, import), which may also pass ``extra``
+    columns (status, timestamps, external_key).
+
+    :raise Invalid: bad fields. :raise Forbidden: not this state's focal point or Secretariat.
+    """
+    values = _load(RequestInputSchema(), data)
+    if actor is not None and not access.can_create_request(actor, values["country_code"]):
+        raise Forbidden("You may only create requests for the state you represent.")
+    _check_request_refs(values)
+    record = Request(**values, **_defaults(actor, extra))
+    _created(record, actor, values, "created" if actor else "imported")
+    return record
+
+
+def create_programme(actor: User | None, data: dict[str, Any], **extra: Any) -> Programme:
+    """Create a draft programme (``actor`` and ``extra`` as for :func:`create_request`).
+
+    :raise Invalid: bad fields. :raise Forbidden: not this organisation's provider.
+    """
+    values = _load(ProgrammeInputSchema(), data)
+    if actor is not None and not access.can_create_programme(actor, values["organisation_id"]):
+        raise Forbidden("You may only create programmes for the organisation you represent.")
+    _check_programme_refs(values)
+    record = Programme(**values, **_defaults(actor, extra))
+    _created(record, actor, values, "created" if actor else "imported")
+    return record
+
+
+def _defaults(actor: User | None, extra: dict[str, Any]) -> dict[str, Any]:
+    if actor is not None:
+        return {"status": "draft", "created_by_id": actor.id}
+    return {"status": "draft", **extra}
+
+
+def update_record(
+    actor: User, record: CatalogueRecord, data: dict[str, Any], partial: bool = False
+) -> dict[str, list[Any]]:
+    """Apply an edit; return the changes (empty when nothing changed: no revision then).
+
+    :raise Forbidden: may not edit. :raise Invalid: bad fields.
+    """
+    if not access.can_edit(actor, record):
+        raise Forbidden("You may not edit this record.")
+    if isinstance(record, Request):
+        values = _load(RequestInputSchema(), data, partial)
+        owner_field, what = "country_code", "requesting state"
+        _check_request_refs(values)
+    else:
+        values = _load(ProgrammeInputSchema(), data, partial)
+        owner_field, what = "organisation_id", "organisation"
+        _check_programme_refs(values)
+    moved = values.get(owner_field, getattr(record, owner_field)) != getattr(record, owner_field)
+    if moved and not access.is_secretariat(actor):
+        message = f"Only the Secretariat can change the {what}."
+        raise Invalid(message, {owner_field: [message]})
+    changes = apply_changes(record, values)
+    if changes:
+        now = utcnow()
+        record.updated_at = now
+        record.last_confirmed_at = now
+        db.session.flush()
+        record_revision(record, actor, "edited", changes)
+    return changes
+
+
+def allowed_actions(actor: Any, record: CatalogueRecord) -> list[tuple[str, Transition]]:
+    """The transitions ``actor`` may apply to ``record`` now (for buttons)."""
+    result = []
+    for name, transition in TRANSITIONS[record.kind].items():
+        if record.status in transition.sources and _may(actor, record, transition):
+            result.append((name, transition))
+    return result
+
+
+def _may(actor: Any, record: CatalogueRecord, transition: Transition) -> bool:
+    if access.is_secretariat(actor):
+        return True
+    return transition.who in (OWNER, EITHER) and access.owns(actor, record)
+
+
+def change_status(
+    actor: User, record: CatalogueRecord, action: str, comment: str | None = None
+) -> str:
+    """Apply the lifecycle ``action``; return the new status.
+
+    :raise Invalid: unknown action or missing comment. :raise Conflict: not allowed from the
+        current status. :raise Forbidden: the actor may not do it.
+    """
+    transition = TRANSITIONS[record.kind].get(action)
+    if transition is None:
+        raise Invalid(f"Unknown action {action!r}.", {"action": ["Unknown action."]})
+    if not (access.can_view(actor, record) and _may(actor, record, transition)):
+        raise Forbidden("You may not do this to this record.")
+    if record.status not in transition.sources:
+        raise Conflict(f"A record that is {record.status} cannot be changed this way.")
+    comment = (comment or "").strip() or None
+    if transition.needs_comment and not comment:
+        raise Invalid("Say why, for the owner.", {"comment": ["A comment is required."]})
+    target = transition.target or _status_before_withdrawal(record)
+    now = utcnow()
+    old = record.status
+    record.status = target
+    record.updated_at = now
+    if action == "publish":
+        record.published_at = now
+        record.return_comment = None
+    if action == "return":
+        record.return_comment = comment
+    if action == "submit":
+        record.return_comment = None
+    db.session.flush()
+    record_revision(record, actor, action, {"status": [old, target]}, comment)
+    return target
+
+
+def _status_before_withdrawal(record: CatalogueRecord) -> str:
+    revisions = db.session.scalars(
+        db.select(Revision)
+        .where(Revision.record_kind == record.kind, Revision.record_id == record.id)
+        .where(Revision.action == "withdraw")
+        .order_by(Revision.id.desc())
+    )
+    last = revisions.first()
+    return str(last.changes["status"][0]) if last else "draft"
+
+
+def confirm_current(actor: User, record: CatalogueRecord) -> None:
+    """The owner says the record is still current (resets the freshness clock)."""
+    if not access.can_edit(actor, record):
+        raise Forbidden("Only the owner can confirm this record.")
+    old = record.last_confirmed_at
+    record.last_confirmed_at = utcnow()
+    db.session.flush()
+    record_revision(
+        record, actor, "confirmed", {"last_confirmed_at": [json_safe(old), json_safe(utcnow())]}
+    )
+
+
+def close_expired(today: Any) -> list[Programme]:
+    """Close open programmes past their end date (system action, one revision each)."""
+    expired = db.session.scalars(
+        db.select(Programme).where(Programme.status == "open", Programme.end_date < today)
+    ).all()
+    for programme in expired:
+        programme.status = "closed"
+        programme.updated_at = utcnow()
+        db.session.flush()
+        record_revision(
+            programme, None, "expired", {"status": ["open", "closed"]}, "End date passed."
+        )
+    return list(expired)

@@ -1,0 +1,210 @@
+"""Pages for requests and programmes: lists, details, create, edit and lifecycle actions.
+
+Both kinds share these views; :data:`KINDS` says what differs. Views parse, check access,
+call an operation inside the unit of work and render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from kb import access, codes
+from kb.catalogue import operations, queries
+from kb.catalogue.forms import CommentForm, ProgrammeForm, RecordForm, RequestForm
+from kb.errors import DomainError, Invalid
+from kb.extensions import db
+from kb.history import revisions_for
+from kb.models import CatalogueRecord, Country, Organisation, Programme, Request
+from kb.uow import unit_of_work
+from kb.views import Page, copy_errors, page_arg
+
+bp = Blueprint("catalogue", __name__)
+
+
+@dataclass(frozen=True)
+class Kind:
+    kind: str
+    plural: str
+    model: type[Request] | type[Programme]
+    form: type[RecordForm]
+    create: Callable[..., CatalogueRecord]
+    query: Callable[..., Any]
+    statuses: dict[str, str]
+    label: str
+
+
+KINDS = {
+    "requests": Kind(
+        "request",
+        "requests",
+        Request,
+        RequestForm,
+        operations.create_request,
+        queries.request_query,
+        codes.REQUEST_STATUSES,
+        "Request",
+    ),
+    "programmes": Kind(
+        "programme",
+        "programmes",
+        Programme,
+        ProgrammeForm,
+        operations.create_programme,
+        queries.programme_query,
+        codes.PROGRAMME_STATUSES,
+        "Programme",
+    ),
+}
+PLURALS = "<any(requests,programmes):plural>"
+
+
+def _kind(plural: str) -> Kind:
+    return KINDS[plural]
+
+
+def _load_visible(kind: Kind, record_id: int) -> CatalogueRecord:
+    """The record, or 404 when it does not exist *or* the viewer may not see it."""
+    record = db.session.get(kind.model, record_id)
+    if record is None or not access.can_view(current_user, record):
+        abort(404)
+    return record
+
+
+def _fill_choices(form: RecordForm, record: CatalogueRecord | None = None) -> None:
+    """Owners pick only their own state or organisation; the Secretariat picks any."""
+    secretariat = access.is_secretariat(current_user)
+    if isinstance(form, RequestForm):
+        if secretariat:
+            countries = db.session.scalars(select(Country).order_by(Country.name))
+            form.country_code.choices = [(c.iso3, c.name) for c in countries]
+        else:
+            country = record.country if isinstance(record, Request) else current_user.country
+            form.country_code.choices = [(country.iso3, country.name)] if country else []
+    elif isinstance(form, ProgrammeForm):
+        if secretariat:
+            orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
+            form.organisation_id.choices = [(o.id, o.display_name) for o in orgs]
+        else:
+            org = record.organisation if isinstance(record, Programme) else None
+            org = org or current_user.organisation
+            form.organisation_id.choices = [(org.id, org.display_name)] if org else []
+        countries = db.session.scalars(select(Country).order_by(Country.name))
+        form.eligible_countries.choices = [(c.iso3, c.name) for c in countries]
+
+
+@bp.route(f"/{PLURALS}")
+def list_records(plural: str) -> str:
+    kind = _kind(plural)
+    filters = queries.Filters.from_args(request.args, kind.kind)
+    page = Page(kind.query(current_user, filters), page_arg(), current_app.config["PER_PAGE"])
+    countries = db.session.scalars(select(Country).order_by(Country.name)).all()
+    return render_template(
+        "catalogue/list.html",
+        kind=kind,
+        page=page,
+        filters=filters,
+        countries=countries,
+        sorts=queries.SORTS,
+    )
+
+
+@bp.route(f"/{PLURALS}/new", methods=["GET", "POST"])
+@login_required
+def create(plural: str) -> str | Response:
+    kind = _kind(plural)
+    allowed = (
+        access.can_create_request(current_user)
+        if kind.kind == "request"
+        else access.can_create_programme(current_user)
+    )
+    if not allowed:
+        abort(403)
+    form = kind.form()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                record = kind.create(current_user, form.to_data())
+        except Invalid as err:
+            copy_errors(form, err)
+        else:
+            flash("Saved as a draft. Submit it when it is ready for publication.", "success")
+            return redirect(url_for(".detail", plural=plural, record_id=record.id))
+    return render_template("catalogue/form.html", kind=kind, form=form, record=None)
+
+
+@bp.route(f"/{PLURALS}/<int:record_id>")
+def detail(plural: str, record_id: int) -> str:
+    kind = _kind(plural)
+    record = _load_visible(kind, record_id)
+    history = revisions_for(record) if access.can_see_history(current_user, record) else None
+    return render_template(
+        f"catalogue/{kind.kind}.html",
+        kind=kind,
+        record=record,
+        history=history,
+        actions=operations.allowed_actions(current_user, record),
+        can_edit=access.can_edit(current_user, record),
+        comment_form=CommentForm(),
+    )
+
+
+@bp.route(f"/{PLURALS}/<int:record_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(plural: str, record_id: int) -> str | Response:
+    kind = _kind(plural)
+    record = _load_visible(kind, record_id)
+    if not access.can_edit(current_user, record):
+        abort(403)
+    form = kind.form(obj=record)
+    _fill_choices(form, record)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                changes = operations.update_record(current_user, record, form.to_data())
+        except Invalid as err:
+            copy_errors(form, err)
+        else:
+            flash("Saved." if changes else "Nothing changed.", "success")
+            return redirect(url_for(".detail", plural=plural, record_id=record.id))
+    return render_template("catalogue/form.html", kind=kind, form=form, record=record)
+
+
+@bp.route(f"/{PLURALS}/<int:record_id>/status/<action>", methods=["POST"])
+@login_required
+def change_status(plural: str, record_id: int, action: str) -> Response:
+    kind = _kind(plural)
+    record = _load_visible(kind, record_id)
+    form = CommentForm()
+    if not form.validate():
+        abort(400)
+    try:
+        with unit_of_work():
+            status = operations.change_status(current_user, record, action, form.comment.data)
+    except DomainError as err:
+        if err.status_code == 403:
+            raise
+        flash(err.message, "error")
+    else:
+        flash(f"Status is now: {kind.statuses.get(status, status)}.", "success")
+    return redirect(url_for(".detail", plural=plural, record_id=record_id))
+
+
+@bp.route(f"/{PLURALS}/<int:record_id>/confirm", methods=["POST"])
+@login_required
+def confirm(plural: str, record_id: int) -> Response:
+    kind = _kind(plural)
+    record = _load_visible(kind, record_id)
+    if not CommentForm().validate():
+        abort(400)
+    with unit_of_work():
+        operations.confirm_current(current_user, record)
+    flash("Thank you: marked as still current.", "success")
+    return redirect(url_for(".detail", plural=plural, record_id=record_id))

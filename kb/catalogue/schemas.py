@@ -1,0 +1,131 @@
+"""Marshmallow schemas: the one definition of valid catalogue input, and of its output.
+
+Operations load every incoming dict through these (forms, seed files, later API and imports),
+so a rule is written once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from kb import codes
+
+
+def code_list(choices: dict[str, str], **kwargs: Any) -> fields.List:
+    return fields.List(
+        fields.String(validate=validate.OneOf(list(choices), error="Unknown code {input}.")),
+        **kwargs,
+    )
+
+
+def code(choices: dict[str, str], **kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.OneOf(list(choices), error="Must be one of: {choices}."), **kwargs
+    )
+
+
+class RecordInputSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=5, max=200))
+    description = fields.String(required=True, validate=validate.Length(min=20, max=20000))
+    text_language = fields.String(
+        load_default="en", validate=validate.Regexp(r"^[a-z]{2}$", error="Use an ISO 639-1 code.")
+    )
+    themes = code_list(
+        codes.THEMES, required=True, validate=validate.Length(min=1, error="Choose a theme.")
+    )
+    support_types = code_list(
+        codes.SUPPORT_TYPES,
+        required=True,
+        validate=validate.Length(min=1, error="Choose a support type."),
+    )
+    languages = code_list(
+        codes.LANGUAGES, required=True, validate=validate.Length(min=1, error="Choose a language.")
+    )
+    visibility = code(codes.VISIBILITIES, load_default="public")
+
+
+class RequestInputSchema(RecordInputSchema):
+    country_code = fields.String(required=True, validate=validate.Length(equal=3))
+    urgency = code(codes.URGENCIES, load_default="medium")
+    target_audience = fields.String(load_default="", validate=validate.Length(max=300))
+    timeframe = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class ProgrammeInputSchema(RecordInputSchema):
+    organisation_id = fields.Integer(required=True, strict=False)
+    eligible_regions = code_list(codes.ELIGIBLE_REGIONS, load_default=list)
+    eligible_countries = fields.List(
+        fields.String(validate=validate.Length(equal=3)), load_default=list
+    )
+    delivery_mode = code(codes.DELIVERY_MODES, load_default="online")
+    cost_model = code(codes.COST_MODELS, load_default="free")
+    start_date = fields.Date(load_default=None, allow_none=True)
+    end_date = fields.Date(load_default=None, allow_none=True)
+    application_deadline = fields.Date(load_default=None, allow_none=True)
+    url = fields.URL(load_default=None, allow_none=True, schemes={"http", "https"})
+    contact_email = fields.Email(load_default=None, allow_none=True)
+
+    @validates_schema
+    def check_dates(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("start_date"), data.get("end_date")
+        deadline = data.get("application_deadline")
+        if start and end and end < start:
+            raise ValidationError("The end date is before the start date.", "end_date")
+        if deadline and end and deadline > end:
+            raise ValidationError(
+                "The application deadline is after the end date.", "application_deadline"
+            )
+
+
+class OrganisationInputSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    acronym = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    type = code(codes.ORGANISATION_TYPES, required=True)
+    country_code = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(equal=3)
+    )
+    website = fields.URL(load_default=None, allow_none=True, schemes={"http", "https"})
+    description = fields.String(load_default="")
+
+
+class RecordOutputSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    description = fields.String()
+    text_language = fields.String()
+    themes = fields.List(fields.String())
+    support_types = fields.List(fields.String())
+    languages = fields.List(fields.String())
+    visibility = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    last_confirmed_at = fields.DateTime()
+    published_at = fields.DateTime()
+
+
+class RequestOutputSchema(RecordOutputSchema):
+    country_code = fields.String()
+    country_name = fields.Function(lambda r: r.country.name)
+    region = fields.Function(lambda r: r.country.region)
+    urgency = fields.String()
+    target_audience = fields.String()
+    timeframe = fields.String()
+
+
+class ProgrammeOutputSchema(RecordOutputSchema):
+    organisation_id = fields.Integer()
+    organisation_name = fields.Function(lambda p: p.organisation.name)
+    organisation_type = fields.Function(lambda p: p.organisation.type)
+    eligible_regions = fields.List(fields.String())
+    eligible_countries = fields.List(fields.String())
+    delivery_mode = fields.String()
+    cost_model = fields.String()
+    start_date = fields.Date()
+    end_date = fields.Date()
+    application_deadline = fields.Date()
+    url = fields.String()
+    contact_email = fields.String()

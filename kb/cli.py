@@ -1,0 +1,65 @@
+"""``flask kb …`` commands for operators."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import click
+from flask import Flask
+
+from kb.errors import DomainError
+from kb.uow import unit_of_work
+
+kb_cli = click.Group("kb", help="Capacity Exchange catalogue commands.")
+
+
+@kb_cli.command("seed")
+@click.option("--demo-users/--no-demo-users", default=True, help="Also create demo accounts.")
+def seed(demo_users: bool) -> None:
+    """Load seed_data/ (idempotent: existing records are left alone)."""
+    from kb.seed import seed_all
+
+    with unit_of_work():
+        added = seed_all(demo_users=demo_users, progress=lambda m: click.echo(f"  {m}"))
+    total = sum(added.values())
+    click.echo(f"Seed loaded: {total} rows added." if total else "Seed already loaded.")
+
+
+@kb_cli.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option()
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create an active Secretariat account."""
+    from kb.accounts.operations import create_admin as create
+
+    try:
+        with unit_of_work():
+            user = create(name, email, password)
+    except DomainError as err:
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in err.fields.items())
+        raise click.ClickException(f"{err.message} {details}".strip()) from err
+    click.echo(f"Secretariat account created: {user.email}")
+
+
+@kb_cli.command("stats")
+def stats() -> None:
+    """Print catalogue counts as one JSON object."""
+    from kb.stats import catalogue_stats
+
+    click.echo(json.dumps(catalogue_stats(), sort_keys=True))
+
+
+@kb_cli.command("close-expired")
+def close_expired() -> None:
+    """Close open programmes whose end date has passed (with a revision each)."""
+    from kb.catalogue.operations import close_expired as close
+
+    with unit_of_work():
+        closed = close(date.today())
+    click.echo(f"{len(closed)} programme(s) closed.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(kb_cli)

@@ -1,0 +1,64 @@
+"""Revisions: every create, edit and status change leaves one."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.models import CatalogueRecord, Revision, User
+
+
+def json_safe(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def apply_changes(record: CatalogueRecord, data: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set ``data`` on ``record``; return ``{field: [old, new]}`` for the fields that changed."""
+    changes: dict[str, list[Any]] = {}
+    for field, new in data.items():
+        old = getattr(record, field)
+        if isinstance(old, list) or isinstance(new, list):
+            same = list(old or []) == list(new or [])
+        else:
+            same = old == new
+        if not same:
+            changes[field] = [json_safe(old), json_safe(new)]
+            setattr(record, field, new)
+    return changes
+
+
+def record_revision(
+    record: CatalogueRecord,
+    user: User | None,
+    action: str,
+    changes: dict[str, list[Any]] | None = None,
+    comment: str | None = None,
+) -> Revision:
+    """Add a revision for ``record`` (which must have been flushed so it has an id)."""
+    revision = Revision(
+        record_kind=record.kind,
+        record_id=record.id,
+        user_id=user.id if user is not None else None,
+        action=action,
+        changes=changes or {},
+        comment=comment,
+    )
+    db.session.add(revision)
+    return revision
+
+
+def revisions_for(record: CatalogueRecord) -> list[Revision]:
+    return list(
+        db.session.scalars(
+            select(Revision)
+            .where(Revision.record_kind == record.kind, Revision.record_id == record.id)
+            .order_by(Revision.at.desc(), Revision.id.desc())
+        )
+    )

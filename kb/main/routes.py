@@ -1,0 +1,79 @@
+"""Home page and "My work"."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from kb import access
+from kb.catalogue import queries
+from kb.extensions import db
+from kb.models import Country, Organisation, Programme, Request
+from kb.models.types import utcnow
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def home() -> str:
+    open_requests = db.session.scalar(
+        select(func.count())
+        .select_from(Request)
+        .where(Request.status == "open", access.visible_clause(Request, current_user))
+    )
+    open_programmes = db.session.scalar(
+        select(func.count())
+        .select_from(Programme)
+        .where(Programme.status == "open", access.visible_clause(Programme, current_user))
+    )
+    stats = {
+        "open_requests": open_requests or 0,
+        "open_programmes": open_programmes or 0,
+        "countries": db.session.scalar(
+            select(func.count(func.distinct(Request.country_code))).where(
+                access.visible_clause(Request, current_user)
+            )
+        )
+        or 0,
+        "organisations": db.session.scalar(select(func.count()).select_from(Organisation)) or 0,
+    }
+    return render_template(
+        "home.html",
+        stats=stats,
+        latest_requests=queries.latest(Request, current_user),
+        latest_programmes=queries.latest(Programme, current_user),
+    )
+
+
+def _mine(model: type[Request] | type[Programme]) -> list:
+    return list(
+        db.session.scalars(
+            select(model)
+            .where(access.owned_clause(model, current_user))
+            .order_by(model.updated_at.desc())
+        )
+    )
+
+
+@bp.route("/my")
+@login_required
+def my_work() -> str:
+    records = _mine(Request) + _mine(Programme)
+    stale_before = utcnow() - timedelta(days=current_app.config["STALE_AFTER_DAYS"])
+    live = {"open", "matched", "in_progress"}
+    groups = {
+        "returned": [r for r in records if r.status == "draft" and r.return_comment],
+        "drafts": [r for r in records if r.status == "draft" and not r.return_comment],
+        "submitted": [r for r in records if r.status == "submitted"],
+        "stale": [r for r in records if r.status in live and r.last_confirmed_at < stale_before],
+        "live": [r for r in records if r.status in live],
+        "ended": [r for r in records if r.status not in live | {"draft", "submitted"}],
+    }
+    return render_template("my_work.html", groups=groups, country=_country())
+
+
+def _country() -> Country | None:
+    return current_user.country if current_user.role == "focal_point" else None

@@ -1,0 +1,16 @@
+"""The data model. Import models from here."""
+
+from kb.models.catalogue import CatalogueRecord, Programme, Request, Revision
+from kb.models.country import Country, Organisation
+from kb.models.user import LoginAttempt, User
+
+__all__ = [
+    "CatalogueRecord",
+    "Country",
+    "LoginAttempt",
+    "Organisation",
+    "Programme",
+    "Request",
+    "Revision",
+    "User",
+]

@@ -1,0 +1,122 @@
+"""Requests (needs of a state) and programmes (offers of an organisation)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from kb.extensions import db
+from kb.models.country import Country, Organisation
+from kb.models.types import CodeList, UTCDateTime, utcnow
+
+
+class CatalogueRecord:
+    """Columns shared by requests and programmes."""
+
+    #: "request" or "programme"; used in URLs, revisions and search ids.
+    kind: str
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stable key from seed files and imports (idempotent loading).
+    external_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    #: Language the title and description are written in (chooses the search analyser).
+    text_language: Mapped[str] = mapped_column(String(5), default="en")
+    themes: Mapped[list[str]] = mapped_column(CodeList, default=list)
+    support_types: Mapped[list[str]] = mapped_column(CodeList, default=list)
+    #: Languages in which the support is wanted (request) or offered (programme).
+    languages: Mapped[list[str]] = mapped_column(CodeList, default=list)
+    visibility: Mapped[str] = mapped_column(String(20), default="public", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    #: The Secretariat's comment when it returned the record to its owner.
+    return_comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: When the owner last said the record is still current (freshness).
+    last_confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("users.id"))
+
+    @property
+    def ref(self) -> str:
+        """Identifier used by revisions and the search index, e.g. ``request:12``."""
+        return f"{self.kind}:{self.id}"
+
+
+class Request(CatalogueRecord, db.Model):
+    __tablename__ = "requests"
+    kind = "request"
+
+    country_code: Mapped[str] = mapped_column(ForeignKey("countries.iso3"), index=True)
+    urgency: Mapped[str] = mapped_column(String(10), default="medium")
+    target_audience: Mapped[str] = mapped_column(String(300), default="")
+    timeframe: Mapped[str] = mapped_column(String(200), default="")
+
+    country: Mapped[Country] = relationship()
+
+    @property
+    def owner_label(self) -> str:
+        return self.country.name
+
+    def __repr__(self) -> str:
+        return f"<Request {self.id} {self.status}>"
+
+
+class Programme(CatalogueRecord, db.Model):
+    __tablename__ = "programmes"
+    kind = "programme"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    #: Empty regions and countries mean "global".
+    eligible_regions: Mapped[list[str]] = mapped_column(CodeList, default=list)
+    eligible_countries: Mapped[list[str]] = mapped_column(CodeList, default=list)
+    delivery_mode: Mapped[str] = mapped_column(String(20), default="online")
+    cost_model: Mapped[str] = mapped_column(String(20), default="free")
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    application_deadline: Mapped[date | None] = mapped_column(Date)
+    url: Mapped[str | None] = mapped_column(String(500))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def owner_label(self) -> str:
+        return self.organisation.display_name
+
+    @property
+    def is_global(self) -> bool:
+        return not self.eligible_countries and (
+            not self.eligible_regions or "global" in self.eligible_regions
+        )
+
+    def is_expired(self, today: date) -> bool:
+        """Open programmes whose end date has passed count as closed."""
+        return self.end_date is not None and self.end_date < today
+
+    def __repr__(self) -> str:
+        return f"<Programme {self.id} {self.status}>"
+
+
+class Revision(db.Model):
+    """One change to a record: who, when, what action, which fields (old → new)."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[int] = mapped_column(index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(30))
+    #: ``{"field": [old, new], …}`` as JSON-safe values.
+    changes: Mapped[dict[str, list[object]]] = mapped_column(db.JSON, default=dict)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    user = relationship("User")

@@ -1,0 +1,72 @@
+"""Small helpers shared by the blueprints' views."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import abort, request
+from flask_wtf import FlaskForm
+from sqlalchemy import Select, func, select
+
+from kb.errors import DomainError
+from kb.extensions import db
+
+T = TypeVar("T")
+
+
+def copy_errors(form: FlaskForm, err: DomainError) -> None:
+    """Show an operation's field errors next to the form's fields."""
+    placed = False
+    for name, messages in err.fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors or []) + list(messages)
+            placed = True
+    if not placed:
+        form.form_errors.append(err.message)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+class Page:
+    """One page of a query, with the total (a count query, never ``len()`` of all rows)."""
+
+    def __init__(self, query: Select[Any], page: int, per_page: int) -> None:
+        self.page = max(page, 1)
+        self.per_page = per_page
+        count_query = select(func.count()).select_from(query.order_by(None).subquery())
+        self.total = db.session.scalar(count_query) or 0
+        self.pages = max((self.total + per_page - 1) // per_page, 1)
+        if self.page > self.pages:
+            self.page = self.pages
+        offset = (self.page - 1) * per_page
+        self.items = list(db.session.scalars(query.limit(per_page).offset(offset)))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def page_arg() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+
+
+def get_or_404(model: type[T], ident: Any) -> T:
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
