@@ -106,8 +106,3 @@ def label(codes: dict[str, str], code: str | None) -> str:
     if code is None:
         return ""
     return codes.get(code, code)
-
-
-def choices(codes: dict[str, str]) -> list[tuple[str, str]]:
-    """``(code, label)`` pairs for a form field."""
-    return list(codes.items())

@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from kb import codes
+from kb.formfields import choices
 
 
 class RegisterForm(FlaskForm):
@@ -29,6 +30,7 @@ class RegisterForm(FlaskForm):
         "Password",
         validators=[DataRequired(), Length(min=10, max=200)],
         description="At least 10 characters.",
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         "Repeat password", validators=[DataRequired(), EqualTo("password", "Passwords differ.")]
@@ -36,13 +38,25 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField("Keep me logged in on this device")
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()])
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
     password = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=200)])
     confirm = PasswordField(
         "Repeat new password",
@@ -51,7 +65,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ApproveForm(FlaskForm):
-    role = SelectField("Role", choices=codes.choices(codes.ROLES), validators=[DataRequired()])
+    role = SelectField("Role", choices=choices(codes.ROLES), validators=[DataRequired()])
     country_code = SelectField("State (for focal points)", choices=[], validators=[Optional()])
     organisation_id = SelectField(
         "Organisation (for providers)", choices=[], validators=[Optional()]

@@ -93,7 +93,7 @@ def change_password() -> str | Response:
         except DomainError as err:
             copy_errors(form, err)
         else:
-            login_user(current_user)  # the session token rotated: keep this session
+            login_user(current_user._get_current_object())  # new session token: stay logged in
             flash("Password changed. Other sessions were logged out.", "success")
             return redirect(url_for("main.my_work"))
     return render_template("accounts/password.html", form=form)

@@ -16,6 +16,7 @@ from kb.accounts.forms import ApproveForm
 from kb.catalogue.forms import CommentForm
 from kb.errors import DomainError
 from kb.extensions import db
+from kb.formfields import choices
 from kb.models import Country, Organisation, Programme, Request, User
 from kb.models.user import PENDING
 from kb.uow import unit_of_work
@@ -37,9 +38,11 @@ def secretariat_required(view: Any) -> Any:
 def _approve_form() -> ApproveForm:
     form = ApproveForm()
     countries = db.session.scalars(select(Country).order_by(Country.name))
-    form.country_code.choices = [("", "—")] + [(c.iso3, c.name) for c in countries]
+    form.country_code.choices = choices([("", "—")] + [(c.iso3, c.name) for c in countries])
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
-    form.organisation_id.choices = [("", "—")] + [(str(o.id), o.display_name) for o in orgs]
+    form.organisation_id.choices = choices(
+        [("", "—")] + [(str(o.id), o.display_name) for o in orgs]
+    )
     return form
 
 

@@ -16,16 +16,9 @@ from wtforms import (
     URLField,
 )
 from wtforms.validators import URL, DataRequired, Email, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb import codes
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A list of check boxes: readable and usable on a phone, unlike a multi-select."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from kb.formfields import MultiCheckboxField, choices
 
 
 def _required_list(message: str) -> list[Any]:
@@ -38,23 +31,23 @@ class RecordForm(FlaskForm):
         "Description", validators=[DataRequired(), Length(min=20, max=20000)]
     )
     text_language = SelectField(
-        "Language of this text", choices=codes.choices(codes.LANGUAGES), default="en"
+        "Language of this text", choices=choices(codes.LANGUAGES), default="en"
     )
     themes = MultiCheckboxField(
-        "Themes", choices=codes.choices(codes.THEMES), validators=_required_list("Choose a theme.")
+        "Themes", choices=choices(codes.THEMES), validators=_required_list("Choose a theme.")
     )
     support_types = MultiCheckboxField(
         "Support types",
-        choices=codes.choices(codes.SUPPORT_TYPES),
+        choices=choices(codes.SUPPORT_TYPES),
         validators=_required_list("Choose a support type."),
     )
     languages = MultiCheckboxField(
         "Working languages",
-        choices=codes.choices(codes.LANGUAGES),
+        choices=choices(codes.LANGUAGES),
         validators=_required_list("Choose a language."),
     )
     visibility = SelectField(
-        "Who may see it", choices=codes.choices(codes.VISIBILITIES), default="public"
+        "Who may see it", choices=choices(codes.VISIBILITIES), default="public"
     )
 
     def to_data(self) -> dict[str, Any]:
@@ -68,7 +61,7 @@ class RecordForm(FlaskForm):
 
 class RequestForm(RecordForm):
     country_code = SelectField("Requesting state", choices=[], validators=[DataRequired()])
-    urgency = SelectField("Urgency", choices=codes.choices(codes.URGENCIES), default="medium")
+    urgency = SelectField("Urgency", choices=choices(codes.URGENCIES), default="medium")
     target_audience = StringField(
         "Target audience",
         validators=[Optional(), Length(max=300)],
@@ -85,14 +78,14 @@ class ProgrammeForm(RecordForm):
     organisation_id = SelectField("Provider", choices=[], coerce=int, validators=[DataRequired()])
     eligible_regions = MultiCheckboxField(
         "Open to regions",
-        choices=codes.choices(codes.ELIGIBLE_REGIONS),
+        choices=choices(codes.ELIGIBLE_REGIONS),
         description="Leave regions and countries empty for a programme open to every state.",
     )
     eligible_countries = SelectMultipleField(
         "Open to these states only", choices=[], validators=[Optional()]
     )
-    delivery_mode = SelectField("Delivery", choices=codes.choices(codes.DELIVERY_MODES))
-    cost_model = SelectField("Cost", choices=codes.choices(codes.COST_MODELS))
+    delivery_mode = SelectField("Delivery", choices=choices(codes.DELIVERY_MODES))
+    cost_model = SelectField("Cost", choices=choices(codes.COST_MODELS))
     start_date = DateField("Starts", validators=[Optional()])
     end_date = DateField("Ends", validators=[Optional()])
     application_deadline = DateField("Apply by", validators=[Optional()])

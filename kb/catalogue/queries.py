@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from kb import access, codes
 from kb.extensions import db
 from kb.models import Country, Organisation, Programme, Request
-from kb.models.types import has_code
+from kb.models.types import has_code, no_codes
 
 SORTS = {"updated": "Recently updated", "newest": "Newest", "title": "Title"}
 
@@ -67,8 +67,8 @@ class Filters:
 def eligible_clause(country: Country) -> ColumnElement[bool]:
     """Programmes open to ``country``: global, its region, or the country itself."""
     is_global = and_(
-        or_(Programme.eligible_regions == "", has_code(Programme.eligible_regions, "global")),
-        Programme.eligible_countries == "",
+        or_(no_codes(Programme.eligible_regions), has_code(Programme.eligible_regions, "global")),
+        no_codes(Programme.eligible_countries),
     )
     return or_(
         is_global,
@@ -112,7 +112,7 @@ def programme_query(user: Any, filters: Filters) -> Select[Any]:
     if filters.region:
         query = query.where(
             or_(
-                and_(Programme.eligible_regions == "", Programme.eligible_countries == ""),
+                and_(no_codes(Programme.eligible_regions), no_codes(Programme.eligible_countries)),
                 has_code(Programme.eligible_regions, "global"),
                 has_code(Programme.eligible_regions, filters.region),
             )

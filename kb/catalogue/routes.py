@@ -20,6 +20,7 @@ from kb.catalogue import operations, queries
 from kb.catalogue.forms import CommentForm, ProgrammeForm, RecordForm, RequestForm
 from kb.errors import DomainError, Invalid
 from kb.extensions import db
+from kb.formfields import choices
 from kb.history import revisions_for
 from kb.models import CatalogueRecord, Country, Organisation, Programme, Request
 from kb.uow import unit_of_work
@@ -83,20 +84,20 @@ def _fill_choices(form: RecordForm, record: CatalogueRecord | None = None) -> No
     if isinstance(form, RequestForm):
         if secretariat:
             countries = db.session.scalars(select(Country).order_by(Country.name))
-            form.country_code.choices = [(c.iso3, c.name) for c in countries]
+            form.country_code.choices = choices([(c.iso3, c.name) for c in countries])
         else:
             country = record.country if isinstance(record, Request) else current_user.country
-            form.country_code.choices = [(country.iso3, country.name)] if country else []
+            form.country_code.choices = choices([(country.iso3, country.name)] if country else [])
     elif isinstance(form, ProgrammeForm):
         if secretariat:
             orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
-            form.organisation_id.choices = [(o.id, o.display_name) for o in orgs]
+            form.organisation_id.choices = choices([(o.id, o.display_name) for o in orgs])
         else:
             org = record.organisation if isinstance(record, Programme) else None
             org = org or current_user.organisation
-            form.organisation_id.choices = [(org.id, org.display_name)] if org else []
+            form.organisation_id.choices = choices([(org.id, org.display_name)] if org else [])
         countries = db.session.scalars(select(Country).order_by(Country.name))
-        form.eligible_countries.choices = [(c.iso3, c.name) for c in countries]
+        form.eligible_countries.choices = choices([(c.iso3, c.name) for c in countries])
 
 
 @bp.route(f"/{PLURALS}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, TypeDecorator
+from sqlalchemy import ColumnElement, String, TypeDecorator, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import DateTime
 
@@ -51,4 +51,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def has_code(column: Any, code: str) -> ColumnElement[bool]:
     """SQL condition: the :class:`CodeList` ``column`` contains ``code``."""
-    return column.like(f"%|{code}|%")
+    return type_coerce(column, String).like(f"%|{code}|%")
+
+
+def no_codes(column: Any) -> ColumnElement[bool]:
+    """SQL condition: the :class:`CodeList` ``column`` is empty."""
+    return type_coerce(column, String) == ""

@@ -1,0 +1,117 @@
+"""Seed, stats, config and migrations."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from kb import PROJECT_ROOT, codes, create_app
+from kb.config import load_secret_key
+
+
+def test_seed_is_idempotent_and_stats_reports_counts(runner):
+    first = runner.invoke(args=["kb", "seed"])
+    assert first.exit_code == 0, first.output
+    assert "countries: 193 added" in first.output
+    stats = json.loads(runner.invoke(args=["kb", "stats"]).output)
+    again = runner.invoke(args=["kb", "seed"])
+    assert "Seed already loaded." in again.output
+    assert json.loads(runner.invoke(args=["kb", "stats"]).output) == stats
+
+    assert stats["countries"] == 193
+    assert stats["organisations"] >= 25
+    assert stats["programmes"]["total"] >= 60 and stats["requests"]["total"] >= 40
+    assert set(stats["requests"]["by_visibility"]) == set(codes.VISIBILITIES)
+    assert {"closed", "draft", "open"} <= set(stats["programmes"]["by_status"])
+    assert stats["users"]["by_role"] == {"focal_point": 2, "provider": 2, "secretariat": 1}
+
+
+def test_seed_covers_every_code(runner, app):
+    from kb.extensions import db
+    from kb.models import Organisation, Programme, Request
+
+    runner.invoke(args=["kb", "seed", "--no-demo-users"])
+    programmes = db.session.scalars(sa.select(Programme)).all()
+    requests = db.session.scalars(sa.select(Request)).all()
+    for table, attr in ((codes.THEMES, "themes"), (codes.SUPPORT_TYPES, "support_types")):
+        for code in table:
+            assert any(code in getattr(p, attr) for p in programmes), code
+            assert any(code in getattr(r, attr) for r in requests), code
+    assert {r.country.region for r in requests} == set(codes.REGIONS)
+    org_types = {o.type for o in db.session.scalars(sa.select(Organisation))}
+    assert org_types == set(codes.ORGANISATION_TYPES)
+    assert {"fr", "es"} <= {r.text_language for r in requests}
+    assert {"fr", "es"} <= {p.text_language for p in programmes}
+
+
+def test_secret_key_is_generated_once_with_private_permissions(tmp_path, monkeypatch):
+    monkeypatch.delenv("KB_SECRET_KEY", raising=False)
+    key = load_secret_key(tmp_path)
+    assert len(key) == 64 and load_secret_key(tmp_path) == key
+    mode = stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode)
+    assert mode == 0o600
+    monkeypatch.setenv("KB_SECRET_KEY", "from-env")
+    assert load_secret_key(tmp_path) == "from-env"
+
+
+def test_environment_configures_the_app(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_DATABASE_URL", f"sqlite:///{tmp_path}/env.sqlite3")
+    monkeypatch.setenv("KB_LOGIN_MAX_FAILURES", "3")
+    monkeypatch.setenv("KB_SECURE_COOKIES", "1")
+    app = create_app({"SECRET_KEY": "x", "INSTANCE_PATH": tmp_path})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.sqlite3")
+    assert app.config["LOGIN_MAX_FAILURES"] == 3
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.fixture
+def empty_database(database_url: str, tmp_path: Path):
+    """A new empty database of the same kind as the suite's."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path}/migrations.sqlite3"
+        return
+    name = f"kb_migrations_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(database_url).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_migrations_upgrade_from_empty_match_models_and_downgrade(empty_database, tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from kb.extensions import db
+
+    app = create_app(
+        {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty_database, "INSTANCE_PATH": tmp_path}
+    )
+    with app.app_context():
+        config = Config(str(PROJECT_ROOT / "migrations" / "alembic.ini"))
+        config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+        command.upgrade(config, "head")
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            tables = set(sa.inspect(conn).get_table_names())
+        type_only = [d for d in diff if isinstance(d, list)]  # type changes of our decorators
+        assert [d for d in diff if not isinstance(d, list)] == [], diff
+        assert all(d[0][0] == "modify_type" for d in type_only) or not type_only
+        assert {"requests", "programmes", "revisions", "users", "countries"} <= tables
+        command.downgrade(config, "-1")
+        with db.engine.connect() as conn:
+            assert "requests" not in sa.inspect(conn).get_table_names()
+        db.engine.dispose()
