@@ -38,7 +38,7 @@ seed: db
 index: seed
 	$(BIN)/flask search reindex --if-needed
 
-run: seed
+run: index
 	@echo "Serving on http://$(HOST):$(PORT)  (demo accounts: see README.md)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 

@@ -112,3 +112,35 @@ def can_create_programme(user: Any, organisation_id: int | None = None) -> bool:
     return active.role == "provider" and (
         organisation_id is None or organisation_id == active.organisation_id
     )
+
+
+# --- Access tokens for the search index --------------------------------------------------
+# A document carries tokens; a viewer holds tokens; the viewer sees the document iff the two
+# sets meet. These two functions must agree with can_view (tests/test_search_access.py checks).
+
+
+def record_tokens(record: CatalogueRecord) -> list[str]:
+    tokens = ["secretariat", _owner_token(record)]
+    if record.status in PUBLISHED[record.kind] and record.visibility in ("public", "verified"):
+        tokens.append(record.visibility)
+    return tokens
+
+
+def viewer_tokens(user: Any) -> frozenset[str]:
+    active = _active(user)
+    if active is None:
+        return frozenset({"public"})
+    if active.role == "secretariat":
+        return frozenset({"secretariat"})
+    tokens = {"public", "verified"}
+    if active.role == "focal_point" and active.country_code:
+        tokens.add(f"owner:country:{active.country_code}")
+    if active.role == "provider" and active.organisation_id:
+        tokens.add(f"owner:org:{active.organisation_id}")
+    return frozenset(tokens)
+
+
+def _owner_token(record: CatalogueRecord) -> str:
+    if isinstance(record, Request):
+        return f"owner:country:{record.country_code}"
+    return f"owner:org:{record.organisation_id}"  # type: ignore[attr-defined]

@@ -62,4 +62,7 @@ def close_expired() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from kb.searching.cli import search_cli
+
     app.cli.add_command(kb_cli)
+    app.cli.add_command(search_cli)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kb.extensions import db
-from kb.models import CatalogueRecord, Revision, User
+from kb.models import CatalogueRecord, Revision, SearchQueueEntry, User
 
 
 def json_safe(value: Any) -> Any:
@@ -51,6 +51,9 @@ def record_revision(
         comment=comment,
     )
     db.session.add(revision)
+    # Same transaction: the index learns of the change only if it commits.
+    db.session.add(SearchQueueEntry(record_kind=record.kind, record_id=record.id))
+    db.session.info["search_queued"] = True
     return revision
 
 

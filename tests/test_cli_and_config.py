@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 from kb import PROJECT_ROOT, codes, create_app
 from kb.config import load_secret_key
@@ -111,7 +112,11 @@ def test_migrations_upgrade_from_empty_match_models_and_downgrade(empty_database
         assert [d for d in diff if not isinstance(d, list)] == [], diff
         assert all(d[0][0] == "modify_type" for d in type_only) or not type_only
         assert {"requests", "programmes", "revisions", "users", "countries"} <= tables
+        script = ScriptDirectory.from_config(config)
+        head = script.get_revision(script.get_current_head())
         command.downgrade(config, "-1")
         with db.engine.connect() as conn:
-            assert "requests" not in sa.inspect(conn).get_table_names()
+            current = MigrationContext.configure(conn).get_current_revision()
+        assert current == head.down_revision
+        command.upgrade(config, "head")  # and back up again
         db.engine.dispose()

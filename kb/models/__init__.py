@@ -1,6 +1,12 @@
 """The data model. Import models from here."""
 
-from kb.models.catalogue import CatalogueRecord, Programme, Request, Revision
+from kb.models.catalogue import (
+    CatalogueRecord,
+    Programme,
+    Request,
+    Revision,
+    SearchQueueEntry,
+)
 from kb.models.country import Country, Organisation
 from kb.models.user import LoginAttempt, User
 
@@ -12,5 +18,6 @@ __all__ = [
     "Programme",
     "Request",
     "Revision",
+    "SearchQueueEntry",
     "User",
 ]

@@ -120,3 +120,18 @@ class Revision(db.Model):
     comment: Mapped[str | None] = mapped_column(Text)
 
     user = relationship("User")
+
+
+class SearchQueueEntry(db.Model):
+    """A record whose search document must be rewritten.
+
+    Written in the same transaction as the change (so a rollback drops it too) and removed by
+    the indexer once the index holds the committed state.
+    """
+
+    __tablename__ = "search_queue"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[int] = mapped_column()
+    enqueued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

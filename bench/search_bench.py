@@ -1,0 +1,286 @@
+"""Benchmark the search library (whoosh backend) against SQLite FTS5 on a synthetic corpus.
+
+    python bench/search_bench.py --records 10000
+
+Vocabulary comes from ``seed_data/*.json`` (a built-in word list if absent).  Prints a
+side-by-side table, then one JSON object as the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from search import SearchQuery, get_backend  # noqa: E402
+
+SEED = ROOT / "seed_data"
+THEMES = [
+    "national_strategy", "incident_response", "critical_infrastructure", "cybercrime",
+    "international_law", "norms_implementation", "confidence_building", "diplomacy",
+    "technical_skills", "awareness", "standards", "data_protection", "gender",
+]  # fmt: skip
+SUPPORT = [
+    "training", "technical_assistance", "policy_advice", "equipment", "funding",
+    "expert_exchange", "exercise", "research",
+]  # fmt: skip
+ORG_TYPES = ["member_state", "international_organisation", "regional_organisation",
+             "private_sector", "civil_society", "academia", "technical_community"]  # fmt: skip
+FALLBACK_TEXT = {
+    "en": "national incident response team training critical infrastructure protection "
+    "cybercrime legislation forensics awareness campaign data protection gender equality "
+    "tabletop exercise confidence building measures diplomats norms strategy assessment",
+    "fr": "équipe nationale de réponse aux incidents formation infrastructures critiques "
+    "cybercriminalité sensibilisation protection des données stratégie nationale exercice",
+    "es": "equipo de respuesta a incidentes capacitación infraestructura crítica ciberdelito "
+    "concienciación protección de datos estrategia nacional ejercicio de simulación",
+}
+SENT = re.compile(r"(?<=[.!?])\s+")
+
+
+def load_seed() -> tuple[dict[str, list[str]], list[str], list[dict[str, str]], list[str]]:
+    """Sentences per language, titles, countries, organisation names."""
+    sentences: dict[str, list[str]] = {"en": [], "fr": [], "es": []}
+    titles: list[str] = []
+    try:
+        records = json.loads((SEED / "programmes.json").read_text()) + json.loads(
+            (SEED / "requests.json").read_text()
+        )
+        countries = json.loads((SEED / "countries.json").read_text())
+        orgs = [o["name"] for o in json.loads((SEED / "organisations.json").read_text())]
+    except (OSError, ValueError, KeyError):
+        records, countries, orgs = [], [], []
+    for r in records:
+        lang = r.get("text_language", "en")
+        sentences.setdefault(lang, []).extend(SENT.split(r.get("description", "")))
+        titles.append(r.get("title", ""))
+    for lang, text in FALLBACK_TEXT.items():
+        if not sentences.get(lang):
+            words = text.split()
+            sentences[lang] = [" ".join(random.sample(words, 8)) + "." for _ in range(50)]
+    if not titles:
+        titles = [" ".join(FALLBACK_TEXT["en"].split()[i : i + 5]) for i in range(0, 30, 3)]
+    if not countries:
+        countries = [{"iso3": "KEN", "name": "Kenya", "region": "Africa"},
+                     {"iso3": "CIV", "name": "Côte d'Ivoire", "region": "Africa"},
+                     {"iso3": "FJI", "name": "Fiji", "region": "Asia-Pacific"}]  # fmt: skip
+    return sentences, [t for t in titles if t], countries, orgs or ["Example Organisation"]
+
+
+def make_corpus(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    sentences, titles, countries, orgs = load_seed()
+    for i in range(n):
+        lang = rng.choices(["en", "fr", "es"], weights=[75, 14, 11])[0]
+        pool = sentences[lang]
+        kind = "request" if rng.random() < 0.45 else "programme"
+        country = rng.choice(countries)
+        visibility = rng.choices(["public", "verified", "secretariat"], weights=[80, 10, 10])[0]
+        owner = f"owner:country:{country['iso3']}"
+        access = {"public": ["public"], "verified": ["verified", "secretariat", owner],
+                  "secretariat": ["secretariat", owner]}[visibility]  # fmt: skip
+        if kind == "request":
+            ctry = [country]
+            regions = [country["region"]]
+        else:
+            ctry = rng.sample(countries, rng.choice([0, 0, 1, 3, 8]))
+            regions = sorted({c["region"] for c in ctry}) or ["global"]
+        created = 1_600_000_000 + rng.randrange(200_000_000)
+        yield {
+            "id": f"{kind}:{i}",
+            "kind": kind,
+            "title": rng.choice(titles),
+            "description": " ".join(rng.choices(pool, k=rng.randint(4, 8))),
+            "text_language": lang,
+            "themes": rng.sample(THEMES, rng.randint(1, 3)),
+            "support_types": rng.sample(SUPPORT, rng.randint(1, 2)),
+            "languages": sorted({lang, "en"}),
+            "regions": regions,
+            "countries": [c["iso3"] for c in ctry],
+            "country_names": [c["name"] for c in ctry],
+            "organisation_name": None if kind == "request" else rng.choice(orgs),
+            "organisation_type": "member_state" if kind == "request" else rng.choice(ORG_TYPES),
+            "status": rng.choice(["open", "open", "open", "closed", "matched"]),
+            "visibility": visibility,
+            "access": access,
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(created)),
+            "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(created + 86400)),
+        }
+
+
+def query_mix(docs: list[dict[str, Any]], rng: random.Random, n: int) -> list[dict[str, Any]]:
+    """A fixed mix of five query shapes built from words that occur in the corpus."""
+    words = [
+        w
+        for d in rng.sample(docs, min(300, len(docs)))
+        for w in re.findall(r"[^\W\d_]{5,}", d["description"])
+    ]
+    out = []
+    for i in range(n):
+        shape = ["one_word", "two_word_and", "phrase", "filtered", "faceted_snippets"][i % 5]
+        if shape == "phrase":
+            d = rng.choice(docs)
+            toks = re.findall(r"[^\W\d_]{4,}", d["description"])
+            j = rng.randrange(max(1, len(toks) - 1))
+            text = f'"{" ".join(toks[j : j + 2])}"'
+        elif shape == "two_word_and":
+            text = f"{rng.choice(words)} {rng.choice(words)}"
+        else:
+            text = rng.choice(words)
+        filters = {}
+        if shape == "filtered":
+            filters = {
+                "themes": [rng.choice(THEMES)],
+                "kind": [rng.choice(["request", "programme"])],
+            }
+        full = shape == "faceted_snippets"
+        out.append({"shape": shape, "text": text, "filters": filters, "full": full})
+    return out
+
+
+def percentile(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    t = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t) * 1000
+
+
+def bench_search(
+    docs: list[dict[str, Any]], mix: list[dict[str, Any]], procs: int | None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        backend = get_backend("whoosh", path=tmp, procs=procs, limitmb=256)
+        out["procs"] = backend.procs
+        t = time.perf_counter()
+        backend.rebuild(iter(docs))
+        out["index_s"] = time.perf_counter() - t
+        viewer = frozenset({"public"})
+
+        def run(m: dict[str, Any]) -> Any:
+            return backend.search(SearchQuery(
+                text=m["text"], filters=m["filters"], viewer_tokens=viewer,
+                facets=m["full"], snippets=m["full"], per_page=20))  # fmt: skip
+
+        run(mix[0])  # open searcher, warm caches once
+        lat = [timed(lambda m=m: run(m)) for m in mix]  # type: ignore[misc]
+        out["p50_ms"] = statistics.median(lat)
+        out["p95_ms"] = percentile(lat, 95)
+        for shape in dict.fromkeys(m["shape"] for m in mix):
+            vals = [v for v, m in zip(lat, mix, strict=True) if m["shape"] == shape]
+            out[f"p95_{shape}_ms"] = percentile(vals, 95)
+        # single-record update until visible to a fresh search
+        doc = dict(docs[len(docs) // 2], title="Quokkaville unique bench marker", access=["public"])
+        t = time.perf_counter()
+        backend.upsert([doc])
+        found = backend.search(SearchQuery(text="quokkaville", viewer_tokens=viewer)).total
+        out["update_visible_ms"] = (time.perf_counter() - t) * 1000
+        assert found == 1, found
+        # the same mix right after an update (caches of the new generation are cold)
+        lat2 = [timed(lambda m=m: run(m)) for m in mix[:50]]  # type: ignore[misc]
+        out["after_update_p95_ms"] = percentile(lat2, 95)
+        backend.close()
+    return out
+
+
+def fts_query(text: str) -> str:
+    phrase = text.startswith('"')
+    toks = re.findall(r"[^\W_]+", text)
+    if phrase:
+        return '"' + " ".join(toks) + '"'
+    return " AND ".join(f'"{t}"' for t in toks)
+
+
+def bench_fts5(docs: list[dict[str, Any]], mix: list[dict[str, Any]]) -> dict[str, Any]:
+    db = sqlite3.connect(":memory:")
+    db.execute(
+        "CREATE VIRTUAL TABLE f USING fts5(title, description, names, "
+        "tokenize='porter unicode61 remove_diacritics 2')"
+    )
+    db.execute("CREATE TABLE d (rid INTEGER PRIMARY KEY, id TEXT, kind TEXT, access TEXT, "
+               "themes TEXT, regions TEXT, created INT)")  # fmt: skip
+    t = time.perf_counter()
+    with db:
+        for i, x in enumerate(docs):
+            names = " ".join([x["organisation_name"] or "", *x["country_names"]])
+            db.execute("INSERT INTO f(rowid, title, description, names) VALUES (?,?,?,?)",
+                       (i, x["title"], x["description"], names))  # fmt: skip
+            db.execute("INSERT INTO d VALUES (?,?,?,?,?,?,?)",
+                       (i, x["id"], x["kind"], " ".join(x["access"]), " ".join(x["themes"]),
+                        "|".join(x["regions"]), 0))  # fmt: skip
+    out: dict[str, Any] = {"fts5_index_s": time.perf_counter() - t}
+    base = ("FROM f JOIN d ON d.rid = f.rowid WHERE f MATCH ? AND "
+            "(' ' || d.access || ' ') LIKE '% public %'")  # fmt: skip
+
+    def run(m: dict[str, Any]) -> None:
+        where, args = base, [fts_query(m["text"])]
+        for col, vals in m["filters"].items():
+            col = "themes" if col == "themes" else "kind"
+            where += f" AND (' ' || d.{col} || ' ') LIKE ?"
+            args.append(f"% {vals[0]} %")
+        sel = "d.id, bm25(f, 4.0, 1.0, 2.0)"
+        if m["full"]:
+            sel += ", snippet(f, 1, '<mark>', '</mark>', '…', 24)"
+        db.execute(
+            f"SELECT {sel} {where} ORDER BY bm25(f, 4.0, 1.0, 2.0) LIMIT 20", args
+        ).fetchall()
+        db.execute(f"SELECT count(*) {where}", args).fetchall()
+        if m["full"]:
+            for col in ("kind", "themes", "regions"):
+                db.execute(f"SELECT d.{col}, count(*) {where} GROUP BY d.{col}", args).fetchall()
+
+    run(mix[0])
+    lat = [timed(lambda m=m: run(m)) for m in mix]  # type: ignore[misc]
+    out["fts5_p50_ms"] = statistics.median(lat)
+    out["fts5_p95_ms"] = percentile(lat, 95)
+    db.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--records", type=int, default=10_000)
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--procs", type=int, default=None, help="writer processes (default: auto)")
+    ap.add_argument("--seed", type=int, default=42)
+    args = ap.parse_args(argv)
+    rng = random.Random(args.seed)
+    docs = list(make_corpus(args.records, rng))
+    mix = query_mix(docs, rng, args.queries)
+    res: dict[str, Any] = {"records": args.records, "queries": len(mix)}
+    res.update(bench_search(docs, mix, args.procs))
+    res.update(bench_fts5(docs, mix))
+    res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows = [("index build (s)", "index_s", "fts5_index_s"),
+            ("query p50 (ms)", "p50_ms", "fts5_p50_ms"),
+            ("query p95 (ms)", "p95_ms", "fts5_p95_ms")]  # fmt: skip
+    print(f"{'metric':<22}{'search/ (whoosh)':>18}{'sqlite fts5':>14}{'ratio':>9}")
+    for label, a, b in rows:
+        ratio = res[a] / res[b] if res[b] else float("inf")
+        print(f"{label:<22}{res[a]:>18.2f}{res[b]:>14.2f}{ratio:>8.1f}x")
+    for k in sorted(k for k in res if k.startswith("p95_") or k.startswith("after")):
+        print(f"  {k:<32}{res[k]:>10.2f}")
+    print(f"  {'update_visible_ms':<32}{res['update_visible_ms']:>10.2f}")
+    print(f"  {'peak_rss_mb':<32}{res['peak_rss_mb']:>10.1f}")
+    print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in res.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

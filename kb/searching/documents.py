@@ -1,0 +1,108 @@
+"""Requests and programmes serialised (marshmallow dumps) into search documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from marshmallow import Schema, fields
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from kb import access
+from kb.extensions import db
+from kb.models import CatalogueRecord, Country, Programme, Request
+
+
+def _regions(record: CatalogueRecord) -> list[str]:
+    if isinstance(record, Request):
+        return [record.country.region]
+    assert isinstance(record, Programme)
+    return ["global"] if record.is_global else list(record.eligible_regions)
+
+
+def _countries(record: CatalogueRecord) -> list[str]:
+    if isinstance(record, Request):
+        return [record.country_code]
+    assert isinstance(record, Programme)
+    return list(record.eligible_countries)
+
+
+class SearchDocumentSchema(Schema):
+    """The document shape of ``search.documents.DocumentDict``."""
+
+    id = fields.Function(lambda r: r.ref)
+    kind = fields.String()
+    title = fields.String()
+    description = fields.String()
+    text_language = fields.String()
+    themes = fields.List(fields.String())
+    support_types = fields.List(fields.String())
+    languages = fields.List(fields.String())
+    regions = fields.Function(_regions)
+    countries = fields.Function(_countries)
+    organisation_name = fields.Function(
+        lambda r: r.organisation.display_name if isinstance(r, Programme) else None
+    )
+    organisation_type = fields.Function(
+        lambda r: r.organisation.type if isinstance(r, Programme) else "member_state"
+    )
+    status = fields.String()
+    visibility = fields.String()
+    access = fields.Function(access.record_tokens)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+_SCHEMA = SearchDocumentSchema()
+
+
+def country_names() -> dict[str, str]:
+    return {iso3: name for iso3, name in db.session.execute(select(Country.iso3, Country.name))}
+
+
+def to_document(record: CatalogueRecord, names: Mapping[str, str]) -> dict[str, Any]:
+    doc = _SCHEMA.dump(record)
+    doc["country_names"] = [names.get(code, code) for code in doc["countries"]]
+    return doc
+
+
+def load_records(refs: set[tuple[str, int]]) -> dict[tuple[str, int], CatalogueRecord]:
+    """Records by ``(kind, id)``, with what their documents need loaded in the same query."""
+    found: dict[tuple[str, int], CatalogueRecord] = {}
+    request_ids = [i for kind, i in refs if kind == "request"]
+    programme_ids = [i for kind, i in refs if kind == "programme"]
+    if request_ids:
+        query = select(Request).where(Request.id.in_(request_ids))
+        for r in db.session.scalars(query.options(joinedload(Request.country))):
+            found[("request", r.id)] = r
+    if programme_ids:
+        query = select(Programme).where(Programme.id.in_(programme_ids))
+        for p in db.session.scalars(query.options(joinedload(Programme.organisation))):
+            found[("programme", p.id)] = p
+    return found
+
+
+def all_documents(batch: int = 500) -> Iterator[dict[str, Any]]:
+    """Every request and programme as a document, read in batches."""
+    names = country_names()
+    for model, option in (
+        (Request, joinedload(Request.country)),
+        (Programme, joinedload(Programme.organisation)),
+    ):
+        last = 0
+        while True:
+            rows = db.session.scalars(
+                select(model).where(model.id > last).order_by(model.id).limit(batch).options(option)
+            ).all()
+            if not rows:
+                break
+            for record in rows:
+                yield to_document(record, names)
+            last = rows[-1].id
+            db.session.expire_all()
+
+
+def all_refs() -> set[str]:
+    refs = {f"request:{i}" for i in db.session.scalars(select(Request.id))}
+    return refs | {f"programme:{i}" for i in db.session.scalars(select(Programme.id))}

@@ -1,0 +1,129 @@
+"""The search page and its JSON twin; the URL holds the whole query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from kb import access, codes
+from kb.searching.documents import load_records
+from kb.searching.service import search_service
+from search import SearchQuery, SearchResult
+
+bp = Blueprint("searching", __name__)
+
+#: URL parameter → search filter field (a parameter may repeat: values are OR-ed).
+PARAMS = {
+    "kind": "kind",
+    "theme": "themes",
+    "support_type": "support_types",
+    "region": "regions",
+    "country": "countries",
+    "organisation_type": "organisation_type",
+    "language": "languages",
+    "status": "status",
+}
+FACET_LABELS = {
+    "kind": ("Kind", {"request": "Requests", "programme": "Programmes"}),
+    "themes": ("Theme", codes.THEMES),
+    "support_types": ("Support type", codes.SUPPORT_TYPES),
+    "regions": ("Region", codes.ELIGIBLE_REGIONS),
+    "countries": ("Country", {}),
+    "organisation_type": ("Organisation type", codes.ORGANISATION_TYPES),
+    "languages": ("Language", codes.LANGUAGES),
+    "status": ("Status", {**codes.PROGRAMME_STATUSES, **codes.REQUEST_STATUSES}),
+}
+MAX_TEXT = 2000
+
+
+def build_query(args: MultiDict[str, str], user: Any, per_page: int = 20) -> SearchQuery:
+    filters = {field: args.getlist(param) for param, field in PARAMS.items() if param in args}
+    page = args.get("page", "1")
+    return SearchQuery(
+        text=(args.get("q") or "")[:MAX_TEXT],
+        filters=filters,
+        viewer_tokens=access.viewer_tokens(user),
+        sort=args.get("sort", "relevance"),  # type: ignore[arg-type]
+        page=int(page) if page.isdigit() else 1,
+        per_page=per_page,
+    )
+
+
+def _records_for(result: SearchResult) -> dict[str, Any]:
+    refs = {(h.kind, int(h.id.split(":")[1])) for h in result.hits}
+    records = load_records(refs)
+    # Defence in depth: the index filtered by access tokens; check the rows too.
+    return {
+        f"{kind}:{rid}": record
+        for (kind, rid), record in records.items()
+        if access.can_view(current_user, record)
+    }
+
+
+def toggle_url(field: str, value: str) -> str:
+    """The current search with ``value`` of ``field`` added, or removed if present."""
+    param = next(p for p, f in PARAMS.items() if f == field)
+    args = MultiDict(request.args)
+    values = args.getlist(param)
+    args.setlist(param, [v for v in values if v != value] if value in values else [*values, value])
+    args.pop("page", None)
+    return url_for("searching.search_page", **args.to_dict(flat=False))
+
+
+@bp.route("/search")
+def search_page() -> str:
+    query = build_query(request.args, current_user)
+    result = search_service().search(query)
+    return render_template(
+        "search.html",
+        query=query,
+        result=result,
+        records=_records_for(result),
+        facet_labels=FACET_LABELS,
+        selected={f: request.args.getlist(p) for p, f in PARAMS.items()},
+        toggle_url=toggle_url,
+    )
+
+
+@bp.route("/search.json")
+def search_json() -> Response:
+    query = build_query(request.args, current_user, per_page=_per_page())
+    result = search_service().search(query)
+    return jsonify(
+        {
+            "query": request.args.get("q", ""),
+            "total": result.total,
+            "page": result.page,
+            "pages": result.pages,
+            "per_page": result.per_page,
+            "suggestion": result.suggestion,
+            "fuzzy": result.fuzzy,
+            "message": result.message,
+            "facets": {k: [[v, n] for v, n in pairs] for k, pairs in result.facets.items()},
+            "hits": [
+                {
+                    "id": h.id,
+                    "kind": h.kind,
+                    "title": h.title,
+                    "score": round(h.score, 4),
+                    "snippet": h.snippet,
+                    "url": url_for(
+                        "catalogue.detail",
+                        plural=h.kind + "s",
+                        record_id=int(h.id.split(":")[1]),
+                        _external=True,
+                    ),
+                }
+                for h in result.hits
+            ],
+        }
+    )
+
+
+def _per_page() -> int:
+    raw = request.args.get("per_page", "20")
+    return min(int(raw), 100) if raw.isdigit() and int(raw) > 0 else 20

@@ -1,0 +1,161 @@
+"""The app's side of search: keeps the index in step with the database and queries it.
+
+Changes reach the index through the ``search_queue`` table: an operation's revision adds a
+queue row in the same transaction, and after the commit :meth:`SearchService.drain` rewrites the
+queued documents from the committed rows. Draining holds an exclusive lock across processes and
+reads the database after taking it, so the last writer always writes the latest state and no
+update is lost; a failed drain leaves the rows for the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import delete, func, select
+
+from kb.extensions import db
+from kb.models import SearchQueueEntry
+from kb.searching.documents import (
+    all_documents,
+    all_refs,
+    country_names,
+    load_records,
+    to_document,
+)
+from kb.searching.lock import index_lock
+from search import SearchBackend, SearchQuery, SearchResult, get_backend
+
+DRAIN_BATCH = 500
+
+
+@dataclass
+class CheckReport:
+    database: int
+    index: int
+    missing: list[str] = field(default_factory=list)  # in the database, not in the index
+    orphans: list[str] = field(default_factory=list)  # in the index, not in the database
+    queued: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.orphans
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "database": self.database,
+            "index": self.index,
+            "missing": self.missing,
+            "orphans": self.orphans,
+            "queued": self.queued,
+        }
+
+
+class SearchService:
+    def __init__(self, app: Flask) -> None:
+        name = app.config["SEARCH_BACKEND"]
+        options: dict[str, Any] = {}
+        self.lock_path: Path | None = None
+        if name == "whoosh":
+            directory = Path(app.config["SEARCH_DIR"])
+            options["path"] = directory
+            self.lock_path = directory.with_name(directory.name + ".lock")
+        self.backend: SearchBackend = get_backend(name, **options)
+        self._checked = False
+
+    def _lock(self):  # type: ignore[no-untyped-def]
+        return index_lock(self.lock_path, timeout=current_app.config.get("SEARCH_LOCK_TIMEOUT", 30))
+
+    def ensure_ready(self) -> bool:
+        """Rebuild when the index is missing or its schema changed; True if it rebuilt."""
+        if self._checked:
+            return False
+        self._checked = True
+        if not self.backend.needs_rebuild():
+            return False
+        self.drain()  # rebuilds first when needed
+        return True
+
+    def drain(self) -> int:
+        """Write queued changes to the index; return how many records were rewritten."""
+        done = 0
+        with self._lock():
+            if self.backend.needs_rebuild():  # upserts would be skipped: rebuild instead
+                current_app.logger.warning("Search index missing or outdated: rebuilding.")
+                self.backend.rebuild(all_documents())
+                db.session.rollback()
+            while True:
+                rows = db.session.scalars(
+                    select(SearchQueueEntry).order_by(SearchQueueEntry.id).limit(DRAIN_BATCH)
+                ).all()
+                if not rows:
+                    break
+                refs = {(row.record_kind, row.record_id) for row in rows}
+                records = load_records(refs)
+                names = country_names() if records else {}
+                self.backend.upsert(to_document(r, names) for r in records.values())
+                gone = [f"{kind}:{rid}" for kind, rid in refs - set(records)]
+                if gone:
+                    self.backend.delete(gone)
+                ids = [row.id for row in rows]
+                db.session.execute(delete(SearchQueueEntry).where(SearchQueueEntry.id.in_(ids)))
+                db.session.commit()
+                done += len(refs)
+        return done
+
+    def reindex(self, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the whole index from the database, then apply what was queued meanwhile."""
+        with self._lock():
+            count = self.backend.rebuild(all_documents(), progress=progress)
+        db.session.rollback()  # end the long read transaction
+        self.drain()
+        return count
+
+    def check(self, repair: bool = False) -> CheckReport:
+        """Compare the ids in the database and in the index; ``repair`` fixes differences."""
+        in_db, in_index = all_refs(), self.backend.ids()
+        queued = db.session.scalar(select(func.count()).select_from(SearchQueueEntry)) or 0
+        report = CheckReport(
+            database=len(in_db),
+            index=len(in_index),
+            missing=sorted(in_db - in_index),
+            orphans=sorted(in_index - in_db),
+            queued=queued,
+        )
+        if repair and not report.ok:
+            with self._lock():
+                if report.orphans:
+                    self.backend.delete(report.orphans)
+                refs = {(k, int(i)) for k, i in (ref.split(":") for ref in report.missing)}
+                names = country_names()
+                self.backend.upsert(to_document(r, names) for r in load_records(refs).values())
+        return report
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        self.ensure_ready()
+        return self.backend.search(query)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["kb_search"] = None  # created on first use (CLI commands may not need it)
+
+
+def search_service() -> SearchService:
+    service = current_app.extensions.get("kb_search")
+    if service is None:
+        service = SearchService(current_app)
+        current_app.extensions["kb_search"] = service
+    return service
+
+
+def index_pending() -> None:
+    """After a commit: bring the index up to date; on failure keep the queue for later."""
+    try:
+        search_service().drain()
+    except Exception:  # the data is committed; the queue keeps the work
+        db.session.rollback()
+        current_app.logger.exception("Search indexing failed; changes stay queued.")

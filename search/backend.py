@@ -1,0 +1,123 @@
+"""The backend interface and a registry of named backend factories."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, runtime_checkable
+
+from search.errors import UnknownBackend
+from search.query import SearchQuery
+from search.results import SearchResult
+
+ProgressCallback = Callable[[int], None]
+
+
+@runtime_checkable
+class SearchBackend(Protocol):
+    """What the app may call.  Documents are plain dicts (see ``search.documents``)."""
+
+    schema_version: int
+
+    def upsert(self, docs: Iterable[dict[str, Any]]) -> None:
+        """Add or replace documents (by ``id``); visible to the next search."""
+
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove documents by id; unknown ids are ignored."""
+
+    def rebuild(
+        self, docs: Iterable[dict[str, Any]], progress: ProgressCallback | None = None
+    ) -> int:
+        """Replace the whole index with ``docs``; return how many were indexed."""
+
+    def search(self, q: SearchQuery) -> SearchResult:
+        """Run a query for one viewer; never raises on user text."""
+
+    def ids(self) -> set[str]:
+        """Ids of every indexed document (for consistency checks)."""
+
+    def count(self) -> int:
+        """Number of indexed documents."""
+
+    def needs_rebuild(self) -> bool:
+        """True when the index is missing or was built with another schema / thesaurus."""
+
+    def close(self) -> None:
+        """Release files and caches."""
+
+
+BackendFactory = Callable[..., SearchBackend]
+_REGISTRY: dict[str, BackendFactory] = {}
+
+
+def register_backend(name: str, factory: BackendFactory) -> None:
+    """Register (or replace) a factory under ``name``."""
+    _REGISTRY[name] = factory
+
+
+def available_backends() -> list[str]:
+    """Names accepted by ``get_backend``."""
+    _load_builtins()
+    return sorted(_REGISTRY)
+
+
+def get_backend(name: str, **options: Any) -> SearchBackend:
+    """Create a backend: ``get_backend("whoosh", path="instance/index")``, ``"memory"``,
+    ``"null"``."""
+    _load_builtins()
+    try:
+        factory = _REGISTRY[name]
+    except KeyError:
+        raise UnknownBackend(f"no search backend named {name!r}") from None
+    return factory(**options)
+
+
+class NullBackend:
+    """Accepts everything, finds nothing (search disabled)."""
+
+    schema_version = 0
+
+    def __init__(self, **_options: Any) -> None:
+        pass
+
+    def upsert(self, docs: Iterable[dict[str, Any]]) -> None:
+        for _ in docs:
+            pass
+
+    def delete(self, ids: Iterable[str]) -> None:
+        for _ in ids:
+            pass
+
+    def rebuild(
+        self, docs: Iterable[dict[str, Any]], progress: ProgressCallback | None = None
+    ) -> int:
+        n = sum(1 for _ in docs)
+        if progress:
+            progress(n)
+        return n
+
+    def search(self, q: SearchQuery) -> SearchResult:
+        q = q.normalised()
+        return SearchResult(page=q.page, per_page=q.per_page, message="Search is disabled.")
+
+    def ids(self) -> set[str]:
+        return set()
+
+    def count(self) -> int:
+        return 0
+
+    def needs_rebuild(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def _load_builtins() -> None:
+    if "whoosh" in _REGISTRY and "memory" in _REGISTRY:
+        return
+    from search.memory_backend import MemoryBackend
+    from search.whoosh_backend import WhooshBackend
+
+    _REGISTRY.setdefault("null", NullBackend)
+    _REGISTRY.setdefault("memory", MemoryBackend)
+    _REGISTRY.setdefault("whoosh", WhooshBackend)

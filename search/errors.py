@@ -1,0 +1,19 @@
+"""Exceptions raised by the search package."""
+
+from __future__ import annotations
+
+
+class SearchError(Exception):
+    """Base class for errors raised by ``search``."""
+
+
+class BadQuery(SearchError, ValueError):
+    """A query that cannot be run at all (rare: most problems become a ``message``)."""
+
+
+class InvalidDocument(SearchError, ValueError):
+    """An incoming document dict is missing a field or has a value of the wrong type."""
+
+
+class UnknownBackend(SearchError, KeyError):
+    """``get_backend`` was asked for a name nobody registered."""

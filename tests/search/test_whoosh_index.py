@@ -1,0 +1,116 @@
+"""Whoosh index lifecycle: persistence, versions, atomic rebuild, registry."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CORPUS, doc
+
+from search import (
+    NullBackend,
+    SearchBackend,
+    SearchQuery,
+    UnknownBackend,
+    available_backends,
+    get_backend,
+    register_backend,
+)
+from search.whoosh_backend import CURRENT, META
+
+
+def test_needs_rebuild_lifecycle(tmp_path):
+    b = get_backend("whoosh", path=tmp_path, procs=1)
+    assert b.needs_rebuild()
+    assert b.search(SearchQuery(text="anything")).total == 0  # no index yet: no error
+    b.upsert([doc("request:1", "First")])
+    assert b.needs_rebuild()  # created by an upsert, not a complete build
+    b.rebuild(CORPUS)
+    assert not b.needs_rebuild()
+    b.close()
+    reopened = get_backend("whoosh", path=tmp_path)
+    assert not reopened.needs_rebuild()
+    assert reopened.count() == len(CORPUS)
+    assert "request:5" in reopened.search(SearchQuery(text="prosecutors")).ids
+    reopened.close()
+
+
+def test_schema_version_change_requires_rebuild(tmp_path):
+    b = get_backend("whoosh", path=tmp_path, procs=1)
+    b.rebuild(CORPUS)
+    meta_path = tmp_path / CURRENT / META
+    meta = json.loads(meta_path.read_text())
+    meta["schema_version"] = -1
+    meta_path.write_text(json.dumps(meta))
+    assert b.needs_rebuild()
+    b.upsert([doc("request:99", "Ignored until rebuilt")])  # incompatible: skipped
+    b.rebuild(CORPUS)
+    assert not b.needs_rebuild()
+    meta = json.loads(meta_path.read_text())
+    meta["thesaurus_version"] = "old"
+    meta_path.write_text(json.dumps(meta))
+    assert b.needs_rebuild()
+    b.close()
+
+
+def test_failed_rebuild_keeps_previous_index(tmp_path):
+    b = get_backend("whoosh", path=tmp_path, procs=1)
+    b.rebuild(CORPUS)
+
+    def broken():
+        yield doc("request:100", "Fine")
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError):
+        b.rebuild(broken())
+    assert b.count() == len(CORPUS)
+    assert not b.needs_rebuild()
+    assert len(list(tmp_path.glob("gen-*"))) == 1
+    b.close()
+
+
+def test_rebuild_swaps_for_other_instances(tmp_path):
+    a = get_backend("whoosh", path=tmp_path, procs=1)
+    other = get_backend("whoosh", path=tmp_path, procs=1)
+    a.rebuild(CORPUS)
+    assert other.count() == len(CORPUS)
+    a.rebuild([doc("programme:1", "Replacement")])
+    assert other.ids() == {"programme:1"}
+    a.upsert([doc("programme:2", "Added by a")])
+    assert other.search(SearchQuery(text="added")).ids == ["programme:2"]
+    a.close()
+    other.close()
+
+
+def test_multiprocess_rebuild(tmp_path, monkeypatch):
+    import search.whoosh_backend as wb
+
+    monkeypatch.setattr(wb, "MP_THRESHOLD", 4)
+    b = get_backend("whoosh", path=tmp_path, procs=2)
+    assert b.rebuild(CORPUS) == len(CORPUS)
+    assert b.ids() == {d["id"] for d in CORPUS}
+    assert "request:1" in b.search(SearchQuery(text="CERT")).ids
+    b.close()
+
+
+def test_registry_and_null_backend():
+    assert {"whoosh", "memory", "null"} <= set(available_backends())
+    null = get_backend("null")
+    assert isinstance(null, SearchBackend)
+    null.upsert([doc("request:1", "x")])
+    assert null.search(SearchQuery(text="x")).total == 0
+    assert null.rebuild([doc("request:1", "x")]) == 1
+    with pytest.raises(UnknownBackend):
+        get_backend("elasticsearch")
+    register_backend("custom", NullBackend)
+    assert isinstance(get_backend("custom"), NullBackend)
+
+
+def test_invalid_document_rejected_before_writing():
+    from search import InvalidDocument
+
+    b = get_backend("whoosh")
+    b.rebuild(CORPUS)
+    with pytest.raises(InvalidDocument):
+        b.upsert([doc("request:50", "ok"), {"id": "request:51", "kind": "nope"}])
+    assert "request:50" not in b.ids()

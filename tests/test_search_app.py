@@ -1,0 +1,196 @@
+"""Search in the app: kept in step with commits, never leaking, repairable."""
+
+from __future__ import annotations
+
+import json
+from itertools import product
+
+import pytest
+
+from kb import access
+from kb.catalogue import operations
+from kb.extensions import db
+from kb.models import SearchQueueEntry
+from kb.searching.service import search_service
+from kb.uow import unit_of_work
+from search import SearchQuery
+
+VALID_REQUEST = {
+    "country_code": "KEN",
+    "title": "Quokkaland forensic laboratory",
+    "description": "Our police need a digital forensics laboratory and trained examiners.",
+    "themes": ["cybercrime"],
+    "support_types": ["equipment"],
+    "languages": ["en"],
+}
+
+
+def _ids(user, text: str) -> list[str]:
+    result = search_service().search(
+        SearchQuery(text=text, viewer_tokens=access.viewer_tokens(user))
+    )
+    return [h.id for h in result.hits]
+
+
+def test_index_follows_every_commit(make):
+    focal = make.user("focal_point", country="KEN")
+    secretariat = make.user("secretariat")
+    with unit_of_work():
+        request = operations.create_request(focal, VALID_REQUEST)
+    ref = request.ref
+    assert _ids(focal, "quokkaland") == [ref]  # the owner finds its draft at once
+    assert _ids(None, "quokkaland") == []  # the public does not
+    with unit_of_work():
+        operations.change_status(focal, request, "submit")
+        operations.change_status(secretariat, request, "publish")
+    assert _ids(None, "quokkaland") == [ref]
+    with unit_of_work():
+        operations.update_record(focal, request, {**VALID_REQUEST, "title": "Wombatland lab"})
+    assert _ids(None, "wombatland") == [ref] and _ids(None, "quokkaland laboratory") != [ref]
+    with unit_of_work():
+        operations.change_status(focal, request, "withdraw")
+    assert _ids(None, "wombatland") == []
+    assert _ids(secretariat, "wombatland") == [ref]
+    assert db.session.query(SearchQueueEntry).count() == 0
+
+
+def test_rolled_back_changes_never_reach_the_index(make):
+    focal = make.user("focal_point", country="KEN")
+    with pytest.raises(RuntimeError), unit_of_work():
+        operations.create_request(focal, VALID_REQUEST)
+        raise RuntimeError("boom")
+    assert _ids(make.user("secretariat"), "quokkaland") == []
+    assert db.session.query(SearchQueueEntry).count() == 0
+
+
+def test_failed_indexing_keeps_the_queue_for_later(make, monkeypatch):
+    focal = make.user("focal_point", country="KEN")
+    service = search_service()
+
+    def broken(docs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(service.backend, "upsert", broken)
+    with unit_of_work():  # the data commits even though indexing fails
+        request = operations.create_request(focal, VALID_REQUEST)
+    assert db.session.query(SearchQueueEntry).count() == 1
+    monkeypatch.undo()
+    assert service.drain() == 1
+    assert _ids(focal, "quokkaland") == [request.ref]
+
+
+VISIBILITIES = ["public", "verified", "secretariat"]
+STATUSES = ["draft", "submitted", "open", "withdrawn", "closed"]
+
+
+def test_tokens_agree_with_can_view_for_every_role_and_state(make):
+    make.country("SEN")
+    owner_org = make.organisation()
+    users = [
+        None,
+        make.user(None, status="pending"),
+        make.user("focal_point", country="KEN"),
+        make.user("focal_point", country="SEN"),
+        make.user("provider", organisation=owner_org),
+        make.user("provider"),
+        make.user("secretariat"),
+        make.user("focal_point", country="KEN", status="disabled"),
+    ]
+    for visibility, status in product(VISIBILITIES, STATUSES):
+        records = [
+            make.request("KEN", visibility=visibility, status=status),
+            make.programme(owner_org, visibility=visibility, status=status),
+        ]
+        for record, user in product(records, users):
+            by_tokens = bool(set(access.record_tokens(record)) & access.viewer_tokens(user))
+            assert by_tokens == access.can_view(user, record), (record, user)
+
+
+def _seed_secret(make):
+    make.country("SEN")
+    make.request("KEN", title="Ordinary public request on awareness", visibility="public")
+    secret = make.request(
+        "SEN",
+        title="Zanzibarian vulnerability in the national grid",
+        description="Confidential: zanzibarian gaps in the SCADA estate of the electricity grid.",
+        themes=["critical_infrastructure"],
+        visibility="secretariat",
+    )
+    search_service().reindex()
+    return secret
+
+
+def test_search_pages_never_reveal_confidential_records(make, client):
+    _seed_secret(make)
+    for query in ("zanzibarian", "zanzibarien", "zanzibar*", "grid", ""):
+        data = client.get(f"/search.json?q={query}").get_json()
+        blob = json.dumps(data)
+        assert "anzibar" not in blob.replace(query, "") if query else "anzibar" not in blob
+        assert "SEN" not in json.dumps(data["facets"])
+        assert "critical_infrastructure" not in json.dumps(data["facets"])
+        page = client.get(f"/search?q={query}").get_data(as_text=True)
+        assert "Zanzibarian vulnerability" not in page
+    data = client.get("/search.json?q=grid").get_json()
+    assert data["total"] == 0 and data["suggestion"] is None
+    everything = client.get("/search.json").get_json()
+    assert everything["total"] == 1
+
+
+def test_search_shows_confidential_records_to_owner_and_secretariat(make, client, auth):
+    secret = _seed_secret(make)
+    for user in (make.user("focal_point", country="SEN"), make.user("secretariat")):
+        auth.login(user.email)
+        data = client.get("/search.json?q=zanzibarian").get_json()
+        assert [h["id"] for h in data["hits"]] == [secret.ref]
+        auth.logout()
+    auth.login(make.user("focal_point", country="KEN").email)
+    assert client.get("/search.json?q=zanzibarian").get_json()["total"] == 0
+
+
+def test_search_page_filters_facets_and_sharing_url(make, client):
+    make.request("KEN", title="Kenyan awareness campaign", themes=["awareness"])
+    make.request("KEN", title="Kenyan CERT training", themes=["incident_response"])
+    search_service().reindex()
+    page = client.get("/search?q=kenyan&theme=awareness").get_data(as_text=True)
+    assert "1 result for" in page and "Kenyan awareness campaign" in page
+    assert "Kenyan CERT training" not in page
+    assert 'aria-current="true"' in page  # the chosen facet is marked
+    data = client.get("/search.json?q=kenyan&theme=awareness&theme=incident_response").get_json()
+    assert data["total"] == 2  # values of one filter are OR-ed
+
+
+@pytest.mark.parametrize(
+    "q", ['"unbalanced', "((a", "AND OR NOT", "*", "x" * 10_000, "a\x00b\x1f", "foo:bar", "é" * 300]
+)
+def test_bad_queries_never_fail(client, make, q):
+    make.request("KEN")
+    for path in ("/search", "/search.json"):
+        assert (
+            client.get(path, query_string={"q": q, "page": "x", "sort": "bogus"}).status_code == 200
+        )
+
+
+def test_reindex_and_check_commands(runner, make):
+    make.request("KEN", title="First indexed request")
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "Indexed 1 documents." in result.output
+    report = json.loads(runner.invoke(args=["search", "check", "--json"]).output)
+    assert report["ok"] and report["database"] == report["index"] == 1
+
+    make.request("KEN", title="Added behind the indexer's back")  # factory: no queue row
+    bad = runner.invoke(args=["search", "check"])
+    assert bad.exit_code == 1 and "missing from index: 1" in bad.output
+    fixed = runner.invoke(args=["search", "check", "--repair"])
+    assert "Repaired." in fixed.output
+    assert json.loads(runner.invoke(args=["search", "check", "--json"]).output)["ok"]
+
+
+def test_orphans_are_removed_by_repair(make):
+    record = make.request("KEN")
+    service = search_service()
+    service.reindex()
+    db.session.delete(record)
+    db.session.commit()
+    report = service.check(repair=True)
+    assert report.orphans == [record.ref]
+    assert service.check().ok
