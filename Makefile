@@ -37,6 +37,7 @@ seed: db
 
 index: seed
 	$(BIN)/flask search reindex --if-needed
+	$(BIN)/flask match refresh --if-empty
 
 run: index
 	@echo "Serving on http://$(HOST):$(PORT)  (demo accounts: see README.md)"

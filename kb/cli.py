@@ -62,7 +62,9 @@ def close_expired() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from kb.matching.cli import match_cli
     from kb.searching.cli import search_cli
 
     app.cli.add_command(kb_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(match_cli)

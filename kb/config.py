@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -18,6 +19,13 @@ ENV_DEFAULTS: dict[str, str | None] = {
     "KB_LOGIN_WINDOW_MINUTES": "15",
     "KB_STALE_AFTER_DAYS": "365",
     "KB_PER_PAGE": "20",
+    "KB_PUBLIC_URL": "http://127.0.0.1:5000",  # base of links in emails
+    "KB_SMTP_HOST": None,  # email notifications are sent only when set
+    "KB_SMTP_PORT": "25",
+    "KB_SMTP_FROM": "Capacity Exchange <no-reply@capacity.exchange>",
+    "KB_MATCH_CONFIG": None,  # JSON object overriding search.matching.MatchConfig fields
+    "KB_API_RATE_LIMIT": "120/minute",
+    "KB_REDIS_URL": None,  # rate-limit storage shared by workers; default: per-process memory
 }
 
 
@@ -63,6 +71,13 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "LOGIN_WINDOW_MINUTES": int(_env("KB_LOGIN_WINDOW_MINUTES") or 15),
         "STALE_AFTER_DAYS": int(_env("KB_STALE_AFTER_DAYS") or 365),
         "PER_PAGE": int(_env("KB_PER_PAGE") or 20),
+        "PUBLIC_URL": _env("KB_PUBLIC_URL"),
+        "SMTP_HOST": _env("KB_SMTP_HOST"),
+        "SMTP_PORT": int(_env("KB_SMTP_PORT") or 25),
+        "SMTP_FROM": _env("KB_SMTP_FROM"),
+        "MATCH_CONFIG": json.loads(_env("KB_MATCH_CONFIG") or "{}"),
+        "API_RATE_LIMIT": _env("KB_API_RATE_LIMIT"),
+        "REDIS_URL": _env("KB_REDIS_URL"),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kb.extensions import db
-from kb.models import CatalogueRecord, Revision, SearchQueueEntry, User
+from kb.models import CatalogueRecord, Match, Revision, SearchQueueEntry, User
 
 
 def json_safe(value: Any) -> Any:
@@ -35,7 +35,7 @@ def apply_changes(record: CatalogueRecord, data: dict[str, Any]) -> dict[str, li
 
 
 def record_revision(
-    record: CatalogueRecord,
+    record: CatalogueRecord | Match,
     user: User | None,
     action: str,
     changes: dict[str, list[Any]] | None = None,
@@ -51,13 +51,14 @@ def record_revision(
         comment=comment,
     )
     db.session.add(revision)
-    # Same transaction: the index learns of the change only if it commits.
-    db.session.add(SearchQueueEntry(record_kind=record.kind, record_id=record.id))
-    db.session.info["search_queued"] = True
+    if record.kind in ("request", "programme"):
+        # Same transaction: the index learns of the change only if it commits.
+        db.session.add(SearchQueueEntry(record_kind=record.kind, record_id=record.id))
+        db.session.info.setdefault("changed_refs", set()).add((record.kind, record.id))
     return revision
 
 
-def revisions_for(record: CatalogueRecord) -> list[Revision]:
+def revisions_for(record: CatalogueRecord | Match) -> list[Revision]:
     return list(
         db.session.scalars(
             select(Revision)

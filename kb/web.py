@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from kb import access, codes
+from kb.api import problems
 from kb.errors import DomainError
 from kb.extensions import db
 
@@ -56,25 +57,33 @@ def _render_error(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("error.html", status=status, title=title, message=message), status
 
 
-def _domain_error(err: DomainError) -> tuple[str, int]:
+def _domain_error(err: DomainError) -> Any:
+    if problems.is_api_request():
+        return problems.problem_for(err)
     db.session.rollback()
     titles = {403: "Not allowed", 404: "Not found", 409: "Not possible now", 422: "Invalid input"}
     return _render_error(err.status_code, titles.get(err.status_code, "Error"), err.message)
 
 
-def _csrf_error(err: CSRFError) -> tuple[str, int]:
+def _csrf_error(err: CSRFError) -> Any:
+    if problems.is_api_request():
+        return problems.problem_response(403, slug="csrf-failed", detail=err.description or "")
     return _render_error(
         400, "Form expired", "The form was too old or incomplete. Go back, reload and try again."
     )
 
 
 def _http_error(err: HTTPException) -> Any:
+    if problems.is_api_request():
+        return problems.problem_for(err)
     if err.code is None or err.code < 400:
         return err
     return _render_error(err.code, err.name, err.description or "")
 
 
-def _unexpected_error(err: Exception) -> tuple[str, int]:
+def _unexpected_error(err: Exception) -> Any:
+    if problems.is_api_request():
+        return problems.problem_for(err)
     db.session.rollback()
     ref = secrets.token_hex(6)
     from flask import current_app

@@ -18,7 +18,7 @@ from search.highlight import Marker
 from search.parser import Node, Word, parse
 from search.query import SearchQuery, normalise_filters
 from search.results import Hit, SearchResult
-from search.rewrite import add_concepts, positive_terms, replace_words
+from search.rewrite import add_concepts, drop_stopwords, positive_terms, replace_words
 from search.thesaurus import Thesaurus, default_thesaurus, key
 
 #: Offer "did you mean" when fewer visible hits than this.
@@ -91,7 +91,7 @@ class Engine(ABC):
         """Run ``q``; user text never makes this raise."""
         q = q.normalised()
         parsed = parse(q.text)
-        node = add_concepts(parsed.node, self.thesaurus)
+        node = drop_stopwords(add_concepts(parsed.node, self.thesaurus))
         messages = list(parsed.messages)
         session = self.session(q.viewer_tokens, normalise_filters(q.filters))
         try:
@@ -105,10 +105,14 @@ class Engine(ABC):
                     if not session.knows(w) and (alts := session.similar(w))
                 }
                 if alternatives:
-                    suggestion = self._suggestion(q, session, alternatives)
+                    suggestion, corrected = self._suggestion(q, session, alternatives)
                     if run.total == 0:
+                        # Prefer the corrected query (its words form thesaurus concepts
+                        # again: "critcal infrastucture"); else OR the close words.
                         fuzzy_map = {k: v[:FUZZY_ALTERNATIVES] for k, v in alternatives.items()}
-                        fuzzy_node = add_concepts(replace_words(node, fuzzy_map), self.thesaurus)
+                        fuzzy_node = corrected or drop_stopwords(
+                            add_concepts(replace_words(node, fuzzy_map), self.thesaurus)
+                        )
                         fuzzy_run = session.run(fuzzy_node, q, q.facets)
                         if fuzzy_run.total:
                             run, node, fuzzy = fuzzy_run, fuzzy_node, True
@@ -133,7 +137,9 @@ class Engine(ABC):
 
     def _suggestion(
         self, q: SearchQuery, session: Session, alternatives: dict[str, list[str]]
-    ) -> str | None:
+    ) -> tuple[str | None, Node | None]:
+        """The query text with each unknown word replaced by its best alternative, and
+        its syntax tree, when that query finds something; else ``(None, None)``."""
         text = q.text
 
         def swap(m: re.Match[str]) -> str:
@@ -142,10 +148,12 @@ class Engine(ABC):
 
         corrected = re.sub(r"[^\W_]+", swap, text)
         if fold_token(corrected) == fold_token(text):
-            return None
+            return None, None
         probe = SearchQuery(text=corrected, page=1, per_page=1, facets=False, snippets=False)
-        node = add_concepts(parse(corrected).node, self.thesaurus)
-        return corrected if session.run(node, probe, False).total else None
+        node = drop_stopwords(add_concepts(parse(corrected).node, self.thesaurus))
+        if node is None or not session.run(node, probe, False).total:
+            return None, None
+        return corrected, node
 
 
 def _plain_words(node: Node | None) -> list[str]:

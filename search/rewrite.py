@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from search.analysis import ALL_STOPWORDS, fold_token
 from search.parser import And, Concept, Node, Not, Or, Phrase, Prefix, Word, and_of
 from search.thesaurus import Thesaurus, key
 
@@ -44,6 +45,31 @@ def _concepts_in_run(items: list[Node], thesaurus: Thesaurus) -> list[Node]:
             out.append(add_concepts(items[i], thesaurus) or items[i])
             i += 1
     return out
+
+
+def _is_stopword(node: Node) -> bool:
+    return isinstance(node, Word) and fold_token(node.text) in ALL_STOPWORDS
+
+
+def drop_stopwords(node: Node | None) -> Node | None:
+    """Drop stop words (of any analysed language) from AND-ed runs of words.
+
+    Index fields hold no stop words, so ``des`` in ``formation des magistrats`` could
+    never match a French record (nor ``for`` in ``training for judges`` a record in
+    another language).  A run made only of stop words is kept as it is."""
+    if node is None:
+        return None
+    if isinstance(node, And):
+        items = [drop_stopwords(n) or n for n in node.items]
+        kept = [n for n in items if not _is_stopword(n)]
+        return and_of(kept or items)
+    if isinstance(node, Or):
+        return Or(tuple(drop_stopwords(n) or n for n in node.items))
+    if isinstance(node, Not):
+        return Not(drop_stopwords(node.item) or node.item)
+    if isinstance(node, Concept):
+        return Concept(node.ids, drop_stopwords(node.inner) or node.inner)
+    return node
 
 
 def positive_terms(node: Node | None) -> tuple[list[str], list[str], set[str]]:

@@ -138,6 +138,15 @@ class Masks:
             )
         return sorted(found)[:PREFIX_EXPANSIONS]
 
+    def terms_starting(self, field: str, prefix: str, limit: int = 4096) -> set[str]:
+        """Index terms of ``field`` starting with ``prefix`` (at most ``limit`` per segment)."""
+        found: set[str] = set()
+        for leaf, _, _ in self.leaves:
+            found.update(
+                b.decode("utf-8") for b in islice(leaf.expand_prefix(field, prefix), limit)
+            )
+        return found
+
     def terms_within(self, field: str, word: str, maxdist: int) -> set[str]:
         found: set[str] = set()
         for leaf, _, _ in self.leaves:

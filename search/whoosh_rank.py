@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_right
 
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import Matcher
+from whoosh.matching.wrappers import FilterMatcher
 
 from search import bitsets
 from search.whoosh_masks import Masks
@@ -26,12 +30,57 @@ def any_of(queries: list[wq.Query]) -> wq.Query | None:
     return queries[0] if len(queries) == 1 else SkipOr(queries)
 
 
-def sequence(field: str, terms: list[str]) -> wq.Query:
-    if len(terms) == 1:
-        return wq.Term(field, terms[0])
-    if not terms:
+def all_of(field: str, terms: list[str]) -> wq.Query:
+    """Every term of ``terms`` in ``field`` (ranking a phrase already matched exactly)."""
+    unique = list(dict.fromkeys(terms))
+    if not unique:
         return wq.NullQuery
-    return wq.Phrase(field, terms)
+    if len(unique) == 1:
+        return wq.Term(field, unique[0])
+    return wq.And([wq.Term(field, t) for t in unique])
+
+
+def posting_values(m: Matcher, wanted: list[int]) -> dict[int, bytes]:
+    """Raw posting values of matcher ``m`` for the sorted local doc numbers ``wanted``.
+
+    Reads whoosh's on-disk posting blocks whole (one unpickle per block of up to 128
+    postings) and skips blocks holding no wanted doc; other matchers (postings inlined
+    in small segments) go posting by posting."""
+    if isinstance(m, FilterMatcher):  # deletions: the caller's docs are live already
+        m = m.child
+    out: dict[int, bytes] = {}
+    if not wanted or not m.is_active():
+        return out
+    if not isinstance(m, W3LeafMatcher):
+        want = set(wanted)
+        while m.is_active():
+            d = m.id()
+            if d in want:
+                out[d] = m.value()
+            m.next()
+        return out
+    i, n = 0, len(wanted)
+    while i < n and m.is_active():
+        target = wanted[i]
+        while m.is_active() and m.block_max_id() < target:
+            m._next_block()
+        if not m.is_active():
+            break
+        maxid = m.block_max_id()
+        j = bisect_right(wanted, maxid, i)
+        if j > i:
+            if m._ids is None:
+                m._read_ids()
+            if m._values is None:
+                m._read_values()
+            block = dict(zip(m._ids, m._values, strict=True))
+            for d in wanted[i:j]:
+                v = block.get(d)
+                if v is not None:
+                    out[d] = v
+        i = j
+        m._next_block()
+    return out
 
 
 def top_tiers(leaves: list[tuple[int, int]], exact: int, k: int) -> int:

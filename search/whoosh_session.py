@@ -23,7 +23,7 @@ from search.query import FILTER_FIELDS, SearchQuery
 from search.results import Hit
 from search.thesaurus import Thesaurus
 from search.whoosh_masks import Masks
-from search.whoosh_rank import any_of, by_date, sequence, top_tiers
+from search.whoosh_rank import all_of, any_of, by_date, posting_values, top_tiers
 from search.whoosh_schema import DESC_FIELDS, TEXT_FIELDS, TITLE_FIELDS
 
 #: At most this many documents are scored exactly by BM25F for one page.
@@ -141,34 +141,40 @@ class WhooshSession(Session):
             if cand:
                 mask |= cand
                 title |= cand if field.startswith("title_") else 0
-                alts.append(sequence(field, terms))
+                # Rank by the phrase's terms: the mask already holds only true phrase
+                # matches, and span matchers cost more than the rest of the search.
+                alts.append(all_of(field, terms))
         self._title_of_last = title
         return mask, any_of(alts)
 
     def _adjacent(self, field: str, terms: list[str], cand: int) -> list[int]:
-        """Docs of ``cand`` where ``terms`` occur at consecutive positions in ``field``."""
+        """Docs of ``cand`` where ``terms`` occur at consecutive positions in ``field``.
+
+        Posting values (positions) are read a block at a time for the candidate docs only,
+        instead of one ``skip_to`` + decode per document and term."""
         out: list[int] = []
         ids = list(bitsets.iter_ids(cand))
+        decode = self.searcher.schema[field].format.decode_positions
+        rest = terms[1:]
         for sub, offset in self.searcher.leaf_searchers():
             reader = sub.reader()
             lo = bisect_left(ids, offset)
             hi = bisect_left(ids, offset + reader.doc_count_all())
             if lo == hi:
                 continue
-            matchers = {t: reader.postings(field, t) for t in set(terms)}
-            for d in ids[lo:hi]:
-                local = d - offset
-                positions: dict[str, set[int]] = {}
-                for t, m in matchers.items():
-                    if m.is_active() and m.id() < local:
-                        m.skip_to(local)
-                    if m.is_active() and m.id() == local:
-                        positions[t] = set(m.value_as("positions"))
-                if len(positions) == len(matchers) and any(
-                    all(p + i in positions[t] for i, t in enumerate(terms[1:], 1))
-                    for p in positions[terms[0]]
-                ):
-                    out.append(d)
+            local = [d - offset for d in ids[lo:hi]]
+            values = {t: posting_values(reader.postings(field, t), local) for t in set(terms)}
+            first = values[terms[0]]
+            for d in local:
+                raw = first.get(d)
+                if raw is None:
+                    continue
+                try:
+                    others = [(i, set(decode(values[t][d]))) for i, t in enumerate(rest, 1)]
+                except KeyError:
+                    continue
+                if any(all(p + i in ps for i, ps in others) for p in decode(raw)):
+                    out.append(d + offset)
         return out
 
     def _score_docs(self, q: wq.Query, cand: int) -> list[tuple[int, float]]:
@@ -252,7 +258,7 @@ class WhooshSession(Session):
         for lang, t in query_terms(word).items():
             fields = [TITLE_FIELDS[lang], DESC_FIELDS[lang]] + (["names"] if lang == "xx" else [])
             for field in fields:
-                for cand in self.m.terms_within(field, t, max_distance(t)):
+                for cand in self._close_terms(field, t, w):
                     visible = self.m.term(field, cand) & self.base
                     if cand == t or not visible:
                         continue
@@ -264,6 +270,23 @@ class WhooshSession(Session):
                         if old is None or (dist, -df) < old:
                             best[surface] = (dist, -df)
         return [s for s, _ in sorted(best.items(), key=lambda kv: (kv[1], kv[0]))]
+
+    def _close_terms(self, field: str, stem: str, word: str) -> set[str]:
+        """Index terms near ``stem``, plus stems near a prefix of the folded ``word``: a
+        misspelt word often stems differently (``sensibilisaton`` keeps its ending, the
+        indexed ``sensibilisation`` becomes ``sensibilis``)."""
+        found = self.m.terms_within(field, stem, max_distance(stem))
+        if len(word) >= 5:
+            maxd = max_distance(word)
+            for cand in self.m.terms_starting(field, word[:3]):
+                n = len(cand)
+                if (
+                    n >= 4
+                    and cand not in found
+                    and any(edit_distance(cand, word[:k]) <= maxd for k in (n - 1, n, n + 1))
+                ):
+                    found.add(cand)
+        return found
 
     def _surface(self, field: str, lang: str, cand: str, visible: int) -> str | None:
         if field == "names":

@@ -223,6 +223,18 @@ def change_status(
     comment = (comment or "").strip() or None
     if transition.needs_comment and not comment:
         raise Invalid("Say why, for the owner.", {"comment": ["A comment is required."]})
+    return apply_transition(actor, record, action, comment)
+
+
+def apply_transition(
+    actor: User | None, record: CatalogueRecord, action: str, comment: str | None = None
+) -> str:
+    """Apply ``action`` without permission checks (callers check; see :func:`change_status`).
+
+    Used directly when one operation moves another record along, e.g. an accepted match
+    marking its request matched.
+    """
+    transition = TRANSITIONS[record.kind][action]
     target = transition.target or _status_before_withdrawal(record)
     now = utcnow()
     old = record.status

@@ -22,6 +22,7 @@ from kb.errors import DomainError, Invalid
 from kb.extensions import db
 from kb.formfields import choices
 from kb.history import revisions_for
+from kb.matching.routes import panel_for
 from kb.models import CatalogueRecord, Country, Organisation, Programme, Request
 from kb.uow import unit_of_work
 from kb.views import Page, copy_errors, page_arg
@@ -154,6 +155,7 @@ def detail(plural: str, record_id: int) -> str:
         actions=operations.allowed_actions(current_user, record),
         can_edit=access.can_edit(current_user, record),
         comment_form=CommentForm(),
+        matching=panel_for(record),
     )
 
 

@@ -8,12 +8,18 @@ from kb.models.catalogue import (
     SearchQueueEntry,
 )
 from kb.models.country import Country, Organisation
+from kb.models.matching import Match, MatchSuggestion, Notification
+from kb.models.token import ApiToken
 from kb.models.user import LoginAttempt, User
 
 __all__ = [
+    "ApiToken",
     "CatalogueRecord",
     "Country",
     "LoginAttempt",
+    "Match",
+    "MatchSuggestion",
+    "Notification",
     "Organisation",
     "Programme",
     "Request",

@@ -1,0 +1,53 @@
+"""The canonical code lists (``kb.codes``): use these exact codes in API input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from kb import codes
+from kb.api import schemas
+from kb.api.docs import errors
+from kb.catalogue.operations import TRANSITIONS
+from kb.models.token import SCOPES
+
+blp = Blueprint("api_codes", __name__, url_prefix="/codes", description="Code lists.")
+
+LISTS: dict[str, dict[str, str]] = {
+    "themes": codes.THEMES,
+    "support_types": codes.SUPPORT_TYPES,
+    "organisation_types": codes.ORGANISATION_TYPES,
+    "regions": codes.REGIONS,
+    "eligible_regions": codes.ELIGIBLE_REGIONS,
+    "languages": codes.LANGUAGES,
+    "delivery_modes": codes.DELIVERY_MODES,
+    "urgencies": codes.URGENCIES,
+    "cost_models": codes.COST_MODELS,
+    "visibilities": codes.VISIBILITIES,
+    "request_statuses": codes.REQUEST_STATUSES,
+    "programme_statuses": codes.PROGRAMME_STATUSES,
+    "roles": codes.ROLES,
+    "token_scopes": SCOPES,
+    "request_actions": {name: t.label for name, t in TRANSITIONS["request"].items()},
+    "programme_actions": {name: t.label for name, t in TRANSITIONS["programme"].items()},
+}
+
+
+def _items(table: dict[str, str]) -> list[dict[str, str]]:
+    return [{"code": code, "label": label} for code, label in table.items()]
+
+
+@blp.route("", endpoint="all_lists")
+@blp.response(200, schemas.CodeListsSchema)
+def all_lists() -> Any:
+    """Every code list, by name."""
+    return {"lists": {name: _items(table) for name, table in LISTS.items()}}
+
+
+@blp.route(f"/<any({', '.join(LISTS)}):name>", endpoint="one_list")
+@blp.response(200, schemas.CodeSchema(many=True))
+@errors(blp, 404)
+def one_list(name: str) -> Any:
+    """One code list: codes and their English labels."""
+    return _items(LISTS[name])

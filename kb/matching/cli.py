@@ -1,0 +1,36 @@
+"""``flask match refresh``: recompute stored suggestions for every open request."""
+
+from __future__ import annotations
+
+import click
+
+from kb.extensions import db
+
+match_cli = click.Group("match", help="Matching commands.")
+
+
+@match_cli.command("refresh")
+@click.option("--if-empty", is_flag=True, help="Only when no suggestions are stored yet.")
+def refresh(if_empty: bool) -> None:
+    """Recompute the best programmes of every open request (with a progress bar)."""
+    from sqlalchemy import func, select
+
+    from kb.matching.service import match_service
+    from kb.models import MatchSuggestion
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(MatchSuggestion)):
+        click.echo("Match suggestions already computed.")
+        return
+    service = match_service()
+    service.engine()  # fit first, outside the bar
+    with click.progressbar(length=1, label="Matching", show_pos=True) as bar:
+        state = {"done": 0}
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - state["done"])
+            state["done"] = done
+
+        count = service.refresh(progress=progress)
+    db.session.commit()
+    click.echo(f"Suggestions refreshed for {count} open request(s).")

@@ -1,0 +1,58 @@
+"""Requests and programmes as the plain dicts the matching engine takes (marshmallow dumps)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields
+
+from kb.models import Programme, Request
+
+
+class RequestMatchSchema(Schema):
+    id = fields.Function(lambda r: r.ref)
+    title = fields.String()
+    description = fields.String()
+    text_language = fields.String()
+    themes = fields.List(fields.String())
+    support_types = fields.List(fields.String())
+    languages = fields.List(fields.String())
+    country = fields.String(attribute="country_code")
+    region = fields.Function(lambda r: r.country.region)
+    status = fields.String()
+    urgency = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ProgrammeMatchSchema(Schema):
+    id = fields.Function(lambda p: p.ref)
+    title = fields.String()
+    description = fields.String()
+    text_language = fields.String()
+    themes = fields.List(fields.String())
+    support_types = fields.List(fields.String())
+    languages = fields.List(fields.String())
+    eligible_regions = fields.List(fields.String())
+    eligible_countries = fields.List(fields.String())
+    delivery_mode = fields.String()
+    organisation_name = fields.Function(lambda p: p.organisation.name)
+    organisation_type = fields.Function(lambda p: p.organisation.type)
+    status = fields.String()
+    start_date = fields.Date(allow_none=True)
+    end_date = fields.Date(allow_none=True)
+    application_deadline = fields.Date(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+_REQUEST = RequestMatchSchema()
+_PROGRAMME = ProgrammeMatchSchema()
+
+
+def request_dict(record: Request) -> dict[str, Any]:
+    return _REQUEST.dump(record)
+
+
+def programme_dict(record: Programme) -> dict[str, Any]:
+    return _PROGRAMME.dump(record)

@@ -1,0 +1,171 @@
+"""The match workflow. Demand-driven: the requesting state chooses.
+
+A provider proposes its programme for a request, or a focal point asks a provider; the other
+side accepts or declines; accepted → in progress → completed with an outcome note. Every step
+writes a revision and notifies the other side; declined pairs stop being suggested.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from kb import access
+from kb.catalogue import operations as catalogue
+from kb.errors import Conflict, Forbidden, Invalid, NotFound
+from kb.extensions import db
+from kb.history import record_revision
+from kb.models import Match, Programme, Request, User
+from kb.models.types import utcnow
+from kb.notifications.operations import notify, owners_of
+
+REQUESTER, PROVIDER = "requester", "provider"
+OPEN_FOR_PROPOSALS = {"open", "matched", "in_progress"}
+
+
+def side_of(user: Any, match: Match) -> str | None:
+    """Which side ``user`` acts for in this match, if any."""
+    if access.owns(user, match.request):
+        return REQUESTER
+    if access.owns(user, match.programme):
+        return PROVIDER
+    return None
+
+
+def can_view_match(user: Any, match: Match) -> bool:
+    return access.is_secretariat(user) or side_of(user, match) is not None
+
+
+def get_match(user: Any, match_id: int) -> Match:
+    match = db.session.get(Match, match_id)
+    if match is None or not can_view_match(user, match):
+        raise NotFound("No such match.")
+    return match
+
+
+def _link(match: Match) -> str:
+    return url_for("matching.match_detail", match_id=match.id)
+
+
+def propose(actor: User, request: Request, programme: Programme, message: str) -> Match:
+    """A provider offers its programme, or a focal point asks a provider.
+
+    :raise Forbidden: the actor owns neither side, or may not see the other.
+    :raise Conflict: the pair already has a workflow, or a record is not open.
+    """
+    if access.owns(actor, request) and access.can_view(actor, programme):
+        side = REQUESTER
+    elif access.owns(actor, programme) and access.can_view(actor, request):
+        side = PROVIDER
+    else:
+        raise Forbidden("Only the requesting state or the provider can start a match.")
+    if request.status not in OPEN_FOR_PROPOSALS:
+        raise Conflict("This request is not open for offers.")
+    if programme.status != "open":
+        raise Conflict("This programme is not open.")
+    existing = db.session.scalar(
+        db.select(Match).where(Match.request_id == request.id, Match.programme_id == programme.id)
+    )
+    if existing is not None:
+        raise Conflict(f"This pair is already {existing.status}.")
+    message = (message or "").strip()
+    if len(message) > 4000:
+        raise Invalid("Message too long.", {"message": ["At most 4000 characters."]})
+    match = Match(
+        request=request,
+        programme=programme,
+        status="proposed",
+        proposed_by_side=side,
+        proposed_by_id=actor.id,
+        message=message,
+    )
+    db.session.add(match)
+    db.session.flush()
+    record_revision(match, actor, "proposed", {"status": [None, "proposed"]}, message or None)
+    if side == PROVIDER:
+        who = programme.organisation.display_name
+        text = f"{who} offers “{programme.title}” for your request “{request.title}”."
+        notify(owners_of(request), text, _link(match))
+    else:
+        who = request.country.name
+        text = f"{who} asks about “{programme.title}” for its request “{request.title}”."
+        notify(owners_of(programme), text, _link(match))
+    return match
+
+
+#: action → (from statuses, to status, who may act)
+STEPS: dict[str, tuple[frozenset[str], str, str]] = {
+    "accept": (frozenset({"proposed"}), "accepted", "other"),
+    "decline": (frozenset({"proposed"}), "declined", "other"),
+    "start": (frozenset({"accepted"}), "in_progress", "either"),
+    "complete": (frozenset({"in_progress"}), "completed", "either"),
+}
+STEP_LABELS = {
+    "accept": "Accept",
+    "decline": "Decline",
+    "start": "Start implementation",
+    "complete": "Mark completed",
+}
+
+
+def allowed_steps(actor: Any, match: Match) -> list[str]:
+    side = side_of(actor, match)
+    allowed = []
+    for name, (sources, _target, who) in STEPS.items():
+        if match.status not in sources or side is None:
+            continue
+        if who == "either" or (who == "other" and side != match.proposed_by_side):
+            allowed.append(name)
+    return allowed
+
+
+def step(actor: User, match: Match, action: str, note: str | None = None) -> str:
+    """Apply a workflow step; return the new status.
+
+    :raise Invalid: unknown step, or completion without an outcome note.
+    :raise Forbidden: the actor may not take this step. :raise Conflict: wrong status.
+    """
+    if action not in STEPS:
+        raise Invalid(f"Unknown action {action!r}.", {"action": ["Unknown action."]})
+    sources, target, _who = STEPS[action]
+    if match.status not in sources:
+        raise Conflict(f"A {match.status.replace('_', ' ')} match cannot be changed this way.")
+    if action not in allowed_steps(actor, match):
+        raise Forbidden("The other side decides on this proposal.")
+    note = (note or "").strip() or None
+    if action == "complete" and not note:
+        raise Invalid("Describe the outcome.", {"note": ["An outcome note is required."]})
+    old = match.status
+    match.status = target
+    match.updated_at = utcnow()
+    if action in ("accept", "decline"):
+        match.response_note = note
+    if action == "complete":
+        match.outcome_note = note
+    db.session.flush()
+    record_revision(match, actor, action, {"status": [old, target]}, note)
+    _advance_request(actor, match, action)
+    side = side_of(actor, match)
+    others = owners_of(match.programme if side == REQUESTER else match.request)
+    verb = {"accepted": "accepted", "declined": "declined", "in_progress": "started",
+            "completed": "completed"}[target]  # fmt: skip
+    notify(
+        others,
+        f"Match “{match.programme.title}” ↔ “{match.request.title}” was {verb}.",
+        _link(match),
+    )
+    return target
+
+
+def _advance_request(actor: User, match: Match, action: str) -> None:
+    """Keep the request's lifecycle in step with its matches (with its own revision)."""
+    request = match.request
+    wanted = {"accept": ("open", "mark_matched"), "start": (None, "start")}.get(action)
+    if wanted is None:
+        return
+    source, transition = wanted
+    sources = catalogue.TRANSITIONS["request"][transition].sources
+    if request.status in sources and (source is None or request.status == source):
+        comment = f"Match with “{match.programme.title}”."
+        catalogue.apply_transition(actor, request, transition, comment)

@@ -1,0 +1,160 @@
+"""Matches: the delegates' overview, match cases (the workflow) and notifications."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import IntegerField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from kb import access, codes
+from kb.errors import DomainError
+from kb.extensions import db
+from kb.history import revisions_for
+from kb.matching import operations, queries
+from kb.matching.service import match_service
+from kb.models import Country, Programme, Request
+from kb.notifications import operations as notifications
+from kb.uow import unit_of_work
+from kb.views import Page, page_arg
+
+bp = Blueprint("matching", __name__)
+
+
+class ProposeForm(FlaskForm):
+    request_id = IntegerField(validators=[DataRequired()])
+    programme_id = IntegerField(validators=[DataRequired()])
+    message = TextAreaField("Message", validators=[Optional(), Length(max=4000)])
+
+
+class StepForm(FlaskForm):
+    note = TextAreaField("Note", validators=[Optional(), Length(max=4000)])
+
+
+@bp.route("/matches")
+def overview() -> str:
+    filters = queries.MatchFilters.from_args(request.args)
+    threshold = match_service().config.unmet_threshold
+    page = Page(queries.best_pairs_query(current_user, filters), page_arg(), 20)
+    table = queries.supply_and_demand(current_user)
+    return render_template(
+        "matching/overview.html",
+        page=page,
+        filters=filters,
+        unmet=queries.unmet_needs(current_user, filters, threshold),
+        table=table,
+        threshold=threshold,
+        countries=db.session.scalars(db.select(Country).order_by(Country.name)).all(),
+        regions=list(codes.REGIONS),
+    )
+
+
+@bp.route("/matches/cases")
+@login_required
+def cases() -> str:
+    page = Page(queries.cases_query(current_user), page_arg(), 30)
+    return render_template("matching/cases.html", page=page)
+
+
+@bp.route("/matches/<int:match_id>")
+@login_required
+def match_detail(match_id: int) -> str:
+    match = operations.get_match(current_user, match_id)
+    return render_template(
+        "matching/case.html",
+        match=match,
+        steps=operations.allowed_steps(current_user, match),
+        labels=operations.STEP_LABELS,
+        history=revisions_for(match),
+        form=StepForm(),
+        side=operations.side_of(current_user, match),
+    )
+
+
+@bp.route("/matches/propose", methods=["POST"])
+@login_required
+def propose() -> Response:
+    form = ProposeForm()
+    if not form.validate():
+        abort(400)
+    req = db.session.get(Request, form.request_id.data)
+    programme = db.session.get(Programme, form.programme_id.data)
+    if req is None or programme is None or not access.can_view(current_user, req):
+        abort(404)
+    if not access.can_view(current_user, programme):
+        abort(404)
+    try:
+        with unit_of_work():
+            match = operations.propose(current_user, req, programme, form.message.data or "")
+    except DomainError as err:
+        if err.status_code == 403:
+            raise
+        flash(err.message, "error")
+        return redirect(request.referrer or url_for("matching.overview"))
+    flash("Sent. The other side is notified and will accept or decline.", "success")
+    return redirect(url_for("matching.match_detail", match_id=match.id))
+
+
+@bp.route("/matches/<int:match_id>/<action>", methods=["POST"])
+@login_required
+def step(match_id: int, action: str) -> Response:
+    match = operations.get_match(current_user, match_id)
+    form = StepForm()
+    if not form.validate():
+        abort(400)
+    try:
+        with unit_of_work():
+            status = operations.step(current_user, match, action, form.note.data)
+    except DomainError as err:
+        if err.status_code == 403:
+            raise
+        flash(err.message, "error")
+    else:
+        flash(f"Match is now {status.replace('_', ' ')}.", "success")
+    return redirect(url_for("matching.match_detail", match_id=match_id))
+
+
+@bp.route("/notifications")
+@login_required
+def notifications_page() -> str:
+    items = notifications.recent(current_user)
+    return render_template("notifications.html", items=items, form=StepForm())
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def notifications_read() -> Response:
+    if not StepForm().validate():
+        abort(400)
+    with unit_of_work():
+        notifications.mark_all_read(current_user)
+    return redirect(url_for("matching.notifications_page"))
+
+
+@bp.app_context_processor
+def unread() -> dict[str, int]:
+    if current_user and current_user.is_authenticated and current_user.is_active:
+        return {"unread_notifications": notifications.unread_count(current_user)}
+    return {"unread_notifications": 0}
+
+
+def panel_for(record: Request | Programme) -> dict[str, object]:
+    """What a record page shows about matching (used by the catalogue detail view)."""
+    service = match_service()
+    try:
+        if isinstance(record, Request):
+            if record.status not in ("open", "matched", "in_progress", "draft", "submitted"):
+                return {}
+            pairs = service.for_request(record, current_user)
+            need = service.need(record)
+            owner = access.owns(current_user, record) or access.is_secretariat(current_user)
+            inferred = service.infer_codes(record) if owner else {}
+            return {"programmes": pairs, "need": need, "inferred": inferred}
+        if record.status != "open":
+            return {}
+        return {"requests": service.for_programme(record, current_user)}
+    except Exception:  # matching must never break a record page
+        current_app.logger.exception("Matching failed for %s", record.ref)
+        return {"error": True}

@@ -1,0 +1,76 @@
+"""In-app notifications, and email when SMTP is configured (sent after the commit)."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from kb.extensions import db
+from kb.models import Notification, Programme, Request, User
+from kb.models.types import utcnow
+
+
+def owners_of(record: Request | Programme) -> list[User]:
+    """Active users who act for the record's state or organisation."""
+    query = select(User).where(User.status == "active")
+    if isinstance(record, Request):
+        query = query.where(User.role == "focal_point", User.country_code == record.country_code)
+    else:
+        query = query.where(User.role == "provider", User.organisation_id == record.organisation_id)
+    return list(db.session.scalars(query))
+
+
+def notify(users: list[User], text: str, link: str) -> None:
+    """Add a notification for each user; queue an email for after the commit."""
+    outbox = db.session.info.setdefault("outbox", [])
+    for user in users:
+        db.session.add(Notification(user_id=user.id, text=text[:500], link=link))
+        outbox.append((user.email, text, link))
+
+
+def send_outbox() -> None:
+    """Send queued emails (called after a successful commit); failures are logged only."""
+    outbox = db.session.info.pop("outbox", [])
+    host = current_app.config.get("SMTP_HOST")
+    if not outbox or not host:
+        return
+    sender = current_app.config["SMTP_FROM"]
+    try:
+        with smtplib.SMTP(host, current_app.config["SMTP_PORT"], timeout=10) as smtp:
+            for email, text, link in outbox:
+                message = EmailMessage()
+                message["From"] = sender
+                message["To"] = email
+                message["Subject"] = f"Capacity Exchange: {text[:80]}"
+                base = current_app.config["PUBLIC_URL"].rstrip("/")
+                message.set_content(f"{text}\n\n{base}{link}\n")
+                smtp.send_message(message)
+    except (OSError, smtplib.SMTPException):
+        current_app.logger.exception("Could not send %d notification email(s).", len(outbox))
+
+
+def unread_count(user: User) -> int:
+    query = select(func.count()).select_from(Notification)
+    query = query.where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    return db.session.scalar(query) or 0
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+
+
+def recent(user: User, limit: int = 100) -> list[Notification]:
+    query = (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))

@@ -1,0 +1,201 @@
+"""Block scoring (requests x catalogue), per-pair parts, and deterministic top-k."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from search.matching.config import MatchConfig
+from search.matching.rules import RuleTable
+from search.matching.scoring import (
+    Encoded,
+    concept_factor,
+    freshness,
+    query_words,
+    tagged_words,
+)
+from search.matching.structured import segments
+
+#: Order of the parts of a score (also the order of reasons with equal contributions).
+KINDS = ("text", "themes", "support", "language", "region", "delivery", "freshness")
+
+
+#: Penalty that pushes pairs breaking a hard rule far below any eligible score.
+BIG = np.float32(16.0)
+#: Views kept per catalogue (one per region and day).
+VIEW_CACHE = 6
+#: Blocks up to this many rows skip BLAS (thread start-up dominates a single row).
+SMALL_BLOCK = 4
+
+
+@dataclass
+class View:
+    """The programmes a region's requests may get on one day, ready for products.
+
+    ``cols`` are catalogue indices (ascending): offerable programmes that are global,
+    list the region, or list countries (``country_only``: eligible only for those).
+    """
+
+    cols: np.ndarray
+    words_t: sp.csr_matrix
+    shift: np.ndarray
+    country_only: np.ndarray
+    dense: np.ndarray | None = None
+
+
+class Catalogue:
+    """Programme-side matrices and per-region, per-day views of them.
+
+    A block of requests sharing a region and a language key costs one sparse product
+    (words) and one dense product (concepts scaled by the pair's concept share, and the
+    structured features) over the programmes the region may get.
+    """
+
+    def __init__(self, enc: Encoded, rules: RuleTable, cfg: MatchConfig, n_languages: int) -> None:
+        self.enc, self.rules, self.cfg = enc, rules, cfg
+        self.total = sum(cfg.weights().values()) or 1.0
+        self.words = tagged_words(enc.words, enc.keys)
+        self.factor = concept_factor(enc.keys, cfg)
+        self.segments = segments(n_languages)
+        regions = rules.regions & ~rules.is_global
+        self.covered = np.vstack([regions, np.zeros((1, regions.shape[1]), bool)])
+        self.covered |= rules.is_global
+        self.has_countries = np.diff(rules.countries.tocsc().indptr) > 0
+        has_regions = rules.regions.any(axis=0)
+        weight = np.where(has_regions, 1.0 - cfg.region_specificity, 1.0).astype(np.float32)
+        #: Weighted region part of a country listing (see docs/MATCHING.md).
+        self.country_weight = weight * np.float32(cfg.weight_region / self.total)
+        self._views: OrderedDict[tuple[int, int], View] = OrderedDict()
+        self._fresh: tuple[int, np.ndarray] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        return self.covered.shape[1]
+
+    def fresh(self, today: date) -> np.ndarray:
+        """Weighted freshness of every programme on ``today`` (cached for the last day)."""
+        ordinal = today.toordinal()
+        if self._fresh is None or self._fresh[0] != ordinal:
+            fresh = freshness(self.enc.updated, ordinal, self.cfg.freshness_half_life_days)
+            self._fresh = (ordinal, fresh * np.float32(self.cfg.weight_freshness / self.total))
+        return self._fresh[1]
+
+    def view(self, region: int, today: date) -> View:
+        """The (cached) view of region row ``region`` (5: unknown region) on ``today``."""
+        key = (today.toordinal(), region)
+        with self._lock:
+            if key in self._views:
+                self._views.move_to_end(key)
+                return self._views[key]
+        offerable = self.rules.offerable(today)
+        cols = np.flatnonzero(offerable & (self.covered[region] | self.has_countries))
+        country_only = ~self.covered[region, cols]
+        shift = self.fresh(today)[cols] - BIG * country_only
+        words_t = self.words[cols].T.tocsr()
+        view = View(cols, words_t, shift.astype(np.float32), country_only)
+        with self._lock:
+            self._views[key] = view
+            while len(self._views) > VIEW_CACHE:
+                self._views.popitem(last=False)
+        return view
+
+    def dense(self, view: View) -> np.ndarray:
+        """``[concepts; struct]`` of a view's programmes, transposed for the product."""
+        if view.dense is None:
+            rows = np.hstack([self.enc.concepts[view.cols], self.enc.struct[view.cols]])
+            view.dense = np.ascontiguousarray(rows.T, dtype=np.float32)
+        return view.dense
+
+    def prepare(self, today: date) -> None:
+        """Build every region's view for ``today`` (else built on first use)."""
+        for region in range(self.covered.shape[0]):
+            self.dense(self.view(region, today))
+
+    def locate(self, requests: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+        """Country and region row indices of requests (-1 / 5 when unknown)."""
+        ci = [self.rules.country_index.get(r.get("country") or "", -1) for r in requests]
+        ri = [
+            self.rules.region_index.get(r.get("region") or "", len(self.rules.region_index))
+            for r in requests
+        ]
+        return np.array(ci, dtype=np.int64), np.array(ri, dtype=np.int64)
+
+    def block(
+        self, q: Encoded, requests: Sequence[Mapping[str, Any]], today: date
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(raw, cols)``: raw scores of requests sharing a region and a language key
+        against the view's programmes ``cols``; pairs breaking a rule score below 0."""
+        ci, ri = self.locate(requests)
+        keys = set(q.keys.tolist())
+        if len(keys) != 1 or len(set(ri.tolist())) != 1:
+            raise ValueError("a block must hold requests of one region and language key")
+        view = self.view(int(ri[0]), today)
+        if not len(view.cols):
+            return np.zeros((len(requests), 0), dtype=np.float32), view.cols
+        raw = (query_words(q.words, q.keys, self.cfg) @ view.words_t).toarray()
+        dense = self.dense(view)
+        n_concepts = q.concepts.shape[1]
+        concept = _product(q.concepts, dense[:n_concepts])
+        concept *= self.factor[keys.pop(), view.cols]
+        raw += concept
+        del concept
+        raw += _product(q.struct, dense[n_concepts:])
+        raw += view.shift
+        countries = self.rules.countries
+        for i, c in enumerate(ci.tolist()):
+            if c >= 0:
+                listed = countries.indices[countries.indptr[c] : countries.indptr[c + 1]]
+                pos = np.minimum(np.searchsorted(view.cols, listed), len(view.cols) - 1)
+                pos = pos[view.cols[pos] == listed]
+                cols = view.cols[pos]
+                raw[i, pos] += self.country_weight[cols] + BIG * view.country_only[pos]
+        return raw, view.cols
+
+    def pairs(
+        self,
+        q: Encoded,
+        requests: Sequence[Mapping[str, Any]],
+        qi: np.ndarray,
+        pj: np.ndarray,
+        today: date,
+    ) -> dict[str, np.ndarray]:
+        """Weighted parts of the pairs ``(requests[qi[k]], programme pj[k])`` by kind."""
+        cfg, p = self.cfg, self.enc
+        w = cfg.weight_text / self.total
+        share = np.where(
+            q.keys[qi] == p.keys[pj], cfg.word_share_same_language, cfg.word_share_cross_language
+        )
+        if len(qi):
+            word = np.asarray(q.words[qi].multiply(p.words[pj]).sum(axis=1)).ravel()
+        else:
+            word = np.zeros(0)
+        concept = np.einsum("ij,ij->i", q.concepts[qi], p.concepts[pj])
+        out = {"text": (w * share * word + w * (1.0 - share) * concept).astype(np.float32)}
+        qs, ps = q.struct[qi], p.struct[pj]
+        for kind, seg in self.segments.items():
+            out[kind] = np.einsum("ij,ij->i", qs[:, seg], ps[:, seg])
+        ci, _ = self.locate(requests)
+        c = ci[qi]
+        listed = np.zeros(len(qi), dtype=bool)
+        known = c >= 0
+        if known.any():
+            hit = self.rules.countries[c[known], pj[known]]
+            listed[np.flatnonzero(known)] = np.asarray(hit).ravel().astype(bool)
+        out["region"] = out["region"] + np.where(listed, self.country_weight[pj], 0.0)
+        out["freshness"] = self.fresh(today)[pj]
+        return {k: np.asarray(out[k], dtype=np.float64) for k in KINDS}
+
+
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b``; a few rows go through numpy's own loop (BLAS threads cost more there)."""
+    if a.shape[0] <= SMALL_BLOCK:
+        return np.einsum("mk,kn->mn", a, b)
+    return a @ b

@@ -1,0 +1,99 @@
+"""Tunable settings of the matching engine, with documented defaults.
+
+Every field can be overridden from the app's configuration (``MatchConfig(**overrides)``).
+Weights are relative: the raw score is the weighted mean of the components, each in
+``[0, 1]``; the calibration (``calibration_a``, ``calibration_b``) then maps the raw score
+to ``score`` = estimated probability that a reviewer would call the match good (Platt
+scaling fitted on ``search/data/match_judgements.json`` by ``python -m search.evaluate
+--calibrate``; see docs/MATCHING.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+#: Quality labels, best first.
+QUALITIES: tuple[str, ...] = ("strong", "good", "weak")
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    """Weights, thresholds and text-model settings of :class:`MatchEngine`."""
+
+    #: Text relevance: TF-IDF cosine over words and over thesaurus concepts.
+    weight_text: float = 0.40
+    #: Share of the request's themes the programme covers (plus a little precision).
+    weight_themes: float = 0.25
+    #: Share of the requested support types the programme offers.
+    weight_support: float = 0.12
+    #: 1 when the programme is offered in a language the requester reads.
+    weight_language: float = 0.10
+    #: 1 when targeted at the request's country, ``region_specificity`` for its region.
+    weight_region: float = 0.05
+    #: Fit between the delivery mode and the one the request asks for (or hybrid).
+    weight_delivery: float = 0.03
+    #: Recency of the programme's last update (half-life ``freshness_half_life_days``).
+    weight_freshness: float = 0.05
+
+    #: Score above which a match is "strong", and above which it is "good".
+    strong_threshold: float = 0.6
+    good_threshold: float = 0.22
+    #: A request whose best match scores below this is an unmet need ("nothing fits").
+    unmet_threshold: float = 0.22
+    #: Platt scaling of the raw score: ``score = 1 / (1 + exp(-(a * raw + b)))``.
+    calibration_a: float = 18.07
+    calibration_b: float = -10.18
+
+    #: Weight of the word space in text relevance when both texts share a language ...
+    word_share_same_language: float = 0.7
+    #: ... and when they do not (the concept space then carries the match).
+    word_share_cross_language: float = 0.15
+    #: Weight of a theme implied by a concept, next to the concept itself, in concept space.
+    implied_theme_weight: float = 0.5
+    #: Weight of a concept with no theme or support type ("cybersecurity", "resilience").
+    generic_concept_weight: float = 0.3
+    #: Weight of codes inferred from text when a record has none of its own.
+    inferred_code_weight: float = 0.6
+    #: Share of the theme / support score given to precision (the rest is coverage).
+    precision_share: float = 0.25
+    #: Value of the region component for a programme targeted at the request's region.
+    region_specificity: float = 0.6
+    #: Title words count this many times the description words.
+    title_boost: int = 2
+    #: Keep at most this many (the heaviest) terms of each request's word vector.
+    max_query_terms: int = 16
+    #: Leave out of the word vectors the words found in more than this share of programmes.
+    max_df: float = 0.2
+    freshness_half_life_days: float = 365.0
+    #: Requests in these states are not offered to providers by ``match_programme``.
+    inactive_request_statuses: tuple[str, ...] = ("draft", "withdrawn", "closed", "fulfilled")
+    #: Rows per chunk in ``match_all`` (memory ~ 30 bytes x chunk x programmes).
+    chunk_size: int = 256
+
+    def weights(self) -> dict[str, float]:
+        """Component weights keyed by reason kind."""
+        return {
+            "text": self.weight_text,
+            "themes": self.weight_themes,
+            "support": self.weight_support,
+            "language": self.weight_language,
+            "region": self.weight_region,
+            "delivery": self.weight_delivery,
+            "freshness": self.weight_freshness,
+        }
+
+    def quality(self, score: float) -> str:
+        """The quality label of a calibrated score."""
+        if score >= self.strong_threshold:
+            return "strong"
+        return "good" if score >= self.good_threshold else "weak"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> MatchConfig:
+        """Build from a mapping, ignoring unknown keys (e.g. a Flask config section)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})

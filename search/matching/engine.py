@@ -1,0 +1,222 @@
+"""The request-to-programme matching engine (see docs/MATCHING.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from search.analysis import language_key
+from search.matching import compute, ranking, rules
+from search.matching import reasons as why
+from search.matching.codes import LANGUAGES, infer_codes_from_text
+from search.matching.compute import Catalogue
+from search.matching.config import MatchConfig
+from search.matching.features import Space, record_terms
+from search.matching.model import Match, NeedStatus
+from search.matching.ranking import sparse_rows
+from search.matching.scoring import Encoded, calibrate, encode
+
+Record = Mapping[str, Any]
+Progress = Callable[[int, int], None]
+
+
+class MatchEngine:
+    """Ranks programmes for requests (and requests for a programme).
+
+    ``fit`` builds the vector spaces and programme matrices once; matching then uses one
+    sparse and two dense matrix products per block of requests.
+    """
+
+    def __init__(self, config: MatchConfig | None = None) -> None:
+        self.config = config or MatchConfig()
+        self.programmes: list[Record] = []
+        self._pos: dict[str, int] = {}
+
+    def fit(self, programmes: Iterable[Record]) -> MatchEngine:
+        """Index a programme catalogue (any status: the hard rules apply at match time)."""
+        cfg = self.config
+        self.programmes = sorted(programmes, key=lambda p: str(p["id"]))
+        self._pos = {str(p["id"]): i for i, p in enumerate(self.programmes)}
+        terms = [record_terms(p, cfg) for p in self.programmes]
+        self._words = Space.fit([t.words for t in terms], cfg.max_df)
+        self._concepts = Space.fit([t.concepts for t in terms])
+        self._named = why.named_concepts(self._concepts.terms)
+        self._explainer = why.Explainer(self._words.terms, self._concepts.terms)
+        codes = dict.fromkeys(LANGUAGES)
+        for p in self.programmes:
+            codes.update(dict.fromkeys(p.get("languages") or []))
+        self._languages = {c: i for i, c in enumerate(codes)}
+        enc = self._encode(self.programmes, "programme", terms=terms)
+        self._catalogue = self._make_catalogue(enc, self.programmes)
+        return self
+
+    def _encode(self, records: Sequence[Record], side: str, **kw: Any) -> Encoded:
+        limit = self.config.max_query_terms if side == "request" else None
+        return encode(
+            records, self._words, self._concepts, self._languages, self.config,
+            side=side, max_terms=limit, **kw,
+        )  # fmt: skip
+
+    def _make_catalogue(self, enc: Encoded, programmes: Sequence[Record]) -> Catalogue:
+        return Catalogue(enc, rules.RuleTable(programmes), self.config, len(self._languages))
+
+    def prepare(self, today: date | None = None) -> MatchEngine:
+        """Build the per-region structures for ``today`` now rather than on first use."""
+        self._catalogue.prepare(today or date.today())
+        return self
+
+    def match_request(
+        self,
+        request: Record,
+        top_k: int = 10,
+        *,
+        today: date | None = None,
+        exclude: Collection[str] = frozenset(),
+    ) -> list[Match]:
+        """The best ``top_k`` offerable, eligible programmes for one request."""
+        rid = str(request["id"])
+        return self.match_all([request], top_k, today=today, exclude={rid: exclude})[rid]
+
+    def match_all(
+        self,
+        requests: Sequence[Record],
+        top_k: int = 10,
+        *,
+        today: date | None = None,
+        exclude: Mapping[str, Collection[str]] | None = None,
+        progress: Progress | None = None,
+    ) -> dict[str, list[Match]]:
+        """Top matches of every request, computed in blocks of ``config.chunk_size``.
+
+        ``exclude`` maps a request id to programme ids it must not get (declined pairs);
+        ``progress(done, total)`` is called after each block.
+        """
+        today = today or date.today()
+        cat, size = self._catalogue, self.config.chunk_size
+        out: dict[str, list[Match]] = {}
+        groups: dict[tuple[int, str], list[Record]] = {}
+        _, regions = cat.locate(requests)
+        for r, region in zip(requests, regions.tolist(), strict=True):
+            key = (region, language_key(r.get("text_language")))
+            groups.setdefault(key, []).append(r)
+        blocks = [
+            g[i : i + size] for _, g in sorted(groups.items()) for i in range(0, len(g), size)
+        ]
+        done = 0
+        for block in blocks:
+            q = self._encode(block, "request")
+            raw, cols = cat.block(q, block, today)
+            for i, r in enumerate(block):
+                for pid in (exclude or {}).get(str(r["id"]), ()):
+                    j = self._pos.get(pid, -1)
+                    local = int(np.searchsorted(cols, j))
+                    if local < len(cols) and cols[local] == j:
+                        raw[i, local] = -compute.BIG
+            picks = [cols[p] for p in ranking.top_k(raw, top_k)]
+            del raw
+            out.update(self._matches(block, q, picks, cat, self.programmes, today))
+            done += len(block)
+            if progress:
+                progress(done, len(requests))
+        return {str(r["id"]): out[str(r["id"])] for r in requests}
+
+    def match_programme(
+        self,
+        programme: Record,
+        requests: Sequence[Record],
+        top_k: int = 10,
+        *,
+        today: date | None = None,
+        exclude: Collection[str] = frozenset(),
+    ) -> list[Match]:
+        """The ``top_k`` requests a programme fits best (active, eligible, not excluded)."""
+        today = today or date.today()
+        if not rules.offerable(programme, today):
+            return []
+        inactive = self.config.inactive_request_statuses
+        pool = [
+            r
+            for r in requests
+            if r.get("status") not in inactive
+            and str(r["id"]) not in exclude
+            and rules.eligible(programme, r)
+        ]
+        if not pool:
+            return []
+        cat = self._make_catalogue(self._encode([programme], "programme"), [programme])
+        q = self._encode(pool, "request")
+        picks = [np.zeros(1, dtype=np.intp) for _ in pool]
+        found = self._matches(pool, q, picks, cat, [programme], today)
+        matches = [m for ms in found.values() for m in ms]
+        matches.sort(key=lambda m: (-round(m.raw, 9), m.request_id))
+        return matches[:top_k]
+
+    def best_match_quality(
+        self, request: Record, *, today: date | None = None, exclude: Collection[str] = frozenset()
+    ) -> NeedStatus:
+        """Best match's score and label; ``unmet`` when below ``config.unmet_threshold``."""
+        best = self.match_request(request, 1, today=today, exclude=exclude)
+        return need_status(str(request["id"]), best, self.config)
+
+    def infer_codes(self, request: Record) -> dict[str, list[str]]:
+        """Themes / support types suggested by the text and not already on the record."""
+        guess = infer_codes_from_text(
+            request.get("title") or "",
+            request.get("description") or "",
+            title_boost=self.config.title_boost,
+        )
+        return {k: [c for c in v if c not in (request.get(k) or [])] for k, v in guess.items()}
+
+    def _matches(
+        self,
+        block: Sequence[Record],
+        q: Encoded,
+        picks: Sequence[np.ndarray],
+        cat: Catalogue,
+        programmes: Sequence[Record],
+        today: date,
+    ) -> dict[str, list[Match]]:
+        """Matches with reasons for the picked ``(block row, programme column)`` pairs."""
+        cfg = self.config
+        qi = np.repeat(np.arange(len(block)), [len(p) for p in picks])
+        pj = np.concatenate(picks) if len(picks) else np.zeros(0, dtype=np.intp)
+        parts = cat.pairs(q, block, qi, pj, today)
+        raw = sum(parts.values()).tolist()
+        columns = list(zip(*(parts[k].tolist() for k in why.ORDER), strict=True))
+        out: dict[str, list[Match]] = {str(r["id"]): [] for r in block}
+        contexts: dict[int, why.RequestContext] = {}
+        p = cat.enc
+        for k, (i, j) in enumerate(zip(qi.tolist(), pj.tolist(), strict=True)):
+            programme = programmes[j]
+            ctx = contexts.get(i)
+            if ctx is None:
+                words = sparse_rows(q.words, i)
+                ctx = contexts[i] = why.RequestContext(block[i], words, q.concepts[i], self._named)
+            cols, vals = sparse_rows(p.words, j)
+            items = self._explainer.text_items(
+                ctx, (cols.tolist(), vals.tolist()), p.concepts[j].tolist()
+            )
+            score = calibrate(raw[k], cfg)
+            reasons = self._explainer.reasons(
+                ctx, programme, columns[k], score, (q.codes[i], p.codes[j]), items, today
+            )
+            rid = str(ctx.request["id"])
+            out[rid].append(
+                Match(rid, str(programme["id"]), score, cfg.quality(score), reasons, raw[k])
+            )
+        for ms in out.values():
+            ms.sort(key=lambda m: (-round(m.raw, 9), m.programme_id))
+        return out
+
+
+def need_status(request_id: str, best: Sequence[Match], cfg: MatchConfig) -> NeedStatus:
+    """Summarise a request's best match (``best`` sorted, possibly empty)."""
+    if not best:
+        return NeedStatus(request_id, 0.0, "none", True, None)
+    top = best[0]
+    return NeedStatus(
+        request_id, top.score, top.quality, top.score < cfg.unmet_threshold, top.programme_id
+    )

@@ -1,0 +1,76 @@
+"""Result types of the matching engine: :class:`Match`, :class:`Reason`, :class:`NeedStatus`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Reason:
+    """One part of a match score.
+
+    ``kind`` is the component (``text``, ``themes``, ``support``, ``language``, ``region``,
+    ``delivery``, ``freshness``); ``contribution`` is its share of the match's ``score``
+    (contributions of a match add up to its score); ``items`` are the codes or terms behind
+    ``text`` for programmatic use.
+    """
+
+    kind: str
+    text: str
+    contribution: float
+    items: tuple[str, ...] = ()
+    order: int = field(default=0, repr=False, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "contribution": round(self.contribution, 4),
+            "items": list(self.items),
+        }
+
+
+@dataclass(slots=True)
+class Match:
+    """A scored request-programme pair; ``score`` is calibrated to ``[0, 1]``."""
+
+    request_id: str
+    programme_id: str
+    score: float
+    quality: str
+    reasons: list[Reason] = field(default_factory=list)
+    raw: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id,
+            "programme_id": self.programme_id,
+            "score": round(self.score, 4),
+            "quality": self.quality,
+            "reasons": [r.as_dict() for r in self.reasons],
+        }
+
+
+@dataclass(frozen=True)
+class NeedStatus:
+    """How well a request's needs are met by the catalogue.
+
+    ``quality`` is the label of the best match, or ``"none"`` when nothing is eligible;
+    ``unmet`` is true when the best score is below the configured unmet threshold.
+    """
+
+    request_id: str
+    best_score: float
+    quality: str
+    unmet: bool
+    programme_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id,
+            "best_score": round(self.best_score, 4),
+            "quality": self.quality,
+            "unmet": self.unmet,
+            "programme_id": self.programme_id,
+        }

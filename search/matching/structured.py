@@ -1,0 +1,162 @@
+"""Structured features: themes, support types, languages, region and delivery mode.
+
+The request side carries the component weights, so that the product of a request row
+and a programme row is the weighted sum of these components (see :func:`segments`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from search.matching.codes import (
+    DELIVERY_MODES,
+    REGIONS,
+    SUPPORT_TYPES,
+    THEMES,
+    clean_codes,
+    codes_from_concepts,
+    delivery_preference,
+)
+from search.matching.config import MatchConfig
+from search.matching.features import DocTerms, record_terms
+
+#: Rows: request preference (none, online, in person); columns: in person, online, hybrid, ?.
+DELIVERY_FIT = np.array(
+    [[0.6, 0.6, 1.0, 0.6], [0.1, 1.0, 0.8, 0.5], [1.0, 0.1, 0.8, 0.5]], dtype=np.float32
+)
+PREFERENCES = (None, "online", "in_person")
+
+
+def segments(n_languages: int) -> dict[str, slice]:
+    """Column ranges of the structured features, per component."""
+    sizes = {
+        "themes": 2 * len(THEMES),
+        "support": 2 * len(SUPPORT_TYPES),
+        "language": n_languages + 2,
+        "region": len(REGIONS),
+        "delivery": 4,
+    }
+    out, start = {}, 0
+    for kind, size in sizes.items():
+        out[kind] = slice(start, start + size)
+        start += size
+    return out
+
+
+@dataclass(frozen=True)
+class Codes:
+    """Themes / support types used for scoring, and whether they were inferred."""
+
+    themes: list[str]
+    support_types: list[str]
+    inferred_themes: bool
+    inferred_support_types: bool
+
+
+def record_codes(
+    record: Mapping[str, Any], cfg: MatchConfig, terms: DocTerms | None = None
+) -> Codes:
+    """A record's codes; a list it leaves empty is inferred from its text's concepts."""
+    themes = clean_codes(record.get("themes"), THEMES)
+    support = clean_codes(record.get("support_types"), SUPPORT_TYPES)
+    if themes and support:
+        return Codes(themes, support, False, False)
+    found = terms.found if terms is not None else record_terms(record, cfg).found
+    guess = codes_from_concepts(found)
+    return Codes(
+        themes or guess["themes"], support or guess["support_types"], not themes, not support
+    )
+
+
+def _codes_block(codes: Sequence[Codes], cfg: MatchConfig, side: str) -> np.ndarray:
+    """Theme and support columns; the request side carries weights and coverage shares."""
+    total = sum(cfg.weights().values()) or 1.0
+    s = cfg.precision_share
+    blocks = []
+    for attr, table, w in (
+        ("themes", THEMES, cfg.weight_themes),
+        ("support_types", SUPPORT_TYPES, cfg.weight_support),
+    ):
+        index = {c: i for i, c in enumerate(table)}
+        n = len(table)
+        out = np.zeros((len(codes), 2 * n), dtype=np.float32)
+        for row, c in enumerate(codes):
+            found = getattr(c, attr)
+            inferred = getattr(c, "inferred_" + attr)
+            value = cfg.inferred_code_weight if inferred else 1.0
+            for code in found:
+                j = index[code]
+                if side == "request":
+                    out[row, j] = w / total * (1 - s) * value / len(found)
+                    out[row, n + j] = w / total * s * value
+                else:
+                    out[row, j] = value
+                    out[row, n + j] = value / len(found)
+        blocks.append(out)
+    return np.hstack(blocks)
+
+
+def _languages_block(
+    records: Sequence[Mapping[str, Any]], languages: Mapping[str, int], cfg: MatchConfig, side: str
+) -> np.ndarray:
+    total = sum(cfg.weights().values()) or 1.0
+    w = cfg.weight_language / total
+    out = np.zeros((len(records), len(languages) + 2), dtype=np.float32)
+    for row, r in enumerate(records):
+        own = list(dict.fromkeys(r.get("languages") or []))
+        if side == "request":
+            own = own or ([r["text_language"]] if r.get("text_language") else [])
+            for code in own:
+                if code in languages:
+                    out[row, languages[code]] = w / len(own)
+            out[row, -2] = 0.5 * w
+            out[row, -1] = 0.0 if own else 0.5 * w
+        else:
+            for code in own:
+                if code in languages:
+                    out[row, languages[code]] = 1.0
+            out[row, -2] = 0.0 if own else 1.0
+            out[row, -1] = 1.0 if own else 0.0
+    return out
+
+
+def struct_features(
+    records: Sequence[Mapping[str, Any]],
+    codes: Sequence[Codes],
+    languages: Mapping[str, int],
+    cfg: MatchConfig,
+    side: str,
+) -> np.ndarray:
+    """Dense structured features (columns as in :func:`segments`)."""
+    total = sum(cfg.weights().values()) or 1.0
+    region = np.zeros((len(records), len(REGIONS)), dtype=np.float32)
+    delivery = np.zeros((len(records), 4), dtype=np.float32)
+    region_index = {r: i for i, r in enumerate(REGIONS)}
+    modes = {m: i for i, m in enumerate(DELIVERY_MODES)}
+    for row, r in enumerate(records):
+        if side == "request":
+            if r.get("region") in region_index:
+                region[row, region_index[r["region"]]] = (
+                    cfg.weight_region / total * cfg.region_specificity
+                )
+            pref = r.get("delivery_mode")
+            if pref not in PREFERENCES:
+                pref = delivery_preference(f"{r.get('title')} {r.get('description')}")
+            delivery[row] = DELIVERY_FIT[PREFERENCES.index(pref)] * (cfg.weight_delivery / total)
+        else:
+            for name in r.get("eligible_regions") or []:
+                if name in region_index:
+                    region[row, region_index[name]] = 1.0
+            delivery[row, modes.get(r.get("delivery_mode") or "", 3)] = 1.0
+    return np.hstack(
+        [
+            _codes_block(codes, cfg, side),
+            _languages_block(records, languages, cfg, side),
+            region,
+            delivery,
+        ]
+    )

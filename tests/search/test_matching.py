@@ -1,0 +1,337 @@
+"""Matching engine: hard rules, determinism, reasons, languages, inference, unmet needs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from search.matching import MatchConfig, MatchEngine
+from search.matching import rules as hard_rules
+
+TODAY = date(2026, 11, 29)
+
+
+def programme(pid: int | str, title: str, description: str = "", **extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": f"programme:{pid}",
+        "title": title,
+        "description": description,
+        "text_language": "en",
+        "themes": [],
+        "support_types": [],
+        "languages": ["en", "fr"],
+        "eligible_regions": [],
+        "eligible_countries": [],
+        "delivery_mode": "hybrid",
+        "organisation_name": "Org",
+        "organisation_type": "international_organisation",
+        "status": "open",
+        "start_date": "2026-01-01",
+        "end_date": "2028-12-31",
+        "application_deadline": None,
+        "created_at": "2026-01-01",
+        "updated_at": "2026-10-01",
+    }
+    base.update(extra)
+    return base
+
+
+def request(rid: int | str, title: str, description: str = "", **extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": f"request:{rid}",
+        "title": title,
+        "description": description,
+        "text_language": "en",
+        "themes": [],
+        "support_types": [],
+        "languages": ["en"],
+        "country": "KEN",
+        "region": "Africa",
+        "status": "open",
+        "urgency": "medium",
+        "created_at": "2026-09-01",
+        "updated_at": "2026-09-01",
+    }
+    base.update(extra)
+    return base
+
+
+CYBERCRIME = (
+    "Training for police and prosecutors on cybercrime investigation and electronic evidence"
+)
+CATALOGUE = [
+    programme(1, "Cybercrime investigation training", CYBERCRIME, themes=["cybercrime"],
+              support_types=["training"]),
+    programme(2, "National CERT establishment", "Help to set up a national incident response "
+              "team (CSIRT) with equipment and analyst training.", themes=["incident_response"],
+              support_types=["technical_assistance", "equipment"]),
+    programme(3, "Public awareness campaigns", "Grants for cyber hygiene awareness campaigns "
+              "for schools and citizens.", themes=["awareness"], support_types=["funding"]),
+    programme(4, "Cyber diplomacy course", "Online course for diplomats on norms of responsible "
+              "state behaviour and international law.", themes=["diplomacy"],
+              support_types=["training"], delivery_mode="online"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def engine() -> MatchEngine:
+    return MatchEngine().fit(CATALOGUE)
+
+
+def ids(matches) -> list[str]:
+    return [m.programme_id for m in matches]
+
+
+def fit_one(**extra: Any) -> MatchEngine:
+    other = programme(9, "Cybercrime legislation advice", CYBERCRIME, themes=["cybercrime"])
+    return MatchEngine().fit([programme(1, "Cybercrime training", CYBERCRIME, **extra), other])
+
+
+CRIME_REQUEST = request(1, "Cybercrime training for our police", CYBERCRIME, themes=["cybercrime"])
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"status": "closed"},
+        {"status": "draft"},
+        {"end_date": (TODAY - timedelta(days=1)).isoformat()},
+        {"application_deadline": (TODAY - timedelta(days=1)).isoformat()},
+        {"eligible_regions": ["Asia-Pacific"]},
+        {"eligible_countries": ["FJI", "TON"]},
+        {"eligible_regions": ["Eastern Europe"], "eligible_countries": ["FJI"]},
+    ],
+)
+def test_hard_rules_exclude(extra: dict[str, Any]) -> None:
+    found = ids(fit_one(**extra).match_request(CRIME_REQUEST, 10, today=TODAY))
+    assert "programme:1" not in found
+    assert found == ["programme:9"]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"application_deadline": TODAY.isoformat()},
+        {"end_date": TODAY.isoformat()},
+        {"eligible_regions": ["Africa"]},
+        {"eligible_regions": ["global"]},
+        {"eligible_countries": ["KEN", "UGA"]},
+        {"eligible_regions": ["Asia-Pacific"], "eligible_countries": ["KEN"]},
+    ],
+)
+def test_hard_rules_admit(extra: dict[str, Any]) -> None:
+    assert "programme:1" in ids(fit_one(**extra).match_request(CRIME_REQUEST, 10, today=TODAY))
+
+
+def test_excluded_pairs_never_returned(engine: MatchEngine) -> None:
+    found = engine.match_request(CRIME_REQUEST, 10, today=TODAY, exclude={"programme:1"})
+    assert "programme:1" not in ids(found)
+    everything = engine.match_all(
+        [CRIME_REQUEST], 10, today=TODAY, exclude={CRIME_REQUEST["id"]: ["programme:1"]}
+    )
+    assert "programme:1" not in ids(everything[CRIME_REQUEST["id"]])
+
+
+def test_best_match_first_and_scores_calibrated(engine: MatchEngine) -> None:
+    found = engine.match_request(CRIME_REQUEST, 10, today=TODAY)
+    assert found[0].programme_id == "programme:1"
+    assert [m.score for m in found] == sorted((m.score for m in found), reverse=True)
+    cfg = engine.config
+    for m in found:
+        assert 0.0 <= m.score <= 1.0
+        assert m.quality == cfg.quality(m.score)
+    assert found[0].quality == "strong"
+
+
+def test_deterministic_with_ties_broken_by_id() -> None:
+    twins = [programme(pid, "Cybercrime training", CYBERCRIME) for pid in (7, 12, 3)]
+    first = MatchEngine().fit(twins).match_request(CRIME_REQUEST, 2, today=TODAY)
+    second = MatchEngine().fit(list(reversed(twins))).match_request(CRIME_REQUEST, 2, today=TODAY)
+    assert ids(first) == ids(second) == ["programme:12", "programme:3"]
+    assert [m.as_dict() for m in first] == [m.as_dict() for m in second]
+
+
+def test_reasons_decompose_the_score(engine: MatchEngine) -> None:
+    fr = request(2, "Formation", "Formation en cybercriminalité", text_language="fr",
+                 languages=["fr"], themes=["cybercrime"])  # fmt: skip
+    for req in (CRIME_REQUEST, fr):
+        for m in engine.match_request(req, 10, today=TODAY):
+            assert sum(r.contribution for r in m.reasons) == pytest.approx(m.score, abs=1e-9)
+            assert all(r.contribution >= 0 for r in m.reasons)
+    best = engine.match_request(CRIME_REQUEST, 1, today=TODAY)[0]
+    texts = {r.kind: r.text for r in best.reasons}
+    assert texts["themes"] == "Themes: cybercrime"
+    assert texts["support"] == "Support: training (inferred from text)"
+    assert texts["language"] == "Offered in English"
+    assert texts["region"] == "Eligible: open to all countries"
+    assert "electronic evidence" in texts["text"] or "cybercrime" in texts["text"]
+    assert "investig," not in texts["text"] and "evid" not in texts["text"].split(", ")
+    assert best.as_dict()["reasons"][0]["kind"] == best.reasons[0].kind
+
+
+def test_regional_programme_beats_global_twin() -> None:
+    twins = [
+        programme(1, "Cybercrime training", CYBERCRIME),
+        programme(2, "Cybercrime training", CYBERCRIME, eligible_regions=["Africa"]),
+        programme(3, "Cybercrime training", CYBERCRIME, eligible_countries=["KEN"]),
+    ]
+    found = MatchEngine().fit(twins).match_request(CRIME_REQUEST, 3, today=TODAY)
+    assert ids(found) == ["programme:3", "programme:2", "programme:1"]
+    assert any(r.text == "Eligible: Africa" for r in found[1].reasons)
+
+
+def test_language_mismatch_ranks_lower() -> None:
+    twins = [
+        programme(1, "Cybercrime training", CYBERCRIME, languages=["ru"]),
+        programme(2, "Cybercrime training", CYBERCRIME, languages=["en"]),
+    ]
+    found = MatchEngine().fit(twins).match_request(CRIME_REQUEST, 2, today=TODAY)
+    assert ids(found) == ["programme:2", "programme:1"]
+    assert any(r.text == "Not offered in English" for r in found[1].reasons)
+
+
+def test_french_request_finds_english_programme(engine: MatchEngine) -> None:
+    fr = request(
+        3, "Lutte contre la cybercriminalité",
+        "Nous souhaitons former nos enquêteurs à la cybercriminalité et à la preuve "
+        "électronique.", text_language="fr", languages=["fr"],
+    )  # fmt: skip
+    best = engine.match_request(fr, 4, today=TODAY)
+    assert best[0].programme_id == "programme:1"
+    assert best[0].score > best[1].score
+    text = next(r.text for r in best[0].reasons if r.kind == "text")
+    assert "cybercriminalité" in text
+
+
+def test_spanish_request_and_french_programme() -> None:
+    cat = [
+        programme(1, "Stratégie nationale de cybersécurité", "Appui à la rédaction de la "
+                  "stratégie nationale de cybersécurité.", text_language="fr",
+                  languages=["fr", "es"]),
+        programme(2, "Cybercrime training", CYBERCRIME, languages=["es"]),
+    ]  # fmt: skip
+    es = request(4, "Estrategia nacional de ciberseguridad", "Actualizar la estrategia "
+                 "nacional de ciberseguridad.", text_language="es", languages=["es"])  # fmt: skip
+    assert ids(MatchEngine().fit(cat).match_request(es, 2, today=TODAY))[0] == "programme:1"
+
+
+def test_text_only_request_is_inferred(engine: MatchEngine) -> None:
+    bare = request(5, "Digital forensics and cybercrime training", CYBERCRIME)
+    assert engine.infer_codes(bare) == {
+        "themes": ["cybercrime", "technical_skills"],
+        "support_types": ["training"],
+    }
+    tagged = {**bare, "themes": ["cybercrime"]}
+    assert engine.infer_codes(tagged)["themes"] == ["technical_skills"]
+    best = engine.match_request(bare, 1, today=TODAY)[0]
+    assert best.programme_id == "programme:1"
+    assert "Themes: cybercrime (inferred from text)" in [r.text for r in best.reasons]
+    explicit = engine.match_request(tagged, 1, today=TODAY)[0]
+    assert explicit.score >= best.score
+
+
+def test_unmet_need(engine: MatchEngine) -> None:
+    odd = request(6, "Irrigation pumps", "Spare parts for irrigation pumps in rural farms.")
+    status = engine.best_match_quality(odd, today=TODAY)
+    assert status.unmet and status.quality == "weak"
+    assert status.best_score < engine.config.unmet_threshold
+    good = engine.best_match_quality(CRIME_REQUEST, today=TODAY)
+    assert not good.unmet and good.programme_id == "programme:1"
+    nothing = MatchEngine().fit([programme(1, "x", status="closed")])
+    none = nothing.best_match_quality(CRIME_REQUEST, today=TODAY)
+    assert none.quality == "none" and none.unmet and none.programme_id is None
+    strict = MatchEngine(MatchConfig(unmet_threshold=0.999)).fit(CATALOGUE)
+    assert strict.best_match_quality(CRIME_REQUEST, today=TODAY).unmet
+
+
+def test_match_programme_ranks_requests(engine: MatchEngine) -> None:
+    reqs = [
+        request(10, "Awareness campaign", "Cyber hygiene awareness for schools."),
+        CRIME_REQUEST,
+        request(3, "Cybercrime unit", CYBERCRIME, country="FJI", region="Asia-Pacific"),
+        request(4, "Cybercrime unit", CYBERCRIME, status="withdrawn"),
+        request(5, "Cybercrime unit", CYBERCRIME),
+    ]
+    prog = programme(1, "Cybercrime investigation training", CYBERCRIME, themes=["cybercrime"],
+                     support_types=["training"], eligible_regions=["Africa"])  # fmt: skip
+    found = engine.match_programme(prog, reqs, 10, today=TODAY, exclude={"request:5"})
+    assert [m.request_id for m in found] == ["request:1", "request:10"]
+    assert found[0].score > found[1].score
+    assert all(m.programme_id == "programme:1" for m in found)
+    assert sum(r.contribution for r in found[0].reasons) == pytest.approx(found[0].score)
+    assert engine.match_programme({**prog, "status": "closed"}, reqs, today=TODAY) == []
+    assert len(engine.match_programme(prog, reqs, 1, today=TODAY)) == 1
+
+
+def test_match_all_agrees_with_match_request(engine: MatchEngine) -> None:
+    reqs = [
+        CRIME_REQUEST,
+        request(7, "Diplomacy", "Course for diplomats on norms.", country="FRA",
+                region="Western Europe and Others"),
+        request(8, "Formation", "Formation des diplomates", text_language="fr", languages=["fr"]),
+        request(9, "No region", "CERT training", country=None, region=None),
+    ]  # fmt: skip
+    seen: list[tuple[int, int]] = []
+    everything = engine.match_all(reqs, 3, today=TODAY, progress=lambda d, t: seen.append((d, t)))
+    assert list(everything) == [r["id"] for r in reqs]
+    for r in reqs:
+        single = engine.match_request(r, 3, today=TODAY)
+        assert [m.as_dict() for m in single] == [m.as_dict() for m in everything[r["id"]]]
+    assert seen[-1] == (4, 4)
+
+
+def test_config_and_no_framework_imports() -> None:
+    cfg = MatchConfig.from_mapping({"weight_text": 0.5, "SECRET_KEY": "x"})
+    assert cfg.weight_text == 0.5 and cfg.as_dict()["weight_text"] == 0.5
+    code = (
+        "import sys, search.matching, search.evaluate; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'kb')]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+REGIONS = ["Africa", "Asia-Pacific", "Eastern Europe", "global"]
+COUNTRIES = ["KEN", "FJI", "UKR", "BRA"]
+programme_rules = st.fixed_dictionaries(
+    {
+        "status": st.sampled_from(["open", "open", "closed", "draft"]),
+        "end_offset": st.one_of(st.none(), st.integers(-3, 3)),
+        "deadline_offset": st.one_of(st.none(), st.integers(-3, 3)),
+        "eligible_regions": st.lists(st.sampled_from(REGIONS), max_size=2, unique=True),
+        "eligible_countries": st.lists(st.sampled_from(COUNTRIES), max_size=2, unique=True),
+        "text": st.sampled_from(["Cybercrime training", "CERT support", "Awareness grants"]),
+    }
+)
+
+
+def _offset(days: int | None) -> str | None:
+    return None if days is None else (TODAY + timedelta(days=days)).isoformat()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    specs=st.lists(programme_rules, min_size=1, max_size=8),
+    who=st.sampled_from([("KEN", "Africa"), ("FJI", "Asia-Pacific"), ("BRA", None)]),
+)
+def test_only_and_all_eligible_programmes_returned(specs: list[dict], who: tuple) -> None:
+    progs = [
+        programme(
+            n, s["text"], s["text"], status=s["status"], end_date=_offset(s["end_offset"]),
+            application_deadline=_offset(s["deadline_offset"]),
+            eligible_regions=s["eligible_regions"], eligible_countries=s["eligible_countries"],
+        )
+        for n, s in enumerate(specs)
+    ]  # fmt: skip
+    req = request(1, "Cybercrime training", CYBERCRIME, country=who[0], region=who[1])
+    found = set(ids(MatchEngine().fit(progs).match_request(req, 50, today=TODAY)))
+    allowed = {
+        p["id"] for p in progs if hard_rules.offerable(p, TODAY) and hard_rules.eligible(p, req)
+    }
+    assert found == allowed
