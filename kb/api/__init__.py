@@ -61,9 +61,16 @@ def init_app(app: Flask) -> None:
 
 
 def _blueprints() -> list[Blueprint]:
-    from kb.api import codes, directory, meta, records, search
+    from kb.api import codes, directory, matching, meta, records, search
 
-    return [meta.blp, *records.BLUEPRINTS, directory.blp, search.blp, codes.blp]
+    return [
+        meta.blp,
+        *records.BLUEPRINTS,
+        matching.blp,
+        directory.blp,
+        search.blp,
+        codes.blp,
+    ]
 
 
 def _is_api() -> bool:

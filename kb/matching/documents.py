@@ -18,6 +18,7 @@ class RequestMatchSchema(Schema):
     support_types = fields.List(fields.String())
     languages = fields.List(fields.String())
     country = fields.String(attribute="country_code")
+    country_name = fields.Function(lambda r: r.country.name)
     region = fields.Function(lambda r: r.country.region)
     status = fields.String()
     urgency = fields.String()

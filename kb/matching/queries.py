@@ -33,10 +33,13 @@ class MatchFilters:
         country = (args.get("country") or "").upper() or None
         if country and db.session.get(Country, country) is None:
             country = None
-        try:
-            since = date.fromisoformat(args.get("since", ""))
-        except ValueError:
-            since = None
+        raw = args.get("since")
+        since = raw if isinstance(raw, date) else None
+        if isinstance(raw, str):
+            try:
+                since = date.fromisoformat(raw)
+            except ValueError:
+                since = None
         return cls(region, theme, country, since)
 
 

@@ -208,7 +208,7 @@ def match_service() -> MatchService:
     service = current_app.extensions.get("kb_match")
     if service is None:
         overrides = current_app.config.get("MATCH_CONFIG") or {}
-        service = MatchService(MatchConfig(**overrides))
+        service = MatchService(MatchConfig.from_mapping(overrides))
         current_app.extensions["kb_match"] = service
     return service
 

@@ -21,13 +21,13 @@ QUALITIES: tuple[str, ...] = ("strong", "good", "weak")
 class MatchConfig:
     """Weights, thresholds and text-model settings of :class:`MatchEngine`."""
 
-    #: Text relevance: TF-IDF cosine over words and over thesaurus concepts.
+    #: Text relevance: TF-IDF cosines over words and over thesaurus concepts.
     weight_text: float = 0.40
     #: Share of the request's themes the programme covers (plus a little precision).
     weight_themes: float = 0.25
     #: Share of the requested support types the programme offers.
     weight_support: float = 0.12
-    #: 1 when the programme is offered in a language the requester reads.
+    #: Share of the requester's languages the programme is offered in (0.5 if unstated).
     weight_language: float = 0.10
     #: 1 when targeted at the request's country, ``region_specificity`` for its region.
     weight_region: float = 0.05

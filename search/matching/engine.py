@@ -32,8 +32,7 @@ class MatchEngine:
 
     def __init__(self, config: MatchConfig | None = None) -> None:
         self.config = config or MatchConfig()
-        self.programmes: list[Record] = []
-        self._pos: dict[str, int] = {}
+        self.fit([])
 
     def fit(self, programmes: Iterable[Record]) -> MatchEngine:
         """Index a programme catalogue (any status: the hard rules apply at match time)."""
@@ -72,7 +71,6 @@ class MatchEngine:
         self,
         request: Record,
         top_k: int = 10,
-        *,
         today: date | None = None,
         exclude: Collection[str] = frozenset(),
     ) -> list[Match]:
@@ -84,10 +82,10 @@ class MatchEngine:
         self,
         requests: Sequence[Record],
         top_k: int = 10,
-        *,
         today: date | None = None,
-        exclude: Mapping[str, Collection[str]] | None = None,
         progress: Progress | None = None,
+        *,
+        exclude: Mapping[str, Collection[str]] | None = None,
     ) -> dict[str, list[Match]]:
         """Top matches of every request, computed in blocks of ``config.chunk_size``.
 
@@ -128,7 +126,6 @@ class MatchEngine:
         programme: Record,
         requests: Sequence[Record],
         top_k: int = 10,
-        *,
         today: date | None = None,
         exclude: Collection[str] = frozenset(),
     ) -> list[Match]:
@@ -155,7 +152,7 @@ class MatchEngine:
         return matches[:top_k]
 
     def best_match_quality(
-        self, request: Record, *, today: date | None = None, exclude: Collection[str] = frozenset()
+        self, request: Record, today: date | None = None, exclude: Collection[str] = frozenset()
     ) -> NeedStatus:
         """Best match's score and label; ``unmet`` when below ``config.unmet_threshold``."""
         best = self.match_request(request, 1, today=today, exclude=exclude)

@@ -31,8 +31,9 @@ def country_regions(seed_dir: Path = SEED_DIR) -> dict[str, str]:
 
 
 def load_requests(seed_dir: Path = SEED_DIR) -> list[dict[str, Any]]:
-    """Seed requests as engine input dicts."""
+    """Seed requests as engine input dicts (with ``country_name`` for the reasons)."""
     regions = country_regions(seed_dir)
+    names = {c["iso3"]: c["name"] for c in _read("countries.json", seed_dir)}
     out = []
     for r in _read("requests.json", seed_dir):
         out.append(
@@ -46,6 +47,7 @@ def load_requests(seed_dir: Path = SEED_DIR) -> list[dict[str, Any]]:
                 "support_types": list(r.get("support_types") or []),
                 "languages": list(r.get("languages") or []),
                 "country": r["country"],
+                "country_name": names.get(r["country"]),
                 "region": regions.get(r["country"]),
                 "status": r.get("status"),
                 "urgency": r.get("urgency"),
