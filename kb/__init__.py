@@ -66,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     from kb.directory.routes import bp as directory_bp
     from kb.main.routes import bp as main_bp
     from kb.matching.routes import bp as matching_bp
+    from kb.reports.routes import bp as reports_bp
     from kb.searching.routes import bp as searching_bp
 
     app.register_blueprint(main_bp)
@@ -73,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(directory_bp)
     app.register_blueprint(searching_bp)
     app.register_blueprint(matching_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/secretariat")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from kb import PROJECT_ROOT
 from kb.accounts import operations as accounts
 from kb.catalogue import operations
 from kb.extensions import db
-from kb.models import Country, Organisation, Programme, Request, User
+from kb.models import Country, OewgSession, Organisation, Programme, Request, User
 
 SEED_DIR = PROJECT_ROOT / "seed_data"
 Progress = Callable[[str], None]
@@ -124,6 +124,25 @@ def seed_programmes(seed_dir: Path = SEED_DIR) -> int:
     return added
 
 
+def seed_sessions(seed_dir: Path = SEED_DIR) -> int:
+    """The OEWG's substantive sessions (facts); the Secretariat adds later ones in the app."""
+    added = 0
+    for row in _read("oewg_sessions.json", seed_dir):
+        if db.session.scalar(select(OewgSession.id).where(OewgSession.name == row["name"])):
+            continue
+        db.session.add(
+            OewgSession(
+                name=row["name"],
+                start_date=date.fromisoformat(row["start_date"]),
+                end_date=date.fromisoformat(row["end_date"]),
+                location=row.get("location", ""),
+            )
+        )
+        added += 1
+    db.session.flush()
+    return added
+
+
 def seed_demo_users(seed_dir: Path = SEED_DIR) -> int:
     """Demo accounts for local use (README); never run this in production."""
     orgs = {o.external_key: o.id for o in db.session.scalars(select(Organisation))}
@@ -153,6 +172,7 @@ def seed_all(demo_users: bool = True, progress: Progress | None = None) -> dict[
         ("organisations", seed_organisations),
         ("requests", seed_requests),
         ("programmes", seed_programmes),
+        ("OEWG sessions", seed_sessions),
     ]
     if demo_users:
         steps.append(("demo users", seed_demo_users))

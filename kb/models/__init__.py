@@ -9,6 +9,7 @@ from kb.models.catalogue import (
 )
 from kb.models.country import Country, Organisation
 from kb.models.matching import Match, MatchSuggestion, Notification
+from kb.models.session import OewgSession
 from kb.models.token import ApiToken
 from kb.models.user import LoginAttempt, User
 
@@ -20,6 +21,7 @@ __all__ = [
     "Match",
     "MatchSuggestion",
     "Notification",
+    "OewgSession",
     "Organisation",
     "Programme",
     "Request",

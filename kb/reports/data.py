@@ -1,0 +1,195 @@
+"""Figures for the landscape report and the briefing pack: only what the viewer may see."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from kb import access, codes
+from kb.extensions import db
+from kb.matching.queries import MatchFilters, supply_and_demand, unmet_needs
+from kb.models import Country, Match, Programme, Request
+
+
+@dataclass
+class Period:
+    start: date
+    end: date
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        return (
+            datetime.combine(self.start, time.min, tzinfo=UTC),
+            datetime.combine(self.end, time.max, tzinfo=UTC),
+        )
+
+    def label(self) -> str:
+        return f"{self.start:%d %B %Y} – {self.end:%d %B %Y}"
+
+
+@dataclass
+class Breakdown:
+    """Counts by code for one dimension, in code-list order, with labels."""
+
+    title: str
+    rows: list[tuple[str, int, int]]  # (label, requests, programmes)
+
+    @property
+    def max(self) -> int:
+        return max([1, *(max(r, p) for _, r, p in self.rows)])
+
+
+@dataclass
+class Landscape:
+    period: Period
+    requests: list[Request]
+    programmes: list[Programme]
+    breakdowns: list[Breakdown] = field(default_factory=list)
+    supply_demand: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    unmet: list[tuple[Request, float]] = field(default_factory=list)
+    match_counts: dict[str, int] = field(default_factory=dict)
+    by_month: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+def _in_period(model: type[Request] | type[Programme], viewer: Any, period: Period) -> Any:
+    start, end = period.bounds
+    return (
+        select(model)
+        .where(access.visible_clause(model, viewer))
+        .where(model.created_at >= start, model.created_at <= end)
+        .order_by(model.created_at)
+    )
+
+
+def _count_codes(records: list[Any], attr: str) -> Counter[str]:
+    counter: Counter[str] = Counter()
+    for record in records:
+        counter.update(getattr(record, attr))
+    return counter
+
+
+def _programme_regions(programme: Programme, regions_of: dict[str, str]) -> set[str]:
+    if programme.is_global:
+        return {"global"}
+    found = {r for r in programme.eligible_regions if r in codes.REGIONS}
+    return found | {regions_of[c] for c in programme.eligible_countries if c in regions_of}
+
+
+def landscape(viewer: Any, period: Period, threshold: float) -> Landscape:
+    requests = list(
+        db.session.scalars(_in_period(Request, viewer, period).options(joinedload(Request.country)))
+    )
+    programmes = list(
+        db.session.scalars(
+            _in_period(Programme, viewer, period).options(joinedload(Programme.organisation))
+        )
+    )
+    regions_of = {c.iso3: c.region for c in db.session.scalars(select(Country))}
+    report = Landscape(period, requests, programmes)
+    for title, table, attr in (
+        ("Themes", codes.THEMES, "themes"),
+        ("Support types", codes.SUPPORT_TYPES, "support_types"),
+        ("Languages", codes.LANGUAGES, "languages"),
+    ):
+        req, prog = _count_codes(requests, attr), _count_codes(programmes, attr)
+        rows = [(label, req[code], prog[code]) for code, label in table.items()]
+        report.breakdowns.append(Breakdown(title, [r for r in rows if r[1] or r[2]]))
+    req_regions = Counter(r.country.region for r in requests)
+    prog_regions: Counter[str] = Counter()
+    for p in programmes:
+        prog_regions.update(_programme_regions(p, regions_of))
+    region_rows = [
+        (label, req_regions[c], prog_regions[c]) for c, label in codes.ELIGIBLE_REGIONS.items()
+    ]
+    report.breakdowns.append(Breakdown("Regions (programmes: open to)", region_rows))
+    org_types = Counter(p.organisation.type for p in programmes)
+    org_rows = [(label, 0, org_types[c]) for c, label in codes.ORGANISATION_TYPES.items()]
+    report.breakdowns.append(Breakdown("Provider types (programmes)", org_rows))
+    report.supply_demand = supply_and_demand(viewer)
+    report.unmet = unmet_needs(viewer, MatchFilters(), threshold)
+    report.match_counts = match_counts(viewer, period)
+    report.by_month = _by_month(requests, programmes)
+    return report
+
+
+def _by_month(requests: list[Request], programmes: list[Programme]) -> list[tuple[str, int, int]]:
+    req = Counter(r.created_at.strftime("%Y-%m") for r in requests)
+    prog = Counter(p.created_at.strftime("%Y-%m") for p in programmes)
+    return [(month, req[month], prog[month]) for month in sorted(set(req) | set(prog))]
+
+
+def visible_matches(viewer: Any, period: Period | None = None) -> list[Match]:
+    """Match cases whose request and programme the viewer may both see."""
+    query = (
+        select(Match)
+        .join(Match.request)
+        .join(Programme, Match.programme_id == Programme.id)
+        .where(access.visible_clause(Request, viewer), access.visible_clause(Programme, viewer))
+        .options(joinedload(Match.request).joinedload(Request.country), joinedload(Match.programme))
+        .order_by(Match.updated_at.desc())
+    )
+    if period is not None:
+        start, end = period.bounds
+        query = query.where(Match.updated_at >= start, Match.created_at <= end)
+    return list(db.session.scalars(query))
+
+
+def match_counts(viewer: Any, period: Period) -> dict[str, int]:
+    matches = visible_matches(viewer, period)
+    start, end = period.bounds
+    proposed = sum(1 for m in matches if start <= m.created_at <= end)
+    statuses = Counter(m.status for m in matches)
+    return {
+        "proposed": proposed,
+        "accepted": statuses["accepted"] + statuses["in_progress"] + statuses["completed"],
+        "in_progress": statuses["in_progress"],
+        "completed": statuses["completed"],
+        "declined": statuses["declined"],
+    }
+
+
+@dataclass
+class Briefing:
+    title: str
+    period: Period
+    new_requests: dict[str, list[Request]]
+    new_programmes: list[Programme]
+    new_matches: list[Match]
+    completed_matches: list[Match]
+    unmet: dict[str, list[tuple[Request, float]]]
+
+
+def briefing(viewer: Any, title: str, period: Period, threshold: float) -> Briefing:
+    requests = db.session.scalars(
+        _in_period(Request, viewer, period).options(joinedload(Request.country))
+    ).all()
+    by_region: dict[str, list[Request]] = {region: [] for region in codes.REGIONS}
+    for r in requests:
+        if r.status in access.PUBLISHED["request"] or access.is_secretariat(viewer):
+            by_region[r.country.region].append(r)
+    programmes = [
+        p
+        for p in db.session.scalars(
+            _in_period(Programme, viewer, period).options(joinedload(Programme.organisation))
+        )
+        if p.status in access.PUBLISHED["programme"] or access.is_secretariat(viewer)
+    ]
+    matches = visible_matches(viewer, period)
+    start, end = period.bounds
+    unmet: dict[str, list[tuple[Request, float]]] = {region: [] for region in codes.REGIONS}
+    for request, score in unmet_needs(viewer, MatchFilters(), threshold):
+        unmet[request.country.region].append((request, score))
+    return Briefing(
+        title=title,
+        period=period,
+        new_requests=by_region,
+        new_programmes=programmes,
+        new_matches=[m for m in matches if start <= m.created_at <= end],
+        completed_matches=[m for m in matches if m.status == "completed"],
+        unmet=unmet,
+    )

@@ -1,0 +1,135 @@
+"""The landscape report (the mapping exercise) and OEWG briefing packs, as HTML and .docx."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import DateField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from kb import access
+from kb.admin.routes import secretariat_required
+from kb.extensions import db
+from kb.matching.service import match_service
+from kb.models import OewgSession
+from kb.reports import data
+from kb.reports.docx_writer import briefing_docx, landscape_docx
+from kb.uow import unit_of_work
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class SessionForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    start_date = DateField("Starts", validators=[DataRequired()])
+    end_date = DateField("Ends", validators=[DataRequired()])
+    location = StringField("Location", validators=[Optional(), Length(max=200)])
+
+    def validate_end_date(self, field: DateField) -> None:
+        if self.start_date.data and field.data and field.data < self.start_date.data:
+            raise ValidationError("The session ends before it starts.")
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _period() -> data.Period:
+    end = _date_arg("to") or date.today()
+    start = _date_arg("from") or end - timedelta(days=365)
+    if start > end:
+        start, end = end, start
+    return data.Period(start, end)
+
+
+def _audience() -> str:
+    if access.is_secretariat(current_user):
+        return "Prepared for the Secretariat: includes records that are not public."
+    if current_user.is_authenticated and current_user.is_active:
+        return "Includes records visible to approved users and your own records."
+    return "Public records only."
+
+
+def _docx(content: bytes, name: str) -> Response:
+    return Response(
+        content,
+        mimetype=DOCX,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/landscape")
+def landscape() -> str:
+    report = data.landscape(current_user, _period(), match_service().config.unmet_threshold)
+    return render_template("reports/landscape.html", report=report, audience=_audience())
+
+
+@bp.route("/landscape.docx")
+def landscape_word() -> Response:
+    report = data.landscape(current_user, _period(), match_service().config.unmet_threshold)
+    name = f"landscape-{report.period.start}-{report.period.end}.docx"
+    return _docx(landscape_docx(report, _audience()), name)
+
+
+def _briefing() -> data.Briefing:
+    sessions = db.session.scalars(select(OewgSession).order_by(OewgSession.start_date)).all()
+    chosen = request.args.get("session", "")
+    if chosen == "last" and sessions:
+        last = max((s for s in sessions if s.end_date <= date.today()), default=sessions[-1],
+                   key=lambda s: s.end_date)  # fmt: skip
+        period, title = data.Period(last.end_date, date.today()), f"since {last.name}"
+    elif chosen.isdigit() and (session := db.session.get(OewgSession, int(chosen))):
+        before = [s for s in sessions if s.end_date < session.start_date]
+        start = before[-1].end_date if before else session.start_date - timedelta(days=180)
+        period, title = data.Period(start, session.start_date), f"for {session.name}"
+    else:
+        period = _period()
+        title = period.label()
+    return data.briefing(current_user, title, period, match_service().config.unmet_threshold)
+
+
+@bp.route("/briefing")
+def briefing() -> str:
+    sessions = db.session.scalars(select(OewgSession).order_by(OewgSession.start_date.desc()))
+    return render_template(
+        "reports/briefing.html", pack=_briefing(), sessions=sessions.all(), audience=_audience()
+    )
+
+
+@bp.route("/briefing.docx")
+def briefing_word() -> Response:
+    pack = _briefing()
+    return _docx(briefing_docx(pack, _audience()), f"briefing-{pack.period.end}.docx")
+
+
+@bp.route("/sessions", methods=["GET", "POST"])
+@secretariat_required
+def sessions() -> str | WerkzeugResponse:
+    form = SessionForm()
+    if form.validate_on_submit():
+        exists = db.session.scalar(select(OewgSession).where(OewgSession.name == form.name.data))
+        if exists:
+            form.name.errors = [*form.name.errors, "A session with this name exists."]
+        else:
+            with unit_of_work():
+                db.session.add(
+                    OewgSession(
+                        name=form.name.data.strip(),
+                        start_date=form.start_date.data,
+                        end_date=form.end_date.data,
+                        location=(form.location.data or "").strip(),
+                    )
+                )
+            flash("Session added.", "success")
+            return redirect(url_for(".sessions"))
+    rows = db.session.scalars(select(OewgSession).order_by(OewgSession.start_date.desc())).all()
+    return render_template("reports/sessions.html", form=form, sessions=rows)

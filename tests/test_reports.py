@@ -1,0 +1,140 @@
+"""The landscape report and briefing packs: figures, Word files, sessions — and no leaks."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import docx
+
+from kb.extensions import db
+from kb.models import Match, OewgSession
+from tests.factories import days_ago
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def _catalogue(make):
+    make.country("SEN")
+    org = make.organisation(type="academia")
+    make.request(
+        "KEN", title="Public awareness campaign", themes=["awareness"], created_at=days_ago(30)
+    )
+    make.request(
+        "SEN",
+        title="Confidential grid weakness assessment",
+        themes=["critical_infrastructure"],
+        visibility="secretariat",
+        created_at=days_ago(20),
+    )
+    make.programme(
+        org, title="Awareness toolkit for ministries", themes=["awareness"], created_at=days_ago(10)
+    )
+    return org
+
+
+def test_landscape_counts_only_visible_records(client, make, auth):
+    _catalogue(make)
+    page = client.get("/reports/landscape").get_data(as_text=True)
+    assert "<strong>1</strong> requests" in page and "<strong>1</strong> programmes" in page
+    assert "Confidential grid weakness" not in page
+    word = client.get("/reports/landscape.docx")
+    assert word.status_code == 200 and word.mimetype == DOCX
+    text = _docx_text(word.data)
+    assert "Confidential grid weakness" not in text and "Public records only." in text
+    auth.login(make.user("secretariat").email)
+    page = client.get("/reports/landscape").get_data(as_text=True)
+    assert "<strong>2</strong> requests" in page
+
+
+def test_landscape_period_and_bad_dates(client, make):
+    _catalogue(make)
+    old = (date.today() - timedelta(days=3000)).isoformat()
+    older = (date.today() - timedelta(days=2900)).isoformat()
+    page = client.get(f"/reports/landscape?from={old}&to={older}").get_data(as_text=True)
+    assert "<strong>0</strong> requests" in page
+    assert client.get("/reports/landscape?from=nonsense&to=2026-13-45").status_code == 200
+
+
+def test_briefing_since_last_session_and_for_a_session(client, make, auth):
+    _catalogue(make)
+    db.session.add_all(
+        [
+            OewgSession(name="Old session", start_date=date(2024, 3, 4), end_date=date(2024, 3, 8)),
+            OewgSession(
+                name="Recent session",
+                start_date=date.today() - timedelta(days=60),
+                end_date=date.today() - timedelta(days=56),
+            ),
+        ]
+    )
+    db.session.commit()
+    page = client.get("/reports/briefing?session=last").get_data(as_text=True)
+    assert "since Recent session" in page
+    assert "Public awareness campaign" in page and "Awareness toolkit for ministries" in page
+    assert "Confidential grid weakness" not in page
+    text = _docx_text(client.get("/reports/briefing.docx?session=last").data)
+    assert "Public awareness campaign" in text and "Confidential grid weakness" not in text
+    recent = db.session.scalar(db.select(OewgSession).where(OewgSession.name == "Recent session"))
+    page = client.get(f"/reports/briefing?session={recent.id}").get_data(as_text=True)
+    assert "for Recent session" in page
+    auth.login(make.user("focal_point", country="SEN").email)
+    page = client.get("/reports/briefing?session=last").get_data(as_text=True)
+    assert "Confidential grid weakness" in page  # the requesting state sees its own
+
+
+def test_briefing_lists_matches_only_when_both_sides_are_visible(client, make):
+    org = _catalogue(make)
+    secret = make.request("SEN", title="Hidden need", visibility="secretariat")
+    programme = make.programme(org, title="Visible programme")
+    public = make.request("KEN", title="Visible need")
+    db.session.add_all(
+        [
+            Match(
+                request=secret, programme=programme, status="proposed", proposed_by_side="provider"
+            ),
+            Match(
+                request=public,
+                programme=programme,
+                status="completed",
+                proposed_by_side="provider",
+                outcome_note="Done well",
+            ),
+        ]
+    )
+    db.session.commit()
+    page = client.get("/reports/briefing").get_data(as_text=True)
+    assert "Hidden need" not in page
+    assert "Visible need ↔ Visible programme: Done well" in page
+
+
+def test_sessions_are_managed_by_the_secretariat(client, make, auth):
+    auth.login(make.user("focal_point").email)
+    assert client.get("/reports/sessions").status_code == 403
+    auth.logout()
+    auth.login(make.user("secretariat").email)
+    bad = client.post(
+        "/reports/sessions",
+        data={
+            "name": "Global mechanism, first session",
+            "start_date": "2026-07-10",
+            "end_date": "2026-07-01",
+        },
+    )
+    assert "ends before it starts" in bad.get_data(as_text=True)
+    ok = client.post(
+        "/reports/sessions",
+        data={
+            "name": "Global mechanism, first session",
+            "start_date": "2026-07-01",
+            "end_date": "2026-07-03",
+        },
+    )
+    assert ok.status_code == 302
+    assert db.session.scalar(db.select(OewgSession.name)) == "Global mechanism, first session"
