@@ -68,6 +68,8 @@ def _register_blueprints(app: Flask) -> None:
     from kb.matching.routes import bp as matching_bp
     from kb.reports.routes import bp as reports_bp
     from kb.searching.routes import bp as searching_bp
+    from kb.transfer.routes import bp as transfer_bp
+    from kb.wordio.routes import bp as wordio_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(catalogue_bp)
@@ -77,6 +79,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/secretariat")
+    app.register_blueprint(wordio_bp)
+    app.register_blueprint(transfer_bp)
 
     from kb import api
 

@@ -79,7 +79,7 @@ def _load_visible(kind: Kind, record_id: int) -> CatalogueRecord:
     return record
 
 
-def _fill_choices(form: RecordForm, record: CatalogueRecord | None = None) -> None:
+def fill_choices(form: RecordForm, record: CatalogueRecord | None = None) -> None:
     """Owners pick only their own state or organisation; the Secretariat picks any."""
     secretariat = access.is_secretariat(current_user)
     if isinstance(form, RequestForm):
@@ -129,7 +129,7 @@ def create(plural: str) -> str | Response:
     if not allowed:
         abort(403)
     form = kind.form()
-    _fill_choices(form)
+    fill_choices(form)
     if form.validate_on_submit():
         try:
             with unit_of_work():
@@ -167,7 +167,7 @@ def edit(plural: str, record_id: int) -> str | Response:
     if not access.can_edit(current_user, record):
         abort(403)
     form = kind.form(obj=record)
-    _fill_choices(form, record)
+    fill_choices(form, record)
     if form.validate_on_submit():
         try:
             with unit_of_work():

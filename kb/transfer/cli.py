@@ -1,0 +1,118 @@
+"""``flask kb import | export-all | import-all | backup | restore``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kb.errors import DomainError
+from kb.transfer.formats import KINDS
+from kb.uow import unit_of_work
+
+
+def _fail(err: DomainError) -> click.ClickException:
+    details = "; ".join(f"{k}: {' '.join(v)}" for k, v in err.fields.items())
+    return click.ClickException(f"{err.message} {details}".strip())
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", type=click.Choice(KINDS), help="What the file holds (else from columns).")
+@click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
+def import_command(path: Path, kind: str | None, dry_run: bool) -> None:
+    """Import requests, programmes or organisations from a CSV, XLSX or JSON file."""
+    from kb.transfer.importer import run_import
+    from kb.transfer.reading import read_file
+
+    try:
+        kind, rows = read_file(path.read_bytes(), kind)
+    except DomainError as err:
+        raise _fail(err) from err
+    with click.progressbar(length=len(rows), label=f"Importing {kind}") as bar:
+        report = run_import(rows, kind, None, dry_run=dry_run, progress=bar.update)
+    for title, issues in (
+        ("Errors", report.errors),
+        ("Probable duplicates", report.duplicates),
+        ("Warnings", report.warnings),
+    ):
+        if issues:
+            click.echo(f"{title}:")
+            for issue in issues:
+                click.echo(f"  {issue}")
+    click.echo(report.summary())
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@click.command("export-all")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def export_all(path: Path) -> None:
+    """Write the whole catalogue, with its history, as one JSON document."""
+    from kb.transfer.dump import catalogue_document, to_bytes
+
+    document = catalogue_document()
+    path.write_bytes(to_bytes(document))
+    counts = ", ".join(f"{len(rows)} {name}" for name, rows in document["tables"].items())
+    click.echo(f"Exported {counts} to {path}.")
+
+
+@click.command("import-all")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_all(path: Path) -> None:
+    """Load an export-all document into an instance with an empty catalogue."""
+    from kb.transfer.dump import CATALOGUE, load_catalogue, read_document
+
+    try:
+        document = read_document(path.read_bytes(), CATALOGUE)
+        with unit_of_work(index=False):
+            counts = load_catalogue(document)
+    except DomainError as err:
+        raise _fail(err) from err
+    _rebuild_derived(matches=True)
+    click.echo("Imported " + ", ".join(f"{n} {name}" for name, n in counts.items()) + ".")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Dump every table (accounts included; not the search queue) to a JSON file."""
+    from kb.transfer.dump import backup_document, to_bytes
+
+    document = backup_document()
+    path.write_bytes(to_bytes(document))
+    path.chmod(0o600)  # it holds password hashes
+    total = sum(len(rows) for rows in document["tables"].values())
+    click.echo(f"Backed up {total} rows of {len(document['tables'])} tables to {path}.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the content of a non-empty database.")
+def restore(path: Path, force: bool) -> None:
+    """Load a backup into an empty database (after `flask db upgrade`), then reindex search."""
+    from kb.transfer.dump import BACKUP, read_document
+    from kb.transfer.dump import restore as load
+
+    try:
+        document = read_document(path.read_bytes(), BACKUP)
+        with unit_of_work(index=False):
+            counts = load(document, force=force)
+    except DomainError as err:
+        raise _fail(err) from err
+    _rebuild_derived(matches=False)
+    click.echo(f"Restored {sum(counts.values())} rows; search index rebuilt.")
+
+
+def _rebuild_derived(matches: bool) -> None:
+    from kb.extensions import db
+    from kb.matching.service import match_service
+    from kb.searching.service import search_service
+
+    search_service().reindex()
+    if matches:
+        match_service().refresh()
+        db.session.commit()
+
+
+COMMANDS = (import_command, export_all, import_all, backup, restore)

@@ -1,0 +1,231 @@
+"""The import/export file format: one row per record, canonical codes, one column per field.
+
+CSV and XLSX hold list fields as ``;``-separated codes; JSON holds them as arrays. Exports
+write exactly the columns imports read, so an export can be imported again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+
+from kb.errors import Invalid
+from kb.models import Organisation, Programme, Request
+
+FORMATS = ("csv", "xlsx", "json")
+KINDS = ("requests", "programmes", "organisations")
+LIST_FIELDS = frozenset(
+    {"themes", "support_types", "languages", "eligible_regions", "eligible_countries"}
+)
+_RECORD = ("title", "description", "text_language", "themes", "support_types", "languages")
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "requests": (
+        "key",
+        "country",
+        *_RECORD,
+        "visibility",
+        "status",
+        "urgency",
+        "target_audience",
+        "timeframe",
+    ),
+    "programmes": (
+        "key",
+        "organisation",
+        *_RECORD,
+        "visibility",
+        "status",
+        "eligible_regions",
+        "eligible_countries",
+        "delivery_mode",
+        "cost_model",
+        "start_date",
+        "end_date",
+        "application_deadline",
+        "url",
+        "contact_email",
+    ),
+    "organisations": ("key", "name", "acronym", "type", "country", "website", "description"),
+}
+#: Characters that make a spreadsheet treat a cell as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_GENERATED_KEY = re.compile(r"^kb-(request|programme|organisation)-(\d+)$")
+
+Row = dict[str, Any]
+
+
+def record_key(record: Request | Programme | Organisation) -> str:
+    """The record's external key, or a generated ``kb-<kind>-<id>`` one."""
+    kind = "organisation" if isinstance(record, Organisation) else record.kind
+    return record.external_key or f"kb-{kind}-{record.id}"
+
+
+def generated_id(key: str, kind: str) -> int | None:
+    """The id inside a generated key of this kind (``kb-request-12`` → 12), else None."""
+    found = _GENERATED_KEY.match(key)
+    return int(found.group(2)) if found and found.group(1) == kind else None
+
+
+def to_row(record: Request | Programme | Organisation) -> Row:
+    """One record as an import row (lists as lists, dates as ISO text)."""
+    if isinstance(record, Organisation):
+        row: Row = {c: getattr(record, c, None) for c in COLUMNS["organisations"][1:]}
+        row["country"] = record.country_code
+    else:
+        columns = COLUMNS[f"{record.kind}s"][2:]
+        row = {c: getattr(record, c) for c in columns}
+        if isinstance(record, Request):
+            row["country"] = record.country_code
+        else:
+            row["organisation"] = record_key(record.organisation)
+    row["key"] = record_key(record)
+    return {c: _plain(row.get(c)) for c in COLUMNS[_kind_of(record)]}
+
+
+def _kind_of(record: Request | Programme | Organisation) -> str:
+    return "organisations" if isinstance(record, Organisation) else f"{record.kind}s"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return list(value) if isinstance(value, list | tuple) else value
+
+
+def neutralise(value: str) -> str:
+    """Prefix a cell a spreadsheet would run as a formula with ``'`` (CSV/XLSX only)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _flat(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return neutralise(str(value))
+
+
+def write(rows: list[Row], kind: str, fmt: str) -> bytes:
+    """Serialise rows in ``fmt`` (``csv``, ``xlsx`` or ``json``)."""
+    columns = COLUMNS[kind]
+    if fmt == "json":
+        document = {"kind": kind, "records": rows}
+        return json.dumps(document, ensure_ascii=False, indent=1).encode()
+    table = [[_flat(row.get(c)) for c in columns] for row in rows]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        writer.writerows(table)
+        return out.getvalue().encode("utf-8-sig")
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(kind)
+    sheet.append(list(columns))
+    for line in table:
+        sheet.append(line)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def parse(data: bytes | str, fmt: str) -> tuple[str | None, list[tuple[int, Row]]]:
+    """Read a file into ``(kind or None, [(row number, row)])``.
+
+    Row numbers are spreadsheet lines (header = 1) for CSV/XLSX, 1-based positions for JSON.
+
+    :raise Invalid: the file cannot be read as ``fmt``.
+    """
+    try:
+        if fmt == "json":
+            return _parse_json(data)
+        if fmt == "csv":
+            text = data if isinstance(data, str) else data.decode("utf-8-sig")
+            lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+        else:
+            assert isinstance(data, bytes)
+            lines = _xlsx_lines(data)
+    except (ValueError, KeyError, csv.Error, OSError) as err:
+        raise Invalid(f"The file could not be read as {fmt.upper()}: {err}") from err
+    if not lines:
+        raise Invalid("The file is empty.")
+    header = [str(h or "").strip().lower() for h in lines[0]]
+    rows = []
+    for number, line in enumerate(lines[1:], start=2):
+        values = [_cell(v) for v in line]
+        if not any(values):
+            continue
+        rows.append((number, {h: _unflat(h, v) for h, v in zip(header, values, strict=False) if h}))
+    return guess_kind(header), rows
+
+
+def _parse_json(data: bytes | str) -> tuple[str | None, list[tuple[int, Row]]]:
+    document = json.loads(data)
+    kind = None
+    if isinstance(document, dict):
+        kind = document.get("kind")
+        document = document.get("records")
+    if not isinstance(document, list) or not all(isinstance(r, dict) for r in document):
+        raise Invalid('Expected a list of objects, or {"kind": …, "records": [ … ]}.')
+    rows = [
+        (n, {str(k).lower(): _unflat_json(k, v) for k, v in r.items()})
+        for n, r in enumerate(document, start=1)
+    ]
+    if kind not in KINDS:
+        kind = guess_kind(list(rows[0][1])) if rows else None
+    return kind, rows
+
+
+def _xlsx_lines(data: bytes) -> list[list[Any]]:
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = book.worksheets[0]
+        return [list(line) for line in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    # Undo our own formula neutralisation so that an export imports unchanged.
+    return text[1:] if text.startswith("'") and text[1:2] in _FORMULA_START else text
+
+
+def _unflat(name: str, value: str) -> Any:
+    if name in LIST_FIELDS:
+        return [part.strip() for part in value.split(";") if part.strip()]
+    return value
+
+
+def _unflat_json(name: str, value: Any) -> Any:
+    if str(name).lower() in LIST_FIELDS and isinstance(value, str):
+        return _unflat(name, value)
+    return value
+
+
+def guess_kind(header: list[str]) -> str | None:
+    """Which kind a header row describes (requests name a country, programmes an organisation)."""
+    names = set(header)
+    if "organisation" in names:
+        return "programmes"
+    if "title" in names and "country" in names:
+        return "requests"
+    if "name" in names and "type" in names:
+        return "organisations"
+    return None

@@ -1,0 +1,28 @@
+"""The Secretariat's import form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectField
+
+from kb.formfields import choices
+
+KIND_CHOICES = {
+    "": "Recognise from the columns",
+    "requests": "Requests",
+    "programmes": "Programmes",
+    "organisations": "Organisations",
+}
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "File",
+        validators=[FileRequired("Choose a file.")],
+        description="CSV, XLSX or JSON in the import format (see the documentation).",
+    )
+    kind = SelectField("The file holds", choices=choices(KIND_CHOICES), default="")
+    dry_run = BooleanField(
+        "Check only (dry run): report what would change, write nothing", default=True
+    )

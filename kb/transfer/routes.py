@@ -1,0 +1,51 @@
+"""Pages: exports of the filtered lists, and the Secretariat's import page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from kb.admin.routes import secretariat_required
+from kb.errors import Invalid
+from kb.transfer.export import MIMETYPES, export_list
+from kb.transfer.forms import ImportForm
+from kb.transfer.importer import ImportReport, run_import
+from kb.transfer.reading import read_file
+from kb.uploads.safety import MAX_UPLOAD_BYTES
+from kb.views import copy_errors
+
+bp = Blueprint("transfer", __name__)
+
+
+@bp.route("/<any(requests,programmes):plural>/export.<any(csv,xlsx,json):fmt>")
+def export(plural: str, fmt: str) -> Response:
+    """The list page's records (same query string), in the import format."""
+    data = export_list(current_user, plural, request.args, fmt)
+    filename = f"{plural}-{date.today().isoformat()}.{fmt}"
+    return Response(
+        data,
+        mimetype=MIMETYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@bp.route("/secretariat/import", methods=["GET", "POST"])
+@secretariat_required
+def import_file() -> str:
+    form = ImportForm()
+    report: ImportReport | None = None
+    if form.validate_on_submit():
+        data = form.file.data.read(MAX_UPLOAD_BYTES + 1)
+        try:
+            kind, rows = read_file(data, form.kind.data or None)
+            report = run_import(rows, kind, current_user, dry_run=bool(form.dry_run.data))
+        except Invalid as err:
+            copy_errors(form, err)
+    return render_template("transfer/import.html", form=form, report=report)

@@ -1,0 +1,1 @@
+"""Word in: blank .docx forms, and uploaded Word documents read into a reviewed draft."""

@@ -1,0 +1,24 @@
+"""The upload form: one Word file and, for free text, what it should become."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField
+
+from kb.formfields import choices
+
+KIND_CHOICES = {"request": "A capacity-building request", "programme": "A programme"}
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        "Word document (.docx)",
+        validators=[FileRequired(message="Choose a Word document (.docx) to upload.")],
+        description="A filled Capacity Exchange form, or any Word document (up to 5 MB).",
+    )
+    kind = SelectField(
+        "If it is not one of our forms, make it",
+        choices=choices(KIND_CHOICES),
+        description="A filled form says itself whether it is a request or a programme.",
+    )

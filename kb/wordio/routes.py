@@ -1,0 +1,92 @@
+"""Word in: download the blank forms, upload a Word document, review it as a create form.
+
+The review form posts to the normal create page (``catalogue.create``), which saves a draft
+inside the unit of work; these views never write.
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, render_template, request, send_file
+from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from kb.catalogue.routes import KINDS, fill_choices
+from kb.errors import Invalid
+from kb.formfields import choices
+from kb.uploads.safety import MAX_UPLOAD_BYTES, UnsafeFile
+from kb.wordio import service
+from kb.wordio.fields import TITLES
+from kb.wordio.forms import KIND_CHOICES, UploadForm
+from kb.wordio.template import build_template
+
+bp = Blueprint("wordio", __name__)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_ROLES = {"focal_point", "provider", "secretariat"}
+
+
+@bp.route("/word/templates/<any(request,programme):kind>.docx")
+@login_required
+def template(kind: str) -> Response:
+    if current_user.role not in _ROLES or not current_user.is_active:
+        abort(403)
+    return send_file(
+        io.BytesIO(build_template(kind)),
+        mimetype=DOCX,
+        as_attachment=True,
+        download_name=f"capacity-exchange-{kind}.docx",
+    )
+
+
+@bp.route("/word/upload", methods=["GET", "POST"])
+@login_required
+def upload() -> str | tuple[str, int]:
+    kinds = service.allowed_kinds(current_user)
+    if not kinds:
+        abort(403)
+    # Room for the file and the form fields: the file itself is checked against the limit.
+    request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024
+    try:
+        form = UploadForm()
+    except RequestEntityTooLarge:
+        form = UploadForm(formdata=None)
+        return _upload_page(form, kinds, UnsafeFile("The file is too large (over 5 MB).", 413))
+    form.kind.choices = choices({k: KIND_CHOICES[k] for k in kinds})
+    if request.method == "POST" and not form.validate():
+        return render_template("wordio/upload.html", form=form, titles=TITLES), 400
+    if request.method == "GET":
+        return render_template("wordio/upload.html", form=form, titles=TITLES)
+    data = form.file.data.read(MAX_UPLOAD_BYTES + 1)
+    try:
+        reading = service.read_upload(data, current_user, form.kind.data)
+    except Invalid as err:
+        return _upload_page(form, kinds, err)
+    return _review(reading)
+
+
+def _upload_page(form: UploadForm, kinds: list[str], err: Invalid) -> tuple[str, int]:
+    form.kind.choices = choices({k: KIND_CHOICES[k] for k in kinds})
+    form.file.errors = [*form.file.errors, err.message]
+    status = err.status_code if isinstance(err, UnsafeFile) else 400
+    return render_template("wordio/upload.html", form=form, titles=TITLES), status
+
+
+def _review(reading: service.Reading) -> str:
+    kind = KINDS["requests" if reading.kind == "request" else "programmes"]
+    form = kind.form(formdata=None, data=service.form_data(reading))
+    fill_choices(form)
+    errors = service.form_errors(reading)
+    for key, messages in errors.items():
+        field = getattr(form, key, None)
+        if key and field is not None:
+            field.errors = [*field.errors, *messages]
+    return render_template(
+        "wordio/review.html",
+        kind=kind,
+        form=form,
+        reading=reading,
+        problems=[message for _, message in reading.problems],
+        sources=service.source_notes(reading),
+    )

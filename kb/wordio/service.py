@@ -1,0 +1,178 @@
+"""From an uploaded Word file to the values of a create form: check, read, resolve, suggest.
+
+Reads the database (countries, organisations) but never writes: nothing is saved until the
+person submits the review form to the normal create page.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import select
+
+from kb import access
+from kb.errors import Invalid
+from kb.extensions import db
+from kb.models import Country, Organisation, User
+from kb.uploads.safety import check_size
+from kb.wordio.fields import label_of
+from kb.wordio.reader import Reading, read_docx
+from search.thesaurus import suggest_codes
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for matching names ("Côte d'Ivoire" → "cote d'ivoire")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return plain.replace("’", "'").casefold()
+
+
+def allowed_kinds(user: User) -> list[str]:
+    kinds = []
+    if access.can_create_request(user):
+        kinds.append("request")
+    if access.can_create_programme(user):
+        kinds.append("programme")
+    return kinds
+
+
+def read_upload(data: bytes, user: User, kind_hint: str) -> Reading:
+    """Check and read ``data``; resolve names; suggest codes and country for free text.
+
+    :raise UnsafeFile: refused file. :raise Invalid: unreadable, or a kind the user may not create.
+    """
+    check_size(data)
+    reading = read_docx(data)
+    kinds = allowed_kinds(user)
+    if reading.kind is None:
+        reading.kind = kind_hint if kind_hint in kinds else kinds[0]
+    if reading.kind not in kinds:
+        message = f"This is a {reading.kind} form; your account may not create a {reading.kind}."
+        raise Invalid(message, {"file": [message]})
+    if not reading.template:
+        _suggest(reading, user)
+    if reading.kind == "request":
+        _resolve_country(reading, user)
+    else:
+        _resolve_organisation(reading, user)
+        _resolve_eligible(reading)
+    return reading
+
+
+def _countries() -> list[Country]:
+    return list(db.session.scalars(select(Country).order_by(Country.name)))
+
+
+def _country(text: str) -> Country | None:
+    wanted = fold(text.strip())
+    for country in _countries():
+        if wanted in (country.iso3.casefold(), fold(country.name)):
+            return country
+    return None
+
+
+def mentioned_countries(text: str) -> list[str]:
+    """ISO3 codes of the states named in ``text``, most mentioned first."""
+    folded = fold(text)
+    counts: Counter[str] = Counter()
+    for country in _countries():
+        pattern = r"(?<!\w)" + re.escape(fold(country.name)) + r"(?!\w)"
+        found = len(re.findall(pattern, folded))
+        if found:
+            counts[country.iso3] = found
+    return [iso3 for iso3, _ in counts.most_common()]
+
+
+def _suggest(reading: Reading, user: User) -> None:
+    codes = suggest_codes(reading.text)
+    for key in ("themes", "support_types"):
+        if codes.get(key):
+            reading.values[key] = list(codes[key])
+            _mark_suggested(reading, key)
+    reading.values.setdefault("languages", ["en"])
+    if reading.kind == "request":
+        mentioned = mentioned_countries(reading.text)
+        if user.role == "focal_point" and user.country_code:
+            reading.values["country_code"] = user.country_code
+            reading.sources["country_code"] = "your account (you represent this state)"
+        elif mentioned:
+            reading.values["country_code"] = mentioned[0]
+            _mark_suggested(reading, "country_code")
+
+
+def _mark_suggested(reading: Reading, key: str) -> None:
+    reading.suggested.add(key)
+    reading.sources[key] = "suggested from the text: please confirm"
+
+
+def _resolve_country(reading: Reading, user: User) -> None:
+    raw = reading.values.get("country_code")
+    country = _country(raw) if isinstance(raw, str) else None
+    if raw and country is None:
+        reading.problem("country_code", f"Requesting state: '{raw}' is not a known state")
+    own = user.country_code if user.role == "focal_point" else None
+    if own and country is not None and country.iso3 != own:
+        reading.problem("country_code", f"Requesting state: you may only create requests for {own}")
+    code = own or (country.iso3 if country else None)
+    if code:
+        reading.values["country_code"] = code
+    else:
+        reading.values.pop("country_code", None)
+
+
+def _resolve_organisation(reading: Reading, user: User) -> None:
+    raw = reading.values.pop("organisation_id", None)
+    own = user.organisation_id if user.role == "provider" else None
+    found = None
+    if isinstance(raw, str):
+        wanted = fold(raw.strip())
+        for org in db.session.scalars(select(Organisation)):
+            if wanted in (fold(org.name), fold(org.acronym or ""), fold(org.display_name)):
+                found = org
+                break
+        if found is None:
+            reading.problem("organisation_id", f"Provider: '{raw}' is not a known organisation")
+    if own and found is not None and found.id != own:
+        reading.problem(
+            "organisation_id", "Provider: you may only create programmes for your organisation"
+        )
+    chosen = own or (found.id if found else None)
+    if chosen:
+        reading.values["organisation_id"] = chosen
+        if own and not raw:
+            reading.sources["organisation_id"] = "your account"
+
+
+def _resolve_eligible(reading: Reading) -> None:
+    names = reading.values.get("eligible_countries") or []
+    codes: list[str] = []
+    for name in names:
+        country = _country(name)
+        if country is None:
+            reading.problem("eligible_countries", f"Eligible states: '{name}' is not a known state")
+        elif country.iso3 not in codes:
+            codes.append(country.iso3)
+    if names:
+        reading.values["eligible_countries"] = codes
+
+
+def form_errors(reading: Reading) -> dict[str, list[str]]:
+    """Problems grouped by form field ("" for the whole document)."""
+    grouped: dict[str, list[str]] = {}
+    for key, message in reading.problems:
+        grouped.setdefault(key, []).append(message)
+    return grouped
+
+
+def source_notes(reading: Reading) -> list[tuple[str, str]]:
+    """``(Word label, where it was read)`` for the review page."""
+    kind = reading.kind or "request"
+    return [(label_of(kind, key), where) for key, where in reading.sources.items()]
+
+
+def form_data(reading: Reading) -> dict[str, Any]:
+    """Values ready for ``RequestForm(data=...)`` / ``ProgrammeForm(data=...)``."""
+    return dict(reading.values)

@@ -1,0 +1,189 @@
+"""Bulk import: validation by the catalogue's schemas, all-or-nothing, idempotent, duplicates."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from kb.extensions import db
+from kb.models import Organisation, Programme, Request, Revision
+from kb.transfer.formats import parse, write
+from kb.transfer.importer import run_import
+from kb.transfer.reading import read_file
+
+DESCRIPTION = "Our national CERT needs training for analysts in malware triage."
+
+
+def request_row(key: str, **kw: object) -> dict[str, object]:
+    return {
+        "key": key,
+        "country": "KEN",
+        "title": f"Incident response training {key}",
+        "description": DESCRIPTION,
+        "themes": ["incident_response"],
+        "support_types": ["training"],
+        "languages": ["en", "fr"],
+        "visibility": "public",
+        "status": "open",
+        **kw,
+    }
+
+
+def csv_rows(rows: list[dict[str, object]], kind: str = "requests") -> list[tuple[int, dict]]:
+    return read_file(write(rows, kind, "csv"), kind)[1]
+
+
+def count(model: type) -> int:
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_csv_import_creates_then_is_idempotent_then_updates(make) -> None:
+    make.country("KEN")
+    rows = [request_row("r-1"), request_row("r-2", title="Cybercrime legislation review")]
+    report = run_import(csv_rows(rows), "requests")
+    assert report.ok and (report.created, report.updated, report.unchanged) == (2, 0, 0)
+    record = db.session.scalar(select(Request).where(Request.external_key == "r-1"))
+    assert record.languages == ["en", "fr"] and record.status == "open"
+    assert record.published_at is not None
+
+    again = run_import(csv_rows(rows), "requests")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert count(Request) == 2
+
+    rows[0]["urgency"] = "high"
+    changed = run_import(csv_rows(rows), "requests")
+    assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 1)
+    db.session.expire_all()
+    actions = db.session.scalars(
+        select(Revision.action).where(Revision.record_id == record.id).order_by(Revision.id)
+    ).all()
+    assert actions == ["imported", "edited"]
+
+
+def test_one_bad_row_writes_nothing_and_every_bad_row_is_listed(make) -> None:
+    make.country("KEN")
+    rows = [
+        request_row("ok-1"),
+        request_row("bad-1", themes=["not_a_theme"]),
+        request_row("ok-2", title="Cyber diplomacy course"),
+        request_row("bad-2", title="", country="XXX"),
+        request_row("ok-1", title="Same key again, another row"),
+    ]
+    report = run_import(csv_rows(rows), "requests")
+    assert not report.ok and count(Request) == 0 and count(Revision) == 0
+    found = {(i.row, i.field) for i in report.errors}
+    assert found == {(3, "themes"), (5, "title"), (5, "country"), (6, "key")}
+    assert "nothing written" in report.summary()
+
+
+def test_dry_run_reports_but_writes_nothing(make) -> None:
+    make.country("KEN")
+    report = run_import(csv_rows([request_row("d-1")]), "requests", dry_run=True)
+    assert report.ok and report.created == 1 and count(Request) == 0
+
+
+def test_probable_duplicates_are_warnings(make) -> None:
+    make.request("KEN", title="National CERT training for analysts")
+    rows = [
+        request_row("n-1", title="National CERT training for analysts."),
+        request_row("n-2", title="Critical infrastructure protection plan"),
+        request_row("n-3", title="Critical infrastructure protection plans"),
+    ]
+    report = run_import(csv_rows(rows), "requests")
+    assert report.ok and report.created == 3
+    assert [i.row for i in report.duplicates] == [2, 4]
+    assert report.duplicates[0].message.startswith("Similar to request ")
+    assert report.duplicates[1].message.startswith("Similar to row 3")
+
+
+def test_organisations_and_programmes_by_key(make) -> None:
+    make.country("KEN")
+    orgs = [{"key": "org-a", "name": "Alpha Institute", "type": "academia", "country": "KEN"}]
+    data = json.dumps({"kind": "organisations", "records": orgs}).encode()
+    kind, rows = read_file(data)
+    assert kind == "organisations" and run_import(rows, kind).created == 1
+    programme = {
+        "key": "p-1",
+        "organisation": "org-a",
+        "title": "CSIRT basics programme",
+        "description": "A programme that trains incident responders across regions.",
+        "themes": ["incident_response"],
+        "support_types": ["training"],
+        "languages": ["en"],
+        "eligible_regions": ["Africa"],
+        "start_date": "2026-01-01",
+        "end_date": "2026-06-30",
+        "status": "open",
+    }
+    bad = {**programme, "key": "p-2", "organisation": "nobody", "end_date": "2025-01-01"}
+    kind, rows = read_file(write([programme, bad], "programmes", "xlsx"))
+    report = run_import(rows, kind)
+    assert {(i.row, i.field) for i in report.errors} == {(3, "organisation"), (3, "end_date")}
+    kind, rows = read_file(write([programme], "programmes", "xlsx"))
+    assert run_import(rows, kind).created == 1
+    saved = db.session.scalar(select(Programme))
+    org = db.session.scalar(select(Organisation))
+    assert saved.organisation_id == org.id and saved.eligible_regions == ["Africa"]
+
+
+def test_formula_cells_are_neutralised_and_read_back(make) -> None:
+    row = request_row("f-1", title="=HYPERLINK(1)", target_audience="@analysts")
+    for fmt in ("csv", "xlsx"):
+        data = write([row], "requests", fmt)
+        if fmt == "csv":
+            assert "'=HYPERLINK" in data.decode("utf-8-sig")
+        _, rows = parse(data if fmt == "xlsx" else data.decode("utf-8-sig"), fmt)
+        assert rows[0][1]["title"] == "=HYPERLINK(1)"
+        assert rows[0][1]["target_audience"] == "@analysts"
+
+
+def test_cli_import_with_summary(make, runner, tmp_path: Path) -> None:
+    make.country("KEN")
+    path = tmp_path / "requests.csv"
+    path.write_bytes(write([request_row("c-1")], "requests", "csv"))
+    result = runner.invoke(args=["kb", "import", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "1 created" in result.output and count(Request) == 0
+    result = runner.invoke(args=["kb", "import", str(path), "--kind", "requests"])
+    assert result.exit_code == 0 and count(Request) == 1
+    path.write_bytes(write([request_row("c-2", country="ZZZ")], "requests", "csv"))
+    result = runner.invoke(args=["kb", "import", str(path)])
+    assert result.exit_code == 1 and "row 2, country" in result.output
+
+
+def test_upload_page_for_the_secretariat_only(make, client, auth) -> None:
+    make.country("KEN")
+    focal = make.user("focal_point")
+    admin = make.user("secretariat")
+    auth.login(focal.email)
+    assert client.get("/secretariat/import").status_code == 403
+    auth.logout()
+    auth.login(admin.email)
+    assert client.get("/secretariat/import").status_code == 200
+    data = write([request_row("w-1"), request_row("w-2", themes=["nope"])], "requests", "csv")
+    response = client.post(
+        "/secretariat/import",
+        data={"file": (io.BytesIO(data), "requests.csv"), "kind": "", "dry_run": ""},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Nothing was imported" in page
+    assert "Unknown code nope." in page and count(Request) == 0
+    data = write([request_row("w-1")], "requests", "csv")
+    response = client.post(
+        "/secretariat/import",
+        data={"file": (io.BytesIO(data), "requests.csv"), "kind": "requests"},
+        content_type="multipart/form-data",
+    )
+    assert "Imported" in response.get_data(as_text=True) and count(Request) == 1
+    revision = db.session.scalar(select(Revision))
+    assert revision.action == "imported" and revision.user_id == admin.id
+    response = client.post(
+        "/secretariat/import",
+        data={"file": (io.BytesIO(b"\x00\x01binary"), "x.csv"), "kind": "requests"},
+        content_type="multipart/form-data",
+    )
+    assert "Upload a CSV, XLSX or JSON file." in response.get_data(as_text=True)
