@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kb.extensions import db
-from kb.models import CatalogueRecord, Match, Revision, SearchQueueEntry, User
+from kb.models import CatalogueRecord, Match, Organisation, Revision, SearchQueueEntry, User
 
 
 def json_safe(value: Any) -> Any:
@@ -35,7 +35,7 @@ def apply_changes(record: CatalogueRecord, data: dict[str, Any]) -> dict[str, li
 
 
 def record_revision(
-    record: CatalogueRecord | Match,
+    record: CatalogueRecord | Match | Organisation,
     user: User | None,
     action: str,
     changes: dict[str, list[Any]] | None = None,
@@ -52,13 +52,17 @@ def record_revision(
     )
     db.session.add(revision)
     if record.kind in ("request", "programme"):
-        # Same transaction: the index learns of the change only if it commits.
-        db.session.add(SearchQueueEntry(record_kind=record.kind, record_id=record.id))
-        db.session.info.setdefault("changed_refs", set()).add((record.kind, record.id))
+        queue_for_index(record.kind, record.id)
     return revision
 
 
-def revisions_for(record: CatalogueRecord | Match) -> list[Revision]:
+def queue_for_index(kind: str, record_id: int) -> None:
+    """Same transaction: the index and match suggestions learn of it only if it commits."""
+    db.session.add(SearchQueueEntry(record_kind=kind, record_id=record_id))
+    db.session.info.setdefault("changed_refs", set()).add((kind, record_id))
+
+
+def revisions_for(record: CatalogueRecord | Match | Organisation) -> list[Revision]:
     return list(
         db.session.scalars(
             select(Revision)

@@ -7,6 +7,7 @@ to run the suite against PostgreSQL; the default is a SQLite file in a temporary
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
+from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from kb import create_app
@@ -99,6 +101,19 @@ def runner(app: Flask) -> FlaskCliRunner:
 @pytest.fixture
 def make(app: Flask) -> Factory:
     return Factory()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served over HTTP on a free local port (browser and curl tests)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
 
 
 class AuthActions:

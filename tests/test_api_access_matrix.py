@@ -2,7 +2,8 @@
 
 Every role calls every endpoint that can show, count or change a record, by session and by
 bearer token: details, lists and their totals, per-status totals, search totals, hits and
-facet counts, country and organisation counts, history, allowed actions and updates.
+facet counts, country and organisation counts, history, allowed actions, updates, and the
+matches of a record, of a counterpart, the best pairs and the unmet needs.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pytest
 
 from kb.api import tokens
 from kb.extensions import db
+from kb.matching.service import match_service
 from kb.models import ApiToken, User
 from kb.models.types import utcnow
 from kb.searching.service import search_service
@@ -89,7 +91,14 @@ def test_api_role_sees_exactly_what_it_may(via, role, kind, make, client, auth):
     make.country("SEN")
     owner_org = make.organisation(name="Owner Org")
     records = _records(kind, make, owner_org)
+    # A public, open record of the other kind whose matches must only list visible records.
+    if kind == "request":
+        counterpart = make.programme(title="Counterpart programme for capacity records")
+    else:
+        counterpart = make.request("KEN", title="Counterpart request for capacity records")
     search_service().reindex()
+    with unit_of_work():
+        match_service().refresh()
     caller = _caller(via, role, kind, make, client, auth, owner_org)
     plural = kind + "s"
 
@@ -120,6 +129,14 @@ def test_api_role_sees_exactly_what_it_may(via, role, kind, make, client, auth):
     worded = caller.get(f"/api/v1/search?q=capacity&kind={kind}").get_json()
     assert worded["total"] == len(visible)
 
+    other = "programmes" if kind == "request" else "requests"
+    matched = caller.get(f"/api/v1/{other}/{counterpart.id}/matches").get_json()["items"]
+    assert {m["record"]["id"] for m in matched} <= visible
+    for pair in caller.get("/api/v1/matches?per_page=100").get_json()["items"]:
+        assert pair[kind]["id"] in visible
+    for item in caller.get("/api/v1/matches/unmet").get_json()["items"]:
+        assert kind == "programme" or item["request"]["id"] in visible
+
     if kind == "request":
         country = caller.get("/api/v1/countries/KEN").get_json()
         assert country["visible_requests"] == len(visible)
@@ -135,6 +152,7 @@ def test_api_role_sees_exactly_what_it_may(via, role, kind, make, client, auth):
         label = (record.visibility, record.status)
         assert caller.get(base).status_code == (200 if may_see else 404), label
         assert caller.get(f"{base}/actions").status_code == (200 if may_see else 404), label
+        assert caller.get(f"{base}/matches").status_code == (200 if may_see else 404), label
         history = caller.get(f"{base}/revisions").status_code
         if not may_see:
             assert history == 404, label

@@ -5,12 +5,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from kb import PROJECT_ROOT
 from kb.api import tokens
@@ -35,18 +32,6 @@ def examples(text: str) -> tuple[str, list[int]]:
             elif line.strip():
                 lines.append(line)
     return "set -eu\n" + "\n".join(lines) + "\n", expected
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
 
 
 def test_examples_are_parsed():

@@ -99,6 +99,8 @@ def test_ineligible_and_closed_programmes_are_never_suggested(pair, make, client
 def test_workflow_provider_proposes_state_accepts_then_completes(pair, app, client, auth):
     request, programme, focal, provider = pair
     auth.login(provider.email)
+    page = client.get(f"/programmes/{programme.id}").get_data(as_text=True)
+    assert "Offer this programme" in page and f'name="request_id" value="{request.id}"' in page
     response = client.post(
         "/matches/propose",
         data={"request_id": request.id, "programme_id": programme.id, "message": "We can help."},

@@ -85,10 +85,10 @@ def _load(schema: Schema, data: dict[str, Any], partial: bool = False) -> dict[s
         return schema.load(cleaned, partial=partial)
     except ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"_": err.messages}
-        raise Invalid("Please correct the fields marked.", _flatten(messages)) from err
+        raise Invalid("Please correct the fields marked.", field_messages(messages)) from err
 
 
-def _flatten(messages: dict[str, Any]) -> dict[str, list[str]]:
+def field_messages(messages: dict[str, Any]) -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     for field, value in messages.items():
         if isinstance(value, dict):  # list fields report per index

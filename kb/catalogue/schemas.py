@@ -90,15 +90,21 @@ class OrganisationInputSchema(Schema):
     description = fields.String(load_default="")
 
 
-class RecordOutputSchema(Schema):
-    id = fields.Integer()
-    kind = fields.String()
+class RecordTextSchema(Schema):
+    """What requests and programmes say about themselves: shared by every output shape
+    (pages' API, search documents, matching documents)."""
+
     title = fields.String()
     description = fields.String()
     text_language = fields.String()
     themes = fields.List(fields.String())
     support_types = fields.List(fields.String())
     languages = fields.List(fields.String())
+
+
+class RecordOutputSchema(RecordTextSchema):
+    id = fields.Integer()
+    kind = fields.String()
     visibility = fields.String()
     status = fields.String()
     created_at = fields.DateTime()

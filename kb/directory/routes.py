@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from werkzeug.wrappers import Response
 
 from kb import access, codes
+from kb.admin.routes import secretariat_required
 from kb.catalogue import queries
+from kb.directory import operations
+from kb.directory.forms import OrganisationForm
+from kb.errors import DomainError
 from kb.extensions import db
+from kb.formfields import choices
+from kb.history import revisions_for
 from kb.models import Country, Organisation, Programme, Request
+from kb.uow import unit_of_work
+from kb.views import copy_errors
 
 bp = Blueprint("directory", __name__)
 
@@ -76,6 +85,48 @@ def organisations() -> str:
     )
 
 
+def _org_form(org: Organisation | None = None) -> OrganisationForm:
+    form = OrganisationForm(obj=org)
+    countries = db.session.scalars(select(Country).order_by(Country.name))
+    form.country_code.choices = choices([("", "—"), *((c.iso3, c.name) for c in countries)])
+    return form
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@secretariat_required
+def organisation_new() -> str | Response:
+    form = _org_form()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                org = operations.create_organisation(current_user, form.to_data())
+        except DomainError as err:
+            copy_errors(form, err)
+        else:
+            flash("Organisation added.", "success")
+            return redirect(url_for(".organisation", org_id=org.id))
+    return render_template("directory/organisation_form.html", form=form, org=None)
+
+
+@bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
+@secretariat_required
+def organisation_edit(org_id: int) -> str | Response:
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        abort(404)
+    form = _org_form(org)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                changes = operations.update_organisation(current_user, org, form.to_data())
+        except DomainError as err:
+            copy_errors(form, err)
+        else:
+            flash("Saved." if changes else "Nothing changed.", "success")
+            return redirect(url_for(".organisation", org_id=org.id))
+    return render_template("directory/organisation_form.html", form=form, org=org)
+
+
 @bp.route("/organisations/<int:org_id>")
 def organisation(org_id: int) -> str:
     org = db.session.get(Organisation, org_id)
@@ -86,4 +137,7 @@ def organisation(org_id: int) -> str:
         .where(Programme.organisation_id == org.id, access.visible_clause(Programme, current_user))
         .order_by(Programme.updated_at.desc())
     ).all()
-    return render_template("directory/organisation.html", org=org, programmes=programmes)
+    history = revisions_for(org) if access.is_secretariat(current_user) else None
+    return render_template(
+        "directory/organisation.html", org=org, programmes=programmes, history=history
+    )

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
+from kb.catalogue.schemas import RecordTextSchema
 from kb.models import Programme, Request
 
 
-class RequestMatchSchema(Schema):
+class RequestMatchSchema(RecordTextSchema):
     id = fields.Function(lambda r: r.ref)
-    title = fields.String()
-    description = fields.String()
-    text_language = fields.String()
-    themes = fields.List(fields.String())
-    support_types = fields.List(fields.String())
-    languages = fields.List(fields.String())
     country = fields.String(attribute="country_code")
     country_name = fields.Function(lambda r: r.country.name)
     region = fields.Function(lambda r: r.country.region)
@@ -26,14 +21,8 @@ class RequestMatchSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class ProgrammeMatchSchema(Schema):
+class ProgrammeMatchSchema(RecordTextSchema):
     id = fields.Function(lambda p: p.ref)
-    title = fields.String()
-    description = fields.String()
-    text_language = fields.String()
-    themes = fields.List(fields.String())
-    support_types = fields.List(fields.String())
-    languages = fields.List(fields.String())
     eligible_regions = fields.List(fields.String())
     eligible_countries = fields.List(fields.String())
     delivery_mode = fields.String()

@@ -24,6 +24,7 @@ class Country(db.Model):
 
 class Organisation(db.Model):
     __tablename__ = "organisations"
+    kind = "organisation"  # revisions' record_kind
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_key: Mapped[str | None] = mapped_column(String(80), unique=True)

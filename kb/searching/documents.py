@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from kb import access
+from kb.catalogue.schemas import RecordTextSchema
 from kb.extensions import db
 from kb.models import CatalogueRecord, Country, Programme, Request
 
@@ -28,17 +29,11 @@ def _countries(record: CatalogueRecord) -> list[str]:
     return list(record.eligible_countries)
 
 
-class SearchDocumentSchema(Schema):
+class SearchDocumentSchema(RecordTextSchema):
     """The document shape of ``search.documents.DocumentDict``."""
 
     id = fields.Function(lambda r: r.ref)
     kind = fields.String()
-    title = fields.String()
-    description = fields.String()
-    text_language = fields.String()
-    themes = fields.List(fields.String())
-    support_types = fields.List(fields.String())
-    languages = fields.List(fields.String())
     regions = fields.Function(_regions)
     countries = fields.Function(_countries)
     organisation_name = fields.Function(

@@ -1,0 +1,71 @@
+"""Organisations: added and edited by the Secretariat only, with history and reindexing."""
+
+from __future__ import annotations
+
+from kb.extensions import db
+from kb.models import Organisation, Revision
+from kb.searching.service import search_service
+from search import SearchQuery
+
+FORM = {
+    "name": "Pacific CERT Network",
+    "acronym": "PaCSON",
+    "type": "technical_community",
+    "country_code": "",
+    "website": "https://pacson.example",
+    "description": "CERTs of the Pacific.",
+}
+
+
+def test_secretariat_adds_and_edits_with_history(client, auth, make):
+    auth.login(make.user("secretariat").email)
+    assert client.post("/organisations/new", data=FORM).status_code == 302
+    org = db.session.scalar(db.select(Organisation).where(Organisation.acronym == "PaCSON"))
+    edited = client.post(
+        f"/organisations/{org.id}/edit", data={**FORM, "name": "Pacific CSIRT Network"}
+    )
+    assert edited.status_code == 302
+    page = client.get(f"/organisations/{org.id}").get_data(as_text=True)
+    assert "Pacific CSIRT Network" in page and "<h2>History</h2>" in page
+    actions = db.session.scalars(
+        db.select(Revision.action).where(Revision.record_kind == "organisation")
+    ).all()
+    assert sorted(actions) == ["created", "edited"]
+
+
+def test_errors_name_the_field_and_duplicates_are_refused(client, auth, make):
+    make.organisation(name="Existing Org")
+    auth.login(make.user("secretariat").email)
+    body = client.post("/organisations/new", data={**FORM, "name": "existing org"}).get_data(
+        as_text=True
+    )
+    assert 'id="name-err"' in body and "exists" in body
+    body = client.post("/organisations/new", data={**FORM, "website": "not a url"}).get_data(
+        as_text=True
+    )
+    assert 'id="website-err"' in body
+    assert db.session.query(Organisation).count() == 1
+
+
+def test_others_may_not_manage_organisations(client, auth, make):
+    org = make.organisation()
+    assert client.get("/organisations/new").status_code == 302  # login first
+    auth.login(make.user("provider", organisation=org).email)
+    assert client.get("/organisations/new").status_code == 403
+    assert client.post(f"/organisations/{org.id}/edit", data=FORM).status_code == 403
+    assert "<h2>History</h2>" not in client.get(f"/organisations/{org.id}").get_data(as_text=True)
+
+
+def test_renaming_reindexes_its_programmes(client, auth, make):
+    org = make.organisation(name="Old Name Institute", type="academia")
+    make.programme(org, title="Forensics bootcamp")
+    search_service().reindex()
+    auth.login(make.user("secretariat").email)
+    client.post(
+        f"/organisations/{org.id}/edit",
+        data={**FORM, "name": "Zebrafinch Institute", "type": "academia"},
+    )
+    result = search_service().search(
+        SearchQuery(text="zebrafinch", viewer_tokens=frozenset({"public"}))
+    )
+    assert [h.title for h in result.hits] == ["Forensics bootcamp"]
