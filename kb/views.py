@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import request
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
 
 from kb.errors import DomainError
 from kb.extensions import db
-
-T = TypeVar("T")
 
 
 def copy_errors(form: FlaskForm, err: DomainError) -> None:
@@ -63,10 +61,3 @@ class Page:
 def page_arg() -> int:
     raw = request.args.get("page", "1")
     return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
-
-
-def get_or_404(model: type[T], ident: Any) -> T:
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj

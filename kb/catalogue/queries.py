@@ -150,11 +150,6 @@ def _order(model: type[Request] | type[Programme], sort: str) -> list[Any]:
     return [model.updated_at.desc(), model.id.desc()]
 
 
-def count_visible(model: type[Request] | type[Programme], user: Any) -> int:
-    query = select(func.count()).select_from(model).where(access.visible_clause(model, user))
-    return db.session.scalar(query) or 0
-
-
 def latest(model: type[Request] | type[Programme], user: Any, limit: int = 5) -> list[Any]:
     query = (
         select(model)
