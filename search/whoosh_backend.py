@@ -33,6 +33,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import RamStorage
 from whoosh.writing import CLEAR
 
+from search import whoosh_speedups  # noqa: F401 - faster whoosh internals, same results
 from search.backend import ProgressCallback
 from search.documents import validate
 from search.engine import Engine, Run, Session

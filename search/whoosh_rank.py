@@ -10,7 +10,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
 
-from search import bitsets
+from search import bitsets, whoosh_speedups  # noqa: F401 - patches whoosh
 from search.whoosh_masks import Masks
 
 #: Below this many matches, date sorting sorts the set; above, it walks a date order.

@@ -114,3 +114,33 @@ def test_invalid_document_rejected_before_writing():
     with pytest.raises(InvalidDocument):
         b.upsert([doc("request:50", "ok"), {"id": "request:51", "kind": "nope"}])
     assert "request:50" not in b.ids()
+
+
+def test_leaf_skip_to_matches_stepping(tmp_path):
+    """The binary-search ``skip_to`` (search.whoosh_speedups) lands where stepping would."""
+    import random
+
+    from whoosh import fields
+    from whoosh import index as whoosh_index
+    from whoosh.matching import Matcher
+
+    import search.whoosh_speedups  # noqa: F401 - installs the patched skip_to
+
+    ix = whoosh_index.create_in(str(tmp_path), fields.Schema(t=fields.KEYWORD))
+    rng = random.Random(3)
+    with ix.writer() as w:
+        for _ in range(2000):
+            w.add_document(t="a b" if rng.random() < 0.4 else "b")
+    with ix.searcher() as s:
+        reader = s.reader()
+        expected = list(reader.postings("t", "a").all_ids())
+        for _ in range(20):
+            fast, slow = reader.postings("t", "a"), reader.postings("t", "a")
+            target = 0
+            while fast.is_active():
+                target += rng.randrange(1, 300)
+                fast.skip_to(target)
+                Matcher.skip_to(slow, target)  # the generic step-by-step version
+                assert fast.is_active() == slow.is_active()
+                if fast.is_active():
+                    assert fast.id() == slow.id() == min(d for d in expected if d >= target)
