@@ -15,6 +15,7 @@ from kb.accounts import operations as accounts
 from kb.catalogue import operations
 from kb.extensions import db
 from kb.models import Country, OewgSession, Organisation, Programme, Request, User
+from kb.transfer.formats import COLUMNS
 
 SEED_DIR = PROJECT_ROOT / "seed_data"
 Progress = Callable[[str], None]
@@ -66,22 +67,10 @@ def seed_organisations(seed_dir: Path = SEED_DIR) -> int:
     return added
 
 
-_COMMON_FIELDS = ("title", "description", "text_language", "themes", "support_types")
-_REQUEST_FIELDS = (*_COMMON_FIELDS, "languages", "visibility", "urgency", "target_audience")
-_PROGRAMME_FIELDS = (
-    *_COMMON_FIELDS,
-    "languages",
-    "visibility",
-    "eligible_regions",
-    "eligible_countries",
-    "delivery_mode",
-    "cost_model",
-    "start_date",
-    "end_date",
-    "application_deadline",
-    "url",
-    "contact_email",
-)
+#: Seed files use the import columns (kb.transfer.formats); these are the record's own fields.
+_NOT_FIELDS = {"key", "country", "organisation", "status"}
+_REQUEST_FIELDS = tuple(c for c in COLUMNS["requests"] if c not in _NOT_FIELDS)
+_PROGRAMME_FIELDS = tuple(c for c in COLUMNS["programmes"] if c not in _NOT_FIELDS)
 
 
 def _extra(row: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +94,6 @@ def seed_requests(seed_dir: Path = SEED_DIR) -> int:
             continue
         data = {k: row[k] for k in _REQUEST_FIELDS if k in row}
         data["country_code"] = row["country"]
-        data["timeframe"] = row.get("timeframe", "")
         operations.create_request(None, data, **_extra(row))
         added += 1
     return added
