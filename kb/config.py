@@ -14,6 +14,8 @@ ENV_DEFAULTS: dict[str, str | None] = {
     "KB_SECRET_KEY": None,  # default: generated once into <instance>/secret_key (0600)
     "KB_SEARCH_BACKEND": "whoosh",
     "KB_SEARCH_DIR": None,  # default: <instance>/search-index
+    "KB_SEARCH_LIMITMB": "1024",  # postings held in memory per whoosh writer process
+    "KB_SEARCH_PROCS": None,  # whoosh rebuild processes; default: up to 2, one per core
     "KB_SECURE_COOKIES": "0",  # set to 1 behind HTTPS
     "KB_LOGIN_MAX_FAILURES": "5",
     "KB_LOGIN_WINDOW_MINUTES": "15",
@@ -32,6 +34,20 @@ ENV_DEFAULTS: dict[str, str | None] = {
 def _env(name: str) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else ENV_DEFAULTS[name]
+
+
+def _int_env(name: str, minimum: int = 0) -> int | None:
+    """An integer setting, or None when unset; a clear error names a bad value."""
+    raw = _env(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
+    return value
 
 
 def load_secret_key(instance_path: Path) -> str:
@@ -67,13 +83,15 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
-        "LOGIN_MAX_FAILURES": int(_env("KB_LOGIN_MAX_FAILURES") or 5),
-        "LOGIN_WINDOW_MINUTES": int(_env("KB_LOGIN_WINDOW_MINUTES") or 15),
-        "STALE_AFTER_DAYS": int(_env("KB_STALE_AFTER_DAYS") or 365),
-        "PER_PAGE": int(_env("KB_PER_PAGE") or 20),
+        "SEARCH_LIMITMB": _int_env("KB_SEARCH_LIMITMB", minimum=16),
+        "SEARCH_PROCS": _int_env("KB_SEARCH_PROCS", minimum=1),
+        "LOGIN_MAX_FAILURES": _int_env("KB_LOGIN_MAX_FAILURES", minimum=1),
+        "LOGIN_WINDOW_MINUTES": _int_env("KB_LOGIN_WINDOW_MINUTES", minimum=1),
+        "STALE_AFTER_DAYS": _int_env("KB_STALE_AFTER_DAYS", minimum=1),
+        "PER_PAGE": _int_env("KB_PER_PAGE", minimum=1),
         "PUBLIC_URL": _env("KB_PUBLIC_URL"),
         "SMTP_HOST": _env("KB_SMTP_HOST"),
-        "SMTP_PORT": int(_env("KB_SMTP_PORT") or 25),
+        "SMTP_PORT": _int_env("KB_SMTP_PORT", minimum=1),
         "SMTP_FROM": _env("KB_SMTP_FROM"),
         "MATCH_CONFIG": json.loads(_env("KB_MATCH_CONFIG") or "{}"),
         "API_RATE_LIMIT": _env("KB_API_RATE_LIMIT"),

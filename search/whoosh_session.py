@@ -9,9 +9,13 @@ ever count visible documents.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterable
+from itertools import accumulate
+from pickle import loads
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
 from search import bitsets
@@ -28,6 +32,13 @@ from search.whoosh_schema import DESC_FIELDS, TEXT_FIELDS, TITLE_FIELDS
 
 #: At most this many documents are scored exactly by BM25F for one page.
 CANDIDATES = 200
+
+
+def _decode_positions(value: bytes) -> Iterable[int]:
+    """Positions of a whoosh ``Positions`` posting value: a 4-byte count, then the pickled
+    list of deltas (whoosh's own decoder sums them in a Python loop)."""
+    body = value[4:]
+    return accumulate(loads(body if body.endswith(b".") else body + b"."))
 
 
 class WhooshSession(Session):
@@ -154,7 +165,8 @@ class WhooshSession(Session):
         instead of one ``skip_to`` + decode per document and term."""
         out: list[int] = []
         ids = list(bitsets.iter_ids(cand))
-        decode = self.searcher.schema[field].format.decode_positions
+        fmt = self.searcher.schema[field].format
+        decode = _decode_positions if isinstance(fmt, Positions) else fmt.decode_positions
         rest = terms[1:]
         for sub, offset in self.searcher.leaf_searchers():
             reader = sub.reader()
@@ -173,7 +185,11 @@ class WhooshSession(Session):
                     others = [(i, set(decode(values[t][d]))) for i, t in enumerate(rest, 1)]
                 except KeyError:
                     continue
-                if any(all(p + i in ps for i, ps in others) for p in decode(raw)):
+                if len(others) == 1:
+                    i, ps = others[0]
+                    if not ps.isdisjoint([p + i for p in decode(raw)]):
+                        out.append(d + offset)
+                elif any(all(p + i in ps for i, ps in others) for p in decode(raw)):
                     out.append(d + offset)
         return out
 

@@ -1,4 +1,4 @@
-"""Drop-in replacements for two hot whoosh-reloaded 2.7.5 methods (same results).
+"""Drop-in replacements for hot whoosh-reloaded 2.7.5 methods (same results).
 
 Imported by the whoosh backend before any index is opened, so the writer sub-processes
 (forked) have them too.
@@ -9,11 +9,17 @@ Imported by the whoosh backend before any index is opened, so the writer sub-pro
 * ``W3PerDocReader.doc_field_length`` reads a field's whole length column (one byte per
   document) once per reader, instead of a seek and a read per call.  Whoosh calls it once
   per posting when it writes a segment, and once per scored document when searching.
+* ``W3LeafMatcher.all_ids`` yields a posting block's ids at once (whoosh calls ``next()``
+  and ``id()`` per posting); it builds the term masks of every search.
+* ``W3LeafMatcher._read_ids`` decodes a block's delta-coded ids with
+  ``itertools.accumulate`` (C) instead of a Python generator.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterator
+from itertools import accumulate
 from typing import Any
 
 from whoosh import columns
@@ -81,5 +87,22 @@ def _doc_field_length(self: Any, docnum: int, fieldname: str, default: int = 0) 
     return None  # as whoosh does for an empty field
 
 
+def _leaf_all_ids(self: Any) -> Iterator[int]:
+    while self.is_active():
+        if self._ids is None:
+            self._read_ids()
+        yield from self._ids[self._i :]
+        self._next_block()
+
+
+def _leaf_read_ids(self: Any) -> None:
+    if self._data is None:
+        self._read_data()
+    ids = self._data[0]
+    self._ids = ids if self._byteids else tuple(accumulate(ids))
+
+
 W3LeafMatcher.skip_to = _leaf_skip_to
+W3LeafMatcher.all_ids = _leaf_all_ids
+W3LeafMatcher._read_ids = _leaf_read_ids
 W3PerDocReader.doc_field_length = _doc_field_length

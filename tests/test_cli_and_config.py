@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 
 from kb import PROJECT_ROOT, codes, create_app
 from kb.config import load_secret_key
+from kb.searching.service import search_service
 
 
 def test_seed_is_idempotent_and_stats_reports_counts(runner):
@@ -71,6 +72,31 @@ def test_environment_configures_the_app(tmp_path, monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.sqlite3")
     assert app.config["LOGIN_MAX_FAILURES"] == 3
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_search_writer_settings_reach_the_whoosh_backend(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_DATABASE_URL", f"sqlite:///{tmp_path}/env.sqlite3")
+    monkeypatch.setenv("KB_SEARCH_LIMITMB", "64")
+    monkeypatch.setenv("KB_SEARCH_PROCS", "1")
+    app = create_app({"SECRET_KEY": "x", "INSTANCE_PATH": tmp_path})
+    with app.app_context():
+        backend = search_service().backend
+    assert (backend.limitmb, backend.procs) == (64, 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("KB_PER_PAGE", "twenty", "KB_PER_PAGE must be a whole number, not 'twenty'"),
+        ("KB_SEARCH_LIMITMB", "4", "KB_SEARCH_LIMITMB must be at least 16, not 4"),
+        ("KB_LOGIN_MAX_FAILURES", "0", "KB_LOGIN_MAX_FAILURES must be at least 1, not 0"),
+    ],
+)
+def test_bad_numeric_setting_names_the_variable(tmp_path, monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError) as caught:
+        create_app({"SECRET_KEY": "x", "INSTANCE_PATH": tmp_path})
+    assert str(caught.value) == message
 
 
 @pytest.fixture

@@ -63,6 +63,8 @@ class SearchService:
         if name == "whoosh":
             directory = Path(app.config["SEARCH_DIR"])
             options["path"] = directory
+            options["limitmb"] = app.config.get("SEARCH_LIMITMB") or 1024
+            options["procs"] = app.config.get("SEARCH_PROCS")
             self.lock_path = directory.with_name(directory.name + ".lock")
         self.backend: SearchBackend = get_backend(name, **options)
         self._checked = False

@@ -144,3 +144,49 @@ def test_leaf_skip_to_matches_stepping(tmp_path):
                 assert fast.is_active() == slow.is_active()
                 if fast.is_active():
                     assert fast.id() == slow.id() == min(d for d in expected if d >= target)
+
+
+def test_leaf_all_ids_and_block_ids_match_whoosh(tmp_path):
+    """The block-wise ``all_ids`` and ``_read_ids`` (search.whoosh_speedups) return what
+    whoosh's generic posting-by-posting versions return, also from mid-list."""
+    import random
+
+    from whoosh import fields
+    from whoosh import index as whoosh_index
+    from whoosh.matching import Matcher
+    from whoosh.util.numlists import delta_decode
+
+    import search.whoosh_speedups  # noqa: F401 - installs the patched methods
+
+    ix = whoosh_index.create_in(str(tmp_path), fields.Schema(t=fields.KEYWORD))
+    rng = random.Random(5)
+    docs = [rng.random() < 0.3 for _ in range(3000)]
+    with ix.writer() as w:
+        for has_a in docs:
+            w.add_document(t="a b" if has_a else "b")
+    expected = [i for i, has_a in enumerate(docs) if has_a]
+    with ix.searcher() as s:
+        reader = s.reader()
+        fast, slow = reader.postings("t", "a"), reader.postings("t", "a")
+        assert list(fast.all_ids()) == list(Matcher.all_ids(slow)) == expected
+        m = reader.postings("t", "a")
+        m.skip_to(expected[300])
+        assert list(m.all_ids()) == expected[300:]
+        m = reader.postings("t", "a")
+        m._read_data()
+        assert list(m._data[0]) != expected[:128]  # stored as deltas
+        m._read_ids()
+        assert list(m._ids) == list(delta_decode(m._data[0])) == expected[: len(m._ids)]
+
+
+def test_phrase_position_decoder_matches_whoosh():
+    from whoosh.formats import Positions
+
+    from search.whoosh_session import _decode_positions
+
+    fmt = Positions()
+    for positions in ([0], [3], [1, 2, 3], [5, 40, 41, 300, 70000], list(range(0, 900, 7))):
+        value = fmt.encode(positions)
+        assert list(_decode_positions(value)) == fmt.decode_positions(value) == positions
+        stripped = value[:-1]  # whoosh also accepts values without the pickle's final "."
+        assert list(_decode_positions(stripped)) == positions
