@@ -162,12 +162,17 @@ def timed(fn: Callable[[], Any]) -> float:
 
 
 def bench_search(
-    docs: list[dict[str, Any]], mix: list[dict[str, Any]], procs: int | None
+    docs: list[dict[str, Any]],
+    mix: list[dict[str, Any]],
+    procs: int | None,
+    limitmb: int | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        backend = get_backend("whoosh", path=tmp, procs=procs, limitmb=256)
+        options = {} if limitmb is None else {"limitmb": limitmb}
+        backend = get_backend("whoosh", path=tmp, procs=procs, **options)
         out["procs"] = backend.procs
+        out["limitmb"] = backend.limitmb
         t = time.perf_counter()
         backend.rebuild(iter(docs))
         out["index_s"] = time.perf_counter() - t
@@ -258,15 +263,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--records", type=int, default=10_000)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--procs", type=int, default=None, help="writer processes (default: auto)")
+    ap.add_argument(
+        "--limitmb", type=int, default=None, help="MB per writer process (default: the backend's)"
+    )
     ap.add_argument("--seed", type=int, default=42)
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     docs = list(make_corpus(args.records, rng))
     mix = query_mix(docs, rng, args.queries)
     res: dict[str, Any] = {"records": args.records, "queries": len(mix)}
-    res.update(bench_search(docs, mix, args.procs))
+    res.update(bench_search(docs, mix, args.procs, args.limitmb))
     res.update(bench_fts5(docs, mix))
     res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # the largest writer sub-process of the rebuild (0 when the rebuild used one process)
+    res["peak_writer_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     rows = [("index build (s)", "index_s", "fts5_index_s"),
             ("query p50 (ms)", "p50_ms", "fts5_p50_ms"),
             ("query p95 (ms)", "p95_ms", "fts5_p95_ms")]  # fmt: skip
@@ -278,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {k:<32}{res[k]:>10.2f}")
     print(f"  {'update_visible_ms':<32}{res['update_visible_ms']:>10.2f}")
     print(f"  {'peak_rss_mb':<32}{res['peak_rss_mb']:>10.1f}")
+    print(f"  {'peak_writer_rss_mb':<32}{res['peak_writer_rss_mb']:>10.1f}")
     print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in res.items()}))
     return 0
 

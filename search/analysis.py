@@ -140,3 +140,32 @@ def query_terms(word: str) -> dict[str, str]:
         if t:
             out[lang] = t
     return out
+
+
+#: Stop words that belong to one stemmed language only (``de``, ``en``, ``a``... are shared).
+_OWN_STOPWORDS: dict[str, frozenset[str]] = {
+    lang: STOPWORDS[lang].difference(*(STOPWORDS[o] for o in STEMMED_LANGUAGES if o != lang))
+    for lang in STEMMED_LANGUAGES
+}
+#: ``guess_language`` answers only with this many telling words, ...
+GUESS_MIN_WORDS = 3
+#: ... and only when the best language has this many times the runner-up's count.
+GUESS_MARGIN = 2.0
+
+
+def guess_language(text: str) -> str | None:
+    """``en``, ``fr`` or ``es`` for a text clearly written in one of them, else None.
+
+    Counts the stop words that belong to one language only ("the", "les", "los"): cheap,
+    and reliable on the paragraphs of a request or programme description."""
+    counts = dict.fromkeys(STEMMED_LANGUAGES, 0)
+    for token in WORD_RE.findall(text[:20_000]):
+        word = fold_token(token)
+        for lang, own in _OWN_STOPWORDS.items():
+            if word in own:
+                counts[lang] += 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    (best, top), (_, second) = ranked[0], ranked[1]
+    if top >= GUESS_MIN_WORDS and top >= GUESS_MARGIN * second:
+        return best
+    return None

@@ -246,3 +246,21 @@ def test_upload_and_review_forms_are_csrf_protected(app, client, auth, make):
     values = form_values(review.get_data(as_text=True))
     assert values["csrf_token"]
     assert client.post("/requests/new", data=values).status_code == 302
+
+
+def test_the_language_of_a_free_form_text_is_suggested(client, auth, make):
+    make.country("SEN")
+    auth.login(make.user("secretariat").email)
+    french = free_form(
+        "Renforcer la réponse aux incidents au Sénégal",
+        "Le ministère souhaite former les équipes de son CERT national aux techniques "
+        "d'analyse des incidents et à la coordination avec les opérateurs.",
+    )
+    html = upload(client, french, "request").get_data(as_text=True)
+    values = form_values(html)
+    assert values["text_language"] == ["fr"] and values["languages"] == ["fr"]
+    assert 'id="text_language-suggested"' in html
+
+    unclear = free_form("CSIRT 2027", "CSIRT, SOC, PKI: 12 staff, 3 sites.")
+    values = form_values(upload(client, unclear, "request").get_data(as_text=True))
+    assert values["text_language"] == ["en"] and values["languages"] == ["en"]

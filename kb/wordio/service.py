@@ -20,6 +20,7 @@ from kb.models import Country, Organisation, User
 from kb.uploads.safety import check_size
 from kb.wordio.fields import label_of
 from kb.wordio.reader import Reading, read_docx
+from search.analysis import guess_language
 from search.thesaurus import suggest_codes
 
 
@@ -52,6 +53,7 @@ def read_upload(data: bytes, user: User, kind_hint: str) -> Reading:
     if reading.kind not in kinds:
         message = f"This is a {reading.kind} form; your account may not create a {reading.kind}."
         raise Invalid(message, {"file": [message]})
+    _suggest_language(reading)
     if not reading.template:
         _suggest(reading, user)
     if reading.kind == "request":
@@ -84,6 +86,23 @@ def mentioned_countries(text: str) -> list[str]:
         if found:
             counts[country.iso3] = found
     return [iso3 for iso3, _ in counts.most_common()]
+
+
+def _suggest_language(reading: Reading) -> None:
+    """Fill an empty text language (and working languages) from the words of the text."""
+    if reading.values.get("text_language"):
+        return
+    text = reading.text or "\n".join(
+        str(reading.values.get(key) or "") for key in ("title", "description")
+    )
+    guessed = guess_language(text)
+    if guessed is None:
+        return
+    reading.values["text_language"] = guessed
+    _mark_suggested(reading, "text_language")
+    if not reading.values.get("languages"):
+        reading.values["languages"] = [guessed]
+        _mark_suggested(reading, "languages")
 
 
 def _suggest(reading: Reading, user: User) -> None:
