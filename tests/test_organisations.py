@@ -69,3 +69,29 @@ def test_renaming_reindexes_its_programmes(client, auth, make):
         SearchQuery(text="zebrafinch", viewer_tokens=frozenset({"public"}))
     )
     assert [h.title for h in result.hits] == ["Forensics bootcamp"]
+
+
+def test_an_unlisted_organisation_is_added_from_the_queue_then_the_account_approved(
+    client, auth, make
+):
+    waiting = make.user(None, status="pending", email="new@pacson.example")
+    waiting.represents = "Pacific CERT Network"
+    db.session.commit()
+    auth.login(make.user("secretariat").email)
+    queue = client.get("/secretariat/queue").get_data(as_text=True)
+    link = "/organisations/new?name=Pacific+CERT+Network&amp;back=queue"
+    assert link in queue
+    form = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert 'value="Pacific CERT Network"' in form and 'href="/secretariat/queue">Cancel' in form
+    added = client.post("/organisations/new?back=queue", data=FORM)
+    assert added.status_code == 302 and added.headers["Location"].endswith("/secretariat/queue")
+    org = db.session.scalar(db.select(Organisation).where(Organisation.acronym == "PaCSON"))
+    queue = client.get("/secretariat/queue").get_data(as_text=True)
+    assert "PaCSON" in queue and "you can now approve the account" in queue
+    approved = client.post(
+        f"/secretariat/accounts/{waiting.id}/approve",
+        data={"role": "provider", "country_code": "", "organisation_id": str(org.id)},
+    )
+    assert approved.status_code == 302
+    db.session.refresh(waiting)
+    assert (waiting.status, waiting.organisation_id) == ("active", org.id)

@@ -95,7 +95,12 @@ def _org_form(org: Organisation | None = None) -> OrganisationForm:
 @bp.route("/organisations/new", methods=["GET", "POST"])
 @secretariat_required
 def organisation_new() -> str | Response:
+    """``?name=`` prefills the name; ``?back=queue`` returns to the Secretariat queue, where
+    an account waiting for this organisation can then be approved."""
     form = _org_form()
+    back_to_queue = request.args.get("back") == "queue"
+    if request.method == "GET" and request.args.get("name"):
+        form.name.data = request.args["name"][:200]
     if form.validate_on_submit():
         try:
             with unit_of_work():
@@ -103,9 +108,14 @@ def organisation_new() -> str | Response:
         except DomainError as err:
             copy_errors(form, err)
         else:
+            if back_to_queue:
+                flash(f"{org.display_name} added: you can now approve the account.", "success")
+                return redirect(url_for("admin.queue"))
             flash("Organisation added.", "success")
             return redirect(url_for(".organisation", org_id=org.id))
-    return render_template("directory/organisation_form.html", form=form, org=None)
+    return render_template(
+        "directory/organisation_form.html", form=form, org=None, back_to_queue=back_to_queue
+    )
 
 
 @bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
