@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from itertools import product
 
 import pytest
@@ -155,6 +156,7 @@ def test_search_page_filters_facets_and_sharing_url(make, client):
     assert "1 result for" in page and "Kenyan awareness campaign" in page
     assert "Kenyan CERT training" not in page
     assert 'aria-current="true"' in page  # the chosen facet is marked
+    assert re.search(r">\s*Kenya</a>", page) and not re.search(r">\s*KEN</a>", page)
     data = client.get("/search.json?q=kenyan&theme=awareness&theme=incident_response").get_json()
     assert data["total"] == 2  # values of one filter are OR-ed
 

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from kb import access, codes
-from kb.searching.documents import load_records
+from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
 from search import SearchQuery, SearchResult
 
@@ -83,7 +83,7 @@ def search_page() -> str:
         query=query,
         result=result,
         records=_records_for(result),
-        facet_labels=FACET_LABELS,
+        facet_labels={**FACET_LABELS, "countries": ("Country", country_names())},
         selected={f: request.args.getlist(p) for p, f in PARAMS.items()},
         toggle_url=toggle_url,
     )
