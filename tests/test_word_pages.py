@@ -264,3 +264,22 @@ def test_the_language_of_a_free_form_text_is_suggested(client, auth, make):
     unclear = free_form("CSIRT 2027", "CSIRT, SOC, PKI: 12 staff, 3 sites.")
     values = form_values(upload(client, unclear, "request").get_data(as_text=True))
     assert values["text_language"] == ["en"] and values["languages"] == ["en"]
+
+
+def test_suggested_marks_survive_a_review_that_fails_validation(client, auth, make):
+    make.country("KEN")
+    auth.login(make.user("secretariat").email)
+    data = free_form(
+        "Strengthening our CSIRT",
+        "Kenya would welcome training for the staff of its national CSIRT.",
+    )
+    values = form_values(upload(client, data, "request").get_data(as_text=True))
+    assert "themes" in values["suggested"] and "country_code" in values["suggested"]
+    values.pop("csrf_token", None)
+    values["title"] = ["CSI"]  # too short: the create page comes back with the error
+    again = client.post("/requests/new", data={**values, "suggested": [*values["suggested"], "x"]})
+    html = again.get_data(as_text=True)
+    assert again.status_code == 200 and 'id="title-err"' in html
+    assert 'id="themes-suggested"' in html and 'id="country_code-suggested"' in html
+    assert 'value="x"' not in html  # only names of the form's fields are kept
+    assert db.session.query(Request).count() == 0

@@ -139,7 +139,11 @@ def create(plural: str) -> str | Response:
         else:
             flash("Saved as a draft. Submit it when it is ready for publication.", "success")
             return redirect(url_for(".detail", plural=plural, record_id=record.id))
-    return render_template("catalogue/form.html", kind=kind, form=form, record=None)
+    # Values suggested from an uploaded Word document stay marked if the form comes back.
+    suggested = {name for name in request.form.getlist("suggested") if name in form._fields}
+    return render_template(
+        "catalogue/form.html", kind=kind, form=form, record=None, suggested=suggested
+    )
 
 
 @bp.route(f"/{PLURALS}/<int:record_id>")
