@@ -186,3 +186,33 @@ def test_create_admin_cli(runner):
         input="a-strong-password\na-strong-password\n",
     )
     assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_queue_preselects_role_and_state_or_organisation_from_what_they_wrote(client, auth, make):
+    make.country("CIV")
+    diplo = make.organisation(name="DiploFoundation", acronym="Diplo")
+    focal = make.user(None, status="pending", email="amina@example.org")
+    focal.represents = "Ministère de l'Économie numérique, Cote d'Ivoire"
+    provider = make.user(None, status="pending", email="dana@diplomacy.example")
+    provider.represents, provider.note = "Training team", "I run courses at DiploFoundation."
+    unknown = make.user(None, status="pending", email="x@example.org")
+    unknown.represents = "A think tank"
+    db.session.commit()
+    auth.login(make.user("secretariat").email)
+    page = client.get("/secretariat/queue").get_data(as_text=True)
+
+    def form_of(user):
+        start = page.index(f"/secretariat/accounts/{user.id}/approve")
+        return page[start : page.index("</form>", start)]
+
+    def selected(html, name):
+        select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)[1]
+        return re.findall(r'<option selected value="([^"]*)"', select)
+
+    assert selected(form_of(focal), "role") == ["focal_point"]
+    assert selected(form_of(focal), "country_code") == ["CIV"]
+    assert selected(form_of(provider), "role") == ["provider"]
+    assert selected(form_of(provider), "organisation_id") == [str(diplo.id)]
+    assert selected(form_of(unknown), "country_code") in ([], [""])
+    assert selected(form_of(unknown), "organisation_id") in ([], [""])
+    assert page.count("preselected from what they wrote") == 2

@@ -14,6 +14,7 @@ from kb import access
 from kb.accounts import operations as accounts
 from kb.accounts.forms import ApproveForm
 from kb.catalogue.forms import CommentForm
+from kb.directory import lookup
 from kb.errors import DomainError
 from kb.extensions import db
 from kb.formfields import choices
@@ -35,14 +36,25 @@ def secretariat_required(view: Any) -> Any:
     return wrapped
 
 
-def _approve_form() -> ApproveForm:
-    form = ApproveForm()
+def _approve_form(suggest_for: User | None = None) -> ApproveForm:
+    """The approval form; for ``suggest_for`` (a pending account, on the queue page) it comes
+    preselected from what they wrote: a listed organisation they name makes them a provider
+    of it, else a state they name makes them its focal point."""
+    form = ApproveForm() if suggest_for is None else ApproveForm(formdata=None)
     countries = db.session.scalars(select(Country).order_by(Country.name))
     form.country_code.choices = choices([("", "—")] + [(c.iso3, c.name) for c in countries])
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
     form.organisation_id.choices = choices(
         [("", "—")] + [(str(o.id), o.display_name) for o in orgs]
     )
+    if suggest_for is not None:
+        text = f"{suggest_for.represents}\n{suggest_for.note}"
+        org = lookup.mentioned_organisation(text)
+        states = lookup.mentioned_countries(text)
+        if org is not None:
+            form.role.data, form.organisation_id.data = "provider", str(org.id)
+        elif states:
+            form.role.data, form.country_code.data = "focal_point", states[0]
     return form
 
 
@@ -61,7 +73,7 @@ def queue() -> str:
         "admin/queue.html",
         pending=pending,
         waiting=waiting,
-        form=_approve_form(),
+        forms={u.id: _approve_form(suggest_for=u) for u in pending},
         comment_form=CommentForm(),
     )
 

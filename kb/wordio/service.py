@@ -6,14 +6,12 @@ person submits the review form to the normal create page.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections import Counter
 from typing import Any
 
 from sqlalchemy import select
 
 from kb import access
+from kb.directory.lookup import countries, fold, mentioned_countries
 from kb.errors import Invalid
 from kb.extensions import db
 from kb.models import Country, Organisation, User
@@ -22,13 +20,6 @@ from kb.wordio.fields import label_of
 from kb.wordio.reader import Reading, read_docx
 from search.analysis import guess_language
 from search.thesaurus import suggest_codes
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, for matching names ("Côte d'Ivoire" → "cote d'ivoire")."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return plain.replace("’", "'").casefold()
 
 
 def allowed_kinds(user: User) -> list[str]:
@@ -64,28 +55,12 @@ def read_upload(data: bytes, user: User, kind_hint: str) -> Reading:
     return reading
 
 
-def _countries() -> list[Country]:
-    return list(db.session.scalars(select(Country).order_by(Country.name)))
-
-
 def _country(text: str) -> Country | None:
     wanted = fold(text.strip())
-    for country in _countries():
+    for country in countries():
         if wanted in (country.iso3.casefold(), fold(country.name)):
             return country
     return None
-
-
-def mentioned_countries(text: str) -> list[str]:
-    """ISO3 codes of the states named in ``text``, most mentioned first."""
-    folded = fold(text)
-    counts: Counter[str] = Counter()
-    for country in _countries():
-        pattern = r"(?<!\w)" + re.escape(fold(country.name)) + r"(?!\w)"
-        found = len(re.findall(pattern, folded))
-        if found:
-            counts[country.iso3] = found
-    return [iso3 for iso3, _ in counts.most_common()]
 
 
 def _suggest_language(reading: Reading) -> None:
