@@ -187,3 +187,51 @@ def test_upload_page_for_the_secretariat_only(make, client, auth) -> None:
         content_type="multipart/form-data",
     )
     assert "Upload a CSV, XLSX or JSON file." in response.get_data(as_text=True)
+
+
+def org_rows(**kw: object) -> list[tuple[int, dict]]:
+    row = {"key": "org-a", "name": "Alpha Institute", "type": "academia", "country": "KEN", **kw}
+    return csv_rows([row], "organisations")
+
+
+def test_imported_organisations_get_revisions_naming_the_actor(make) -> None:
+    make.country("KEN")
+    admin = make.user("secretariat")
+    assert run_import(org_rows(), "organisations", admin).created == 1
+    org = db.session.scalar(select(Organisation).where(Organisation.external_key == "org-a"))
+    report = run_import(org_rows(name="Alpha Institute of Technology"), "organisations", admin)
+    assert (report.updated, report.unchanged) == (1, 0)
+    assert run_import(org_rows(name="Alpha Institute of Technology"), "organisations").unchanged
+    revisions = db.session.scalars(
+        select(Revision).where(Revision.record_kind == "organisation").order_by(Revision.id)
+    ).all()
+    assert [(r.action, r.record_id, r.user_id) for r in revisions] == [
+        ("created", org.id, admin.id),
+        ("edited", org.id, admin.id),
+    ]
+    assert revisions[0].changes["name"] == [None, "Alpha Institute"]
+    assert revisions[1].changes == {"name": ["Alpha Institute", "Alpha Institute of Technology"]}
+
+
+def test_renaming_an_organisation_by_import_reindexes_its_programmes(make) -> None:
+    from kb.searching.service import search_service
+    from search import SearchQuery
+
+    org = make.organisation(external_key="org-z", name="Old Name Institute", type="academia")
+    make.programme(org, title="Forensics bootcamp")
+    search_service().reindex()
+    rows = csv_rows(
+        [{"key": "org-z", "name": "Zebrafinch Institute", "type": "academia"}], "organisations"
+    )
+    assert run_import(rows, "organisations").updated == 1
+    found = search_service().search(
+        SearchQuery(text="zebrafinch", viewer_tokens=frozenset({"public"}))
+    )
+    assert [h.title for h in found.hits] == ["Forensics bootcamp"]
+
+
+def test_organisation_names_are_unique_regardless_of_case(make) -> None:
+    make.organisation(name="Alpha Institute")
+    report = run_import(org_rows(name="ALPHA institute", country=""), "organisations")
+    assert [(i.row, i.field) for i in report.errors] == [(2, "name")]
+    assert count(Organisation) == 1 and count(Revision) == 0

@@ -41,8 +41,10 @@ def _check_unique_name(name: str, own_id: int | None) -> None:
         raise Conflict(message, {"name": [message]})
 
 
-def create_organisation(actor: User, data: dict[str, Any]) -> Organisation:
-    """Add an organisation.
+def create_organisation(
+    actor: User, data: dict[str, Any], external_key: str | None = None
+) -> Organisation:
+    """Add an organisation (``external_key``: the key of an imported row).
 
     :raise Forbidden: not Secretariat. :raise Invalid: bad fields. :raise Conflict: name taken.
     """
@@ -50,7 +52,7 @@ def create_organisation(actor: User, data: dict[str, Any]) -> Organisation:
         raise Forbidden("Only the Secretariat adds organisations.")
     values = _load(data)
     _check_unique_name(values["name"], None)
-    org = Organisation(**values)
+    org = Organisation(**values, external_key=external_key)
     db.session.add(org)
     db.session.flush()
     record_revision(org, actor, "created", {k: [None, json_safe(v)] for k, v in values.items()})

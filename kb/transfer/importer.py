@@ -17,12 +17,13 @@ from sqlalchemy import select
 
 from kb import access
 from kb.catalogue import operations
+from kb.directory import operations as directory
 from kb.errors import DomainError
 from kb.extensions import db
 from kb.models import Organisation, Programme, Request, Revision, User
 from kb.models.types import utcnow
 from kb.transfer.formats import Row
-from kb.transfer.validate import Planned, Validator
+from kb.transfer.validate import Planned, Validator, column_of
 from kb.uow import unit_of_work
 
 Progress = Callable[[int], None]
@@ -126,13 +127,13 @@ def run_import(
 def _write(item: Planned, kind: str, actor: User | None, report: ImportReport) -> None:
     try:
         if kind == "organisations":
-            outcome = _write_organisation(item)
+            outcome = _write_organisation(item, actor)
         else:
             outcome = _write_record(item, kind, actor, report)
     except DomainError as err:
         fields = err.fields or {"_": [err.message]}
         for name, messages in fields.items():
-            report.errors.extend(Issue(item.row, name, m) for m in messages)
+            report.errors.extend(Issue(item.row, column_of(name), m) for m in messages)
         return
     setattr(report, outcome, getattr(report, outcome) + 1)
 
@@ -170,22 +171,16 @@ def _write_record(item: Planned, kind: str, actor: User | None, report: ImportRe
     return "updated" if changes else "unchanged"
 
 
-def _write_organisation(item: Planned) -> str:
+def _write_organisation(item: Planned, actor: User | None) -> str:
+    """Through the directory's operations, as in the UI: revisions, programmes reindexed."""
+    editor: Any = actor if actor is not None else _Loader()
     org = item.existing
     if org is None:
-        db.session.add(Organisation(external_key=item.key, **item.data))
-        db.session.flush()
+        directory.create_organisation(editor, item.data, external_key=item.key)
         return "created"
     assert isinstance(org, Organisation)
-    changed = False
-    for name, value in item.data.items():
-        if getattr(org, name) != value:
-            setattr(org, name, value)
-            changed = True
-    if changed:
-        org.updated_at = utcnow()
-        db.session.flush()
-    return "updated" if changed else "unchanged"
+    changes = directory.update_organisation(editor, org, item.data)
+    return "updated" if changes else "unchanged"
 
 
 def catch_up() -> None:

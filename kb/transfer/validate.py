@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kb import codes
 from kb.catalogue.schemas import OrganisationInputSchema, ProgrammeInputSchema, RequestInputSchema
@@ -45,6 +45,11 @@ class Planned:
     existing: Record | None
     owner: Any
     title: str
+
+
+def column_of(name: str) -> str:
+    """The file column of a schema or operation field (``country_code`` → ``country``)."""
+    return _COLUMN_OF.get(name, name)
 
 
 def find_existing(model: type[Record], kind: str, key: str) -> Record | None:
@@ -149,7 +154,7 @@ class Validator:
         except ValidationError as err:
             messages = err.messages if isinstance(err.messages, dict) else {"_": err.messages}
             for name, value in messages.items():
-                column = _COLUMN_OF.get(name, name)
+                column = column_of(name)
                 found = value.values() if isinstance(value, dict) else [value]
                 for group in found:
                     for message in group if isinstance(group, list) else [group]:
@@ -171,7 +176,8 @@ class Validator:
             self._error(number, "name", f"The same name is on row {self._names[name.casefold()]}.")
             return
         self._names[name.casefold()] = number
-        other = db.session.scalar(select(Organisation).where(Organisation.name == name))
+        same_name = func.lower(Organisation.name) == name.lower()  # as the directory checks
+        other = db.session.scalar(select(Organisation).where(same_name))
         if other is not None and other is not existing:
             self._error(number, "name", "Another organisation already has this name.")
 
