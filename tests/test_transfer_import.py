@@ -189,9 +189,12 @@ def test_upload_page_for_the_secretariat_only(make, client, auth) -> None:
     assert "Upload a CSV, XLSX or JSON file." in response.get_data(as_text=True)
 
 
+def org_row(**kw: object) -> dict[str, object]:
+    return {"key": "org-a", "name": "Alpha Institute", "type": "academia", "country": "KEN", **kw}
+
+
 def org_rows(**kw: object) -> list[tuple[int, dict]]:
-    row = {"key": "org-a", "name": "Alpha Institute", "type": "academia", "country": "KEN", **kw}
-    return csv_rows([row], "organisations")
+    return csv_rows([org_row(**kw)], "organisations")
 
 
 def test_imported_organisations_get_revisions_naming_the_actor(make) -> None:
@@ -235,3 +238,59 @@ def test_organisation_names_are_unique_regardless_of_case(make) -> None:
     report = run_import(org_rows(name="ALPHA institute", country=""), "organisations")
     assert [(i.row, i.field) for i in report.errors] == [(2, "name")]
     assert count(Organisation) == 1 and count(Revision) == 0
+
+
+def revisions_of(kind: str) -> list[Revision]:
+    query = select(Revision).where(Revision.record_kind == kind).order_by(Revision.id)
+    return list(db.session.scalars(query))
+
+
+def test_cli_import_as_a_secretariat_account_names_it_in_history(make, runner, tmp_path) -> None:
+    make.country("KEN")
+    admin = make.user("secretariat", email="Admin@Example.org")
+    path = tmp_path / "requests.csv"
+    path.write_bytes(write([request_row("a-1")], "requests", "csv"))
+    result = runner.invoke(args=["kb", "import", str(path), "--as", "admin@example.org"])
+    assert result.exit_code == 0, result.output
+    path.write_bytes(write([request_row("a-1", urgency="high")], "requests", "csv"))
+    result = runner.invoke(args=["kb", "import", str(path), "--as", "admin@example.org"])
+    assert result.exit_code == 0 and "1 updated" in result.output
+    organisations = tmp_path / "organisations.csv"
+    organisations.write_bytes(write([org_row()], "organisations", "csv"))
+    result = runner.invoke(args=["kb", "import", str(organisations), "--as", admin.email])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    found = [(r.action, r.user_id, r.comment) for r in revisions_of("request")]
+    source = "Imported from the command line (requests.csv)"
+    assert found == [("imported", admin.id, source), ("edited", admin.id, source)]
+    created = db.session.scalar(select(Request))
+    assert created.created_by_id == admin.id
+    [org_revision] = revisions_of("organisation")
+    assert (org_revision.action, org_revision.user_id) == ("created", admin.id)
+    assert org_revision.comment == "Imported from the command line (organisations.csv)"
+
+
+def test_cli_import_without_an_account_says_where_it_came_from(make, runner, tmp_path) -> None:
+    make.country("KEN")
+    path = tmp_path / "batch-7.csv"
+    path.write_bytes(write([request_row("b-1")], "requests", "csv"))
+    assert runner.invoke(args=["kb", "import", str(path)]).exit_code == 0
+    [revision] = revisions_of("request")
+    assert (revision.action, revision.user_id) == ("imported", None)
+    assert revision.comment == "Imported from the command line (batch-7.csv)"
+
+
+def test_cli_import_as_refuses_other_accounts(make, runner, tmp_path) -> None:
+    make.country("KEN")
+    make.user("secretariat", email="gone@example.org", status="disabled")
+    make.user("focal_point", email="focal@example.org")
+    path = tmp_path / "requests.csv"
+    path.write_bytes(write([request_row("x-1")], "requests", "csv"))
+    for email, message in (
+        ("nobody@example.org", "no account has the email nobody@example.org"),
+        ("gone@example.org", "the account gone@example.org is not active (disabled)"),
+        ("focal@example.org", "the account focal@example.org is not a Secretariat account"),
+    ):
+        result = runner.invoke(args=["kb", "import", str(path), "--as", email])
+        assert result.exit_code == 1 and message in result.output, result.output
+    assert count(Request) == 0
