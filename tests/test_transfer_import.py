@@ -294,3 +294,82 @@ def test_cli_import_as_refuses_other_accounts(make, runner, tmp_path) -> None:
         result = runner.invoke(args=["kb", "import", str(path), "--as", email])
         assert result.exit_code == 1 and message in result.output, result.output
     assert count(Request) == 0
+
+
+def existing_request(make, key: str, status: str = "open") -> Request:
+    """A request as ``request_row(key)`` describes it, so that only the status differs."""
+    title = request_row(key)["title"]
+    return make.request("KEN", external_key=key, title=title, languages=["en", "fr"], status=status)
+
+
+def test_status_changes_follow_the_lifecycle_and_keep_history(make) -> None:
+    admin = make.user("secretariat")
+    open_one = existing_request(make, "s-1", "open")
+    waiting = existing_request(make, "s-2", "submitted")
+    rows = [request_row("s-1", status="closed"), request_row("s-2", status="open")]
+    report = run_import(csv_rows(rows), "requests", admin, comment="Spring batch")
+    assert report.ok and (report.updated, report.unchanged) == (2, 0)
+    db.session.expire_all()
+    assert (open_one.status, waiting.status) == ("closed", "open")
+    assert waiting.published_at is not None
+    found = [(r.record_id, r.action, r.changes, r.user_id) for r in revisions_of("request")]
+    assert found == [
+        (open_one.id, "close", {"status": ["open", "closed"]}, admin.id),
+        (waiting.id, "publish", {"status": ["submitted", "open"]}, admin.id),
+    ]
+    assert {r.comment for r in revisions_of("request")} == {"Spring batch"}
+
+
+def test_withdrawn_then_reinstated_by_import(make) -> None:
+    record = existing_request(make, "w-1", "matched")
+    assert run_import(csv_rows([request_row("w-1", status="withdrawn")]), "requests").updated
+    report = run_import(csv_rows([request_row("w-1", status="open")]), "requests")
+    assert [str(i) for i in report.errors] == [
+        "row 2, status: A withdrawn request cannot become open in one step; allowed: matched."
+    ]
+    assert run_import(csv_rows([request_row("w-1", status="matched")]), "requests").updated
+    db.session.expire_all()
+    assert record.status == "matched"
+    assert [r.action for r in revisions_of("request")] == ["withdraw", "reinstate"]
+
+
+def test_a_status_change_that_is_not_allowed_is_an_error_and_nothing_is_written(make) -> None:
+    existing_request(make, "d-1", "draft")
+    existing_request(make, "o-1", "open")
+    rows = [
+        request_row("new-1", title="Cyber diplomacy course"),
+        request_row("d-1", status="open"),
+        request_row("o-1", status="draft", urgency="high"),
+        request_row("bad-1", themes=["nope"]),
+    ]
+    report = run_import(csv_rows(rows), "requests")
+    assert [str(i) for i in report.errors] == [
+        "row 3, status: A draft request cannot become open in one step; "
+        "allowed: submitted, withdrawn.",
+        "row 4, status: Return to owner needs a comment for the owner: use that action on the "
+        "request's page.",
+        "row 5, themes: Unknown code nope.",
+    ]
+    assert count(Request) == 2 and count(Revision) == 0
+    rows = db.session.execute(select(Request.status, Request.urgency).order_by(Request.id)).all()
+    assert [tuple(r) for r in rows] == [("draft", "medium"), ("open", "medium")]
+
+
+def test_an_empty_status_leaves_an_existing_record_as_it_is(make) -> None:
+    record = existing_request(make, "e-1", "in_progress")
+    report = run_import(csv_rows([request_row("e-1", status="")]), "requests")
+    assert report.ok and report.unchanged == 1 and record.status == "in_progress"
+    assert run_import(csv_rows([request_row("e-2", status="")]), "requests").created == 1
+    created = db.session.scalar(select(Request).where(Request.external_key == "e-2"))
+    assert created.status == "draft"
+
+
+def test_status_changes_get_the_actors_rights_check(make) -> None:
+    focal = make.user("focal_point", country="KEN")
+    existing_request(make, "f-1", "draft")
+    report = run_import(csv_rows([request_row("f-1", status="submitted")]), "requests", focal)
+    assert report.updated == 1
+    report = run_import(csv_rows([request_row("f-1", status="open")]), "requests", focal)
+    assert [i.message for i in report.errors] == [
+        "A submitted request cannot become open in one step; allowed: withdrawn."
+    ]

@@ -205,6 +205,14 @@ def allowed_actions(actor: Any, record: CatalogueRecord) -> list[tuple[str, Tran
     return result
 
 
+def status_targets(actor: Any, record: CatalogueRecord) -> dict[str, str]:
+    """The statuses ``actor`` may move ``record`` to now, each with the action that does it."""
+    targets: dict[str, str] = {}
+    for name, transition in allowed_actions(actor, record):
+        targets.setdefault(transition.target or _status_before_withdrawal(record), name)
+    return targets
+
+
 def _may(actor: Any, record: CatalogueRecord, transition: Transition) -> bool:
     if access.is_secretariat(actor):
         return True

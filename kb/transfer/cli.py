@@ -44,11 +44,7 @@ def import_command(path: Path, kind: str | None, dry_run: bool, as_email: str | 
         report = run_import(
             rows, kind, actor, dry_run=dry_run, progress=bar.update, comment=comment
         )
-    for title, issues in (
-        ("Errors", report.errors),
-        ("Probable duplicates", report.duplicates),
-        ("Warnings", report.warnings),
-    ):
+    for title, issues in (("Errors", report.errors), ("Probable duplicates", report.duplicates)):
         if issues:
             click.echo(f"{title}:")
             for issue in issues:

@@ -2,8 +2,9 @@
 
 Rows are matched to records by their external ``key``: a new key creates a record, a known key
 updates it through :func:`kb.catalogue.operations.update_record` (a revision when something
-changed), so importing the same file twice changes nothing. Probable duplicates (same owner,
-similar title or name) are warnings, never errors.
+changed), so importing the same file twice changes nothing. A different ``status`` moves an
+existing record along one lifecycle transition (:func:`kb.catalogue.operations.change_status`).
+Probable duplicates (same owner, similar title or name) are warnings, never errors.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from kb import access
 from kb.catalogue import operations
 from kb.directory import operations as directory
-from kb.errors import DomainError
+from kb.errors import Conflict, DomainError
 from kb.extensions import db
 from kb.models import Organisation, Programme, Request, Revision, User
 from kb.models.types import utcnow
@@ -51,7 +52,6 @@ class ImportReport:
     unchanged: int = 0
     errors: list[Issue] = field(default_factory=list)
     duplicates: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -109,13 +109,14 @@ def run_import(
     import came from).
     """
     report = ImportReport(kind=kind, dry_run=dry_run, total=len(rows))
-    validator = Validator(kind)
+    editor: Any = actor if actor is not None else _Loader()
+    validator = Validator(kind, editor)
     planned = validator.check(rows)
     report.errors = [Issue(*issue) for issue in validator.errors]
     if report.errors:
         return report
     report.duplicates = [Issue(*issue) for issue in validator.duplicates(planned)]
-    writer = _Writer(kind, actor, comment)
+    writer = _Writer(kind, actor, editor, comment)
     try:
         with unit_of_work(index=False):
             for item in planned:
@@ -135,10 +136,10 @@ def run_import(
 class _Writer:
     """Writes valid rows through the operations, as ``actor`` (None: the trusted loader)."""
 
-    def __init__(self, kind: str, actor: User | None, comment: str | None) -> None:
+    def __init__(self, kind: str, actor: User | None, editor: Any, comment: str | None) -> None:
         self.kind = kind
         self.actor = actor
-        self.editor: Any = actor if actor is not None else _Loader()
+        self.editor = editor
         self.comment = comment
 
     def write(self, item: Planned, report: ImportReport) -> None:
@@ -146,7 +147,7 @@ class _Writer:
             if self.kind == "organisations":
                 outcome = self._organisation(item)
             else:
-                outcome = self._record(item, report)
+                outcome = self._record(item)
         except DomainError as err:
             fields = err.fields or {"_": [err.message]}
             for name, messages in fields.items():
@@ -154,29 +155,35 @@ class _Writer:
             return
         setattr(report, outcome, getattr(report, outcome) + 1)
 
-    def _record(self, item: Planned, report: ImportReport) -> str:
+    def _record(self, item: Planned) -> str:
         record = item.existing
         if record is None:
             self._create(item)
             return "created"
         assert isinstance(record, Request | Programme)
-        if item.status != record.status:
-            report.warnings.append(
-                Issue(item.row, "status", "Status is not changed by imports; use the actions.")
-            )
         changes = operations.update_record(self.editor, record, item.data, comment=self.comment)
-        return "updated" if changes else "unchanged"
+        if item.action is not None:
+            self._change_status(record, item.action)
+        return "updated" if changes or item.action else "unchanged"
+
+    def _change_status(self, record: Request | Programme, action: str) -> None:
+        """As the record page's action buttons: the same rights check, a revision."""
+        try:
+            operations.change_status(self.editor, record, action, self.comment)
+        except DomainError as err:
+            raise Conflict(err.message, {"status": [err.message]}) from err
 
     def _create(self, item: Planned) -> None:
         requests = self.kind == "requests"
         create = operations.create_request if requests else operations.create_programme
         model = Request if requests else Programme
-        published = item.status in access.PUBLISHED[model.kind]
+        status = item.status or "draft"
+        published = status in access.PUBLISHED[model.kind]
         created = create(
             None,  # the trusted loader: it may set the status and the key
             item.data,
             external_key=item.key,
-            status=item.status,
+            status=status,
             published_at=utcnow() if published else None,
             created_by_id=self.actor.id if self.actor else None,
         )
