@@ -95,3 +95,21 @@ def test_an_unlisted_organisation_is_added_from_the_queue_then_the_account_appro
     assert approved.status_code == 302
     db.session.refresh(waiting)
     assert (waiting.status, waiting.organisation_id) == ("active", org.id)
+
+
+def test_history_is_in_the_page_not_its_title_and_shows_comments(
+    client, auth, make, runner, tmp_path
+):
+    from kb.transfer.formats import write
+
+    path = tmp_path / "organisations.csv"
+    rows = [{"key": "pac", "name": "Pacific CERT Network", "type": "technical_community"}]
+    path.write_bytes(write(rows, "organisations", "csv"))
+    assert runner.invoke(args=["kb", "import", str(path)]).exit_code == 0
+    org = db.session.scalar(db.select(Organisation).where(Organisation.external_key == "pac"))
+    auth.login(make.user("secretariat").email)
+    page = client.get(f"/organisations/{org.id}").get_data(as_text=True)
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert title == "<title>Pacific CERT Network · Capacity Exchange"
+    assert page.count("<h2>History</h2>") == 1
+    assert "Imported from the command line (organisations.csv)" in page

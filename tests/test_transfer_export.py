@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 
 import pytest
 from openpyxl import load_workbook
 
+from kb.transfer import export
 from kb.transfer.formats import parse
-from tests.factories import Factory
+from tests.factories import Factory, days_ago
 
 FORMATS = ("csv", "xlsx", "json")
 
@@ -79,3 +82,51 @@ def test_export_is_in_the_import_format_and_neutralised(make, client) -> None:
 def test_list_pages_link_to_exports(records, client) -> None:
     page = client.get("/requests?theme=incident_response").get_data(as_text=True)
     assert "/requests/export.csv?theme=incident_response" in page
+
+
+def test_exports_are_in_the_list_pages_order(make, client) -> None:
+    # Three requests whose order differs for each sort of the list page.
+    when = {  # title: (created, updated) days ago
+        "Alpha request on CERT": (3, 2),
+        "Bravo request on CERT": (1, 3),
+        "Charlie request on CERT": (2, 1),
+    }
+    for title, (created, updated) in when.items():
+        make.request(
+            "KEN",
+            external_key=title.split()[0].lower(),
+            title=title,
+            created_at=days_ago(created),
+            updated_at=days_ago(updated),
+        )
+    orders = set()
+    for sort in ("", "updated", "newest", "title"):
+        page = client.get(f"/requests?q=CERT&sort={sort}").get_data(as_text=True)
+        listed = sorted(when, key=page.index)
+        link = html.unescape(re.search(r'href="(/requests/export\.json[^"]*)"', page).group(1))
+        exported = [row["key"] for _, row in parse(client.get(link).data.decode(), "json")[1]]
+        assert exported == [title.split()[0].lower() for title in listed], sort
+        orders.add(tuple(exported))
+    assert orders == {
+        ("charlie", "alpha", "bravo"),
+        ("bravo", "charlie", "alpha"),
+        ("alpha", "bravo", "charlie"),
+    }
+
+
+def test_a_list_too_long_to_download_is_refused_not_cut(make, client, monkeypatch) -> None:
+    monkeypatch.setattr(export, "MAX_ROWS", 2)
+    for n, status in enumerate(("open", "open", "closed")):
+        make.request("KEN", external_key=f"r{n}", status=status)
+    page = client.get("/requests").get_data(as_text=True)
+    assert "/requests/export." not in page
+    assert "3 requests match: more than the 2 a download holds." in page
+    for fmt in FORMATS:
+        response = client.get(f"/requests/export.{fmt}?sort=title")
+        text = response.get_data(as_text=True)
+        assert response.status_code == 400 and "Content-Disposition" not in response.headers
+        assert "Too many requests to download" in text and "Narrow the filters" in text
+        assert 'href="/requests?sort=title"' in text
+    page = client.get("/requests?status=open").get_data(as_text=True)
+    assert "/requests/export.csv?status=open" in page
+    assert keys(client.get("/requests/export.json?status=open").data, "json") == {"r0", "r1"}

@@ -187,3 +187,189 @@ def test_upload_page_for_the_secretariat_only(make, client, auth) -> None:
         content_type="multipart/form-data",
     )
     assert "Upload a CSV, XLSX or JSON file." in response.get_data(as_text=True)
+
+
+def org_row(**kw: object) -> dict[str, object]:
+    return {"key": "org-a", "name": "Alpha Institute", "type": "academia", "country": "KEN", **kw}
+
+
+def org_rows(**kw: object) -> list[tuple[int, dict]]:
+    return csv_rows([org_row(**kw)], "organisations")
+
+
+def test_imported_organisations_get_revisions_naming_the_actor(make) -> None:
+    make.country("KEN")
+    admin = make.user("secretariat")
+    assert run_import(org_rows(), "organisations", admin).created == 1
+    org = db.session.scalar(select(Organisation).where(Organisation.external_key == "org-a"))
+    report = run_import(org_rows(name="Alpha Institute of Technology"), "organisations", admin)
+    assert (report.updated, report.unchanged) == (1, 0)
+    assert run_import(org_rows(name="Alpha Institute of Technology"), "organisations").unchanged
+    revisions = db.session.scalars(
+        select(Revision).where(Revision.record_kind == "organisation").order_by(Revision.id)
+    ).all()
+    assert [(r.action, r.record_id, r.user_id) for r in revisions] == [
+        ("created", org.id, admin.id),
+        ("edited", org.id, admin.id),
+    ]
+    assert revisions[0].changes["name"] == [None, "Alpha Institute"]
+    assert revisions[1].changes == {"name": ["Alpha Institute", "Alpha Institute of Technology"]}
+
+
+def test_renaming_an_organisation_by_import_reindexes_its_programmes(make) -> None:
+    from kb.searching.service import search_service
+    from search import SearchQuery
+
+    org = make.organisation(external_key="org-z", name="Old Name Institute", type="academia")
+    make.programme(org, title="Forensics bootcamp")
+    search_service().reindex()
+    rows = csv_rows(
+        [{"key": "org-z", "name": "Zebrafinch Institute", "type": "academia"}], "organisations"
+    )
+    assert run_import(rows, "organisations").updated == 1
+    found = search_service().search(
+        SearchQuery(text="zebrafinch", viewer_tokens=frozenset({"public"}))
+    )
+    assert [h.title for h in found.hits] == ["Forensics bootcamp"]
+
+
+def test_organisation_names_are_unique_regardless_of_case(make) -> None:
+    make.organisation(name="Alpha Institute")
+    report = run_import(org_rows(name="ALPHA institute", country=""), "organisations")
+    assert [(i.row, i.field) for i in report.errors] == [(2, "name")]
+    assert count(Organisation) == 1 and count(Revision) == 0
+
+
+def revisions_of(kind: str) -> list[Revision]:
+    query = select(Revision).where(Revision.record_kind == kind).order_by(Revision.id)
+    return list(db.session.scalars(query))
+
+
+def test_cli_import_as_a_secretariat_account_names_it_in_history(make, runner, tmp_path) -> None:
+    make.country("KEN")
+    admin = make.user("secretariat", email="Admin@Example.org")
+    path = tmp_path / "requests.csv"
+    path.write_bytes(write([request_row("a-1")], "requests", "csv"))
+    result = runner.invoke(args=["kb", "import", str(path), "--as", "admin@example.org"])
+    assert result.exit_code == 0, result.output
+    path.write_bytes(write([request_row("a-1", urgency="high")], "requests", "csv"))
+    result = runner.invoke(args=["kb", "import", str(path), "--as", "admin@example.org"])
+    assert result.exit_code == 0 and "1 updated" in result.output
+    organisations = tmp_path / "organisations.csv"
+    organisations.write_bytes(write([org_row()], "organisations", "csv"))
+    result = runner.invoke(args=["kb", "import", str(organisations), "--as", admin.email])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    found = [(r.action, r.user_id, r.comment) for r in revisions_of("request")]
+    source = "Imported from the command line (requests.csv)"
+    assert found == [("imported", admin.id, source), ("edited", admin.id, source)]
+    created = db.session.scalar(select(Request))
+    assert created.created_by_id == admin.id
+    [org_revision] = revisions_of("organisation")
+    assert (org_revision.action, org_revision.user_id) == ("created", admin.id)
+    assert org_revision.comment == "Imported from the command line (organisations.csv)"
+
+
+def test_cli_import_without_an_account_says_where_it_came_from(make, runner, tmp_path) -> None:
+    make.country("KEN")
+    path = tmp_path / "batch-7.csv"
+    path.write_bytes(write([request_row("b-1")], "requests", "csv"))
+    assert runner.invoke(args=["kb", "import", str(path)]).exit_code == 0
+    [revision] = revisions_of("request")
+    assert (revision.action, revision.user_id) == ("imported", None)
+    assert revision.comment == "Imported from the command line (batch-7.csv)"
+
+
+def test_cli_import_as_refuses_other_accounts(make, runner, tmp_path) -> None:
+    make.country("KEN")
+    make.user("secretariat", email="gone@example.org", status="disabled")
+    make.user("focal_point", email="focal@example.org")
+    path = tmp_path / "requests.csv"
+    path.write_bytes(write([request_row("x-1")], "requests", "csv"))
+    for email, message in (
+        ("nobody@example.org", "no account has the email nobody@example.org"),
+        ("gone@example.org", "the account gone@example.org is not active (disabled)"),
+        ("focal@example.org", "the account focal@example.org is not a Secretariat account"),
+    ):
+        result = runner.invoke(args=["kb", "import", str(path), "--as", email])
+        assert result.exit_code == 1 and message in result.output, result.output
+    assert count(Request) == 0
+
+
+def existing_request(make, key: str, status: str = "open") -> Request:
+    """A request as ``request_row(key)`` describes it, so that only the status differs."""
+    title = request_row(key)["title"]
+    return make.request("KEN", external_key=key, title=title, languages=["en", "fr"], status=status)
+
+
+def test_status_changes_follow_the_lifecycle_and_keep_history(make) -> None:
+    admin = make.user("secretariat")
+    open_one = existing_request(make, "s-1", "open")
+    waiting = existing_request(make, "s-2", "submitted")
+    rows = [request_row("s-1", status="closed"), request_row("s-2", status="open")]
+    report = run_import(csv_rows(rows), "requests", admin, comment="Spring batch")
+    assert report.ok and (report.updated, report.unchanged) == (2, 0)
+    db.session.expire_all()
+    assert (open_one.status, waiting.status) == ("closed", "open")
+    assert waiting.published_at is not None
+    found = [(r.record_id, r.action, r.changes, r.user_id) for r in revisions_of("request")]
+    assert found == [
+        (open_one.id, "close", {"status": ["open", "closed"]}, admin.id),
+        (waiting.id, "publish", {"status": ["submitted", "open"]}, admin.id),
+    ]
+    assert {r.comment for r in revisions_of("request")} == {"Spring batch"}
+
+
+def test_withdrawn_then_reinstated_by_import(make) -> None:
+    record = existing_request(make, "w-1", "matched")
+    assert run_import(csv_rows([request_row("w-1", status="withdrawn")]), "requests").updated
+    report = run_import(csv_rows([request_row("w-1", status="open")]), "requests")
+    assert [str(i) for i in report.errors] == [
+        "row 2, status: A withdrawn request cannot become open in one step; allowed: matched."
+    ]
+    assert run_import(csv_rows([request_row("w-1", status="matched")]), "requests").updated
+    db.session.expire_all()
+    assert record.status == "matched"
+    assert [r.action for r in revisions_of("request")] == ["withdraw", "reinstate"]
+
+
+def test_a_status_change_that_is_not_allowed_is_an_error_and_nothing_is_written(make) -> None:
+    existing_request(make, "d-1", "draft")
+    existing_request(make, "o-1", "open")
+    rows = [
+        request_row("new-1", title="Cyber diplomacy course"),
+        request_row("d-1", status="open"),
+        request_row("o-1", status="draft", urgency="high"),
+        request_row("bad-1", themes=["nope"]),
+    ]
+    report = run_import(csv_rows(rows), "requests")
+    assert [str(i) for i in report.errors] == [
+        "row 3, status: A draft request cannot become open in one step; "
+        "allowed: submitted, withdrawn.",
+        "row 4, status: Return to owner needs a comment for the owner: use that action on the "
+        "request's page.",
+        "row 5, themes: Unknown code nope.",
+    ]
+    assert count(Request) == 2 and count(Revision) == 0
+    rows = db.session.execute(select(Request.status, Request.urgency).order_by(Request.id)).all()
+    assert [tuple(r) for r in rows] == [("draft", "medium"), ("open", "medium")]
+
+
+def test_an_empty_status_leaves_an_existing_record_as_it_is(make) -> None:
+    record = existing_request(make, "e-1", "in_progress")
+    report = run_import(csv_rows([request_row("e-1", status="")]), "requests")
+    assert report.ok and report.unchanged == 1 and record.status == "in_progress"
+    assert run_import(csv_rows([request_row("e-2", status="")]), "requests").created == 1
+    created = db.session.scalar(select(Request).where(Request.external_key == "e-2"))
+    assert created.status == "draft"
+
+
+def test_status_changes_get_the_actors_rights_check(make) -> None:
+    focal = make.user("focal_point", country="KEN")
+    existing_request(make, "f-1", "draft")
+    report = run_import(csv_rows([request_row("f-1", status="submitted")]), "requests", focal)
+    assert report.updated == 1
+    report = run_import(csv_rows([request_row("f-1", status="open")]), "requests", focal)
+    assert [i.message for i in report.errors] == [
+        "A submitted request cannot become open in one step; allowed: withdrawn."
+    ]

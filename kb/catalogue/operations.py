@@ -160,9 +160,15 @@ def _defaults(actor: User | None, extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_record(
-    actor: User, record: CatalogueRecord, data: dict[str, Any], partial: bool = False
+    actor: User,
+    record: CatalogueRecord,
+    data: dict[str, Any],
+    partial: bool = False,
+    comment: str | None = None,
 ) -> dict[str, list[Any]]:
     """Apply an edit; return the changes (empty when nothing changed: no revision then).
+
+    ``comment`` goes on the revision (imports say where the change came from).
 
     :raise Forbidden: may not edit. :raise Invalid: bad fields.
     """
@@ -186,7 +192,7 @@ def update_record(
         record.updated_at = now
         record.last_confirmed_at = now
         db.session.flush()
-        record_revision(record, actor, "edited", changes)
+        record_revision(record, actor, "edited", changes, comment)
     return changes
 
 
@@ -197,6 +203,14 @@ def allowed_actions(actor: Any, record: CatalogueRecord) -> list[tuple[str, Tran
         if record.status in transition.sources and _may(actor, record, transition):
             result.append((name, transition))
     return result
+
+
+def status_targets(actor: Any, record: CatalogueRecord) -> dict[str, str]:
+    """The statuses ``actor`` may move ``record`` to now, each with the action that does it."""
+    targets: dict[str, str] = {}
+    for name, transition in allowed_actions(actor, record):
+        targets.setdefault(transition.target or _status_before_withdrawal(record), name)
+    return targets
 
 
 def _may(actor: Any, record: CatalogueRecord, transition: Transition) -> bool:

@@ -13,6 +13,7 @@ from kb.models import Country, Organisation, Programme, Request
 from kb.models.types import has_code, no_codes
 
 SORTS = {"updated": "Recently updated", "newest": "Newest", "title": "Title"}
+DEFAULT_SORT = "updated"
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Filters:
     language: str | None = None
     status: str | None = None
     q: str | None = None
-    sort: str = "updated"
+    sort: str = DEFAULT_SORT
     ignored: list[str] = field(default_factory=list)
 
     @classmethod
@@ -62,6 +63,14 @@ class Filters:
         names = ("theme", "support_type", "region", "country", "organisation_type", "language")
         extra = ("status", "q")
         return {n: getattr(self, n) for n in names + extra if getattr(self, n)}
+
+    def link_args(self) -> dict[str, str]:
+        """The query string that gives this list again: the filters, and the sort if not the
+        default (exports are linked with it, so that a download is in the list's order)."""
+        args = self.active()
+        if self.sort != DEFAULT_SORT:
+            args["sort"] = self.sort
+        return args
 
 
 def eligible_clause(country: Country) -> ColumnElement[bool]:

@@ -24,6 +24,7 @@ from kb.formfields import choices
 from kb.history import revisions_for
 from kb.matching.routes import panel_for
 from kb.models import CatalogueRecord, Country, Organisation, Programme, Request
+from kb.transfer import export
 from kb.uow import unit_of_work
 from kb.views import Page, copy_errors, page_arg
 
@@ -114,6 +115,7 @@ def list_records(plural: str) -> str:
         filters=filters,
         countries=countries,
         sorts=queries.SORTS,
+        no_download=export.too_many(page.total, plural),
     )
 
 

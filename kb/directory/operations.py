@@ -41,8 +41,14 @@ def _check_unique_name(name: str, own_id: int | None) -> None:
         raise Conflict(message, {"name": [message]})
 
 
-def create_organisation(actor: User, data: dict[str, Any]) -> Organisation:
-    """Add an organisation.
+def create_organisation(
+    actor: User,
+    data: dict[str, Any],
+    external_key: str | None = None,
+    comment: str | None = None,
+) -> Organisation:
+    """Add an organisation (``external_key``: the key of an imported row; ``comment``: on the
+    revision).
 
     :raise Forbidden: not Secretariat. :raise Invalid: bad fields. :raise Conflict: name taken.
     """
@@ -50,14 +56,17 @@ def create_organisation(actor: User, data: dict[str, Any]) -> Organisation:
         raise Forbidden("Only the Secretariat adds organisations.")
     values = _load(data)
     _check_unique_name(values["name"], None)
-    org = Organisation(**values)
+    org = Organisation(**values, external_key=external_key)
     db.session.add(org)
     db.session.flush()
-    record_revision(org, actor, "created", {k: [None, json_safe(v)] for k, v in values.items()})
+    changes = {k: [None, json_safe(v)] for k, v in values.items()}
+    record_revision(org, actor, "created", changes, comment)
     return org
 
 
-def update_organisation(actor: User, org: Organisation, data: dict[str, Any]) -> dict[str, Any]:
+def update_organisation(
+    actor: User, org: Organisation, data: dict[str, Any], comment: str | None = None
+) -> dict[str, Any]:
     """Apply an edit; reindex the organisation's programmes when what they show changed."""
     if not access.is_secretariat(actor):
         raise Forbidden("Only the Secretariat edits organisations.")
@@ -67,7 +76,7 @@ def update_organisation(actor: User, org: Organisation, data: dict[str, Any]) ->
     if changes:
         org.updated_at = utcnow()
         db.session.flush()
-        record_revision(org, actor, "edited", changes)
+        record_revision(org, actor, "edited", changes, comment)
         if {"name", "acronym", "type"} & set(changes):
             query = select(Programme.id).where(Programme.organisation_id == org.id)
             for programme_id in db.session.scalars(query):

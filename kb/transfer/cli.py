@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from sqlalchemy import func, select
 
 from kb.errors import DomainError
+from kb.extensions import db
+from kb.models import User
 from kb.transfer.formats import KINDS
 from kb.uow import unit_of_work
 
@@ -20,22 +23,28 @@ def _fail(err: DomainError) -> click.ClickException:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--kind", type=click.Choice(KINDS), help="What the file holds (else from columns).")
 @click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
-def import_command(path: Path, kind: str | None, dry_run: bool) -> None:
+@click.option(
+    "--as",
+    "as_email",
+    metavar="EMAIL",
+    help="The active Secretariat account to name in the records' history.",
+)
+def import_command(path: Path, kind: str | None, dry_run: bool, as_email: str | None) -> None:
     """Import requests, programmes or organisations from a CSV, XLSX or JSON file."""
     from kb.transfer.importer import run_import
     from kb.transfer.reading import read_file
 
+    actor = _secretariat_account(as_email) if as_email is not None else None
     try:
         kind, rows = read_file(path.read_bytes(), kind)
     except DomainError as err:
         raise _fail(err) from err
+    comment = f"Imported from the command line ({path.name})"
     with click.progressbar(length=len(rows), label=f"Importing {kind}") as bar:
-        report = run_import(rows, kind, None, dry_run=dry_run, progress=bar.update)
-    for title, issues in (
-        ("Errors", report.errors),
-        ("Probable duplicates", report.duplicates),
-        ("Warnings", report.warnings),
-    ):
+        report = run_import(
+            rows, kind, actor, dry_run=dry_run, progress=bar.update, comment=comment
+        )
+    for title, issues in (("Errors", report.errors), ("Probable duplicates", report.duplicates)):
         if issues:
             click.echo(f"{title}:")
             for issue in issues:
@@ -43,6 +52,21 @@ def import_command(path: Path, kind: str | None, dry_run: bool) -> None:
     click.echo(report.summary())
     if not report.ok:
         raise SystemExit(1)
+
+
+def _secretariat_account(email: str) -> User:
+    """The account ``--as`` names: it must exist, be active and belong to the Secretariat."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"--as: no account has the email {email}.")
+    if not user.is_active:
+        raise click.ClickException(f"--as: the account {user.email} is not active ({user.status}).")
+    if user.role != "secretariat":
+        raise click.ClickException(
+            f"--as: the account {user.email} is not a Secretariat account "
+            f"(role: {user.role or 'none'})."
+        )
+    return user
 
 
 @click.command("export-all")
@@ -105,7 +129,6 @@ def restore(path: Path, force: bool) -> None:
 
 
 def _rebuild_derived(matches: bool) -> None:
-    from kb.extensions import db
     from kb.matching.service import match_service
     from kb.searching.service import search_service
 

@@ -2,8 +2,9 @@
 
 Rows are matched to records by their external ``key``: a new key creates a record, a known key
 updates it through :func:`kb.catalogue.operations.update_record` (a revision when something
-changed), so importing the same file twice changes nothing. Probable duplicates (same owner,
-similar title or name) are warnings, never errors.
+changed), so importing the same file twice changes nothing. A different ``status`` moves an
+existing record along one lifecycle transition (:func:`kb.catalogue.operations.change_status`).
+Probable duplicates (same owner, similar title or name) are warnings, never errors.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from sqlalchemy import select
 
 from kb import access
 from kb.catalogue import operations
-from kb.errors import DomainError
+from kb.directory import operations as directory
+from kb.errors import Conflict, DomainError
 from kb.extensions import db
 from kb.models import Organisation, Programme, Request, Revision, User
 from kb.models.types import utcnow
 from kb.transfer.formats import Row
-from kb.transfer.validate import Planned, Validator
+from kb.transfer.validate import Planned, Validator, column_of
 from kb.uow import unit_of_work
 
 Progress = Callable[[int], None]
@@ -50,7 +52,6 @@ class ImportReport:
     unchanged: int = 0
     errors: list[Issue] = field(default_factory=list)
     duplicates: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -82,7 +83,8 @@ class _Rollback(Exception):
 
 
 class _Loader:
-    """The trusted loader (CLI imports): acts as the Secretariat, recorded as no user."""
+    """The trusted loader (CLI imports without ``--as``): acts as the Secretariat, recorded as
+    no user."""
 
     id = None
     is_authenticated = True
@@ -98,19 +100,27 @@ def run_import(
     actor: User | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    comment: str | None = None,
 ) -> ImportReport:
-    """Validate ``rows`` of ``kind``; unless ``dry_run`` or any row is bad, write them all."""
+    """Validate ``rows`` of ``kind``; unless ``dry_run`` or any row is bad, write them all.
+
+    ``actor`` (a Secretariat account) is named on every revision the import writes; None is the
+    trusted loader, recorded as no user. ``comment`` goes on those revisions too (where the
+    import came from).
+    """
     report = ImportReport(kind=kind, dry_run=dry_run, total=len(rows))
-    validator = Validator(kind)
+    editor: Any = actor if actor is not None else _Loader()
+    validator = Validator(kind, editor)
     planned = validator.check(rows)
     report.errors = [Issue(*issue) for issue in validator.errors]
     if report.errors:
         return report
     report.duplicates = [Issue(*issue) for issue in validator.duplicates(planned)]
+    writer = _Writer(kind, actor, editor, comment)
     try:
         with unit_of_work(index=False):
             for item in planned:
-                _write(item, kind, actor, report)
+                writer.write(item, report)
                 if progress:
                     progress(1)
             if report.errors or dry_run:
@@ -123,69 +133,81 @@ def run_import(
     return report
 
 
-def _write(item: Planned, kind: str, actor: User | None, report: ImportReport) -> None:
-    try:
-        if kind == "organisations":
-            outcome = _write_organisation(item)
-        else:
-            outcome = _write_record(item, kind, actor, report)
-    except DomainError as err:
-        fields = err.fields or {"_": [err.message]}
-        for name, messages in fields.items():
-            report.errors.extend(Issue(item.row, name, m) for m in messages)
-        return
-    setattr(report, outcome, getattr(report, outcome) + 1)
+class _Writer:
+    """Writes valid rows through the operations, as ``actor`` (None: the trusted loader)."""
 
+    def __init__(self, kind: str, actor: User | None, editor: Any, comment: str | None) -> None:
+        self.kind = kind
+        self.actor = actor
+        self.editor = editor
+        self.comment = comment
 
-def _write_record(item: Planned, kind: str, actor: User | None, report: ImportReport) -> str:
-    record = item.existing
-    if record is None:
-        create = operations.create_request if kind == "requests" else operations.create_programme
-        model = Request if kind == "requests" else Programme
-        published = item.status in access.PUBLISHED[model.kind]
+    def write(self, item: Planned, report: ImportReport) -> None:
+        try:
+            if self.kind == "organisations":
+                outcome = self._organisation(item)
+            else:
+                outcome = self._record(item)
+        except DomainError as err:
+            fields = err.fields or {"_": [err.message]}
+            for name, messages in fields.items():
+                report.errors.extend(Issue(item.row, column_of(name), m) for m in messages)
+            return
+        setattr(report, outcome, getattr(report, outcome) + 1)
+
+    def _record(self, item: Planned) -> str:
+        record = item.existing
+        if record is None:
+            self._create(item)
+            return "created"
+        assert isinstance(record, Request | Programme)
+        changes = operations.update_record(self.editor, record, item.data, comment=self.comment)
+        if item.action is not None:
+            self._change_status(record, item.action)
+        return "updated" if changes or item.action else "unchanged"
+
+    def _change_status(self, record: Request | Programme, action: str) -> None:
+        """As the record page's action buttons: the same rights check, a revision."""
+        try:
+            operations.change_status(self.editor, record, action, self.comment)
+        except DomainError as err:
+            raise Conflict(err.message, {"status": [err.message]}) from err
+
+    def _create(self, item: Planned) -> None:
+        requests = self.kind == "requests"
+        create = operations.create_request if requests else operations.create_programme
+        model = Request if requests else Programme
+        status = item.status or "draft"
+        published = status in access.PUBLISHED[model.kind]
         created = create(
-            None,
+            None,  # the trusted loader: it may set the status and the key
             item.data,
             external_key=item.key,
-            status=item.status,
+            status=status,
             published_at=utcnow() if published else None,
-            created_by_id=actor.id if actor else None,
+            created_by_id=self.actor.id if self.actor else None,
         )
-        if actor is not None:  # the trusted loader wrote the revision: name who imported
-            revision = db.session.scalar(
-                select(Revision).where(
-                    Revision.record_kind == created.kind, Revision.record_id == created.id
-                )
+        # The loader wrote the "imported" revision: name who imported, and from where.
+        revision = db.session.scalar(
+            select(Revision).where(
+                Revision.record_kind == created.kind, Revision.record_id == created.id
             )
-            if revision is not None:
-                revision.user_id = actor.id
-        return "created"
-    assert isinstance(record, Request | Programme)
-    if item.status != record.status:
-        report.warnings.append(
-            Issue(item.row, "status", "Status is not changed by imports; use the actions.")
         )
-    editor: Any = actor if actor is not None else _Loader()
-    changes = operations.update_record(editor, record, item.data)
-    return "updated" if changes else "unchanged"
+        if revision is not None:
+            revision.user_id = self.actor.id if self.actor else None
+            revision.comment = self.comment
 
-
-def _write_organisation(item: Planned) -> str:
-    org = item.existing
-    if org is None:
-        db.session.add(Organisation(external_key=item.key, **item.data))
-        db.session.flush()
-        return "created"
-    assert isinstance(org, Organisation)
-    changed = False
-    for name, value in item.data.items():
-        if getattr(org, name) != value:
-            setattr(org, name, value)
-            changed = True
-    if changed:
-        org.updated_at = utcnow()
-        db.session.flush()
-    return "updated" if changed else "unchanged"
+    def _organisation(self, item: Planned) -> str:
+        """Through the directory's operations, as in the UI: revisions, programmes reindexed."""
+        org = item.existing
+        if org is None:
+            directory.create_organisation(
+                self.editor, item.data, external_key=item.key, comment=self.comment
+            )
+            return "created"
+        assert isinstance(org, Organisation)
+        changes = directory.update_organisation(self.editor, org, item.data, comment=self.comment)
+        return "updated" if changes else "unchanged"
 
 
 def catch_up() -> None:

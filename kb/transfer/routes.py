@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from kb.admin.routes import secretariat_required
+from kb.catalogue import queries
 from kb.errors import Invalid
-from kb.transfer.export import MIMETYPES, export_list
+from kb.transfer.export import MIMETYPES, TooManyRows, export_list
 from kb.transfer.forms import ImportForm
 from kb.transfer.importer import ImportReport, run_import
 from kb.transfer.reading import read_file
@@ -21,9 +22,17 @@ bp = Blueprint("transfer", __name__)
 
 
 @bp.route("/<any(requests,programmes):plural>/export.<any(csv,xlsx,json):fmt>")
-def export(plural: str, fmt: str) -> Response:
+def export(plural: str, fmt: str) -> Response | tuple[str, int]:
     """The list page's records (same query string), in the import format."""
-    data = export_list(current_user, plural, request.args, fmt)
+    try:
+        data = export_list(current_user, plural, request.args, fmt)
+    except TooManyRows as err:
+        filters = queries.Filters.from_args(request.args, plural[:-1])
+        back = url_for("catalogue.list_records", plural=plural, **filters.link_args())
+        page = render_template(
+            "transfer/too_many.html", plural=plural, message=err.message, back=back
+        )
+        return page, 400
     filename = f"{plural}-{date.today().isoformat()}.{fmt}"
     return Response(
         data,

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kb import codes
+from kb.catalogue import operations
 from kb.catalogue.schemas import OrganisationInputSchema, ProgrammeInputSchema, RequestInputSchema
+from kb.errors import Conflict
 from kb.extensions import db
 from kb.models import Country, Organisation, Programme, Request
 from kb.transfer.formats import COLUMNS, Row, generated_id
@@ -36,15 +38,50 @@ IssueTuple = tuple[int, str, str]
 
 @dataclass
 class Planned:
-    """A valid row: what to write, and the record it updates (None: create one)."""
+    """A valid row: what to write, and the record it updates (None: create one).
+
+    ``status`` is None when the row leaves it empty (new records are then drafts); ``action``
+    is the lifecycle action that moves an existing record to the row's status, if it differs.
+    """
 
     row: int
     key: str
     data: dict[str, Any]
-    status: str
+    status: str | None
     existing: Record | None
     owner: Any
     title: str
+    action: str | None = None
+
+
+def status_action(editor: Any, record: Request | Programme, target: str) -> str:
+    """The one lifecycle action that takes ``record`` to ``target``, as the record's page would.
+
+    :raise Conflict: no action ``editor`` may apply now leads there (the message names the
+        statuses that can be reached), or it needs a comment for the owner (return to draft).
+    """
+    targets = operations.status_targets(editor, record)
+    transitions = operations.TRANSITIONS[record.kind]
+    action = targets.get(target)
+    if action is not None and not transitions[action].needs_comment:
+        return action
+    if action is not None:
+        message = (
+            f"{transitions[action].label} needs a comment for the owner: use that action on "
+            f"the {record.kind}'s page."
+        )
+    else:
+        allowed = [s for s, a in targets.items() if not transitions[a].needs_comment]
+        message = (
+            f"A {record.status} {record.kind} cannot become {target} in one step; "
+            f"allowed: {', '.join(allowed) or 'none'}."
+        )
+    raise Conflict(message, {"status": [message]})
+
+
+def column_of(name: str) -> str:
+    """The file column of a schema or operation field (``country_code`` → ``country``)."""
+    return _COLUMN_OF.get(name, name)
 
 
 def find_existing(model: type[Record], kind: str, key: str) -> Record | None:
@@ -68,10 +105,12 @@ def similar(a: str, b: str) -> bool:
 
 
 class Validator:
-    """Checks the rows of one kind; collects ``errors`` as ``(row, column, message)``."""
+    """Checks the rows of one kind for ``editor`` (who imports, for status changes); collects
+    ``errors`` as ``(row, column, message)``."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, editor: Any) -> None:
         self.kind = kind
+        self.editor = editor
         self.errors: list[IssueTuple] = []
         self._keys: dict[str, int] = {}
         self._names: dict[str, int] = {}
@@ -100,8 +139,8 @@ class Validator:
         else:
             self._keys[key] = number
         data = self._input(number, row)
-        status = str(row.get("status") or "draft").strip()
-        if self.kind in _STATUSES and status not in _STATUSES[self.kind]:
+        status = str(row.get("status") or "").strip() or None
+        if self.kind in _STATUSES and status is not None and status not in _STATUSES[self.kind]:
             self._error(number, "status", f"Unknown status {status}.")
         values = self._load(number, data)
         self._check_refs(number, values if values is not None else data)
@@ -115,11 +154,19 @@ class Validator:
         existing = find_existing(model, kind, key)
         if self.kind == "organisations":
             self._check_name(number, values["name"], existing)
+        action = None
+        record = existing if isinstance(existing, Request | Programme) else None
+        if record is not None and status is not None and status != record.status:
+            try:
+                action = status_action(self.editor, record, status)
+            except Conflict as err:
+                self._error(number, "status", err.message)
+                return None
         owner = values.get("country_code") if self.kind == "requests" else None
         owner = values.get("organisation_id", owner)
         title = values.get("title") or values.get("name") or ""
         chosen = values if self.kind == "organisations" else data
-        return Planned(number, key, chosen, status, existing, owner, title)
+        return Planned(number, key, chosen, status, existing, owner, title, action)
 
     def _input(self, number: int, row: Row) -> dict[str, Any]:
         skip = {"key", "status", "country", "organisation"}
@@ -149,7 +196,7 @@ class Validator:
         except ValidationError as err:
             messages = err.messages if isinstance(err.messages, dict) else {"_": err.messages}
             for name, value in messages.items():
-                column = _COLUMN_OF.get(name, name)
+                column = column_of(name)
                 found = value.values() if isinstance(value, dict) else [value]
                 for group in found:
                     for message in group if isinstance(group, list) else [group]:
@@ -171,7 +218,8 @@ class Validator:
             self._error(number, "name", f"The same name is on row {self._names[name.casefold()]}.")
             return
         self._names[name.casefold()] = number
-        other = db.session.scalar(select(Organisation).where(Organisation.name == name))
+        same_name = func.lower(Organisation.name) == name.lower()  # as the directory checks
+        other = db.session.scalar(select(Organisation).where(same_name))
         if other is not None and other is not existing:
             self._error(number, "name", "Another organisation already has this name.")
 
