@@ -31,6 +31,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import RamStorage
+from whoosh.util import random_name
 from whoosh.writing import CLEAR
 
 from search import whoosh_speedups  # noqa: F401 - faster whoosh internals, same results
@@ -52,6 +53,21 @@ CURRENT = "current"
 WRITE_TIMEOUT = 30.0
 #: Rebuilds of fewer documents than this use one process (forking costs more).
 MP_THRESHOLD = 2000
+
+
+class PrivateRamStorage(RamStorage):
+    """``RamStorage`` whose writers keep their temporary files in a directory of their own.
+
+    Whoosh puts them in ``<tmp>/MAIN.tmp`` for every in-memory index and deletes that
+    directory when a writer finishes, so two processes on one machine (two test runs)
+    deleted each other's files mid-write (FileNotFoundError)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._temp_prefix = random_name()
+
+    def temp_storage(self, name: str | None = None) -> Any:
+        return super().temp_storage(f"{self._temp_prefix}-{name or random_name()}")
 
 
 class WhooshBackend(Engine):
@@ -122,7 +138,7 @@ class WhooshBackend(Engine):
         """The current whoosh index (reopened after a swap); None if there is none."""
         if self.path is None:
             if self._ix is None and create:
-                self._ix = RamStorage().create_index(build_schema())
+                self._ix = PrivateRamStorage().create_index(build_schema())
                 self._ram_meta = self._meta(complete=False)
             return self._ix
         link = self.path / CURRENT
@@ -199,12 +215,13 @@ class WhooshBackend(Engine):
         gen = None if self.path is None else self._new_generation()
         try:
             if gen is None:
-                ix = RamStorage().create_index(schema)
+                ix = PrivateRamStorage().create_index(schema)
             else:
                 ix = whoosh_index.create_in(str(gen), schema)
             it = iter(docs)
             head = list(islice(it, MP_THRESHOLD))
-            procs = self.procs if len(head) == MP_THRESHOLD else 1
+            # In memory, one process: forked writers would fill copies of the RAM storage.
+            procs = self.procs if len(head) == MP_THRESHOLD and gen is not None else 1
             opts: dict[str, Any] = {"limitmb": self.limitmb, "timeout": WRITE_TIMEOUT}
             if procs > 1:
                 opts.update(procs=procs, multisegment=True)
@@ -259,7 +276,7 @@ class WhooshBackend(Engine):
         try:
             opened = self._fresh_searcher()
             if opened is None:
-                ix = RamStorage().create_index(build_schema())
+                ix = PrivateRamStorage().create_index(build_schema())
                 opened = ix.searcher(), Masks(ix.reader(), SegmentMaskCache())
             return _LockedSession(
                 self._lock, WhooshSession(*opened, self.thesaurus, viewer_tokens, filters)

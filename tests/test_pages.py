@@ -194,3 +194,16 @@ def test_countries_page_lists_all_regions(client, make):
     body = client.get("/countries").get_data(as_text=True)
     for region in ("Africa", "Asia-Pacific", "Eastern Europe", "Western Europe and Others"):
         assert f"<h2>{region}" in body
+
+
+def test_pagination_links_keep_every_filter_and_ignore_a_clashing_argument(app, client, make):
+    app.config["PER_PAGE"] = 2
+    for n in range(5):
+        make.request("KEN", title=f"Paged request number {n}", themes=["awareness", "gender"])
+    page = client.get("/requests?plural=x&theme=awareness&theme=gender")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    nxt = re.search(r'<a rel="next" href="([^"]+)"', html)[1].replace("&amp;", "&")
+    assert nxt.startswith("/requests?") and "page=2" in nxt
+    assert "theme=awareness" in nxt and "theme=gender" in nxt and "plural" not in nxt
+    assert client.get(nxt).status_code == 200

@@ -190,3 +190,26 @@ def test_phrase_position_decoder_matches_whoosh():
         assert list(_decode_positions(value)) == fmt.decode_positions(value) == positions
         stripped = value[:-1]  # whoosh also accepts values without the pickle's final "."
         assert list(_decode_positions(stripped)) == positions
+
+
+def test_in_memory_indexes_write_temporary_files_apart():
+    """Two RAM indexes (as in two test runs on one machine) never share a temp directory:
+    whoosh's own RamStorage uses <tmp>/MAIN.tmp for all of them and deletes it after a write."""
+    from search.whoosh_backend import PrivateRamStorage
+
+    a, b = PrivateRamStorage(), PrivateRamStorage()
+    ta, tb = a.temp_storage("MAIN.tmp"), b.temp_storage("MAIN.tmp")
+    try:
+        assert ta.folder != tb.folder and ta.folder.endswith("-MAIN.tmp")
+    finally:
+        ta.destroy()
+        tb.destroy()
+
+
+def test_in_memory_rebuild_of_many_documents_stays_in_one_process():
+    from search import get_backend
+
+    b = get_backend("whoosh", procs=2)
+    docs = [doc(f"request:{i}", f"Generated request number {i}") for i in range(2100)]
+    assert b.rebuild(docs) == 2100
+    assert b.count() == 2100
