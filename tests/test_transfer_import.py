@@ -181,6 +181,7 @@ def test_upload_page_for_the_secretariat_only(make, client, auth) -> None:
     assert "Imported" in response.get_data(as_text=True) and count(Request) == 1
     revision = db.session.scalar(select(Revision))
     assert revision.action == "imported" and revision.user_id == admin.id
+    assert revision.comment == "Imported from requests.csv"
     response = client.post(
         "/secretariat/import",
         data={"file": (io.BytesIO(b"\x00\x01binary"), "x.csv"), "kind": "requests"},

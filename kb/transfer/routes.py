@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
 from kb.admin.routes import secretariat_required
@@ -54,7 +55,14 @@ def import_file() -> str:
         data = form.file.data.read(MAX_UPLOAD_BYTES + 1)
         try:
             kind, rows = read_file(data, form.kind.data or None)
-            report = run_import(rows, kind, current_user, dry_run=bool(form.dry_run.data))
+            name = secure_filename(form.file.data.filename or "") or "an uploaded file"
+            report = run_import(
+                rows,
+                kind,
+                current_user,
+                dry_run=bool(form.dry_run.data),
+                comment=f"Imported from {name}",
+            )
         except Invalid as err:
             copy_errors(form, err)
     return render_template("transfer/import.html", form=form, report=report)
