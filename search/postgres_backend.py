@@ -62,6 +62,8 @@ from search.thesaurus import Thesaurus
 log = logging.getLogger(__name__)
 #: Rows per batch sent to the database while rebuilding.
 BATCH = 1000
+#: Seconds a search trusts an earlier check that the tables exist with this schema.
+COMPATIBLE_TTL = 5.0
 #: Spelling candidates checked for visibility per word.
 SPELL_CANDIDATES = 10
 
@@ -110,6 +112,7 @@ class PostgresBackend(Engine):
         self._lock = threading.Lock()
         self._vocab: list[str] = []
         self._vocab_key: tuple[int, int] = (0, 0)
+        self._compatible_until = 0.0
 
     # -- connections ---------------------------------------------------------------
     @property
@@ -344,14 +347,20 @@ class PostgresBackend(Engine):
             for suffix in ("", "_vocab", "_meta"):
                 conn.execute(sa.text(f"DROP TABLE IF EXISTS {self.table}{suffix}"))
         self._ready = False
+        self._compatible_until = 0.0
 
     # -- searching -----------------------------------------------------------------
     def session(
         self, viewer_tokens: frozenset[str], filters: dict[str, tuple[str, ...]]
     ) -> Session:
-        conn = self.engine.connect().execution_options(isolation_level="REPEATABLE READ")
+        conn = self.engine.connect()
         try:
-            ok = self._compatible(conn)
+            # One snapshot for the whole search: totals, facets and the page agree.
+            conn.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+            now = time.monotonic()
+            ok = now < self._compatible_until or self._compatible(conn)
+            if ok and now >= self._compatible_until:
+                self._compatible_until = now + COMPATIBLE_TTL
         except BaseException:
             conn.close()
             raise
@@ -382,6 +391,11 @@ class PostgresBackend(Engine):
         with self._lock:
             self._vocab, self._vocab_key = words, (count, top)
         return words
+
+
+def _qualified(order: str) -> str:
+    """``order`` (over ``p``'s columns) for the outer query of the page."""
+    return ", ".join(f"p.{part.strip()}" for part in order.split(","))
 
 
 class _PgSession(Session):
@@ -415,10 +429,10 @@ class _PgSession(Session):
         if node is not None:
             where += " AND tsv @@ CAST(:match AS tsquery)"
             params["match"] = compile_match(node)
-        total, counts = self._count(where, params, facets)
+        total, counts = self._count(where, params) if facets else (-1, {})
         start = (q.page - 1) * q.per_page
         ranked: list[tuple[Any, float]] = []
-        if start < total:
+        if total < 0 or start < total:
             rank = compile_rank(node) if q.sort == "relevance" else None
             if rank is not None:
                 score = f"ts_rank('{RANK_WEIGHTS}', tsv, CAST(:rank AS tsquery))"
@@ -427,22 +441,34 @@ class _PgSession(Session):
             else:
                 score = "0.0"
                 order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
+            # The page's ids first (and the total, in the same pass, when no facet query
+            # counted it), then their stored fields: the window count keeps only small rows.
             rows = self._query(
-                f"SELECT id, kind, title, description, text_language, {score} AS score "
-                f"FROM {self.table} WHERE {where} ORDER BY {order} LIMIT :lim OFFSET :off",
+                f"WITH p AS (SELECT id, created, updated, {score} AS score, "
+                f"count(*) OVER () AS total FROM {self.table} WHERE {where} "
+                f"ORDER BY {order} LIMIT :lim OFFSET :off) "
+                "SELECT p.id, t.kind, t.title, t.description, t.text_language, p.score, p.total "
+                f"FROM p JOIN {self.table} t ON t.id = p.id ORDER BY {_qualified(order)}",
                 lim=q.per_page,
                 off=start,
                 **params,
             ).all()
             ranked = [(tuple(r[:5]), float(r[5])) for r in rows]
-        return Run(total, ranked, counts if facets else {})
+            if total < 0:
+                total = int(rows[0][6]) if rows else self._total(where, params, start)
+        return Run(total, ranked, counts)
+
+    def _total(self, where: str, params: dict[str, Any], start: int) -> int:
+        """Matches when the page came back empty (0 without asking, on the first page)."""
+        if start == 0:
+            return 0
+        sql = f"SELECT count(*) FROM {self.table} WHERE {where}"
+        return int(self._query(sql, **params).scalar() or 0)
 
     def _count(
-        self, where: str, params: dict[str, Any], facets: bool
+        self, where: str, params: dict[str, Any]
     ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-        if not facets:
-            sql = f"SELECT count(*) FROM {self.table} WHERE {where}"
-            return int(self._query(sql, **params).scalar() or 0), {}
+        """Total and facet counts of the matches, in one pass."""
         cols = ", ".join(FILTER_COLUMNS.values())
         parts = ["SELECT '' AS f, NULL AS v, count(*) AS n FROM m"]
         parts += [
