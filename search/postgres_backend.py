@@ -204,7 +204,7 @@ class PostgresBackend(Engine):
         for col in COLUMNS:
             if col == "tsv":
                 values.append("CAST(:tsv AS tsvector)")
-            elif col == "access" or col == "spell" or col in FILTER_COLUMNS.values():
+            elif col in ("access", "spell", "facets") or col in FILTER_COLUMNS.values():
                 values.append(_ARRAY.format(col))
             else:
                 values.append(f":{col}")
@@ -277,6 +277,7 @@ class PostgresBackend(Engine):
             renames += [(temporary[col], final[col]) for col in final]
             for old, name in renames:
                 conn.execute(sa.text(f"ALTER INDEX {old} RENAME TO {name}"))
+            conn.execute(sa.text(f"ANALYZE {self.table}"))  # row estimates for the planner
             conn.execute(sa.text(f"DELETE FROM {self.table}_vocab"))
             self._add_words(conn, sorted(words))
             meta = {
@@ -356,7 +357,14 @@ class PostgresBackend(Engine):
         conn = self.engine.connect()
         try:
             # One snapshot for the whole search: totals, facets and the page agree.
-            conn.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+            # Prefer the GIN indexes: the planner prices a sequential scan without the cost of
+            # detoasting every tsvector, and chose it (3x slower) once the table was analysed.
+            conn.execute(
+                sa.text(
+                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
+                    "SET LOCAL enable_seqscan = off"
+                )
+            )
             now = time.monotonic()
             ok = now < self._compatible_until or self._compatible(conn)
             if ok and now >= self._compatible_until:
@@ -468,24 +476,21 @@ class _PgSession(Session):
     def _count(
         self, where: str, params: dict[str, Any]
     ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-        """Total and facet counts of the matches, in one pass."""
-        cols = ", ".join(FILTER_COLUMNS.values())
-        parts = ["SELECT '' AS f, NULL AS v, count(*) AS n FROM m"]
-        parts += [
-            f"SELECT '{name}', v, count(*) FROM m, unnest(m.{col}) AS v GROUP BY v"
-            for name, col in FILTER_COLUMNS.items()
-        ]
+        """Total and facet counts of the matches, in one pass (one ``unnest`` per row of
+        the ``facets`` column, not one per field: per-row function calls dominate)."""
         sql = (
-            f"WITH m AS MATERIALIZED (SELECT {cols} FROM {self.table} WHERE {where}) "
-            + " UNION ALL ".join(parts)
+            f"WITH m AS MATERIALIZED (SELECT facets FROM {self.table} WHERE {where}) "
+            "SELECT NULL AS v, count(*) AS n FROM m UNION ALL "
+            "SELECT v, count(*) FROM m, unnest(m.facets) AS v GROUP BY v"
         )
         total = 0
         counts: dict[str, list[tuple[str, int]]] = {name: [] for name in FILTER_FIELDS}
-        for f, v, n in self._query(sql, **params):
-            if f == "":
+        for v, n in self._query(sql, **params):
+            if v is None:
                 total = int(n)
             else:
-                counts[f].append((v, int(n)))
+                name, _, value = v.partition("=")
+                counts[name].append((value, int(n)))
         for name in counts:
             counts[name].sort(key=lambda p: (-p[1], p[0]))
         return total, counts

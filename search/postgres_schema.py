@@ -60,6 +60,7 @@ COLUMNS: tuple[str, ...] = (
     "access",
     *FILTER_COLUMNS.values(),
     "spell",
+    "facets",
     "created",
     "updated",
     "tsv",
@@ -118,6 +119,7 @@ def table_ddl(name: str) -> str:
         "    access text[] NOT NULL,\n"
         f"{filters}"
         "    spell text[] NOT NULL,\n"
+        "    facets text[] NOT NULL,  -- 'field=value' of every filter field, for facet counts\n"
         "    created bigint NOT NULL,  -- epoch seconds\n"
         "    updated bigint NOT NULL,\n"
         "    tsv tsvector NOT NULL\n"
@@ -197,4 +199,5 @@ def to_row(rec: Record, thesaurus: Thesaurus) -> dict[str, Any]:
     }
     for name, col in FILTER_COLUMNS.items():
         row[col] = list(dict.fromkeys(tag(v) for v in rec.tags(name)))
+    row["facets"] = [f"{name}={v}" for name, col in FILTER_COLUMNS.items() for v in row[col]]
     return row
