@@ -430,70 +430,67 @@ class _PgSession(Session):
         return self.conn.execute(sa.text(sql), {**self.params, **params})
 
     def run(self, node: Node | None, q: SearchQuery, facets: bool) -> Run:
-        empty = {name: [] for name in FILTER_FIELDS} if facets else {}
         if not self.ok:
-            return Run(0, [], empty)
+            return Run(0, [], {name: [] for name in FILTER_FIELDS} if facets else {})
         where, params = self.where, {}
         if node is not None:
             where += " AND tsv @@ CAST(:match AS tsquery)"
             params["match"] = compile_match(node)
-        total, counts = self._count(where, params) if facets else (-1, {})
-        start = (q.page - 1) * q.per_page
-        ranked: list[tuple[Any, float]] = []
-        if total < 0 or start < total:
-            rank = compile_rank(node) if q.sort == "relevance" else None
-            if rank is not None:
-                score = f"ts_rank('{RANK_WEIGHTS}', tsv, CAST(:rank AS tsquery))"
-                order = "score DESC, created DESC, id"
-                params["rank"] = rank
-            else:
-                score = "0.0"
-                order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
-            # The page's ids first (and the total, in the same pass, when no facet query
-            # counted it), then their stored fields: the window count keeps only small rows.
-            rows = self._query(
-                f"WITH p AS (SELECT id, created, updated, {score} AS score, "
-                f"count(*) OVER () AS total FROM {self.table} WHERE {where} "
-                f"ORDER BY {order} LIMIT :lim OFFSET :off) "
-                "SELECT p.id, t.kind, t.title, t.description, t.text_language, p.score, p.total "
-                f"FROM p JOIN {self.table} t ON t.id = p.id ORDER BY {_qualified(order)}",
-                lim=q.per_page,
-                off=start,
-                **params,
-            ).all()
-            ranked = [(tuple(r[:5]), float(r[5])) for r in rows]
-            if total < 0:
-                total = int(rows[0][6]) if rows else self._total(where, params, start)
-        return Run(total, ranked, counts)
+        rank = compile_rank(node) if q.sort == "relevance" else None
+        if rank is not None:
+            score = f"ts_rank('{RANK_WEIGHTS}', tsv, CAST(:rank AS tsquery))"
+            order = "score DESC, created DESC, id"
+            params["rank"] = rank
+        else:
+            score = "0.0"
+            order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
+        params.update(lim=q.per_page, off=(q.page - 1) * q.per_page)
+        if facets:
+            return self._faceted(where, params, score, order)
+        # The page's ids (and the total, in the same pass), then their stored fields: the
+        # window count keeps only small rows.
+        rows = self._query(
+            f"WITH p AS (SELECT id, created, updated, {score} AS score, "
+            f"count(*) OVER () AS total FROM {self.table} WHERE {where} "
+            f"ORDER BY {order} LIMIT :lim OFFSET :off) "
+            "SELECT p.id, t.kind, t.title, t.description, t.text_language, p.score, p.total "
+            f"FROM p JOIN {self.table} t ON t.id = p.id ORDER BY {_qualified(order)}",
+            **params,
+        ).all()
+        ranked = [(tuple(r[:5]), float(r[5])) for r in rows]
+        if rows:
+            total = int(rows[0][6])
+        elif params["off"]:
+            sql = f"SELECT count(*) FROM {self.table} WHERE {where}"
+            total = int(self._query(sql, **params).scalar() or 0)
+        else:
+            total = 0
+        return Run(total, ranked, {})
 
-    def _total(self, where: str, params: dict[str, Any], start: int) -> int:
-        """Matches when the page came back empty (0 without asking, on the first page)."""
-        if start == 0:
-            return 0
-        sql = f"SELECT count(*) FROM {self.table} WHERE {where}"
-        return int(self._query(sql, **params).scalar() or 0)
-
-    def _count(
-        self, where: str, params: dict[str, Any]
-    ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-        """Total and facet counts of the matches, in one pass (one ``unnest`` per row of
-        the ``facets`` column, not one per field: per-row function calls dominate)."""
+    def _faceted(self, where: str, params: dict[str, Any], score: str, order: str) -> Run:
+        """Total, facet counts and the page from one pass over the matches (one ``unnest``
+        per row of the ``facets`` column: per-row function calls dominate)."""
         sql = (
-            f"WITH m AS MATERIALIZED (SELECT facets FROM {self.table} WHERE {where}) "
-            "SELECT NULL AS v, count(*) AS n FROM m UNION ALL "
-            "SELECT v, count(*) FROM m, unnest(m.facets) AS v GROUP BY v"
+            f"WITH m AS MATERIALIZED (SELECT id, created, updated, {score} AS score, facets "
+            f"FROM {self.table} WHERE {where}), "
+            f"p AS (SELECT id, created, updated, score FROM m ORDER BY {order} "
+            "LIMIT :lim OFFSET :off) "
+            "SELECT (SELECT count(*) FROM m), "
+            "(SELECT json_agg(json_build_array(v, n)) FROM "
+            "(SELECT v, count(*) AS n FROM m, unnest(m.facets) AS v GROUP BY v) AS f), "
+            "(SELECT json_agg(json_build_array(p.id, t.kind, t.title, t.description, "
+            f"t.text_language, p.score) ORDER BY {_qualified(order)}) "
+            f"FROM p JOIN {self.table} t ON t.id = p.id)"
         )
-        total = 0
+        total, facet_rows, page = self._query(sql, **params).one()
         counts: dict[str, list[tuple[str, int]]] = {name: [] for name in FILTER_FIELDS}
-        for v, n in self._query(sql, **params):
-            if v is None:
-                total = int(n)
-            else:
-                name, _, value = v.partition("=")
-                counts[name].append((value, int(n)))
+        for v, n in facet_rows or ():
+            name, _, value = v.partition("=")
+            counts[name].append((value, int(n)))
         for name in counts:
             counts[name].sort(key=lambda p: (-p[1], p[0]))
-        return total, counts
+        ranked = [(tuple(r[:5]), float(r[5])) for r in page or ()]
+        return Run(int(total), ranked, counts)
 
     def knows(self, word: str) -> bool:
         if not self.ok:
