@@ -358,7 +358,8 @@ class PostgresBackend(Engine):
         try:
             # One snapshot for the whole search: totals, facets and the page agree.
             # Prefer the GIN indexes: the planner prices a sequential scan without the cost of
-            # detoasting every tsvector, and chose it (3x slower) once the table was analysed.
+            # detoasting every tsvector, and chose it (3x slower) once the table was analysed
+            # (autovacuum analyses it too).
             conn.execute(
                 sa.text(
                     "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
