@@ -25,6 +25,7 @@ import os
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -110,8 +111,8 @@ class PostgresBackend(Engine):
         self._pid = os.getpid()
         self._ready = False
         self._lock = threading.Lock()
-        self._vocab: list[str] = []
-        self._vocab_key: tuple[int, int] = (0, 0)
+        self._vocab = _Vocabulary()
+        self._vocab_lock = threading.Lock()
         self._compatible_until = 0.0
 
     # -- connections ---------------------------------------------------------------
@@ -375,31 +376,69 @@ class PostgresBackend(Engine):
             raise
         return _PgSession(self, conn, viewer_tokens, filters, ok)
 
-    def vocabulary(self, conn: Connection) -> list[str]:
+    def vocabulary(self, conn: Connection) -> _Vocabulary:
         """Every word ever offered for spelling (visibility is checked by the caller);
-        cached per process and refreshed when the table changes."""
+        cached per process and refreshed when the table changes (new words are appended)."""
         key = conn.execute(
             sa.text(f"SELECT count(*), coalesce(max(seq), 0) FROM {self.table}_vocab")
         ).one()
         count, top = int(key[0]), int(key[1])
-        with self._lock:
-            if (count, top) == self._vocab_key:
-                return self._vocab
-            old_count, old_top = self._vocab_key
-        words: list[str] = []
-        if old_count and top > old_top:
-            fresh = list(
-                conn.execute(
-                    sa.text(f"SELECT word FROM {self.table}_vocab WHERE seq > :s"), {"s": old_top}
-                ).scalars()
-            )
-            if old_count + len(fresh) == count:
-                words = self._vocab + fresh
-        if not words and count:
-            words = list(conn.execute(sa.text(f"SELECT word FROM {self.table}_vocab")).scalars())
-        with self._lock:
-            self._vocab, self._vocab_key = words, (count, top)
-        return words
+        with self._vocab_lock:
+            vocab = self._vocab
+            if (count, top) == vocab.key:
+                return vocab
+            if vocab.key[0] and top > vocab.key[1]:
+                fresh = list(
+                    conn.execute(
+                        sa.text(f"SELECT word FROM {self.table}_vocab WHERE seq > :s"),
+                        {"s": vocab.key[1]},
+                    ).scalars()
+                )
+                if vocab.key[0] + len(fresh) == count:
+                    vocab.extend(fresh, (count, top))  # readers only ever see more words
+                    return vocab
+            # First use, or rows went away (a rebuild): read everything again.
+            vocab = _Vocabulary()
+            words = conn.execute(sa.text(f"SELECT word FROM {self.table}_vocab")).scalars()
+            vocab.extend(list(words), (count, top))
+            self._vocab = vocab
+            return vocab
+
+
+def _bigrams(word: str) -> set[str]:
+    return {word[i : i + 2] for i in range(len(word) - 1)}
+
+
+class _Vocabulary:
+    """Words with a bigram index: a word within edit distance ``d`` of ``w`` shares at least
+    ``len(bigrams(w)) - 2 * d`` of its distinct bigrams (one edit changes at most two), so
+    only those words go to the slower ``difflib`` comparison."""
+
+    def __init__(self) -> None:
+        self.words: list[str] = []
+        self.grams: dict[str, list[int]] = {}
+        self.key: tuple[int, int] = (0, 0)
+
+    def extend(self, words: list[str], key: tuple[int, int]) -> None:
+        for w in words:
+            i = len(self.words)
+            self.words.append(w)
+            for g in _bigrams(w):
+                self.grams.setdefault(g, []).append(i)
+        self.key = key
+
+    def near(self, word: str, maxd: int) -> list[str]:
+        """Words that may be within ``maxd`` edits of ``word`` (a superset)."""
+        grams = _bigrams(word)
+        need = len(grams) - 2 * maxd
+        if need <= 0:
+            pool: Iterable[str] = self.words
+        else:
+            hits: Counter[int] = Counter()
+            for g in grams:
+                hits.update(self.grams.get(g, ()))
+            pool = (self.words[i] for i, n in hits.items() if n >= need)
+        return [c for c in pool if abs(len(c) - len(word)) <= maxd]
 
 
 def _qualified(order: str) -> str:
@@ -508,7 +547,7 @@ class _PgSession(Session):
             return []
         w = clean_text(fold_token(word))
         maxd = max_distance(w)
-        pool = [c for c in self.backend.vocabulary(self.conn) if abs(len(c) - len(w)) <= maxd]
+        pool = self.backend.vocabulary(self.conn).near(w, maxd)
         close = difflib.get_close_matches(w, pool, n=SPELL_CANDIDATES, cutoff=0.7)
         dist = {c: d for c in close if c != w and (d := edit_distance(w, c)) <= maxd}
         if not dist:

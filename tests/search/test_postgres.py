@@ -275,3 +275,19 @@ def test_parse_of_hostile_text_compiles():
         node = parse(text).node
         if node is not None:
             assert compile_match(node)
+
+
+@given(
+    words=st.lists(st.text("abcdeéz", min_size=1, max_size=9), max_size=40),
+    word=st.text("abcdez", min_size=1, max_size=9),
+)
+@settings(max_examples=200, deadline=None)
+def test_vocabulary_prefilter_keeps_every_close_word(words, word):
+    from search.engine import edit_distance, max_distance
+    from search.postgres_backend import _Vocabulary
+
+    vocab = _Vocabulary()
+    vocab.extend(words, (len(words), len(words)))
+    maxd = max_distance(word)
+    near = set(vocab.near(word, maxd))
+    assert {w for w in words if edit_distance(word, w) <= maxd} <= near
