@@ -1,6 +1,9 @@
-"""Benchmark the search library (whoosh backend) against SQLite FTS5 on a synthetic corpus.
+"""Benchmark the search library (whoosh or postgres backend) against SQLite FTS5 on a synthetic
+corpus.
 
     python bench/search_bench.py --records 10000
+    python bench/search_bench.py --records 10000 --backend postgres \
+        --url postgresql+psycopg://user@host/db      # a table of its own, dropped afterwards
 
 Vocabulary comes from ``seed_data/*.json`` (a built-in word list if absent).  Prints a
 side-by-side table, then one JSON object as the last line.
@@ -9,7 +12,9 @@ side-by-side table, then one JSON object as the last line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import random
 import re
 import resource
@@ -166,13 +171,21 @@ def bench_search(
     mix: list[dict[str, Any]],
     procs: int | None,
     limitmb: int | None = None,
+    name: str = "whoosh",
+    url: str | None = None,
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        options = {} if limitmb is None else {"limitmb": limitmb}
-        backend = get_backend("whoosh", path=tmp, procs=procs, **options)
-        out["procs"] = backend.procs
-        out["limitmb"] = backend.limitmb
+    out: dict[str, Any] = {"backend": name}
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        if name == "postgres":
+            backend: Any = get_backend("postgres", url=url, table=f"search_bench_{os.getpid()}")
+            stack.callback(backend.close)
+            stack.callback(backend.drop)  # runs first
+        else:
+            options = {} if limitmb is None else {"limitmb": limitmb}
+            backend = get_backend("whoosh", path=tmp, procs=procs, **options)
+            stack.callback(backend.close)
+            out["procs"] = backend.procs
+            out["limitmb"] = backend.limitmb
         t = time.perf_counter()
         backend.rebuild(iter(docs))
         out["index_s"] = time.perf_counter() - t
@@ -200,7 +213,6 @@ def bench_search(
         # the same mix right after an update (caches of the new generation are cold)
         lat2 = [timed(lambda m=m: run(m)) for m in mix[:50]]  # type: ignore[misc]
         out["after_update_p95_ms"] = percentile(lat2, 95)
-        backend.close()
     return out
 
 
@@ -267,12 +279,16 @@ def main(argv: list[str] | None = None) -> int:
         "--limitmb", type=int, default=None, help="MB per writer process (default: the backend's)"
     )
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh")
+    ap.add_argument("--url", help="PostgreSQL URL for --backend postgres")
     args = ap.parse_args(argv)
+    if args.backend == "postgres" and not args.url:
+        ap.error("--backend postgres needs --url")
     rng = random.Random(args.seed)
     docs = list(make_corpus(args.records, rng))
     mix = query_mix(docs, rng, args.queries)
     res: dict[str, Any] = {"records": args.records, "queries": len(mix)}
-    res.update(bench_search(docs, mix, args.procs, args.limitmb))
+    res.update(bench_search(docs, mix, args.procs, args.limitmb, args.backend, args.url))
     res.update(bench_fts5(docs, mix))
     res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # the largest writer sub-process of the rebuild (0 when the rebuild used one process)
@@ -280,10 +296,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = [("index build (s)", "index_s", "fts5_index_s"),
             ("query p50 (ms)", "p50_ms", "fts5_p50_ms"),
             ("query p95 (ms)", "p95_ms", "fts5_p95_ms")]  # fmt: skip
-    print(f"{'metric':<22}{'search/ (whoosh)':>18}{'sqlite fts5':>14}{'ratio':>9}")
+    label = f"search/ ({args.backend})"
+    print(f"{'metric':<22}{label:>20}{'sqlite fts5':>14}{'ratio':>9}")
     for label, a, b in rows:
         ratio = res[a] / res[b] if res[b] else float("inf")
-        print(f"{label:<22}{res[a]:>18.2f}{res[b]:>14.2f}{ratio:>8.1f}x")
+        print(f"{label:<22}{res[a]:>20.2f}{res[b]:>14.2f}{ratio:>8.1f}x")
     for k in sorted(k for k in res if k.startswith("p95_") or k.startswith("after")):
         print(f"  {k:<32}{res[k]:>10.2f}")
     print(f"  {'update_visible_ms':<32}{res['update_visible_ms']:>10.2f}")

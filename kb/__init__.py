@@ -26,12 +26,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.instance_path = str(overrides.pop("INSTANCE_PATH"))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from kb.config import from_environment
+    from kb.config import check_search, from_environment
 
     app.config.from_mapping(
         from_environment(Path(app.instance_path), secret_key=overrides.get("SECRET_KEY"))
     )
     app.config.from_mapping(overrides)
+    check_search(app.config)
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ ENV_DEFAULTS: dict[str, str | None] = {
     "KB_SEARCH_DIR": None,  # default: <instance>/search-index
     "KB_SEARCH_LIMITMB": "1024",  # postings held in memory per whoosh writer process
     "KB_SEARCH_PROCS": None,  # whoosh rebuild processes; default: up to 2, one per core
+    "KB_SEARCH_URL": None,  # postgres backend; default: KB_DATABASE_URL when it is PostgreSQL
+    "KB_SEARCH_TABLE": "search_documents",  # postgres backend: its table (and _vocab, _meta)
     "KB_SECURE_COOKIES": "0",  # set to 1 behind HTTPS
     "KB_LOGIN_MAX_FAILURES": "5",
     "KB_LOGIN_WINDOW_MINUTES": "15",
@@ -85,6 +88,8 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
         "SEARCH_LIMITMB": _int_env("KB_SEARCH_LIMITMB", minimum=16),
         "SEARCH_PROCS": _int_env("KB_SEARCH_PROCS", minimum=1),
+        "SEARCH_URL": _env("KB_SEARCH_URL"),
+        "SEARCH_TABLE": _env("KB_SEARCH_TABLE"),
         "LOGIN_MAX_FAILURES": _int_env("KB_LOGIN_MAX_FAILURES", minimum=1),
         "LOGIN_WINDOW_MINUTES": _int_env("KB_LOGIN_WINDOW_MINUTES", minimum=1),
         "STALE_AFTER_DAYS": _int_env("KB_STALE_AFTER_DAYS", minimum=1),
@@ -99,3 +104,26 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
     }
+
+
+def check_search(config: dict[str, Any]) -> None:
+    """Complete and check the search settings once overrides are applied.
+
+    The postgres backend needs a PostgreSQL URL: ``KB_SEARCH_URL``, else the app's database
+    when that is PostgreSQL.  Anything else stops the app at start-up with a message."""
+    if config.get("SEARCH_BACKEND") != "postgres":
+        return
+    url = config.get("SEARCH_URL") or ""
+    database = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if not url and database.startswith("postgresql"):
+        url = config["SEARCH_URL"] = database
+    if not str(url).startswith(("postgresql", "postgres://")):
+        raise ValueError(
+            "KB_SEARCH_BACKEND=postgres needs a PostgreSQL database: set KB_SEARCH_URL "
+            "(postgresql+psycopg://user@host/db) or use PostgreSQL for KB_DATABASE_URL"
+        )
+    table = str(config.get("SEARCH_TABLE") or "")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,29}", table):
+        raise ValueError(
+            f"KB_SEARCH_TABLE must be a lowercase SQL name of up to 30 characters, not {table!r}"
+        )

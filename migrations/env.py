@@ -87,8 +87,16 @@ def run_migrations_online():
             return f"sa.{obj.impl!r}"
         return False
 
+    search_table = current_app.config.get("SEARCH_TABLE") or "search_documents"
+
+    def include_name(name, type_, parent_names):
+        """Leave the postgres search backend's own tables (it creates them) out of
+        autogenerate."""
+        return not (type_ == "table" and name and name.startswith(search_table))
+
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

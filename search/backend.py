@@ -62,7 +62,7 @@ def available_backends() -> list[str]:
 
 def get_backend(name: str, **options: Any) -> SearchBackend:
     """Create a backend: ``get_backend("whoosh", path="instance/index")``, ``"memory"``,
-    ``"null"``."""
+    ``"null"``, ``get_backend("postgres", url="postgresql+psycopg://...")``."""
     _load_builtins()
     try:
         factory = _REGISTRY[name]
@@ -112,6 +112,12 @@ class NullBackend:
         pass
 
 
+def _postgres(**options: Any) -> SearchBackend:
+    from search.postgres_backend import PostgresBackend  # imported only when used
+
+    return PostgresBackend(**options)
+
+
 def _load_builtins() -> None:
     if "whoosh" in _REGISTRY and "memory" in _REGISTRY:
         return
@@ -121,3 +127,4 @@ def _load_builtins() -> None:
     _REGISTRY.setdefault("null", NullBackend)
     _REGISTRY.setdefault("memory", MemoryBackend)
     _REGISTRY.setdefault("whoosh", WhooshBackend)
+    _REGISTRY.setdefault("postgres", _postgres)

@@ -3,6 +3,7 @@
     python -m search.quality                    # whoosh (in memory), table + JSON last line
     python -m search.quality --backend memory
     python -m search.quality --backend all      # every backend, one JSON object per run
+    python -m search.quality --backend postgres --url postgresql+psycopg://user@host/db
 
 The documents are built from ``seed_data/{requests,programmes,organisations,countries}.json``
 in the shape the app hands to ``upsert`` (see ``search.documents.DocumentDict`` and
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -126,12 +128,27 @@ def ndcg(ranked: Sequence[str], grades: Mapping[str, int], k: int = K) -> float:
     return gain / best if best else 0.0
 
 
-def build_backend(name: str, docs: Sequence[Mapping[str, Any]] | None = None) -> SearchBackend:
-    """A backend of ``name`` holding the seed documents (whoosh: in memory)."""
+def build_backend(
+    name: str, docs: Sequence[Mapping[str, Any]] | None = None, url: str | None = None
+) -> SearchBackend:
+    """A backend of ``name`` holding the seed documents (whoosh: in memory; postgres: a
+    table of its own at ``url``, dropped by ``dispose``)."""
     options: dict[str, Any] = {"path": None, "procs": 1} if name == "whoosh" else {}
+    if name == "postgres":
+        options = {"url": url, "table": f"search_quality_{os.getpid()}"}
     backend = get_backend(name, **options)
     backend.rebuild(list(docs if docs is not None else load_documents()))
     return backend
+
+
+def dispose(backend: SearchBackend) -> None:
+    """Close ``backend``; a postgres backend's tables are dropped first."""
+    drop = getattr(backend, "drop", None)
+    try:
+        if drop is not None:
+            drop()
+    finally:
+        backend.close()
 
 
 def ranked_ids(backend: SearchBackend, text: str, k: int = K) -> list[str]:
@@ -163,20 +180,25 @@ def evaluate(
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--backend", choices=(*BACKENDS, "all"), default="whoosh")
+    ap.add_argument("--backend", choices=(*BACKENDS, "postgres", "all"), default="whoosh")
+    ap.add_argument("--url", help="PostgreSQL URL for --backend postgres (also with all)")
     ap.add_argument("--quiet", action="store_true", help="only the summary lines")
     args = ap.parse_args(argv)
+    if args.backend == "postgres" and not args.url:
+        ap.error("--backend postgres needs --url")
     names = BACKENDS if args.backend == "all" else (args.backend,)
+    if args.backend == "all" and args.url:
+        names = (*BACKENDS, "postgres")
     queries = load_judgements()
     texts = {q.id: q.text for q in queries}
     docs = load_documents()
     summary: dict[str, Any] = {"k": K, "queries": len(queries), "documents": len(docs)}
     for name in names:
-        backend = build_backend(name, docs)
+        backend = build_backend(name, docs, url=args.url)
         try:
             res = evaluate(backend, queries)
         finally:
-            backend.close()
+            dispose(backend)
         if not args.quiet:
             print(f"== {name}: nDCG@{K} per query")
             for qid, score in res["per_query"].items():

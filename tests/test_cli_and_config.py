@@ -84,6 +84,30 @@ def test_search_writer_settings_reach_the_whoosh_backend(tmp_path, monkeypatch):
     assert (backend.limitmb, backend.procs) == (64, 1)
 
 
+def test_postgres_search_needs_a_postgres_url(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_DATABASE_URL", f"sqlite:///{tmp_path}/env.sqlite3")
+    monkeypatch.setenv("KB_SEARCH_BACKEND", "postgres")
+    with pytest.raises(ValueError, match="KB_SEARCH_BACKEND=postgres needs a PostgreSQL"):
+        create_app({"SECRET_KEY": "x", "INSTANCE_PATH": tmp_path})
+    monkeypatch.setenv("KB_SEARCH_URL", "postgresql+psycopg://kb@search-db/kb")
+    app = create_app({"SECRET_KEY": "x", "INSTANCE_PATH": tmp_path})
+    assert app.config["SEARCH_URL"] == "postgresql+psycopg://kb@search-db/kb"
+    assert app.config["SEARCH_TABLE"] == "search_documents"
+    monkeypatch.setenv("KB_SEARCH_TABLE", "Search-Docs")
+    with pytest.raises(ValueError, match="KB_SEARCH_TABLE must be"):
+        create_app({"SECRET_KEY": "x", "INSTANCE_PATH": tmp_path})
+
+
+def test_postgres_search_defaults_to_the_app_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_DATABASE_URL", "postgresql+psycopg://kb@db/kb")
+    monkeypatch.setenv("KB_SEARCH_BACKEND", "postgres")
+    app = create_app({"SECRET_KEY": "x", "INSTANCE_PATH": tmp_path})
+    assert app.config["SEARCH_URL"] == "postgresql+psycopg://kb@db/kb"
+    with app.app_context():
+        service = search_service()  # no connection yet: the engine is made on first use
+        assert service.backend.table == "search_documents" and service.lock_path is None
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from itertools import product
 
 import pytest
@@ -33,6 +34,31 @@ def _ids(user, text: str) -> list[str]:
     return [h.id for h in result.hits]
 
 
+@pytest.fixture(params=["memory", "postgres"])
+def search_backend(request, app, database_url):
+    """The app's search on the default test backend, and on PostgreSQL in the suite's
+    PostgreSQL pass (tables of its own, dropped afterwards)."""
+    if request.param == "memory":
+        yield "memory"
+        return
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the postgres search backend needs the suite's PostgreSQL pass")
+    app.config.update(
+        SEARCH_BACKEND="postgres",
+        SEARCH_URL=database_url,
+        SEARCH_TABLE=f"search_a_{uuid.uuid4().hex[:12]}",
+    )
+    app.extensions["kb_search"] = None
+    try:
+        yield "postgres"
+    finally:
+        backend = search_service().backend
+        backend.drop()
+        backend.close()
+        app.extensions["kb_search"] = None
+
+
+@pytest.mark.usefixtures("search_backend")
 def test_index_follows_every_commit(make):
     focal = make.user("focal_point", country="KEN")
     secretariat = make.user("secretariat")
@@ -172,6 +198,7 @@ def test_bad_queries_never_fail(client, make, q):
         )
 
 
+@pytest.mark.usefixtures("search_backend")
 def test_reindex_and_check_commands(runner, make):
     make.request("KEN", title="First indexed request")
     result = runner.invoke(args=["search", "reindex"])
@@ -187,6 +214,7 @@ def test_reindex_and_check_commands(runner, make):
     assert json.loads(runner.invoke(args=["search", "check", "--json"]).output)["ok"]
 
 
+@pytest.mark.usefixtures("search_backend")
 def test_orphans_are_removed_by_repair(make):
     record = make.request("KEN")
     service = search_service()

@@ -4,7 +4,10 @@ Changes reach the index through the ``search_queue`` table: an operation's revis
 queue row in the same transaction, and after the commit :meth:`SearchService.drain` rewrites the
 queued documents from the committed rows. Draining holds an exclusive lock across processes and
 reads the database after taking it, so the last writer always writes the latest state and no
-update is lost; a failed drain leaves the rows for the next one.
+update is lost; a failed drain leaves the rows for the next one. The lock is a file lock next to
+the whoosh index (one host), or, for the postgres backend, a PostgreSQL advisory lock (every
+host): its writes are transactional, but without the lock a drain that read a record before
+another drain's newer commit could still write the older state last.
 """
 
 from __future__ import annotations
@@ -66,11 +69,18 @@ class SearchService:
             options["limitmb"] = app.config.get("SEARCH_LIMITMB") or 1024
             options["procs"] = app.config.get("SEARCH_PROCS")
             self.lock_path = directory.with_name(directory.name + ".lock")
+        elif name == "postgres":
+            options["url"] = app.config["SEARCH_URL"]
+            options["table"] = app.config["SEARCH_TABLE"]
         self.backend: SearchBackend = get_backend(name, **options)
         self._checked = False
 
     def _lock(self):  # type: ignore[no-untyped-def]
-        return index_lock(self.lock_path, timeout=current_app.config.get("SEARCH_LOCK_TIMEOUT", 30))
+        timeout = current_app.config.get("SEARCH_LOCK_TIMEOUT", 30)
+        writer_lock = getattr(self.backend, "writer_lock", None)
+        if writer_lock is not None:  # postgres: an advisory lock, across hosts
+            return writer_lock(timeout=timeout)
+        return index_lock(self.lock_path, timeout=timeout)
 
     def ensure_ready(self) -> bool:
         """Rebuild when the index is missing or its schema changed; True if it rebuilt."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -124,20 +126,44 @@ CORPUS: list[dict[str, Any]] = [
 ]
 
 
+#: PostgreSQL for the ``postgres`` backend: the URL the suite's PostgreSQL pass uses.
+POSTGRES_URL = os.environ.get("KB_TEST_DATABASE_URL", "")
+if not POSTGRES_URL.startswith("postgresql"):
+    POSTGRES_URL = ""
+BACKENDS = ["memory", "whoosh", "whoosh-disk", *(["postgres"] if POSTGRES_URL else [])]
+
+
+def postgres_table() -> str:
+    """A table name of its own per test, so parallel runs never collide."""
+    return f"search_t_{uuid.uuid4().hex[:12]}"
+
+
 def make_backend(name: str, tmp_path: Any) -> SearchBackend:
     if name == "whoosh":
         return get_backend("whoosh")  # RamStorage
     if name == "whoosh-disk":
         return get_backend("whoosh", path=tmp_path / "index", procs=1)
+    if name == "postgres":
+        return get_backend("postgres", url=POSTGRES_URL, table=postgres_table())
     return get_backend(name)
 
 
-@pytest.fixture(params=["memory", "whoosh", "whoosh-disk"])
+def dispose(b: SearchBackend) -> None:
+    """Close ``b``, dropping a postgres backend's tables."""
+    drop = getattr(b, "drop", None)
+    if drop is not None:
+        drop()
+    b.close()
+
+
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[SearchBackend]:
     b = make_backend(request.param, tmp_path)
-    b.rebuild(CORPUS)
-    yield b
-    b.close()
+    try:
+        b.rebuild(CORPUS)
+        yield b
+    finally:
+        dispose(b)
 
 
 @pytest.fixture

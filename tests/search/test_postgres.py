@@ -1,0 +1,293 @@
+"""The postgres backend beyond the shared contract: quoting, lifecycle, locks, processes.
+
+The tsquery compiler tests need no database; the rest run when ``KB_TEST_DATABASE_URL`` is a
+PostgreSQL URL (the suite's PostgreSQL pass), each on tables of its own.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from conftest import CORPUS, POSTGRES_URL, PUBLIC, doc, postgres_table
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from search import SearchQuery, SearchResult, get_backend
+from search.errors import SearchError
+from search.parser import And, Concept, FieldTerm, Not, Or, Phrase, Prefix, Word, parse
+from search.postgres_query import compile_match, compile_rank
+from search.postgres_schema import quote, to_row
+from search.thesaurus import Thesaurus, default_thesaurus
+
+needs_pg = pytest.mark.skipif(not POSTGRES_URL, reason="KB_TEST_DATABASE_URL is not PostgreSQL")
+SECRET = frozenset({"secretariat"})
+HOSTILE = [
+    "it's",
+    "'; DROP TABLE x; --",
+    "back\\slash \\' \\\\",
+    "forens:* cert:*",
+    "a & b | c ! d <-> e <2> f",
+    "((( ))) !!! && ||",
+    "\x00\x01\x1b\x7f nul",
+    "\ud800 lone surrogate",
+    'country:"K\'E\\N" theme:"a&b|c"',
+    "region:\"Latin America and the Caribbean'\" lang:'",
+    "x" * 10_000,
+    "cert " * 2_000,
+    "é" * 3_000 + " ü",
+    "-(-(-(-x)))",
+    "\"'\" '\"' \\",
+]
+
+
+# -- the compiler (no database) ---------------------------------------------------
+def test_quote_doubles_quotes_and_backslashes():
+    assert quote("a'b\\c") == "'a''b\\\\c'"
+
+
+def test_words_reach_every_language_and_names():
+    lit = compile_match(Word("analystes"))
+    assert "'fr:analyst'" in lit and "'en:analyst'" in lit and "'n:analystes'" in lit
+
+
+def test_operators_compile_to_tsquery_operators():
+    node = And((Word("kenya"), Not(Or((Word("fiji"), Prefix("foren"))))))
+    lit = compile_match(node)
+    assert lit.startswith("(") and " & !(" in lit and "'en:foren':*" in lit
+    assert compile_match(Phrase(("energy", "grids"))).count("<->") >= 2
+    assert compile_match(FieldTerm("countries", "KEN")) == "'f:countries=KEN'"
+    concept = compile_match(Concept(frozenset({"cert"}), Word("cert")))
+    assert "'c:cert'" in concept and "'k:cert'" in concept
+
+
+def test_rank_query_skips_filters_and_negations():
+    assert compile_rank(And((FieldTerm("kind", "request"), Not(Word("fiji"))))) is None
+    rank = compile_rank(And((Word("kenya"), Not(Word("fiji")))))
+    assert rank is not None and "fiji" not in rank and "!" not in rank and "&" not in rank
+
+
+def test_phrase_drops_stop_words_like_the_index():
+    # "équipe de réponse": "de" is a stop word, so équip and répons are adjacent.
+    assert "'fr:equip' <-> 'fr:repons'" in compile_match(Phrase(("équipe", "de", "réponse")))
+
+
+def test_hostile_documents_make_valid_rows():
+    for text in HOSTILE:
+        row = to_row_of(doc("request:1", text, text, themes=[text], access=[text]))
+        assert "\x00" not in row["tsv"] and "\x00" not in row["title"]
+        row["tsv"].encode("utf-8")
+
+
+def to_row_of(d: dict[str, Any]) -> dict[str, Any]:
+    from search.documents import validate
+
+    return to_row(validate(d), default_thesaurus())
+
+
+# -- against PostgreSQL -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def pg() -> Iterator[Any]:
+    if not POSTGRES_URL:
+        pytest.skip("KB_TEST_DATABASE_URL is not PostgreSQL")
+    b = get_backend("postgres", url=POSTGRES_URL, table=postgres_table())
+    b.rebuild(CORPUS)
+    yield b
+    b.drop()
+    b.close()
+
+
+@pytest.fixture
+def fresh() -> Iterator[Any]:
+    if not POSTGRES_URL:
+        pytest.skip("KB_TEST_DATABASE_URL is not PostgreSQL")
+    b = get_backend("postgres", url=POSTGRES_URL, table=postgres_table())
+    yield b
+    b.drop()
+    b.close()
+
+
+@needs_pg
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_query_text_never_raises(pg, text):
+    for tokens in (PUBLIC, SECRET, frozenset({text}), frozenset()):
+        res = pg.search(SearchQuery(text=text, viewer_tokens=tokens, filters={"themes": [text]}))
+        assert isinstance(res, SearchResult)
+        assert res.total == 0 or tokens != frozenset()
+
+
+@needs_pg
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_documents_index_and_search(fresh, text):
+    fresh.rebuild([doc("request:1", text, text, themes=[text], country_names=[text])])
+    fresh.upsert([doc("request:2", text, f"tail {text}", organisation_name=text, access=[text])])
+    assert fresh.ids() == {"request:1", "request:2"}
+    fresh.search(SearchQuery(text=text))
+    assert fresh.search(SearchQuery(text="", viewer_tokens=frozenset({text}))).total == 1
+
+
+@needs_pg
+def test_filter_values_with_quotes_match_exactly(fresh):
+    fresh.rebuild([doc("request:1", "Quoted", themes=["a'b\\c"]), doc("request:2", "Other")])
+    assert fresh.search(SearchQuery(text='theme:"a\'b\\c"')).ids == ["request:1"]
+    assert fresh.search(SearchQuery(filters={"themes": ["a'b\\c"]})).ids == ["request:1"]
+    assert fresh.search(SearchQuery(text="theme:a")).total == 0
+
+
+@needs_pg
+def test_phrase_stays_inside_a_field(fresh):
+    fresh.rebuild([doc("request:1", "Alpha beta", "Gamma delta")])
+    assert fresh.search(SearchQuery(text='"alpha beta"')).total == 1
+    assert fresh.search(SearchQuery(text='"gamma delta"')).total == 1
+    assert fresh.search(SearchQuery(text='"beta gamma"')).total == 0
+
+
+@needs_pg
+def test_lifecycle_needs_rebuild_ids_count(fresh):
+    assert fresh.needs_rebuild() and fresh.ids() == set() and fresh.count() == 0
+    assert fresh.search(SearchQuery(text="cert")).total == 0  # no tables yet: nothing found
+    fresh.delete(["request:1"])  # no tables: ignored
+    fresh.upsert([doc("request:1", "One")])
+    assert fresh.needs_rebuild()  # created by an upsert, never fully built
+    assert fresh.search(SearchQuery(text="one")).ids == ["request:1"]
+    progress: list[int] = []
+    assert fresh.rebuild(CORPUS, progress=progress.append) == len(CORPUS)
+    assert progress[-1] == len(CORPUS) and not fresh.needs_rebuild()
+    assert fresh.count() == len(CORPUS) and "request:1" in fresh.ids()
+    assert fresh.search(SearchQuery(text="one")).total == 0  # replaced
+    newer = Thesaurus(default_thesaurus().concepts.values(), version="newer")
+    other = get_backend("postgres", url=POSTGRES_URL, table=fresh.table, thesaurus=newer)
+    try:
+        assert other.needs_rebuild()  # built with another thesaurus
+    finally:
+        other.close()
+
+
+@needs_pg
+def test_rebuild_twice_keeps_one_table_with_indexes(fresh):
+    fresh.rebuild(CORPUS)
+    fresh.rebuild([*CORPUS[:2], CORPUS[0]])  # a repeated id counts once
+    assert fresh.count() == 2
+    with fresh.engine.connect() as conn:
+        tables = conn.execute(
+            sa.text("SELECT tablename FROM pg_tables WHERE tablename LIKE :p"),
+            {"p": f"{fresh.table}%"},
+        ).scalars()
+        indexes = conn.execute(
+            sa.text("SELECT indexname FROM pg_indexes WHERE tablename = :t"), {"t": fresh.table}
+        ).scalars()
+        assert sorted(tables) == sorted(fresh.table + s for s in ("", "_meta", "_vocab"))
+        assert f"{fresh.table}_tsv_gin" in set(indexes)
+
+
+@needs_pg
+def test_other_schema_version_finds_nothing_and_skips_upserts(fresh):
+    fresh.rebuild(CORPUS)
+    with fresh.engine.begin() as conn:
+        conn.execute(
+            sa.text(f"UPDATE {fresh.table}_meta SET value = '0' WHERE key = 'schema_version'")
+        )
+    assert fresh.needs_rebuild()
+    fresh._compatible_until = 0.0  # searches trust a check for COMPATIBLE_TTL seconds
+    assert fresh.search(SearchQuery(text="")).total == 0
+    fresh.upsert([doc("request:99", "Skipped")])
+    assert "request:99" not in fresh.ids()
+    fresh.rebuild(CORPUS)
+    assert not fresh.needs_rebuild() and fresh.search(SearchQuery(text="")).total == 5
+
+
+@needs_pg
+def test_suggestions_come_from_visible_documents_only(fresh):
+    fresh.rebuild(CORPUS)
+    fresh.upsert([doc("request:50", "Quasar programme", access=["secretariat"])])
+    assert fresh.search(SearchQuery(text="quasr")).suggestion is None
+    assert fresh.search(SearchQuery(text="quasr", viewer_tokens=SECRET)).suggestion == "quasar"
+    fresh.delete(["request:50"])  # the word stays in the vocabulary, but no document has it
+    assert fresh.search(SearchQuery(text="quasr", viewer_tokens=SECRET)).suggestion is None
+
+
+@needs_pg
+def test_writer_lock_is_exclusive_across_backends(fresh):
+    other = get_backend("postgres", url=POSTGRES_URL, table=fresh.table)
+    try:
+        with fresh.writer_lock(timeout=5), pytest.raises(SearchError), other.writer_lock(0.2):
+            pass
+        with other.writer_lock(timeout=1):
+            pass
+    finally:
+        other.close()
+
+
+def _writer(args: tuple[str, str, int]) -> int:
+    url, table, worker = args
+    b = get_backend("postgres", url=url, table=table)
+    try:
+        for i in range(15):
+            # Overlapping words and ids in different orders: no deadlock, no lost row.
+            words = " ".join(f"shared{(worker + k) % 7}word" for k in range(7))
+            b.upsert(
+                [
+                    doc(f"request:{worker}-{i}", f"Worker {worker} item {i}", words),
+                    doc("request:common", f"Common written by {worker}", words),
+                ]
+            )
+    finally:
+        b.close()
+    return worker
+
+
+@needs_pg
+def test_concurrent_writers_in_processes(fresh):
+    fresh.rebuild([])
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(4) as pool:
+        done = pool.map(_writer, [(POSTGRES_URL, fresh.table, w) for w in range(4)])
+    assert sorted(done) == [0, 1, 2, 3]
+    assert fresh.count() == 4 * 15 + 1
+    res = fresh.search(SearchQuery(text="shared3word", per_page=1))
+    assert res.total == 61
+
+
+QUERY_TEXT = st.one_of(
+    st.text(max_size=200),
+    st.lists(
+        st.one_of(st.sampled_from([*HOSTILE[:10], "CERT", "forens*", "OR", "NOT", '"']), st.text()),
+        max_size=20,
+    ).map(" ".join),
+)
+
+
+@needs_pg
+@given(text=QUERY_TEXT, page=st.integers(-3, 5), sort=st.sampled_from(["relevance", "newest"]))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_search_never_raises(pg, text, page, sort):
+    res = pg.search(SearchQuery(text=text, viewer_tokens=PUBLIC, page=page, sort=sort, per_page=3))
+    assert res.total >= len(res.hits)
+    assert all(h.id != "request:6" for h in res.hits)
+    assert "zanzibar" not in (res.suggestion or "")
+
+
+def test_parse_of_hostile_text_compiles():
+    for text in HOSTILE:
+        node = parse(text).node
+        if node is not None:
+            assert compile_match(node)
+
+
+@given(
+    words=st.lists(st.text("abcdeéz", min_size=1, max_size=9), max_size=40),
+    word=st.text("abcdez", min_size=1, max_size=9),
+)
+@settings(max_examples=200, deadline=None)
+def test_vocabulary_prefilter_keeps_every_close_word(words, word):
+    from search.engine import edit_distance, max_distance
+    from search.postgres_backend import _Vocabulary
+
+    vocab = _Vocabulary()
+    vocab.extend(words, (len(words), len(words)))
+    maxd = max_distance(word)
+    near = set(vocab.near(word, maxd))
+    assert {w for w in words if edit_distance(word, w) <= maxd} <= near
