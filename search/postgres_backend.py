@@ -44,12 +44,12 @@ from search.parser import Node, Word
 from search.postgres_query import compile_match, compile_rank
 from search.postgres_schema import (
     COLUMNS,
-    FILTER_COLUMNS,
     RANK_WEIGHTS,
     SCHEMA_VERSION,
     TABLE_RE,
     aux_ddl,
     clean_text,
+    facet,
     index_ddl,
     index_names,
     table_ddl,
@@ -207,7 +207,7 @@ class PostgresBackend(Engine):
         for col in COLUMNS:
             if col in ("tsv", "ttv"):
                 values.append(f"CAST(:{col} AS tsvector)")
-            elif col in ("access", "spell", "facets") or col in FILTER_COLUMNS.values():
+            elif col in ("access", "spell", "facets"):
                 values.append(_ARRAY.format(col))
             else:
                 values.append(f":{col}")
@@ -464,8 +464,8 @@ class _PgSession(Session):
         where = [f"access && {_ARRAY.format('tokens')}"]
         self.params: dict[str, Any] = {"tokens": sorted({tag(t) for t in viewer_tokens})}
         for i, (name, values) in enumerate(sorted(filters.items())):
-            where.append(f"{FILTER_COLUMNS[name]} && {_ARRAY.format(f'f{i}')}")
-            self.params[f"f{i}"] = sorted({tag(v) for v in values})
+            where.append(f"facets && {_ARRAY.format(f'f{i}')}")
+            self.params[f"f{i}"] = sorted({facet(name, v) for v in values})
         self.where = " AND ".join(where)
 
     def _query(self, sql: str, **params: Any) -> sa.CursorResult[Any]:

@@ -35,7 +35,7 @@ from search.query import FILTER_FIELDS
 from search.thesaurus import Thesaurus
 
 #: Bump when the tables or the lexemes change: the index then needs a rebuild.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: ``ts_rank`` weights for {D, C, B, A}: description 1, names / codes 2, title 4.
 RANK_WEIGHTS = "{0.25, 0.25, 0.5, 1.0}"
 #: Characters of the description stored for snippets.
@@ -53,7 +53,6 @@ MAX_POSITIONS = 256
 MAX_POSITION = 16383
 
 TABLE_RE = re.compile(r"^[a-z_][a-z0-9_]{0,29}$")
-FILTER_COLUMNS: dict[str, str] = {name: f"f_{name}" for name in FILTER_FIELDS}
 COLUMNS: tuple[str, ...] = (
     "id",
     "kind",
@@ -61,7 +60,6 @@ COLUMNS: tuple[str, ...] = (
     "description",
     "text_language",
     "access",
-    *FILTER_COLUMNS.values(),
     "spell",
     "facets",
     "created",
@@ -106,6 +104,11 @@ def tag(value: str) -> str:
     return cap(value, MAX_TAG_BYTES)
 
 
+def facet(field: str, value: str) -> str:
+    """A ``facets`` entry: ``field=value`` (filters compare these, facets count them)."""
+    return f"{field}={tag(value)}"
+
+
 def field_lexeme(field: str, value: str) -> str:
     return lexeme("f", f"{field}={tag(value)}")
 
@@ -117,7 +120,6 @@ def quote(lex: str) -> str:
 
 def table_ddl(name: str) -> str:
     """``CREATE TABLE`` of a document table (no indexes: a rebuild adds them after loading)."""
-    filters = "".join(f"    {col} text[] NOT NULL,\n" for col in FILTER_COLUMNS.values())
     storage = ", ".join(
         f"ALTER {col} SET STORAGE {'EXTERNAL' if col in OUT_OF_LINE else 'MAIN'}"
         for col in COLUMNS
@@ -131,9 +133,8 @@ def table_ddl(name: str) -> str:
         "    description text NOT NULL,  -- the first SNIPPET_CHARS, for snippets\n"
         "    text_language text NOT NULL,\n"
         "    access text[] NOT NULL,\n"
-        f"{filters}"
         "    spell text[] NOT NULL,\n"
-        "    facets text[] NOT NULL,  -- 'field=value' of every filter field, for facet counts\n"
+        "    facets text[] NOT NULL,  -- 'field=value' of every filter field: filters, facets\n"
         "    created bigint NOT NULL,  -- epoch seconds\n"
         "    updated bigint NOT NULL,\n"
         "    tsv tsvector NOT NULL,\n"
@@ -145,7 +146,7 @@ def table_ddl(name: str) -> str:
 
 #: No index on ``access``: most rows are public, and with one the planner read every visible
 #: row and evaluated the tsquery on it instead of using the tsvector index (3x slower).
-INDEXED_COLUMNS: tuple[str, ...] = ("tsv", "ttv", *FILTER_COLUMNS.values(), "spell")
+INDEXED_COLUMNS: tuple[str, ...] = ("tsv", "ttv", "facets", "spell")
 
 
 def index_names(table: str) -> dict[str, str]:
@@ -222,7 +223,7 @@ def to_row(rec: Record, thesaurus: Thesaurus) -> dict[str, Any]:
     }
     tsv, ttv = tsvector_literals(rec, thesaurus)
     row["tsv"], row["ttv"] = clean_text(tsv), clean_text(ttv)
-    for name, col in FILTER_COLUMNS.items():
-        row[col] = list(dict.fromkeys(tag(v) for v in rec.tags(name)))
-    row["facets"] = [f"{name}={v}" for name, col in FILTER_COLUMNS.items() for v in row[col]]
+    row["facets"] = list(
+        dict.fromkeys(facet(name, v) for name in FILTER_FIELDS for v in rec.tags(name))
+    )
     return row
