@@ -17,7 +17,10 @@ lexeme             what                                   weight  positions
 =================  =====================================  ======  =========
 
 The gap between title and description keeps phrases (``<->``) inside one field, as the
-whoosh backend's per-field positions do.  Weights mirror whoosh's boosts (title 4, names 2,
+whoosh backend's per-field positions do.  A second, small ``tsvector`` (``ttv``) holds only the
+weight-A entries (title terms and concepts, title positions): searches rank exactly only the
+best candidates by it (see ``search.postgres_backend``), as the whoosh session does with its
+title tier.  Weights mirror whoosh's boosts (title 4, names 2,
 codes 2, description 1) through ``RANK_WEIGHTS``.
 """
 
@@ -32,7 +35,7 @@ from search.query import FILTER_FIELDS
 from search.thesaurus import Thesaurus
 
 #: Bump when the tables or the lexemes change: the index then needs a rebuild.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 #: ``ts_rank`` weights for {D, C, B, A}: description 1, names / codes 2, title 4.
 RANK_WEIGHTS = "{0.25, 0.25, 0.5, 1.0}"
 #: Characters of the description stored for snippets.
@@ -50,7 +53,6 @@ MAX_POSITIONS = 256
 MAX_POSITION = 16383
 
 TABLE_RE = re.compile(r"^[a-z_][a-z0-9_]{0,29}$")
-FILTER_COLUMNS: dict[str, str] = {name: f"f_{name}" for name in FILTER_FIELDS}
 COLUMNS: tuple[str, ...] = (
     "id",
     "kind",
@@ -58,13 +60,18 @@ COLUMNS: tuple[str, ...] = (
     "description",
     "text_language",
     "access",
-    *FILTER_COLUMNS.values(),
     "spell",
     "facets",
     "created",
     "updated",
     "tsv",
+    "ttv",
 )
+#: Rows are kept narrow: the large values (the full ``tsvector``, the spelling words, the
+#: description) go to TOAST storage uncompressed, the small ones stay in the row uncompressed,
+#: so counting and faceting the matches reads about 1 KB per row and never detoasts.
+TOAST_TUPLE_TARGET = 1000
+OUT_OF_LINE: tuple[str, ...] = ("tsv", "spell", "description")
 
 
 def clean_text(value: str) -> str:
@@ -97,6 +104,11 @@ def tag(value: str) -> str:
     return cap(value, MAX_TAG_BYTES)
 
 
+def facet(field: str, value: str) -> str:
+    """A ``facets`` entry: ``field=value`` (filters compare these, facets count them)."""
+    return f"{field}={tag(value)}"
+
+
 def field_lexeme(field: str, value: str) -> str:
     return lexeme("f", f"{field}={tag(value)}")
 
@@ -108,7 +120,11 @@ def quote(lex: str) -> str:
 
 def table_ddl(name: str) -> str:
     """``CREATE TABLE`` of a document table (no indexes: a rebuild adds them after loading)."""
-    filters = "".join(f"    {col} text[] NOT NULL,\n" for col in FILTER_COLUMNS.values())
+    storage = ", ".join(
+        f"ALTER {col} SET STORAGE {'EXTERNAL' if col in OUT_OF_LINE else 'MAIN'}"
+        for col in COLUMNS
+        if col not in ("created", "updated")
+    )
     return (
         f"CREATE TABLE {name} (\n"
         "    id text PRIMARY KEY,\n"
@@ -117,19 +133,20 @@ def table_ddl(name: str) -> str:
         "    description text NOT NULL,  -- the first SNIPPET_CHARS, for snippets\n"
         "    text_language text NOT NULL,\n"
         "    access text[] NOT NULL,\n"
-        f"{filters}"
         "    spell text[] NOT NULL,\n"
-        "    facets text[] NOT NULL,  -- 'field=value' of every filter field, for facet counts\n"
+        "    facets text[] NOT NULL,  -- 'field=value' of every filter field: filters, facets\n"
         "    created bigint NOT NULL,  -- epoch seconds\n"
         "    updated bigint NOT NULL,\n"
-        "    tsv tsvector NOT NULL\n"
-        ")"
+        "    tsv tsvector NOT NULL,\n"
+        "    ttv tsvector NOT NULL  -- the weight-A (title) entries of tsv\n"
+        f") WITH (toast_tuple_target = {TOAST_TUPLE_TARGET});\n"
+        f"ALTER TABLE {name} {storage}"
     )
 
 
 #: No index on ``access``: most rows are public, and with one the planner read every visible
 #: row and evaluated the tsquery on it instead of using the tsvector index (3x slower).
-INDEXED_COLUMNS: tuple[str, ...] = ("tsv", *FILTER_COLUMNS.values(), "spell")
+INDEXED_COLUMNS: tuple[str, ...] = ("tsv", "ttv", "facets", "spell")
 
 
 def index_names(table: str) -> dict[str, str]:
@@ -150,8 +167,9 @@ def aux_ddl(table: str) -> list[str]:
     ]
 
 
-def tsvector_literal(rec: Record, thesaurus: Thesaurus) -> str:
-    """The record's ``tsvector`` in literal input format (see the module docstring)."""
+def tsvector_literals(rec: Record, thesaurus: Thesaurus) -> tuple[str, str]:
+    """The record's ``tsvector`` and its title (weight A) part, in literal input format
+    (see the module docstring)."""
     lang = language_key(rec.text_language)
     entries: dict[str, list[str]] = {}
 
@@ -180,7 +198,12 @@ def tsvector_literal(rec: Record, thesaurus: Thesaurus) -> str:
     parts = [f"{quote(lex)}:{','.join(pos)}" for lex, pos in entries.items()]
     for name in FILTER_FIELDS:
         parts.extend(quote(field_lexeme(name, v)) for v in rec.tags(name))
-    return " ".join(parts)
+    titles = []
+    for lex, pos in entries.items():
+        top = [p for p in pos if p.endswith("A")]
+        if top:
+            titles.append(f"{quote(lex)}:{','.join(top)}")
+    return " ".join(parts), " ".join(titles)
 
 
 def to_row(rec: Record, thesaurus: Thesaurus) -> dict[str, Any]:
@@ -197,9 +220,10 @@ def to_row(rec: Record, thesaurus: Thesaurus) -> dict[str, Any]:
         "spell": sorted(clean_text(w) for w in spell if len(w) <= MAX_SPELL_CHARS),
         "created": rec.created_at,
         "updated": rec.updated_at,
-        "tsv": clean_text(tsvector_literal(rec, thesaurus)),
     }
-    for name, col in FILTER_COLUMNS.items():
-        row[col] = list(dict.fromkeys(tag(v) for v in rec.tags(name)))
-    row["facets"] = [f"{name}={v}" for name, col in FILTER_COLUMNS.items() for v in row[col]]
+    tsv, ttv = tsvector_literals(rec, thesaurus)
+    row["tsv"], row["ttv"] = clean_text(tsv), clean_text(ttv)
+    row["facets"] = list(
+        dict.fromkeys(facet(name, v) for name in FILTER_FIELDS for v in rec.tags(name))
+    )
     return row
