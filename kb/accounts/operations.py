@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 
 from kb import access
+from kb.directory import lookup
 from kb.errors import Conflict, Forbidden, Invalid, NotFound
 from kb.extensions import db
 from kb.models import Country, LoginAttempt, Organisation, User
@@ -139,6 +140,18 @@ def approve(
     user.status = ACTIVE
     user.approved_at = utcnow()
     db.session.flush()
+
+
+def suggested_binding(user: User) -> tuple[str, str | None, int | None] | None:
+    """(role, state, organisation id) suggested for a pending account from what it wrote: a
+    listed organisation it names makes it that organisation's provider, else a state it names
+    makes it that state's focal point; None when it names neither."""
+    text = f"{user.represents}\n{user.note}"
+    org = lookup.mentioned_organisation(text)
+    if org is not None:
+        return "provider", None, org.id
+    states = lookup.mentioned_countries(text)
+    return ("focal_point", states[0], None) if states else None
 
 
 def set_disabled(actor: User, user: User, disabled: bool) -> None:

@@ -14,7 +14,6 @@ from kb import access
 from kb.accounts import operations as accounts
 from kb.accounts.forms import ApproveForm
 from kb.catalogue.forms import CommentForm
-from kb.directory import lookup
 from kb.errors import DomainError
 from kb.extensions import db
 from kb.formfields import choices
@@ -36,25 +35,30 @@ def secretariat_required(view: Any) -> Any:
     return wrapped
 
 
-def _approve_form(suggest_for: User | None = None) -> ApproveForm:
-    """The approval form; for ``suggest_for`` (a pending account, on the queue page) it comes
-    preselected from what they wrote: a listed organisation they name makes them a provider
-    of it, else a state they name makes them its focal point."""
-    form = ApproveForm() if suggest_for is None else ApproveForm(formdata=None)
+def _approve_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The state and organisation choices of the approval form."""
     countries = db.session.scalars(select(Country).order_by(Country.name))
-    form.country_code.choices = choices([("", "—")] + [(c.iso3, c.name) for c in countries])
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
-    form.organisation_id.choices = choices(
-        [("", "—")] + [(str(o.id), o.display_name) for o in orgs]
+    return (
+        choices([("", "—")] + [(c.iso3, c.name) for c in countries]),
+        choices([("", "—")] + [(str(o.id), o.display_name) for o in orgs]),
     )
-    if suggest_for is not None:
-        text = f"{suggest_for.represents}\n{suggest_for.note}"
-        org = lookup.mentioned_organisation(text)
-        states = lookup.mentioned_countries(text)
-        if org is not None:
-            form.role.data, form.organisation_id.data = "provider", str(org.id)
-        elif states:
-            form.role.data, form.country_code.data = "focal_point", states[0]
+
+
+def _approve_form(
+    suggest_for: User | None = None,
+    options: tuple[list[tuple[str, str]], list[tuple[str, str]]] | None = None,
+) -> ApproveForm:
+    """The approval form; for ``suggest_for`` (a pending account, on the queue page) it comes
+    preselected with the binding suggested from what they wrote."""
+    form = ApproveForm() if suggest_for is None else ApproveForm(formdata=None)
+    form.country_code.choices, form.organisation_id.choices = options or _approve_choices()
+    suggested = accounts.suggested_binding(suggest_for) if suggest_for is not None else None
+    if suggested is not None:
+        role, country_code, organisation_id = suggested
+        form.role.data = role
+        form.country_code.data = country_code or ""
+        form.organisation_id.data = str(organisation_id) if organisation_id else ""
     return form
 
 
@@ -69,11 +73,12 @@ def queue() -> str:
         *db.session.scalars(select(Programme).where(Programme.status == "submitted")),
     ]
     waiting.sort(key=lambda r: r.updated_at)
+    options = _approve_choices()
     return render_template(
         "admin/queue.html",
         pending=pending,
         waiting=waiting,
-        forms={u.id: _approve_form(suggest_for=u) for u in pending},
+        forms={u.id: _approve_form(u, options) for u in pending},
         comment_form=CommentForm(),
     )
 
