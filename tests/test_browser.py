@@ -1,5 +1,6 @@
 """End to end in headless Chromium: a focal point posts a need, the Secretariat publishes it,
-an anonymous visitor finds it.
+an anonymous visitor finds it; a visitor searches from the header, refines with a facet, shares
+the URL and follows "Did you mean", never seeing a confidential record.
 
 Uses Debian's ``/usr/bin/chromium`` through Playwright (never ``playwright install``). Where it is
 absent the test is skipped with the reason; ``.ci/run`` installs it and sets
@@ -101,3 +102,45 @@ def test_need_goes_from_focal_point_to_public(page, live_server, make, tmp_path)
     assert page.get_by_text("Kenya").first.is_visible()
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.screenshot(path=str(tmp_path / "public-request-phone.png"), full_page=True)
+
+
+def test_search_from_the_header_refines_with_facets_and_never_shows_confidential(
+    page, live_server, make
+):
+    from kb.searching.service import search_service
+
+    base = live_server
+    make.country("SEN")
+    make.request("KEN", title="Malware triage training for the national CERT")
+    make.request(
+        "SEN",
+        title="Formation des analystes du CSIRT national",
+        description="Le centre national souhaite former ses analystes à la réponse aux incidents.",
+        text_language="fr",
+        languages=["fr"],
+    )
+    make.request("KEN", title="Confidential CERT staffing plan", visibility="secretariat")
+    search_service().reindex()
+
+    page.goto(f"{base}/")
+    page.get_by_role("searchbox").first.fill("CERT")
+    page.get_by_role("searchbox").first.press("Enter")
+    page.wait_for_url("**/search?**")
+    results = page.locator("main")
+    results.get_by_text("2 results").wait_for()
+    assert results.get_by_role("link", name="Formation des analystes du CSIRT national").count()
+    assert "Confidential CERT staffing plan" not in page.content()
+
+    page.get_by_role("link", name="Senegal").click()  # the country facet, by name
+    page.wait_for_url("**country=SEN**")
+    results.get_by_text("1 result for").wait_for()
+    shared = page.url
+    page.goto(shared)  # the URL holds the whole query
+    assert page.get_by_role("link", name="Formation des analystes du CSIRT national").count()
+
+    page.goto(f"{base}/search?q=malwer+triage")
+    page.get_by_text("Did you mean").wait_for()
+    page.get_by_role("link", name="malware triage", exact=True).click()
+    page.wait_for_url("**q=malware+triage**")
+    assert "Did you mean" not in page.content()
+    page.get_by_role("link", name="Malware triage training for the national CERT").wait_for()
