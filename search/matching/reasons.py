@@ -26,6 +26,18 @@ from search.thesaurus import default_thesaurus
 ORDER = ("text", "themes", "support", "language", "region", "delivery", "freshness")
 #: Reasons shown even when they add nothing (they tell the user what is missing).
 ALWAYS_SHOWN = frozenset({"language", "region"})
+#: Words that say nothing about what is needed or offered: never shown as a shared "Text:"
+#: word (they still count in the score).  Folded, en/fr/es.
+_UNINFORMATIVE_WORDS = """
+    one two three four five six seven eight nine ten first second new small large
+    would like need needs help established existing current also well many several
+    year years month months week weeks day days staff people team teams work
+    un une deux trois quatre cinq premier nouveau nouvelle petit petite besoin aide
+    souhaite souhaitons annee annees mois semaine semaines jour jours equipe equipes
+    uno una dos tres cuatro cinco primer primero nuevo nueva pequeno pequena necesita
+    ayuda ano anos mes meses semana semanas dia dias equipo equipos
+"""
+UNINFORMATIVE = frozenset(_UNINFORMATIVE_WORDS.split())
 DELIVERY = {
     "online": "Delivered online",
     "in_person": "Delivered in person",
@@ -89,7 +101,12 @@ class Explainer:
             if len(out) >= limit or w > shared[0][0] / 4:
                 break
             word = ctx.surfaces.get(self.word_terms[t], self.word_terms[t])
-            if word not in seen and len(word) > 2 and not word.isdigit():
+            if (
+                word not in seen
+                and len(word) > 2
+                and not word.isdigit()
+                and fold(word) not in UNINFORMATIVE
+            ):
                 out.append(word)
                 seen.add(word)
         return out

@@ -335,3 +335,19 @@ def test_only_and_all_eligible_programmes_returned(specs: list[dict], who: tuple
         p["id"] for p in progs if hard_rules.offerable(p, TODAY) and hard_rules.eligible(p, req)
     }
     assert found == allowed
+
+
+def test_text_reasons_skip_words_that_say_nothing() -> None:
+    req = request(
+        7, "Mentoring for a small CERT", "Our three staff want mentoring on handling procedures."
+    )
+    prog = programme(
+        7,
+        "CERT mentoring",
+        "Three staff of a small CERT get mentoring on handling procedures from a senior team.",
+    )
+    engine = MatchEngine().fit([prog])
+    text = {r.kind: r.text for r in engine.match_request(req, 1, today=TODAY)[0].reasons}["text"]
+    shown = text.removeprefix("Text: ").split(", ")
+    assert "three" not in shown and "staff" not in shown and "small" not in shown
+    assert any(w in text for w in ("mentoring", "procedures", "handling", "incident"))
