@@ -12,7 +12,7 @@ from kb.api import schemas
 from kb.api.common import page_links
 from kb.api.docs import errors
 from kb.api.problems import Problem
-from kb.searching.routes import build_query
+from kb.searching.routes import build_query, result_summary
 from kb.searching.service import search_service
 from search import BadQuery
 
@@ -36,14 +36,7 @@ def search(args: dict[str, Any]) -> Any:
     except BadQuery as err:
         raise Problem(400, detail=str(err), errors={"q": [str(err)]}) from err
     return {
-        "query": args.get("q", ""),
-        "total": result.total,
-        "page": result.page,
-        "pages": result.pages,
-        "per_page": result.per_page,
-        "suggestion": result.suggestion,
-        "fuzzy": result.fuzzy,
-        "message": result.message,
+        **result_summary(args.get("q", ""), result),
         "facets": {
             name: [{"value": v, "count": n} for v, n in pairs]
             for name, pairs in result.facets.items()

@@ -89,20 +89,27 @@ def search_page() -> str:
     )
 
 
+def result_summary(text: str, result: SearchResult) -> dict[str, Any]:
+    """The fields ``/search.json`` and the API's search share (both add facets and hits)."""
+    return {
+        "query": text,
+        "total": result.total,
+        "page": result.page,
+        "pages": result.pages,
+        "per_page": result.per_page,
+        "suggestion": result.suggestion,
+        "fuzzy": result.fuzzy,
+        "message": result.message,
+    }
+
+
 @bp.route("/search.json")
 def search_json() -> Response:
     query = build_query(request.args, current_user, per_page=_per_page())
     result = search_service().search(query)
     return jsonify(
         {
-            "query": request.args.get("q", ""),
-            "total": result.total,
-            "page": result.page,
-            "pages": result.pages,
-            "per_page": result.per_page,
-            "suggestion": result.suggestion,
-            "fuzzy": result.fuzzy,
-            "message": result.message,
+            **result_summary(request.args.get("q", ""), result),
             "facets": {k: [[v, n] for v, n in pairs] for k, pairs in result.facets.items()},
             "hits": [
                 {
