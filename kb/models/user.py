@@ -36,6 +36,8 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The interface language the user chose (``ar``, ``zh``, ``en``, ``fr``, ``ru``, ``es``).
+    locale: Mapped[str | None] = mapped_column(String(10))
 
     country: Mapped[Country | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()

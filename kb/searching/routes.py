@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from kb import access, codes
+from kb.codes import N_
 from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
 from search import SearchQuery, SearchResult
@@ -28,14 +29,14 @@ PARAMS = {
     "status": "status",
 }
 FACET_LABELS = {
-    "kind": ("Kind", {"request": "Requests", "programme": "Programmes"}),
-    "themes": ("Theme", codes.THEMES),
-    "support_types": ("Support type", codes.SUPPORT_TYPES),
-    "regions": ("Region", codes.ELIGIBLE_REGIONS),
-    "countries": ("Country", {}),
-    "organisation_type": ("Organisation type", codes.ORGANISATION_TYPES),
-    "languages": ("Language", codes.LANGUAGES),
-    "status": ("Status", {**codes.PROGRAMME_STATUSES, **codes.REQUEST_STATUSES}),
+    "kind": (N_("Kind"), {"request": N_("Requests"), "programme": N_("Programmes")}),
+    "themes": (N_("Theme"), codes.THEMES),
+    "support_types": (N_("Support type"), codes.SUPPORT_TYPES),
+    "regions": (N_("Region"), codes.ELIGIBLE_REGIONS),
+    "countries": (N_("Country"), {}),
+    "organisation_type": (N_("Organisation type"), codes.ORGANISATION_TYPES),
+    "languages": (N_("Language"), codes.LANGUAGES),
+    "status": (N_("Status"), {**codes.PROGRAMME_STATUSES, **codes.REQUEST_STATUSES}),
 }
 MAX_TEXT = 2000
 
@@ -83,7 +84,7 @@ def search_page() -> str:
         query=query,
         result=result,
         records=_records_for(result),
-        facet_labels={**FACET_LABELS, "countries": ("Country", country_names())},
+        facet_labels={**FACET_LABELS, "countries": (N_("Country"), country_names())},
         selected={f: request.args.getlist(p) for p, f in PARAMS.items()},
         toggle_url=toggle_url,
     )
