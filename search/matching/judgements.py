@@ -221,7 +221,9 @@ def suggestion_figures(
     out: dict[str, float] = {"requests": len(requests)}
     guesses = [suggest(without_codes(r)) for r in requests]
     for field in ("themes", "support_types"):
-        pairs = [(set(r[field]), set(g.get(field, []))) for r, g in zip(requests, guesses)]
+        pairs = [
+            (set(r[field]), set(g.get(field, []))) for r, g in zip(requests, guesses, strict=True)
+        ]
         p, rc = precision_recall(pairs)
         out[f"{field}_precision"] = round(p, 4)
         out[f"{field}_recall"] = round(rc, 4)
