@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from search.analysis import WORD_RE, fold_token
 from search.places import un_group_names
-from search.thesaurus import default_thesaurus
+from search.text.analysis import WORD_RE, fold_token
+from search.text.thesaurus import default_thesaurus
 
 THEMES: dict[str, str] = {
     "national_strategy": "national strategy",
