@@ -40,8 +40,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from search.backend import SearchBackend, get_backend
-from search.query import SearchQuery
+from search.backends.registry import get_backend
+from search.interface.backend import SearchBackend
+from search.interface.query import SearchQuery
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = ROOT / "seed_data"
