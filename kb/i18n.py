@@ -149,7 +149,7 @@ def language_url(lang: str) -> str:
     args["lang"] = [lang]
     from urllib.parse import urlencode
 
-    return f"{request.path}?{urlencode(args, doseq=True)}"
+    return f"{request.path}?{urlencode(args, doseq=True, errors='replace')}"
 
 
 # --- formatting ------------------------------------------------------------------------------

@@ -297,7 +297,7 @@ def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
         support_types=["training"],
     )
     client = pseudo_app.test_client()
-    data = _data_strings() + ["forensics", "zzzznothing"]  # the search pages' own queries
+    data = [*_data_strings(), "forensics", "zzzznothing"]  # the search pages' queries
     failures = {}
     for pattern in PUBLIC_PAGES:
         url = pattern.format(request=request.id, programme=programme.id)
