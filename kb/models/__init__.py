@@ -8,6 +8,7 @@ from kb.models.catalogue import (
     SearchQueueEntry,
 )
 from kb.models.country import Country, Organisation
+from kb.models.job import JobRecord
 from kb.models.matching import Match, MatchSuggestion, Notification
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
@@ -17,6 +18,7 @@ __all__ = [
     "ApiToken",
     "CatalogueRecord",
     "Country",
+    "JobRecord",
     "LoginAttempt",
     "Match",
     "MatchSuggestion",

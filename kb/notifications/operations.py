@@ -24,32 +24,29 @@ def owners_of(record: Request | Programme) -> list[User]:
 
 
 def notify(users: list[User], text: str, link: str) -> None:
-    """Add a notification for each user; queue an email for after the commit."""
-    outbox = db.session.info.setdefault("outbox", [])
+    """Add a notification for each user; email them after the commit (when SMTP is set)."""
+    from kb.jobs import enqueue_after_commit
+
+    emails = bool(current_app.config.get("SMTP_HOST"))
     for user in users:
         db.session.add(Notification(user_id=user.id, text=text[:500], link=link))
-        outbox.append((user.email, text, link))
+        if emails:
+            enqueue_after_commit("email.send", to=user.email, text=text, link=link)
 
 
-def send_outbox() -> None:
-    """Send queued emails (called after a successful commit); failures are logged only."""
-    outbox = db.session.info.pop("outbox", [])
+def send_email(to: str, text: str, link: str) -> None:
+    """Send one notification email now (the ``email.send`` job); raises on failure."""
     host = current_app.config.get("SMTP_HOST")
-    if not outbox or not host:
+    if not host:
         return
-    sender = current_app.config["SMTP_FROM"]
-    try:
-        with smtplib.SMTP(host, current_app.config["SMTP_PORT"], timeout=10) as smtp:
-            for email, text, link in outbox:
-                message = EmailMessage()
-                message["From"] = sender
-                message["To"] = email
-                message["Subject"] = f"Capacity Exchange: {text[:80]}"
-                base = current_app.config["PUBLIC_URL"].rstrip("/")
-                message.set_content(f"{text}\n\n{base}{link}\n")
-                smtp.send_message(message)
-    except (OSError, smtplib.SMTPException):
-        current_app.logger.exception("Could not send %d notification email(s).", len(outbox))
+    message = EmailMessage()
+    message["From"] = current_app.config["SMTP_FROM"]
+    message["To"] = to
+    message["Subject"] = f"Capacity Exchange: {text[:80]}"
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    message.set_content(f"{text}\n\n{base}{link}\n")
+    with smtplib.SMTP(host, current_app.config["SMTP_PORT"], timeout=10) as smtp:
+        smtp.send_message(message)
 
 
 def unread_count(user: User) -> int:
