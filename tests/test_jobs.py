@@ -90,9 +90,7 @@ def test_a_job_that_keeps_failing_is_listed_for_the_secretariat_who_retries_it(
     assert "No failed jobs." in client.get("/secretariat/jobs").get_data(as_text=True)
 
 
-def test_the_scheduled_expiry_job_closes_programmes_and_says_why(
-    app: Flask, make: Factory
-) -> None:
+def test_the_scheduled_expiry_job_closes_programmes_and_says_why(app: Flask, make: Factory) -> None:
     past = make.programme(end_date=date.today() - timedelta(days=1))
     current = make.programme(end_date=date.today())
     enqueue("programmes.close_expired")
