@@ -6,7 +6,7 @@
     python -m search.quality --backend postgres --url postgresql+psycopg://user@host/db
 
 The documents are built from ``seed_data/{requests,programmes,organisations,countries}.json``
-in the shape the app hands to ``upsert`` (see ``search.documents.DocumentDict`` and
+in the shape the app hands to ``upsert`` (see ``search.interface.documents.DocumentDict`` and
 ``kb/searching/documents.py``), with the seed keys (``req-012``, ``prog-033``) as ids.  Every
 document gets the access token ``secretariat`` and queries run with that token, so the whole
 catalogue (drafts and confidential records included) is searchable.  The judged queries are in
@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from search.backend import SearchBackend, get_backend
-from search.query import SearchQuery
+from search.backends.registry import get_backend
+from search.interface.backend import SearchBackend
+from search.interface.query import SearchQuery
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = ROOT / "seed_data"

@@ -34,7 +34,7 @@ def _countries(record: CatalogueRecord) -> list[str]:
 
 
 class SearchDocumentSchema(RecordTextSchema):
-    """The document shape of ``search.documents.DocumentDict``."""
+    """The document shape of ``search.interface.documents.DocumentDict``."""
 
     id = fields.Function(lambda r: r.ref)
     kind = fields.String()

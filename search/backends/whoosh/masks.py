@@ -1,4 +1,4 @@
-"""Per-segment caches of document masks (see ``search.bitsets``) for a whoosh index.
+"""Per-segment caches of document masks (see ``search.backends.whoosh.bitsets``) for a whoosh index.
 
 Masks of a term are computed once per *segment* (segments are immutable; deletions are
 applied separately through a live mask), so after a one-document update only the new

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from search.documents import canonical_region
+from search.interface.documents import canonical_region
 
 #: Filter / facet fields, in display order.
 FILTER_FIELDS: tuple[str, ...] = (
