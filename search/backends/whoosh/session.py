@@ -18,8 +18,8 @@ from whoosh import query as wq
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
-from search import bitsets
 from search.backends.engine import Run, Session, edit_distance, max_distance
+from search.backends.whoosh import bitsets
 from search.backends.whoosh.masks import Masks
 from search.backends.whoosh.rank import all_of, any_of, by_date, posting_values, top_tiers
 from search.backends.whoosh.schema import DESC_FIELDS, TEXT_FIELDS, TITLE_FIELDS
