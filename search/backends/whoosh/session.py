@@ -23,7 +23,7 @@ from search.backends.whoosh import bitsets
 from search.backends.whoosh.masks import Masks
 from search.backends.whoosh.rank import all_of, any_of, by_date, posting_values, top_tiers
 from search.backends.whoosh.schema import DESC_FIELDS, TEXT_FIELDS, TITLE_FIELDS
-from search.interface.query import FILTER_FIELDS, SearchQuery
+from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
 from search.interface.results import Hit
 from search.querylang.parser import And, Concept, FieldTerm, Node, Not, Or, Phrase, Prefix, Word
 from search.text.analysis import WORD_RE, fold_token, query_terms, term
@@ -54,8 +54,14 @@ class WhooshSession(Session):
         self.m = masks
         self.thesaurus = thesaurus
         base = masks.live() & masks.any_of("access", sorted(viewer_tokens))
+        filters, scope = split_place(filters)
         for name, values in filters.items():
             base &= masks.any_of(name, values)
+        if scope is not None:
+            listing = masks.any_of("countries", masks.values("countries"))
+            in_scope = masks.any_of("countries", sorted(scope.countries))
+            in_scope |= masks.any_of("regions", sorted(scope.regions)) & ~listing
+            base &= in_scope
         self.base = base
         self._cache: dict[Node, tuple[int, wq.Query | None]] = {}
         self._title: dict[Node, int] = {}
