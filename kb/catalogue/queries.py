@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 
 from kb import access, codes
+from kb.catalogue import eligibility
 from kb.extensions import db
 from kb.models import Country, Organisation, Programme, Request
-from kb.models.types import has_code, no_codes
+from kb.models.types import has_code
 from search.places import default_gazetteer
 
 SORTS = {"updated": "Recently updated", "newest": "Newest", "title": "Title"}
@@ -89,40 +90,17 @@ class Filters:
         return args
 
 
-def eligible_clause(country: Country) -> ColumnElement[bool]:
-    """Programmes open to ``country``: global, its region, or the country itself."""
-    is_global = and_(
-        or_(no_codes(Programme.eligible_regions), has_code(Programme.eligible_regions, "global")),
-        no_codes(Programme.eligible_countries),
-    )
-    return or_(
-        is_global,
-        has_code(Programme.eligible_regions, "global"),
-        has_code(Programme.eligible_regions, country.region),
-        has_code(Programme.eligible_countries, country.iso3),
-    )
-
-
 def place_states(code: str) -> list[str]:
     """The member states of a gazetteer place (none for an unknown code)."""
     place = default_gazetteer().get(code)
     return sorted(place.members) if place else []
 
 
-def open_to_some_clause(states: list[str]) -> ColumnElement[bool]:
-    """Programmes open to at least one of ``states`` (:func:`eligible_clause` of each)."""
-    groups = default_gazetteer()
-    return or_(
-        false(),
-        *(eligible_clause(Country(iso3=s, region=groups.un_group(s))) for s in states),
-    )
-
-
 def programme_place_clause(code: str) -> ColumnElement[bool]:
     """Programmes of a place: open to at least one of its states (the eligibility rule),
     or offered by an organisation based in one of them."""
     states = place_states(code)
-    return or_(open_to_some_clause(states), Organisation.country_code.in_(states))
+    return or_(eligibility.states_clause(states), Organisation.country_code.in_(states))
 
 
 def request_query(user: Any, filters: Filters) -> Select[Any]:
@@ -159,17 +137,11 @@ def programme_query(user: Any, filters: Filters) -> Select[Any]:
     if filters.language:
         query = query.where(has_code(Programme.languages, filters.language))
     if filters.region:
-        query = query.where(
-            or_(
-                and_(no_codes(Programme.eligible_regions), no_codes(Programme.eligible_countries)),
-                has_code(Programme.eligible_regions, "global"),
-                has_code(Programme.eligible_regions, filters.region),
-            )
-        )
+        query = query.where(eligibility.region_clause(filters.region))
     if filters.country:
         country = db.session.get(Country, filters.country)
         assert country is not None  # checked in Filters.from_args
-        query = query.where(eligible_clause(country))
+        query = query.where(eligibility.open_to_clause(country))
     if filters.place:
         query = query.where(programme_place_clause(filters.place))
     if filters.organisation_type:
