@@ -1,0 +1,89 @@
+"""The parser's syntax tree as ``tsquery`` literals, over the lexemes of ``postgres_schema``.
+
+``compile_match`` gives the exact matching set (the same semantics as the whoosh masks);
+``compile_rank`` gives an OR of the positive scoring lexemes, for ``ts_rank``: filter terms
+and negated terms do not score.  Every lexeme is quoted, so user text can never be read as
+``tsquery`` syntax; the literal is passed as a bound parameter.
+"""
+
+from __future__ import annotations
+
+from search.backends.postgres.schema import field_lexeme, lexeme, quote
+from search.querylang.parser import And, Concept, FieldTerm, Node, Not, Or, Phrase, Prefix, Word
+from search.text.analysis import fold_token, query_terms, term
+
+#: Namespaces holding title / description terms.
+TEXT_NAMESPACES = ("en", "fr", "es", "xx")
+
+
+def _any(parts: list[str]) -> str:
+    parts = list(dict.fromkeys(parts))
+    return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
+
+
+def word_lexemes(word: str) -> list[str]:
+    """Lexemes a query word matches: its term in every language, and the folded name."""
+    qt = query_terms(word)
+    out = [lexeme(lang, t) for lang, t in qt.items()]
+    if "xx" in qt:
+        out.append(lexeme("n", qt["xx"]))
+    return out
+
+
+def _phrase(words: tuple[str, ...]) -> list[list[str]]:
+    """Quoted lexemes of one chain per language the words have terms in (stop words
+    dropped, as at index time), and of one over names."""
+    chains: list[list[str]] = []
+    for lang in sorted({lang for w in words for lang in query_terms(w)}):
+        chains.append([quote(lexeme(lang, t)) for w in words if (t := term(w, lang))])
+    chains.append([quote(lexeme("n", fold_token(w))) for w in words])
+    return [chain for chain in chains if chain]
+
+
+def _prefix(text: str) -> list[str]:
+    return [quote(lexeme(ns, text)) + ":*" for ns in (*TEXT_NAMESPACES, "n")]
+
+
+def _concept(node: Concept) -> list[str]:
+    return [quote(lexeme(ns, c)) for c in sorted(node.ids) for ns in ("c", "k")]
+
+
+def compile_match(node: Node) -> str:
+    """A ``tsquery`` literal matching exactly the documents ``node`` matches."""
+    if isinstance(node, Word):
+        return _any([quote(x) for x in word_lexemes(node.text)])
+    if isinstance(node, Phrase):
+        chains = _phrase(node.words)
+        return _any([c[0] if len(c) == 1 else "(" + " <-> ".join(c) + ")" for c in chains])
+    if isinstance(node, Prefix):
+        return _any(_prefix(node.text))
+    if isinstance(node, FieldTerm):
+        return quote(field_lexeme(node.field, node.value))
+    if isinstance(node, Concept):
+        return _any([compile_match(node.inner), *_concept(node)])
+    if isinstance(node, Not):
+        return f"!{compile_match(node.item)}"
+    parts = [compile_match(n) for n in node.items]
+    op = " & " if isinstance(node, And) else " | "
+    return "(" + op.join(parts) + ")" if len(parts) > 1 else parts[0]
+
+
+def rank_operands(node: Node) -> list[str]:
+    """Quoted positive lexemes (prefixes with ``:*``) that score for ``node``."""
+    if isinstance(node, Word):
+        return [quote(x) for x in word_lexemes(node.text)]
+    if isinstance(node, Phrase):
+        return [x for chain in _phrase(node.words) for x in chain]
+    if isinstance(node, Prefix):
+        return _prefix(node.text)
+    if isinstance(node, Concept):
+        return [*rank_operands(node.inner), *_concept(node)]
+    if isinstance(node, And | Or):
+        return [x for n in node.items for x in rank_operands(n)]
+    return []  # FieldTerm, Not
+
+
+def compile_rank(node: Node | None) -> str | None:
+    """An OR of the scoring lexemes of ``node`` for ``ts_rank``; None when nothing scores."""
+    operands = list(dict.fromkeys(rank_operands(node))) if node is not None else []
+    return " | ".join(operands) if operands else None

@@ -1,0 +1,230 @@
+"""PostgreSQL tables for the ``postgres`` backend, and a ``Record`` as a table row.
+
+Text is analysed by ``search.text.analysis`` (the same folding, stop words and stemming as the
+other backends), not by PostgreSQL's dictionaries: the ``tsvector`` is written in its literal
+input format, where lexemes are taken verbatim.  Each lexeme carries a namespace so one
+column holds every field:
+
+=================  =====================================  ======  =========
+lexeme             what                                   weight  positions
+=================  =====================================  ======  =========
+``en:incid``       title / description term (language     A / D   title from 1, the
+                   key of the record: en, fr, es, xx)             description after a gap
+``n:kenya``        folded word of organisation / country  B       from 1
+``c:cert``         thesaurus concept in title / desc      A / D   1 / 2
+``k:cybercrime``   theme or support-type code             B       1
+``f:themes=...``   filter value, for ``theme:`` in text   -       none
+=================  =====================================  ======  =========
+
+The gap between title and description keeps phrases (``<->``) inside one field, as the
+whoosh backend's per-field positions do.  A second, small ``tsvector`` (``ttv``) holds only the
+weight-A entries (title terms and concepts, title positions): searches rank exactly only the
+best candidates by it (see ``search.backends.postgres.backend``), as the whoosh session does
+with its
+title tier.  Weights mirror whoosh's boosts (title 4, names 2,
+codes 2, description 1) through ``RANK_WEIGHTS``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from search.interface.documents import Record
+from search.interface.query import FILTER_FIELDS
+from search.text.analysis import analyze, language_key, spell_words, words
+from search.text.thesaurus import Thesaurus
+
+#: Bump when the tables or the lexemes change: the index then needs a rebuild.
+SCHEMA_VERSION = 3
+#: ``ts_rank`` weights for {D, C, B, A}: description 1, names / codes 2, title 4.
+RANK_WEIGHTS = "{0.25, 0.25, 0.5, 1.0}"
+#: Characters of the description stored for snippets.
+SNIPPET_CHARS = 4000
+#: Characters of the description indexed (keeps the tsvector far below its 1 MB limit).
+INDEXED_CHARS = 200_000
+#: UTF-8 bytes kept of a lexeme or a tag (PostgreSQL refuses lexemes of 2 KB and more,
+#: GIN index entries of about 2.7 KB).
+MAX_LEXEME_BYTES = 255
+MAX_TAG_BYTES = 500
+#: Longer words are not offered as spelling corrections.
+MAX_SPELL_CHARS = 40
+#: PostgreSQL keeps at most 256 positions per lexeme, none above 16383.
+MAX_POSITIONS = 256
+MAX_POSITION = 16383
+
+TABLE_RE = re.compile(r"^[a-z_][a-z0-9_]{0,29}$")
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "kind",
+    "title",
+    "description",
+    "text_language",
+    "access",
+    "spell",
+    "facets",
+    "created",
+    "updated",
+    "tsv",
+    "ttv",
+)
+#: Rows are kept narrow: the large values (the full ``tsvector``, the spelling words, the
+#: description) go to TOAST storage uncompressed, the small ones stay in the row uncompressed,
+#: so counting and faceting the matches reads about 1 KB per row and never detoasts.
+TOAST_TUPLE_TARGET = 1000
+OUT_OF_LINE: tuple[str, ...] = ("tsv", "spell", "description")
+
+
+def clean_text(value: str) -> str:
+    """``value`` as PostgreSQL accepts it: no NUL, no lone surrogates."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def cap(value: str, limit: int) -> str:
+    """``value`` cut to at most ``limit`` UTF-8 bytes (on a character boundary)."""
+    value = clean_text(value)
+    raw = value.encode("utf-8")
+    if len(raw) <= limit:
+        return value
+    return raw[:limit].decode("utf-8", "ignore")
+
+
+def lexeme(namespace: str, text: str) -> str:
+    """The lexeme for ``text`` in ``namespace`` (``"en"``, ``"n"``, ``"c"``...)."""
+    return cap(f"{namespace}:{text}", MAX_LEXEME_BYTES)
+
+
+def tag(value: str) -> str:
+    """A filter value as stored (and as compared in queries)."""
+    return cap(value, MAX_TAG_BYTES)
+
+
+def facet(field: str, value: str) -> str:
+    """A ``facets`` entry: ``field=value`` (filters compare these, facets count them)."""
+    return f"{field}={tag(value)}"
+
+
+def field_lexeme(field: str, value: str) -> str:
+    return lexeme("f", f"{field}={tag(value)}")
+
+
+def quote(lex: str) -> str:
+    """``lex`` quoted for the tsvector / tsquery literal formats."""
+    return "'" + lex.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def table_ddl(name: str) -> str:
+    """``CREATE TABLE`` of a document table (no indexes: a rebuild adds them after loading)."""
+    storage = ", ".join(
+        f"ALTER {col} SET STORAGE {'EXTERNAL' if col in OUT_OF_LINE else 'MAIN'}"
+        for col in COLUMNS
+        if col not in ("created", "updated")
+    )
+    return (
+        f"CREATE TABLE {name} (\n"
+        "    id text PRIMARY KEY,\n"
+        "    kind text NOT NULL,\n"
+        "    title text NOT NULL,\n"
+        "    description text NOT NULL,  -- the first SNIPPET_CHARS, for snippets\n"
+        "    text_language text NOT NULL,\n"
+        "    access text[] NOT NULL,\n"
+        "    spell text[] NOT NULL,\n"
+        "    facets text[] NOT NULL,  -- 'field=value' of every filter field: filters, facets\n"
+        "    created bigint NOT NULL,  -- epoch seconds\n"
+        "    updated bigint NOT NULL,\n"
+        "    tsv tsvector NOT NULL,\n"
+        "    ttv tsvector NOT NULL  -- the weight-A (title) entries of tsv\n"
+        f") WITH (toast_tuple_target = {TOAST_TUPLE_TARGET});\n"
+        f"ALTER TABLE {name} {storage}"
+    )
+
+
+#: No index on ``access``: most rows are public, and with one the planner read every visible
+#: row and evaluated the tsquery on it instead of using the tsvector index (3x slower).
+INDEXED_COLUMNS: tuple[str, ...] = ("tsv", "ttv", "facets", "spell")
+
+
+def index_names(table: str) -> dict[str, str]:
+    """Usual index name per indexed column (``TABLE_RE`` keeps them under 63 bytes)."""
+    return {col: f"{table}_{col}_gin" for col in INDEXED_COLUMNS}
+
+
+def index_ddl(name: str, names: dict[str, str]) -> list[str]:
+    """GIN indexes of document table ``name``, called ``names[column]``."""
+    return [f"CREATE INDEX {names[col]} ON {name} USING gin ({col})" for col in INDEXED_COLUMNS]
+
+
+def aux_ddl(table: str) -> list[str]:
+    """The vocabulary and meta tables of ``table`` (idempotent)."""
+    return [
+        f"CREATE TABLE IF NOT EXISTS {table}_vocab (word text PRIMARY KEY, seq bigserial)",
+        f"CREATE TABLE IF NOT EXISTS {table}_meta (key text PRIMARY KEY, value text NOT NULL)",
+    ]
+
+
+def tsvector_literals(rec: Record, thesaurus: Thesaurus) -> tuple[str, str]:
+    """The record's ``tsvector`` and its title (weight A) part, in literal input format
+    (see the module docstring)."""
+    lang = language_key(rec.text_language)
+    entries: dict[str, list[str]] = {}
+
+    def add(lex: str, pos: int, weight: str) -> None:
+        positions = entries.setdefault(lex, [])
+        if len(positions) < MAX_POSITIONS:
+            positions.append(f"{min(pos, MAX_POSITION)}{weight}")
+
+    title = analyze(rec.title, lang)
+    for i, t in enumerate(title, 1):
+        add(lexeme(lang, t), i, "A")
+    start = len(title) + 2  # a gap: no phrase runs from the title into the description
+    for i, t in enumerate(analyze(rec.description[:INDEXED_CHARS], lang), start):
+        if i > MAX_POSITION:
+            break
+        add(lexeme(lang, t), i, "")
+    names = " ".join((rec.organisation_name, *rec.country_names))
+    for i, w in enumerate(words(names), 1):
+        add(lexeme("n", w), i, "B")
+    for c in thesaurus.concepts_in(rec.title):
+        add(lexeme("c", c), 1, "A")
+    for c in thesaurus.concepts_in(rec.description[:INDEXED_CHARS]):
+        add(lexeme("c", c), 2, "")
+    for code in (*rec.themes, *rec.support_types):
+        add(lexeme("k", code), 1, "B")
+    parts = [f"{quote(lex)}:{','.join(pos)}" for lex, pos in entries.items()]
+    for name in FILTER_FIELDS:
+        parts.extend(quote(field_lexeme(name, v)) for v in rec.tags(name))
+    titles = []
+    for lex, pos in entries.items():
+        top = [p for p in pos if p.endswith("A")]
+        if top:
+            titles.append(f"{quote(lex)}:{','.join(top)}")
+    return " ".join(parts), " ".join(titles)
+
+
+def to_row(rec: Record, thesaurus: Thesaurus) -> dict[str, Any]:
+    """Column values of ``rec`` (see ``COLUMNS``)."""
+    names = " ".join((rec.organisation_name, *rec.country_names))
+    spell = spell_words(f"{rec.title} {rec.description[:INDEXED_CHARS]}") | spell_words(names)
+    row: dict[str, Any] = {
+        "id": clean_text(rec.id),
+        "kind": rec.kind,
+        "title": clean_text(rec.title),
+        "description": clean_text(rec.description[:SNIPPET_CHARS]),
+        "text_language": clean_text(rec.text_language),
+        "access": sorted({tag(t) for t in rec.access}),
+        "spell": sorted(clean_text(w) for w in spell if len(w) <= MAX_SPELL_CHARS),
+        "created": rec.created_at,
+        "updated": rec.updated_at,
+    }
+    tsv, ttv = tsvector_literals(rec, thesaurus)
+    row["tsv"], row["ttv"] = clean_text(tsv), clean_text(ttv)
+    row["facets"] = list(
+        dict.fromkeys(facet(name, v) for name in FILTER_FIELDS for v in rec.tags(name))
+    )
+    return row

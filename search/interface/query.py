@@ -1,0 +1,181 @@
+"""The query object the app builds, and normalisation of its filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from search.interface.documents import canonical_region
+from search.places import default_gazetteer
+
+#: Filter / facet fields, in display order.
+FILTER_FIELDS: tuple[str, ...] = (
+    "kind",
+    "themes",
+    "support_types",
+    "regions",
+    "countries",
+    "organisation_type",
+    "languages",
+    "status",
+)
+#: The place filter: gazetteer codes (``m49:014``, ``org:ECOWAS``, ``informal:sahel``,
+#: ``grouping:LDC``, ``group:Africa``, ``KEN``).  Not a facet; see :class:`PlaceScope`.
+PLACE = "place"
+SORTS = ("relevance", "newest", "updated")
+MAX_PER_PAGE = 100
+MAX_PAGE = 1000
+
+#: Field names accepted inside the query text (``theme:cybercrime``) -> filter field.
+FIELD_ALIASES: dict[str, str] = {
+    "kind": "kind",
+    "type": "kind",
+    "theme": "themes",
+    "themes": "themes",
+    "topic": "themes",
+    "support": "support_types",
+    "support_type": "support_types",
+    "support_types": "support_types",
+    "region": "regions",
+    "regions": "regions",
+    "country": "countries",
+    "countries": "countries",
+    "lang": "languages",
+    "language": "languages",
+    "languages": "languages",
+    "org_type": "organisation_type",
+    "orgtype": "organisation_type",
+    "organisation_type": "organisation_type",
+    "organization_type": "organisation_type",
+    "status": "status",
+}
+_KIND_ALIASES = {
+    "request": "request",
+    "requests": "request",
+    "need": "request",
+    "programme": "programme",
+    "programmes": "programme",
+    "program": "programme",
+    "programs": "programme",
+    "offer": "programme",
+}
+
+
+def normalise_value(field_name: str, value: str) -> str:
+    """Canonical form of a filter value (codes lowercase, ISO3 uppercase, region names)."""
+    value = value.strip()
+    if field_name == "countries":
+        return value.upper()
+    if field_name == "regions":
+        return canonical_region(value)
+    if field_name == PLACE:
+        place = default_gazetteer().get(value)
+        return place.code if place else value
+    value = value.lower()
+    if field_name == "kind":
+        return _KIND_ALIASES.get(value, value)
+    if field_name in ("themes", "support_types", "organisation_type"):
+        return value.replace("-", "_").replace(" ", "_")
+    return value
+
+
+def normalise_filters(filters: Mapping[str, Iterable[str]] | None) -> dict[str, tuple[str, ...]]:
+    """Keep known fields, canonicalise values, drop empties.  Unknown fields are ignored."""
+    out: dict[str, tuple[str, ...]] = {}
+    for name, values in (filters or {}).items():
+        if name not in FILTER_FIELDS and name != PLACE:
+            continue
+        if isinstance(values, str):
+            values = [values]
+        vals = tuple(dict.fromkeys(normalise_value(name, str(v)) for v in values if str(v).strip()))
+        if vals:
+            out[name] = vals
+    return out
+
+
+@dataclass(frozen=True)
+class PlaceScope:
+    """Documents **from** the states of a place, or **open to** them.
+
+    A document is in scope when it lists one of ``countries`` (a request's state, the
+    states a programme is limited to), or lists no state and one of ``regions`` (the UN
+    groups and gazetteer codes overlapping the place, and ``global``).  This is the
+    eligibility rule of DOMAIN.md applied to "some state of the place": a programme that
+    lists states is open to those only; one that lists only regions, to their states.
+    """
+
+    countries: frozenset[str]
+    regions: frozenset[str]
+
+    @classmethod
+    def of(cls, codes: Iterable[str]) -> PlaceScope:
+        """The scope of one or more places (OR-ed); unknown codes add nothing."""
+        g = default_gazetteer()
+        members: set[str] = set()
+        for code in codes:
+            place = g.get(code)
+            if place is not None:
+                members |= place.members
+        if not members:
+            return cls(frozenset(), frozenset())
+        regions = {"global", *(g.eligibility_key(p) for p in g.overlapping(members))}
+        return cls(frozenset(members), frozenset(regions))
+
+    def admits(self, countries: Iterable[str], regions: Iterable[str]) -> bool:
+        listed = set(countries)
+        if listed:
+            return bool(listed & self.countries)
+        return bool(self.regions.intersection(regions))
+
+
+def split_place(
+    filters: Mapping[str, tuple[str, ...]],
+) -> tuple[dict[str, tuple[str, ...]], PlaceScope | None]:
+    """``(filters without the place, its scope)`` for a backend's session."""
+    rest = {k: v for k, v in filters.items() if k != PLACE}
+    values = filters.get(PLACE)
+    return rest, (PlaceScope.of(values) if values else None)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What to search for and who is asking.
+
+    ``viewer_tokens`` are opaque access tokens (``"public"``, ``"verified"``,
+    ``"owner:country:KEN"``, ``"secretariat"``...): a document is visible iff its
+    ``access`` list shares at least one token with them.  Values in one filter field are
+    OR-ed; different fields are AND-ed.  Empty ``text`` lists every visible document.
+    """
+
+    text: str = ""
+    filters: Mapping[str, list[str]] = field(default_factory=dict)
+    viewer_tokens: frozenset[str] = frozenset({"public"})
+    sort: Literal["relevance", "newest", "updated"] = "relevance"
+    page: int = 1
+    per_page: int = 20
+    facets: bool = True
+    snippets: bool = True
+
+    def normalised(self) -> SearchQuery:
+        """A copy with page / per_page / sort clamped to sane values."""
+        try:
+            page = min(max(1, int(self.page)), MAX_PAGE)
+        except (TypeError, ValueError):
+            page = 1
+        try:
+            per_page = min(max(1, int(self.per_page)), MAX_PER_PAGE)
+        except (TypeError, ValueError):
+            per_page = 20
+        sort = self.sort if self.sort in SORTS else "relevance"
+        tokens = frozenset(str(t) for t in (self.viewer_tokens or ()))
+        return SearchQuery(
+            text=self.text if isinstance(self.text, str) else "",
+            filters=self.filters,
+            viewer_tokens=tokens,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+            facets=bool(self.facets),
+            snippets=bool(self.snippets),
+        )

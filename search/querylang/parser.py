@@ -1,0 +1,273 @@
+"""Parse user query text into a small, backend-neutral syntax tree.
+
+Supported: words (AND-ed by default), ``"phrases"``, ``AND``/``OR``/``NOT`` (upper case),
+``-word``, parentheses, prefixes (``forens*``) and field filters (``theme:cybercrime``,
+``country:KEN``, ``kind:programme``, ``lang:fr``, ``region:Africa``,
+``region:"Latin America and the Caribbean"``).  Parsing never raises: whatever cannot
+be understood is ignored and explained in ``Parsed.messages``.  Text is cut to
+``MAX_QUERY_CHARS`` characters and ``MAX_CLAUSES`` terms; nesting deeper than
+``MAX_DEPTH`` is flattened.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from search.interface.query import FIELD_ALIASES, normalise_value
+from search.text.analysis import WORD_RE, fold
+
+MAX_QUERY_CHARS = 500
+MAX_CLAUSES = 24
+MAX_DEPTH = 8
+MIN_PREFIX = 2
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Prefix:
+    text: str  # folded
+
+
+@dataclass(frozen=True)
+class FieldTerm:
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Node
+
+
+@dataclass(frozen=True)
+class Concept:
+    """``inner`` OR any text that names one of the concepts ``ids`` (thesaurus)."""
+
+    ids: frozenset[str]
+    inner: Node
+
+
+Node = Word | Phrase | Prefix | FieldTerm | And | Or | Not | Concept
+
+
+@dataclass
+class Parsed:
+    node: Node | None  # None: no constraint (list everything)
+    messages: list[str] = field(default_factory=list)
+
+
+_QUOTES = str.maketrans({c: '"' for c in "“”„«»‟″"})
+_OPS = {"AND": "AND", "&&": "AND", "OR": "OR", "||": "OR", "NOT": "NOT"}
+
+
+def _clean(text: str, messages: list[str]) -> str:
+    text = text.translate(_QUOTES)
+    if any(unicodedata.category(c)[0] == "C" for c in text):
+        text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
+    if len(text) > MAX_QUERY_CHARS:
+        messages.append(f"The query was cut to its first {MAX_QUERY_CHARS} characters.")
+        text = text[:MAX_QUERY_CHARS]
+    return text
+
+
+def _text_node(raw: str) -> Node | None:
+    words = WORD_RE.findall(raw)
+    if not words:
+        return None
+    return Word(words[0]) if len(words) == 1 else Phrase(tuple(words))
+
+
+def _lex(text: str, messages: list[str]) -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+        elif c in "()":
+            out.append(("LP" if c == "(" else "RP", None))
+            i += 1
+        elif c == '"':
+            end = text.find('"', i + 1)
+            if end < 0:
+                messages.append("An unclosed quote was closed at the end of the query.")
+                end = n
+            node = _text_node(text[i + 1 : end])
+            if node:
+                out.append(("TERM", node))
+            i = end + 1
+        elif c in "-!" and i + 1 < n and not text[i + 1].isspace() and text[i + 1] not in "-!)":
+            out.append(("OP", "NOT"))
+            i += 1
+        else:
+            j = i
+            while j < n and not text[j].isspace() and text[j] not in '()"':
+                j += 1
+            bare = text[i:j]
+            i = j
+            if bare in _OPS:
+                out.append(("OP", _OPS[bare]))
+                continue
+            name, sep, value = bare.partition(":")
+            if sep and name and name.lower() in FIELD_ALIASES:
+                fname = FIELD_ALIASES[name.lower()]
+                if not value and i < n and text[i] == '"':
+                    end = text.find('"', i + 1)
+                    end = n if end < 0 else end
+                    value, i = text[i + 1 : end], end + 1
+                if value.strip():
+                    out.append(("TERM", FieldTerm(fname, normalise_value(fname, value))))
+                else:
+                    messages.append(f"The empty filter '{name}:' was ignored.")
+                continue
+            if sep and name and WORD_RE.fullmatch(name):
+                messages.append(f"'{name}:' is not a known field; it was searched as text.")
+            if "*" in bare or "?" in bare:
+                stem = bare.rstrip("*")
+                words = WORD_RE.findall(stem)
+                if (
+                    bare.endswith("*")
+                    and "*" not in stem
+                    and "?" not in stem
+                    and len(words) == 1
+                    and len(words[0]) >= MIN_PREFIX
+                ):
+                    out.append(("TERM", Prefix(fold(words[0]))))
+                    continue
+                messages.append(
+                    f"Wildcards in '{bare[:40]}' were ignored (use at least "
+                    f"{MIN_PREFIX} letters followed by *)."
+                )
+                bare = bare.replace("*", " ").replace("?", " ")
+            node = _text_node(bare)
+            if node:
+                out.append(("TERM", node))
+    return out
+
+
+class _Parser:
+    def __init__(self, toks: list[tuple[str, object]], messages: list[str]) -> None:
+        self.toks = toks
+        self.pos = 0
+        self.depth = 0
+        self.leaves = 0
+        self.messages = messages
+        self.dropped_ops = False
+
+    def peek(self) -> tuple[str, object] | None:
+        return self.toks[self.pos] if self.pos < len(self.toks) else None
+
+    def parse(self) -> Node | None:
+        nodes: list[Node] = []
+        while self.pos < len(self.toks):
+            node = self.or_expr()
+            if node is not None:
+                nodes.append(node)
+            tok = self.peek()
+            if tok and tok[0] == "RP":
+                self.messages.append("An unmatched ')' was ignored.")
+                self.pos += 1
+            elif tok and tok[0] == "OP":
+                self.pos += 1
+                self.dropped_ops = True
+        if self.dropped_ops:
+            self.messages.append("Operators (AND, OR, NOT) without a term were ignored.")
+        return and_of(nodes)
+
+    def or_expr(self) -> Node | None:
+        items = [self.and_expr()]
+        while (tok := self.peek()) and tok == ("OP", "OR"):
+            self.pos += 1
+            items.append(self.and_expr())
+        present = [n for n in items if n is not None]
+        if len(present) < len(items):
+            self.dropped_ops = True
+        if not present:
+            return None
+        return present[0] if len(present) == 1 else Or(tuple(present))
+
+    def and_expr(self) -> Node | None:
+        items: list[Node] = []
+        while (tok := self.peek()) and tok[0] != "RP" and tok != ("OP", "OR"):
+            if tok == ("OP", "AND"):
+                self.pos += 1
+                if not items:
+                    self.dropped_ops = True
+                continue
+            node = self.unary()
+            if node is not None:
+                items.append(node)
+        return and_of(items)
+
+    def unary(self) -> Node | None:
+        tok = self.peek()
+        if tok == ("OP", "NOT"):
+            self.pos += 1
+            nxt = self.peek()
+            if nxt is None or (nxt[0] in ("RP", "OP") and nxt != ("OP", "NOT")):
+                self.dropped_ops = True
+                return None
+            inner = self.unary()
+            if inner is None:
+                return None
+            return inner.item if isinstance(inner, Not) else Not(inner)
+        return self.primary()
+
+    def primary(self) -> Node | None:
+        kind, value = self.toks[self.pos]
+        self.pos += 1
+        if kind == "LP":
+            if self.depth >= MAX_DEPTH:
+                return None
+            self.depth += 1
+            node = self.or_expr()
+            self.depth -= 1
+            if (tok := self.peek()) and tok[0] == "RP":
+                self.pos += 1
+            else:
+                self.messages.append("An unclosed '(' was closed at the end of the query.")
+            return node
+        if kind == "TERM":
+            self.leaves += 1
+            if self.leaves > MAX_CLAUSES:
+                if self.leaves == MAX_CLAUSES + 1:
+                    self.messages.append(f"Only the first {MAX_CLAUSES} terms were used.")
+                return None
+            return value  # type: ignore[return-value]
+        self.dropped_ops = True  # stray operator
+        return None
+
+
+def and_of(items: list[Node]) -> Node | None:
+    if not items:
+        return None
+    return items[0] if len(items) == 1 else And(tuple(items))
+
+
+def parse(text: str) -> Parsed:
+    """Parse query text; never raises."""
+    messages: list[str] = []
+    text = _clean(text or "", messages)
+    parser = _Parser(_lex(text, messages), messages)
+    node = parser.parse()
+    return Parsed(node, list(dict.fromkeys(messages)))

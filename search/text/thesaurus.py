@@ -1,0 +1,191 @@
+"""Multilingual synonym / acronym list mapping surface terms to shared concept ids.
+
+The data lives in ``search/data/thesaurus.json``.  Surface terms are matched on
+*keys*: folded, lowercased words with a light, language-neutral normalisation (final
+``s``/``e`` dropped, final ``y`` -> ``i``) so that ``CSIRTs``, ``stratégies nationales`` and
+``estrategias nacionales`` meet their singular forms.  Multi-word surfaces are matched
+greedily, longest first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from search.text.analysis import WORD_RE, fold_token, tokens
+
+DATA_FILE = Path(__file__).parents[1] / "data" / "thesaurus.json"
+
+
+_KEYS: dict[str, str] = {}
+
+
+def key(word: str) -> str:
+    """Light normalisation of one word, applied to text and surface terms alike."""
+    try:
+        return _KEYS[word]
+    except KeyError:
+        pass
+    if len(_KEYS) > 200_000:
+        _KEYS.clear()
+    w = _KEYS[word] = _key(word)
+    return w
+
+
+def _key(word: str) -> str:
+    w = fold_token(word)
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "is", "us")):
+        w = w[:-1]
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    if len(w) > 3 and w.endswith("y"):
+        w = w[:-1] + "i"
+    return w
+
+
+def keys(text: str) -> tuple[str, ...]:
+    """Keys of every word in ``text``."""
+    return tuple(key(t) for t in WORD_RE.findall(text))
+
+
+@dataclass
+class Concept:
+    """One concept: its surface terms per language and the codes it stands for."""
+
+    id: str
+    terms: dict[str, list[str]]
+    themes: list[str] = field(default_factory=list)
+    support_types: list[str] = field(default_factory=list)
+
+    @property
+    def surfaces(self) -> list[str]:
+        return [t for lang in sorted(self.terms) for t in self.terms[lang]]
+
+
+class Thesaurus:
+    """Lookup structure over a set of concepts."""
+
+    def __init__(self, concepts: Iterable[Concept], version: str = "") -> None:
+        self.concepts: dict[str, Concept] = {c.id: c for c in concepts}
+        self.version = version
+        self._index: dict[tuple[str, ...], frozenset[str]] = {}
+        for c in self.concepts.values():
+            for surface in c.surfaces:
+                k = keys(surface)
+                if k:
+                    self._index[k] = self._index.get(k, frozenset()) | {c.id}
+        self.max_len = max((len(k) for k in self._index), default=1)
+        self._first = frozenset(k[0] for k in self._index)
+
+    @classmethod
+    def from_file(cls, path: Path = DATA_FILE) -> Thesaurus:
+        raw = path.read_bytes()
+        data = json.loads(raw)
+        concepts = [
+            Concept(
+                id=cid,
+                terms={
+                    lang: list(v[lang]) for lang in v if lang not in ("themes", "support_types")
+                },
+                themes=list(v.get("themes", [])),
+                support_types=list(v.get("support_types", [])),
+            )
+            for cid, v in data["concepts"].items()
+        ]
+        return cls(concepts, version=hashlib.sha256(raw).hexdigest()[:16])
+
+    def lookup(self, phrase: str | Sequence[str]) -> frozenset[str]:
+        """Concept ids whose surface equals the whole ``phrase`` (text or word list)."""
+        k = keys(phrase) if isinstance(phrase, str) else tuple(key(w) for w in phrase)
+        return self._index.get(k, frozenset())
+
+    def spans(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
+        """Greedy longest-match ``(start, end, concept_ids)`` over a list of raw words."""
+        ks = [key(w) for w in words]
+        out: list[tuple[int, int, frozenset[str]]] = []
+        i, n = 0, len(ks)
+        index, first = self._index, self._first
+        while i < n:
+            if ks[i] not in first:
+                i += 1
+                continue
+            for size in range(min(self.max_len, n - i), 0, -1):
+                hit = index.get(tuple(ks[i : i + size]))
+                if hit:
+                    out.append((i, i + size, hit))
+                    i += size
+                    break
+            else:
+                i += 1
+        return out
+
+    def concepts_in(self, text: str) -> set[str]:
+        """All concept ids mentioned in ``text`` (any language)."""
+        found: set[str] = set()
+        for _, _, ids in self.spans(WORD_RE.findall(text)):
+            found |= ids
+        return found
+
+    def char_spans(self, text: str, wanted: Iterable[str]) -> list[tuple[int, int]]:
+        """Character spans in ``text`` of surfaces of the ``wanted`` concepts."""
+        wanted = set(wanted)
+        if not wanted:
+            return []
+        toks = list(tokens(text))
+        return [
+            (toks[s][0], toks[e - 1][1])
+            for s, e, ids in self.spans([t[2] for t in toks])
+            if ids & wanted
+        ]
+
+    def expand(self, term_or_phrase: str) -> list[str]:
+        """The phrase itself followed by every synonym of the concepts it names."""
+        out = [term_or_phrase]
+        seen = {keys(term_or_phrase)}
+        for cid in sorted(self.lookup(term_or_phrase)):
+            for surface in self.concepts[cid].surfaces:
+                k = keys(surface)
+                if k not in seen:
+                    seen.add(k)
+                    out.append(surface)
+        return out
+
+    def codes_for(self, concept_ids: Iterable[str]) -> dict[str, list[str]]:
+        """Theme and support-type codes the given concepts stand for."""
+        themes: set[str] = set()
+        support: set[str] = set()
+        for cid in concept_ids:
+            c = self.concepts.get(cid)
+            if c:
+                themes.update(c.themes)
+                support.update(c.support_types)
+        return {"themes": sorted(themes), "support_types": sorted(support)}
+
+    def suggest_codes(self, text: str) -> dict[str, list[str]]:
+        """Theme / support-type codes suggested by the concepts found in ``text``."""
+        return self.codes_for(self.concepts_in(text))
+
+
+@lru_cache(maxsize=1)
+def default_thesaurus() -> Thesaurus:
+    """The thesaurus shipped in ``search/data/thesaurus.json`` (loaded once)."""
+    return Thesaurus.from_file()
+
+
+def expand(term_or_phrase: str) -> list[str]:
+    """Synonyms of ``term_or_phrase`` across languages (itself first)."""
+    return default_thesaurus().expand(term_or_phrase)
+
+
+def concepts_in(text: str) -> set[str]:
+    """Concept ids mentioned in ``text``."""
+    return default_thesaurus().concepts_in(text)
+
+
+def suggest_codes(text: str) -> dict[str, list[str]]:
+    """``{"themes": [...], "support_types": [...]}`` suggested by ``text``."""
+    return default_thesaurus().suggest_codes(text)
