@@ -141,3 +141,32 @@ def test_counts_kept_after_commits_equal_a_rebuild(catalogue, make):
 
 def _key(a: MatchAggregate) -> tuple[str, str, str, str]:
     return (a.level, a.kind, a.theme, a.region)
+
+
+def test_overview_pairs_follow_the_stored_levels(catalogue, make):
+    from kb.matching import queries
+
+    request, programme, hidden, org = catalogue
+
+    def pairs(viewer) -> set[int]:
+        rows = db.session.scalars(queries.best_pairs_query(viewer, queries.MatchFilters()))
+        return {s.programme_id for s in rows if s.request_id == request.id}
+
+    assert pairs(None) == {programme.id}
+    assert pairs(make.user("focal_point", country="KEN")) == {programme.id}
+    assert pairs(make.user("provider", organisation=org)) == {programme.id, hidden.id}
+    assert pairs(make.user("secretariat")) == {programme.id, hidden.id}
+
+
+def test_unmet_needs_use_the_programmes_each_viewer_may_see(catalogue, make):
+    from kb.matching import queries
+
+    request, programme, _hidden, _ = catalogue
+    secretariat = make.user("secretariat")
+    with unit_of_work():
+        operations.change_status(secretariat, programme, "close")
+    anonymous_unmet = [r.id for r, _ in queries.unmet_needs(None, queries.MatchFilters(), 0.3)]
+    assert request.id in anonymous_unmet  # the only programme it may see is closed
+    best = dict(queries.unmet_needs(secretariat, queries.MatchFilters(), 1.01))
+    assert best[request] > 0  # the Secretariat sees the confidential one
+    assert queries.unmet_count(None, queries.MatchFilters(), 0.3) == len(anonymous_unmet)

@@ -6,18 +6,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from kb import access, codes
 from kb.extensions import db
 from kb.matching import aggregates
-from kb.models import Country, Match, MatchSuggestion, Programme, Request
+from kb.models import Country, Match, MatchNeed, MatchSuggestion, Programme, Request
 from kb.models.types import has_code
 from search.matching import NeedStatus
 
 #: The overview lists at most this many programmes per request, and no weak pairs.
 BEST_PER_REQUEST = 3
+OPEN_STATUSES = ("open", "matched")
 
 
 @dataclass
@@ -44,16 +45,30 @@ class MatchFilters:
         return cls(region, theme, country, since)
 
 
+def _pair_seen(viewer: Any) -> ColumnElement[bool]:
+    """Stored pairs whose request and programme the viewer may both see, from the pair's
+    stored level; owners also see their own confidential records (checked on the rows)."""
+    if access.is_secretariat(viewer):
+        return MatchSuggestion.level.in_(aggregates.LEVELS)
+    seen = MatchSuggestion.level.in_(aggregates.viewer_levels(viewer))
+    if not any(t.startswith("owner:") for t in access.viewer_tokens(viewer)):
+        return seen
+    both = and_(
+        access.visible_clause(Request, viewer),
+        access.visible_clause(Programme, viewer),
+        Request.status.in_(OPEN_STATUSES),
+        Programme.status == "open",
+    )
+    return or_(seen, both)
+
+
 def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
     """Stored suggestions whose request AND programme the viewer may see, best first."""
     query = (
         select(MatchSuggestion)
-        .join(MatchSuggestion.request)
-        .join(Request.country)
+        .join(Request, MatchSuggestion.request_id == Request.id)
         .join(Programme, MatchSuggestion.programme_id == Programme.id)
-        .where(access.visible_clause(Request, viewer), access.visible_clause(Programme, viewer))
-        .where(Request.status.in_(("open", "matched")), Programme.status == "open")
-        .where(MatchSuggestion.side == "request", not_declined())
+        .where(MatchSuggestion.side == "request", _pair_seen(viewer), not_declined())
         .where(MatchSuggestion.rank <= BEST_PER_REQUEST, MatchSuggestion.quality != "weak")
         .options(
             joinedload(MatchSuggestion.request).joinedload(Request.country),
@@ -61,7 +76,7 @@ def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
         )
     )
     if filters.region:
-        query = query.where(Country.region == filters.region)
+        query = query.join(Request.country).where(Country.region == filters.region)
     if filters.country:
         query = query.where(Request.country_code == filters.country)
     if filters.theme:
@@ -82,29 +97,27 @@ def not_declined() -> ColumnElement[bool]:
     return ~declined.exists()
 
 
-def _best_visible(viewer: Any) -> Any:
-    """Per request: the best stored score among the programmes the viewer may see."""
+def _need_column(viewer: Any) -> Any:
+    """The stored best score that counts for this viewer (see ``MatchNeed``)."""
+    if access.is_secretariat(viewer):
+        return MatchNeed.best_all
     return (
-        select(MatchSuggestion.request_id, func.max(MatchSuggestion.score).label("best"))
-        .join(Programme, MatchSuggestion.programme_id == Programme.id)
-        .where(MatchSuggestion.side == "request", Programme.status == "open")
-        .where(access.visible_clause(Programme, viewer), not_declined())
-        .group_by(MatchSuggestion.request_id)
-        .subquery()
+        MatchNeed.best_verified
+        if "verified" in aggregates.viewer_levels(viewer)
+        else (MatchNeed.best_public)
     )
 
 
 def _unmet_query(viewer: Any, filters: MatchFilters, threshold: float) -> Select[Any]:
-    best = _best_visible(viewer)
+    best = _need_column(viewer)
     query = (
-        select(Request, best.c.best)
-        .join(Request.country)
-        .outerjoin(best, best.c.request_id == Request.id)
+        select(Request, best)
+        .outerjoin(MatchNeed, MatchNeed.request_id == Request.id)
         .where(Request.status == "open", access.visible_clause(Request, viewer))
-        .where(or_(best.c.best.is_(None), best.c.best < threshold))
+        .where(or_(best.is_(None), best < threshold))
     )
     if filters.region:
-        query = query.where(Country.region == filters.region)
+        query = query.join(Request.country).where(Country.region == filters.region)
     if filters.country:
         query = query.where(Request.country_code == filters.country)
     if filters.theme:
@@ -118,7 +131,7 @@ def unmet_needs(
     """Open requests whose best stored match the viewer may see is below ``threshold`` (or
     who have none), worst first; ``limit`` caps the list."""
     query = _unmet_query(viewer, filters, threshold)
-    best = query.selected_columns[1]
+    best = _need_column(viewer)
     query = query.order_by(best.asc().nulls_first(), Request.id).options(
         joinedload(Request.country)
     )

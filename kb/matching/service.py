@@ -26,7 +26,7 @@ from kb.extensions import db
 from kb.matching import aggregates
 from kb.matching.documents import programme_dict, request_dict
 from kb.models import Match as MatchCase
-from kb.models import MatchSuggestion, Programme, Request
+from kb.models import MatchNeed, MatchSuggestion, Programme, Request
 from kb.models.types import utcnow
 from search.matching import Match, MatchConfig, MatchEngine
 
@@ -45,6 +45,9 @@ Ref = tuple[str, int]
 
 
 class MatchService:
+    #: Who sees which record, read once per refresh (see :class:`_Levels`).
+    levels: _Levels
+
     def __init__(self, config: MatchConfig) -> None:
         self.config = config
         self._engine: MatchEngine | None = None
@@ -101,17 +104,19 @@ class MatchService:
             programme_pool=pool,
         )
         db.session.execute(delete(MatchSuggestion))
-        now = utcnow()
+        db.session.execute(delete(MatchNeed))
+        now, levels = utcnow(), _Levels()
         rows = [
-            _row(REQUEST, rank, m, now)
+            _row(REQUEST, rank, m, now, levels)
             for found in by_request.values()
             for rank, m in enumerate(found, start=1)
         ]
+        _write_needs([r.id for r in live], rows, levels)
         open_programmes = set(
             db.session.scalars(select(Programme.id).where(Programme.status == "open"))
         )
         rows += [
-            _row(PROGRAMME, rank, m, now)
+            _row(PROGRAMME, rank, m, now, levels)
             for pid, found in by_programme.items()
             if _id(pid) in open_programmes
             for rank, m in enumerate(found, start=1)
@@ -148,6 +153,7 @@ class MatchService:
         aggregates.update_records(changed, programme_ids)
         engine = self.engine()
         today, now = date.today(), utcnow()
+        self.levels = _Levels()
         relisted = set(changed)
         for programme_id in sorted(programme_ids):
             relisted |= self._refresh_programme(engine, programme_id, today, now)
@@ -175,6 +181,9 @@ class MatchService:
         self, engine: MatchEngine, requests: list[Request], today: date, now: datetime
     ) -> None:
         """Store the best programmes of these requests (their old rows are gone)."""
+        db.session.execute(
+            delete(MatchNeed).where(MatchNeed.request_id.in_([r.id for r in requests]))
+        )
         live = [r for r in requests if r.status in LISTED_REQUEST_STATUSES]
         if not live:
             return
@@ -185,9 +194,13 @@ class MatchService:
             today=today,
             exclude={r.ref: declined.get(r.id, set()) for r in live},
         )
-        _insert(
-            [_row(REQUEST, rank, m, now) for ms in found.values() for rank, m in enumerate(ms, 1)]
-        )
+        rows = [
+            _row(REQUEST, rank, m, now, self.levels)
+            for ms in found.values()
+            for rank, m in enumerate(ms, 1)
+        ]
+        _insert(rows)
+        _write_needs([r.id for r in live], rows, self.levels)
 
     def _join_programme_lists(
         self,
@@ -213,7 +226,7 @@ class MatchService:
             )
         )
         found = engine.explain(record, [p for p in joins if _id(p) in open_ids], today)
-        _insert([_row(PROGRAMME, 0, m, now) for m in found])
+        _insert([_row(PROGRAMME, 0, m, now, self.levels) for m in found])
         for m in found:
             lists.add(_id(m.programme_id), request.id, m.score)
 
@@ -250,7 +263,7 @@ class MatchService:
         found = engine.match_programme(
             record, [records[r] for r, _ in best], top_k=PROGRAMME_KEEP, today=today
         )
-        _insert([_row(PROGRAMME, rank, m, now) for rank, m in enumerate(found, 1)])
+        _insert([_row(PROGRAMME, rank, m, now, self.levels) for rank, m in enumerate(found, 1)])
         floors = _request_floors()
         for ref, score in scores.items():
             count, last = floors.get(_id(ref), (0, 0.0))
@@ -294,11 +307,61 @@ def _id(ref: str) -> int:
     return int(ref.split(":")[1])
 
 
-def _row(side: str, rank: int, match: Match, now: datetime) -> dict[str, Any]:
+class _Levels:
+    """Who may see each record on the Matches page: ``public`` / ``verified`` when it is
+    shown there (request open or matched, programme open) with that visibility, else
+    ``secretariat``. A pair takes the more restricted of its two records."""
+
+    ORDER = ("public", "verified", "secretariat")
+
+    def __init__(self) -> None:
+        self.requests = self._load(Request, OPEN_REQUEST_STATUSES)
+        self.programmes = self._load(Programme, ("open",))
+
+    @staticmethod
+    def _load(model: type[Request] | type[Programme], shown: tuple[str, ...]) -> dict[int, str]:
+        rows = db.session.execute(select(model.id, model.status, model.visibility))
+        return {
+            i: v if s in shown and v in ("public", "verified") else "secretariat"
+            for i, s, v in rows
+        }
+
+    def pair(self, request_id: int, programme_id: int) -> str:
+        a = self.requests.get(request_id, "secretariat")
+        b = self.programmes.get(programme_id, "secretariat")
+        return max(a, b, key=self.ORDER.index)
+
+
+#: The MatchNeed columns a programme seen at each level counts in.
+NEED_COLUMNS = {
+    "public": ("best_public", "best_verified", "best_all"),
+    "verified": ("best_verified", "best_all"),
+    "secretariat": ("best_all",),
+}
+
+
+def _write_needs(request_ids: list[int], rows: list[dict[str, Any]], levels: _Levels) -> None:
+    """Each request's best score among the programmes public / verified / all viewers see."""
+    best = {i: {"request_id": i, "best_public": 0.0, "best_verified": 0.0, "best_all": 0.0}
+            for i in request_ids}  # fmt: skip
+    for row in rows:
+        need = best.get(row["request_id"])
+        if need is None:
+            continue
+        seen_by = levels.programmes.get(row["programme_id"], "secretariat")
+        for column in NEED_COLUMNS[seen_by]:
+            need[column] = max(need[column], row["score"])
+    if best:
+        db.session.execute(MatchNeed.__table__.insert(), list(best.values()))
+
+
+def _row(side: str, rank: int, match: Match, now: datetime, levels: _Levels) -> dict[str, Any]:
+    request_id, programme_id = _id(match.request_id), _id(match.programme_id)
     return {
+        "level": levels.pair(request_id, programme_id),
         "side": side,
-        "request_id": _id(match.request_id),
-        "programme_id": _id(match.programme_id),
+        "request_id": request_id,
+        "programme_id": programme_id,
         "rank": rank,
         "score": match.score,
         "quality": match.quality,

@@ -8,7 +8,14 @@ from kb.models.catalogue import (
     SearchQueueEntry,
 )
 from kb.models.country import Country, Organisation
-from kb.models.matching import Match, MatchAggregate, MatchFact, MatchSuggestion, Notification
+from kb.models.matching import (
+    Match,
+    MatchAggregate,
+    MatchFact,
+    MatchNeed,
+    MatchSuggestion,
+    Notification,
+)
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
 from kb.models.user import LoginAttempt, User
@@ -21,6 +28,7 @@ __all__ = [
     "Match",
     "MatchAggregate",
     "MatchFact",
+    "MatchNeed",
     "MatchSuggestion",
     "Notification",
     "OewgSession",

@@ -26,6 +26,7 @@ class MatchSuggestion(db.Model):
         UniqueConstraint("side", "request_id", "programme_id"),
         Index("ix_match_suggestions_request_list", "side", "request_id", "rank"),
         Index("ix_match_suggestions_programme_list", "side", "programme_id", "rank"),
+        Index("ix_match_suggestions_overview", "side", "level", "rank", "quality", "score"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,9 +38,25 @@ class MatchSuggestion(db.Model):
     quality: Mapped[str] = mapped_column(String(10))
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(db.JSON, default=list)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: Who may see the pair on the Matches page: ``public`` / ``verified`` (both records
+    #: published at most that restricted, the request open or matched, the programme open),
+    #: ``secretariat`` otherwise. Rewritten whenever either record changes.
+    level: Mapped[str] = mapped_column(String(12), default="secretariat")
 
     request: Mapped[Request] = relationship()
     programme: Mapped[Programme] = relationship()
+
+
+class MatchNeed(db.Model):
+    """A live request's best stored score among the programmes each kind of viewer may see
+    (0 when none): unmet needs are read from here, per visibility level."""
+
+    __tablename__ = "match_needs"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), primary_key=True)
+    best_public: Mapped[float] = mapped_column(Float, default=0.0)
+    best_verified: Mapped[float] = mapped_column(Float, default=0.0)
+    best_all: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class MatchFact(db.Model):

@@ -1,4 +1,4 @@
-"""stored matches in both directions, supply-and-demand facts and counts
+"""stored matches in both directions, needs per level, supply-and-demand facts and counts
 
 The suggestions are derived data: the table is recreated empty; `flask match refresh` (run by
 `make run` when it is empty) computes it again.
@@ -30,6 +30,10 @@ def _suggestions(with_side):
         sa.Column('quality', sa.String(length=10), nullable=False),
         sa.Column('reasons', sa.JSON(), nullable=False),
         sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+    ]
+    if with_side:
+        columns.append(sa.Column('level', sa.String(length=12), nullable=False))
+    columns += [
         sa.ForeignKeyConstraint(['programme_id'], ['programmes.id'], name=op.f('fk_match_suggestions_programme_id_programmes')),
         sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_match_suggestions_request_id_requests')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_match_suggestions')),
@@ -47,11 +51,20 @@ def _suggestions(with_side):
             batch_op.create_index(batch_op.f('ix_match_suggestions_score'), ['score'], unique=False)
             batch_op.create_index('ix_match_suggestions_request_list', ['side', 'request_id', 'rank'], unique=False)
             batch_op.create_index('ix_match_suggestions_programme_list', ['side', 'programme_id', 'rank'], unique=False)
+            batch_op.create_index('ix_match_suggestions_overview', ['side', 'level', 'rank', 'quality', 'score'], unique=False)
 
 
 def upgrade():
     op.drop_table('match_suggestions')
     _suggestions(with_side=True)
+    op.create_table('match_needs',
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('best_public', sa.Float(), nullable=False),
+    sa.Column('best_verified', sa.Float(), nullable=False),
+    sa.Column('best_all', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['request_id'], ['requests.id'], name=op.f('fk_match_needs_request_id_requests')),
+    sa.PrimaryKeyConstraint('request_id', name=op.f('pk_match_needs'))
+    )
     op.create_table('match_facts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=10), nullable=False),
@@ -76,6 +89,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table('match_aggregates')
+    op.drop_table('match_needs')
     with op.batch_alter_table('match_facts', schema=None) as batch_op:
         batch_op.drop_index('ix_match_facts_cell')
         batch_op.drop_index('ix_match_facts_record')
