@@ -21,6 +21,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    from kb.inputs import CleanRequest
+
+    app.request_class = CleanRequest  # control characters stop at the boundary
     overrides = dict(overrides or {})
     if "INSTANCE_PATH" in overrides:
         app.instance_path = str(overrides.pop("INSTANCE_PATH"))

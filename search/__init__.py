@@ -11,26 +11,28 @@ Typical use::
     result = backend.search(SearchQuery(text="CERT", viewer_tokens=frozenset({"public"})))
 """
 
-from search.backend import (
+from search.backends.registry import (
     NullBackend,
-    SearchBackend,
     available_backends,
     get_backend,
     register_backend,
 )
-from search.documents import DocumentDict, Record, validate
-from search.errors import BadQuery, InvalidDocument, SearchError, UnknownBackend
-from search.query import FILTER_FIELDS, SearchQuery
-from search.results import Hit, SearchResult
-from search.thesaurus import concepts_in, expand, suggest_codes
+from search.interface.backend import SearchBackend
+from search.interface.documents import DocumentDict, Record, validate
+from search.interface.errors import BadQuery, InvalidDocument, SearchError, UnknownBackend
+from search.interface.query import FILTER_FIELDS, PLACE, PlaceScope, SearchQuery
+from search.interface.results import Hit, SearchResult
+from search.text.thesaurus import concepts_in, expand, suggest_codes
 
 __all__ = [
     "FILTER_FIELDS",
+    "PLACE",
     "BadQuery",
     "DocumentDict",
     "Hit",
     "InvalidDocument",
     "NullBackend",
+    "PlaceScope",
     "Record",
     "SearchBackend",
     "SearchError",

@@ -19,7 +19,7 @@ from kb.catalogue.schemas import (
     RequestInputSchema,
     RequestOutputSchema,
 )
-from search.query import MAX_PAGE, SORTS
+from search.interface.query import MAX_PAGE, SORTS
 
 MAX_INT = 2**31 - 1
 LINKS = {"type": "object", "additionalProperties": {"type": "string"}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -12,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from kb import access, codes
 from kb.admin.routes import secretariat_required
-from kb.catalogue import queries
+from kb.catalogue import eligibility
 from kb.directory import operations
 from kb.directory.forms import OrganisationForm
 from kb.errors import DomainError
@@ -57,8 +58,7 @@ def country(iso3: str) -> str:
     programmes = (
         select(Programme)
         .where(
-            Programme.status == "open",
-            queries.eligible_clause(record),
+            eligibility.eligible_clause(record, date.today()),
             access.visible_clause(Programme, current_user),
         )
         .options(joinedload(Programme.organisation))

@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select, tuple_
 from kb import access, codes
 from kb.extensions import db
 from kb.models import Country, MatchAggregate, MatchFact, Programme, Request
+from search.matching import eligibility as rule
 
 LEVELS = ("public", "verified", "secretariat")
 Cell = tuple[str, str, str, str]  # level, kind, theme, region
@@ -26,19 +27,17 @@ Cell = tuple[str, str, str, str]  # level, kind, theme, region
 
 def _available(programme: Programme, today: date) -> bool:
     """Open and not past its end date or application deadline (the day itself counts)."""
-    if programme.status != "open":
-        return False
-    ends = [d for d in (programme.end_date, programme.application_deadline) if d is not None]
-    return all(d >= today for d in ends)
+    return rule.available(
+        {"status": programme.status, "end_date": programme.end_date,
+         "application_deadline": programme.application_deadline},
+        today,
+    )  # fmt: skip
 
 
 def _regions(programme: Programme, regions_of: dict[str, str]) -> list[str]:
-    if programme.is_global:
-        return list(codes.REGIONS)
-    found = {r for r in programme.eligible_regions if r in codes.REGIONS}
-    if not found:
-        found = {regions_of[c] for c in programme.eligible_countries if c in regions_of}
-    return sorted(found)
+    """UN regional groups with a state the programme is open to (all for global ones)."""
+    reached = rule.regions_reached(programme.audience(), regions_of)
+    return list(codes.REGIONS) if reached == [rule.GLOBAL] else reached
 
 
 def _level(record: Request | Programme) -> str:

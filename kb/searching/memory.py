@@ -84,9 +84,7 @@ class WriterPlan:
         return int(FEEDER_MB + writers) if self.procs > 1 else int(writers + FEEDER_MB / 2)
 
 
-def plan(
-    total_mb: int, available_mb: int | None = None, cores: int | None = None
-) -> WriterPlan:
+def plan(total_mb: int, available_mb: int | None = None, cores: int | None = None) -> WriterPlan:
     """Writer processes and ``limitmb`` for a rebuild within ``SHARE`` of ``total_mb``."""
     budget = int(total_mb * SHARE)
     if available_mb is not None:

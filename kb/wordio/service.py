@@ -18,8 +18,8 @@ from kb.models import Country, Organisation, User
 from kb.uploads.safety import check_size
 from kb.wordio.fields import label_of
 from kb.wordio.reader import Reading, read_docx
-from search.analysis import guess_language
-from search.thesaurus import suggest_codes
+from search.text.analysis import guess_language
+from search.text.thesaurus import suggest_codes
 
 
 def allowed_kinds(user: User) -> list[str]:

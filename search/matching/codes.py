@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from search.analysis import WORD_RE, fold_token
-from search.thesaurus import default_thesaurus
+from search.places import un_group_names
+from search.text.analysis import WORD_RE, fold_token
+from search.text.thesaurus import default_thesaurus
 
 THEMES: dict[str, str] = {
     "national_strategy": "national strategy",
@@ -46,13 +47,8 @@ LANGUAGES: dict[str, str] = {
     "es": "Spanish",
     "pt": "Portuguese",
 }
-REGIONS: tuple[str, ...] = (
-    "Africa",
-    "Asia-Pacific",
-    "Eastern Europe",
-    "Latin America and the Caribbean",
-    "Western Europe and Others",
-)
+#: The UN regional groups, from the gazetteer (``search/places``, one source of truth).
+REGIONS: tuple[str, ...] = un_group_names()
 DELIVERY_MODES: tuple[str, ...] = ("in_person", "online", "hybrid")
 
 #: Folded word sequences that signal a wish for online or in-person delivery.
@@ -123,8 +119,11 @@ def codes_from_concepts(found: Mapping[str, float], limit: int = 3) -> dict[str,
 def infer_codes_from_text(
     title: str, description: str, *, title_boost: int = 2, limit: int = 3
 ) -> dict[str, list[str]]:
-    """Likely theme and support-type codes of a text in any language, most likely first."""
-    return codes_from_concepts(concept_counts(title, description, title_boost), limit)
+    """Likely theme and support-type codes of a text in any language, most likely first
+    (``search.matching.suggest``: thesaurus concepts plus suggestion cues)."""
+    from search.matching.suggest import suggest_codes
+
+    return suggest_codes(title, description)
 
 
 _CUE_STARTS = {cue[0] for cues in _DELIVERY_CUES.values() for cue in cues}

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from search.analysis import language_key
 from search.matching import compute, ranking, rules
 from search.matching import reasons as why
 from search.matching.codes import LANGUAGES, infer_codes_from_text
@@ -18,6 +17,7 @@ from search.matching.features import Space, record_terms
 from search.matching.model import Match, NeedStatus
 from search.matching.ranking import sparse_rows
 from search.matching.scoring import Encoded, calibrate, encode
+from search.text.analysis import language_key
 
 Record = Mapping[str, Any]
 Progress = Callable[[int, int], None]

@@ -2,7 +2,7 @@
 
 Two spaces are built over title + description (the title counts ``title_boost`` times):
 
-* **words** — Snowball stems of the record's own language (``search.analysis``); exact
+* **words** — Snowball stems of the record's own language (``search.text.analysis``); exact
   and precise within one language;
 * **concepts** — thesaurus concept ids (``c:cert``) found in the text in any language,
   plus the themes those concepts imply (``t:incident_response``) at a lower weight, so
@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from search.analysis import WORD_RE, analyze, language_key, term
 from search.matching.config import MatchConfig
-from search.thesaurus import default_thesaurus
+from search.text.analysis import WORD_RE, analyze, language_key, term
+from search.text.thesaurus import default_thesaurus
 
 
 @dataclass(frozen=True)

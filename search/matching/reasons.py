@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from search.analysis import fold
 from search.matching.codes import SUPPORT_TYPES, THEMES, label, language_name
 from search.matching.features import concept_label, surfaces
 from search.matching.model import Reason
 from search.matching.rules import day
 from search.matching.structured import Codes
-from search.thesaurus import default_thesaurus
+from search.text.analysis import fold
+from search.text.thesaurus import default_thesaurus
 
 #: Order of the reasons (also the tie order of equal contributions).
 ORDER = ("text", "themes", "support", "language", "region", "delivery", "freshness")

@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from search.analysis import LANGUAGE_KEYS
 from search.matching.config import MatchConfig
 from search.matching.features import DocTerms, Space, record_terms
 from search.matching.rules import day
 from search.matching.structured import Codes, record_codes, struct_features
+from search.text.analysis import LANGUAGE_KEYS
 
 LANG_KEY_INDEX = {k: i for i, k in enumerate(LANGUAGE_KEYS)}
 NK = len(LANGUAGE_KEYS)

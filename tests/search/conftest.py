@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from search import SearchQuery, get_backend
-from search.backend import SearchBackend
+from search.interface.backend import SearchBackend
 
 PUBLIC = frozenset({"public"})
 

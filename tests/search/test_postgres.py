@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search import SearchQuery, SearchResult, get_backend
-from search.errors import SearchError
-from search.parser import And, Concept, FieldTerm, Not, Or, Phrase, Prefix, Word, parse
-from search.postgres_query import compile_match, compile_rank
-from search.postgres_schema import quote, to_row
-from search.thesaurus import Thesaurus, default_thesaurus
+from search.backends.postgres.query import compile_match, compile_rank
+from search.backends.postgres.schema import quote, to_row
+from search.interface.errors import SearchError
+from search.querylang.parser import And, Concept, FieldTerm, Not, Or, Phrase, Prefix, Word, parse
+from search.text.thesaurus import Thesaurus, default_thesaurus
 
 needs_pg = pytest.mark.skipif(not POSTGRES_URL, reason="KB_TEST_DATABASE_URL is not PostgreSQL")
 SECRET = frozenset({"secretariat"})
@@ -83,7 +83,7 @@ def test_hostile_documents_make_valid_rows():
 
 
 def to_row_of(d: dict[str, Any]) -> dict[str, Any]:
-    from search.documents import validate
+    from search.interface.documents import validate
 
     return to_row(validate(d), default_thesaurus())
 
@@ -283,8 +283,8 @@ def test_parse_of_hostile_text_compiles():
 )
 @settings(max_examples=200, deadline=None)
 def test_vocabulary_prefilter_keeps_every_close_word(words, word):
-    from search.engine import edit_distance, max_distance
-    from search.postgres_backend import _Vocabulary
+    from search.backends.engine import edit_distance, max_distance
+    from search.backends.postgres.backend import _Vocabulary
 
     vocab = _Vocabulary()
     vocab.extend(words, (len(words), len(words)))

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search import SearchQuery, SearchResult, get_backend
-from search.parser import parse
+from search.querylang.parser import parse
 
 FRAGMENTS = st.sampled_from(
     [

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from search import InvalidDocument, concepts_in, expand, suggest_codes, validate
-from search.analysis import analyze, fold, query_terms
-from search.parser import (
+from search.querylang.parser import (
     MAX_QUERY_CHARS,
     And,
     Concept,
@@ -18,8 +17,9 @@ from search.parser import (
     Word,
     parse,
 )
-from search.rewrite import add_concepts
-from search.thesaurus import default_thesaurus
+from search.querylang.rewrite import add_concepts
+from search.text.analysis import analyze, fold, query_terms
+from search.text.thesaurus import default_thesaurus
 
 
 def test_fold():
@@ -152,7 +152,7 @@ def test_validate_documents():
 
 
 def test_guess_language_reads_the_telling_stop_words():
-    from search.analysis import guess_language
+    from search.text.analysis import guess_language
 
     samples = {
         "en": "The ministry would like to train the staff of its national team.",

@@ -16,7 +16,7 @@ from search import (
     get_backend,
     register_backend,
 )
-from search.whoosh_backend import CURRENT, META
+from search.backends.whoosh.backend import CURRENT, META
 
 
 def test_needs_rebuild_lifecycle(tmp_path):
@@ -83,7 +83,7 @@ def test_rebuild_swaps_for_other_instances(tmp_path):
 
 
 def test_multiprocess_rebuild(tmp_path, monkeypatch):
-    import search.whoosh_backend as wb
+    import search.backends.whoosh.backend as wb
 
     monkeypatch.setattr(wb, "MP_THRESHOLD", 4)
     b = get_backend("whoosh", path=tmp_path, procs=2)
@@ -117,14 +117,14 @@ def test_invalid_document_rejected_before_writing():
 
 
 def test_leaf_skip_to_matches_stepping(tmp_path):
-    """The binary-search ``skip_to`` (search.whoosh_speedups) lands where stepping would."""
+    """The binary-search ``skip_to`` (backends.whoosh.speedups) lands where stepping would."""
     import random
 
     from whoosh import fields
     from whoosh import index as whoosh_index
     from whoosh.matching import Matcher
 
-    import search.whoosh_speedups  # noqa: F401 - installs the patched skip_to
+    import search.backends.whoosh.speedups  # noqa: F401 - installs the patched skip_to
 
     ix = whoosh_index.create_in(str(tmp_path), fields.Schema(t=fields.KEYWORD))
     rng = random.Random(3)
@@ -147,7 +147,7 @@ def test_leaf_skip_to_matches_stepping(tmp_path):
 
 
 def test_leaf_all_ids_and_block_ids_match_whoosh(tmp_path):
-    """The block-wise ``all_ids`` and ``_read_ids`` (search.whoosh_speedups) return what
+    """The block-wise ``all_ids`` and ``_read_ids`` (search.backends.whoosh.speedups) return what
     whoosh's generic posting-by-posting versions return, also from mid-list."""
     import random
 
@@ -156,7 +156,7 @@ def test_leaf_all_ids_and_block_ids_match_whoosh(tmp_path):
     from whoosh.matching import Matcher
     from whoosh.util.numlists import delta_decode
 
-    import search.whoosh_speedups  # noqa: F401 - installs the patched methods
+    import search.backends.whoosh.speedups  # noqa: F401 - installs the patched methods
 
     ix = whoosh_index.create_in(str(tmp_path), fields.Schema(t=fields.KEYWORD))
     rng = random.Random(5)
@@ -182,7 +182,7 @@ def test_leaf_all_ids_and_block_ids_match_whoosh(tmp_path):
 def test_phrase_position_decoder_matches_whoosh():
     from whoosh.formats import Positions
 
-    from search.whoosh_session import _decode_positions
+    from search.backends.whoosh.session import _decode_positions
 
     fmt = Positions()
     for positions in ([0], [3], [1, 2, 3], [5, 40, 41, 300, 70000], list(range(0, 900, 7))):
@@ -195,7 +195,7 @@ def test_phrase_position_decoder_matches_whoosh():
 def test_in_memory_indexes_write_temporary_files_apart():
     """Two RAM indexes (as in two test runs on one machine) never share a temp directory:
     whoosh's own RamStorage uses <tmp>/MAIN.tmp for all of them and deletes it after a write."""
-    from search.whoosh_backend import PrivateRamStorage
+    from search.backends.whoosh.backend import PrivateRamStorage
 
     a, b = PrivateRamStorage(), PrivateRamStorage()
     ta, tb = a.temp_storage("MAIN.tmp"), b.temp_storage("MAIN.tmp")

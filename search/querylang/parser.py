@@ -14,8 +14,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-from search.analysis import WORD_RE, fold
-from search.query import FIELD_ALIASES, normalise_value
+from search.interface.query import FIELD_ALIASES, normalise_value
+from search.text.analysis import WORD_RE, fold
 
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 24

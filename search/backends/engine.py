@@ -13,13 +13,13 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
-from search.analysis import fold_token
-from search.highlight import Marker
-from search.parser import Node, Word, parse
-from search.query import SearchQuery, normalise_filters
-from search.results import Hit, SearchResult
-from search.rewrite import add_concepts, drop_stopwords, positive_terms, replace_words
-from search.thesaurus import Thesaurus, default_thesaurus, key
+from search.interface.query import SearchQuery, normalise_filters
+from search.interface.results import Hit, SearchResult
+from search.querylang.parser import Node, Word, parse
+from search.querylang.rewrite import add_concepts, drop_stopwords, positive_terms, replace_words
+from search.text.analysis import fold_token
+from search.text.highlight import Marker
+from search.text.thesaurus import Thesaurus, default_thesaurus, key
 
 #: Offer "did you mean" when fewer visible hits than this.
 SUGGEST_BELOW = 3

@@ -14,16 +14,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from search.analysis import fold_token, language_key, query_terms, spell_words, term
-from search.analysis import words as folded_words
-from search.backend import ProgressCallback
-from search.documents import Record, validate
-from search.engine import Engine, Run, Session, edit_distance, max_distance
-from search.highlight import Marker, best_snippet
-from search.parser import And, Concept, FieldTerm, Node, Not, Or, Phrase, Prefix, Word
-from search.query import FILTER_FIELDS, SearchQuery
-from search.results import Hit
-from search.thesaurus import Thesaurus
+from search.backends.engine import Engine, Run, Session, edit_distance, max_distance
+from search.interface.backend import ProgressCallback
+from search.interface.documents import Record, validate
+from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
+from search.interface.results import Hit
+from search.querylang.parser import And, Concept, FieldTerm, Node, Not, Or, Phrase, Prefix, Word
+from search.text.analysis import fold_token, language_key, query_terms, spell_words, term
+from search.text.analysis import words as folded_words
+from search.text.highlight import Marker, best_snippet
+from search.text.thesaurus import Thesaurus
 
 
 @dataclass
@@ -103,18 +103,20 @@ class MemoryBackend(Engine):
     def session(
         self, viewer_tokens: frozenset[str], filters: dict[str, tuple[str, ...]]
     ) -> Session:
+        filters, scope = split_place(filters)
         with self._lock:
             docs = [
                 e
                 for e in self._docs.values()
                 if viewer_tokens.intersection(e.record.access)
                 and all(set(e.record.tags(f)) & set(v) for f, v in filters.items())
+                and (scope is None or scope.admits(e.record.countries, e.record.regions))
             ]
         return _MemorySession(self, docs)
 
 
 def _raw(text: str) -> list[str]:
-    from search.analysis import WORD_RE
+    from search.text.analysis import WORD_RE
 
     return WORD_RE.findall(text)
 

@@ -34,18 +34,18 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.util import random_name
 from whoosh.writing import CLEAR
 
-from search import whoosh_speedups  # noqa: F401 - faster whoosh internals, same results
-from search.backend import ProgressCallback
-from search.documents import validate
-from search.engine import Engine, Run, Session
-from search.highlight import Marker
-from search.parser import Node
-from search.query import SearchQuery
-from search.results import Hit
-from search.thesaurus import Thesaurus
-from search.whoosh_masks import Masks, SegmentMaskCache
-from search.whoosh_schema import SCHEMA_VERSION, build_schema, to_fields
-from search.whoosh_session import WhooshSession
+from search.backends.engine import Engine, Run, Session
+from search.backends.whoosh import speedups as _speedups  # noqa: F401 - faster whoosh internals, same results
+from search.backends.whoosh.masks import Masks, SegmentMaskCache
+from search.backends.whoosh.schema import SCHEMA_VERSION, build_schema, to_fields
+from search.backends.whoosh.session import WhooshSession
+from search.interface.backend import ProgressCallback
+from search.interface.documents import validate
+from search.interface.query import SearchQuery
+from search.interface.results import Hit
+from search.querylang.parser import Node
+from search.text.highlight import Marker
+from search.text.thesaurus import Thesaurus
 
 log = logging.getLogger(__name__)
 META = "meta.json"

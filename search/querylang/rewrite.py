@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from search.analysis import ALL_STOPWORDS, fold_token
-from search.parser import And, Concept, Node, Not, Or, Phrase, Prefix, Word, and_of
-from search.thesaurus import Thesaurus, key
+from search.querylang.parser import And, Concept, Node, Not, Or, Phrase, Prefix, Word, and_of
+from search.text.analysis import ALL_STOPWORDS, fold_token
+from search.text.thesaurus import Thesaurus, key
 
 
 def add_concepts(node: Node | None, thesaurus: Thesaurus) -> Node | None:

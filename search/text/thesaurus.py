@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from search.analysis import WORD_RE, fold_token, tokens
+from search.text.analysis import WORD_RE, fold_token, tokens
 
-DATA_FILE = Path(__file__).parent / "data" / "thesaurus.json"
+DATA_FILE = Path(__file__).parents[1] / "data" / "thesaurus.json"
 
 
 _KEYS: dict[str, str] = {}

@@ -4,8 +4,9 @@
 
 Three tables, created when missing (``search/`` does not use the app's migrations):
 ``<table>`` holds one row per document (stored fields for hits and snippets, access tokens
-and filter values as ``text[]``, a ``tsvector`` built by ``search.analysis``; see
-``search.postgres_schema``), ``<table>_vocab`` the words offered as spelling corrections and
+and filter values as ``text[]``, a ``tsvector`` built by ``search.text.analysis``; see
+``search.backends.postgres.schema``), ``<table>_vocab`` the words offered as spelling
+corrections and
 ``<table>_meta`` the schema and thesaurus versions for ``needs_rebuild()``.
 
 Each search runs in one REPEATABLE READ transaction, with the viewer's tokens and the filters
@@ -34,15 +35,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SAEngine
 
-from search.analysis import fold_token
-from search.backend import ProgressCallback
-from search.documents import validate
-from search.engine import Engine, Run, Session, edit_distance, max_distance
-from search.errors import SearchError
-from search.highlight import Marker, best_snippet
-from search.parser import Node, Word
-from search.postgres_query import compile_match, compile_rank
-from search.postgres_schema import (
+from search.backends.engine import Engine, Run, Session, edit_distance, max_distance
+from search.backends.postgres.query import compile_match, compile_rank
+from search.backends.postgres.schema import (
     COLUMNS,
     RANK_WEIGHTS,
     SCHEMA_VERSION,
@@ -56,9 +51,15 @@ from search.postgres_schema import (
     tag,
     to_row,
 )
-from search.query import FILTER_FIELDS, SearchQuery
-from search.results import Hit
-from search.thesaurus import Thesaurus
+from search.interface.backend import ProgressCallback
+from search.interface.documents import validate
+from search.interface.errors import SearchError
+from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
+from search.interface.results import Hit
+from search.querylang.parser import Node, Word
+from search.text.analysis import fold_token
+from search.text.highlight import Marker, best_snippet
+from search.text.thesaurus import Thesaurus
 
 log = logging.getLogger(__name__)
 #: Rows per batch sent to the database while rebuilding.
@@ -463,9 +464,18 @@ class _PgSession(Session):
         self.table = backend.table
         where = [f"access && {_ARRAY.format('tokens')}"]
         self.params: dict[str, Any] = {"tokens": sorted({tag(t) for t in viewer_tokens})}
+        filters, scope = split_place(filters)
         for i, (name, values) in enumerate(sorted(filters.items())):
             where.append(f"facets && {_ARRAY.format(f'f{i}')}")
             self.params[f"f{i}"] = sorted({facet(name, v) for v in values})
+        if scope is not None:
+            where.append(
+                f"(facets && {_ARRAY.format('place_c')} OR (facets && {_ARRAY.format('place_r')}"
+                " AND NOT EXISTS (SELECT 1 FROM unnest(facets) AS f(v)"
+                " WHERE starts_with(f.v, 'countries='))))"
+            )
+            self.params["place_c"] = sorted({facet("countries", c) for c in scope.countries})
+            self.params["place_r"] = sorted({facet("regions", r) for r in scope.regions})
         self.where = " AND ".join(where)
 
     def _query(self, sql: str, **params: Any) -> sa.CursorResult[Any]:

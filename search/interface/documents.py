@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, TypedDict
 
-from search.analysis import fold
-from search.errors import InvalidDocument
+from search.interface.errors import InvalidDocument
+from search.text.analysis import fold
 
 KINDS = ("request", "programme")
 REGIONS = (

@@ -10,8 +10,9 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
 
-from search import bitsets, whoosh_speedups  # noqa: F401 - patches whoosh
-from search.whoosh_masks import Masks
+from search.backends.whoosh import bitsets
+from search.backends.whoosh import speedups as _speedups  # noqa: F401 - patches whoosh
+from search.backends.whoosh.masks import Masks
 
 #: Below this many matches, date sorting sorts the set; above, it walks a date order.
 SMALL_SET = 4000

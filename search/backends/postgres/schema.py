@@ -1,6 +1,6 @@
 """PostgreSQL tables for the ``postgres`` backend, and a ``Record`` as a table row.
 
-Text is analysed by ``search.analysis`` (the same folding, stop words and stemming as the
+Text is analysed by ``search.text.analysis`` (the same folding, stop words and stemming as the
 other backends), not by PostgreSQL's dictionaries: the ``tsvector`` is written in its literal
 input format, where lexemes are taken verbatim.  Each lexeme carries a namespace so one
 column holds every field:
@@ -19,7 +19,8 @@ lexeme             what                                   weight  positions
 The gap between title and description keeps phrases (``<->``) inside one field, as the
 whoosh backend's per-field positions do.  A second, small ``tsvector`` (``ttv``) holds only the
 weight-A entries (title terms and concepts, title positions): searches rank exactly only the
-best candidates by it (see ``search.postgres_backend``), as the whoosh session does with its
+best candidates by it (see ``search.backends.postgres.backend``), as the whoosh session does
+with its
 title tier.  Weights mirror whoosh's boosts (title 4, names 2,
 codes 2, description 1) through ``RANK_WEIGHTS``.
 """
@@ -29,10 +30,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from search.analysis import analyze, language_key, spell_words, words
-from search.documents import Record
-from search.query import FILTER_FIELDS
-from search.thesaurus import Thesaurus
+from search.interface.documents import Record
+from search.interface.query import FILTER_FIELDS
+from search.text.analysis import analyze, language_key, spell_words, words
+from search.text.thesaurus import Thesaurus
 
 #: Bump when the tables or the lexemes change: the index then needs a rebuild.
 SCHEMA_VERSION = 3

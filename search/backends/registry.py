@@ -1,49 +1,18 @@
-"""The backend interface and a registry of named backend factories."""
+"""The registry of named backend factories (``get_backend``) and the null backend.
+
+It lives beside the backends, not in ``search.interface``, so the interface never imports a
+backend that imports it back.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-from search.errors import UnknownBackend
-from search.query import SearchQuery
-from search.results import SearchResult
-
-ProgressCallback = Callable[[int], None]
-
-
-@runtime_checkable
-class SearchBackend(Protocol):
-    """What the app may call.  Documents are plain dicts (see ``search.documents``)."""
-
-    schema_version: int
-
-    def upsert(self, docs: Iterable[dict[str, Any]]) -> None:
-        """Add or replace documents (by ``id``); visible to the next search."""
-
-    def delete(self, ids: Iterable[str]) -> None:
-        """Remove documents by id; unknown ids are ignored."""
-
-    def rebuild(
-        self, docs: Iterable[dict[str, Any]], progress: ProgressCallback | None = None
-    ) -> int:
-        """Replace the whole index with ``docs``; return how many were indexed."""
-
-    def search(self, q: SearchQuery) -> SearchResult:
-        """Run a query for one viewer; never raises on user text."""
-
-    def ids(self) -> set[str]:
-        """Ids of every indexed document (for consistency checks)."""
-
-    def count(self) -> int:
-        """Number of indexed documents."""
-
-    def needs_rebuild(self) -> bool:
-        """True when the index is missing or was built with another schema / thesaurus."""
-
-    def close(self) -> None:
-        """Release files and caches."""
-
+from search.interface.backend import ProgressCallback, SearchBackend
+from search.interface.errors import UnknownBackend
+from search.interface.query import SearchQuery
+from search.interface.results import SearchResult
 
 BackendFactory = Callable[..., SearchBackend]
 _REGISTRY: dict[str, BackendFactory] = {}
@@ -113,7 +82,7 @@ class NullBackend:
 
 
 def _postgres(**options: Any) -> SearchBackend:
-    from search.postgres_backend import PostgresBackend  # imported only when used
+    from search.backends.postgres.backend import PostgresBackend  # imported only when used
 
     return PostgresBackend(**options)
 
@@ -121,8 +90,8 @@ def _postgres(**options: Any) -> SearchBackend:
 def _load_builtins() -> None:
     if "whoosh" in _REGISTRY and "memory" in _REGISTRY:
         return
-    from search.memory_backend import MemoryBackend
-    from search.whoosh_backend import WhooshBackend
+    from search.backends.memory.backend import MemoryBackend
+    from search.backends.whoosh.backend import WhooshBackend
 
     _REGISTRY.setdefault("null", NullBackend)
     _REGISTRY.setdefault("memory", MemoryBackend)

@@ -18,17 +18,17 @@ from whoosh import query as wq
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
-from search import bitsets
-from search.analysis import WORD_RE, fold_token, query_terms, term
-from search.engine import Run, Session, edit_distance, max_distance
-from search.highlight import Marker, best_snippet
-from search.parser import And, Concept, FieldTerm, Node, Not, Or, Phrase, Prefix, Word
-from search.query import FILTER_FIELDS, SearchQuery
-from search.results import Hit
-from search.thesaurus import Thesaurus
-from search.whoosh_masks import Masks
-from search.whoosh_rank import all_of, any_of, by_date, posting_values, top_tiers
-from search.whoosh_schema import DESC_FIELDS, TEXT_FIELDS, TITLE_FIELDS
+from search.backends.engine import Run, Session, edit_distance, max_distance
+from search.backends.whoosh import bitsets
+from search.backends.whoosh.masks import Masks
+from search.backends.whoosh.rank import all_of, any_of, by_date, posting_values, top_tiers
+from search.backends.whoosh.schema import DESC_FIELDS, TEXT_FIELDS, TITLE_FIELDS
+from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
+from search.interface.results import Hit
+from search.querylang.parser import And, Concept, FieldTerm, Node, Not, Or, Phrase, Prefix, Word
+from search.text.analysis import WORD_RE, fold_token, query_terms, term
+from search.text.highlight import Marker, best_snippet
+from search.text.thesaurus import Thesaurus
 
 #: At most this many documents are scored exactly by BM25F for one page.
 CANDIDATES = 200
@@ -54,8 +54,14 @@ class WhooshSession(Session):
         self.m = masks
         self.thesaurus = thesaurus
         base = masks.live() & masks.any_of("access", sorted(viewer_tokens))
+        filters, scope = split_place(filters)
         for name, values in filters.items():
             base &= masks.any_of(name, values)
+        if scope is not None:
+            listing = masks.any_of("countries", masks.values("countries"))
+            in_scope = masks.any_of("countries", sorted(scope.countries))
+            in_scope |= masks.any_of("regions", sorted(scope.regions)) & ~listing
+            base &= in_scope
         self.base = base
         self._cache: dict[Node, tuple[int, wq.Query | None]] = {}
         self._title: dict[Node, int] = {}

@@ -8,9 +8,9 @@ and negated terms do not score.  Every lexeme is quoted, so user text can never 
 
 from __future__ import annotations
 
-from search.analysis import fold_token, query_terms, term
-from search.parser import And, Concept, FieldTerm, Node, Not, Or, Phrase, Prefix, Word
-from search.postgres_schema import field_lexeme, lexeme, quote
+from search.backends.postgres.schema import field_lexeme, lexeme, quote
+from search.querylang.parser import And, Concept, FieldTerm, Node, Not, Or, Phrase, Prefix, Word
+from search.text.analysis import fold_token, query_terms, term
 
 #: Namespaces holding title / description terms.
 TEXT_NAMESPACES = ("en", "fr", "es", "xx")

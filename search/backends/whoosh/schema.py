@@ -1,6 +1,6 @@
 """Whoosh schema and the conversion of a ``Record`` into whoosh field values.
 
-Design: text is analysed by ``search.analysis`` (fast, memoised) and handed to whoosh as
+Design: text is analysed by ``search.text.analysis`` (fast, memoised) and handed to whoosh as
 pre-tokenised lists, so index and query sides use exactly the same analysis.  Each
 record fills only the text fields of its own language (``title_fr``/``desc_fr``...; the
 neutral ``*_xx`` fields for languages without a stemmer), which partitions postings by
@@ -17,15 +17,15 @@ from typing import Any
 from whoosh import columns, fields
 from whoosh.analysis import Composable, Token, entoken
 
-from search.analysis import (
+from search.interface.documents import Record
+from search.interface.query import FILTER_FIELDS
+from search.text.analysis import (
     LANGUAGE_KEYS,
     analyze,
     language_key,
     words,
 )
-from search.documents import Record
-from search.query import FILTER_FIELDS
-from search.thesaurus import Thesaurus
+from search.text.thesaurus import Thesaurus
 
 #: Bump when the fields or their analysis change: the index then needs a rebuild.
 SCHEMA_VERSION = 1
@@ -42,7 +42,7 @@ TEXT_FIELDS: tuple[str, ...] = (*TITLE_FIELDS.values(), *DESC_FIELDS.values(), "
 
 
 class FastAnalyzer(Composable):
-    """Whoosh analyzer running ``search.analysis`` (memoised, one pass, no token chain).
+    """Whoosh analyzer running ``search.text.analysis`` (memoised, one pass, no token chain).
 
     Used for raw strings, so that with ``procs > 1`` analysis runs in the writer
     sub-processes.  ``lang`` is a language key, or ``"names"`` for folded words.

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
 
-from search.analysis import fold_token, language_key, query_terms, term, tokens
-from search.thesaurus import Thesaurus
+from search.text.analysis import fold_token, language_key, query_terms, term, tokens
+from search.text.thesaurus import Thesaurus
 
 SNIPPET_TOKENS = 32
 

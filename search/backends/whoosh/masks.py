@@ -1,4 +1,4 @@
-"""Per-segment caches of document masks (see ``search.bitsets``) for a whoosh index.
+"""Per-segment caches of document masks (see ``search.backends.whoosh.bitsets``) for a whoosh index.
 
 Masks of a term are computed once per *segment* (segments are immutable; deletions are
 applied separately through a live mask), so after a one-document update only the new
@@ -14,7 +14,7 @@ from itertools import islice
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 
-from search import bitsets
+from search.backends.whoosh import bitsets
 
 #: Cached term masks per segment (LRU).
 SEGMENT_CACHE_ENTRIES = 4096

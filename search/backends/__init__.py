@@ -1,0 +1,1 @@
+"""Backends behind ``search.interface.backend.SearchBackend`` and their shared engine."""

@@ -1,0 +1,1 @@
+"""The PostgreSQL full-text backend: one shared index for several hosts."""

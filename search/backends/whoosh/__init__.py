@@ -1,0 +1,1 @@
+"""The whoosh backend: the embedded default."""

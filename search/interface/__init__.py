@@ -1,0 +1,1 @@
+"""The interface every backend implements: documents in, queries, results, errors."""

@@ -1,0 +1,1 @@
+"""The query language: parsing user input into a tree and rewriting it."""

@@ -1,0 +1,1 @@
+"""Text analysis: folding, stop words, stems, the thesaurus and snippets."""
