@@ -8,8 +8,19 @@ from kb.models.catalogue import (
     SearchQueueEntry,
 )
 from kb.models.country import Country, Organisation
+<<<<<<< HEAD
 from kb.models.job import JobRecord
 from kb.models.matching import Match, MatchSuggestion, Notification
+=======
+from kb.models.matching import (
+    Match,
+    MatchAggregate,
+    MatchFact,
+    MatchNeed,
+    MatchSuggestion,
+    Notification,
+)
+>>>>>>> main
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
 from kb.models.user import LoginAttempt, User
@@ -21,6 +32,9 @@ __all__ = [
     "JobRecord",
     "LoginAttempt",
     "Match",
+    "MatchAggregate",
+    "MatchFact",
+    "MatchNeed",
     "MatchSuggestion",
     "Notification",
     "OewgSession",
