@@ -29,7 +29,7 @@ def match_refresh(refs: list[list[Any]] | None = None) -> None:
     if refs is None:
         service.refresh()
     else:
-        service.refresh(service.affected_requests([(str(k), int(i)) for k, i in refs]))
+        service.refresh_records([(str(kind), int(record_id)) for kind, record_id in refs])
     db.session.commit()
 
 

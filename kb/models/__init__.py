@@ -8,10 +8,7 @@ from kb.models.catalogue import (
     SearchQueueEntry,
 )
 from kb.models.country import Country, Organisation
-<<<<<<< HEAD
 from kb.models.job import JobRecord
-from kb.models.matching import Match, MatchSuggestion, Notification
-=======
 from kb.models.matching import (
     Match,
     MatchAggregate,
@@ -20,7 +17,6 @@ from kb.models.matching import (
     MatchSuggestion,
     Notification,
 )
->>>>>>> main
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
 from kb.models.user import LoginAttempt, User
