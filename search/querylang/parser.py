@@ -67,13 +67,34 @@ class Concept:
     inner: Node
 
 
-Node = Word | Phrase | Prefix | FieldTerm | And | Or | Not | Concept
+@dataclass(frozen=True)
+class Coverage:
+    """A plain query read loosely (built by the engine, never by the parser).
+
+    Matches records that match every ``required`` node and at least ``minimum`` of the
+    ``optional`` ones (the words and concepts of the query); ``boosts`` never decide a match.
+    Ranked by coverage first (optional nodes matched, plus ``BOOST_WEIGHT`` per boost
+    matched), then by the backend's relevance."""
+
+    required: tuple[Node, ...]
+    optional: tuple[Node, ...]
+    minimum: int
+    boosts: tuple[Node, ...] = ()
+
+
+#: Weight of a matched boost (a place's states) in a ``Coverage`` ranking.
+BOOST_WEIGHT = 2
+
+
+Node = Word | Phrase | Prefix | FieldTerm | And | Or | Not | Concept | Coverage
 
 
 @dataclass
 class Parsed:
     node: Node | None  # None: no constraint (list everything)
     messages: list[str] = field(default_factory=list)
+    #: True when the text uses AND / OR / NOT / -word / parentheses: it is read exactly.
+    operators: bool = False
 
 
 _QUOTES = str.maketrans({c: '"' for c in "“”„«»‟″"})
@@ -268,6 +289,8 @@ def parse(text: str) -> Parsed:
     """Parse query text; never raises."""
     messages: list[str] = []
     text = _clean(text or "", messages)
-    parser = _Parser(_lex(text, messages), messages)
+    toks = _lex(text, messages)
+    parser = _Parser(toks, messages)
     node = parser.parse()
-    return Parsed(node, list(dict.fromkeys(messages)))
+    operators = any(kind in ("OP", "LP", "RP") for kind, _ in toks)
+    return Parsed(node, list(dict.fromkeys(messages)), operators)
