@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+from search.places import un_group_names
 from search.text.analysis import WORD_RE, fold_token
 from search.text.thesaurus import default_thesaurus
 
@@ -46,13 +47,8 @@ LANGUAGES: dict[str, str] = {
     "es": "Spanish",
     "pt": "Portuguese",
 }
-REGIONS: tuple[str, ...] = (
-    "Africa",
-    "Asia-Pacific",
-    "Eastern Europe",
-    "Latin America and the Caribbean",
-    "Western Europe and Others",
-)
+#: The UN regional groups, from the gazetteer (``search/places``, one source of truth).
+REGIONS: tuple[str, ...] = un_group_names()
 DELIVERY_MODES: tuple[str, ...] = ("in_person", "online", "hybrid")
 
 #: Folded word sequences that signal a wish for online or in-person delivery.

@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from search.places import state_groups
+
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed_data"
 
 
@@ -26,8 +28,9 @@ def programme_id(key: str) -> str:
 
 
 def country_regions(seed_dir: Path = SEED_DIR) -> dict[str, str]:
-    """ISO3 -> UN regional group."""
-    return {c["iso3"]: c["region"] for c in _read("countries.json", seed_dir)}
+    """ISO3 -> UN regional group (from the gazetteer, for the states of ``seed_dir``)."""
+    groups = state_groups()
+    return {c["iso3"]: groups[c["iso3"]] for c in _read("countries.json", seed_dir)}
 
 
 def load_requests(seed_dir: Path = SEED_DIR) -> list[dict[str, Any]]:
