@@ -192,9 +192,7 @@ class Engine(ABC):
                 plan.missing = [w for w in dict.fromkeys(words) if key(w) in alternatives]
 
     # -- loose: plain words, best coverage first -----------------------------------
-    def _loose(
-        self, session: Session, plan: Plan, node: Node | None, boosts: list[Node]
-    ) -> None:
+    def _loose(self, session: Session, plan: Plan, node: Node | None, boosts: list[Node]) -> None:
         q = plan.q
         required, optional = split_clauses(node)
         if not optional:
@@ -206,9 +204,7 @@ class Engine(ABC):
                 words = _plain_words(node)
                 alternatives = self._alternatives(session, words) if words else {}
                 if alternatives:
-                    plan.suggestion, _ = self._suggestion(
-                        q.text, session, alternatives, plan.text
-                    )
+                    plan.suggestion, _ = self._suggestion(q.text, session, alternatives, plan.text)
             return
         req = and_of(list(required))
         counts, hist = session.coverage(req, tuple(optional))
@@ -217,9 +213,7 @@ class Engine(ABC):
             words = [w for c in absent for w in _plain_words(c)]
             alternatives = self._alternatives(session, words) if words else {}
             if alternatives:
-                suggestion, corrected = self._suggestion(
-                    q.text, session, alternatives, plan.text
-                )
+                suggestion, corrected = self._suggestion(q.text, session, alternatives, plan.text)
                 plan.suggestion = suggestion
                 fixed = corrected or drop_stopwords(
                     add_concepts(
@@ -409,8 +403,7 @@ class Plan:
         parts: list[str] = []
         if self.dropped:
             parts.append(
-                f"Nothing matches {' and '.join(self.dropped)}; showing every match, "
-                "those first."
+                f"Nothing matches {' and '.join(self.dropped)}; showing every match, those first."
             )
         if self.fuzzy:
             missing = ", ".join(f"“{w}”" for w in self.missing)

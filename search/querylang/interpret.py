@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
-from search.interface.query import FILTER_FIELDS
+from search.interface import query as query_module
 from search.interface.results import Reading
 from search.querylang.parser import Concept, FieldTerm, Node, Or
 from search.text.analysis import fold
@@ -257,9 +257,7 @@ def understand(
             continue
         name = LANGUAGE_NAMES.get(code, code)
         surface = text[start:end]
-        readings.append(
-            (start, Reading(key, "languages", code, surface, f"In {name}", "filter"))
-        )
+        readings.append((start, Reading(key, "languages", code, surface, f"In {name}", "filter")))
         cut.append((start, end))
         filters["languages"] = (*filters.get("languages", ()), code)
     if places is not None:
@@ -271,7 +269,8 @@ def understand(
                 continue
             if any(r.key == key for _, r in readings):
                 continue
-            effect = "filter" if "place" in FILTER_FIELDS else "boost"
+            place_filter = getattr(query_module, "PLACE", None)
+            effect = "filter" if place_filter else "boost"
             detail = places.describe(place)
             readings.append(
                 (
@@ -279,9 +278,10 @@ def understand(
                     Reading(key, "place", place.code, mention.surface, place.name, effect, detail),
                 )
             )
-            cut.append(span)
-            if effect == "filter":
-                filters["place"] = (*filters.get("place", ()), place.code)
+            if place_filter:
+                # The name leaves the words: the filter finds its records.
+                cut.append(span)
+                filters[place_filter] = (*filters.get(place_filter, ()), place.code)
             boosts.append(_from_or_targeted(place.members))
     readings.sort(key=lambda p: p[0])
     return Understanding(_cut(text, cut), [r for _, r in readings], filters, boosts)

@@ -14,7 +14,7 @@ from itertools import islice
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 
-from search import bitsets
+from search.backends.whoosh import bitsets
 
 #: Cached term masks per segment (LRU).
 SEGMENT_CACHE_ENTRIES = 4096
