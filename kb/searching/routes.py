@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from kb import access, codes
 from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
-from search import SearchQuery, SearchResult
+from search import Reading, SearchQuery, SearchResult
 
 bp = Blueprint("searching", __name__)
 
@@ -38,6 +38,8 @@ FACET_LABELS = {
     "status": ("Status", {**codes.PROGRAMME_STATUSES, **codes.REQUEST_STATUSES}),
 }
 MAX_TEXT = 2000
+#: At most this many undone readings per search (``literal`` parameters).
+MAX_LITERAL = 20
 
 
 def build_query(args: MultiDict[str, str], user: Any, per_page: int = 20) -> SearchQuery:
@@ -50,7 +52,52 @@ def build_query(args: MultiDict[str, str], user: Any, per_page: int = 20) -> Sea
         sort=args.get("sort", "relevance"),  # type: ignore[arg-type]
         page=int(page) if page.isdigit() else 1,
         per_page=per_page,
+        literal=frozenset(args.getlist("literal")[:MAX_LITERAL]),
     )
+
+
+def reading_label(reading: Reading) -> str:
+    """A chip's text: "In French", "Theme: Incident response", "Sahel: 10 member states — …"."""
+    if reading.field == "languages":
+        return f"In {codes.label(codes.LANGUAGES, reading.value)}"
+    if reading.field == "themes":
+        return f"Theme: {codes.label(codes.THEMES, reading.value)}"
+    if reading.field == "support_types":
+        return f"Support: {codes.label(codes.SUPPORT_TYPES, reading.value)}"
+    return reading.detail or reading.label
+
+
+def undo_url(key: str) -> str:
+    """The current search with the reading ``key`` undone (its words searched as words)."""
+    args = MultiDict(request.args)
+    keys = args.getlist("literal")
+    args.setlist("literal", [*keys, key] if key not in keys else keys)
+    args.pop("page", None)
+    return url_for(request.endpoint or "searching.search_page", **args.to_dict(flat=False))
+
+
+def redo_url() -> str:
+    """The current search with every undone reading read again."""
+    args = MultiDict(request.args)
+    args.pop("literal", None)
+    args.pop("page", None)
+    return url_for(request.endpoint or "searching.search_page", **args.to_dict(flat=False))
+
+
+def readings_json(result: SearchResult) -> list[dict[str, Any]]:
+    """How the query was read, each part with the URL that undoes it."""
+    return [
+        {
+            "key": r.key,
+            "field": r.field,
+            "value": r.value,
+            "words": r.surface,
+            "label": reading_label(r),
+            "effect": r.effect,
+            "undo_url": undo_url(r.key),
+        }
+        for r in result.readings
+    ]
 
 
 def _records_for(result: SearchResult) -> dict[str, Any]:
@@ -86,6 +133,9 @@ def search_page() -> str:
         facet_labels={**FACET_LABELS, "countries": ("Country", country_names())},
         selected={f: request.args.getlist(p) for p, f in PARAMS.items()},
         toggle_url=toggle_url,
+        reading_label=reading_label,
+        undo_url=undo_url,
+        redo_url=redo_url,
     )
 
 
@@ -99,7 +149,10 @@ def result_summary(text: str, result: SearchResult) -> dict[str, Any]:
         "per_page": result.per_page,
         "suggestion": result.suggestion,
         "fuzzy": result.fuzzy,
+        "relaxed": result.relaxed,
+        "missing": result.missing,
         "message": result.message,
+        "interpretation": readings_json(result),
     }
 
 

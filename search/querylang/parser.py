@@ -20,6 +20,9 @@ from search.text.analysis import WORD_RE, fold
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 24
 MAX_DEPTH = 8
+#: A quoted phrase keeps its first this many words (checking word positions costs more
+#: with every word, and no record title or sentence needs more to be found).
+MAX_PHRASE_WORDS = 12
 MIN_PREFIX = 2
 
 
@@ -111,10 +114,14 @@ def _clean(text: str, messages: list[str]) -> str:
     return text
 
 
-def _text_node(raw: str) -> Node | None:
+def _text_node(raw: str, messages: list[str] | None = None) -> Node | None:
     words = WORD_RE.findall(raw)
     if not words:
         return None
+    if len(words) > MAX_PHRASE_WORDS:
+        words = words[:MAX_PHRASE_WORDS]
+        if messages is not None:
+            messages.append(f"A phrase was cut to its first {MAX_PHRASE_WORDS} words.")
     return Word(words[0]) if len(words) == 1 else Phrase(tuple(words))
 
 
@@ -133,7 +140,7 @@ def _lex(text: str, messages: list[str]) -> list[tuple[str, object]]:
             if end < 0:
                 messages.append("An unclosed quote was closed at the end of the query.")
                 end = n
-            node = _text_node(text[i + 1 : end])
+            node = _text_node(text[i + 1 : end], messages)
             if node:
                 out.append(("TERM", node))
             i = end + 1
@@ -180,7 +187,7 @@ def _lex(text: str, messages: list[str]) -> list[tuple[str, object]]:
                     f"{MIN_PREFIX} letters followed by *)."
                 )
                 bare = bare.replace("*", " ").replace("?", " ")
-            node = _text_node(bare)
+            node = _text_node(bare, messages)
             if node:
                 out.append(("TERM", node))
     return out
@@ -223,6 +230,7 @@ class _Parser:
         present = [n for n in items if n is not None]
         if len(present) < len(items):
             self.dropped_ops = True
+        present = list(dict.fromkeys(present))
         if not present:
             return None
         return present[0] if len(present) == 1 else Or(tuple(present))
@@ -280,6 +288,8 @@ class _Parser:
 
 
 def and_of(items: list[Node]) -> Node | None:
+    """The AND of ``items`` (repeats dropped: ``x AND x`` is ``x``)."""
+    items = list(dict.fromkeys(items))
     if not items:
         return None
     return items[0] if len(items) == 1 else And(tuple(items))
