@@ -20,17 +20,19 @@ from search.backends.registry import (
 from search.interface.backend import SearchBackend
 from search.interface.documents import DocumentDict, Record, validate
 from search.interface.errors import BadQuery, InvalidDocument, SearchError, UnknownBackend
-from search.interface.query import FILTER_FIELDS, SearchQuery
+from search.interface.query import FILTER_FIELDS, PLACE, PlaceScope, SearchQuery
 from search.interface.results import Hit, Reading, SearchResult
 from search.text.thesaurus import concepts_in, expand, suggest_codes
 
 __all__ = [
     "FILTER_FIELDS",
+    "PLACE",
     "BadQuery",
     "DocumentDict",
     "Hit",
     "InvalidDocument",
     "NullBackend",
+    "PlaceScope",
     "Reading",
     "Record",
     "SearchBackend",

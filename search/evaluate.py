@@ -1,20 +1,35 @@
-"""Offline evaluation of the matching engine on the labelled seed set.
+"""Offline evaluation of the matching engine and of code suggestions on the judged set.
 
-    python -m search.evaluate              # table + one JSON line (the last line)
-    python -m search.evaluate --calibrate  # also refit the Platt scaling of the score
+    python -m search.evaluate              # tables + one JSON line (the last line)
+    python -m search.evaluate --calibrate  # also refit the Platt scaling and the unmet
+                                           # threshold on the "fit" part and print them
 
-Runs, on ``search/data/match_judgements.json`` with ``today = 2026-11-29``:
+The judged set (``search/matching/judgements.py``): seed requests and programmes plus
+records written for the evaluation, ``today = 2026-11-29``, graded by the rules written
+in the header of ``search/data/match_judgements.json``. Requests are split once and for
+all into a "fit" and a "report" part (``judgements.part_of``: sha256 of the key);
+anything fitted (calibration, thresholds, the suggestion model) sees only "fit"
+requests, and the figures that matter are those of the "report" part (``*_report``).
 
-* ``engine`` / ``baseline`` — all judged requests against the whole catalogue; the
-  baseline is scikit-learn TF-IDF + ``linear_kernel`` over title + description, no rules;
-* ``text_only`` — requests stripped of themes and support types (codes are inferred);
-* ``cross_language`` — each request against the programmes written in *another*
-  language only (French/Spanish requests vs English programmes and the reverse).
+Runs (each: nDCG@10 with gain ``2**grade - 1``, recall@10 of grades >= 1, MRR of the
+first grade >= 2 (>= 1 when the best grade is 1), ineligible@10 = pairs in a top 10
+that break the written rules or are listed ``never`` (a count), no_shared_language@10 =
+share of top-10 slots offered in none of the requester's languages):
 
-Metrics: nDCG@10 (gain ``2**grade - 1``), recall@10 (grade >= 1), MRR (first grade >= 2,
-or >= 1 for a request whose best grade is 1), and ineligible-in-top-10 (pairs breaking a
-hard rule or listed as ``never``).  Requests with no relevant programme count only in the
-unmet-need figures.
+* ``structured`` — every judged request with its codes (prose-only ones with the
+  judge's labels); ``prose_only`` — the prose-only requests as posted (no codes);
+  ``prose_with_codes`` — the same requests with their labels; ``text_only`` — every
+  request stripped of its codes; ``cross_language``, ``fr_es_requests``;
+* ``tfidf`` — scikit-learn TF-IDF cosine over title + description, no rules;
+  ``facets_rules`` — the written rules (available, eligible) then a facet score:
+  share of the request's themes and support types covered, then shared language.
+  Requests with no programme graded >= 1 count only in the unmet figures.
+
+Unmet needs: the engine's ``NeedStatus.unmet`` against "no programme graded >= 2",
+for the requests with codes and for the same requests without codes (text only):
+precision, recall, and the share of answerable requests wrongly flagged.
+Suggestions: precision / recall of the suggested themes and support types against the
+labels of the judged requests.
 """
 
 from __future__ import annotations
@@ -26,33 +41,65 @@ from dataclasses import replace
 from typing import Any
 
 from search.matching import MatchConfig, MatchEngine
-from search.matching import rules as hard_rules
 from search.matching.judgements import (
+    PARTS,
     TODAY,
     K,
-    calibrate,
+    all_programmes,
+    all_requests,
+    as_posted,
+    available,
     check_judgements,
-    inference_figures,
+    eligible,
+    expected_unmet,
     load_judgements,
     ndcg,
+    part_of,
     recall,
     reciprocal_rank,
+    shares_language,
+    suggestion_figures,
+    without_codes,
 )
-from search.matching.seed_loader import load_programmes, load_requests
 
-#: Minimum figures the engine must reach (tests/search/test_matching_quality.py); they
-#: leave a margin under the measured ones for thesaurus and catalogue edits.
+#: Figures the engine must keep (tests/search/test_matching_quality.py): the targets of
+#: issue 11 where they are reached, else a little under the measured figure.
 FLOORS: dict[str, dict[str, float]] = {
-    "engine": {"ndcg@10": 0.85, "recall@10": 0.90, "mrr": 0.80},
+    "structured": {"ndcg@10": 0.85, "recall@10": 0.90, "mrr": 0.80},
     "text_only": {"ndcg@10": 0.80, "recall@10": 0.85, "mrr": 0.75},
+    "prose_only": {"ndcg@10": 0.80, "recall@10": 0.85, "mrr": 0.75},
     "cross_language": {"ndcg@10": 0.85, "recall@10": 0.85, "mrr": 0.85},
     "fr_es_requests": {"ndcg@10": 0.85, "recall@10": 0.85, "mrr": 0.85},
 }
-#: The engine must beat the baseline's nDCG@10 by at least this much.
+#: The engine must beat both baselines' nDCG@10 by at least this much.
 BASELINE_MARGIN = 0.15
-#: Share of "strong" matches a judge graded 2 or more, and of flagged unmet needs that
-#: really have no good match.
-QUALITY_FLOORS = {"strong_precision": 0.70, "unmet_precision": 0.60}
+#: Share of "strong" matches a judge graded 2 or more.
+QUALITY_FLOORS = {"strong_precision": 0.70}
+#: Ceilings of ineligible@10 (a count) and no_shared_language@10 (a share of top-10
+#: slots, per run). Targets: 0 and 0.02. Measured 5 and 0.026-0.073 with the engine's rules of
+#: 2026-12-03 morning (regions OR countries; language weight 0.10); issue 11 points 1-2
+#: change those rules, then these ceilings come down to the targets.
+MAX_INELIGIBLE = 5
+MAX_NO_SHARED_LANGUAGE = {
+    "structured": 0.04,
+    "text_only": 0.04,
+    "prose_only": 0.04,
+    "fr_es_requests": 0.08,
+}
+#: Unmet needs on the "report" part: least recall, most answerable requests flagged.
+#: Targets: recall >= 0.9 with <= 10 % flagged, for both; the text-only figures hold,
+#: the structured recall waits for the unmet rule of issue 11 point 4.
+UNMET_FLOORS = {
+    "structured": {"recall": 0.45, "false_flag_rate": 0.10},
+    "text_only": {"recall": 0.90, "false_flag_rate": 0.45},
+}
+#: Suggested codes on the "report" part (targets: themes 0.9 / 0.8, support 0.85 / 0.7).
+SUGGESTION_FLOORS = {
+    "themes_precision": 0.90,
+    "themes_recall": 0.75,
+    "support_types_precision": 0.75,
+    "support_types_recall": 0.70,
+}
 Ranker = Callable[[Mapping[str, Any], frozenset[str]], list[str]]
 
 
@@ -65,7 +112,7 @@ def run(
 ) -> dict[str, float]:
     """Mean metrics of ``ranker`` over the judged requests."""
     scores: dict[str, list[float]] = {"ndcg@10": [], "recall@10": [], "mrr": []}
-    bad = 0
+    bad = slots = no_language = 0
     for r in requests:
         j = judgements[r["key"]]
         skip = frozenset(
@@ -74,19 +121,18 @@ def run(
         )  # fmt: skip
         grades = {p: g for p, g in j["relevant"].items() if p not in skip}
         ranked = ranker(r, skip)[:K]
-        bad += sum(
-            1
-            for pid in ranked
-            if pid in j["never"]
-            or not hard_rules.offerable(programmes[pid], TODAY)
-            or not hard_rules.eligible(programmes[pid], r)
-        )
+        for pid in ranked:
+            p = programmes[pid]
+            bad += pid in j["never"] or not available(p, TODAY) or not eligible(p, r)
+            no_language += not shares_language(p, r)
+            slots += 1
         if grades:
             scores["ndcg@10"].append(ndcg(ranked, grades))
             scores["recall@10"].append(recall(ranked, grades))
             scores["mrr"].append(reciprocal_rank(ranked, grades))
     out = {k: round(sum(v) / len(v), 4) if v else 0.0 for k, v in scores.items()}
     out["ineligible@10"] = bad
+    out["no_shared_language@10"] = round(no_language / slots, 4) if slots else 0.0
     out["requests"] = len(scores["ndcg@10"])
     return out
 
@@ -98,7 +144,7 @@ def engine_ranker(engine: MatchEngine) -> Ranker:
     return rank
 
 
-def baseline_ranker(programmes: Sequence[Mapping[str, Any]]) -> Ranker:
+def tfidf_ranker(programmes: Sequence[Mapping[str, Any]]) -> Ranker:
     """scikit-learn TF-IDF cosine over title + description, no rules."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics.pairwise import linear_kernel
@@ -116,24 +162,49 @@ def baseline_ranker(programmes: Sequence[Mapping[str, Any]]) -> Ranker:
     return rank
 
 
+def facets_rules_ranker(programmes: Sequence[Mapping[str, Any]]) -> Ranker:
+    """The written rules, then the share of the request's themes (weight 2) and support
+    types (weight 1) the programme offers, then a shared language; ties by id."""
+
+    def share(wanted: Sequence[str], offered: Sequence[str]) -> float:
+        return len(set(wanted) & set(offered)) / len(wanted) if wanted else 0.0
+
+    def rank(request: Mapping[str, Any], skip: frozenset[str]) -> list[str]:
+        scored = [
+            (
+                -(
+                    2 * share(request["themes"], p["themes"])
+                    + share(request["support_types"], p["support_types"])
+                    + 0.5 * shares_language(p, request)
+                ),
+                p["id"],
+            )
+            for p in programmes
+            if p["id"] not in skip and available(p, TODAY) and eligible(p, request)
+        ]
+        return [pid for _, pid in sorted(scored)[:K]]
+
+    return rank
+
+
 def unmet_figures(
     engine: MatchEngine, requests: Sequence[Mapping[str, Any]], judgements: Mapping[str, Any]
 ) -> dict[str, float]:
-    """Agreement of ``unmet`` (best score under the threshold) with "no grade >= 2"."""
+    """Agreement of ``NeedStatus.unmet`` with "no programme graded >= 2"."""
     tp = fp = fn = tn = 0
     for r in requests:
-        expected = max(judgements[r["key"]]["relevant"].values(), default=0) < 2
+        expected = expected_unmet(judgements[r["key"]])
         predicted = engine.best_match_quality(r, today=TODAY).unmet
         tp += expected and predicted
         fp += predicted and not expected
         fn += expected and not predicted
         tn += not expected and not predicted
     return {
-        "unmet_expected": tp + fn,
-        "unmet_flagged": tp + fp,
-        "unmet_precision": round(tp / (tp + fp), 4) if tp + fp else 1.0,
-        "unmet_recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
-        "unmet_accuracy": round((tp + tn) / len(requests), 4),
+        "expected": tp + fn,
+        "flagged": tp + fp,
+        "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0,
+        "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
+        "false_flag_rate": round(fp / (fp + tn), 4) if fp + tn else 0.0,
     }
 
 
@@ -153,57 +224,133 @@ def quality_figures(
     return out
 
 
+def calibrate(
+    engine: MatchEngine, requests: Sequence[Mapping[str, Any]], judgements: Mapping[str, Any]
+) -> tuple[float, float]:
+    """Platt scaling: logistic regression of "grade >= 2" on the raw score of every
+    eligible pair of ``requests``; returns ``(a, b)``."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    xs, ys = [], []
+    for r in requests:
+        grades = judgements[r["key"]]["relevant"]
+        for m in engine.match_request(r, len(engine.programmes), today=TODAY):
+            xs.append([m.raw])
+            ys.append(int(grades.get(m.programme_id, 0) >= 2))
+    model = LogisticRegression(C=100.0).fit(np.array(xs), np.array(ys))
+    return float(model.coef_[0][0]), float(model.intercept_[0])
+
+
+def fit_unmet_threshold(
+    engine: MatchEngine, requests: Sequence[Mapping[str, Any]], judgements: Mapping[str, Any]
+) -> float:
+    """The score threshold that flags the most unmet needs while wrongly flagging at
+    most 10 % of the answerable requests of ``requests`` (best score below it = unmet)."""
+    best = []
+    for r in requests:
+        status = engine.best_match_quality(r, today=TODAY)
+        best.append((status.best_score, expected_unmet(judgements[r["key"]])))
+    answerable = sorted(s for s, unmet in best if not unmet)
+    allowed = int(0.10 * len(answerable))
+    # flag everything strictly below the (allowed+1)-th lowest answerable score
+    return round(answerable[allowed], 4) if answerable else 1.0
+
+
+def suggest_codes_for(request: Mapping[str, Any]) -> dict[str, list[str]]:
+    from search.matching.suggest import suggest_codes
+
+    return suggest_codes(request["title"], request["description"], request["text_language"])
+
+
 def evaluate(config: MatchConfig | None = None) -> dict[str, Any]:
     """Every figure of the evaluation, as one dict."""
     judgements = load_judgements()
-    programmes = load_programmes()
+    programmes = all_programmes()
     by_id = {p["id"]: p for p in programmes}
-    all_requests = load_requests()
-    requests = [r for r in all_requests if r["key"] in judgements]
+    labelled = [r for r in all_requests() if r["key"] in judgements]
     engine = MatchEngine(config).fit(programmes)
-    stripped = [{**r, "themes": [], "support_types": []} for r in requests]
-    xlang = [r for r in requests if r["text_language"] != "en"]
-    eng, base = engine_ranker(engine), baseline_ranker(programmes)
+    eng = engine_ranker(engine)
+    tfidf, facets = tfidf_ranker(programmes), facets_rules_ranker(programmes)
+    prose = [r for r in labelled if r["prose_only"]]
+    stripped = [without_codes(r) for r in labelled]
+    xlang = [r for r in labelled if r["text_language"] != "en"]
     runs = {
-        "engine": run(eng, requests, judgements, by_id),
-        "baseline": run(base, requests, judgements, by_id),
+        "structured": run(eng, labelled, judgements, by_id),
+        "tfidf": run(tfidf, labelled, judgements, by_id),
+        "facets_rules": run(facets, labelled, judgements, by_id),
+        "prose_only": run(eng, [as_posted(r) for r in prose], judgements, by_id),
+        "prose_with_codes": run(eng, prose, judgements, by_id),
+        "tfidf_prose_only": run(tfidf, prose, judgements, by_id),
+        "facets_rules_prose_only": run(facets, [as_posted(r) for r in prose], judgements, by_id),
         "text_only": run(eng, stripped, judgements, by_id),
-        "cross_language": run(eng, requests, judgements, by_id, skip_same_language=True),
-        "baseline_cross_language": run(base, requests, judgements, by_id, True),
+        "cross_language": run(eng, labelled, judgements, by_id, skip_same_language=True),
+        "tfidf_cross_language": run(tfidf, labelled, judgements, by_id, True),
         "fr_es_requests": run(eng, xlang, judgements, by_id),
-        "baseline_fr_es_requests": run(base, xlang, judgements, by_id),
+        "tfidf_fr_es_requests": run(tfidf, xlang, judgements, by_id),
     }
+    unmet: dict[str, Any] = {}
+    suggestions: dict[str, Any] = {}
+    for part in (*PARTS, "all"):
+        mine = [r for r in labelled if part == "all" or part_of(r["key"]) == part]
+        unmet[f"structured_{part}"] = unmet_figures(engine, mine, judgements)
+        unmet[f"text_only_{part}"] = unmet_figures(
+            engine, [without_codes(r) for r in mine], judgements
+        )
+        suggestions[part] = suggestion_figures(mine, suggest_codes_for)
     return {
-        "judged_requests": len(requests),
+        "judged_requests": len(labelled),
+        "set": {
+            "requests": len(labelled),
+            "fr_es": len(xlang),
+            "prose_only": len(prose),
+            "unmet": sum(expected_unmet(judgements[r["key"]]) for r in labelled),
+            "programmes": len(programmes),
+            "fit": sum(part_of(r["key"]) == "fit" for r in labelled),
+            "report": sum(part_of(r["key"]) == "report" for r in labelled),
+        },
         "runs": runs,
-        "unmet": unmet_figures(engine, requests, judgements),
-        "quality": quality_figures(engine, requests, judgements),
-        "inference": inference_figures(all_requests),
+        "unmet": unmet,
+        "quality": quality_figures(engine, labelled, judgements),
+        "suggestions": suggestions,
     }
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--calibrate", action="store_true", help="refit and print (a, b)")
+    parser.add_argument(
+        "--calibrate", action="store_true", help="refit (a, b) and the unmet threshold on 'fit'"
+    )
     args = parser.parse_args(argv)
     config = MatchConfig()
     for problem in check_judgements():
         print("JUDGEMENT:", problem)
     if args.calibrate:
         judgements = load_judgements()
-        requests = [r for r in load_requests() if r["key"] in judgements]
-        a, b = calibrate(MatchEngine(config).fit(load_programmes()), requests, judgements)
-        print(f"calibration: a={a:.3f} b={b:.3f} (set MatchConfig.calibration_a / _b)")
+        fit = [r for r in all_requests() if r["key"] in judgements and part_of(r["key"]) == "fit"]
+        engine = MatchEngine(config).fit(all_programmes())
+        a, b = calibrate(engine, fit, judgements)
         config = replace(config, calibration_a=round(a, 2), calibration_b=round(b, 2))
+        engine = MatchEngine(config).fit(all_programmes())
+        threshold = fit_unmet_threshold(engine, fit, judgements)
+        print(
+            f"calibration on the fit part: a={a:.3f} b={b:.3f} unmet_threshold={threshold} "
+            "(set MatchConfig.calibration_a / _b / unmet_threshold)"
+        )
+        config = replace(config, unmet_threshold=threshold)
     figures = evaluate(config)
-    print(f"{'run':26} {'n':>3} {'nDCG@10':>8} {'R@10':>6} {'MRR':>6} {'inelig':>6}")
+    print(f"{'run':26} {'n':>3} {'nDCG@10':>8} {'R@10':>6} {'MRR':>6} {'inelig':>6} {'nolang':>6}")
     for name, m in figures["runs"].items():
         print(
             f"{name:26} {m['requests']:3d} {m['ndcg@10']:8.3f} {m['recall@10']:6.3f} "
-            f"{m['mrr']:6.3f} {m['ineligible@10']:6d}"
+            f"{m['mrr']:6.3f} {m['ineligible@10']:6d} {m['no_shared_language@10']:6.3f}"
         )
-    for section in ("unmet", "quality", "inference"):
-        print(section + ": " + ", ".join(f"{k}={v}" for k, v in figures[section].items()))
+    print("set: " + ", ".join(f"{k}={v}" for k, v in figures["set"].items()))
+    for name, m in figures["unmet"].items():
+        print(f"unmet {name}: " + ", ".join(f"{k}={v}" for k, v in m.items()))
+    print("quality: " + ", ".join(f"{k}={v}" for k, v in figures["quality"].items()))
+    for name, m in figures["suggestions"].items():
+        print(f"suggestions {name}: " + ", ".join(f"{k}={v}" for k, v in m.items()))
     print(json.dumps(figures, sort_keys=True))
 
 

@@ -1,17 +1,29 @@
-"""Search quality on the seed catalogue: nDCG@10 over a judged query set.
+"""Search quality on a judged query set: nDCG@10, recall@10 and zero-result rates.
 
-    python -m search.quality                    # whoosh (in memory), table + JSON last line
-    python -m search.quality --backend memory
-    python -m search.quality --backend all      # every backend, one JSON object per run
+    python -m search.quality                    # whoosh (in memory), reporting part
+    python -m search.quality --backend all      # whoosh and memory (and postgres with --url)
     python -m search.quality --backend postgres --url postgresql+psycopg://user@host/db
+    python -m search.quality --split tune       # the part to fit on (or: all)
+    python -m search.quality --per-query        # one line per query too
 
-The documents are built from ``seed_data/{requests,programmes,organisations,countries}.json``
-in the shape the app hands to ``upsert`` (see ``search.interface.documents.DocumentDict`` and
-``kb/searching/documents.py``), with the seed keys (``req-012``, ``prog-033``) as ids.  Every
-document gets the access token ``secretariat`` and queries run with that token, so the whole
-catalogue (drafts and confidential records included) is searchable.  The judged queries are in
-``search/data/search_judgements.json``: graded 1-3, unlisted records count 0.  Gain is
-``2**grade - 1``; the ideal ranking is the judged grades sorted.
+The catalogue is ``seed_data/{requests,programmes,organisations,countries}.json`` plus the
+records of ``search/data/quality_records.json`` (written for the judged set so that places
+have answers), in the shape the app hands to ``upsert`` (``kb/searching/documents.py``),
+with the record keys (``req-012``, ``qx-prog-03``) as ids.  Every document gets the access
+token ``secretariat`` and queries run with that token, so the visible catalogue is all of it.
+
+The judged queries are in ``search/data/search_judgements.json``; its header gives the
+grading rules (3 answers the need and every place/language/kind constraint, 2 a major part,
+1 touches it; unlisted records are 0), the query kinds and the fixed ``tune`` / ``report``
+split.  Figures, per backend, overall and per query kind:
+
+* nDCG@10, gain ``2**grade - 1``, the ideal ranking being the judged grades sorted;
+* recall@10: judged records (grade >= 1) in the top 10, over ``min(10, judged)``;
+* zero-result rate: share of queries whose result total is 0;
+* zero-result rate where a word is present: the same, over the queries with at least one
+  word (or field value) that occurs in the visible catalogue.  Those must never be empty.
+
+The last line of the output is JSON.
 """
 
 from __future__ import annotations
@@ -20,8 +32,10 @@ import argparse
 import json
 import math
 import os
+import re
 import statistics
-from collections.abc import Mapping, Sequence
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,32 +46,67 @@ from search.interface.query import SearchQuery
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = ROOT / "seed_data"
-JUDGEMENTS = Path(__file__).parent / "data" / "search_judgements.json"
+DATA_DIR = Path(__file__).parent / "data"
+JUDGEMENTS = DATA_DIR / "search_judgements.json"
+QUALITY_RECORDS = DATA_DIR / "quality_records.json"
 K = 10
 VIEWER = frozenset({"secretariat"})
 BACKENDS = ("whoosh", "memory")
+SPLITS = ("report", "tune", "all")
+#: Targets of issue 10 (point 4): the report prints the gap to each.
+TARGETS: dict[str, float] = {"ndcg@10": 0.85, "zero_rate_present": 0.0, "backend_gap": 0.03}
 
 
 @dataclass(frozen=True)
 class JudgedQuery:
     id: str
     text: str
+    kind: str
+    split: str
+    judged_set: str
     categories: tuple[str, ...]
     grades: dict[str, int]
 
 
-def _read(seed_dir: Path, name: str) -> list[dict[str, Any]]:
-    return json.loads((seed_dir / f"{name}.json").read_text(encoding="utf-8"))
+@dataclass(frozen=True)
+class QueryOutcome:
+    """What one judged query got from a backend."""
+
+    id: str
+    ndcg: float
+    recall: float
+    total: int
+    word_present: bool
+
+
+def _read(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _timestamp(day: str | None) -> str | None:
     return f"{day}T00:00:00Z" if day else None
 
 
-def load_documents(seed_dir: Path = SEED_DIR) -> list[dict[str, Any]]:
-    """Search documents for every seed request and programme (ids = seed keys)."""
-    countries = {c["iso3"]: c for c in _read(seed_dir, "countries")}
-    orgs = {o["key"]: o for o in _read(seed_dir, "organisations")}
+def load_records(
+    seed_dir: Path = SEED_DIR, extra: Path | None = QUALITY_RECORDS
+) -> dict[str, list[dict[str, Any]]]:
+    """Requests, programmes, organisations and countries: the seed data plus ``extra``."""
+    out = {name: list(_read(seed_dir / f"{name}.json")) for name in
+           ("requests", "programmes", "organisations", "countries")}  # fmt: skip
+    if extra is not None and extra.exists():
+        more = _read(extra)
+        for name in ("requests", "programmes", "organisations"):
+            out[name].extend(more.get(name, []))
+    return out
+
+
+def load_documents(
+    seed_dir: Path = SEED_DIR, extra: Path | None = QUALITY_RECORDS
+) -> list[dict[str, Any]]:
+    """Search documents for every request and programme (ids = record keys)."""
+    records = load_records(seed_dir, extra)
+    countries = {c["iso3"]: c for c in records["countries"]}
+    orgs = {o["key"]: o for o in records["organisations"]}
     docs: list[dict[str, Any]] = []
 
     def common(row: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -74,12 +123,12 @@ def load_documents(seed_dir: Path = SEED_DIR) -> list[dict[str, Any]]:
             "languages": list(row.get("languages", [])),
             "status": row.get("status", "open"),
             "visibility": row.get("visibility", "public"),
-            "access": ["secretariat"],
+            "access": sorted(VIEWER),
             "created_at": _timestamp(created),
             "updated_at": _timestamp(max(filter(None, (created, confirmed)), default=None)),
         }
 
-    for row in _read(seed_dir, "requests"):
+    for row in records["requests"]:
         country = countries[row["country"]]
         doc = common(row, "request")
         doc.update(
@@ -90,7 +139,7 @@ def load_documents(seed_dir: Path = SEED_DIR) -> list[dict[str, Any]]:
             organisation_type="member_state",
         )
         docs.append(doc)
-    for row in _read(seed_dir, "programmes"):
+    for row in records["programmes"]:
         org = orgs[row["organisation"]]
         regions = list(row.get("eligible_regions") or [])
         codes = list(row.get("eligible_countries") or [])
@@ -108,17 +157,24 @@ def load_documents(seed_dir: Path = SEED_DIR) -> list[dict[str, Any]]:
     return docs
 
 
-def load_judgements(path: Path = JUDGEMENTS) -> list[JudgedQuery]:
-    raw = json.loads(path.read_text(encoding="utf-8"))["queries"]
-    return [
+def load_judgements(path: Path = JUDGEMENTS, split: str = "all") -> list[JudgedQuery]:
+    """The judged queries of ``split`` (``report``, ``tune`` or ``all``)."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+    raw = _read(path)["queries"]
+    queries = [
         JudgedQuery(
             id=q["id"],
             text=q["text"],
+            kind=q["kind"],
+            split=q["split"],
+            judged_set=q.get("set", ""),
             categories=tuple(q["categories"]),
             grades={k: int(v) for k, v in q["relevant"].items()},
         )
         for q in raw
     ]
+    return [q for q in queries if split == "all" or q.split == split]
 
 
 def ndcg(ranked: Sequence[str], grades: Mapping[str, int], k: int = K) -> float:
@@ -129,10 +185,83 @@ def ndcg(ranked: Sequence[str], grades: Mapping[str, int], k: int = K) -> float:
     return gain / best if best else 0.0
 
 
+def recall(ranked: Sequence[str], grades: Mapping[str, int], k: int = K) -> float:
+    """Judged records (grade >= 1) in the top ``k``, over ``min(k, judged)``."""
+    relevant = {d for d, g in grades.items() if g >= 1}
+    if not relevant:
+        return 0.0
+    return len(relevant.intersection(ranked[:k])) / min(k, len(relevant))
+
+
+# -- "is any word of the query in the visible catalogue?" ------------------------------------
+# Deliberately independent of the engine's analysis: plain accent folding, whole words.
+
+_STOPWORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """a an and are as at be by for from how in into is it of on or the to what with
+        au aux avec dans de des du en et la le les l d pour sur un une
+        con del el en la las los para por un una y""",
+    )
+)
+_FIELD_RE = re.compile(r'(\w+):("[^"]*"|\S+)')
+_WORD_RE = re.compile(r"[^\W_]+")
+_OPERATORS = frozenset({"AND", "OR", "NOT"})
+_FIELD_DOC_KEYS = ("kind", "themes", "support_types", "regions", "countries", "languages",
+                   "status", "organisation_type")  # fmt: skip
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents: ``"Côte d'Ivoire"`` -> ``"cote d'ivoire"``."""
+    nfkd = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in nfkd if not unicodedata.combining(c))
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD_RE.findall(fold(text)) if len(w) >= 2 and w not in _STOPWORDS}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Folded words and field values of the documents a viewer may see."""
+
+    words: frozenset[str]
+    values: frozenset[str]
+
+    @classmethod
+    def of(cls, docs: Iterable[Mapping[str, Any]], viewer: frozenset[str] = VIEWER) -> Vocabulary:
+        words: set[str] = set()
+        values: set[str] = set()
+        for d in docs:
+            if not viewer.intersection(d.get("access") or ()):
+                continue
+            texts = [d.get("title") or "", d.get("description") or "",
+                     d.get("organisation_name") or "", *(d.get("country_names") or [])]  # fmt: skip
+            for t in texts:
+                words |= _words(t)
+            for key in _FIELD_DOC_KEYS:
+                v = d.get(key)
+                for item in [v] if isinstance(v, str) else v or []:
+                    values.add(fold(str(item)).replace(" ", "_"))
+        return cls(frozenset(words), frozenset(values))
+
+    def any_present(self, text: str) -> bool:
+        """True when a free word of ``text`` occurs in the catalogue text, or a
+        ``field:value`` value among the catalogue's field values."""
+        for _field, value in _FIELD_RE.findall(text):
+            if fold(value.strip('"')).replace(" ", "_").replace("-", "_") in self.values:
+                return True
+        free = " ".join(t for t in _FIELD_RE.sub(" ", text).split() if t not in _OPERATORS)
+        return any(w in self.words for w in _words(free))
+
+
+# -- running --------------------------------------------------------------------------------
+
+
 def build_backend(
     name: str, docs: Sequence[Mapping[str, Any]] | None = None, url: str | None = None
 ) -> SearchBackend:
-    """A backend of ``name`` holding the seed documents (whoosh: in memory; postgres: a
+    """A backend of ``name`` holding the documents (whoosh: in memory; postgres: a
     table of its own at ``url``, dropped by ``dispose``)."""
     options: dict[str, Any] = {"path": None, "procs": 1} if name == "whoosh" else {}
     if name == "postgres":
@@ -152,65 +281,139 @@ def dispose(backend: SearchBackend) -> None:
         backend.close()
 
 
-def ranked_ids(backend: SearchBackend, text: str, k: int = K) -> list[str]:
+def run_query(backend: SearchBackend, text: str, k: int = K) -> tuple[list[str], int]:
+    """The top ``k`` ids and the total, as the results page would get them."""
     res = backend.search(
         SearchQuery(text=text, viewer_tokens=VIEWER, per_page=k, facets=False, snippets=False)
     )
-    return res.ids
+    return res.ids, res.total
+
+
+def ranked_ids(backend: SearchBackend, text: str, k: int = K) -> list[str]:
+    return run_query(backend, text, k)[0]
+
+
+def summarise(outcomes: Sequence[QueryOutcome]) -> dict[str, float | int]:
+    """Means of a group of query outcomes."""
+    present = [o for o in outcomes if o.word_present]
+    n = len(outcomes)
+    return {
+        "queries": n,
+        "ndcg@10": statistics.fmean(o.ndcg for o in outcomes) if n else 0.0,
+        "recall@10": statistics.fmean(o.recall for o in outcomes) if n else 0.0,
+        "zero_rate": sum(o.total == 0 for o in outcomes) / n if n else 0.0,
+        "present_queries": len(present),
+        "zero_rate_present": (
+            sum(o.total == 0 for o in present) / len(present) if present else 0.0
+        ),
+    }
 
 
 def evaluate(
-    backend: SearchBackend, queries: Sequence[JudgedQuery] | None = None
+    backend: SearchBackend,
+    queries: Sequence[JudgedQuery] | None = None,
+    docs: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Per-query nDCG@10 and the means (overall and per category)."""
-    queries = list(queries if queries is not None else load_judgements())
-    per_query: dict[str, float] = {}
-    by_cat: dict[str, list[float]] = {}
+    """Every figure for ``backend``: overall, ``by_kind``, ``by_category`` (nDCG@10 only)
+    and per query (``per_query``: nDCG@10; ``outcomes``: the full records)."""
+    queries = list(queries if queries is not None else load_judgements(split="report"))
+    vocab = Vocabulary.of(docs if docs is not None else load_documents())
+    outcomes: list[QueryOutcome] = []
     for q in queries:
-        score = ndcg(ranked_ids(backend, q.text), q.grades)
-        per_query[q.id] = score
+        ids, total = run_query(backend, q.text)
+        present = vocab.any_present(q.text)
+        outcomes.append(
+            QueryOutcome(q.id, ndcg(ids, q.grades), recall(ids, q.grades), total, present)
+        )
+    by_kind: dict[str, list[QueryOutcome]] = {}
+    by_cat: dict[str, list[float]] = {}
+    for q, o in zip(queries, outcomes, strict=True):
+        by_kind.setdefault(q.kind, []).append(o)
         for c in q.categories:
-            by_cat.setdefault(c, []).append(score)
+            by_cat.setdefault(c, []).append(o.ndcg)
     return {
-        "queries": len(queries),
-        "ndcg@10": statistics.fmean(per_query.values()) if per_query else 0.0,
+        **summarise(outcomes),
+        "by_kind": {kind: summarise(v) for kind, v in sorted(by_kind.items())},
         "by_category": {c: statistics.fmean(v) for c, v in sorted(by_cat.items())},
-        "per_query": per_query,
+        "per_query": {o.id: o.ndcg for o in outcomes},
+        "outcomes": outcomes,
     }
+
+
+def _rounded(figures: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}
+
+
+def target_gaps(summary: Mapping[str, Any]) -> dict[str, float]:
+    """How far each backend is from the targets (positive = short of it)."""
+    gaps: dict[str, float] = {}
+    for name in (*BACKENDS, "postgres"):
+        if name in summary:
+            gaps[f"{name}.ndcg@10"] = round(TARGETS["ndcg@10"] - summary[name]["ndcg@10"], 4)
+            gaps[f"{name}.zero_rate_present"] = round(
+                summary[name]["zero_rate_present"] - TARGETS["zero_rate_present"], 4
+            )
+    if "whoosh" in summary and "postgres" in summary:
+        diff = abs(summary["whoosh"]["ndcg@10"] - summary["postgres"]["ndcg@10"])
+        gaps["whoosh_postgres_ndcg_diff"] = round(diff - TARGETS["backend_gap"], 4)
+    return gaps
+
+
+def _print_table(name: str, res: Mapping[str, Any]) -> None:
+    head = f"{'kind':<16}{'n':>4}{'nDCG@10':>9}{'R@10':>7}{'zero':>7}{'zero|word':>11}"
+    print(f"== {name}")
+    print(head)
+    rows = [*res["by_kind"].items(), ("ALL", res)]
+    for kind, f in rows:
+        print(
+            f"{kind:<16}{f['queries']:>4}{f['ndcg@10']:>9.3f}{f['recall@10']:>7.3f}"
+            f"{f['zero_rate']:>7.3f}{f['zero_rate_present']:>11.3f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--backend", choices=(*BACKENDS, "postgres", "all"), default="whoosh")
     ap.add_argument("--url", help="PostgreSQL URL for --backend postgres (also with all)")
-    ap.add_argument("--quiet", action="store_true", help="only the summary lines")
+    ap.add_argument("--split", choices=SPLITS, default="report", help="default: report")
+    ap.add_argument("--per-query", action="store_true", help="one line per query too")
+    ap.add_argument("--quiet", action="store_true", help="only the JSON line")
     args = ap.parse_args(argv)
     if args.backend == "postgres" and not args.url:
         ap.error("--backend postgres needs --url")
-    names = BACKENDS if args.backend == "all" else (args.backend,)
+    names: tuple[str, ...] = BACKENDS if args.backend == "all" else (args.backend,)
     if args.backend == "all" and args.url:
         names = (*BACKENDS, "postgres")
-    queries = load_judgements()
-    texts = {q.id: q.text for q in queries}
+    queries = load_judgements(split=args.split)
+    by_id = {q.id: q for q in queries}
     docs = load_documents()
-    summary: dict[str, Any] = {"k": K, "queries": len(queries), "documents": len(docs)}
+    summary: dict[str, Any] = {
+        "k": K, "split": args.split, "queries": len(queries), "documents": len(docs),
+    }  # fmt: skip
     for name in names:
         backend = build_backend(name, docs, url=args.url)
         try:
-            res = evaluate(backend, queries)
+            res = evaluate(backend, queries, docs)
         finally:
             dispose(backend)
+        if args.per_query and not args.quiet:
+            print(f"== {name}: per query (nDCG@10, recall@10, total)")
+            for o in res["outcomes"]:
+                q = by_id[o.id]
+                flag = " ZERO" if o.total == 0 else ""
+                print(f"  {o.ndcg:6.3f} {o.recall:6.3f} {o.total:4d}  {q.kind:<15}"
+                      f"{q.id:<34} {q.text}{flag}")  # fmt: skip
         if not args.quiet:
-            print(f"== {name}: nDCG@{K} per query")
-            for qid, score in res["per_query"].items():
-                print(f"  {score:6.3f}  {qid:<28} {texts[qid]}")
-        print(f"== {name}: mean nDCG@{K} = {res['ndcg@10']:.3f}")
-        for cat, score in res["by_category"].items():
-            print(f"  {cat:<16}{score:6.3f}")
+            _print_table(name, res)
         summary[name] = {
-            "ndcg@10": round(res["ndcg@10"], 4),
-            "by_category": {c: round(v, 4) for c, v in res["by_category"].items()},
+            **_rounded({k: v for k, v in res.items() if not isinstance(v, dict | list)}),
+            "by_kind": {k: _rounded(v) for k, v in res["by_kind"].items()},
         }
+    summary["targets"] = TARGETS
+    summary["gaps"] = target_gaps(summary)
+    if not args.quiet:
+        print("gaps to targets (positive = short): "
+              + ", ".join(f"{k} {v:+.3f}" for k, v in summary["gaps"].items()))  # fmt: skip
     print(json.dumps(summary, sort_keys=True))
     return 0
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from search.interface.documents import canonical_region
+from search.places import default_gazetteer
 
 #: Filter / facet fields, in display order.
 FILTER_FIELDS: tuple[str, ...] = (
@@ -19,6 +20,9 @@ FILTER_FIELDS: tuple[str, ...] = (
     "languages",
     "status",
 )
+#: The place filter: gazetteer codes (``m49:014``, ``org:ECOWAS``, ``informal:sahel``,
+#: ``grouping:LDC``, ``group:Africa``, ``KEN``).  Not a facet; see :class:`PlaceScope`.
+PLACE = "place"
 SORTS = ("relevance", "newest", "updated")
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
@@ -65,6 +69,9 @@ def normalise_value(field_name: str, value: str) -> str:
         return value.upper()
     if field_name == "regions":
         return canonical_region(value)
+    if field_name == PLACE:
+        place = default_gazetteer().get(value)
+        return place.code if place else value
     value = value.lower()
     if field_name == "kind":
         return _KIND_ALIASES.get(value, value)
@@ -77,7 +84,7 @@ def normalise_filters(filters: Mapping[str, Iterable[str]] | None) -> dict[str, 
     """Keep known fields, canonicalise values, drop empties.  Unknown fields are ignored."""
     out: dict[str, tuple[str, ...]] = {}
     for name, values in (filters or {}).items():
-        if name not in FILTER_FIELDS:
+        if name not in FILTER_FIELDS and name != PLACE:
             continue
         if isinstance(values, str):
             values = [values]
@@ -85,6 +92,50 @@ def normalise_filters(filters: Mapping[str, Iterable[str]] | None) -> dict[str, 
         if vals:
             out[name] = vals
     return out
+
+
+@dataclass(frozen=True)
+class PlaceScope:
+    """Documents **from** the states of a place, or **open to** them.
+
+    A document is in scope when it lists one of ``countries`` (a request's state, the
+    states a programme is limited to), or lists no state and one of ``regions`` (the UN
+    groups and gazetteer codes overlapping the place, and ``global``).  This is the
+    eligibility rule of DOMAIN.md applied to "some state of the place": a programme that
+    lists states is open to those only; one that lists only regions, to their states.
+    """
+
+    countries: frozenset[str]
+    regions: frozenset[str]
+
+    @classmethod
+    def of(cls, codes: Iterable[str]) -> PlaceScope:
+        """The scope of one or more places (OR-ed); unknown codes add nothing."""
+        g = default_gazetteer()
+        members: set[str] = set()
+        for code in codes:
+            place = g.get(code)
+            if place is not None:
+                members |= place.members
+        if not members:
+            return cls(frozenset(), frozenset())
+        regions = {"global", *(g.eligibility_key(p) for p in g.overlapping(members))}
+        return cls(frozenset(members), frozenset(regions))
+
+    def admits(self, countries: Iterable[str], regions: Iterable[str]) -> bool:
+        listed = set(countries)
+        if listed:
+            return bool(listed & self.countries)
+        return bool(self.regions.intersection(regions))
+
+
+def split_place(
+    filters: Mapping[str, tuple[str, ...]],
+) -> tuple[dict[str, tuple[str, ...]], PlaceScope | None]:
+    """``(filters without the place, its scope)`` for a backend's session."""
+    rest = {k: v for k, v in filters.items() if k != PLACE}
+    values = filters.get(PLACE)
+    return rest, (PlaceScope.of(values) if values else None)
 
 
 @dataclass(frozen=True)

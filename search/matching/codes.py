@@ -119,8 +119,11 @@ def codes_from_concepts(found: Mapping[str, float], limit: int = 3) -> dict[str,
 def infer_codes_from_text(
     title: str, description: str, *, title_boost: int = 2, limit: int = 3
 ) -> dict[str, list[str]]:
-    """Likely theme and support-type codes of a text in any language, most likely first."""
-    return codes_from_concepts(concept_counts(title, description, title_boost), limit)
+    """Likely theme and support-type codes of a text in any language, most likely first
+    (``search.matching.suggest``: thesaurus concepts plus suggestion cues)."""
+    from search.matching.suggest import suggest_codes
+
+    return suggest_codes(title, description)
 
 
 _CUE_STARTS = {cue[0] for cues in _DELIVERY_CUES.values() for cue in cues}

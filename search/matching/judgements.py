@@ -1,23 +1,48 @@
-"""The labelled seed set (``search/data/match_judgements.json``) and ranking metrics."""
+"""The judged set of the matching evaluation, its written rules, and ranking metrics.
+
+* ``search/data/match_judgements.json`` — per request key: programmes graded 3/2/1 and the
+  topically related programmes that must ``never`` be offered; its ``about`` and
+  ``grading`` fields are the rules the judge followed.
+* ``search/data/match_eval_records.json`` — programmes and requests written for the
+  evaluation (next to the seed records of ``seed_data/``). A request marked
+  ``prose_only`` was posted with a title, a description, its country and languages
+  only: its ``themes`` / ``support_types`` are the judge's labels, used for the
+  suggestion metrics and for the "same request with its codes" run.
+
+The eligibility and availability checks here are the rules as written in
+``shared/DOMAIN.md`` (an oracle independent of the engine's implementation).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from search.matching import MatchEngine
-from search.matching import rules as hard_rules
-from search.matching.codes import infer_codes_from_text
-from search.matching.seed_loader import load_programmes, load_requests, programme_id
+from search.matching.seed_loader import (
+    load_programmes,
+    load_requests,
+    programme_id,
+    request_id,
+)
 
-JUDGEMENTS = Path(__file__).resolve().parents[1] / "data" / "match_judgements.json"
+DATA = Path(__file__).resolve().parents[1] / "data"
+JUDGEMENTS = DATA / "match_judgements.json"
+EVAL_RECORDS = DATA / "match_eval_records.json"
 #: The day the judgements hold for (seed statuses and dates are fixed).
 TODAY = date(2026, 11, 29)
 K = 10
+#: The two parts of the fixed split: thresholds are fitted on "fit", reported on "report".
+PARTS = ("fit", "report")
+
+
+def part_of(key: str) -> str:
+    """The fixed, documented split: first hex digit of sha256(key) even -> "fit"."""
+    return PARTS[int(hashlib.sha256(key.encode()).hexdigest()[0], 16) % 2]
 
 
 def load_judgements(path: Path = JUDGEMENTS) -> dict[str, dict[str, Any]]:
@@ -30,6 +55,135 @@ def load_judgements(path: Path = JUDGEMENTS) -> dict[str, dict[str, Any]]:
         }
         for key, v in raw.items()
     }
+
+
+def _eval_records(path: Path = EVAL_RECORDS) -> dict[str, list[dict[str, Any]]]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def all_programmes() -> list[dict[str, Any]]:
+    """Seed programmes plus those written for the evaluation, as engine input dicts."""
+    out = load_programmes()
+    for p in _eval_records()["programmes"]:
+        out.append(
+            {
+                **{k: v for k, v in p.items() if k not in ("key", "created", "last_confirmed")},
+                "id": programme_id(p["key"]),
+                "key": p["key"],
+                "organisation_type": p.get("organisation_type"),
+                "created_at": p.get("created"),
+                "updated_at": p.get("last_confirmed") or p.get("created"),
+            }
+        )
+    return out
+
+
+def all_requests() -> list[dict[str, Any]]:
+    """Seed requests plus those written for the evaluation, with their labelled codes
+    (``prose_only`` says whether the record was posted without codes)."""
+    from search.matching.seed_loader import SEED_DIR
+
+    countries = json.loads((SEED_DIR / "countries.json").read_text(encoding="utf-8"))
+    regions = {c["iso3"]: c["region"] for c in countries}
+    names = {c["iso3"]: c["name"] for c in countries}
+    out = [{**r, "prose_only": False} for r in load_requests()]
+    for r in _eval_records()["requests"]:
+        out.append(
+            {
+                "id": request_id(r["key"]),
+                "key": r["key"],
+                "title": r["title"],
+                "description": r["description"],
+                "text_language": r.get("text_language") or "en",
+                "themes": list(r["themes"]),
+                "support_types": list(r["support_types"]),
+                "languages": list(r["languages"]),
+                "country": r["country"],
+                "country_name": names.get(r["country"]),
+                "region": regions.get(r["country"]),
+                "status": r.get("status"),
+                "urgency": r.get("urgency"),
+                "created_at": r.get("created"),
+                "updated_at": r.get("last_confirmed") or r.get("created"),
+                "prose_only": bool(r.get("prose_only")),
+            }
+        )
+    return out
+
+
+def as_posted(request: Mapping[str, Any]) -> dict[str, Any]:
+    """The request as its owner posted it: a prose-only request has no codes."""
+    if request.get("prose_only"):
+        return without_codes(request)
+    return dict(request)
+
+
+def without_codes(request: Mapping[str, Any]) -> dict[str, Any]:
+    return {**request, "themes": [], "support_types": []}
+
+
+# -- the rules as written (oracle) ---------------------------------------------------------
+
+
+def available(programme: Mapping[str, Any], today: date = TODAY) -> bool:
+    """Open, and neither its end date nor its application deadline has passed."""
+    if programme.get("status") != "open":
+        return False
+    for field in ("end_date", "application_deadline"):
+        value = programme.get(field)
+        if value and date.fromisoformat(str(value)[:10]) < today:
+            return False
+    return True
+
+
+def eligible(programme: Mapping[str, Any], request: Mapping[str, Any]) -> bool:
+    """Listed states: those only. Else listed regions: their states. Else (or global): all."""
+    countries = programme.get("eligible_countries") or []
+    if countries:
+        return request.get("country") in countries
+    regions = programme.get("eligible_regions") or []
+    if not regions or "global" in regions:
+        return True
+    return request.get("region") in regions
+
+
+def shares_language(programme: Mapping[str, Any], request: Mapping[str, Any]) -> bool:
+    """True when the programme is offered in one of the requester's languages, or when
+    either side states none."""
+    mine, theirs = set(request.get("languages") or []), set(programme.get("languages") or [])
+    return not mine or not theirs or bool(mine & theirs)
+
+
+def check_judgements(today: date = TODAY) -> list[str]:
+    """Judgements that contradict the written rules (should be empty)."""
+    judgements = load_judgements()
+    by_id = {p["id"]: p for p in all_programmes()}
+    requests = {r["key"]: r for r in all_requests()}
+    problems = []
+    for key, j in judgements.items():
+        r = requests.get(key)
+        if r is None:
+            problems.append(f"{key}: no such request")
+            continue
+        for pid in j["never"]:
+            if pid not in by_id:
+                problems.append(f"{key}: {pid} does not exist")
+            elif available(by_id[pid], today) and eligible(by_id[pid], r):
+                problems.append(f"{key}: {pid} is listed as never but is eligible")
+        for pid in j["relevant"]:
+            if pid not in by_id:
+                problems.append(f"{key}: {pid} does not exist")
+            elif not (available(by_id[pid], today) and eligible(by_id[pid], r)):
+                problems.append(f"{key}: {pid} is graded but not eligible")
+    return problems
+
+
+def expected_unmet(judgement: Mapping[str, Any]) -> bool:
+    """A request is an expected unmet need when no programme is graded 2 or more."""
+    return max(judgement["relevant"].values(), default=0) < 2
+
+
+# -- metrics ---------------------------------------------------------------------------------
 
 
 def ndcg(ranked: Sequence[str], grades: Mapping[str, int], k: int = K) -> float:
@@ -49,47 +203,28 @@ def reciprocal_rank(ranked: Sequence[str], grades: Mapping[str, int]) -> float:
     return next((1 / (i + 1) for i, p in enumerate(ranked) if grades.get(p, 0) >= floor), 0.0)
 
 
-def check_judgements(today: date = TODAY) -> list[str]:
-    """Judgements that contradict the hard rules (should be empty)."""
-    judgements, by_id = load_judgements(), {p["id"]: p for p in load_programmes()}
-    requests = {r["key"]: r for r in load_requests()}
-    problems = []
-    for key, j in judgements.items():
-        r = requests[key]
-        for pid in j["never"]:
-            if hard_rules.offerable(by_id[pid], today) and hard_rules.eligible(by_id[pid], r):
-                problems.append(f"{key}: {pid} is listed as never but is eligible")
-        for pid in j["relevant"]:
-            if not (hard_rules.offerable(by_id[pid], today) and hard_rules.eligible(by_id[pid], r)):
-                problems.append(f"{key}: {pid} is graded but not eligible")
-    return problems
+def precision_recall(pairs: Sequence[tuple[set[str], set[str]]]) -> tuple[float, float]:
+    """Micro precision and recall of ``(truth, guess)`` code sets."""
+    tp = sum(len(t & g) for t, g in pairs)
+    fp = sum(len(g - t) for t, g in pairs)
+    fn = sum(len(t - g) for t, g in pairs)
+    return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0)
 
 
-def inference_figures(requests: Sequence[Mapping[str, Any]]) -> dict[str, float]:
-    """Micro precision / recall of codes inferred from text against the owners' codes."""
-    out: dict[str, float] = {}
-    for key in ("themes", "support_types"):
-        tp = fp = fn = 0
-        for r in requests:
-            truth = set(r[key])
-            guess = set(infer_codes_from_text(r["title"], r["description"])[key])
-            tp, fp, fn = tp + len(truth & guess), fp + len(guess - truth), fn + len(truth - guess)
-        out[f"infer_{key}_precision"] = round(tp / (tp + fp), 4) if tp + fp else 0.0
-        out[f"infer_{key}_recall"] = round(tp / (tp + fn), 4) if tp + fn else 0.0
+Suggester = Callable[[Mapping[str, Any]], Mapping[str, Sequence[str]]]
+
+
+def suggestion_figures(
+    requests: Sequence[Mapping[str, Any]], suggest: Suggester
+) -> dict[str, float]:
+    """Precision / recall of suggested codes against the labels, per list."""
+    out: dict[str, float] = {"requests": len(requests)}
+    guesses = [suggest(without_codes(r)) for r in requests]
+    for field in ("themes", "support_types"):
+        pairs = [
+            (set(r[field]), set(g.get(field, []))) for r, g in zip(requests, guesses, strict=True)
+        ]
+        p, rc = precision_recall(pairs)
+        out[f"{field}_precision"] = round(p, 4)
+        out[f"{field}_recall"] = round(rc, 4)
     return out
-
-
-def calibrate(engine: MatchEngine, requests: Sequence[Mapping[str, Any]], judgements) -> tuple:
-    """Platt scaling: logistic regression of "grade >= 2" on the raw score of every
-    eligible pair of the judged requests; returns ``(a, b)``."""
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
-
-    xs, ys = [], []
-    for r in requests:
-        grades = judgements[r["key"]]["relevant"]
-        for m in engine.match_request(r, len(engine.programmes), today=TODAY):
-            xs.append([m.raw])
-            ys.append(int(grades.get(m.programme_id, 0) >= 2))
-    model = LogisticRegression(C=100.0).fit(np.array(xs), np.array(ys))
-    return float(model.coef_[0][0]), float(model.intercept_[0])

@@ -18,11 +18,11 @@ from search.matching.codes import (
     SUPPORT_TYPES,
     THEMES,
     clean_codes,
-    codes_from_concepts,
     delivery_preference,
 )
 from search.matching.config import MatchConfig
-from search.matching.features import DocTerms, record_terms
+from search.matching.features import DocTerms
+from search.matching.suggest import suggest_codes
 
 #: Rows: request preference (none, online, in person); columns: in person, online, hybrid, ?.
 DELIVERY_FIT = np.array(
@@ -60,13 +60,13 @@ class Codes:
 def record_codes(
     record: Mapping[str, Any], cfg: MatchConfig, terms: DocTerms | None = None
 ) -> Codes:
-    """A record's codes; a list it leaves empty is inferred from its text's concepts."""
+    """A record's codes; a list it leaves empty is suggested from its text
+    (``search.matching.suggest``)."""
     themes = clean_codes(record.get("themes"), THEMES)
     support = clean_codes(record.get("support_types"), SUPPORT_TYPES)
     if themes and support:
         return Codes(themes, support, False, False)
-    found = terms.found if terms is not None else record_terms(record, cfg).found
-    guess = codes_from_concepts(found)
+    guess = suggest_codes(record.get("title") or "", record.get("description") or "")
     return Codes(
         themes or guess["themes"], support or guess["support_types"], not themes, not support
     )

@@ -1,7 +1,16 @@
-"""Search quality on the seed catalogue: mean nDCG@10 over the judged query set.
+"""Search quality on the judged query set (``python -m search.quality``).
 
-The floors sit a few points under the measured values (see docs/PERFORMANCE.md, "Search
-quality"); a change that drops below them has made ranking or matching clearly worse.
+Two groups of floors:
+
+* the **reporting part** of the judged set (``split == "report"``): nDCG@10 must not fall
+  and the zero-result rate (over queries with a word present in the catalogue) must not
+  rise.  They start at what main achieved when the set was written (3 Dec 2026) and are
+  raised as the forgiving search of issue 10 lands; ``TARGETS`` are the goals
+  (nDCG@10 >= 0.85, no empty result when a word is present, whoosh and postgres within
+  0.03) and ``docs/SEARCH.md`` / ``docs/PERFORMANCE.md`` give the current gaps.
+* the earlier set ``2026-11`` (53 queries the engine was tuned on): the floors it had.
+
+Only figures are checked, never timings.
 """
 
 from __future__ import annotations
@@ -9,13 +18,31 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from conftest import POSTGRES_URL
 
-from search.quality import build_backend, evaluate, load_documents, load_judgements, ndcg
+from search.quality import (
+    TARGETS,
+    Vocabulary,
+    build_backend,
+    dispose,
+    evaluate,
+    load_documents,
+    load_judgements,
+    ndcg,
+    recall,
+)
 
-#: Measured 0.906 (whoosh) and 0.904 (memory) when the floors were set.
-FLOORS = {"whoosh": 0.87, "memory": 0.86}
-#: Per-category floors for the whoosh backend (measured values minus a margin).
-CATEGORY_FLOORS = {
+#: Reporting part, per backend: (nDCG@10 floor, zero-result-rate-with-a-word ceiling).
+#: Measured 3 Dec 2026 at 97de4ce: whoosh 0.346 / 0.391, memory 0.337 / 0.406,
+#: postgres 0.346 / 0.391.
+REPORT_FLOORS: dict[str, tuple[float, float]] = {
+    "whoosh": (0.34, 0.40),
+    "memory": (0.33, 0.41),
+    "postgres": (0.34, 0.40),
+}
+#: Earlier set 2026-11: mean nDCG@10 per backend and per category (whoosh).
+OLD_SET_FLOORS = {"whoosh": 0.87, "memory": 0.86}
+OLD_SET_CATEGORY_FLOORS = {
     "en": 0.85,
     "fr": 0.83,
     "es": 0.85,
@@ -25,6 +52,9 @@ CATEGORY_FLOORS = {
     "phrase": 0.85,
     "field": 0.93,
 }
+NEW_KINDS = (
+    "natural", "place", "fr", "es", "misspelt", "acronym", "programmes_for", "needs_in", "strict",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -32,37 +62,116 @@ def docs():
     return load_documents()
 
 
+@pytest.fixture(scope="module")
+def results(docs):
+    """Each SQLite-suite backend evaluated once on the whole set (split and set filtered
+    afterwards from the per-query outcomes)."""
+    out = {}
+    queries = load_judgements()
+    for name in ("whoosh", "memory"):
+        backend = build_backend(name, docs)
+        try:
+            out[name] = evaluate(backend, queries, docs)
+        finally:
+            dispose(backend)
+    return out
+
+
 def test_judged_set_shape(docs):
     ids = {d["id"] for d in docs}
     queries = load_judgements()
-    assert len(queries) >= 30
     assert len({q.id for q in queries}) == len(queries)
-    cats = Counter(c for q in queries for c in q.categories)
-    assert cats["fr"] >= 6 and cats["es"] >= 6
-    assert cats["misspelt"] >= 5 and cats["acronym"] >= 5
-    assert cats["cross_language"] >= 1 and cats["phrase"] >= 1 and cats["field"] >= 1
+    new = [q for q in queries if q.judged_set == "2026-12"]
+    assert len(new) >= 120
+    kinds = Counter((q.kind, q.split) for q in new)
+    for kind in NEW_KINDS:
+        assert kinds[(kind, "tune")] >= 4 and kinds[(kind, "report")] >= 4, kind
+    assert sum(q.split == "report" for q in queries) >= 60
+    assert sum("place" in q.categories for q in new) >= 40
     for q in queries:
+        assert q.split in ("tune", "report"), q.id
         assert q.grades and set(q.grades) <= ids, q.id
         assert all(1 <= g <= 3 for g in q.grades.values()), q.id
+        assert max(q.grades.values()) >= 2, q.id
 
 
-def test_ndcg():
+def test_split_filter():
+    report = load_judgements(split="report")
+    tune = load_judgements(split="tune")
+    assert report and tune and {q.split for q in report} == {"report"}
+    assert len(report) + len(tune) == len(load_judgements())
+    with pytest.raises(ValueError):
+        load_judgements(split="everything")
+
+
+def test_metrics():
     grades = {"a": 3, "b": 1}
     assert ndcg(["a", "b"], grades) == pytest.approx(1.0)
     assert ndcg(["x", "y"], grades) == 0.0
     assert 0.0 < ndcg(["b", "a"], grades) < 1.0
+    assert recall(["a", "x"], grades) == pytest.approx(0.5)
+    many = {str(i): 1 for i in range(20)}
+    assert recall([str(i) for i in range(10)], many) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("name", sorted(FLOORS))
-def test_mean_ndcg_floor(name, docs):
-    backend = build_backend(name, docs)
-    try:
-        res = evaluate(backend)
-    finally:
-        backend.close()
-    assert res["ndcg@10"] >= FLOORS[name], res["per_query"]
+def test_word_present_is_folded_and_reads_field_values(docs):
+    vocab = Vocabulary.of(docs)
+    assert vocab.any_present("Côte d'Ivoire")
+    assert vocab.any_present("cote divoire strategy")  # "strategy" is there
+    assert vocab.any_present("theme:gender")
+    assert not vocab.any_present("theme:astrology")
+    assert not vocab.any_present("zzqx of the")  # stop words do not count
+    assert not Vocabulary.of(docs, frozenset({"nobody"})).any_present("training")
+
+
+def _part(result, queries):
+    """Figures of ``result`` restricted to ``queries``."""
+    wanted = {q.id for q in queries}
+    outcomes = [o for o in result["outcomes"] if o.id in wanted]
+    present = [o for o in outcomes if o.word_present]
+    return (
+        sum(o.ndcg for o in outcomes) / len(outcomes),
+        sum(o.total == 0 for o in present) / len(present),
+    )
+
+
+@pytest.mark.parametrize("name", ["whoosh", "memory"])
+def test_report_part_floors(name, results):
+    ndcg_floor, zero_ceiling = REPORT_FLOORS[name]
+    score, zero = _part(results[name], load_judgements(split="report"))
+    assert score >= ndcg_floor, (name, round(score, 4))
+    assert zero <= zero_ceiling, (name, round(zero, 4))
+
+
+@pytest.mark.parametrize("name", sorted(OLD_SET_FLOORS))
+def test_earlier_set_floors(name, results):
+    old = [q for q in load_judgements() if q.judged_set == "2026-11"]
+    score, _ = _part(results[name], old)
+    assert score >= OLD_SET_FLOORS[name], (name, round(score, 4))
     if name == "whoosh":
+        by_cat: dict[str, list[float]] = {}
+        per_query = results[name]["per_query"]
+        for q in old:
+            for c in q.categories:
+                by_cat.setdefault(c, []).append(per_query[q.id])
         low = {
-            c: round(v, 3) for c, v in res["by_category"].items() if v < CATEGORY_FLOORS.get(c, 0.0)
+            c: round(sum(v) / len(v), 3)
+            for c, v in by_cat.items()
+            if sum(v) / len(v) < OLD_SET_CATEGORY_FLOORS.get(c, 0.0)
         }
         assert not low, low
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="KB_TEST_DATABASE_URL is not PostgreSQL")
+def test_postgres_report_part_and_gap_to_whoosh(docs, results):
+    queries = load_judgements(split="report")
+    backend = build_backend("postgres", docs, url=POSTGRES_URL)
+    try:
+        res = evaluate(backend, queries, docs)
+    finally:
+        dispose(backend)
+    ndcg_floor, zero_ceiling = REPORT_FLOORS["postgres"]
+    assert res["ndcg@10"] >= ndcg_floor, res["ndcg@10"]
+    assert res["zero_rate_present"] <= zero_ceiling, res["zero_rate_present"]
+    whoosh, _ = _part(results["whoosh"], queries)
+    assert abs(res["ndcg@10"] - whoosh) <= TARGETS["backend_gap"], (res["ndcg@10"], whoosh)

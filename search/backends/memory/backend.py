@@ -24,7 +24,7 @@ from search.backends.engine import (
 )
 from search.interface.backend import ProgressCallback
 from search.interface.documents import Record, validate
-from search.interface.query import FILTER_FIELDS, SearchQuery
+from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
 from search.interface.results import Hit
 from search.querylang.parser import (
     And,
@@ -121,12 +121,14 @@ class MemoryBackend(Engine):
     def session(
         self, viewer_tokens: frozenset[str], filters: dict[str, tuple[str, ...]]
     ) -> Session:
+        filters, scope = split_place(filters)
         with self._lock:
             docs = [
                 e
                 for e in self._docs.values()
                 if viewer_tokens.intersection(e.record.access)
                 and all(set(e.record.tags(f)) & set(v) for f, v in filters.items())
+                and (scope is None or scope.admits(e.record.countries, e.record.regions))
             ]
         return _MemorySession(self, docs)
 

@@ -54,7 +54,7 @@ from search.backends.postgres.schema import (
 from search.interface.backend import ProgressCallback
 from search.interface.documents import validate
 from search.interface.errors import SearchError
-from search.interface.query import FILTER_FIELDS, SearchQuery
+from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
 from search.interface.results import Hit
 from search.querylang.parser import BOOST_WEIGHT, Coverage, Node, Word, and_of
 from search.text.analysis import fold_token
@@ -464,9 +464,18 @@ class _PgSession(Session):
         self.table = backend.table
         where = [f"access && {_ARRAY.format('tokens')}"]
         self.params: dict[str, Any] = {"tokens": sorted({tag(t) for t in viewer_tokens})}
+        filters, scope = split_place(filters)
         for i, (name, values) in enumerate(sorted(filters.items())):
             where.append(f"facets && {_ARRAY.format(f'f{i}')}")
             self.params[f"f{i}"] = sorted({facet(name, v) for v in values})
+        if scope is not None:
+            where.append(
+                f"(facets && {_ARRAY.format('place_c')} OR (facets && {_ARRAY.format('place_r')}"
+                " AND NOT EXISTS (SELECT 1 FROM unnest(facets) AS f(v)"
+                " WHERE starts_with(f.v, 'countries='))))"
+            )
+            self.params["place_c"] = sorted({facet("countries", c) for c in scope.countries})
+            self.params["place_r"] = sorted({facet("regions", r) for r in scope.regions})
         self.where = " AND ".join(where)
 
     def _query(self, sql: str, **params: Any) -> sa.CursorResult[Any]:

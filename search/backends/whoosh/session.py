@@ -33,7 +33,7 @@ from search.backends.whoosh.rank import (
     top_weighted,
 )
 from search.backends.whoosh.schema import DESC_FIELDS, TEXT_FIELDS, TITLE_FIELDS
-from search.interface.query import FILTER_FIELDS, SearchQuery
+from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
 from search.interface.results import Hit
 from search.querylang.parser import (
     BOOST_WEIGHT,
@@ -78,8 +78,14 @@ class WhooshSession(Session):
         self.m = masks
         self.thesaurus = thesaurus
         base = masks.live() & masks.any_of("access", sorted(viewer_tokens))
+        filters, scope = split_place(filters)
         for name, values in filters.items():
             base &= masks.any_of(name, values)
+        if scope is not None:
+            listing = masks.any_of("countries", masks.values("countries"))
+            in_scope = masks.any_of("countries", sorted(scope.countries))
+            in_scope |= masks.any_of("regions", sorted(scope.regions)) & ~listing
+            base &= in_scope
         self.base = base
         self._cache: dict[Node, tuple[int, wq.Query | None]] = {}
         self._title: dict[Node, int] = {}

@@ -1,0 +1,93 @@
+"""Themes and support types suggested for a need written in prose (en, fr, es).
+
+Two sources of evidence, both matched on folded, accent-free keys
+(``search.text.thesaurus.keys``), title words counting ``TITLE_BOOST`` times:
+
+* the concepts of the shared thesaurus (``search/data/thesaurus.json``) and the codes
+  they stand for;
+* suggestion cues (``search/data/suggestion_cues.json``): phrases that say what kind of
+  support is wanted ("asesoría", "study visit", "bourses") or which subject a need is
+  about ("SCADA", "fichier électoral", "mujeres"), each with a weight.
+
+A code is suggested when its score reaches ``MIN_SCORE`` and ``MIN_SHARE`` of the best
+code of its list, at most ``LIMIT`` per list, most likely first. The thresholds were
+chosen on the "fit" part of the judged set only (``search.matching.judgements.part_of``;
+a grid search maximising the smaller margin over the targets of issue 11);
+``python -m search.evaluate`` reports precision and recall on the "report" part.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from search.text.analysis import WORD_RE
+from search.text.thesaurus import Concept, Thesaurus, default_thesaurus
+
+CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "suggestion_cues.json"
+TITLE_BOOST = 2
+LIMIT = 3
+#: Per list: (minimum score, minimum share of the best code's score).
+MIN_SCORE = {"themes": 0.5, "support_types": 1.0}
+MIN_SHARE = {"themes": 0.4, "support_types": 0.3}
+
+
+@lru_cache(maxsize=1)
+def _cues() -> tuple[Thesaurus, dict[str, float]]:
+    data = json.loads(CUES_FILE.read_text(encoding="utf-8"))["cues"]
+    concepts = [
+        Concept(
+            id=cid,
+            terms={lang: list(v[lang]) for lang in ("en", "fr", "es") if v.get(lang)},
+            themes=list(v.get("themes", [])),
+            support_types=list(v.get("support_types", [])),
+        )
+        for cid, v in data.items()
+    ]
+    return Thesaurus(concepts), {cid: float(v.get("weight", 1.0)) for cid, v in data.items()}
+
+
+def _hits(thesaurus: Thesaurus, title: str, description: str) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for text, weight in ((title, TITLE_BOOST), (description, 1)):
+        for _, _, ids in thesaurus.spans(WORD_RE.findall(text or "")):
+            for cid in ids:
+                found[cid] += weight
+    return found
+
+
+def code_scores(title: str, description: str) -> dict[str, Counter[str]]:
+    """Evidence for every theme and support-type code found in the text."""
+    scores: dict[str, Counter[str]] = {"themes": Counter(), "support_types": Counter()}
+    shared = default_thesaurus()
+    cues, weights = _cues()
+    for source, hits, weight_of in (
+        (shared, _hits(shared, title, description), lambda _cid: 1.0),
+        (cues, _hits(cues, title, description), lambda cid: weights[cid]),
+    ):
+        for cid, n in hits.items():
+            concept = source.concepts[cid]
+            for code in concept.themes:
+                scores["themes"][code] += n * weight_of(cid)
+            for code in concept.support_types:
+                scores["support_types"][code] += n * weight_of(cid)
+    return scores
+
+
+def pick(scores: Mapping[str, float], field: str, limit: int = LIMIT) -> list[str]:
+    """The codes of one list that clear both thresholds, most likely first."""
+    if not scores:
+        return []
+    floor = max(MIN_SCORE[field], MIN_SHARE[field] * max(scores.values()))
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [code for code, s in ranked[:limit] if s >= floor]
+
+
+def suggest_codes(title: str, description: str, language: str = "en") -> dict[str, list[str]]:
+    """``{"themes": [...], "support_types": [...]}`` for a need written in prose, most
+    likely first (``language`` is accepted for callers; cues cover en, fr and es)."""
+    scores = code_scores(title, description)
+    return {field: pick(scores[field], field) for field in ("themes", "support_types")}
