@@ -140,7 +140,7 @@ class Engine(ABC):
         session = self.session(q.viewer_tokens, filters)
         try:
             if plain:
-                self._loose(session, plan, node, und.boosts)
+                self._loose(session, plan, node, und.boosts, bool(und.filters))
                 if plan.run is not None and plan.run.total == 0 and und.filters:
                     # The filters read in the text leave nothing: keep them as boosts.
                     session.close()
@@ -192,7 +192,16 @@ class Engine(ABC):
                 plan.missing = [w for w in dict.fromkeys(words) if key(w) in alternatives]
 
     # -- loose: plain words, best coverage first -----------------------------------
-    def _loose(self, session: Session, plan: Plan, node: Node | None, boosts: list[Node]) -> None:
+    def _loose(
+        self,
+        session: Session,
+        plan: Plan,
+        node: Node | None,
+        boosts: list[Node],
+        anchored: bool = False,
+    ) -> None:
+        """``anchored``: the query named a place or language (a filter); when none of its
+        words occur, the records of that filter are shown."""
         q = plan.q
         required, optional = split_clauses(node)
         if not optional:
@@ -238,7 +247,8 @@ class Engine(ABC):
                 plan.missing = list(dict.fromkeys(w for c in absent for w in _clause_words(c)))
         n = len(optional)
         minimum = choose_minimum(hist, n)
-        if minimum == 0:  # no optional clause occurs anywhere visible
+        if minimum == 0 and not (anchored or required):
+            # No word of the query occurs in anything visible: nothing to show.
             plan.node = and_of([*required, *optional])
             plan.run = Run(0, [], {})
             return
@@ -291,6 +301,8 @@ class Engine(ABC):
 MAX_SPELL_CHARS = 30
 #: A loose query shows at least this many records when it can (lower coverage fills in).
 FILL = 10
+#: ... even when some records have every word (they come first).
+FILL_FULL = True
 
 
 def choose_minimum(hist: list[int], n: int) -> int:
@@ -302,7 +314,7 @@ def choose_minimum(hist: list[int], n: int) -> int:
     best = max((c for c in range(1, n + 1) if hist[c]), default=0)
     if best == 0:
         return 0
-    if best == n:
+    if best == n and not FILL_FULL:
         return n
     floor = max(1, -(-n // 2))
     minimum, shown = best, hist[best]

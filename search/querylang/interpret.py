@@ -231,9 +231,12 @@ def _cut(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
+_EXACT = re.compile(r'[^\s:"()]+:(?:"[^"]*"?|\S*)|"[^"]*"?')
+
+
 def _quoted(text: str) -> list[tuple[int, int]]:
-    """Character spans inside double quotes (never read as places or languages)."""
-    return [(m.start(), m.end()) for m in re.finditer(r'"[^"]*"?', text)]
+    """Character spans of quoted phrases and ``field:value`` terms (read exactly)."""
+    return [(m.start(), m.end()) for m in _EXACT.finditer(text)]
 
 
 def _outside(span: tuple[int, int], holes: list[tuple[int, int]]) -> bool:

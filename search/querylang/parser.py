@@ -288,8 +288,15 @@ class _Parser:
 
 
 def and_of(items: list[Node]) -> Node | None:
-    """The AND of ``items`` (repeats dropped: ``x AND x`` is ``x``)."""
-    items = list(dict.fromkeys(items))
+    """The AND of ``items``; a repeated term other than a word is dropped (``a* a*`` is
+    ``a*``; words stay, as runs of words name thesaurus concepts: "de ... de")."""
+    seen: set[Node] = set()
+    kept = []
+    for n in items:
+        if isinstance(n, Word) or n not in seen:
+            kept.append(n)
+            seen.add(n)
+    items = kept
     if not items:
         return None
     return items[0] if len(items) == 1 else And(tuple(items))
