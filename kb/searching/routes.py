@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -62,6 +63,8 @@ def reading_label(reading: Reading) -> str:
         return f"In {codes.label(codes.LANGUAGES, reading.value)}"
     if reading.field == "themes":
         return f"Theme: {codes.label(codes.THEMES, reading.value)}"
+    if reading.field == "kind":
+        return "Requests only" if reading.value == "request" else "Programmes only"
     if reading.field == "support_types":
         return f"Support: {codes.label(codes.SUPPORT_TYPES, reading.value)}"
     return reading.detail or reading.label
@@ -82,6 +85,23 @@ def redo_url() -> str:
     args.pop("literal", None)
     args.pop("page", None)
     return url_for(request.endpoint or "searching.search_page", **args.to_dict(flat=False))
+
+
+def notice_html(result: SearchResult) -> Markup | None:
+    """The result's message, with the corrected query it shows as a link to that query."""
+    if not result.message:
+        return None
+    html = escape(result.message)
+    if result.fuzzy and result.suggestion:
+        quoted = escape(f"“{result.suggestion}”")
+        args = MultiDict(request.args)
+        args.setlist("q", [result.suggestion])
+        args.pop("page", None)
+        link = Markup('“<a href="{}">{}</a>”').format(
+            url_for("searching.search_page", **args.to_dict(flat=False)), result.suggestion
+        )
+        html = Markup(html.replace(quoted, link, 1))
+    return html
 
 
 def readings_json(result: SearchResult) -> list[dict[str, Any]]:
@@ -134,6 +154,7 @@ def search_page() -> str:
         selected={f: request.args.getlist(p) for p, f in PARAMS.items()},
         toggle_url=toggle_url,
         reading_label=reading_label,
+        notice=notice_html(result),
         undo_url=undo_url,
         redo_url=redo_url,
     )

@@ -8,6 +8,7 @@ facets, suggestions and snippets cannot leak invisible records.
 
 from __future__ import annotations
 
+import math
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
@@ -37,7 +38,7 @@ from search.querylang.parser import (
     parse,
 )
 from search.querylang.rewrite import add_concepts, drop_stopwords, positive_terms, replace_words
-from search.text.analysis import fold_token
+from search.text.analysis import ALL_STOPWORDS, fold_token
 from search.text.highlight import Marker
 from search.text.thesaurus import Thesaurus, default_thesaurus, key
 
@@ -125,11 +126,13 @@ class Engine(ABC):
         plain = not parsed.operators
         und = Understanding(q.text)
         if plain and q.interpret:
-            und = understand(q.text, self._places(), q.literal)
+            und = understand(q.text, self._places(), q.literal, self.thesaurus)
             if und.text != q.text:
                 parsed = parse(und.text)
         node = drop_stopwords(add_concepts(parsed.node, self.thesaurus))
         node = drop_concepts(node, self.thesaurus, q.literal)
+        if und.text != q.text and _only_stopwords(node):
+            node = None  # "needs in Eastern Africa": "in" was part of what was read
         readings = list(und.readings)
         if plain and q.interpret:
             readings += code_readings(node, self.thesaurus, und.text)
@@ -235,8 +238,11 @@ class Engine(ABC):
                 f_required, f_optional = split_clauses(fixed)
                 f_req = and_of(list(f_required))
                 f_counts, f_hist = session.coverage(f_req, tuple(f_optional))
-                if sum(f_hist) and (len(f_optional) - f_counts.count(0)) > (
-                    len(optional) - counts.count(0)
+                covered = (len(optional) - counts.count(0)) / len(optional)
+                if (
+                    f_optional
+                    and sum(f_hist)
+                    and ((len(f_optional) - f_counts.count(0)) / len(f_optional) > covered)
                 ):
                     plan.fuzzy = True
                     plan.missing = [w for w in dict.fromkeys(words) if key(w) in alternatives]
@@ -247,16 +253,18 @@ class Engine(ABC):
                 plan.missing = list(dict.fromkeys(w for c in absent for w in _clause_words(c)))
         n = len(optional)
         minimum = choose_minimum(hist, n)
-        if minimum == 0 and not (anchored or required):
+        if minimum == 0 and not (anchored or any(_has_text(n) for n in required)):
             # No word of the query occurs in anything visible: nothing to show.
             plan.node = and_of([*required, *optional])
             plan.run = Run(0, [], {})
             return
         plan.relaxed = hist[n] == 0
+        plan.only_filters = minimum == 0
         if minimum == n and not boosts:
             final: Node | None = and_of([*required, *optional])
         else:
-            final = Coverage(tuple(required), tuple(optional), minimum, tuple(boosts))
+            weights = clause_weights(counts) if WEIGHTED else ()
+            final = Coverage(tuple(required), tuple(optional), minimum, tuple(boosts), weights)
         plan.node, plan.run = final, session.run(final, q, q.facets)
         plan.clauses = [_clause_text(c) for c in optional]
 
@@ -291,7 +299,7 @@ class Engine(ABC):
         if node is None:
             return None, None
         required, optional = split_clauses(node)
-        check = and_of([*required, *optional[:1]]) if optional else node
+        check = and_of([*required, Or(tuple(optional))]) if len(optional) > 1 else node
         if check is None or not session.run(check, probe, False).total:
             return None, None
         return shown, node
@@ -308,17 +316,17 @@ FILL_FULL = True
 def choose_minimum(hist: list[int], n: int) -> int:
     """How many of the ``n`` optional clauses a record must match.
 
-    ``hist[c]`` counts the records matching exactly ``c`` of them.  Every clause when some
-    record has them all; else the best coverage any record reaches, lowered (never below
-    half of the clauses) while fewer than ``FILL`` records would be shown."""
+    ``hist[c]`` counts the records matching exactly ``c`` of them.  The best coverage any
+    record reaches (every clause when some record has them all), lowered one clause at a
+    time while fewer than ``FILL`` records would be shown: the best matches come first
+    (ranking is by coverage), and a short list is completed by partial matches."""
     best = max((c for c in range(1, n + 1) if hist[c]), default=0)
     if best == 0:
         return 0
     if best == n and not FILL_FULL:
         return n
-    floor = max(1, -(-n // 2))
     minimum, shown = best, hist[best]
-    while minimum > floor and shown < FILL:
+    while minimum > 1 and shown < FILL:
         minimum -= 1
         shown += hist[minimum]
     return minimum
@@ -343,6 +351,18 @@ def _optional(node: Node) -> bool:
     if isinstance(node, Or):  # fuzzy alternatives of a word
         return all(isinstance(n, Word) for n in node.items)
     return False
+
+
+def _has_text(node: Node) -> bool:
+    """True for a quoted phrase or a prefix (words of the query), not a filter or NOT."""
+    return bool(positive_terms(node)[0] or positive_terms(node)[1])
+
+
+def _only_stopwords(node: Node | None) -> bool:
+    items = node.items if isinstance(node, And) else (node,)
+    return node is not None and all(
+        isinstance(n, Word) and fold_token(n.text) in ALL_STOPWORDS for n in items
+    )
 
 
 def _clause_words(node: Node) -> list[str]:
@@ -372,7 +392,20 @@ def _probe(q: SearchQuery) -> SearchQuery:
     )
 
 
-def coverage_score(matched: int, boosts: int, relevance: float) -> float:
+#: Rank loose matches by the weight of the words they match (rare words weigh more).
+WEIGHTED = False
+
+
+def clause_weights(counts: list[int]) -> tuple[float, ...]:
+    """An inverse document frequency per optional clause (``counts``: visible records
+    matching each), scaled to a mean of 1 so that a boost keeps its worth."""
+    total = max(counts, default=0) + 1
+    raw = [math.log(1.0 + total / (c + 0.5)) for c in counts]
+    mean = sum(raw) / len(raw) if raw else 1.0
+    return tuple(round(w / mean, 4) for w in raw)
+
+
+def coverage_score(matched: float, boosts: int, relevance: float) -> float:
     """The ranking score of a ``Coverage`` match: coverage first, relevance within it."""
     relevance = max(0.0, relevance)
     return matched + BOOST_WEIGHT * boosts + relevance / (1.0 + relevance)
@@ -394,10 +427,12 @@ class Plan:
     missing: list[str] = field(default_factory=list)
     clauses: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    #: No word occurs: the records of what else was read (a place, a language) are shown.
+    only_filters: bool = False
 
     def reset(self) -> None:
         self.node = self.run = self.suggestion = None
-        self.fuzzy = self.relaxed = False
+        self.fuzzy = self.relaxed = self.only_filters = False
         self.missing, self.clauses = [], []
 
     def unfiltered(self, filters: dict[str, tuple[str, ...]]) -> None:
@@ -417,7 +452,12 @@ class Plan:
             parts.append(
                 f"Nothing matches {' and '.join(self.dropped)}; showing every match, those first."
             )
-        if self.fuzzy:
+        if self.only_filters and not self.fuzzy:
+            missing = ", ".join(f"“{w}”" for w in self.missing) or "those words"
+            read = [r.label for r in self.readings if r.effect == "filter"]
+            scope = f" for {', '.join(read)}" if read else ""
+            parts.append(f"No record contains {missing}; showing every record{scope}.")
+        elif self.fuzzy:
             missing = ", ".join(f"“{w}”" for w in self.missing)
             tail = " that match most of it" if self.relaxed else ""
             parts.append(

@@ -145,6 +145,71 @@ _ARABIC_NAMES = _folded(_ARABIC_NAMES)
 _LANGUAGE_WORDS = {fold(w) for w in _LANGUAGE_WORDS}
 
 
+#: Words asking for one kind of record ("needs in Eastern Africa", "programmes for ECOWAS").
+KIND_WORDS: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "need",
+            "needs",
+            "request",
+            "requests",
+            "besoin",
+            "besoins",
+            "demande",
+            "demandes",
+            "necesidad",
+            "necesidades",
+            "solicitud",
+            "solicitudes",
+        ],
+        "request",
+    ),
+    **dict.fromkeys(
+        [
+            "programme",
+            "programmes",
+            "program",
+            "programs",
+            "programa",
+            "programas",
+            "offer",
+            "offers",
+            "offre",
+            "offres",
+            "oferta",
+            "ofertas",
+        ],
+        "programme",
+    ),
+}
+KIND_LABELS = {"request": "Requests only", "programme": "Programmes only"}
+
+
+def kind_spans(text: str, thesaurus: Thesaurus | None) -> list[tuple[int, int, str]]:
+    """``(start, end, kind)`` of words asking for requests or programmes, outside the
+    thesaurus phrases they may belong to ("needs assessment" is research, not a kind)."""
+    toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+    inside: set[int] = set()
+    if thesaurus is not None:
+        for s, e, _ in thesaurus.spans([t[2] for t in toks]):
+            if e - s > 1:
+                inside.update(range(s, e))
+    out = []
+    for i, (start, end, raw) in enumerate(toks):
+        kind = KIND_WORDS.get(fold(raw))
+        if kind and i not in inside:
+            out.append((start, end, kind))
+    kinds = {k for _, _, k in out}
+    return out if len(kinds) == 1 else []  # "needs and programmes": no preference
+
+
+#: Words after a place name that belong to it ("Andean countries", "pays du Sahel").
+_PLACE_TAIL = re.compile(
+    r"\s+(?:countries|country|states|nations|region|member states|pays|países|paises|estados)\b",
+    re.IGNORECASE,
+)
+
+
 class PlaceLike(Protocol):
     code: str
     name: str
@@ -247,13 +312,23 @@ def understand(
     text: str,
     places: PlaceRecogniser | None,
     literal: frozenset[str] = frozenset(),
+    thesaurus: Thesaurus | None = None,
 ) -> Understanding:
-    """Read languages and places in ``text`` (a plain query; see the module doc)."""
+    """Read languages, places and kinds in ``text`` (a plain query; see the module doc)."""
     holes = _quoted(text)
     readings: list[tuple[int, Reading]] = []
     cut: list[tuple[int, int]] = []
     filters: dict[str, tuple[str, ...]] = {}
     boosts: list[Node] = []
+    for start, end, kind in kind_spans(text, thesaurus):
+        key = f"kind:{kind}"
+        if key in literal or not _outside((start, end), holes):
+            continue
+        if "kind" not in filters:
+            reading = Reading(key, "kind", kind, text[start:end], KIND_LABELS[kind], "filter")
+            readings.append((start, reading))
+            filters["kind"] = (kind,)
+        cut.append((start, end))
     for start, end, code in language_spans(text):
         key = f"languages:{code}"
         if key in literal or not _outside((start, end), holes):
@@ -283,7 +358,8 @@ def understand(
             )
             if place_filter:
                 # The name leaves the words: the filter finds its records.
-                cut.append(span)
+                tail = _PLACE_TAIL.match(text, mention.end)
+                cut.append((span[0], tail.end() if tail else span[1]))
                 filters[place_filter] = (*filters.get(place_filter, ()), place.code)
             boosts.append(_from_or_targeted(place.members))
     readings.sort(key=lambda p: p[0])

@@ -76,13 +76,18 @@ class Coverage:
 
     Matches records that match every ``required`` node and at least ``minimum`` of the
     ``optional`` ones (the words and concepts of the query); ``boosts`` never decide a match.
-    Ranked by coverage first (optional nodes matched, plus ``BOOST_WEIGHT`` per boost
-    matched), then by the backend's relevance."""
+    Ranked by coverage first (the weights of the optional nodes matched, plus
+    ``BOOST_WEIGHT`` per boost matched), then by the backend's relevance."""
 
     required: tuple[Node, ...]
     optional: tuple[Node, ...]
     minimum: int
     boosts: tuple[Node, ...] = ()
+    #: Ranking weight of each optional node (rarer words weigh more); empty: 1 each.
+    weights: tuple[float, ...] = ()
+
+    def weight(self, i: int) -> float:
+        return self.weights[i] if i < len(self.weights) else 1.0
 
 
 #: Weight of a matched boost (a place's states) in a ``Coverage`` ranking.

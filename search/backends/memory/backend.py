@@ -190,16 +190,17 @@ class _MemorySession(Session):
             if s is None:
                 return None
             relevance += s
-        matched = 0
-        for n in node.optional:
+        matched, weight = 0, 0.0
+        for i, n in enumerate(node.optional):
             s = self._score(n, e)
             if s is not None:
                 matched += 1
+                weight += node.weight(i)
                 relevance += s
         if matched < node.minimum:
             return None
         boosts = sum(self._score(n, e) is not None for n in node.boosts)
-        return coverage_score(matched, boosts, relevance)
+        return coverage_score(weight, boosts, relevance)
 
     def coverage(
         self, required: Node | None, optional: tuple[Node, ...]

@@ -558,6 +558,7 @@ class _PgSession(Session):
         optional: tuple[Node, ...],
         boosts: tuple[Node, ...],
         everything: bool,
+        weights: tuple[float, ...] = (),
     ) -> tuple[str, dict[str, Any]]:
         """SQL of ``(id, n, nb)``: visible rows matching ``required``, with how many of
         ``optional`` (``n``) and of ``boosts`` (``nb``) they match.  Each node is one GIN
@@ -570,20 +571,21 @@ class _PgSession(Session):
         parts = []
         for i, n in enumerate(optional):
             params[f"o{i}"] = compile_match(n)
+            params[f"w{i}"] = weights[i] if i < len(weights) else 1.0
             parts.append(
-                f"SELECT id, 1 AS o, 0 AS b FROM {self.table} WHERE {where} "
-                f"AND tsv @@ CAST(:o{i} AS tsquery)"
+                f"SELECT id, 1 AS o, CAST(:w{i} AS float8) AS w, 0 AS b FROM {self.table} "
+                f"WHERE {where} AND tsv @@ CAST(:o{i} AS tsquery)"
             )
         for i, n in enumerate(boosts):
             params[f"b{i}"] = compile_match(n)
             parts.append(
-                f"SELECT id, 0 AS o, 1 AS b FROM {self.table} WHERE {where} "
+                f"SELECT id, 0 AS o, 0.0 AS w, 1 AS b FROM {self.table} WHERE {where} "
                 f"AND tsv @@ CAST(:b{i} AS tsquery)"
             )
         if everything:
-            parts.append(f"SELECT id, 0 AS o, 0 AS b FROM {self.table} WHERE {where}")
+            parts.append(f"SELECT id, 0 AS o, 0.0 AS w, 0 AS b FROM {self.table} WHERE {where}")
         union = " UNION ALL ".join(parts)
-        sql = f"SELECT id, sum(o) AS n, sum(b) AS nb FROM ({union}) AS u GROUP BY id"
+        sql = f"SELECT id, sum(o) AS n, sum(w) AS nw, sum(b) AS nb FROM ({union}) AS u GROUP BY id"
         return sql, params
 
     def coverage(
@@ -612,13 +614,13 @@ class _PgSession(Session):
         optional matches; ranked by coverage, then ``ts_rank`` (candidates as in ``run``)."""
         required = and_of(list(node.required))
         rows_sql, params = self._coverage_rows(
-            required, node.optional, node.boosts, node.minimum == 0
+            required, node.optional, node.boosts, node.minimum == 0, node.weights
         )
         need = q.page * q.per_page
         params.update(lim=q.per_page, off=need - q.per_page, minimum=node.minimum)
         cols = "t.id, t.created, t.updated" + (", t.facets" if facets else "")
         rank = compile_rank(Coverage(node.required, node.optional, 0))
-        cov = f"(cv.n + {BOOST_WEIGHT} * cv.nb)"
+        cov = f"(cv.nw + {BOOST_WEIGHT} * cv.nb)"
         if q.sort != "relevance":
             order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
             ctes = (

@@ -56,6 +56,13 @@ from search.text.thesaurus import Thesaurus
 CANDIDATES = 200
 #: In the candidate score of a loose query, one clause matched outweighs any title score.
 COVERAGE_BIT = 8
+#: Clause weights are counted in steps of 1/WEIGHT_STEPS when choosing candidates.
+WEIGHT_STEPS = 4
+
+
+def _bits(value: int) -> list[int]:
+    """Positions of the set bits of ``value`` (a weight added as powers of two)."""
+    return [b for b in range(value.bit_length()) if value >> b & 1]
 
 
 def _decode_positions(value: bytes) -> Iterable[int]:
@@ -333,15 +340,21 @@ class WhooshSession(Session):
         if exact.bit_count() > k:
             coarse = [(a, 0) for n in node.optional for _, a in self.leaves(n)]
             coarse += [(t, 1) for n in node.optional for t, _ in self.leaves(n)]
-            terms = [(m, COVERAGE_BIT) for m in optional]
-            terms += [(m, COVERAGE_BIT + BOOST_WEIGHT.bit_length() - 1) for m in boosts]
+            terms = [
+                (m, COVERAGE_BIT + b)
+                for i, m in enumerate(optional)
+                for b in _bits(max(1, round(node.weight(i) * WEIGHT_STEPS)))
+            ]
+            terms += [
+                (m, COVERAGE_BIT + b) for m in boosts for b in _bits(BOOST_WEIGHT * WEIGHT_STEPS)
+            ]
             cand = top_weighted(terms + coarse, exact, k)
         relevance = dict(self._score_docs(rank_q, cand)) if rank_q is not None else {}
         created = self.m.column("created")
         scored = []
         for d in bitsets.iter_ids(cand):
             bit = 1 << d
-            matched = sum(1 for m in optional if m & bit)
+            matched = sum(node.weight(i) for i, m in enumerate(optional) if m & bit)
             boosted = sum(1 for m in boosts if m & bit)
             scored.append((d, coverage_score(matched, boosted, relevance.get(d, 0.0))))
         scored.sort(key=lambda p: (-p[1], -created[p[0]], p[0]))
