@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from werkzeug.wrappers import Response
 
 from kb import access
 from kb.catalogue import queries
@@ -77,3 +78,11 @@ def my_work() -> str:
 
 def _country() -> Country | None:
     return current_user.country if current_user.role == "focal_point" else None
+
+
+@bp.route("/login")
+@bp.route("/register")
+def account_shortcut() -> Response:
+    """``/login`` and ``/register`` are what people type: lead to the account pages."""
+    endpoint = "accounts.login" if request.path == "/login" else "accounts.register"
+    return redirect(url_for(endpoint, **request.args.to_dict()))

@@ -11,7 +11,7 @@ from kb.models.country import Country, Organisation
 from kb.models.matching import Match, MatchSuggestion, Notification
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
-from kb.models.user import LoginAttempt, User
+from kb.models.user import LoginAttempt, PasswordReset, User
 
 __all__ = [
     "ApiToken",
@@ -23,6 +23,7 @@ __all__ = [
     "Notification",
     "OewgSession",
     "Organisation",
+    "PasswordReset",
     "Programme",
     "Request",
     "Revision",
