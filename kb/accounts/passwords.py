@@ -38,7 +38,8 @@ def check_password(password: str, user_inputs: Iterable[str] = (), field: str = 
         feedback = result.get("feedback") or {}
         hint = feedback.get("warning") or "This password is easy to guess."
         advice = " ".join(feedback.get("suggestions") or [])
-        _refuse(field, f"{hint} {advice}".strip() + " A few unusual words together work well.")
+        advice = advice or "A few unusual words together work well."
+        _refuse(field, f"{hint} {advice}")
 
 
 def _parts(value: str) -> list[str]:

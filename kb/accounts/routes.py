@@ -137,7 +137,8 @@ def _signed_in(user: User, remember: bool) -> Response:
     if current_app.config.get("REQUIRE_2FA") and user.is_secretariat and not user.has_2fa:
         flash("Secretariat accounts must use two-factor sign-in: set it up now.", "info")
         return redirect(url_for(".two_factor"))
-    return redirect(safe_next(request.args.get("next")) or url_for("main.my_work"))
+    home = url_for("admin.queue") if user.is_secretariat else url_for("main.my_work")
+    return redirect(safe_next(request.args.get("next")) or home)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -67,6 +67,20 @@ def unread_count(user: User) -> int:
     return db.session.scalar(query) or 0
 
 
+def mark_read_for(user: User, path: str) -> int:
+    """Mark the user's unread notifications that link to ``path`` read; return how many."""
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.read_at.is_(None),
+            Notification.link == path,
+        )
+        .values(read_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
 def mark_all_read(user: User) -> None:
     db.session.execute(
         update(Notification)
