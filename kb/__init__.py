@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from kb.directory.routes import bp as directory_bp
     from kb.main.routes import bp as main_bp
     from kb.matching.routes import bp as matching_bp
+    from kb.places.routes import bp as places_bp
     from kb.reports.routes import bp as reports_bp
     from kb.searching.routes import bp as searching_bp
     from kb.transfer.routes import bp as transfer_bp
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(directory_bp)
+    app.register_blueprint(places_bp)
     app.register_blueprint(searching_bp)
     app.register_blueprint(matching_bp)
     app.register_blueprint(reports_bp)

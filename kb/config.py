@@ -15,8 +15,8 @@ ENV_DEFAULTS: dict[str, str | None] = {
     "KB_SECRET_KEY": None,  # default: generated once into <instance>/secret_key (0600)
     "KB_SEARCH_BACKEND": "whoosh",
     "KB_SEARCH_DIR": None,  # default: <instance>/search-index
-    "KB_SEARCH_LIMITMB": "1024",  # postings held in memory per whoosh writer process
-    "KB_SEARCH_PROCS": None,  # whoosh rebuild processes; default: up to 2, one per core
+    "KB_SEARCH_LIMITMB": None,  # MB of postings per whoosh writer; default: from memory
+    "KB_SEARCH_PROCS": None,  # whoosh rebuild processes; default: from memory and cores
     "KB_SEARCH_URL": None,  # postgres backend; default: KB_DATABASE_URL when it is PostgreSQL
     "KB_SEARCH_TABLE": "search_documents",  # postgres backend: its table (and _vocab, _meta)
     "KB_SECURE_COOKIES": "0",  # set to 1 behind HTTPS

@@ -53,6 +53,8 @@ def record_revision(
     db.session.add(revision)
     if record.kind in ("request", "programme"):
         queue_for_index(record.kind, record.id)
+    elif record.kind == "match":  # a declined pair leaves the stored suggestions
+        db.session.info.setdefault("changed_refs", set()).add(("match", record.id))
     return revision
 
 

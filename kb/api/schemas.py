@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from kb import codes
 from kb.catalogue import queries
@@ -20,6 +20,7 @@ from kb.catalogue.schemas import (
     RequestOutputSchema,
 )
 from search.interface.query import MAX_PAGE, SORTS
+from search.places import default_gazetteer
 
 MAX_INT = 2**31 - 1
 LINKS = {"type": "object", "additionalProperties": {"type": "string"}}
@@ -27,6 +28,11 @@ LINKS = {"type": "object", "additionalProperties": {"type": "string"}}
 
 def _one_of(choices: Any) -> validate.OneOf:
     return validate.OneOf(list(choices), error="Must be one of: {choices}.")
+
+
+def _known_place(value: str) -> None:
+    if default_gazetteer().get(value) is None:
+        raise ValidationError("Unknown place: use a code listed on /places (e.g. m49:014).")
 
 
 # --- problems -------------------------------------------------------------------------------
@@ -71,6 +77,14 @@ class RecordFilterArgsSchema(PageArgsSchema):
     country = fields.String(
         validate=validate.Regexp(r"^[A-Za-z]{3}$", error="Use an ISO 3166-1 alpha-3 code."),
         metadata={"description": "Requests: from this state. Programmes: open to this state."},
+    )
+    place = fields.String(
+        validate=_known_place,
+        metadata={
+            "description": "A place code from /places (m49:014, org:ECOWAS, informal:sahel, "
+            "grouping:LDC, group:Africa …). Requests: from its states. Programmes: open to "
+            "at least one of its states, or offered from one of them."
+        },
     )
     organisation_type = fields.String(validate=_one_of(codes.ORGANISATION_TYPES))
     language = fields.String(validate=_one_of(codes.LANGUAGES))
@@ -119,6 +133,10 @@ class SearchArgsSchema(Schema):
         fields.String(validate=validate.Regexp(r"^[A-Z]{3}$", error="Use an ISO alpha-3 code."))
     )
     organisation_type = _many(codes.ORGANISATION_TYPES)
+    place = fields.List(
+        fields.String(validate=_known_place),
+        metadata={"description": "Place codes (see /places): records from or open to its states."},
+    )
     language = _many(codes.LANGUAGES)
     status = _many({**codes.REQUEST_STATUSES, **codes.PROGRAMME_STATUSES})
     sort = fields.String(load_default="relevance", validate=_one_of(SORTS))

@@ -8,7 +8,14 @@ from kb.models.catalogue import (
     SearchQueueEntry,
 )
 from kb.models.country import Country, Organisation
-from kb.models.matching import Match, MatchSuggestion, Notification
+from kb.models.matching import (
+    Match,
+    MatchAggregate,
+    MatchFact,
+    MatchNeed,
+    MatchSuggestion,
+    Notification,
+)
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
 from kb.models.user import LoginAttempt, PasswordReset, User
@@ -19,6 +26,9 @@ __all__ = [
     "Country",
     "LoginAttempt",
     "Match",
+    "MatchAggregate",
+    "MatchFact",
+    "MatchNeed",
     "MatchSuggestion",
     "Notification",
     "OewgSession",

@@ -23,6 +23,7 @@ PARAMS = {
     "support_type": "support_types",
     "region": "regions",
     "country": "countries",
+    "place": "place",
     "organisation_type": "organisation_type",
     "language": "languages",
     "status": "status",
