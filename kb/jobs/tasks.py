@@ -34,11 +34,11 @@ def match_refresh(refs: list[list[Any]] | None = None) -> None:
 
 
 @job("email.send")
-def email_send(to: str, text: str, link: str) -> None:
-    """Send one notification email (raises on SMTP errors, so it is retried)."""
+def email_send(to: str, subject: str, body: str) -> None:
+    """Send one email (raises on SMTP errors, so it is retried)."""
     from kb.notifications.operations import send_email
 
-    send_email(to, text, link)
+    send_email(to, subject, body)
 
 
 @job("programmes.close_expired")

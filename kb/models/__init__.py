@@ -19,7 +19,7 @@ from kb.models.matching import (
 )
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
-from kb.models.user import LoginAttempt, User
+from kb.models.user import LoginAttempt, PasswordReset, User
 
 __all__ = [
     "ApiToken",
@@ -35,6 +35,7 @@ __all__ = [
     "Notification",
     "OewgSession",
     "Organisation",
+    "PasswordReset",
     "Programme",
     "Request",
     "Revision",
