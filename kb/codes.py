@@ -175,6 +175,18 @@ FIELD_NAMES: dict[str, str] = {
 }
 
 
+#: Kinds of places (search.places), as headings of lists of places.
+PLACE_KINDS: dict[str, str] = {
+    "state": N_("UN member states"),
+    "un_group": N_("UN regional groups"),
+    "region": N_("UN M49 regions"),
+    "subregion": N_("UN M49 sub-regions"),
+    "organisation": N_("Organisations"),
+    "grouping": N_("UN groupings"),
+    "informal": N_("Informal names"),
+}
+
+
 def label(codes: dict[str, str], code: str | None) -> str:
     """The label of ``code`` in the interface language, or the code itself when it is unknown."""
     if code is None:

@@ -15,13 +15,15 @@ ENV_DEFAULTS: dict[str, str | None] = {
     "KB_SECRET_KEY": None,  # default: generated once into <instance>/secret_key (0600)
     "KB_SEARCH_BACKEND": "whoosh",
     "KB_SEARCH_DIR": None,  # default: <instance>/search-index
-    "KB_SEARCH_LIMITMB": "1024",  # postings held in memory per whoosh writer process
-    "KB_SEARCH_PROCS": None,  # whoosh rebuild processes; default: up to 2, one per core
+    "KB_SEARCH_LIMITMB": None,  # MB of postings per whoosh writer; default: from memory
+    "KB_SEARCH_PROCS": None,  # whoosh rebuild processes; default: from memory and cores
     "KB_SEARCH_URL": None,  # postgres backend; default: KB_DATABASE_URL when it is PostgreSQL
     "KB_SEARCH_TABLE": "search_documents",  # postgres backend: its table (and _vocab, _meta)
     "KB_SECURE_COOKIES": "0",  # set to 1 behind HTTPS
-    "KB_LOGIN_MAX_FAILURES": "5",
-    "KB_LOGIN_WINDOW_MINUTES": "15",
+    "KB_LOGIN_MAX_FAILURES": "5",  # failures (per account and address) before sign-in slows down
+    "KB_LOGIN_WINDOW_MINUTES": "15",  # how long failures count
+    "KB_PROXY_HOPS": "0",  # reverse proxies in front of the app whose X-Forwarded-* to trust
+    "KB_REQUIRE_2FA": "0",  # 1: Secretariat accounts must use two-factor sign-in (TOTP)
     "KB_STALE_AFTER_DAYS": "365",
     "KB_PER_PAGE": "20",
     "KB_PUBLIC_URL": "http://127.0.0.1:5000",  # base of links in emails
@@ -31,7 +33,23 @@ ENV_DEFAULTS: dict[str, str | None] = {
     "KB_MATCH_CONFIG": None,  # JSON object overriding search.matching.MatchConfig fields
     "KB_API_RATE_LIMIT": "120/minute",
     "KB_REDIS_URL": None,  # rate-limit storage shared by workers; default: per-process memory
+    "KB_QUEUE_URL": None,  # redis://… : jobs go to Dramatiq workers; default: run in-process
+    "KB_JOB_RETRIES": "3",  # retries of a failed job before it is listed as failed
+    "KB_QUEUE_HEARTBEAT_MS": "60000",  # a worker silent this long is dead: its jobs are requeued
+    "KB_QUEUE_MAINTENANCE_CHANCE": "10000",  # per million broker calls: look for dead workers
+    "KB_WORKER_THREADS": "2",  # jobs run at once by one `flask kb worker`
+    "KB_MAX_UPLOAD_MB": "5",  # the one upload limit (imports, Word documents)
+    "KB_LOG_FORMAT": "text",  # text | json (one JSON object per line, with the request id)
+    "KB_LOG_LEVEL": "INFO",
 }
+
+
+#: Room for a form's other fields next to the largest allowed file.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+def upload_limit_bytes(megabytes: int) -> int:
+    return megabytes * 1024 * 1024
 
 
 def _env(name: str) -> str | None:
@@ -92,6 +110,8 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "SEARCH_TABLE": _env("KB_SEARCH_TABLE"),
         "LOGIN_MAX_FAILURES": _int_env("KB_LOGIN_MAX_FAILURES", minimum=1),
         "LOGIN_WINDOW_MINUTES": _int_env("KB_LOGIN_WINDOW_MINUTES", minimum=1),
+        "PROXY_HOPS": _int_env("KB_PROXY_HOPS", minimum=0),
+        "REQUIRE_2FA": _env("KB_REQUIRE_2FA") == "1",
         "STALE_AFTER_DAYS": _int_env("KB_STALE_AFTER_DAYS", minimum=1),
         "PER_PAGE": _int_env("KB_PER_PAGE", minimum=1),
         "PUBLIC_URL": _env("KB_PUBLIC_URL"),
@@ -101,7 +121,17 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "MATCH_CONFIG": json.loads(_env("KB_MATCH_CONFIG") or "{}"),
         "API_RATE_LIMIT": _env("KB_API_RATE_LIMIT"),
         "REDIS_URL": _env("KB_REDIS_URL"),
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "QUEUE_URL": _env("KB_QUEUE_URL"),
+        "JOB_RETRIES": _int_env("KB_JOB_RETRIES", minimum=0),
+        "QUEUE_HEARTBEAT_MS": _int_env("KB_QUEUE_HEARTBEAT_MS", minimum=1000),
+        "QUEUE_MAINTENANCE_CHANCE": _int_env("KB_QUEUE_MAINTENANCE_CHANCE", minimum=1),
+        "WORKER_THREADS": _int_env("KB_WORKER_THREADS", minimum=1),
+        "MAX_UPLOAD_MB": _int_env("KB_MAX_UPLOAD_MB", minimum=1),
+        "LOG_FORMAT": _env("KB_LOG_FORMAT"),
+        "LOG_LEVEL": _env("KB_LOG_LEVEL"),
+        # a request body may hold the largest allowed file plus the form's other fields
+        "MAX_CONTENT_LENGTH": upload_limit_bytes(_int_env("KB_MAX_UPLOAD_MB", minimum=1) or 5)
+        + FORM_OVERHEAD_BYTES,
         "WTF_CSRF_TIME_LIMIT": None,
     }
 

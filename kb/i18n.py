@@ -73,6 +73,7 @@ def init_app(app: Flask) -> None:
         country_name=country_name,
         sort_countries=sort_countries,
         iso_country_name=iso_country_name,
+        place_name=place_name,
         reason=reason_text,
         score=lambda value: format_decimal_fixed(value, 2),
     )
@@ -252,6 +253,20 @@ def iso_country_name(iso3: str) -> str:
     return country_name(country) if country is not None else iso3
 
 
+def place_name(place: Any) -> str:
+    """A place's name (search.places) in the interface language where the gazetteer has one
+    (English, French, Spanish); a member state by its CLDR name; else the English name."""
+    if place is None:
+        return ""
+    lang = current_language()
+    if getattr(place, "kind", None) == "state" and lang != DEFAULT:
+        code = alpha2(place.code.removeprefix("state:")) if hasattr(place, "code") else None
+        if code:
+            return Locale.parse(lang).territories.get(code, place.name)
+    names = getattr(place, "names", {}).get(lang) or []
+    return names[0] if names and lang != DEFAULT else place.name
+
+
 def sort_countries(countries: Iterable[Any]) -> list[Any]:
     """Countries in the alphabetical order of their names in the interface language."""
     return sorted_by_label(countries, country_name)
@@ -277,7 +292,10 @@ def reason_text(reason: Any) -> str:
 
     from kb import codes
 
-    kind, items, english = reason.kind, tuple(reason.items or ()), reason.text
+    def part(name: str) -> Any:
+        return reason.get(name) if isinstance(reason, dict) else getattr(reason, name, None)
+
+    kind, items, english = part("kind"), tuple(part("items") or ()), part("text") or ""
     joined = ", ".join
     if kind == "text":
         if not items:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from kb import access, codes
+from kb import access, codes, history
 from kb.api import problems
 from kb.codes import N_
 from kb.errors import DomainError
@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected_error)
     app.jinja_env.globals.update(codes=codes, access=access, is_stale=is_stale, today=date.today)
     app.jinja_env.filters["label"] = lambda value, table: codes.label(getattr(codes, table), value)
+    app.jinja_env.filters["revision_sentence"] = history.sentence
 
 
 def _security_headers(response: Response) -> Response:

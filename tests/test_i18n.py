@@ -219,7 +219,7 @@ class _VisibleText(HTMLParser):
 
 
 def _data_strings() -> list[str]:
-    """What the database holds and pages show as it is: names, titles, e-mail addresses."""
+    """What the data holds and pages show as it is: names, titles, e-mail addresses, places."""
     found: set[str] = set()
     for country in db.session.query(Country):
         found.update({country.name, country.iso3})
@@ -230,6 +230,10 @@ def _data_strings() -> list[str]:
     for model in (Request, Programme):
         for record in db.session.query(model):
             found.update({record.title, getattr(record, "contact_email", None) or ""})
+    # places of search/places (UN groups, M49 regions, organisations): names in en/fr/es data
+    from search.places import default_gazetteer
+
+    found.update(place.name for place in default_gazetteer().places())
     return sorted((s for s in found if s), key=len, reverse=True)
 
 

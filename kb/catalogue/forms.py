@@ -84,10 +84,21 @@ class ProgrammeForm(RecordForm):
     eligible_regions = MultiCheckboxField(
         _l("Open to regions"),
         choices=choices(codes.ELIGIBLE_REGIONS),
-        description=_l("Leave regions and countries empty for a programme open to every state."),
+        description=_l(
+            "Open to the states of these regions. If you also list states below, only those "
+            "states may apply and the regions just describe the programme. "
+            "No region and no state (or Global): open to every state."
+        ),
     )
     eligible_countries = SelectMultipleField(
-        _l("Open to these states only"), choices=[], validators=[Optional()]
+        _l("Open to these states only"),
+        choices=[],
+        validators=[Optional()],
+        description=_l(
+            "If you list states, the programme is open to them only, whatever regions are "
+            "ticked. In every case it is offered only while open and until its end date or "
+            "application deadline (that day included)."
+        ),
     )
     delivery_mode = SelectField(_l("Delivery"), choices=choices(codes.DELIVERY_MODES))
     cost_model = SelectField(_l("Cost"), choices=choices(codes.COST_MODELS))

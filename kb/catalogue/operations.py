@@ -30,8 +30,14 @@ class Transition:
     who: str
     needs_comment: bool = False
     label: str = ""
+    #: When set, the action is consequential: the page asks for confirmation with this text.
+    confirm: str = ""
 
 
+_WITHDRAW_NOTE = N_(
+    "Withdrawing hides this record from everyone but its owner and the Secretariat, and only "
+    "the Secretariat can reinstate it."
+)
 _COMMON = {
     "submit": Transition(
         frozenset({"draft"}), "submitted", OWNER, label=N_("Submit for publication")
@@ -55,7 +61,13 @@ TRANSITIONS: dict[str, dict[str, Transition]] = {
             frozenset({"matched", "in_progress"}), "fulfilled", EITHER, label=N_("Mark fulfilled")
         ),
         "close": Transition(
-            frozenset({"open", "matched", "in_progress"}), "closed", EITHER, label=N_("Close")
+            frozenset({"open", "matched", "in_progress"}),
+            "closed",
+            EITHER,
+            label=N_("Close"),
+            confirm=N_(
+                "Closing tells everyone this need is no longer sought; open proposals stop."
+            ),
         ),
         "reopen": Transition(frozenset({"closed"}), "open", SECRETARIAT, label=N_("Reopen")),
         "withdraw": Transition(
@@ -65,17 +77,25 @@ TRANSITIONS: dict[str, dict[str, Transition]] = {
             "withdrawn",
             EITHER,
             label=N_("Withdraw"),
+            confirm=_WITHDRAW_NOTE,
         ),
     },
     "programme": {
         **_COMMON,
-        "close": Transition(frozenset({"open"}), "closed", EITHER, label=N_("Close")),
+        "close": Transition(
+            frozenset({"open"}),
+            "closed",
+            EITHER,
+            label=N_("Close"),
+            confirm=N_("Closing takes this programme out of matches and lists of open programmes."),
+        ),
         "reopen": Transition(frozenset({"closed"}), "open", EITHER, label=N_("Reopen")),
         "withdraw": Transition(
             frozenset({"draft", "submitted", "open", "closed"}),
             "withdrawn",
             EITHER,
             label=N_("Withdraw"),
+            confirm=_WITHDRAW_NOTE,
         ),
     },
 }

@@ -25,37 +25,54 @@ def owners_of(record: Request | Programme) -> list[User]:
 
 def notify(users: list[User], text: str, link: str) -> None:
     """Add a notification for each user; queue an email for after the commit."""
-    outbox = db.session.info.setdefault("outbox", [])
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
     for user in users:
         db.session.add(Notification(user_id=user.id, text=text[:500], link=link))
-        outbox.append((user.email, text, link))
+        queue_email(user.email, f"Capacity Exchange: {text[:80]}", f"{text}\n\n{base}{link}\n")
 
 
-def send_outbox() -> None:
-    """Send queued emails (called after a successful commit); failures are logged only."""
-    outbox = db.session.info.pop("outbox", [])
+def queue_email(to: str, subject: str, body: str) -> None:
+    """Queue one email, sent after the commit by the ``email.send`` job (dropped with the
+    transaction on rollback)."""
+    from kb.jobs import enqueue_after_commit
+
+    enqueue_after_commit("email.send", to=to, subject=subject, body=body)
+
+
+def send_email(to: str, subject: str, body: str) -> None:
+    """Send one email now (the ``email.send`` job); raises on SMTP errors so it is retried.
+    Without ``KB_SMTP_HOST`` the email is only logged."""
     host = current_app.config.get("SMTP_HOST")
-    if not outbox or not host:
+    if not host:
+        current_app.logger.info("Email not sent: KB_SMTP_HOST is not set. %s", (to, subject, body))
         return
-    sender = current_app.config["SMTP_FROM"]
-    try:
-        with smtplib.SMTP(host, current_app.config["SMTP_PORT"], timeout=10) as smtp:
-            for email, text, link in outbox:
-                message = EmailMessage()
-                message["From"] = sender
-                message["To"] = email
-                message["Subject"] = f"Capacity Exchange: {text[:80]}"
-                base = current_app.config["PUBLIC_URL"].rstrip("/")
-                message.set_content(f"{text}\n\n{base}{link}\n")
-                smtp.send_message(message)
-    except (OSError, smtplib.SMTPException):
-        current_app.logger.exception("Could not send %d notification email(s).", len(outbox))
+    message = EmailMessage()
+    message["From"] = current_app.config["SMTP_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    with smtplib.SMTP(host, current_app.config["SMTP_PORT"], timeout=10) as smtp:
+        smtp.send_message(message)
 
 
 def unread_count(user: User) -> int:
     query = select(func.count()).select_from(Notification)
     query = query.where(Notification.user_id == user.id, Notification.read_at.is_(None))
     return db.session.scalar(query) or 0
+
+
+def mark_read_for(user: User, path: str) -> int:
+    """Mark the user's unread notifications that link to ``path`` read; return how many."""
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.read_at.is_(None),
+            Notification.link == path,
+        )
+        .values(read_at=utcnow())
+    )
+    return result.rowcount or 0
 
 
 def mark_all_read(user: User) -> None:

@@ -13,13 +13,17 @@ from kb import access
 from kb.catalogue.schemas import RecordTextSchema
 from kb.extensions import db
 from kb.models import CatalogueRecord, Country, Programme, Request
+from search.matching import eligibility
+from search.places import state_groups
 
 
 def _regions(record: CatalogueRecord) -> list[str]:
     if isinstance(record, Request):
         return [record.country.region]
     assert isinstance(record, Programme)
-    return ["global"] if record.is_global else list(record.eligible_regions)
+    # Every state's group (from the gazetteer): a programme listing only regions reaches
+    # the groups of those regions' states, not only of the states it lists.
+    return eligibility.regions_reached(record.audience(), state_groups())
 
 
 def _countries(record: CatalogueRecord) -> list[str]:
