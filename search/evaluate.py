@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -87,11 +88,12 @@ MAX_NO_SHARED_LANGUAGE = {
     "fr_es_requests": 0.08,
 }
 #: Unmet needs on the "report" part: least recall, most answerable requests flagged.
-#: Targets: recall >= 0.9 with <= 10 % flagged, for both; the text-only figures hold,
-#: the structured recall waits for the unmet rule of issue 11 point 4.
+#: Targets: recall >= 0.9 with <= 10 % flagged, for both. With today's rule (best score
+#: under ``MatchConfig.unmet_threshold``) recall is 0.5 / 0.375: these floors keep the
+#: false alarms low and wait for the unmet rule of issue 11 point 4 to raise recall.
 UNMET_FLOORS = {
     "structured": {"recall": 0.45, "false_flag_rate": 0.10},
-    "text_only": {"recall": 0.90, "false_flag_rate": 0.45},
+    "text_only": {"recall": 0.35, "false_flag_rate": 0.10},
 }
 #: Suggested codes on the "report" part (targets: themes 0.9 / 0.8, support 0.85 / 0.7).
 SUGGESTION_FLOORS = {
@@ -254,7 +256,7 @@ def fit_unmet_threshold(
     answerable = sorted(s for s, unmet in best if not unmet)
     allowed = int(0.10 * len(answerable))
     # flag everything strictly below the (allowed+1)-th lowest answerable score
-    return round(answerable[allowed], 4) if answerable else 1.0
+    return math.floor(answerable[allowed] * 10_000) / 10_000 if answerable else 1.0
 
 
 def suggest_codes_for(request: Mapping[str, Any]) -> dict[str, list[str]]:
