@@ -125,33 +125,88 @@ def make_corpus(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
         }
 
 
+#: Place names users type (sub-regions, organisations, groupings, informal regions), in the
+#: three languages of the corpus; country names come from the corpus itself.
+PLACES = [
+    "Sahel", "ECOWAS", "Andean states", "Gulf states", "Eastern Africa", "Central Asia",
+    "Caribbean", "Pacific islands", "ASEAN", "small island developing states", "Western Balkans",
+    "least developed countries", "Afrique de l'Ouest", "Afrique centrale", "Centroamérica",
+    "América del Sur", "SADC", "OAS", "Arab states", "South Asia",
+]  # fmt: skip
+SHAPES = (
+    "one_word", "two_word", "multi_word", "phrase", "filtered", "misspelt", "partial", "place",
+)  # fmt: skip
+STOP = frozenset(
+    re.findall(r"\w+", "the and for with from des les pour dans con para los las del une que")
+)
+
+
+def misspell(word: str, rng: random.Random) -> str:
+    """One typing error: two letters swapped, one dropped or one doubled."""
+    i = rng.randrange(1, len(word) - 2)
+    op = rng.choice(("swap", "drop", "double"))
+    if op == "swap":
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if op == "drop":
+        return word[:i] + word[i + 1 :]
+    return word[:i] + word[i] + word[i:]
+
+
 def query_mix(docs: list[dict[str, Any]], rng: random.Random, n: int) -> list[dict[str, Any]]:
-    """A fixed mix of five query shapes built from words that occur in the corpus."""
-    words = [
-        w
-        for d in rng.sample(docs, min(300, len(docs)))
-        for w in re.findall(r"[^\W\d_]{5,}", d["description"])
-    ]
+    """A fixed mix of eight query shapes built from the corpus, as people type them:
+
+    ``one_word``; ``two_word`` (two corpus words); ``multi_word`` (3-5 words of one record's
+    title, unquoted); ``phrase`` (a quoted pair); ``filtered`` (a word with a theme and a kind
+    filter); ``misspelt`` (a long word with one typing error, and a second word half the
+    time); ``partial`` (two words of one record and two of another, so that few records
+    hold all four); ``place`` (one or two words and a place: a sub-region, organisation or
+    grouping, or a country of the corpus).  Every query asks for facets and snippets, as
+    the search page and the API do.
+    """
+    sample = rng.sample(docs, min(300, len(docs)))
+    words = [w for d in sample for w in re.findall(r"[^\W\d_]{5,}", d["description"])]
+    long_words = [w for w in words if len(w) >= 7]
+    countries = sorted({c for d in sample for c in d["country_names"]})
+
+    def doc_words(d: dict[str, Any], k: int) -> list[str]:
+        toks = [t for t in re.findall(r"[^\W\d_]{4,}", d["title"] + " " + d["description"])
+                if t.lower() not in STOP]  # fmt: skip
+        return rng.sample(toks, min(k, len(toks)))
+
     out = []
     for i in range(n):
-        shape = ["one_word", "two_word_and", "phrase", "filtered", "faceted_snippets"][i % 5]
+        shape = SHAPES[i % len(SHAPES)]
+        filters: dict[str, list[str]] = {}
         if shape == "phrase":
             d = rng.choice(docs)
             toks = re.findall(r"[^\W\d_]{4,}", d["description"])
             j = rng.randrange(max(1, len(toks) - 1))
             text = f'"{" ".join(toks[j : j + 2])}"'
-        elif shape == "two_word_and":
+        elif shape == "two_word":
             text = f"{rng.choice(words)} {rng.choice(words)}"
+        elif shape == "multi_word":
+            toks = rng.choice(docs)["title"].split()
+            k = min(len(toks), rng.randint(3, 5))
+            j = rng.randrange(len(toks) - k + 1)
+            text = " ".join(toks[j : j + k])
+        elif shape == "misspelt":
+            text = misspell(rng.choice(long_words), rng)
+            if rng.random() < 0.5:
+                text += f" {rng.choice(words)}"
+        elif shape == "partial":
+            a, b = rng.sample(docs, 2)
+            text = " ".join(doc_words(a, 2) + doc_words(b, 2))
+        elif shape == "place":
+            place = rng.choice(PLACES) if rng.random() < 0.7 else rng.choice(countries)
+            text = f"{' '.join(rng.sample(words, rng.randint(1, 2)))} {place}"
         else:
             text = rng.choice(words)
-        filters = {}
         if shape == "filtered":
             filters = {
                 "themes": [rng.choice(THEMES)],
                 "kind": [rng.choice(["request", "programme"])],
             }
-        full = shape == "faceted_snippets"
-        out.append({"shape": shape, "text": text, "filters": filters, "full": full})
+        out.append({"shape": shape, "text": text, "filters": filters, "full": True})
     return out
 
 
@@ -197,12 +252,20 @@ def bench_search(
                 facets=m["full"], snippets=m["full"], per_page=20))  # fmt: skip
 
         run(mix[0])  # open searcher, warm caches once
-        lat = [timed(lambda m=m: run(m)) for m in mix]  # type: ignore[misc]
+        lat, totals = [], []
+        for m in mix:
+            t = time.perf_counter()
+            totals.append(run(m).total)
+            lat.append((time.perf_counter() - t) * 1000)
         out["p50_ms"] = statistics.median(lat)
         out["p95_ms"] = percentile(lat, 95)
+        out["zero_results"] = sum(n == 0 for n in totals)
         for shape in dict.fromkeys(m["shape"] for m in mix):
             vals = [v for v, m in zip(lat, mix, strict=True) if m["shape"] == shape]
             out[f"p95_{shape}_ms"] = percentile(vals, 95)
+            out[f"zero_{shape}"] = sum(
+                n == 0 for n, m in zip(totals, mix, strict=True) if m["shape"] == shape
+            )
         # single-record update until visible to a fresh search
         doc = dict(docs[len(docs) // 2], title="Quokkaville unique bench marker", access=["public"])
         t = time.perf_counter()
@@ -216,56 +279,110 @@ def bench_search(
     return out
 
 
-def fts_query(text: str) -> str:
+def fts_query(text: str, op: str = "AND") -> str:
     phrase = text.startswith('"')
     toks = re.findall(r"[^\W_]+", text)
     if phrase:
         return '"' + " ".join(toks) + '"'
-    return " AND ".join(f'"{t}"' for t in toks)
+    return f" {op} ".join(f'"{t}"' for t in toks)
+
+
+FACET_FIELDS = ("kind", "themes", "support_types", "regions", "countries", "languages",
+                "organisation_type", "status")  # fmt: skip
+
+
+def _place_scope(text: str) -> tuple[str, tuple[frozenset[str], frozenset[str]] | None]:
+    """The text without the places it names, and their (states, regions), read with the
+    same gazetteer as the app (so FTS5 pays for the same interpretation)."""
+    try:
+        from search.interface.query import PlaceScope
+        from search.places import default_gazetteer
+    except ImportError:  # an older tree without the gazetteer
+        return text, None
+    mentions = default_gazetteer().find(text)
+    if not mentions:
+        return text, None
+    for m in reversed(mentions):
+        text = text[: m.start] + " " + text[m.end :]
+    scope = PlaceScope.of([m.place.code for m in mentions])
+    return text, (scope.countries, scope.regions)
 
 
 def bench_fts5(docs: list[dict[str, Any]], mix: list[dict[str, Any]]) -> dict[str, Any]:
+    """The same mix on SQLite FTS5, doing comparable work: places read with the gazetteer
+    and applied as a filter, AND of the words and, when that finds nothing, OR of them
+    (FTS5 has no coverage ranking or spelling help), the page of 20 by bm25 with a
+    ``snippet()``, the total, and counts of the eight facet fields."""
     db = sqlite3.connect(":memory:")
     db.execute(
         "CREATE VIRTUAL TABLE f USING fts5(title, description, names, "
         "tokenize='porter unicode61 remove_diacritics 2')"
     )
-    db.execute("CREATE TABLE d (rid INTEGER PRIMARY KEY, id TEXT, kind TEXT, access TEXT, "
-               "themes TEXT, regions TEXT, created INT)")  # fmt: skip
+    db.execute("CREATE TABLE d (rid INTEGER PRIMARY KEY, id TEXT, access TEXT, ncountries INT)")
+    db.execute("CREATE TABLE fa (rid INT, field TEXT, value TEXT)")
     t = time.perf_counter()
     with db:
         for i, x in enumerate(docs):
             names = " ".join([x["organisation_name"] or "", *x["country_names"]])
             db.execute("INSERT INTO f(rowid, title, description, names) VALUES (?,?,?,?)",
                        (i, x["title"], x["description"], names))  # fmt: skip
-            db.execute("INSERT INTO d VALUES (?,?,?,?,?,?,?)",
-                       (i, x["id"], x["kind"], " ".join(x["access"]), " ".join(x["themes"]),
-                        "|".join(x["regions"]), 0))  # fmt: skip
+            db.execute("INSERT INTO d VALUES (?,?,?,?)",
+                       (i, x["id"], " ".join(x["access"]), len(x["countries"])))  # fmt: skip
+            for field in FACET_FIELDS:
+                v = x.get(field)
+                for value in [v] if isinstance(v, str) else v or []:
+                    db.execute("INSERT INTO fa VALUES (?,?,?)", (i, field, value))
+        db.execute("CREATE INDEX fa_rid ON fa(rid)")
+        db.execute("CREATE INDEX fa_value ON fa(field, value, rid)")
     out: dict[str, Any] = {"fts5_index_s": time.perf_counter() - t}
-    base = ("FROM f JOIN d ON d.rid = f.rowid WHERE f MATCH ? AND "
-            "(' ' || d.access || ' ') LIKE '% public %'")  # fmt: skip
 
-    def run(m: dict[str, Any]) -> None:
-        where, args = base, [fts_query(m["text"])]
+    def run(m: dict[str, Any]) -> int:
+        text, scope = _place_scope(m["text"])
+        where = "f MATCH ? AND (' ' || d.access || ' ') LIKE '% public %'"
+        args: list[Any] = []
         for col, vals in m["filters"].items():
-            col = "themes" if col == "themes" else "kind"
-            where += f" AND (' ' || d.{col} || ' ') LIKE ?"
-            args.append(f"% {vals[0]} %")
-        sel = "d.id, bm25(f, 4.0, 1.0, 2.0)"
-        if m["full"]:
-            sel += ", snippet(f, 1, '<mark>', '</mark>', '…', 24)"
+            where += " AND d.rid IN (SELECT rid FROM fa WHERE field = ? AND value = ?)"
+            args += [col, vals[0]]
+        if scope is not None:
+            states, regions = sorted(scope[0]), sorted(scope[1])
+            where += (
+                f" AND (d.rid IN (SELECT rid FROM fa WHERE field = 'countries' AND value IN "
+                f"({','.join('?' * len(states))})) OR (d.ncountries = 0 AND d.rid IN (SELECT rid "
+                f"FROM fa WHERE field = 'regions' AND value IN ({','.join('?' * len(regions))}))))"
+            )
+            args += states + regions
+        base = f"FROM f JOIN d ON d.rid = f.rowid WHERE {where}"
+        expr = fts_query(text)
+        if not expr.strip('"'):
+            return 0
+        total = db.execute(f"SELECT count(*) {base}", [expr, *args]).fetchone()[0]
+        if total == 0 and not text.startswith('"') and " AND " in expr:
+            expr = fts_query(text, "OR")
+            total = db.execute(f"SELECT count(*) {base}", [expr, *args]).fetchone()[0]
         db.execute(
-            f"SELECT {sel} {where} ORDER BY bm25(f, 4.0, 1.0, 2.0) LIMIT 20", args
+            f"SELECT d.id, bm25(f, 4.0, 1.0, 2.0), snippet(f, 1, '<mark>', '</mark>', '…', 24) "
+            f"{base} ORDER BY bm25(f, 4.0, 1.0, 2.0) LIMIT 20",
+            [expr, *args],
         ).fetchall()
-        db.execute(f"SELECT count(*) {where}", args).fetchall()
-        if m["full"]:
-            for col in ("kind", "themes", "regions"):
-                db.execute(f"SELECT d.{col}, count(*) {where} GROUP BY d.{col}", args).fetchall()
+        db.execute(
+            f"SELECT fa.field, fa.value, count(*) FROM fa WHERE fa.rid IN (SELECT d.rid {base}) "
+            "GROUP BY fa.field, fa.value",
+            [expr, *args],
+        ).fetchall()
+        return int(total)
 
     run(mix[0])
-    lat = [timed(lambda m=m: run(m)) for m in mix]  # type: ignore[misc]
+    lat, totals = [], []
+    for m in mix:
+        t = time.perf_counter()
+        totals.append(run(m))
+        lat.append((time.perf_counter() - t) * 1000)
+    out["fts5_zero_results"] = sum(n == 0 for n in totals)
     out["fts5_p50_ms"] = statistics.median(lat)
     out["fts5_p95_ms"] = percentile(lat, 95)
+    for shape in dict.fromkeys(m["shape"] for m in mix):
+        vals = [v for v, m in zip(lat, mix, strict=True) if m["shape"] == shape]
+        out[f"fts5_p95_{shape}_ms"] = percentile(vals, 95)
     db.close()
     return out
 
@@ -288,8 +405,11 @@ def main(argv: list[str] | None = None) -> int:
     docs = list(make_corpus(args.records, rng))
     mix = query_mix(docs, rng, args.queries)
     res: dict[str, Any] = {"records": args.records, "queries": len(mix)}
+    res["load_before"] = os.getloadavg()[0]
     res.update(bench_search(docs, mix, args.procs, args.limitmb, args.backend, args.url))
     res.update(bench_fts5(docs, mix))
+    res["load_after"] = os.getloadavg()[0]
+    res["p95_ratio_fts5"] = res["p95_ms"] / res["fts5_p95_ms"] if res["fts5_p95_ms"] else 0.0
     res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # the largest writer sub-process of the rebuild (0 when the rebuild used one process)
     res["peak_writer_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -301,11 +421,20 @@ def main(argv: list[str] | None = None) -> int:
     for label, a, b in rows:
         ratio = res[a] / res[b] if res[b] else float("inf")
         print(f"{label:<22}{res[a]:>20.2f}{res[b]:>14.2f}{ratio:>8.1f}x")
-    for k in sorted(k for k in res if k.startswith("p95_") or k.startswith("after")):
-        print(f"  {k:<32}{res[k]:>10.2f}")
+    print(f"{'p95 by shape (ms)':<22}{'':>20}{'':>14}  zero results (search/, fts5)")
+    for shape in SHAPES:
+        a, b = res.get(f"p95_{shape}_ms"), res.get(f"fts5_p95_{shape}_ms")
+        if a is None or b is None:
+            continue
+        print(f"  {shape:<20}{a:>20.2f}{b:>14.2f}{a / b if b else 0:>8.1f}x"
+              f"  {res[f'zero_{shape}']}")  # fmt: skip
+    print(f"  {'zero results, all':<32}{res['zero_results']:>10} (fts5 {res['fts5_zero_results']})")
+    print(f"  {'after_update_p95_ms':<32}{res['after_update_p95_ms']:>10.2f}")
     print(f"  {'update_visible_ms':<32}{res['update_visible_ms']:>10.2f}")
     print(f"  {'peak_rss_mb':<32}{res['peak_rss_mb']:>10.1f}")
     print(f"  {'peak_writer_rss_mb':<32}{res['peak_writer_rss_mb']:>10.1f}")
+    load = f"{res['load_before']:.1f} / {res['load_after']:.1f}"
+    print(f"  {'load average before / after':<32}{load:>10}")
     print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in res.items()}))
     return 0
 

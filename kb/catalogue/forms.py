@@ -94,10 +94,21 @@ class ProgrammeForm(RecordForm):
     eligible_regions = MultiCheckboxField(
         "Open to regions",
         choices=choices(codes.ELIGIBLE_REGIONS),
-        description="Leave regions and countries empty for a programme open to every state.",
+        description=(
+            "Open to the states of these regions. If you also list states below, only those "
+            "states may apply and the regions just describe the programme. "
+            "No region and no state (or Global): open to every state."
+        ),
     )
     eligible_countries = SelectMultipleField(
-        "Open to these states only", choices=[], validators=[Optional()]
+        "Open to these states only",
+        choices=[],
+        validators=[Optional()],
+        description=(
+            "If you list states, the programme is open to them only, whatever regions are "
+            "ticked. In every case it is offered only while open and until its end date or "
+            "application deadline (that day included)."
+        ),
     )
     delivery_mode = SelectField("Delivery", choices=choices(codes.DELIVERY_MODES))
     cost_model = SelectField("Cost", choices=choices(codes.COST_MODELS))

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 
 from kb import access, codes
+from kb.catalogue import eligibility
 from kb.extensions import db
 from kb.models import Country, Organisation, Programme, Request
-from kb.models.types import has_code, no_codes
+from kb.models.types import has_code
 
 SORTS = {"updated": "Recently updated", "newest": "Newest", "title": "Title"}
 DEFAULT_SORT = "updated"
@@ -73,20 +74,6 @@ class Filters:
         return args
 
 
-def eligible_clause(country: Country) -> ColumnElement[bool]:
-    """Programmes open to ``country``: global, its region, or the country itself."""
-    is_global = and_(
-        or_(no_codes(Programme.eligible_regions), has_code(Programme.eligible_regions, "global")),
-        no_codes(Programme.eligible_countries),
-    )
-    return or_(
-        is_global,
-        has_code(Programme.eligible_regions, "global"),
-        has_code(Programme.eligible_regions, country.region),
-        has_code(Programme.eligible_countries, country.iso3),
-    )
-
-
 def request_query(user: Any, filters: Filters) -> Select[Any]:
     query = select(Request).join(Request.country).where(access.visible_clause(Request, user))
     if filters.theme:
@@ -119,17 +106,11 @@ def programme_query(user: Any, filters: Filters) -> Select[Any]:
     if filters.language:
         query = query.where(has_code(Programme.languages, filters.language))
     if filters.region:
-        query = query.where(
-            or_(
-                and_(no_codes(Programme.eligible_regions), no_codes(Programme.eligible_countries)),
-                has_code(Programme.eligible_regions, "global"),
-                has_code(Programme.eligible_regions, filters.region),
-            )
-        )
+        query = query.where(eligibility.region_clause(filters.region))
     if filters.country:
         country = db.session.get(Country, filters.country)
         assert country is not None  # checked in Filters.from_args
-        query = query.where(eligible_clause(country))
+        query = query.where(eligibility.open_to_clause(country))
     if filters.organisation_type:
         query = query.where(Organisation.type == filters.organisation_type)
     if filters.status:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -9,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from kb import access, codes
 from kb.admin.routes import secretariat_required
-from kb.catalogue import queries
+from kb.catalogue import eligibility
 from kb.directory import operations
 from kb.directory.forms import OrganisationForm
 from kb.errors import DomainError
@@ -51,8 +53,7 @@ def country(iso3: str) -> str:
     programmes = db.session.scalars(
         select(Programme)
         .where(
-            Programme.status == "open",
-            queries.eligible_clause(record),
+            eligibility.eligible_clause(record, date.today()),
             access.visible_clause(Programme, current_user),
         )
         .order_by(Programme.updated_at.desc())

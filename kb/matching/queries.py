@@ -11,9 +11,11 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from kb import access, codes
+from kb.catalogue import eligibility
 from kb.extensions import db
 from kb.models import Country, Match, MatchSuggestion, Programme, Request
 from kb.models.types import has_code
+from search.matching import eligibility as rule
 
 #: The overview lists at most this many programmes per request, and no weak pairs.
 BEST_PER_REQUEST = 3
@@ -93,9 +95,8 @@ def unmet_needs(
 
 
 def supply_and_demand(viewer: Any) -> dict[str, dict[str, tuple[int, int]]]:
-    """theme → region → (open requests, open programmes eligible there), visible ones only.
-
-    Global programmes count in every region.
+    """theme → region → (open requests, available programmes open to states there),
+    visible ones only. Global programmes count in every region.
     """
     demand: Counter[tuple[str, str]] = Counter()
     supply: Counter[tuple[str, str]] = Counter()
@@ -107,26 +108,15 @@ def supply_and_demand(viewer: Any) -> dict[str, dict[str, tuple[int, int]]]:
     for r in requests:
         for theme in r.themes:
             demand[(theme, r.country.region)] += 1
+    regions_of = eligibility.region_map()
     programmes = db.session.scalars(
         select(Programme).where(
-            Programme.status == "open", access.visible_clause(Programme, viewer)
+            eligibility.available_clause(date.today()), access.visible_clause(Programme, viewer)
         )
     )
     for p in programmes:
-        regions = (
-            list(codes.REGIONS)
-            if p.is_global
-            else [x for x in p.eligible_regions if x in codes.REGIONS]
-        )
-        if not regions and p.eligible_countries:
-            regions = sorted(
-                {
-                    c.region
-                    for c in db.session.scalars(
-                        select(Country).where(Country.iso3.in_(p.eligible_countries))
-                    )
-                }
-            )
+        reached = rule.regions_reached(p.audience(), regions_of)
+        regions = list(codes.REGIONS) if reached == [rule.GLOBAL] else reached
         for theme in p.themes:
             for region in regions:
                 supply[(theme, region)] += 1

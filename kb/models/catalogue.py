@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from kb.extensions import db
 from kb.models.country import Country, Organisation
 from kb.models.types import CodeList, UTCDateTime, utcnow
+from search.matching import eligibility
 
 
 class CatalogueRecord:
@@ -97,9 +98,15 @@ class Programme(CatalogueRecord, db.Model):
 
     @property
     def is_global(self) -> bool:
-        return not self.eligible_countries and (
-            not self.eligible_regions or "global" in self.eligible_regions
-        )
+        """Open to every state (the rule: ``search.matching.eligibility``)."""
+        return eligibility.is_open_to_all(self.audience())
+
+    def audience(self) -> dict[str, list[str]]:
+        """The fields the eligibility rule reads for where a programme is open."""
+        return {
+            "eligible_regions": self.eligible_regions,
+            "eligible_countries": self.eligible_countries,
+        }
 
     def is_expired(self, today: date) -> bool:
         """Open programmes whose end date has passed count as closed."""

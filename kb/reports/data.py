@@ -14,6 +14,7 @@ from kb import access, codes
 from kb.extensions import db
 from kb.matching.queries import MatchFilters, supply_and_demand, unmet_needs
 from kb.models import Country, Match, Programme, Request
+from search.matching import eligibility
 
 
 @dataclass
@@ -74,10 +75,8 @@ def _count_codes(records: list[Any], attr: str) -> Counter[str]:
 
 
 def _programme_regions(programme: Programme, regions_of: dict[str, str]) -> set[str]:
-    if programme.is_global:
-        return {"global"}
-    found = {r for r in programme.eligible_regions if r in codes.REGIONS}
-    return found | {regions_of[c] for c in programme.eligible_countries if c in regions_of}
+    """``{"global"}`` or the UN regional groups with states the programme is open to."""
+    return set(eligibility.regions_reached(programme.audience(), regions_of))
 
 
 def landscape(viewer: Any, period: Period, threshold: float) -> Landscape:

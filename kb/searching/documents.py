@@ -13,13 +13,17 @@ from kb import access
 from kb.catalogue.schemas import RecordTextSchema
 from kb.extensions import db
 from kb.models import CatalogueRecord, Country, Programme, Request
+from search.matching import eligibility
 
 
 def _regions(record: CatalogueRecord) -> list[str]:
     if isinstance(record, Request):
         return [record.country.region]
     assert isinstance(record, Programme)
-    return ["global"] if record.is_global else list(record.eligible_regions)
+    states = record.eligible_countries
+    query = select(Country.iso3, Country.region).where(Country.iso3.in_(states))
+    regions_of = {iso3: region for iso3, region in db.session.execute(query)} if states else {}
+    return eligibility.regions_reached(record.audience(), regions_of)
 
 
 def _countries(record: CatalogueRecord) -> list[str]:

@@ -73,7 +73,8 @@ PROGRAMME_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "eligible_countries",
         "Eligible states",
-        "leave empty, or names / ISO3 codes separated by commas",
+        "leave empty, or names / ISO3 codes separated by commas; if listed, only these "
+        "states may apply (regions then only describe the programme)",
         "refs",
     ),
     FieldSpec(

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from search.matching.codes import REGIONS
 from search.matching.config import MatchConfig
 from search.matching.rules import RuleTable
 from search.matching.scoring import (
@@ -64,21 +65,31 @@ class Catalogue:
         self.words = tagged_words(enc.words, enc.keys)
         self.factor = concept_factor(enc.keys, cfg)
         self.segments = segments(n_languages)
-        regions = rules.regions & ~rules.is_global
-        self.covered = np.vstack([regions, np.zeros((1, regions.shape[1]), bool)])
-        self.covered |= rules.is_global
-        self.has_countries = np.diff(rules.countries.tocsc().indptr) > 0
-        has_regions = rules.regions.any(axis=0)
-        weight = np.where(has_regions, 1.0 - cfg.region_specificity, 1.0).astype(np.float32)
+        self.has_countries = rules.has_countries
         #: Weighted region part of a country listing (see docs/MATCHING.md).
-        self.country_weight = weight * np.float32(cfg.weight_region / self.total)
+        self.country_weight = np.full(
+            rules.has_countries.shape, cfg.weight_region / self.total, dtype=np.float32
+        )
+        #: Place sets of requests (rows of ``rules.places``), interned as view keys.
+        self._place_keys: dict[tuple[int, ...], int] = {}
+        self._place_rows: list[tuple[int, ...]] = []
         self._views: OrderedDict[tuple[int, int], View] = OrderedDict()
         self._fresh: tuple[int, np.ndarray] | None = None
         self._lock = threading.Lock()
 
     @property
     def size(self) -> int:
-        return self.covered.shape[1]
+        return len(self.has_countries)
+
+    def place_key(self, request: Mapping[str, Any]) -> int:
+        """The view key of a request: the set of places its state belongs to."""
+        rows = self.rules.place_rows(request)
+        with self._lock:
+            key = self._place_keys.get(rows)
+            if key is None:
+                key = self._place_keys[rows] = len(self._place_rows)
+                self._place_rows.append(rows)
+        return key
 
     def fresh(self, today: date) -> np.ndarray:
         """Weighted freshness of every programme on ``today`` (cached for the last day)."""
@@ -88,16 +99,17 @@ class Catalogue:
             self._fresh = (ordinal, fresh * np.float32(self.cfg.weight_freshness / self.total))
         return self._fresh[1]
 
-    def view(self, region: int, today: date) -> View:
-        """The (cached) view of region row ``region`` (5: unknown region) on ``today``."""
-        key = (today.toordinal(), region)
+    def view(self, place_key: int, today: date) -> View:
+        """The (cached) view of the requests of one place set (:meth:`place_key`) on ``today``."""
+        key = (today.toordinal(), place_key)
         with self._lock:
             if key in self._views:
                 self._views.move_to_end(key)
                 return self._views[key]
         offerable = self.rules.offerable(today)
-        cols = np.flatnonzero(offerable & (self.covered[region] | self.has_countries))
-        country_only = ~self.covered[region, cols]
+        covered = self.rules.covered(self._place_rows[place_key])
+        cols = np.flatnonzero(offerable & (covered | self.has_countries))
+        country_only = ~covered[cols]
         shift = self.fresh(today)[cols] - BIG * country_only
         words_t = self.words[cols].T.tocsr()
         view = View(cols, words_t, shift.astype(np.float32), country_only)
@@ -115,17 +127,14 @@ class Catalogue:
         return view.dense
 
     def prepare(self, today: date) -> None:
-        """Build every region's view for ``today`` (else built on first use)."""
-        for region in range(self.covered.shape[0]):
-            self.dense(self.view(region, today))
+        """Build every UN region's view for ``today`` (else built on first use)."""
+        for region in [*REGIONS, None]:
+            self.dense(self.view(self.place_key({"region": region}), today))
 
     def locate(self, requests: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-        """Country and region row indices of requests (-1 / 5 when unknown)."""
+        """Country row indices (-1 when unknown) and place keys of requests."""
         ci = [self.rules.country_index.get(r.get("country") or "", -1) for r in requests]
-        ri = [
-            self.rules.region_index.get(r.get("region") or "", len(self.rules.region_index))
-            for r in requests
-        ]
+        ri = [self.place_key(r) for r in requests]
         return np.array(ci, dtype=np.int64), np.array(ri, dtype=np.int64)
 
     def block(
@@ -136,7 +145,7 @@ class Catalogue:
         ci, ri = self.locate(requests)
         keys = set(q.keys.tolist())
         if len(keys) != 1 or len(set(ri.tolist())) != 1:
-            raise ValueError("a block must hold requests of one region and language key")
+            raise ValueError("a block must hold requests of one place set and language key")
         view = self.view(int(ri[0]), today)
         if not len(view.cols):
             return np.zeros((len(requests), 0), dtype=np.float32), view.cols

@@ -1,9 +1,11 @@
-"""Hard rules: what a programme cannot offer, vectorised over the whole catalogue.
+"""Hard rules, vectorised over the whole catalogue.
 
-A programme is *offerable* on ``today`` when its status is ``open`` and neither its end
-date nor its application deadline has passed (the day itself still counts).  A request
-is *eligible* when the programme is global (no regions and no countries, or the region
-``global``), lists the request's country, or lists the request's UN regional group.
+The rule itself is :mod:`search.matching.eligibility` (one definition, also compiled to
+SQL by the app); this module applies it to arrays: :class:`RuleTable` holds, per
+programme, its availability dates, whether it is open to all, the states it lists and
+the places (regions) it is open to when it lists no states.  The property test
+``test_only_and_all_eligible_programmes_returned`` checks the arrays against
+:func:`eligible` on random catalogues.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from search.matching import eligibility
 from search.matching.codes import REGIONS
 
 NO_END = np.iinfo(np.int32).max
-GLOBAL = "global"
+GLOBAL = eligibility.GLOBAL
 
 
 def day(value: Any) -> int | None:
@@ -45,42 +48,49 @@ def last_day(programme: Mapping[str, Any]) -> int:
 
 def offerable(programme: Mapping[str, Any], today: date) -> bool:
     """Status ``open`` and not past its end date or application deadline."""
-    return programme.get("status") == "open" and last_day(programme) >= today.toordinal()
+    return eligibility.available(programme, today)
 
 
 def is_global(programme: Mapping[str, Any]) -> bool:
-    regions = programme.get("eligible_regions") or []
-    return GLOBAL in regions or (not regions and not programme.get("eligible_countries"))
+    return eligibility.is_open_to_all(programme)
 
 
 def eligible(programme: Mapping[str, Any], request: Mapping[str, Any]) -> bool:
     """Whether the requesting state may take part in the programme."""
-    if is_global(programme):
-        return True
-    if request.get("country") and request["country"] in (programme.get("eligible_countries") or []):
-        return True
-    return bool(request.get("region")) and request["region"] in (
-        programme.get("eligible_regions") or []
-    )
+    return eligibility.open_to(programme, request.get("country"), request.get("region"))
+
+
+def request_places(request: Mapping[str, Any]) -> frozenset[str]:
+    return eligibility.places_of(request.get("country"), request.get("region"))
 
 
 class RuleTable:
-    """Per-programme arrays for the hard rules and regional specificity."""
+    """Per-programme arrays for the hard rules.
+
+    ``places`` (rows: :attr:`place_index`) marks the places a programme that lists no
+    states is open to; ``countries`` (rows: :attr:`country_index`) the states a programme
+    lists (it is then open to those only).
+    """
 
     def __init__(self, programmes: Sequence[Mapping[str, Any]]) -> None:
         n = len(programmes)
         self.status_open = np.array([p.get("status") == "open" for p in programmes], dtype=bool)
         self.last_day = np.array([last_day(p) for p in programmes], dtype=np.int64)
         self.is_global = np.array([is_global(p) for p in programmes], dtype=bool)
-        self.region_index = {r: i for i, r in enumerate(REGIONS)}
-        self.regions = np.zeros((len(REGIONS), n), dtype=bool)
+        self.has_countries = np.array([eligibility.describes_only(p) for p in programmes])
+        self.place_index = {r: i for i, r in enumerate(REGIONS)}
+        for p in programmes:
+            for r in p.get("eligible_regions") or []:
+                if r != GLOBAL:
+                    self.place_index.setdefault(r, len(self.place_index))
+        self.places = np.zeros((len(self.place_index), n), dtype=bool)
         countries: dict[str, int] = {}
         rows: list[int] = []
         cols: list[int] = []
         for j, p in enumerate(programmes):
-            for r in p.get("eligible_regions") or []:
-                if r in self.region_index:
-                    self.regions[self.region_index[r], j] = True
+            if not self.has_countries[j] and not self.is_global[j]:
+                for r in p.get("eligible_regions") or []:
+                    self.places[self.place_index[r], j] = True
             for c in p.get("eligible_countries") or []:
                 rows.append(countries.setdefault(c, len(countries)))
                 cols.append(j)
@@ -93,52 +103,14 @@ class RuleTable:
         """Boolean vector: open and not expired on ``today``."""
         return self.status_open & (self.last_day >= today.toordinal())
 
-    def reach(self, requests: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-        """``(country_hit, region_hit)`` boolean matrices, requests x programmes."""
-        m, n = len(requests), self.regions.shape[1]
-        country_hit = np.zeros((m, n), dtype=bool)
-        region_hit = np.zeros((m, n), dtype=bool)
-        for i, r in enumerate(requests):
-            ci = self.country_index.get(r.get("country") or "")
-            if ci is not None:
-                row = self.countries.getrow(ci)
-                country_hit[i, row.indices] = True
-            ri = self.region_index.get(r.get("region") or "")
-            if ri is not None:
-                region_hit[i] = self.regions[ri]
-        return country_hit, region_hit
+    def place_rows(self, request: Mapping[str, Any]) -> tuple[int, ...]:
+        """Rows of :attr:`places` the requesting state belongs to."""
+        found = (self.place_index.get(p) for p in request_places(request))
+        return tuple(sorted(i for i in found if i is not None))
 
-    def eligibility(
-        self, requests: Sequence[Mapping[str, Any]], specificity: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """``(eligible, region_component)``: who may apply, and how targeted the offer is.
-
-        The region component is 1 for a programme listing the request's country,
-        ``specificity`` for one listing its region and 0 for a global programme.
-        """
-        country_hit, region_hit = self.reach(requests)
-        eligible = country_hit | region_hit
-        eligible |= self.is_global
-        component = np.where(country_hit, np.float32(1.0), np.float32(0.0))
-        component[region_hit & ~country_hit] = specificity
-        return eligible, component
-
-    def pair_region(
-        self,
-        requests: Sequence[Mapping[str, Any]],
-        qi: np.ndarray,
-        pj: np.ndarray,
-        specificity: float,
-    ) -> np.ndarray:
-        """Region component of the pairs ``(requests[qi[k]], programme pj[k])``."""
-        ci = np.array([self.country_index.get(r.get("country") or "", -1) for r in requests])
-        ri = np.array([self.region_index.get(r.get("region") or "", -1) for r in requests])
-        c, r = ci[qi], ri[qi]
-        out = np.zeros(len(qi), dtype=np.float32)
-        has_r = r >= 0
-        out[has_r] = np.where(self.regions[r[has_r], pj[has_r]], specificity, 0.0)
-        has_c = c >= 0
-        if has_c.any():
-            hit = np.asarray(self.countries[c[has_c], pj[has_c]]).ravel().astype(bool)
-            out[np.flatnonzero(has_c)[hit]] = 1.0
+    def covered(self, rows: tuple[int, ...]) -> np.ndarray:
+        """Programmes open to every state of the places ``rows`` (global ones included)."""
+        out = self.is_global.copy()
+        for i in rows:
+            out |= self.places[i]
         return out

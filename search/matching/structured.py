@@ -148,7 +148,9 @@ def struct_features(
                 pref = delivery_preference(f"{r.get('title')} {r.get('description')}")
             delivery[row] = DELIVERY_FIT[PREFERENCES.index(pref)] * (cfg.weight_delivery / total)
         else:
-            for name in r.get("eligible_regions") or []:
+            # A programme listing states is open to those only: its regions describe it.
+            listed = [] if r.get("eligible_countries") else r.get("eligible_regions") or []
+            for name in listed:
                 if name in region_index:
                     region[row, region_index[name]] = 1.0
             delivery[row, modes.get(r.get("delivery_mode") or "", 3)] = 1.0

@@ -1,0 +1,60 @@
+"""The search benchmark's query mix and its FTS5 control (no timings are checked)."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "search_bench.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("search_bench", BENCH)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def corpus(bench):
+    rng = random.Random(7)
+    docs = list(bench.make_corpus(300, rng))
+    return docs, bench.query_mix(docs, rng, 80)
+
+
+def test_mix_has_every_shape_and_asks_for_facets_and_snippets(bench, corpus):
+    _, mix = corpus
+    assert {m["shape"] for m in mix} == set(bench.SHAPES)
+    assert all(m["full"] for m in mix)
+    multi = [m["text"] for m in mix if m["shape"] == "multi_word"]
+    assert all(len(t.split()) >= 3 for t in multi)
+    places = [m["text"] for m in mix if m["shape"] == "place"]
+    assert any(p in t for t in places for p in bench.PLACES)
+
+
+def test_misspell_changes_the_word_by_one_edit(bench):
+    rng = random.Random(1)
+    for word in ("cybersecurity", "formation", "capacitación"):
+        typo = bench.misspell(word, rng)
+        assert typo != word and abs(len(typo) - len(word)) <= 1
+        assert typo[0] == word[0]
+
+
+def test_fts5_control_runs_the_whole_mix(bench, corpus):
+    docs, mix = corpus
+    out = bench.bench_fts5(docs, mix)
+    assert 0 <= out["fts5_zero_results"] < len(mix)
+    for shape in bench.SHAPES:
+        assert out[f"fts5_p95_{shape}_ms"] >= 0.0
+
+
+def test_place_scope_reads_places_with_the_gazetteer(bench):
+    text, scope = bench._place_scope("training ECOWAS")
+    assert "ECOWAS" not in text and "training" in text
+    assert scope is not None and "SEN" in scope[0]
+    assert bench._place_scope("training only") == ("training only", None)
