@@ -16,7 +16,7 @@ from kb.api.docs import body_doc, errors
 from kb.api.problems import Problem, flatten_messages
 from kb.history import revisions_for
 from kb.matching import operations, queries
-from kb.matching.service import match_service
+from kb.matching.service import LISTED_REQUEST_STATUSES, match_service
 from kb.models import Programme, Request
 from kb.notifications import operations as notifications
 from kb.uow import unit_of_work
@@ -171,11 +171,12 @@ def _logged_in() -> None:
 
 
 def _scored(record: Any, match: Any) -> dict[str, Any]:
+    """A stored suggestion (``MatchSuggestion``) with the record on the other side."""
     return {
         "record": record,
         "score": match.score,
         "quality": match.quality,
-        "reasons": [r.as_dict() for r in match.reasons],
+        "reasons": match.reasons,
     }
 
 
@@ -189,8 +190,9 @@ def request_matches(record_id: int) -> Any:
     """Programmes that could meet a request, explained; only programmes you may see."""
     request = load_visible(Request, record_id)
     service = match_service()
-    pairs = service.for_request(request, current_user)
-    need = service.need(request)
+    listed = request.status in LISTED_REQUEST_STATUSES
+    pairs = queries.programmes_for(request, current_user) if listed else []
+    need = queries.need_of(request, pairs, service.config.unmet_threshold)
     return {
         "items": [_scored(p, m) for p, m in pairs],
         "need": need.as_dict(),
@@ -204,8 +206,7 @@ def request_matches(record_id: int) -> Any:
 def programme_matches(record_id: int) -> Any:
     """Open requests a programme could serve; only requests you may see."""
     programme = load_visible(Programme, record_id)
-    service = match_service()
-    pairs = service.for_programme(programme, current_user) if programme.status == "open" else []
+    pairs = queries.requests_for(programme, current_user) if programme.status == "open" else []
     return {"items": [_scored(r, m) for r, m in pairs], "need": None, "suggested_codes": None}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -14,13 +16,16 @@ from kb.errors import DomainError
 from kb.extensions import db
 from kb.history import revisions_for
 from kb.matching import operations, queries
-from kb.matching.service import match_service
+from kb.matching.service import LISTED_REQUEST_STATUSES, match_service
 from kb.models import Country, Programme, Request
 from kb.notifications import operations as notifications
 from kb.uow import unit_of_work
 from kb.views import Page, page_arg
 
 bp = Blueprint("matching", __name__)
+
+#: Unmet needs listed on the Matches page (the count covers all of them).
+UNMET_SHOWN = 30
 
 
 class ProposeForm(FlaskForm):
@@ -43,7 +48,9 @@ def overview() -> str:
         "matching/overview.html",
         page=page,
         filters=filters,
-        unmet=queries.unmet_needs(current_user, filters, threshold),
+        unmet=queries.unmet_needs(current_user, filters, threshold, limit=UNMET_SHOWN),
+        unmet_total=queries.unmet_count(current_user, filters, threshold),
+        computed_at=queries.latest_computed(),
         table=table,
         threshold=threshold,
         countries=db.session.scalars(db.select(Country).order_by(Country.name)).all(),
@@ -141,20 +148,33 @@ def unread() -> dict[str, int]:
 
 
 def panel_for(record: Request | Programme) -> dict[str, object]:
-    """What a record page shows about matching (used by the catalogue detail view)."""
-    service = match_service()
+    """What a record page shows about matching: stored rows only, filtered for the viewer
+    (used by the catalogue detail view). ``as_of`` is set when the record changed after its
+    list was computed (the refresh has not caught up yet)."""
     try:
         if isinstance(record, Request):
-            if record.status not in ("open", "matched", "in_progress", "draft", "submitted"):
+            if record.status not in LISTED_REQUEST_STATUSES:
                 return {}
-            pairs = service.for_request(record, current_user)
-            need = service.need(record)
+            pairs = queries.programmes_for(record, current_user)
             owner = access.owns(current_user, record) or access.is_secretariat(current_user)
-            inferred = service.infer_codes(record) if owner else {}
-            return {"programmes": pairs, "need": need, "inferred": inferred}
+            inferred = match_service().infer_codes(record) if owner else {}
+            threshold = match_service().config.unmet_threshold
+            return {
+                "programmes": pairs,
+                "need": queries.need_of(record, pairs, threshold),
+                "inferred": inferred,
+                "as_of": _lag(record),
+            }
         if record.status != "open":
             return {}
-        return {"requests": service.for_programme(record, current_user)}
+        return {"requests": queries.requests_for(record, current_user), "as_of": _lag(record)}
     except Exception:  # matching must never break a record page
         current_app.logger.exception("Matching failed for %s", record.ref)
         return {"error": True}
+
+
+def _lag(record: Request | Programme) -> datetime | None:
+    computed = queries.computed_at(record)
+    if computed is not None and record.updated_at > computed:
+        return computed
+    return None
