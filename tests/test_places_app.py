@@ -137,3 +137,13 @@ def test_search_filters_by_place(client: Any, world: dict[str, Any]) -> None:
 
 def test_app_codes_agree_with_the_gazetteer() -> None:
     assert tuple(codes.REGIONS) == default_gazetteer().un_groups()
+
+
+def test_a_programme_listing_a_place_is_open_to_its_states(client: Any, make: Any) -> None:
+    make.country("SEN")
+    make.country("KEN")
+    make.programme(title="For ECOWAS states", eligible_regions=["org:ECOWAS"])
+    assert "For ECOWAS states" in titles(client, "/api/v1/programmes?country=SEN")
+    assert "For ECOWAS states" not in titles(client, "/api/v1/programmes?country=KEN")
+    assert "For ECOWAS states" in titles(client, "/api/v1/programmes?place=informal:sahel")
+    assert "For ECOWAS states" not in titles(client, "/api/v1/programmes?place=org:EAC")

@@ -18,7 +18,7 @@ from kb.models.matching import (
 )
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
-from kb.models.user import LoginAttempt, User
+from kb.models.user import LoginAttempt, PasswordReset, User
 
 __all__ = [
     "ApiToken",
@@ -33,6 +33,7 @@ __all__ = [
     "Notification",
     "OewgSession",
     "Organisation",
+    "PasswordReset",
     "Programme",
     "Request",
     "Revision",
