@@ -125,6 +125,11 @@ class SearchArgsSchema(Schema):
         unknown = EXCLUDE
 
     q = fields.String(validate=validate.Length(max=2000))
+    literal = fields.List(
+        fields.String(validate=validate.Length(max=100)),
+        validate=validate.Length(max=20),
+        metadata={"description": "Keys of query readings to undo (``interpretation[].key``)."},
+    )
     kind = _many(["request", "programme"])
     theme = _many(codes.THEMES)
     support_type = _many(codes.SUPPORT_TYPES)
@@ -330,6 +335,16 @@ class SearchHitSchema(Schema):
     html_url = fields.String()
 
 
+class ReadingSchema(Schema):
+    key = fields.String(metadata={"description": "Pass as ``literal`` to undo this reading."})
+    field = fields.String(metadata={"description": "languages, place, themes, support_types"})
+    value = fields.String()
+    words = fields.String(metadata={"description": "The words of the query read this way."})
+    label = fields.String()
+    effect = fields.String(metadata={"description": "filter or boost"})
+    undo_url = fields.String()
+
+
 class SearchResultSchema(Schema):
     query = fields.String()
     total = fields.Integer(metadata={"description": "Hits the caller may see."})
@@ -338,7 +353,17 @@ class SearchResultSchema(Schema):
     per_page = fields.Integer()
     suggestion = fields.String(allow_none=True)
     fuzzy = fields.Boolean()
+    relaxed = fields.Boolean(
+        metadata={"description": "No record has every word: the best partial matches."}
+    )
+    missing = fields.List(
+        fields.String(), metadata={"description": "Words of the query found in no record."}
+    )
     message = fields.String(allow_none=True)
+    interpretation = fields.List(
+        fields.Nested(ReadingSchema),
+        metadata={"description": "How the query was read (languages, places, themes)."},
+    )
     facets = fields.Dict(
         keys=fields.String(),
         values=fields.List(fields.Nested(FacetValueSchema)),
