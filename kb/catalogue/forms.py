@@ -62,8 +62,26 @@ class RecordForm(FlaskForm):
         return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
 
 
+_PROSE_HINT = _l(
+    "Optional: leave it empty and describe the need in your own words; we then suggest "
+    "codes from your text, marked as suggested, for you to accept or change."
+)
+
+
 class RequestForm(RecordForm):
     country_code = SelectField(_l("Requesting state"), choices=[], validators=[DataRequired()])
+    themes = MultiCheckboxField(
+        _l("Themes"),
+        choices=choices(codes.THEMES),
+        validators=[Optional()],
+        description=_PROSE_HINT,
+    )
+    support_types = MultiCheckboxField(
+        _l("Support types"),
+        choices=choices(codes.SUPPORT_TYPES),
+        validators=[Optional()],
+        description=_PROSE_HINT,
+    )
     urgency = SelectField(_l("Urgency"), choices=choices(codes.URGENCIES), default="medium")
     target_audience = StringField(
         _l("Target audience"),
