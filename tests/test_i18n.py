@@ -21,6 +21,7 @@ from kb.extensions import db
 from kb.i18n_catalogues import problems
 from kb.i18n_pseudo import pseudo, source_messages, write_pseudo_catalogue
 from kb.models import Country, Organisation, Programme, Request, User
+from tests.factories import PASSWORD
 
 LANGS = ["ar", "en", "es", "fr", "ru", "zh"]
 
@@ -280,7 +281,15 @@ PUBLIC_PAGES = [
     "/search?q=forensics",
     "/search?q=zzzznothing",
     "/no-such-page",
+    "/countries",
+    "/countries/KEN",
+    "/organisations",
+    "/organisations/{organisation}",
+    "/account/login",
+    "/account/register",
 ]
+#: The same, signed in as the focal point of the request's state.
+SIGNED_IN_PAGES = ["/my", "/notifications", "/requests/new", "/account/password"]
 
 
 def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
@@ -300,11 +309,18 @@ def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
         themes=["cybercrime"],
         support_types=["training"],
     )
+    make.user("focal_point", country="KEN", email="focal@example.org")
     client = pseudo_app.test_client()
     data = [*_data_strings(), "forensics", "zzzznothing"]  # the search pages' queries
     failures = {}
-    for pattern in PUBLIC_PAGES:
-        url = pattern.format(request=request.id, programme=programme.id)
+    pages = [*PUBLIC_PAGES, "/account/login?signin", *SIGNED_IN_PAGES]
+    for pattern in pages:
+        if pattern == "/account/login?signin":
+            client.post("/account/login", data={"email": "focal@example.org", "password": PASSWORD})
+            continue
+        url = pattern.format(
+            request=request.id, programme=programme.id, organisation=provider_org.id
+        )
         joiner = "&" if "?" in url else "?"
         response = client.get(f"{url}{joiner}lang=en")
         assert response.status_code in (200, 404), url
