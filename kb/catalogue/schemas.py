@@ -61,6 +61,11 @@ class RecordInputSchema(Schema):
 
 
 class RequestInputSchema(RecordInputSchema):
+    """A need may be written in prose only: themes and support types are then suggested
+    from its text (``operations.suggest_missing_codes``)."""
+
+    themes = code_list(codes.THEMES, load_default=list)
+    support_types = code_list(codes.SUPPORT_TYPES, load_default=list)
     country_code = fields.String(required=True, validate=validate.Length(equal=3))
     urgency = code(codes.URGENCIES, load_default="medium")
     target_audience = fields.String(load_default="", validate=validate.Length(max=300))
@@ -129,6 +134,8 @@ class RecordOutputSchema(RecordTextSchema):
 
 class RequestOutputSchema(RecordOutputSchema):
     country_code = fields.String()
+    suggested_themes = fields.List(fields.String())
+    suggested_support_types = fields.List(fields.String())
     country_name = fields.Function(lambda r: r.country.name)
     region = fields.Function(lambda r: r.country.region)
     urgency = fields.String()
