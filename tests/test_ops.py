@@ -15,6 +15,7 @@ from kb import create_app
 from kb.ops.startup import DatabaseUnavailable
 
 PROJECT = Path(__file__).resolve().parent.parent
+APP = "kb:create_app()"
 
 
 def test_healthz_answers_without_the_database(app: Flask, client) -> None:
@@ -142,8 +143,7 @@ def test_gunicorn_stops_with_the_message_when_the_database_is_unreachable(
         "KB_SEARCH_DIR": str(tmp_path / "index"),
     }
     served = subprocess.run(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-b", "127.0.0.1:0"]
-        + ["kb:create_app()"],
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-b", "127.0.0.1:0", APP],
         cwd=PROJECT,
         env=env,
         capture_output=True,

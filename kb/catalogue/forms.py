@@ -59,8 +59,23 @@ class RecordForm(FlaskForm):
         return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
 
 
+_PROSE_HINT = (
+    "Optional: leave it empty and describe the need in your own words; we then suggest "
+    "codes from your text, marked as suggested, for you to accept or change."
+)
+
+
 class RequestForm(RecordForm):
     country_code = SelectField("Requesting state", choices=[], validators=[DataRequired()])
+    themes = MultiCheckboxField(
+        "Themes", choices=choices(codes.THEMES), validators=[Optional()], description=_PROSE_HINT
+    )
+    support_types = MultiCheckboxField(
+        "Support types",
+        choices=choices(codes.SUPPORT_TYPES),
+        validators=[Optional()],
+        description=_PROSE_HINT,
+    )
     urgency = SelectField("Urgency", choices=choices(codes.URGENCIES), default="medium")
     target_audience = StringField(
         "Target audience",
