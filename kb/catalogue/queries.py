@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
-from sqlalchemy.orm import contains_eager
 
 from kb import access, codes
 from kb.catalogue import eligibility
@@ -105,12 +104,7 @@ def programme_place_clause(code: str) -> ColumnElement[bool]:
 
 
 def request_query(user: Any, filters: Filters) -> Select[Any]:
-    query = (
-        select(Request)
-        .join(Request.country)
-        .where(access.visible_clause(Request, user))
-        .options(contains_eager(Request.country))  # cards show it: no query per row
-    )
+    query = select(Request).join(Request.country).where(access.visible_clause(Request, user))
     if filters.theme:
         query = query.where(has_code(Request.themes, filters.theme))
     if filters.support_type:
@@ -134,10 +128,7 @@ def request_query(user: Any, filters: Filters) -> Select[Any]:
 
 def programme_query(user: Any, filters: Filters) -> Select[Any]:
     query = (
-        select(Programme)
-        .join(Programme.organisation)
-        .where(access.visible_clause(Programme, user))
-        .options(contains_eager(Programme.organisation))  # cards show it: no query per row
+        select(Programme).join(Programme.organisation).where(access.visible_clause(Programme, user))
     )
     if filters.theme:
         query = query.where(has_code(Programme.themes, filters.theme))
