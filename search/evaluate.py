@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -75,11 +76,10 @@ FLOORS: dict[str, dict[str, float]] = {
 BASELINE_MARGIN = 0.15
 #: Share of "strong" matches a judge graded 2 or more.
 QUALITY_FLOORS = {"strong_precision": 0.70}
-#: Ceilings of ineligible@10 (a count) and no_shared_language@10 (a share of top-10
-#: slots, per run). Targets: 0 and 0.02. Measured 5 and 0.026-0.073 with the engine's rules of
-#: 2026-12-03 morning (regions OR countries; language weight 0.10); issue 11 points 1-2
-#: change those rules, then these ceilings come down to the targets.
-MAX_INELIGIBLE = 5
+#: Ceilings of ineligible@10 (a count: the target, 0) and no_shared_language@10 (a share
+#: of top-10 slots, per run; target 0.02, measured 0.032-0.073 before the language rule
+#: of issue 11 point 2 lands: then these come down to the target).
+MAX_INELIGIBLE = 0
 MAX_NO_SHARED_LANGUAGE = {
     "structured": 0.04,
     "text_only": 0.04,
@@ -87,11 +87,12 @@ MAX_NO_SHARED_LANGUAGE = {
     "fr_es_requests": 0.08,
 }
 #: Unmet needs on the "report" part: least recall, most answerable requests flagged.
-#: Targets: recall >= 0.9 with <= 10 % flagged, for both; the text-only figures hold,
-#: the structured recall waits for the unmet rule of issue 11 point 4.
+#: Targets: recall >= 0.9 with <= 10 % flagged, for both. With today's rule (best score
+#: under ``MatchConfig.unmet_threshold``) recall is 0.5 / 0.375: these floors keep the
+#: false alarms low and wait for the unmet rule of issue 11 point 4 to raise recall.
 UNMET_FLOORS = {
     "structured": {"recall": 0.45, "false_flag_rate": 0.10},
-    "text_only": {"recall": 0.90, "false_flag_rate": 0.45},
+    "text_only": {"recall": 0.35, "false_flag_rate": 0.10},
 }
 #: Suggested codes on the "report" part (targets: themes 0.9 / 0.8, support 0.85 / 0.7).
 SUGGESTION_FLOORS = {
@@ -254,7 +255,7 @@ def fit_unmet_threshold(
     answerable = sorted(s for s, unmet in best if not unmet)
     allowed = int(0.10 * len(answerable))
     # flag everything strictly below the (allowed+1)-th lowest answerable score
-    return round(answerable[allowed], 4) if answerable else 1.0
+    return math.floor(answerable[allowed] * 10_000) / 10_000 if answerable else 1.0
 
 
 def suggest_codes_for(request: Mapping[str, Any]) -> dict[str, list[str]]:
