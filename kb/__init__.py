@@ -61,14 +61,18 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext
+
+    from kb import i18n
     from kb.extensions import csrf, db, login_manager, migrate
 
+    i18n.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
 
     from kb.accounts.operations import load_user
