@@ -285,6 +285,7 @@ PUBLIC_PAGES = [
     "/countries/KEN",
     "/organisations",
     "/organisations/{organisation}",
+    "/matches",
     "/account/login",
     "/account/register",
 ]
