@@ -329,3 +329,14 @@ def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
         if left:
             failures[url] = left
     assert not failures, f"plain English outside translation calls: {failures}"
+
+
+def test_api_problems_speak_the_accept_language(client) -> None:
+    fr = client.get("/api/v1/requests/424242", headers={"Accept-Language": "fr"})
+    assert fr.status_code == 404
+    body = fr.get_json()
+    assert body["title"] == "Introuvable"
+    assert body["detail"] == "Cette fiche n’existe pas, ou vous ne pouvez pas la voir."
+    assert body["type"].endswith("/not-found")  # the type (a code) does not change
+    en = client.get("/api/v1/requests/424242").get_json()
+    assert en["title"] == "Not found"
