@@ -6,10 +6,11 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := kb
 
-.PHONY: run test lint fmt setup db seed index clean-instance help i18n
+.PHONY: run serve test lint fmt setup db seed index clean-instance help i18n
 
 help:
 	@echo "make run    - install, migrate, seed, index and serve on http://$(HOST):$(PORT)"
+	@echo "make serve  - the same, served by gunicorn with WORKERS processes (default: one per core)"
 	@echo "make test   - install test tools, lint and run the whole suite"
 	@echo "make lint   - ruff check + format check";
 	@echo "make fmt    - ruff format + autofix"
@@ -57,6 +58,13 @@ index: seed
 run: index
 	@echo "Serving on http://$(HOST):$(PORT)  (demo accounts: see README.md)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# gunicorn: one worker process per core (each holds its own matching engine); WORKERS=… overrides
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+serve: index
+	@echo "Serving on http://$(HOST):$(PORT) with $(WORKERS) gunicorn workers"
+	@if [ -n "$$KB_QUEUE_URL" ]; then echo "KB_QUEUE_URL is set: run '$(BIN)/flask kb worker' next to it"; fi
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'kb:create_app()'
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

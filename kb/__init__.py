@@ -37,6 +37,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(overrides)
     check_search(app.config)
 
+    from kb.ops.logs import configure_logging
+
+    configure_logging(app)
+
     _init_extensions(app)
     _register_blueprints(app)
     _trust_proxies(app)
@@ -45,6 +49,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     web.init_app(app)
     cli.init_app(app)
+
+    from kb.ops import requests as request_ids
+    from kb.ops.health import bp as ops_bp
+    from kb.ops.startup import check_database, should_check
+
+    request_ids.init_app(app)
+    app.register_blueprint(ops_bp)
+    if should_check(app):
+        check_database(app)
     return app
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -94,7 +93,7 @@ def _unexpected_error(err: Exception) -> Any:
     if problems.is_api_request():
         return problems.problem_for(err)
     db.session.rollback()
-    ref = secrets.token_hex(6)
+    ref = problems.request_id()
     from flask import current_app
 
     current_app.logger.exception("Unhandled error (ref %s)", ref)
