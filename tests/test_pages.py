@@ -184,7 +184,7 @@ def test_my_work_groups_returned_items(client, auth, make):
 
 def test_not_found_and_method_errors_are_pages(client):
     response = client.get("/requests/424242")
-    assert response.status_code == 404 and "Not Found" in response.get_data(as_text=True)
+    assert response.status_code == 404 and "Not found" in response.get_data(as_text=True)
     assert client.get("/nowhere").status_code == 404
     assert client.get("/account/logout").status_code == 405
 

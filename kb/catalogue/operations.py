@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError
 
 from kb import access
 from kb.catalogue.schemas import ProgrammeInputSchema, RequestInputSchema
+from kb.codes import N_
 from kb.errors import Conflict, Forbidden, Invalid
 from kb.extensions import db
 from kb.history import apply_changes, json_safe, record_revision
@@ -33,43 +34,49 @@ class Transition:
     confirm: str = ""
 
 
-_WITHDRAW_NOTE = (
+_WITHDRAW_NOTE = N_(
     "Withdrawing hides this record from everyone but its owner and the Secretariat, and only "
     "the Secretariat can reinstate it."
 )
 _COMMON = {
-    "submit": Transition(frozenset({"draft"}), "submitted", OWNER, label="Submit for publication"),
-    "publish": Transition(frozenset({"submitted"}), "open", SECRETARIAT, label="Publish"),
-    "return": Transition(
-        frozenset({"submitted", "open"}), "draft", SECRETARIAT, True, "Return to owner"
+    "submit": Transition(
+        frozenset({"draft"}), "submitted", OWNER, label=N_("Submit for publication")
     ),
-    "reinstate": Transition(frozenset({"withdrawn"}), None, SECRETARIAT, label="Reinstate"),
+    "publish": Transition(frozenset({"submitted"}), "open", SECRETARIAT, label=N_("Publish")),
+    "return": Transition(
+        frozenset({"submitted", "open"}), "draft", SECRETARIAT, True, N_("Return to owner")
+    ),
+    "reinstate": Transition(frozenset({"withdrawn"}), None, SECRETARIAT, label=N_("Reinstate")),
 }
 TRANSITIONS: dict[str, dict[str, Transition]] = {
     "request": {
         **_COMMON,
-        "mark_matched": Transition(frozenset({"open"}), "matched", EITHER, label="Mark matched"),
+        "mark_matched": Transition(
+            frozenset({"open"}), "matched", EITHER, label=N_("Mark matched")
+        ),
         "start": Transition(
-            frozenset({"open", "matched"}), "in_progress", EITHER, label="Start implementation"
+            frozenset({"open", "matched"}), "in_progress", EITHER, label=N_("Start implementation")
         ),
         "fulfil": Transition(
-            frozenset({"matched", "in_progress"}), "fulfilled", EITHER, label="Mark fulfilled"
+            frozenset({"matched", "in_progress"}), "fulfilled", EITHER, label=N_("Mark fulfilled")
         ),
         "close": Transition(
             frozenset({"open", "matched", "in_progress"}),
             "closed",
             EITHER,
-            label="Close",
-            confirm="Closing tells everyone this need is no longer sought; open proposals stop.",
+            label=N_("Close"),
+            confirm=N_(
+                "Closing tells everyone this need is no longer sought; open proposals stop."
+            ),
         ),
-        "reopen": Transition(frozenset({"closed"}), "open", SECRETARIAT, label="Reopen"),
+        "reopen": Transition(frozenset({"closed"}), "open", SECRETARIAT, label=N_("Reopen")),
         "withdraw": Transition(
             frozenset(
                 {"draft", "submitted", "open", "matched", "in_progress", "fulfilled", "closed"}
             ),
             "withdrawn",
             EITHER,
-            label="Withdraw",
+            label=N_("Withdraw"),
             confirm=_WITHDRAW_NOTE,
         ),
     },
@@ -79,15 +86,15 @@ TRANSITIONS: dict[str, dict[str, Transition]] = {
             frozenset({"open"}),
             "closed",
             EITHER,
-            label="Close",
-            confirm="Closing takes this programme out of matches and lists of open programmes.",
+            label=N_("Close"),
+            confirm=N_("Closing takes this programme out of matches and lists of open programmes."),
         ),
-        "reopen": Transition(frozenset({"closed"}), "open", EITHER, label="Reopen"),
+        "reopen": Transition(frozenset({"closed"}), "open", EITHER, label=N_("Reopen")),
         "withdraw": Transition(
             frozenset({"draft", "submitted", "open", "closed"}),
             "withdrawn",
             EITHER,
-            label="Withdraw",
+            label=N_("Withdraw"),
             confirm=_WITHDRAW_NOTE,
         ),
     },

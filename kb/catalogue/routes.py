@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 from werkzeug.wrappers import Response
 
 from kb import access, codes
@@ -106,7 +107,9 @@ def fill_choices(form: RecordForm, record: CatalogueRecord | None = None) -> Non
 def list_records(plural: str) -> str:
     kind = _kind(plural)
     filters = queries.Filters.from_args(request.args, kind.kind)
-    page = Page(kind.query(current_user, filters), page_arg(), current_app.config["PER_PAGE"])
+    shown = Request.country if kind.model is Request else Programme.organisation
+    query = kind.query(current_user, filters).options(contains_eager(shown))  # one query
+    page = Page(query, page_arg(), current_app.config["PER_PAGE"])
     countries = db.session.scalars(select(Country).order_by(Country.name)).all()
     return render_template(
         "catalogue/list.html",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -31,11 +32,11 @@ UNMET_SHOWN = 30
 class ProposeForm(FlaskForm):
     request_id = IntegerField(validators=[DataRequired()])
     programme_id = IntegerField(validators=[DataRequired()])
-    message = TextAreaField("Message", validators=[Optional(), Length(max=4000)])
+    message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=4000)])
 
 
 class StepForm(FlaskForm):
-    note = TextAreaField("Note", validators=[Optional(), Length(max=4000)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)])
 
 
 @bp.route("/matches")
@@ -43,6 +44,7 @@ def overview() -> str:
     filters = queries.MatchFilters.from_args(request.args)
     threshold = match_service().config.unmet_threshold
     page = Page(queries.best_pairs_query(current_user, filters), page_arg(), 20)
+    page.items = queries.load_pairs(page.items)
     table = queries.supply_and_demand(current_user)
     return render_template(
         "matching/overview.html",
