@@ -45,6 +45,7 @@ def overview() -> str:
     filters = queries.MatchFilters.from_args(request.args)
     threshold = match_service().config.unmet_threshold
     page = Page(queries.best_pairs_query(current_user, filters), page_arg(), 20)
+    page.items = queries.load_pairs(page.items)
     table = queries.supply_and_demand(current_user)
     return render_template(
         "matching/overview.html",
