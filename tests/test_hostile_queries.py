@@ -18,8 +18,9 @@ PAGES = ("/search", "/search.json", "/requests", "/programmes")
 API = ("/api/v1/search", "/api/v1/requests", "/api/v1/programmes")
 OTHER_PARAMS = {
     "/requests": ("theme", "country", "language", "status", "sort"),
-    "/programmes": ("theme", "country", "region", "sort"),
     "/search": ("theme", "country", "sort", "page"),
+    "/search.json": ("page", "per_page", "literal"),
+    "/programmes": ("theme", "country", "region", "sort", "page"),
     "/api/v1/requests": ("theme", "country", "sort"),
     "/countries": ("region",),
     "/organisations": ("type",),
@@ -43,7 +44,17 @@ def corpus(make):
     make.programme(title="Cyber crime workshops", description="For prosecutors, in French.")
 
 
-@pytest.mark.parametrize("path", ["/requests?q=a%00b", "/api/v1/requests?q=%00", "/search?q=%00"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/requests?q=a%00b",
+        "/api/v1/requests?q=%00",
+        "/search?q=%00",
+        "/search?page=%C2%B2",  # "²" is a Unicode digit that int() refuses
+        "/search.json?per_page=%C2%B2",
+        "/requests?page=%C2%B2",
+    ],
+)
 def test_nul_bytes_in_query_strings(client, corpus, path):
     assert client.get(path).status_code == 200
 
