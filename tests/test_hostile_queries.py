@@ -29,8 +29,8 @@ OTHER_PARAMS = {
 
 CONTROL = st.characters(min_codepoint=0, max_codepoint=0x1F) | st.sampled_from("\x7f\x85\x9f")
 HOSTILE = st.one_of(
-    st.text(max_size=60),
-    st.text(alphabet=CONTROL | st.characters(), max_size=40),
+    st.text(st.characters(codec="utf-8"), max_size=60),
+    st.text(alphabet=CONTROL | st.characters(codec="utf-8"), max_size=40),
     st.builds(
         lambda w, n: w * n, st.sampled_from(["a", "zq", "é", "\x00", "("]), st.integers(1, 450)
     ),
@@ -71,7 +71,7 @@ def test_clean_value_keeps_text_and_drops_controls():
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(text=HOSTILE, other=st.text(alphabet=CONTROL | st.characters(), max_size=12))
+@given(text=HOSTILE, other=st.text(alphabet=CONTROL | st.characters(codec="utf-8"), max_size=12))
 def test_random_queries_never_fail(client, corpus, text, other):
     for path in (*PAGES, *API):
         params = {"q": text, **{name: other for name in OTHER_PARAMS.get(path, ())}}
