@@ -68,7 +68,10 @@ FLOORS: dict[str, dict[str, float]] = {
     "structured": {"ndcg@10": 0.85, "recall@10": 0.90, "mrr": 0.80},
     "text_only": {"ndcg@10": 0.80, "recall@10": 0.85, "mrr": 0.75},
     "prose_only": {"ndcg@10": 0.80, "recall@10": 0.85, "mrr": 0.75},
-    "cross_language": {"ndcg@10": 0.85, "recall@10": 0.85, "mrr": 0.85},
+    # Requests against programmes in other languages only: since issue 11 point 2, a programme
+    # in none of the requester's languages ranks after those that cover the need in a shared
+    # one (measured 0.845 / 0.943 / 0.824).
+    "cross_language": {"ndcg@10": 0.82, "recall@10": 0.85, "mrr": 0.80},
     "fr_es_requests": {"ndcg@10": 0.85, "recall@10": 0.85, "mrr": 0.85},
 }
 #: The engine must beat both baselines' nDCG@10 by at least this much.
@@ -81,17 +84,19 @@ QUALITY_FLOORS = {"strong_precision": 0.70}
 #: change those rules, then these ceilings come down to the targets.
 MAX_INELIGIBLE = 5
 MAX_NO_SHARED_LANGUAGE = {
-    "structured": 0.04,
-    "text_only": 0.04,
-    "prose_only": 0.04,
-    "fr_es_requests": 0.08,
+    "structured": 0.02,
+    "text_only": 0.02,
+    "prose_only": 0.02,
+    "fr_es_requests": 0.04,
 }
 #: Unmet needs on the "report" part: least recall, most answerable requests flagged.
-#: Targets: recall >= 0.9 with <= 10 % flagged, for both; the text-only figures hold,
-#: the structured recall waits for the unmet rule of issue 11 point 4.
+#: Targets: recall >= 0.9 with <= 10 % flagged, for both. The cover rule of issue 11
+#: point 4 (``MatchConfig.cover_*``, chosen on the "fit" part: best recall with <= 10 %
+#: flagged there) gives 0.875 / 0.18 on "report" for both (was 0.50 / 0.09 structured and
+#: 1.0 / 0.39 text-only with the score threshold).
 UNMET_FLOORS = {
-    "structured": {"recall": 0.45, "false_flag_rate": 0.10},
-    "text_only": {"recall": 0.90, "false_flag_rate": 0.45},
+    "structured": {"recall": 0.85, "false_flag_rate": 0.20},
+    "text_only": {"recall": 0.85, "false_flag_rate": 0.20},
 }
 #: Suggested codes on the "report" part (targets: themes 0.9 / 0.8, support 0.85 / 0.7).
 SUGGESTION_FLOORS = {

@@ -20,6 +20,7 @@ from kb.matching.service import match_service
 from kb.models import Programme, Request
 from kb.notifications import operations as notifications
 from kb.uow import unit_of_work
+from search.matching import labels
 
 RECORD_ID = "<int(min=1, max=2147483647):record_id>"
 MATCH_ID = "<int(min=1, max=2147483647):match_id>"
@@ -54,8 +55,20 @@ class RecordRefSchema(Schema):
 
 
 class ScoredSchema(Schema):
-    score = fields.Float()
+    score = fields.Float(
+        metadata={"description": "Estimated chance (0-1) that a reviewer calls it a good match."}
+    )
     quality = fields.String(metadata={"description": "strong, good or weak"})
+    label = fields.String(metadata={"description": "Strong match, Good match or Weak match."})
+    shown = fields.Boolean(
+        metadata={"description": "Listed on pages (strong or good); weaker ones are folded."}
+    )
+    covers_need = fields.Boolean(
+        metadata={"description": "Covers the request's main theme, in a shared language."}
+    )
+    shared_language = fields.Boolean(
+        metadata={"description": "Offered in one of the requester's languages."}
+    )
     reasons = fields.List(fields.Nested(ReasonSchema))
 
 
@@ -66,7 +79,12 @@ class RecordMatchSchema(ScoredSchema):
 class NeedSchema(Schema):
     best_score = fields.Float()
     quality = fields.String()
-    unmet = fields.Boolean(metadata={"description": "Best match under the unmet threshold."})
+    unmet = fields.Boolean(
+        metadata={
+            "description": "No eligible, available programme covers the main need (its "
+            "main theme, in a shared language)."
+        }
+    )
 
 
 class RecordMatchesSchema(Schema):
@@ -175,6 +193,10 @@ def _scored(record: Any, match: Any) -> dict[str, Any]:
         "record": record,
         "score": match.score,
         "quality": match.quality,
+        "label": labels.label(match.quality),
+        "shown": match_service().config.shown(match.quality),
+        "covers_need": match.covers,
+        "shared_language": match.shared_language,
         "reasons": [r.as_dict() for r in match.reasons],
     }
 
@@ -192,7 +214,7 @@ def request_matches(record_id: int) -> Any:
     pairs = service.for_request(request, current_user)
     need = service.need(request)
     return {
-        "items": [_scored(p, m) for p, m in pairs],
+        "items": [_scored(p, m) for p, m in pairs if service.config.listed(m.score)],
         "need": need.as_dict(),
         "suggested_codes": service.infer_codes(request),
     }
@@ -206,7 +228,8 @@ def programme_matches(record_id: int) -> Any:
     programme = load_visible(Programme, record_id)
     service = match_service()
     pairs = service.for_programme(programme, current_user) if programme.status == "open" else []
-    return {"items": [_scored(r, m) for r, m in pairs], "need": None, "suggested_codes": None}
+    items = [_scored(r, m) for r, m in pairs if service.config.listed(m.score)]
+    return {"items": items, "need": None, "suggested_codes": None}
 
 
 @blp.route("/matches", endpoint="pairs")

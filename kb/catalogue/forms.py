@@ -95,6 +95,14 @@ class ProgrammeForm(RecordForm):
             "application deadline (that day included)."
         ),
     )
+    interpretation_languages = MultiCheckboxField(
+        "Interpretation or translated material in",
+        choices=choices(codes.LANGUAGES),
+        description=(
+            "Languages you can add through interpretation or translated material. Matching "
+            "treats them as languages the programme is offered in."
+        ),
+    )
     delivery_mode = SelectField("Delivery", choices=choices(codes.DELIVERY_MODES))
     cost_model = SelectField("Cost", choices=choices(codes.COST_MODELS))
     start_date = DateField("Starts", validators=[Optional()])

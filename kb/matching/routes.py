@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -19,6 +21,7 @@ from kb.models import Country, Programme, Request
 from kb.notifications import operations as notifications
 from kb.uow import unit_of_work
 from kb.views import Page, page_arg
+from search.matching import Match, MatchConfig, labels
 
 bp = Blueprint("matching", __name__)
 
@@ -140,6 +143,14 @@ def unread() -> dict[str, int]:
     return {"unread_notifications": 0}
 
 
+def split_by_label(pairs: list[tuple[Any, Match]], config: MatchConfig) -> tuple[list, list]:
+    """``(shown, weaker)``: strong/good pairs, and the folded weaker ones; near-zero matches
+    are dropped (``MatchConfig.listed``)."""
+    listed = [(r, m) for r, m in pairs if config.listed(m.score)]
+    shown = [(r, m) for r, m in listed if config.shown(m.quality)]
+    return shown, [(r, m) for r, m in listed if not config.shown(m.quality)]
+
+
 def panel_for(record: Request | Programme) -> dict[str, object]:
     """What a record page shows about matching (used by the catalogue detail view)."""
     service = match_service()
@@ -151,10 +162,22 @@ def panel_for(record: Request | Programme) -> dict[str, object]:
             need = service.need(record)
             owner = access.owns(current_user, record) or access.is_secretariat(current_user)
             inferred = service.infer_codes(record) if owner else {}
-            return {"programmes": pairs, "need": need, "inferred": inferred}
+            shown, weaker = split_by_label(pairs, service.config)
+            return {
+                "programmes": shown,
+                "weaker": weaker,
+                "need": need,
+                "inferred": inferred,
+                "score_meaning": labels.score_meaning(service.config),
+            }
         if record.status != "open":
             return {}
-        return {"requests": service.for_programme(record, current_user)}
+        shown, weaker = split_by_label(service.for_programme(record, current_user), service.config)
+        return {
+            "requests": shown,
+            "weaker": weaker,
+            "score_meaning": labels.score_meaning(service.config),
+        }
     except Exception:  # matching must never break a record page
         current_app.logger.exception("Matching failed for %s", record.ref)
         return {"error": True}
