@@ -121,7 +121,12 @@ class UnmetSchema(Schema):
 
 
 class UnmetListSchema(Schema):
-    threshold = fields.Float()
+    threshold = fields.Float(
+        metadata={
+            "description": "Least score of a programme that covers a need (a need is unmet "
+            "when no eligible, available programme covers its main theme in a shared language)."
+        }
+    )
     items = fields.List(fields.Nested(UnmetSchema))
 
 
@@ -212,7 +217,7 @@ def request_matches(record_id: int) -> Any:
     request = load_visible(Request, record_id)
     service = match_service()
     pairs = service.for_request(request, current_user)
-    need = service.need(request)
+    need = service.need(request, current_user)
     return {
         "items": [_scored(p, m) for p, m in pairs if service.config.listed(m.score)],
         "need": need.as_dict(),
@@ -261,8 +266,8 @@ def pairs(args: dict[str, Any]) -> Any:
 def unmet(args: dict[str, Any]) -> Any:
     """Open requests nothing fits well yet (best match under the threshold)."""
     filters = queries.MatchFilters.from_args(args)
-    threshold = match_service().config.unmet_threshold
-    rows = queries.unmet_needs(current_user, filters, threshold)
+    rows = queries.unmet_needs(current_user, filters)
+    threshold = match_service().config.cover_min_score
     return {"threshold": threshold, "items": [{"request": r, "best_score": s} for r, s in rows]}
 
 

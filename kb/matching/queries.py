@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from kb import access, codes
 from kb.catalogue import eligibility
@@ -53,6 +53,7 @@ def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
         .join(Request.country)
         .join(Programme, MatchSuggestion.programme_id == Programme.id)
         .where(access.visible_clause(Request, viewer), access.visible_clause(Programme, viewer))
+        .where(MatchSuggestion.audience == access.audience(viewer))
         .where(Request.status.in_(("open", "matched")), Programme.status == "open")
         .where(MatchSuggestion.rank <= BEST_PER_REQUEST, MatchSuggestion.quality != "weak")
         .options(
@@ -72,18 +73,25 @@ def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
     return query.order_by(MatchSuggestion.score.desc(), MatchSuggestion.id)
 
 
-def unmet_needs(
-    viewer: Any, filters: MatchFilters, threshold: float
-) -> list[tuple[Request, float]]:
-    """Open requests whose best stored match is below ``threshold`` (or who have none)."""
-    best = aliased(MatchSuggestion)
+def unmet_needs(viewer: Any, filters: MatchFilters) -> list[tuple[Request, float]]:
+    """Open requests that no programme covers (``MatchSuggestion.covers``) among those the
+    viewer's audience may see, with their best score; visible requests only."""
+    audience = access.audience(viewer)
+    mine = MatchSuggestion.audience == audience
+    covered = select(MatchSuggestion.request_id).where(mine, MatchSuggestion.covers.is_(True))
+    best = (
+        select(MatchSuggestion.request_id, func.max(MatchSuggestion.score).label("score"))
+        .where(mine)
+        .group_by(MatchSuggestion.request_id)
+        .subquery()
+    )
     query = (
-        select(Request, best.score)
+        select(Request, best.c.score)
         .join(Request.country)
-        .outerjoin(best, and_(best.request_id == Request.id, best.rank == 1))
+        .outerjoin(best, best.c.request_id == Request.id)
         .where(Request.status == "open", access.visible_clause(Request, viewer))
-        .where(or_(best.score.is_(None), best.score < threshold))
-        .order_by(best.score.asc().nulls_first(), Request.id)
+        .where(Request.id.not_in(covered))
+        .order_by(best.c.score.asc().nulls_first(), Request.id)
     )
     if filters.region:
         query = query.where(Country.region == filters.region)

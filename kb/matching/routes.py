@@ -39,16 +39,14 @@ class StepForm(FlaskForm):
 @bp.route("/matches")
 def overview() -> str:
     filters = queries.MatchFilters.from_args(request.args)
-    threshold = match_service().config.unmet_threshold
     page = Page(queries.best_pairs_query(current_user, filters), page_arg(), 20)
     table = queries.supply_and_demand(current_user)
     return render_template(
         "matching/overview.html",
         page=page,
         filters=filters,
-        unmet=queries.unmet_needs(current_user, filters, threshold),
+        unmet=queries.unmet_needs(current_user, filters),
         table=table,
-        threshold=threshold,
         countries=db.session.scalars(db.select(Country).order_by(Country.name)).all(),
         regions=list(codes.REGIONS),
     )
@@ -159,7 +157,7 @@ def panel_for(record: Request | Programme) -> dict[str, object]:
             if record.status not in ("open", "matched", "in_progress", "draft", "submitted"):
                 return {}
             pairs = service.for_request(record, current_user)
-            need = service.need(record)
+            need = service.need(record, current_user)
             owner = access.owns(current_user, record) or access.is_secretariat(current_user)
             inferred = service.infer_codes(record) if owner else {}
             shown, weaker = split_by_label(pairs, service.config)

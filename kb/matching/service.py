@@ -22,41 +22,50 @@ from kb.matching.documents import programme_dict, request_dict
 from kb.models import Match as MatchCase
 from kb.models import MatchSuggestion, Programme, Request
 from search.matching import Match, MatchConfig, MatchEngine, NeedStatus, need_status
+from search.matching.engine import NEED_DEPTH
 
 TOP_K = 10
 OPEN_REQUEST_STATUSES = ("open", "matched")
 
 
 class MatchService:
+    """One fitted engine per audience (``access.AUDIENCES``): each sees only the programmes
+    its audience may see (word statistics included), so hidden records never shape what
+    others are shown."""
+
     def __init__(self, config: MatchConfig) -> None:
         self.config = config
-        self._engine: MatchEngine | None = None
-        self._signature: tuple[Any, ...] | None = None
+        self._engines: dict[str, tuple[tuple[Any, ...], MatchEngine]] = {}
 
-    def _current_signature(self) -> tuple[Any, ...]:
+    def _current_signature(self, audience: str) -> tuple[Any, ...]:
         row = db.session.execute(
-            select(func.count(Programme.id), func.max(Programme.updated_at), func.sum(Programme.id))
+            select(
+                func.count(Programme.id), func.max(Programme.updated_at), func.sum(Programme.id)
+            ).where(access.audience_clause(Programme, audience))
         ).one()
         return tuple(row)
 
-    def engine(self) -> MatchEngine:
-        """The engine fitted on the current programme catalogue (refitted when it changed)."""
-        signature = self._current_signature()
-        if self._engine is None or signature != self._signature:
+    def engine(self, audience: str = "secretariat") -> MatchEngine:
+        """The engine fitted on the programmes ``audience`` may see (refitted on change)."""
+        signature = self._current_signature(audience)
+        fitted = self._engines.get(audience)
+        if fitted is None or fitted[0] != signature:
             programmes = db.session.scalars(
-                select(Programme).options(joinedload(Programme.organisation))
+                select(Programme)
+                .where(access.audience_clause(Programme, audience))
+                .options(joinedload(Programme.organisation))
             ).all()
-            self._engine = MatchEngine(self.config).fit([programme_dict(p) for p in programmes])
-            self._signature = signature
-        return self._engine
+            engine = MatchEngine(self.config).fit([programme_dict(p) for p in programmes])
+            self._engines[audience] = fitted = (signature, engine)
+        return fitted[1]
 
     # -- live matches for pages ---------------------------------------------------------
 
     def for_request(
         self, request: Request, viewer: Any, top_k: int = TOP_K
     ) -> list[tuple[Programme, Match]]:
-        """Programmes for a request, best first, only those the viewer may see."""
-        found = self.engine().match_request(
+        """Programmes for a request, best first, from those the viewer's audience may see."""
+        found = self.engine(access.audience(viewer)).match_request(
             request_dict(request),
             top_k=top_k * 3,
             today=date.today(),
@@ -77,7 +86,7 @@ class MatchService:
             .options(joinedload(Request.country))
         ).all()
         declined = declined_requests(programme.id)
-        found = self.engine().match_programme(
+        found = self.engine(access.audience(viewer)).match_programme(
             programme_dict(programme),
             [request_dict(r) for r in candidates],
             top_k=top_k,
@@ -87,9 +96,13 @@ class MatchService:
         by_ref = {r.ref: r for r in candidates}
         return [(by_ref[m.request_id], m) for m in found if m.request_id in by_ref]
 
-    def need(self, request: Request) -> NeedStatus:
-        found = self.engine().match_request(
-            request_dict(request), 1, today=date.today(), exclude=declined_programmes(request.id)
+    def need(self, request: Request, viewer: Any) -> NeedStatus:
+        """Whether anything the viewer's audience may see covers the request's need."""
+        found = self.engine(access.audience(viewer)).match_request(
+            request_dict(request),
+            NEED_DEPTH,
+            today=date.today(),
+            exclude=declined_programmes(request.id),
         )
         return need_status(request.ref, found, self.config)
 
@@ -103,7 +116,8 @@ class MatchService:
         request_ids: Iterable[int] | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> int:
-        """Recompute stored suggestions for these requests (all open ones when None)."""
+        """Recompute stored suggestions for these requests (all open ones when None), for
+        every audience; the public ranking only for requests the public may see."""
         query = select(Request).options(joinedload(Request.country))
         if request_ids is not None:
             ids = list(request_ids)
@@ -120,25 +134,32 @@ class MatchService:
                 delete(MatchSuggestion).where(MatchSuggestion.request_id.in_(stale_ids))
             )
         exclude = {r.ref: declined_programmes(r.id) for r in live}
-        results = self.engine().match_all(
-            [request_dict(r) for r in live],
-            TOP_K,
-            today=date.today(),
-            exclude=exclude,
-            progress=progress,
-        )
-        for request in live:
-            for rank, match in enumerate(results.get(request.ref, []), start=1):
-                db.session.add(
-                    MatchSuggestion(
-                        request_id=request.id,
-                        programme_id=int(match.programme_id.split(":")[1]),
-                        rank=rank,
-                        score=match.score,
-                        quality=match.quality,
-                        reasons=[r.as_dict() for r in match.reasons],
+        public = access.AudienceViewer("public")
+        for audience in access.AUDIENCES:
+            audience_requests = (
+                [r for r in live if access.can_view(public, r)] if audience == "public" else live
+            )
+            results = self.engine(audience).match_all(
+                [request_dict(r) for r in audience_requests],
+                TOP_K,
+                today=date.today(),
+                exclude=exclude,
+                progress=progress if audience == "secretariat" else None,
+            )
+            for request in audience_requests:
+                for rank, match in enumerate(results.get(request.ref, []), start=1):
+                    db.session.add(
+                        MatchSuggestion(
+                            audience=audience,
+                            request_id=request.id,
+                            programme_id=int(match.programme_id.split(":")[1]),
+                            rank=rank,
+                            score=match.score,
+                            quality=match.quality,
+                            covers=match.covers,
+                            reasons=[r.as_dict() for r in match.reasons],
+                        )
                     )
-                )
         db.session.flush()
         return len(live)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import db
@@ -14,17 +14,22 @@ from kb.models.types import UTCDateTime, utcnow
 
 
 class MatchSuggestion(db.Model):
-    """The engine's current top programmes for an open request (recomputed as records change)."""
+    """The engine's current top programmes for an open request (recomputed as records change),
+    once per audience (``access.AUDIENCES``): each ranking uses only the programmes that
+    audience may see, so hidden programmes never take a slot or move a figure."""
 
     __tablename__ = "match_suggestions"
-    __table_args__ = (UniqueConstraint("request_id", "programme_id"),)
+    __table_args__ = (UniqueConstraint("audience", "request_id", "programme_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    audience: Mapped[str] = mapped_column(String(12), default="secretariat", index=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     rank: Mapped[int] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Float)
     quality: Mapped[str] = mapped_column(String(10))
+    #: The programme covers the request's main need (``search.matching`` ``Match.covers``).
+    covers: Mapped[bool] = mapped_column(Boolean, default=False)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(db.JSON, default=list)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
