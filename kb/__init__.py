@@ -39,12 +39,25 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    _trust_proxies(app)
 
     from kb import cli, web
 
     web.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``KB_PROXY_HOPS`` reverse proxies, take the client's address, scheme and host
+    from their X-Forwarded-* headers (Werkzeug's ProxyFix); with 0, trust none of them."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+        )
 
 
 def _init_extensions(app: Flask) -> None:
@@ -70,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from kb.directory.routes import bp as directory_bp
     from kb.main.routes import bp as main_bp
     from kb.matching.routes import bp as matching_bp
+    from kb.places.routes import bp as places_bp
     from kb.reports.routes import bp as reports_bp
     from kb.searching.routes import bp as searching_bp
     from kb.transfer.routes import bp as transfer_bp
@@ -78,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(directory_bp)
+    app.register_blueprint(places_bp)
     app.register_blueprint(searching_bp)
     app.register_blueprint(matching_bp)
     app.register_blueprint(reports_bp)

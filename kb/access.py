@@ -126,37 +126,6 @@ def record_tokens(record: CatalogueRecord) -> list[str]:
     return tokens
 
 
-#: Who a figure is computed for: match lists, totals and unmet flags come only from records
-#: their audience may see, so hidden records never shape what others see.
-AUDIENCES = ("public", "verified", "secretariat")
-
-
-def audience(user: Any) -> str:
-    """The audience whose shared figures a viewer gets (their own hidden records aside)."""
-    active = _active(user)
-    if active is None:
-        return "public"
-    return "secretariat" if active.role == "secretariat" else "verified"
-
-
-class AudienceViewer:
-    """A viewer standing for an audience: sees what every member of it sees."""
-
-    is_authenticated = True
-    is_active = True
-    country_code = None
-    organisation_id = None
-
-    def __init__(self, name: str) -> None:
-        self.role = "secretariat" if name == "secretariat" else "viewer"
-        self.is_authenticated = self.is_active = name != "public"
-
-
-def audience_clause(model: type[Request] | type[Programme], name: str) -> ColumnElement[bool]:
-    """SQL condition: rows every member of the audience ``name`` may see."""
-    return visible_clause(model, AudienceViewer(name))
-
-
 def viewer_tokens(user: Any) -> frozenset[str]:
     active = _active(user)
     if active is None:

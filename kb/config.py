@@ -15,13 +15,15 @@ ENV_DEFAULTS: dict[str, str | None] = {
     "KB_SECRET_KEY": None,  # default: generated once into <instance>/secret_key (0600)
     "KB_SEARCH_BACKEND": "whoosh",
     "KB_SEARCH_DIR": None,  # default: <instance>/search-index
-    "KB_SEARCH_LIMITMB": "1024",  # postings held in memory per whoosh writer process
-    "KB_SEARCH_PROCS": None,  # whoosh rebuild processes; default: up to 2, one per core
+    "KB_SEARCH_LIMITMB": None,  # MB of postings per whoosh writer; default: from memory
+    "KB_SEARCH_PROCS": None,  # whoosh rebuild processes; default: from memory and cores
     "KB_SEARCH_URL": None,  # postgres backend; default: KB_DATABASE_URL when it is PostgreSQL
     "KB_SEARCH_TABLE": "search_documents",  # postgres backend: its table (and _vocab, _meta)
     "KB_SECURE_COOKIES": "0",  # set to 1 behind HTTPS
-    "KB_LOGIN_MAX_FAILURES": "5",
-    "KB_LOGIN_WINDOW_MINUTES": "15",
+    "KB_LOGIN_MAX_FAILURES": "5",  # failures (per account and address) before sign-in slows down
+    "KB_LOGIN_WINDOW_MINUTES": "15",  # how long failures count
+    "KB_PROXY_HOPS": "0",  # reverse proxies in front of the app whose X-Forwarded-* to trust
+    "KB_REQUIRE_2FA": "0",  # 1: Secretariat accounts must use two-factor sign-in (TOTP)
     "KB_STALE_AFTER_DAYS": "365",
     "KB_PER_PAGE": "20",
     "KB_PUBLIC_URL": "http://127.0.0.1:5000",  # base of links in emails
@@ -92,6 +94,8 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "SEARCH_TABLE": _env("KB_SEARCH_TABLE"),
         "LOGIN_MAX_FAILURES": _int_env("KB_LOGIN_MAX_FAILURES", minimum=1),
         "LOGIN_WINDOW_MINUTES": _int_env("KB_LOGIN_WINDOW_MINUTES", minimum=1),
+        "PROXY_HOPS": _int_env("KB_PROXY_HOPS", minimum=0),
+        "REQUIRE_2FA": _env("KB_REQUIRE_2FA") == "1",
         "STALE_AFTER_DAYS": _int_env("KB_STALE_AFTER_DAYS", minimum=1),
         "PER_PAGE": _int_env("KB_PER_PAGE", minimum=1),
         "PUBLIC_URL": _env("KB_PUBLIC_URL"),

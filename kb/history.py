@@ -53,6 +53,8 @@ def record_revision(
     db.session.add(revision)
     if record.kind in ("request", "programme"):
         queue_for_index(record.kind, record.id)
+    elif record.kind == "match":  # a declined pair leaves the stored suggestions
+        db.session.info.setdefault("changed_refs", set()).add(("match", record.id))
     return revision
 
 
@@ -70,3 +72,51 @@ def revisions_for(record: CatalogueRecord | Match | Organisation) -> list[Revisi
             .order_by(Revision.at.desc(), Revision.id.desc())
         )
     )
+
+
+#: How each action reads in a sentence ("Accepted by …"); unknown actions are humanised.
+ACTION_WORDS = {
+    "created": "Created",
+    "imported": "Imported",
+    "edited": "Edited",
+    "submit": "Submitted",
+    "submitted": "Submitted",
+    "publish": "Published",
+    "return": "Returned to the owner",
+    "withdraw": "Withdrawn",
+    "reinstate": "Reinstated",
+    "confirm": "Confirmed as still current",
+    "confirmed": "Confirmed as still current",
+    "mark_matched": "Marked as matched",
+    "start": "Implementation started",
+    "fulfil": "Marked as fulfilled",
+    "close": "Closed",
+    "reopen": "Reopened",
+    "expire": "Closed (end date passed)",
+    "proposed": "Proposed",
+    "accept": "Accepted",
+    "decline": "Declined",
+    "complete": "Marked as completed",
+}
+
+
+def actor_phrase(user: User | None) -> str:
+    """Who acted, as people recognise them: "ITU (provider.itu@…)", "Kenya (focal.kenya@…)"."""
+    if user is None:
+        return "the system"
+    if user.role == "provider" and user.organisation is not None:
+        who = user.organisation.acronym or user.organisation.name
+    elif user.role == "focal_point" and user.country is not None:
+        who = user.country.name
+    elif user.role == "secretariat":
+        who = "the Secretariat"
+    else:
+        who = user.name
+    local = user.email.split("@", 1)[0]
+    return f"{who} ({local}@…)"
+
+
+def sentence(rev: Revision) -> str:
+    """A revision as one sentence: "Accepted by ITU (provider.itu@…) on 3 Dec 2026, 10:42 UTC"."""
+    action = ACTION_WORDS.get(rev.action) or rev.action.replace("_", " ").capitalize()
+    return f"{action} by {actor_phrase(rev.user)} on {rev.at:%-d %b %Y, %H:%M} UTC"

@@ -10,7 +10,7 @@ from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from kb import access, codes
+from kb import access, codes, history
 from kb.api import problems
 from kb.errors import DomainError
 from kb.extensions import db
@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(codes=codes, access=access, is_stale=is_stale, today=date.today)
     app.jinja_env.filters["label"] = lambda value, table: codes.label(getattr(codes, table), value)
     app.jinja_env.filters["when"] = _format_when
+    app.jinja_env.filters["revision_sentence"] = history.sentence
 
 
 def _security_headers(response: Response) -> Response:

@@ -8,9 +8,10 @@
 
 The catalogue is ``seed_data/{requests,programmes,organisations,countries}.json`` plus the
 records of ``search/data/quality_records.json`` (written for the judged set so that places
-have answers), in the shape the app hands to ``upsert`` (``kb/searching/documents.py``),
-with the record keys (``req-012``, ``qx-prog-03``) as ids.  Every document gets the access
-token ``secretariat`` and queries run with that token, so the visible catalogue is all of it.
+have answers), in the shape the app hands to ``upsert`` (``kb/searching/documents.py``: a
+programme's regions are the UN groups of the states it is open to), with the record keys
+(``req-012``, ``qx-prog-03``) as ids.  Every document gets the access token ``secretariat``
+and queries run with that token, so the visible catalogue is all of it.
 
 The judged queries are in ``search/data/search_judgements.json``; its header gives the
 grading rules (3 answers the need and every place/language/kind constraint, 2 a major part,
@@ -43,6 +44,8 @@ from typing import Any
 from search.backends.registry import get_backend
 from search.interface.backend import SearchBackend
 from search.interface.query import SearchQuery
+from search.matching import eligibility
+from search.places import state_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = ROOT / "seed_data"
@@ -107,6 +110,7 @@ def load_documents(
     records = load_records(seed_dir, extra)
     countries = {c["iso3"]: c for c in records["countries"]}
     orgs = {o["key"]: o for o in records["organisations"]}
+    groups = state_groups()
     docs: list[dict[str, Any]] = []
 
     def common(row: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -141,13 +145,14 @@ def load_documents(
         docs.append(doc)
     for row in records["programmes"]:
         org = orgs[row["organisation"]]
-        regions = list(row.get("eligible_regions") or [])
         codes = list(row.get("eligible_countries") or [])
-        is_global = not codes and (not regions or "global" in regions)
+        audience = {"eligible_regions": list(row.get("eligible_regions") or []),
+                    "eligible_countries": codes}  # fmt: skip
         doc = common(row, "programme")
         display = f"{org['name']} ({org['acronym']})" if org.get("acronym") else org["name"]
         doc.update(
-            regions=["global"] if is_global else regions,
+            # as kb/searching/documents.py: the UN groups of the states it is open to
+            regions=eligibility.regions_reached(audience, groups),
             countries=codes,
             country_names=[countries[c]["name"] if c in countries else c for c in codes],
             organisation_name=display,

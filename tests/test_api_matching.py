@@ -41,6 +41,8 @@ def pair(make):
     )
     focal = make.user("focal_point", country="KEN")
     provider = make.user("provider", organisation=org)
+    with unit_of_work():  # the stored suggestions the endpoints read
+        match_service().refresh()
     return request, programme, hidden, focal, provider
 
 

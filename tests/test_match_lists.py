@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from kb.matching.service import match_service
+from kb.uow import unit_of_work
+
 FUTURE = date.today() + timedelta(days=365)
 FORENSICS = (
     "We equip and accredit digital forensics laboratories and train examiners of police "
     "cybercrime units in evidence handling."
 )
+
+
+def _refresh() -> None:
+    """Factories commit directly: compute the stored suggestions pages read."""
+    with unit_of_work():
+        match_service().refresh()
 
 
 def _request(make, **kw):
@@ -36,6 +45,7 @@ def test_request_page_shows_good_matches_and_folds_weaker_ones(make, client):
                           "handle digital evidence in cybercrime cases.",
                           themes=["diplomacy", "international_law", "cybercrime"],
                           support_types=["training"])  # fmt: skip
+    _refresh()
     body = client.get(f"/requests/{request.id}").get_data(as_text=True)
     shown, _, folded = body.partition("weaker match")
     assert good.title in shown and ("Strong match" in shown or "Good match" in shown)
@@ -57,6 +67,7 @@ def test_nothing_fits_is_said_plainly_and_near_zero_matches_are_not_listed(make,
     make.programme(title="Cyber diplomacy course", description="Online course for diplomats "
                    "on norms of responsible state behaviour, nacional.", themes=["diplomacy"],
                    support_types=["training"])  # fmt: skip
+    _refresh()
     body = client.get(f"/requests/{request.id}").get_data(as_text=True)
     assert "No programme fits this need yet — it is listed among unmet needs" in body
     assert "Cyber diplomacy course" not in body
@@ -69,9 +80,10 @@ def test_programme_in_no_shared_language_is_weak_and_says_so(make, client):
     english = make.programme(title="Digital forensics laboratory set-up", description=FORENSICS,
                              themes=["cybercrime"], support_types=["equipment", "training"],
                              languages=["en"])  # fmt: skip
+    _refresh()
     api = client.get(f"/api/v1/requests/{request.id}/matches").get_json()
     item = next(i for i in api["items"] if i["record"]["title"] == english.title)
-    assert item["quality"] == "weak" and not item["shown"] and not item["shared_language"]
+    assert item["quality"] == "weak" and not item["shown"] and not item["covers_need"]
     assert item["reasons"][0]["text"] == "Not offered in Spanish"
     assert api["need"]["unmet"] is True
 
@@ -83,6 +95,7 @@ def test_interpretation_counts_as_a_language_and_is_kept(make, client, auth):
                                description=FORENSICS, themes=["cybercrime"],
                                support_types=["equipment", "training"], languages=["en"],
                                interpretation_languages=["es"])  # fmt: skip
+    _refresh()
     api = client.get(f"/api/v1/requests/{request.id}/matches").get_json()
     item = api["items"][0]
     assert item["record"]["title"] == programme.title and item["shown"]

@@ -3,11 +3,36 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from kb import codes
+from kb.accounts.passwords import check_password
+from kb.errors import Invalid
 from kb.formfields import choices
+
+
+class StrongPassword:
+    """Runs the password policy (kb.accounts.passwords) on the field, with the other fields'
+    values that a guesser would try (name, email)."""
+
+    def __init__(self, *personal_fields: str) -> None:
+        self.personal_fields = personal_fields
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        personal = [str(form[name].data or "") for name in self.personal_fields if name in form]
+        try:
+            check_password(field.data or "", personal, field=field.name)
+        except Invalid as err:
+            raise ValidationError(" ".join(err.fields.get(field.name, [err.message]))) from err
 
 
 class RegisterForm(FlaskForm):
@@ -28,8 +53,8 @@ class RegisterForm(FlaskForm):
     )
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(min=10, max=200)],
-        description="At least 10 characters.",
+        validators=[DataRequired(), StrongPassword("name", "email")],
+        description="At least 10 characters and hard to guess: a few unusual words work well.",
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -57,11 +82,44 @@ class ChangePasswordForm(FlaskForm):
         validators=[DataRequired()],
         render_kw={"autocomplete": "current-password"},
     )
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=200)])
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), StrongPassword()],
+        description="At least 10 characters and hard to guess: a few unusual words work well.",
+        render_kw={"autocomplete": "new-password"},
+    )
     confirm = PasswordField(
         "Repeat new password",
         validators=[DataRequired(), EqualTo("password", "Passwords differ.")],
     )
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        "Email of your account",
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = ChangePasswordForm.password
+    confirm = ChangePasswordForm.confirm
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[DataRequired(), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(
+        "Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    code = CodeForm.code
 
 
 class ApproveForm(FlaskForm):

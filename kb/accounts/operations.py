@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
 from kb import access
+from kb.accounts.passwords import check_password
+from kb.accounts.throttle import record_failure
 from kb.directory import lookup
 from kb.errors import Conflict, Forbidden, Invalid, NotFound
 from kb.extensions import db
 from kb.models import Country, LoginAttempt, Organisation, User
 from kb.models.types import utcnow
 from kb.models.user import ACTIVE, DISABLED, PENDING
-
-MIN_PASSWORD = 10
+from kb.notifications.operations import queue_email
 
 
 def load_user(user_id: str) -> User | None:
@@ -29,26 +29,26 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise Invalid(
-            "Password too short.",
-            {"password": [f"Use at least {MIN_PASSWORD} characters."]},
-        )
-
-
-def register(name: str, email: str, password: str, represents: str, note: str = "") -> User:
+def register(name: str, email: str, password: str, represents: str, note: str = "") -> User | None:
     """Create a pending account; the Secretariat approves it later.
 
-    :raise Conflict: the email is taken. :raise Invalid: weak password.
+    When the address already has an account, nothing is created and its owner is emailed
+    instead, so the page cannot tell anyone which addresses have accounts (the caller shows
+    the same message either way). Returns the new account, or ``None``.
+
+    :raise Invalid: weak password.
     """
     email = email.strip().lower()
-    _check_password(password)
+    check_password(password, (email, name))
     if db.session.scalar(select(User).where(func.lower(User.email) == email)) is not None:
-        raise Conflict(
-            "An account with this email already exists.",
-            {"email": ["An account with this email already exists."]},
+        queue_email(
+            email,
+            "Capacity Exchange: someone tried to register with your address",
+            "Someone tried to register a new Capacity Exchange account with this email address, "
+            "which already has one. If it was you, log in instead, or reset your password from "
+            "the login page. If not, you need do nothing.",
         )
+        return None
     user = User(
         name=name.strip(),
         email=email,
@@ -63,22 +63,6 @@ def register(name: str, email: str, password: str, represents: str, note: str = 
     return user
 
 
-def throttled(email: str, remote_addr: str, max_failures: int, window_minutes: int) -> bool:
-    """True when too many recent failures came for this email or from this address."""
-    since = utcnow() - timedelta(minutes=window_minutes)
-    by_email = db.session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.email == email.strip().lower(), LoginAttempt.at >= since)
-    )
-    by_addr = db.session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.remote_addr == remote_addr, LoginAttempt.at >= since)
-    )
-    return (by_email or 0) >= max_failures or (by_addr or 0) >= max_failures * 4
-
-
 def authenticate(email: str, password: str, remote_addr: str) -> User | None:
     """The active user with these credentials, or ``None`` (the failure is recorded).
 
@@ -88,7 +72,7 @@ def authenticate(email: str, password: str, remote_addr: str) -> User | None:
     email = email.strip().lower()
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None or not user.check_password(password):
-        db.session.add(LoginAttempt(email=email, remote_addr=remote_addr))
+        record_failure(email, remote_addr)
         return None
     if user.status == PENDING:
         raise Forbidden("Your account is waiting for approval by the Secretariat.")
@@ -101,7 +85,7 @@ def authenticate(email: str, password: str, remote_addr: str) -> User | None:
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         raise Invalid("The current password is wrong.", {"current_password": ["Wrong password."]})
-    _check_password(new)
+    check_password(new, (user.email, user.name))
     user.set_password(new)
     user.session_token = secrets.token_hex(16)
     db.session.flush()
@@ -174,6 +158,8 @@ def get_user(user_id: int) -> User:
 def create_admin(name: str, email: str, password: str) -> User:
     """Create an active Secretariat account (CLI)."""
     user = register(name, email, password, represents="Secretariat")
+    if user is None:
+        raise Conflict("An account with this email already exists.")
     user.role = "secretariat"
     user.status = ACTIVE
     user.approved_at = utcnow()

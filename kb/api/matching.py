@@ -16,7 +16,7 @@ from kb.api.docs import body_doc, errors
 from kb.api.problems import Problem, flatten_messages
 from kb.history import revisions_for
 from kb.matching import operations, queries
-from kb.matching.service import match_service
+from kb.matching.service import LISTED_REQUEST_STATUSES, match_service
 from kb.models import Programme, Request
 from kb.notifications import operations as notifications
 from kb.uow import unit_of_work
@@ -66,9 +66,6 @@ class ScoredSchema(Schema):
     covers_need = fields.Boolean(
         metadata={"description": "Covers the request's main theme, in a shared language."}
     )
-    shared_language = fields.Boolean(
-        metadata={"description": "Offered in one of the requester's languages."}
-    )
     reasons = fields.List(fields.Nested(ReasonSchema))
 
 
@@ -81,8 +78,8 @@ class NeedSchema(Schema):
     quality = fields.String()
     unmet = fields.Boolean(
         metadata={
-            "description": "No eligible, available programme covers the main need (its "
-            "main theme, in a shared language)."
+            "description": "No eligible, available programme you may see covers the main need "
+            "(its main theme, in a shared language)."
         }
     )
 
@@ -121,12 +118,7 @@ class UnmetSchema(Schema):
 
 
 class UnmetListSchema(Schema):
-    threshold = fields.Float(
-        metadata={
-            "description": "Least score of a programme that covers a need (a need is unmet "
-            "when no eligible, available programme covers its main theme in a shared language)."
-        }
-    )
+    threshold = fields.Float()
     items = fields.List(fields.Nested(UnmetSchema))
 
 
@@ -194,6 +186,7 @@ def _logged_in() -> None:
 
 
 def _scored(record: Any, match: Any) -> dict[str, Any]:
+    """A stored suggestion (``MatchSuggestion``) with the record on the other side."""
     return {
         "record": record,
         "score": match.score,
@@ -201,8 +194,7 @@ def _scored(record: Any, match: Any) -> dict[str, Any]:
         "label": labels.label(match.quality),
         "shown": match_service().config.shown(match.quality),
         "covers_need": match.covers,
-        "shared_language": match.shared_language,
-        "reasons": [r.as_dict() for r in match.reasons],
+        "reasons": match.reasons,
     }
 
 
@@ -216,8 +208,9 @@ def request_matches(record_id: int) -> Any:
     """Programmes that could meet a request, explained; only programmes you may see."""
     request = load_visible(Request, record_id)
     service = match_service()
-    pairs = service.for_request(request, current_user)
-    need = service.need(request, current_user)
+    listed = request.status in LISTED_REQUEST_STATUSES
+    pairs = queries.programmes_for(request, current_user) if listed else []
+    need = queries.need_of(request, pairs, service.config.unmet_threshold)
     return {
         "items": [_scored(p, m) for p, m in pairs if service.config.listed(m.score)],
         "need": need.as_dict(),
@@ -231,9 +224,9 @@ def request_matches(record_id: int) -> Any:
 def programme_matches(record_id: int) -> Any:
     """Open requests a programme could serve; only requests you may see."""
     programme = load_visible(Programme, record_id)
-    service = match_service()
-    pairs = service.for_programme(programme, current_user) if programme.status == "open" else []
-    items = [_scored(r, m) for r, m in pairs if service.config.listed(m.score)]
+    pairs = queries.requests_for(programme, current_user) if programme.status == "open" else []
+    listed = match_service().config.listed
+    items = [_scored(r, m) for r, m in pairs if listed(m.score)]
     return {"items": items, "need": None, "suggested_codes": None}
 
 
@@ -266,8 +259,8 @@ def pairs(args: dict[str, Any]) -> Any:
 def unmet(args: dict[str, Any]) -> Any:
     """Open requests nothing fits well yet (best match under the threshold)."""
     filters = queries.MatchFilters.from_args(args)
-    rows = queries.unmet_needs(current_user, filters)
-    threshold = match_service().config.cover_min_score
+    threshold = match_service().config.unmet_threshold
+    rows = queries.unmet_needs(current_user, filters, threshold)
     return {"threshold": threshold, "items": [{"request": r, "best_score": s} for r, s in rows]}
 
 

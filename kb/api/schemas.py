@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from kb import codes
 from kb.catalogue import queries
@@ -20,6 +20,7 @@ from kb.catalogue.schemas import (
     RequestOutputSchema,
 )
 from search.interface.query import MAX_PAGE, SORTS
+from search.places import default_gazetteer
 
 MAX_INT = 2**31 - 1
 LINKS = {"type": "object", "additionalProperties": {"type": "string"}}
@@ -27,6 +28,11 @@ LINKS = {"type": "object", "additionalProperties": {"type": "string"}}
 
 def _one_of(choices: Any) -> validate.OneOf:
     return validate.OneOf(list(choices), error="Must be one of: {choices}.")
+
+
+def _known_place(value: str) -> None:
+    if default_gazetteer().get(value) is None:
+        raise ValidationError("Unknown place: use a code listed on /places (e.g. m49:014).")
 
 
 # --- problems -------------------------------------------------------------------------------
@@ -72,6 +78,14 @@ class RecordFilterArgsSchema(PageArgsSchema):
         validate=validate.Regexp(r"^[A-Za-z]{3}$", error="Use an ISO 3166-1 alpha-3 code."),
         metadata={"description": "Requests: from this state. Programmes: open to this state."},
     )
+    place = fields.String(
+        validate=_known_place,
+        metadata={
+            "description": "A place code from /places (m49:014, org:ECOWAS, informal:sahel, "
+            "grouping:LDC, group:Africa …). Requests: from its states. Programmes: open to "
+            "at least one of its states, or offered from one of them."
+        },
+    )
     organisation_type = fields.String(validate=_one_of(codes.ORGANISATION_TYPES))
     language = fields.String(validate=_one_of(codes.LANGUAGES))
     q = fields.String(
@@ -111,6 +125,11 @@ class SearchArgsSchema(Schema):
         unknown = EXCLUDE
 
     q = fields.String(validate=validate.Length(max=2000))
+    literal = fields.List(
+        fields.String(validate=validate.Length(max=100)),
+        validate=validate.Length(max=20),
+        metadata={"description": "Keys of query readings to undo (``interpretation[].key``)."},
+    )
     kind = _many(["request", "programme"])
     theme = _many(codes.THEMES)
     support_type = _many(codes.SUPPORT_TYPES)
@@ -119,6 +138,10 @@ class SearchArgsSchema(Schema):
         fields.String(validate=validate.Regexp(r"^[A-Z]{3}$", error="Use an ISO alpha-3 code."))
     )
     organisation_type = _many(codes.ORGANISATION_TYPES)
+    place = fields.List(
+        fields.String(validate=_known_place),
+        metadata={"description": "Place codes (see /places): records from or open to its states."},
+    )
     language = _many(codes.LANGUAGES)
     status = _many({**codes.REQUEST_STATUSES, **codes.PROGRAMME_STATUSES})
     sort = fields.String(load_default="relevance", validate=_one_of(SORTS))
@@ -312,6 +335,16 @@ class SearchHitSchema(Schema):
     html_url = fields.String()
 
 
+class ReadingSchema(Schema):
+    key = fields.String(metadata={"description": "Pass as ``literal`` to undo this reading."})
+    field = fields.String(metadata={"description": "languages, place, themes, support_types"})
+    value = fields.String()
+    words = fields.String(metadata={"description": "The words of the query read this way."})
+    label = fields.String()
+    effect = fields.String(metadata={"description": "filter or boost"})
+    undo_url = fields.String()
+
+
 class SearchResultSchema(Schema):
     query = fields.String()
     total = fields.Integer(metadata={"description": "Hits the caller may see."})
@@ -320,7 +353,17 @@ class SearchResultSchema(Schema):
     per_page = fields.Integer()
     suggestion = fields.String(allow_none=True)
     fuzzy = fields.Boolean()
+    relaxed = fields.Boolean(
+        metadata={"description": "No record has every word: the best partial matches."}
+    )
+    missing = fields.List(
+        fields.String(), metadata={"description": "Words of the query found in no record."}
+    )
     message = fields.String(allow_none=True)
+    interpretation = fields.List(
+        fields.Nested(ReadingSchema),
+        metadata={"description": "How the query was read (languages, places, themes)."},
+    )
     facets = fields.Dict(
         keys=fields.String(),
         values=fields.List(fields.Nested(FacetValueSchema)),

@@ -7,6 +7,7 @@ property test checks SQL and Python agree on random programmes, states and dates
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -17,6 +18,7 @@ from kb.models import Country, Programme
 from kb.models.types import has_code, no_codes
 from search.matching import eligibility as rule
 from search.matching.eligibility import Rule
+from search.places import state_groups
 
 
 def _param(value: Any, params: dict[str, Any]) -> Any:
@@ -67,6 +69,12 @@ def region_clause(region: str) -> ColumnElement[bool]:
     query = select(Country.iso3, Country.region).where(Country.region == region)
     states = dict(((i, r) for i, r in db.session.execute(query).all()))
     return compile_rule(rule.OPEN_TO_SOME, rule.some_params(states))
+
+
+def states_clause(states: Iterable[str]) -> ColumnElement[bool]:
+    """Programmes open to at least one of ``states`` (the states of a gazetteer place)."""
+    groups = state_groups()
+    return compile_rule(rule.OPEN_TO_SOME, rule.some_params({s: groups.get(s) for s in states}))
 
 
 def region_map() -> dict[str, str]:

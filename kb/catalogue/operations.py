@@ -29,8 +29,14 @@ class Transition:
     who: str
     needs_comment: bool = False
     label: str = ""
+    #: When set, the action is consequential: the page asks for confirmation with this text.
+    confirm: str = ""
 
 
+_WITHDRAW_NOTE = (
+    "Withdrawing hides this record from everyone but its owner and the Secretariat, and only "
+    "the Secretariat can reinstate it."
+)
 _COMMON = {
     "submit": Transition(frozenset({"draft"}), "submitted", OWNER, label="Submit for publication"),
     "publish": Transition(frozenset({"submitted"}), "open", SECRETARIAT, label="Publish"),
@@ -50,7 +56,11 @@ TRANSITIONS: dict[str, dict[str, Transition]] = {
             frozenset({"matched", "in_progress"}), "fulfilled", EITHER, label="Mark fulfilled"
         ),
         "close": Transition(
-            frozenset({"open", "matched", "in_progress"}), "closed", EITHER, label="Close"
+            frozenset({"open", "matched", "in_progress"}),
+            "closed",
+            EITHER,
+            label="Close",
+            confirm="Closing tells everyone this need is no longer sought; open proposals stop.",
         ),
         "reopen": Transition(frozenset({"closed"}), "open", SECRETARIAT, label="Reopen"),
         "withdraw": Transition(
@@ -60,17 +70,25 @@ TRANSITIONS: dict[str, dict[str, Transition]] = {
             "withdrawn",
             EITHER,
             label="Withdraw",
+            confirm=_WITHDRAW_NOTE,
         ),
     },
     "programme": {
         **_COMMON,
-        "close": Transition(frozenset({"open"}), "closed", EITHER, label="Close"),
+        "close": Transition(
+            frozenset({"open"}),
+            "closed",
+            EITHER,
+            label="Close",
+            confirm="Closing takes this programme out of matches and lists of open programmes.",
+        ),
         "reopen": Transition(frozenset({"closed"}), "open", EITHER, label="Reopen"),
         "withdraw": Transition(
             frozenset({"draft", "submitted", "open", "closed"}),
             "withdrawn",
             EITHER,
             label="Withdraw",
+            confirm=_WITHDRAW_NOTE,
         ),
     },
 }

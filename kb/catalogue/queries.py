@@ -12,6 +12,7 @@ from kb.catalogue import eligibility
 from kb.extensions import db
 from kb.models import Country, Organisation, Programme, Request
 from kb.models.types import has_code
+from search.places import default_gazetteer
 
 SORTS = {"updated": "Recently updated", "newest": "Newest", "title": "Title"}
 DEFAULT_SORT = "updated"
@@ -25,6 +26,7 @@ class Filters:
     support_type: str | None = None
     region: str | None = None
     country: str | None = None
+    place: str | None = None
     organisation_type: str | None = None
     language: str | None = None
     status: str | None = None
@@ -56,12 +58,26 @@ class Filters:
             result.country = country
         elif country:
             result.ignored.append("country")
+        place = (args.get("place") or "").strip()
+        found = default_gazetteer().get(place) if place else None
+        if found is not None:
+            result.place = found.code
+        elif place:
+            result.ignored.append("place")
         q = (args.get("q") or "").strip()
         result.q = q[:200] or None
         return result
 
     def active(self) -> dict[str, str]:
-        names = ("theme", "support_type", "region", "country", "organisation_type", "language")
+        names = (
+            "theme",
+            "support_type",
+            "region",
+            "country",
+            "place",
+            "organisation_type",
+            "language",
+        )
         extra = ("status", "q")
         return {n: getattr(self, n) for n in names + extra if getattr(self, n)}
 
@@ -72,6 +88,19 @@ class Filters:
         if self.sort != DEFAULT_SORT:
             args["sort"] = self.sort
         return args
+
+
+def place_states(code: str) -> list[str]:
+    """The member states of a gazetteer place (none for an unknown code)."""
+    place = default_gazetteer().get(code)
+    return sorted(place.members) if place else []
+
+
+def programme_place_clause(code: str) -> ColumnElement[bool]:
+    """Programmes of a place: open to at least one of its states (the eligibility rule),
+    or offered by an organisation based in one of them."""
+    states = place_states(code)
+    return or_(eligibility.states_clause(states), Organisation.country_code.in_(states))
 
 
 def request_query(user: Any, filters: Filters) -> Select[Any]:
@@ -86,6 +115,8 @@ def request_query(user: Any, filters: Filters) -> Select[Any]:
         query = query.where(Country.region == filters.region)
     if filters.country:
         query = query.where(Request.country_code == filters.country)
+    if filters.place:
+        query = query.where(Request.country_code.in_(place_states(filters.place)))
     if filters.organisation_type and filters.organisation_type != "member_state":
         query = query.where(false())  # requests always come from member states
     if filters.status:
@@ -111,6 +142,8 @@ def programme_query(user: Any, filters: Filters) -> Select[Any]:
         country = db.session.get(Country, filters.country)
         assert country is not None  # checked in Filters.from_args
         query = query.where(eligibility.open_to_clause(country))
+    if filters.place:
+        query = query.where(programme_place_clause(filters.place))
     if filters.organisation_type:
         query = query.where(Organisation.type == filters.organisation_type)
     if filters.status:

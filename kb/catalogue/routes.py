@@ -186,12 +186,29 @@ def edit(plural: str, record_id: int) -> str | Response:
     return render_template("catalogue/form.html", kind=kind, form=form, record=record)
 
 
-@bp.route(f"/{PLURALS}/<int:record_id>/status/<action>", methods=["POST"])
+@bp.route(f"/{PLURALS}/<int:record_id>/status/<action>", methods=["GET", "POST"])
 @login_required
-def change_status(plural: str, record_id: int, action: str) -> Response:
+def change_status(plural: str, record_id: int, action: str) -> str | Response:
+    """POST applies a status change; a consequential one (withdraw, close) first shows a
+    confirmation page (GET), whose button posts back with ``confirmed=yes``."""
     kind = _kind(plural)
     record = _load_visible(kind, record_id)
+    transition = operations.TRANSITIONS[kind.kind].get(action)
+    if transition is None:
+        abort(404)
     form = CommentForm()
+    needs_confirmation = bool(transition.confirm) and request.form.get("confirmed") != "yes"
+    if request.method == "GET" or needs_confirmation:
+        if action not in dict(operations.allowed_actions(current_user, record)):
+            abort(403)
+        return render_template(
+            "catalogue/confirm_status.html",
+            kind=kind,
+            record=record,
+            action=action,
+            transition=transition,
+            form=form,
+        )
     if not form.validate():
         abort(400)
     try:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from kb import access, codes
@@ -23,6 +25,9 @@ from kb.uow import unit_of_work
 from kb.views import copy_errors
 
 bp = Blueprint("directory", __name__)
+
+#: Records a country page lists (most recently updated first); the rest are a link away.
+LISTED = 20
 
 
 @bp.route("/countries")
@@ -45,22 +50,35 @@ def country(iso3: str) -> str:
     record = db.session.get(Country, iso3.upper())
     if record is None:
         abort(404)
-    requests = db.session.scalars(
+    requests = (
         select(Request)
         .where(Request.country_code == record.iso3, access.visible_clause(Request, current_user))
-        .order_by(Request.updated_at.desc())
-    ).all()
-    programmes = db.session.scalars(
+        .options(joinedload(Request.country))
+    )
+    programmes = (
         select(Programme)
         .where(
             eligibility.eligible_clause(record, date.today()),
             access.visible_clause(Programme, current_user),
         )
-        .order_by(Programme.updated_at.desc())
-    ).all()
-    return render_template(
-        "directory/country.html", country=record, requests=requests, programmes=programmes
+        .options(joinedload(Programme.organisation))
     )
+    return render_template(
+        "directory/country.html",
+        country=record,
+        requests=_newest(Request, requests),
+        programmes=_newest(Programme, programmes),
+        totals={"requests": _count(requests), "programmes": _count(programmes)},
+    )
+
+
+def _newest(model: type[Request] | type[Programme], query: Select[Any]) -> list[Any]:
+    """The ``LISTED`` most recently updated rows; the full list is the catalogue's."""
+    return list(db.session.scalars(query.order_by(model.updated_at.desc()).limit(LISTED)))
+
+
+def _count(query: Select[Any]) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 @bp.route("/organisations")

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from werkzeug.wrappers import Response
 
 from kb import access
 from kb.catalogue import queries
 from kb.extensions import db
+from kb.main import inbox
 from kb.models import Country, Organisation, Programme, Request
 from kb.models.types import utcnow
+from kb.notifications import operations as notifications
 
 bp = Blueprint("main", __name__)
 
@@ -72,8 +75,40 @@ def my_work() -> str:
         "live": [r for r in records if r.status in live],
         "ended": [r for r in records if r.status not in live | {"draft", "submitted"}],
     }
-    return render_template("my_work.html", groups=groups, country=_country())
+    return render_template(
+        "my_work.html", groups=groups, country=_country(), matches=inbox.match_items(current_user)
+    )
 
 
 def _country() -> Country | None:
     return current_user.country if current_user.role == "focal_point" else None
+
+
+@bp.route("/login")
+@bp.route("/register")
+def account_shortcut() -> Response:
+    """``/login`` and ``/register`` are what people type: lead to the account pages."""
+    endpoint = "accounts.login" if request.path == "/login" else "accounts.register"
+    return redirect(url_for(endpoint, **request.args.to_dict()))
+
+
+@bp.app_context_processor
+def waiting() -> dict[str, int]:
+    """The count beside "My work" in the header."""
+    if current_user and current_user.is_authenticated and current_user.is_active:
+        return {"waiting_count": inbox.waiting_count(current_user)}
+    return {"waiting_count": 0}
+
+
+@bp.before_app_request
+def read_notifications_on_open() -> None:
+    """Opening the page a notification points to marks it read (and acting there does too,
+    since acting starts from that page)."""
+    if (
+        request.method != "GET"
+        or not current_user.is_authenticated
+        or request.blueprint == "static"
+    ):
+        return
+    if notifications.mark_read_for(current_user, request.path):
+        db.session.commit()

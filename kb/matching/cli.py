@@ -12,7 +12,7 @@ match_cli = click.Group("match", help="Matching commands.")
 @match_cli.command("refresh")
 @click.option("--if-empty", is_flag=True, help="Only when no suggestions are stored yet.")
 def refresh(if_empty: bool) -> None:
-    """Recompute the best programmes of every open request (with a progress bar)."""
+    """Recompute stored matches in both directions and the supply-and-demand counts."""
     from sqlalchemy import func, select
 
     from kb.matching.service import match_service
@@ -33,4 +33,4 @@ def refresh(if_empty: bool) -> None:
 
         count = service.refresh(progress=progress)
     db.session.commit()
-    click.echo(f"Suggestions refreshed for {count} open request(s).")
+    click.echo(f"Suggestions refreshed for {count} request(s) and the programmes they fit.")

@@ -136,6 +136,11 @@ def step(actor: User, match: Match, action: str, note: str | None = None) -> str
     note = (note or "").strip() or None
     if action == "complete" and not note:
         raise Invalid("Describe the outcome.", {"note": ["An outcome note is required."]})
+    if action == "decline" and not note:
+        raise Invalid(
+            "Say why you decline: the other side sees your reason.",
+            {"note": ["A reason is required to decline."]},
+        )
     old = match.status
     match.status = target
     match.updated_at = utcnow()
@@ -145,8 +150,16 @@ def step(actor: User, match: Match, action: str, note: str | None = None) -> str
         match.outcome_note = note
     db.session.flush()
     record_revision(match, actor, action, {"status": [old, target]}, note)
-    _advance_request(actor, match, action)
     side = side_of(actor, match)
+    if side == REQUESTER or access.is_secretariat(actor):
+        _advance_request(actor, match, action)  # each side changes only its own record
+    if action == "complete" and match.request.status in ("matched", "in_progress"):
+        notify(
+            owners_of(match.request),
+            f"“{match.programme.title}” is completed. Is “{match.request.title}” fulfilled? "
+            "Mark it fulfilled on the request page.",
+            url_for("catalogue.detail", plural="requests", record_id=match.request_id),
+        )
     others = owners_of(match.programme if side == REQUESTER else match.request)
     verb = {"accepted": "accepted", "declined": "declined", "in_progress": "started",
             "completed": "completed"}[target]  # fmt: skip

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from kb import access, codes
-from kb.catalogue import eligibility
 from kb.extensions import db
-from kb.models import Country, Match, MatchSuggestion, Programme, Request
+from kb.matching import aggregates
+from kb.models import Country, Match, MatchNeed, MatchSuggestion, Programme, Request
 from kb.models.types import has_code
-from search.matching import eligibility as rule
+from search.matching import NeedStatus
 
 #: The overview lists at most this many programmes per request, and no weak pairs.
 BEST_PER_REQUEST = 3
+OPEN_STATUSES = ("open", "matched")
 
 
 @dataclass
@@ -45,24 +45,55 @@ class MatchFilters:
         return cls(region, theme, country, since)
 
 
+def _pair_seen(viewer: Any) -> ColumnElement[bool]:
+    """Stored pairs whose request and programme the viewer may both see, from the pair's
+    stored level; owners also see their own confidential records (checked on the rows)."""
+    if access.is_secretariat(viewer):
+        return MatchSuggestion.level.in_(aggregates.LEVELS)
+    seen = MatchSuggestion.level.in_(aggregates.viewer_levels(viewer))
+    if not any(t.startswith("owner:") for t in access.viewer_tokens(viewer)):
+        return seen
+    both = and_(
+        access.visible_clause(Request, viewer),
+        access.visible_clause(Programme, viewer),
+        Request.status.in_(OPEN_STATUSES),
+        Programme.status == "open",
+    )
+    return or_(seen, both)
+
+
 def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
-    """Stored suggestions whose request AND programme the viewer may see, best first."""
+    """Stored suggestions whose request AND programme the viewer may see, best first: each
+    request's best ``BEST_PER_REQUEST`` among the pairs the viewer may see (ranked among
+    those only, so a hidden programme never takes a visible pair's place)."""
+    seen = (
+        select(
+            MatchSuggestion.id,
+            func.row_number()
+            .over(
+                partition_by=MatchSuggestion.request_id,
+                order_by=(MatchSuggestion.rank, MatchSuggestion.id),
+            )
+            .label("place"),
+        )
+        .join(Request, MatchSuggestion.request_id == Request.id)
+        .join(Programme, MatchSuggestion.programme_id == Programme.id)
+        .where(MatchSuggestion.side == "request", _pair_seen(viewer), not_declined())
+        .subquery()
+    )
     query = (
         select(MatchSuggestion)
-        .join(MatchSuggestion.request)
-        .join(Request.country)
+        .join(seen, seen.c.id == MatchSuggestion.id)
+        .join(Request, MatchSuggestion.request_id == Request.id)
         .join(Programme, MatchSuggestion.programme_id == Programme.id)
-        .where(access.visible_clause(Request, viewer), access.visible_clause(Programme, viewer))
-        .where(MatchSuggestion.audience == access.audience(viewer))
-        .where(Request.status.in_(("open", "matched")), Programme.status == "open")
-        .where(MatchSuggestion.rank <= BEST_PER_REQUEST, MatchSuggestion.quality != "weak")
+        .where(seen.c.place <= BEST_PER_REQUEST, MatchSuggestion.quality != "weak")
         .options(
             joinedload(MatchSuggestion.request).joinedload(Request.country),
             joinedload(MatchSuggestion.programme).joinedload(Programme.organisation),
         )
     )
     if filters.region:
-        query = query.where(Country.region == filters.region)
+        query = query.join(Request.country).where(Country.region == filters.region)
     if filters.country:
         query = query.where(Request.country_code == filters.country)
     if filters.theme:
@@ -73,67 +104,135 @@ def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
     return query.order_by(MatchSuggestion.score.desc(), MatchSuggestion.id)
 
 
-def unmet_needs(viewer: Any, filters: MatchFilters) -> list[tuple[Request, float]]:
-    """Open requests that no programme covers (``MatchSuggestion.covers``) among those the
-    viewer's audience may see, with their best score; visible requests only."""
-    audience = access.audience(viewer)
-    mine = MatchSuggestion.audience == audience
-    covered = select(MatchSuggestion.request_id).where(mine, MatchSuggestion.covers.is_(True))
-    best = (
-        select(MatchSuggestion.request_id, func.max(MatchSuggestion.score).label("score"))
-        .where(mine)
-        .group_by(MatchSuggestion.request_id)
-        .subquery()
+def not_declined() -> ColumnElement[bool]:
+    """Stored pairs that no one declined since they were computed."""
+    declined = select(Match.id).where(
+        Match.request_id == MatchSuggestion.request_id,
+        Match.programme_id == MatchSuggestion.programme_id,
+        Match.status == "declined",
     )
+    return ~declined.exists()
+
+
+def _need_column(viewer: Any) -> Any:
+    """The stored best score that counts for this viewer (see ``MatchNeed``)."""
+    if access.is_secretariat(viewer):
+        return MatchNeed.best_all
+    return (
+        MatchNeed.best_verified
+        if "verified" in aggregates.viewer_levels(viewer)
+        else (MatchNeed.best_public)
+    )
+
+
+def _unmet_query(viewer: Any, filters: MatchFilters, threshold: float) -> Select[Any]:
+    best = _need_column(viewer)
     query = (
-        select(Request, best.c.score)
-        .join(Request.country)
-        .outerjoin(best, best.c.request_id == Request.id)
+        select(Request, best)
+        .outerjoin(MatchNeed, MatchNeed.request_id == Request.id)
         .where(Request.status == "open", access.visible_clause(Request, viewer))
-        .where(Request.id.not_in(covered))
-        .order_by(best.c.score.asc().nulls_first(), Request.id)
+        .where(or_(best.is_(None), best < threshold))
     )
     if filters.region:
-        query = query.where(Country.region == filters.region)
+        query = query.join(Request.country).where(Country.region == filters.region)
     if filters.country:
         query = query.where(Request.country_code == filters.country)
     if filters.theme:
         query = query.where(has_code(Request.themes, filters.theme))
+    return query
+
+
+def unmet_needs(
+    viewer: Any, filters: MatchFilters, threshold: float, limit: int | None = None
+) -> list[tuple[Request, float]]:
+    """Open requests whose best stored match the viewer may see is below ``threshold`` (or
+    who have none), worst first; ``limit`` caps the list."""
+    query = _unmet_query(viewer, filters, threshold)
+    best = _need_column(viewer)
+    query = query.order_by(best.asc().nulls_first(), Request.id).options(
+        joinedload(Request.country)
+    )
+    if limit is not None:
+        query = query.limit(limit)
     return [(r, s or 0.0) for r, s in db.session.execute(query).all()]
 
 
+def unmet_count(viewer: Any, filters: MatchFilters, threshold: float) -> int:
+    query = _unmet_query(viewer, filters, threshold).subquery()
+    return db.session.scalar(select(func.count()).select_from(query)) or 0
+
+
 def supply_and_demand(viewer: Any) -> dict[str, dict[str, tuple[int, int]]]:
-    """theme → region → (open requests, available programmes open to states there),
-    visible ones only. Global programmes count in every region.
-    """
-    demand: Counter[tuple[str, str]] = Counter()
-    supply: Counter[tuple[str, str]] = Counter()
-    requests = db.session.scalars(
-        select(Request)
-        .where(Request.status == "open", access.visible_clause(Request, viewer))
-        .options(joinedload(Request.country))
+    """theme → region → (open requests, available programmes open to states there), from
+    stored per-level counts (:mod:`kb.matching.aggregates`)."""
+    return aggregates.supply_and_demand(viewer)
+
+
+# -- a record page's matches (stored rows, filtered for the viewer) ---------------------------
+
+
+def programmes_for(
+    request: Request, viewer: Any, limit: int = 10
+) -> list[tuple[Programme, MatchSuggestion]]:
+    """A request's stored programmes that the viewer may see, best first."""
+    rows = db.session.execute(
+        select(Programme, MatchSuggestion)
+        .join(MatchSuggestion, MatchSuggestion.programme_id == Programme.id)
+        .where(MatchSuggestion.side == "request", MatchSuggestion.request_id == request.id)
+        .where(Programme.status == "open", access.visible_clause(Programme, viewer))
+        .where(not_declined())
+        .options(joinedload(Programme.organisation))
+        .order_by(MatchSuggestion.rank, MatchSuggestion.programme_id)
+        .limit(limit)
     )
-    for r in requests:
-        for theme in r.themes:
-            demand[(theme, r.country.region)] += 1
-    regions_of = eligibility.region_map()
-    programmes = db.session.scalars(
-        select(Programme).where(
-            eligibility.available_clause(date.today()), access.visible_clause(Programme, viewer)
+    return [(p, s) for p, s in rows]
+
+
+def requests_for(
+    programme: Programme, viewer: Any, limit: int = 10
+) -> list[tuple[Request, MatchSuggestion]]:
+    """A programme's stored open requests that the viewer may see, best first."""
+    rows = db.session.execute(
+        select(Request, MatchSuggestion)
+        .join(MatchSuggestion, MatchSuggestion.request_id == Request.id)
+        .where(MatchSuggestion.side == "programme", MatchSuggestion.programme_id == programme.id)
+        .where(Request.status.in_(("open", "matched")), access.visible_clause(Request, viewer))
+        .where(not_declined())
+        .options(joinedload(Request.country))
+        .order_by(MatchSuggestion.score.desc(), MatchSuggestion.request_id)
+        .limit(limit)
+    )
+    return [(r, s) for r, s in rows]
+
+
+def need_of(
+    request: Request, pairs: list[tuple[Programme, MatchSuggestion]], threshold: float
+) -> NeedStatus:
+    """How well the programmes the viewer may see meet the request: unmet when none of them
+    covers its need (``MatchSuggestion.covers``); ``threshold`` as for :func:`unmet_needs`."""
+    if not pairs:
+        return NeedStatus(request.ref, 0.0, "none", True, None)
+    programme, best = pairs[0]
+    covering = next(((p, s) for p, s in pairs if s.covers and s.score >= threshold), None)
+    shown = covering[0] if covering else programme
+    return NeedStatus(request.ref, best.score, best.quality, covering is None, shown.ref)
+
+
+def computed_at(record: Request | Programme) -> datetime | None:
+    """When the record's stored list was computed (None: never)."""
+    side_id = (
+        MatchSuggestion.request_id if isinstance(record, Request) else MatchSuggestion.programme_id
+    )
+    side = "request" if isinstance(record, Request) else "programme"
+    return db.session.scalar(
+        select(func.min(MatchSuggestion.computed_at)).where(
+            MatchSuggestion.side == side, side_id == record.id
         )
     )
-    for p in programmes:
-        reached = rule.regions_reached(p.audience(), regions_of)
-        regions = list(codes.REGIONS) if reached == [rule.GLOBAL] else reached
-        for theme in p.themes:
-            for region in regions:
-                supply[(theme, region)] += 1
-    return {
-        theme: {
-            region: (demand[(theme, region)], supply[(theme, region)]) for region in codes.REGIONS
-        }
-        for theme in codes.THEMES
-    }
+
+
+def latest_computed() -> datetime | None:
+    return db.session.scalar(select(func.max(MatchSuggestion.computed_at)))
 
 
 def cases_query(viewer: Any) -> Select[Any]:

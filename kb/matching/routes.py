@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -16,14 +17,17 @@ from kb.errors import DomainError
 from kb.extensions import db
 from kb.history import revisions_for
 from kb.matching import operations, queries
-from kb.matching.service import match_service
+from kb.matching.service import LISTED_REQUEST_STATUSES, match_service
 from kb.models import Country, Programme, Request
 from kb.notifications import operations as notifications
 from kb.uow import unit_of_work
 from kb.views import Page, page_arg
-from search.matching import Match, MatchConfig, labels
+from search.matching import MatchConfig, labels
 
 bp = Blueprint("matching", __name__)
+
+#: Unmet needs listed on the Matches page (the count covers all of them).
+UNMET_SHOWN = 30
 
 
 class ProposeForm(FlaskForm):
@@ -39,14 +43,18 @@ class StepForm(FlaskForm):
 @bp.route("/matches")
 def overview() -> str:
     filters = queries.MatchFilters.from_args(request.args)
+    threshold = match_service().config.unmet_threshold
     page = Page(queries.best_pairs_query(current_user, filters), page_arg(), 20)
     table = queries.supply_and_demand(current_user)
     return render_template(
         "matching/overview.html",
         page=page,
         filters=filters,
-        unmet=queries.unmet_needs(current_user, filters),
+        unmet=queries.unmet_needs(current_user, filters, threshold, limit=UNMET_SHOWN),
+        unmet_total=queries.unmet_count(current_user, filters, threshold),
+        computed_at=queries.latest_computed(),
         table=table,
+        threshold=threshold,
         countries=db.session.scalars(db.select(Country).order_by(Country.name)).all(),
         regions=list(codes.REGIONS),
     )
@@ -141,7 +149,7 @@ def unread() -> dict[str, int]:
     return {"unread_notifications": 0}
 
 
-def split_by_label(pairs: list[tuple[Any, Match]], config: MatchConfig) -> tuple[list, list]:
+def split_by_label(pairs: list[tuple[Any, Any]], config: MatchConfig) -> tuple[list, list]:
     """``(shown, weaker)``: strong/good pairs, and the folded weaker ones; near-zero matches
     are dropped (``MatchConfig.listed``)."""
     listed = [(r, m) for r, m in pairs if config.listed(m.score)]
@@ -150,32 +158,43 @@ def split_by_label(pairs: list[tuple[Any, Match]], config: MatchConfig) -> tuple
 
 
 def panel_for(record: Request | Programme) -> dict[str, object]:
-    """What a record page shows about matching (used by the catalogue detail view)."""
-    service = match_service()
+    """What a record page shows about matching: stored rows only, filtered for the viewer
+    (used by the catalogue detail view). ``as_of`` is set when the record changed after its
+    list was computed (the refresh has not caught up yet)."""
     try:
         if isinstance(record, Request):
-            if record.status not in ("open", "matched", "in_progress", "draft", "submitted"):
+            if record.status not in LISTED_REQUEST_STATUSES:
                 return {}
-            pairs = service.for_request(record, current_user)
-            need = service.need(record, current_user)
+            pairs = queries.programmes_for(record, current_user)
             owner = access.owns(current_user, record) or access.is_secretariat(current_user)
-            inferred = service.infer_codes(record) if owner else {}
-            shown, weaker = split_by_label(pairs, service.config)
+            inferred = match_service().infer_codes(record) if owner else {}
+            config = match_service().config
+            shown, weaker = split_by_label(pairs, config)
             return {
                 "programmes": shown,
                 "weaker": weaker,
-                "need": need,
+                "need": queries.need_of(record, pairs, config.unmet_threshold),
                 "inferred": inferred,
-                "score_meaning": labels.score_meaning(service.config),
+                "as_of": _lag(record),
+                "score_meaning": labels.score_meaning(config),
             }
         if record.status != "open":
             return {}
-        shown, weaker = split_by_label(service.for_programme(record, current_user), service.config)
+        config = match_service().config
+        shown, weaker = split_by_label(queries.requests_for(record, current_user), config)
         return {
             "requests": shown,
             "weaker": weaker,
-            "score_meaning": labels.score_meaning(service.config),
+            "as_of": _lag(record),
+            "score_meaning": labels.score_meaning(config),
         }
     except Exception:  # matching must never break a record page
         current_app.logger.exception("Matching failed for %s", record.ref)
         return {"error": True}
+
+
+def _lag(record: Request | Programme) -> datetime | None:
+    computed = queries.computed_at(record)
+    if computed is not None and record.updated_at > computed:
+        return computed
+    return None

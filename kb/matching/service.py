@@ -1,15 +1,21 @@
-"""The app's side of matching: a fitted engine per process, live matches for pages, and the
-stored suggestions behind the delegates' Matches page.
+"""The app's side of matching: stored suggestions in both directions, and how they stay
+current.
 
-The engine is refitted when the programme catalogue changes (a cheap signature query tells).
-Suggestions are recomputed for every open request by ``flask match refresh`` and, after each
-commit, for the requests a changed record can affect (see :func:`refresh_after_commit`).
+Pages never run the engine. They read ``match_suggestions``: each live request's best
+programmes (``side="request"``) and each open programme's best open requests
+(``side="programme"``), filtered for the viewer at read time (see :mod:`kb.matching.queries`).
+
+Writing them is the refresher's job: ``flask match refresh`` (everything, one pass over the
+scores for both directions) and, after each commit, :func:`refresh_after_commit` for the
+records the commit changed (see :meth:`MatchService.refresh_records` for what a change can
+affect). The refresher keeps a fitted engine per process and refits it when the programme
+catalogue changed (a cheap signature query tells).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -18,211 +24,416 @@ from sqlalchemy.orm import joinedload
 
 from kb import access
 from kb.extensions import db
+from kb.matching import aggregates
 from kb.matching.documents import programme_dict, request_dict
 from kb.models import Match as MatchCase
-from kb.models import MatchSuggestion, Programme, Request
-from search.matching import Match, MatchConfig, MatchEngine, NeedStatus, need_status
-from search.matching.engine import NEED_DEPTH
+from kb.models import MatchNeed, MatchSuggestion, Programme, Request
+from kb.models.types import utcnow
+from search.matching import Match, MatchConfig, MatchEngine
 
+#: Programmes listed for a request; requests listed for a programme.
 TOP_K = 10
+#: Rows kept per programme: the spare ones stand in when a request leaves the list between
+#: two full refreshes (an incremental refresh can drop a request, not find the next one).
+PROGRAMME_KEEP = 15
+#: Requests whose page shows matches (drafts too: their owner sees what would fit).
+LISTED_REQUEST_STATUSES = ("draft", "submitted", "open", "matched", "in_progress")
+#: Requests offered to programmes.
 OPEN_REQUEST_STATUSES = ("open", "matched")
+REQUEST, PROGRAMME = "request", "programme"
+
+Ref = tuple[str, int]
 
 
 class MatchService:
-    """One fitted engine per audience (``access.AUDIENCES``): each sees only the programmes
-    its audience may see (word statistics included), so hidden records never shape what
-    others are shown."""
+    #: Who sees which record, read once per refresh (see :class:`_Levels`).
+    levels: _Levels
 
     def __init__(self, config: MatchConfig) -> None:
         self.config = config
-        self._engines: dict[str, tuple[tuple[Any, ...], MatchEngine]] = {}
+        self._engine: MatchEngine | None = None
+        self._signature: tuple[Any, ...] | None = None
+        self._text_only = MatchEngine(config)  # infer_codes reads the text alone: no fit
 
-    def _current_signature(self, audience: str) -> tuple[Any, ...]:
+    def _current_signature(self) -> tuple[Any, ...]:
         row = db.session.execute(
-            select(
-                func.count(Programme.id), func.max(Programme.updated_at), func.sum(Programme.id)
-            ).where(access.audience_clause(Programme, audience))
+            select(func.count(Programme.id), func.max(Programme.updated_at), func.sum(Programme.id))
         ).one()
         return tuple(row)
 
-    def engine(self, audience: str = "secretariat") -> MatchEngine:
-        """The engine fitted on the programmes ``audience`` may see (refitted on change)."""
-        signature = self._current_signature(audience)
-        fitted = self._engines.get(audience)
-        if fitted is None or fitted[0] != signature:
+    def engine(self) -> MatchEngine:
+        """The engine fitted on the current programme catalogue (refitted when it changed).
+        For the refresher only: pages read stored rows."""
+        signature = self._current_signature()
+        if self._engine is None or signature != self._signature:
             programmes = db.session.scalars(
-                select(Programme)
-                .where(access.audience_clause(Programme, audience))
-                .options(joinedload(Programme.organisation))
+                select(Programme).options(joinedload(Programme.organisation))
             ).all()
-            engine = MatchEngine(self.config).fit([programme_dict(p) for p in programmes])
-            self._engines[audience] = fitted = (signature, engine)
-        return fitted[1]
-
-    # -- live matches for pages ---------------------------------------------------------
-
-    def for_request(
-        self, request: Request, viewer: Any, top_k: int = TOP_K
-    ) -> list[tuple[Programme, Match]]:
-        """Programmes for a request, best first, from those the viewer's audience may see."""
-        found = self.engine(access.audience(viewer)).match_request(
-            request_dict(request),
-            top_k=top_k * 3,
-            today=date.today(),
-            exclude=declined_programmes(request.id),
-        )
-        programmes = _load(Programme, [m.programme_id for m in found])
-        pairs = [(programmes[m.programme_id], m) for m in found if m.programme_id in programmes]
-        return [(p, m) for p, m in pairs if access.can_view(viewer, p)][:top_k]
-
-    def for_programme(
-        self, programme: Programme, viewer: Any, top_k: int = TOP_K
-    ) -> list[tuple[Request, Match]]:
-        """Open requests a programme could serve, only those the viewer may see."""
-        candidates = db.session.scalars(
-            select(Request)
-            .where(Request.status.in_(OPEN_REQUEST_STATUSES))
-            .where(access.visible_clause(Request, viewer))
-            .options(joinedload(Request.country))
-        ).all()
-        declined = declined_requests(programme.id)
-        found = self.engine(access.audience(viewer)).match_programme(
-            programme_dict(programme),
-            [request_dict(r) for r in candidates],
-            top_k=top_k,
-            today=date.today(),
-            exclude=declined,
-        )
-        by_ref = {r.ref: r for r in candidates}
-        return [(by_ref[m.request_id], m) for m in found if m.request_id in by_ref]
-
-    def need(self, request: Request, viewer: Any) -> NeedStatus:
-        """Whether anything the viewer's audience may see covers the request's need."""
-        found = self.engine(access.audience(viewer)).match_request(
-            request_dict(request),
-            NEED_DEPTH,
-            today=date.today(),
-            exclude=declined_programmes(request.id),
-        )
-        return need_status(request.ref, found, self.config)
+            # Word statistics from public programmes only: a hidden programme never changes
+            # the score of a pair others can see.
+            public = {p.ref for p in programmes if access.can_view(None, p)}
+            self._engine = MatchEngine(self.config).fit(
+                [programme_dict(p) for p in programmes], statistics=public
+            )
+            self._signature = signature
+        return self._engine
 
     def infer_codes(self, request: Request) -> dict[str, list[str]]:
-        return self.engine().infer_codes(request_dict(request))
+        """Themes / support types the text suggests (text only: cheap, no fitted engine)."""
+        return self._text_only.infer_codes(request_dict(request))
 
-    # -- stored suggestions -------------------------------------------------------------
+    # -- writing stored suggestions ----------------------------------------------------------
 
     def refresh(
         self,
         request_ids: Iterable[int] | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> int:
-        """Recompute stored suggestions for these requests (all open ones when None), for
-        every audience; the public ranking only for requests the public may see."""
-        query = select(Request).options(joinedload(Request.country))
+        """Recompute stored suggestions: everything when ``request_ids`` is None (both
+        directions, and the supply-and-demand aggregates), else those requests' lists."""
         if request_ids is not None:
-            ids = list(request_ids)
-            if not ids:
-                return 0
-            query = query.where(Request.id.in_(ids))
-        requests = db.session.scalars(query).all()
-        live = [r for r in requests if r.status in OPEN_REQUEST_STATUSES]
-        stale_ids = [r.id for r in requests]
-        if request_ids is None:
-            db.session.execute(delete(MatchSuggestion))
-        elif stale_ids:
-            db.session.execute(
-                delete(MatchSuggestion).where(MatchSuggestion.request_id.in_(stale_ids))
-            )
-        exclude = {r.ref: declined_programmes(r.id) for r in live}
-        public = access.AudienceViewer("public")
-        for audience in access.AUDIENCES:
-            audience_requests = (
-                [r for r in live if access.can_view(public, r)] if audience == "public" else live
-            )
-            results = self.engine(audience).match_all(
-                [request_dict(r) for r in audience_requests],
-                TOP_K,
-                today=date.today(),
-                exclude=exclude,
-                progress=progress if audience == "secretariat" else None,
-            )
-            for request in audience_requests:
-                for rank, match in enumerate(results.get(request.ref, []), start=1):
-                    db.session.add(
-                        MatchSuggestion(
-                            audience=audience,
-                            request_id=request.id,
-                            programme_id=int(match.programme_id.split(":")[1]),
-                            rank=rank,
-                            score=match.score,
-                            quality=match.quality,
-                            covers=match.covers,
-                            reasons=[r.as_dict() for r in match.reasons],
-                        )
-                    )
-        db.session.flush()
+            refs = [(REQUEST, i) for i in request_ids]
+            self.refresh_records(refs)
+            return len(refs)
+        engine = self.engine()
+        requests = _load_requests(None)
+        live = [r for r in requests if r.status in LISTED_REQUEST_STATUSES]
+        pool = {r.ref for r in live if r.status in OPEN_REQUEST_STATUSES}
+        exclude = _declined_by_request()
+        by_request, by_programme = engine.match_both(
+            [request_dict(r) for r in live],
+            TOP_K,
+            PROGRAMME_KEEP,
+            today=date.today(),
+            progress=progress,
+            exclude={r.ref: exclude.get(r.id, set()) for r in live},
+            programme_pool=pool,
+        )
+        db.session.execute(delete(MatchSuggestion))
+        db.session.execute(delete(MatchNeed))
+        now, levels = utcnow(), _Levels()
+        rows = [
+            _row(REQUEST, rank, m, now, levels)
+            for found in by_request.values()
+            for rank, m in enumerate(found, start=1)
+        ]
+        _write_needs([r.id for r in live], rows, levels)
+        open_programmes = set(
+            db.session.scalars(select(Programme.id).where(Programme.status == "open"))
+        )
+        rows += [
+            _row(PROGRAMME, rank, m, now, levels)
+            for pid, found in by_programme.items()
+            if _id(pid) in open_programmes
+            for rank, m in enumerate(found, start=1)
+        ]
+        _insert(rows)
+        aggregates.rebuild()
         return len(live)
 
-    def affected_requests(self, refs: Iterable[tuple[str, int]]) -> set[int]:
-        """Requests whose stored suggestions a change to these records can alter."""
-        ids: set[int] = set()
+    def refresh_records(self, refs: Iterable[Ref]) -> None:
+        """Bring stored rows up to date after these records changed (and only those rows a
+        change can affect):
+
+        * a changed request: its list of programmes again; then its score against every
+          programme (no reasons), and it joins each programme list whose last row it now
+          beats (it first leaves every list it was in);
+        * a changed programme: its list of requests again, and the lists of programmes of
+          the requests it now beats the last row of, or was in;
+        * a match case (a declined pair): the request's list.
+
+        The supply-and-demand aggregates are updated for the changed records.
+        """
+        changed, programme_ids = set(), set()
         for kind, record_id in refs:
-            if kind == "request":
-                ids.add(record_id)
-                continue
-            programme = db.session.get(Programme, record_id)
-            ids.update(
-                db.session.scalars(
-                    select(MatchSuggestion.request_id).where(
-                        MatchSuggestion.programme_id == record_id
-                    )
+            if kind == REQUEST:
+                changed.add(record_id)
+            elif kind == PROGRAMME:
+                programme_ids.add(record_id)
+            elif kind == "match":
+                case = db.session.get(MatchCase, record_id)
+                if case is not None:
+                    changed.add(case.request_id)
+        if not changed and not programme_ids:
+            return
+        aggregates.update_records(changed, programme_ids)
+        engine = self.engine()
+        today, now = date.today(), utcnow()
+        self.levels = _Levels()
+        relisted = set(changed)
+        for programme_id in sorted(programme_ids):
+            relisted |= self._refresh_programme(engine, programme_id, today, now)
+        requests = _load_requests(relisted)
+        db.session.execute(
+            delete(MatchSuggestion).where(
+                MatchSuggestion.side == REQUEST, MatchSuggestion.request_id.in_(relisted)
+            )
+        )
+        self._list_programmes(engine, requests, today, now)
+        moved = [r for r in requests if r.id in changed]
+        if moved:
+            db.session.execute(
+                delete(MatchSuggestion).where(
+                    MatchSuggestion.side == PROGRAMME,
+                    MatchSuggestion.request_id.in_([r.id for r in moved]),
                 )
             )
-            if programme is not None:
-                for request, _ in self.for_programme(programme, _SYSTEM, top_k=TOP_K * 5):
-                    ids.add(request.id)
-        return ids
+            lists = _ProgrammeLists()
+            for request in moved:
+                if request.status in OPEN_REQUEST_STATUSES:
+                    self._join_programme_lists(engine, request, lists, today, now)
+
+    def _list_programmes(
+        self, engine: MatchEngine, requests: list[Request], today: date, now: datetime
+    ) -> None:
+        """Store the best programmes of these requests (their old rows are gone)."""
+        db.session.execute(
+            delete(MatchNeed).where(MatchNeed.request_id.in_([r.id for r in requests]))
+        )
+        live = [r for r in requests if r.status in LISTED_REQUEST_STATUSES]
+        if not live:
+            return
+        declined = _declined_by_request([r.id for r in live])
+        found = engine.match_all(
+            [request_dict(r) for r in live],
+            TOP_K,
+            today=today,
+            exclude={r.ref: declined.get(r.id, set()) for r in live},
+        )
+        rows = [
+            _row(REQUEST, rank, m, now, self.levels)
+            for ms in found.values()
+            for rank, m in enumerate(ms, 1)
+        ]
+        _insert(rows)
+        _write_needs([r.id for r in live], rows, self.levels)
+
+    def _join_programme_lists(
+        self,
+        engine: MatchEngine,
+        request: Request,
+        lists: _ProgrammeLists,
+        today: date,
+        now: datetime,
+    ) -> None:
+        """Add the request to each open programme list whose last row its score beats; the
+        row that falls off a full list is deleted."""
+        record = request_dict(request)
+        declined = _declined_by_request([request.id]).get(request.id, set())
+        scores = engine.request_scores(record, today, exclude=declined)
+        joins = [p for p, score in scores.items() if lists.admits(_id(p), score)]
+        if not joins:
+            return
+        open_ids = set(
+            db.session.scalars(
+                select(Programme.id).where(
+                    Programme.id.in_([_id(p) for p in joins]), Programme.status == "open"
+                )
+            )
+        )
+        found = engine.explain(record, [p for p in joins if _id(p) in open_ids], today)
+        _insert([_row(PROGRAMME, 0, m, now, self.levels) for m in found])
+        for m in found:
+            lists.add(_id(m.programme_id), request.id, m.score)
+
+    def _refresh_programme(
+        self, engine: MatchEngine, programme_id: int, today: date, now: datetime
+    ) -> set[int]:
+        """Rebuild a programme's list of requests; return the requests whose programme lists
+        it may enter or leave."""
+        programme = db.session.get(Programme, programme_id)
+        affected = set(
+            db.session.scalars(
+                select(MatchSuggestion.request_id).where(
+                    MatchSuggestion.programme_id == programme_id, MatchSuggestion.side == REQUEST
+                )
+            )
+        )
+        db.session.execute(
+            delete(MatchSuggestion).where(
+                MatchSuggestion.programme_id == programme_id, MatchSuggestion.side == PROGRAMME
+            )
+        )
+        if programme is None or programme.status != "open":
+            return affected
+        candidates = db.session.scalars(
+            select(Request)
+            .where(Request.status.in_(OPEN_REQUEST_STATUSES))
+            .options(joinedload(Request.country))
+        ).all()
+        records = {r.ref: request_dict(r) for r in candidates}
+        record = programme_dict(programme)
+        declined = {f"request:{i}" for i in _declined_by_programme(programme_id)}
+        scores = engine.programme_scores(record, list(records.values()), today, declined)
+        best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:PROGRAMME_KEEP]
+        found = engine.match_programme(
+            record, [records[r] for r, _ in best], top_k=PROGRAMME_KEEP, today=today
+        )
+        _insert([_row(PROGRAMME, rank, m, now, self.levels) for rank, m in enumerate(found, 1)])
+        floors = _request_floors()
+        for ref, score in scores.items():
+            count, last = floors.get(_id(ref), (0, 0.0))
+            if count < TOP_K or score > last:
+                affected.add(_id(ref))
+        return affected
 
 
-class _SystemViewer:
-    """Sees everything: stored suggestions are filtered per viewer when shown."""
+class _ProgrammeLists:
+    """Length and last score of every stored programme list (read once per refresh)."""
 
-    is_authenticated = True
-    is_active = True
-    role = "secretariat"
-    country_code = None
-    organisation_id = None
+    def __init__(self) -> None:
+        self.lists: dict[int, list[float]] = {}
+        rows = db.session.execute(
+            select(MatchSuggestion.programme_id, MatchSuggestion.score).where(
+                MatchSuggestion.side == PROGRAMME
+            )
+        )
+        for programme_id, score in rows:
+            self.lists.setdefault(programme_id, []).append(score)
+        for scores in self.lists.values():
+            scores.sort(reverse=True)
+
+    def admits(self, programme_id: int, score: float) -> bool:
+        scores = self.lists.get(programme_id, [])
+        return len(scores) < PROGRAMME_KEEP or score > scores[-1]
+
+    def add(self, programme_id: int, request_id: int, score: float) -> None:
+        scores = self.lists.setdefault(programme_id, [])
+        scores.append(score)
+        scores.sort(reverse=True)
+        if len(scores) > PROGRAMME_KEEP:
+            del scores[PROGRAMME_KEEP:]
+            _trim(programme_id)
 
 
-_SYSTEM = _SystemViewer()
+# -- helpers ---------------------------------------------------------------------------------
 
 
-def declined_programmes(request_id: int) -> set[str]:
-    rows = db.session.scalars(
-        select(MatchCase.programme_id).where(
-            MatchCase.request_id == request_id, MatchCase.status == "declined"
+def _id(ref: str) -> int:
+    return int(ref.split(":")[1])
+
+
+class _Levels:
+    """Who may see each record on the Matches page: ``public`` / ``verified`` when it is
+    shown there (request open or matched, programme open) with that visibility, else
+    ``secretariat``. A pair takes the more restricted of its two records."""
+
+    ORDER = ("public", "verified", "secretariat")
+
+    def __init__(self) -> None:
+        self.requests = self._load(Request, OPEN_REQUEST_STATUSES)
+        self.programmes = self._load(Programme, ("open",))
+
+    @staticmethod
+    def _load(model: type[Request] | type[Programme], shown: tuple[str, ...]) -> dict[int, str]:
+        rows = db.session.execute(select(model.id, model.status, model.visibility))
+        return {
+            i: v if s in shown and v in ("public", "verified") else "secretariat"
+            for i, s, v in rows
+        }
+
+    def pair(self, request_id: int, programme_id: int) -> str:
+        a = self.requests.get(request_id, "secretariat")
+        b = self.programmes.get(programme_id, "secretariat")
+        return max(a, b, key=self.ORDER.index)
+
+
+#: The MatchNeed columns a programme seen at each level counts in.
+NEED_COLUMNS = {
+    "public": ("best_public", "best_verified", "best_all"),
+    "verified": ("best_verified", "best_all"),
+    "secretariat": ("best_all",),
+}
+
+
+def _write_needs(request_ids: list[int], rows: list[dict[str, Any]], levels: _Levels) -> None:
+    """Each request's best score among the programmes public / verified / all viewers see
+    that cover its need (0: nothing covers it, an unmet need)."""
+    best = {i: {"request_id": i, "best_public": 0.0, "best_verified": 0.0, "best_all": 0.0}
+            for i in request_ids}  # fmt: skip
+    for row in rows:
+        need = best.get(row["request_id"])
+        if need is None or not row["covers"]:
+            continue
+        seen_by = levels.programmes.get(row["programme_id"], "secretariat")
+        for column in NEED_COLUMNS[seen_by]:
+            need[column] = max(need[column], row["score"])
+    if best:
+        db.session.execute(MatchNeed.__table__.insert(), list(best.values()))
+
+
+def _row(side: str, rank: int, match: Match, now: datetime, levels: _Levels) -> dict[str, Any]:
+    request_id, programme_id = _id(match.request_id), _id(match.programme_id)
+    return {
+        "level": levels.pair(request_id, programme_id),
+        "side": side,
+        "request_id": request_id,
+        "programme_id": programme_id,
+        "rank": rank,
+        "score": match.score,
+        "quality": match.quality,
+        "covers": match.covers,
+        "reasons": [r.as_dict() for r in match.reasons],
+        "computed_at": now,
+    }
+
+
+def _insert(rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), 2000):
+        db.session.execute(MatchSuggestion.__table__.insert(), rows[start : start + 2000])
+
+
+def _load_requests(ids: Iterable[int] | None) -> list[Request]:
+    query = select(Request).options(joinedload(Request.country))
+    if ids is not None:
+        query = query.where(Request.id.in_(list(ids)))
+    return list(db.session.scalars(query).all())
+
+
+def _trim(programme_id: int) -> None:
+    """Delete the rows of a programme list beyond ``PROGRAMME_KEEP`` (the lowest scores)."""
+    rows = db.session.execute(
+        select(MatchSuggestion.id)
+        .where(MatchSuggestion.side == PROGRAMME, MatchSuggestion.programme_id == programme_id)
+        .order_by(MatchSuggestion.score.desc(), MatchSuggestion.request_id)
+        .offset(PROGRAMME_KEEP)
+    ).scalars()
+    ids = list(rows)
+    if ids:
+        db.session.execute(delete(MatchSuggestion).where(MatchSuggestion.id.in_(ids)))
+
+
+def _request_floors() -> dict[int, tuple[int, float]]:
+    """Per request: how many programmes its stored list holds, and the lowest score."""
+    rows = db.session.execute(
+        select(MatchSuggestion.request_id, func.count(), func.min(MatchSuggestion.score))
+        .where(MatchSuggestion.side == REQUEST)
+        .group_by(MatchSuggestion.request_id)
+    )
+    return {r: (n, s) for r, n, s in rows}
+
+
+def _declined_by_request(request_ids: list[int] | None = None) -> dict[int, set[str]]:
+    """Declined pairs, as ``request id → {programme refs}``."""
+    query = select(MatchCase.request_id, MatchCase.programme_id).where(
+        MatchCase.status == "declined"
+    )
+    if request_ids is not None:
+        query = query.where(MatchCase.request_id.in_(request_ids))
+    out: dict[int, set[str]] = {}
+    for rid, pid in db.session.execute(query):
+        out.setdefault(rid, set()).add(f"programme:{pid}")
+    return out
+
+
+def _declined_by_programme(programme_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(MatchCase.request_id).where(
+                MatchCase.programme_id == programme_id, MatchCase.status == "declined"
+            )
         )
     )
-    return {f"programme:{i}" for i in rows}
-
-
-def declined_requests(programme_id: int) -> set[str]:
-    rows = db.session.scalars(
-        select(MatchCase.request_id).where(
-            MatchCase.programme_id == programme_id, MatchCase.status == "declined"
-        )
-    )
-    return {f"request:{i}" for i in rows}
-
-
-def _load(model: type[Programme], refs: list[str]) -> dict[str, Programme]:
-    ids = [int(ref.split(":")[1]) for ref in refs]
-    if not ids:
-        return {}
-    rows = db.session.scalars(
-        select(model).where(model.id.in_(ids)).options(joinedload(model.organisation))
-    )
-    return {row.ref: row for row in rows}
 
 
 def match_service() -> MatchService:
@@ -234,14 +445,13 @@ def match_service() -> MatchService:
     return service
 
 
-def refresh_after_commit(refs: Iterable[tuple[str, int]]) -> None:
+def refresh_after_commit(refs: Iterable[Ref]) -> None:
     """Keep stored suggestions current after records changed; failures are logged only."""
     refs = list(refs)
     if not refs:
         return
     try:
-        service = match_service()
-        service.refresh(service.affected_requests(refs))
+        match_service().refresh_records(refs)
         db.session.commit()
     except Exception:
         db.session.rollback()

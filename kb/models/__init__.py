@@ -8,10 +8,17 @@ from kb.models.catalogue import (
     SearchQueueEntry,
 )
 from kb.models.country import Country, Organisation
-from kb.models.matching import Match, MatchSuggestion, Notification
+from kb.models.matching import (
+    Match,
+    MatchAggregate,
+    MatchFact,
+    MatchNeed,
+    MatchSuggestion,
+    Notification,
+)
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
-from kb.models.user import LoginAttempt, User
+from kb.models.user import LoginAttempt, PasswordReset, User
 
 __all__ = [
     "ApiToken",
@@ -19,10 +26,14 @@ __all__ = [
     "Country",
     "LoginAttempt",
     "Match",
+    "MatchAggregate",
+    "MatchFact",
+    "MatchNeed",
     "MatchSuggestion",
     "Notification",
     "OewgSession",
     "Organisation",
+    "PasswordReset",
     "Programme",
     "Request",
     "Revision",

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import db
@@ -14,27 +23,85 @@ from kb.models.types import UTCDateTime, utcnow
 
 
 class MatchSuggestion(db.Model):
-    """The engine's current top programmes for an open request (recomputed as records change),
-    once per audience (``access.AUDIENCES``): each ranking uses only the programmes that
-    audience may see, so hidden programmes never take a slot or move a figure."""
+    """One pair the engine ranked, as pages show it; recomputed as records change.
+
+    ``side`` says whose list the row belongs to: ``"request"`` rows are a request's best
+    programmes, ``"programme"`` rows a programme's best open requests (``rank`` within that
+    list). A pair in both lists has two rows. Pages filter rows by what the viewer may see.
+    """
 
     __tablename__ = "match_suggestions"
-    __table_args__ = (UniqueConstraint("audience", "request_id", "programme_id"),)
+    __table_args__ = (
+        UniqueConstraint("side", "request_id", "programme_id"),
+        Index("ix_match_suggestions_request_list", "side", "request_id", "rank"),
+        Index("ix_match_suggestions_programme_list", "side", "programme_id", "rank"),
+        Index("ix_match_suggestions_overview", "side", "level", "rank", "quality", "score"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    audience: Mapped[str] = mapped_column(String(12), default="secretariat", index=True)
+    side: Mapped[str] = mapped_column(String(10), default="request")
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     rank: Mapped[int] = mapped_column(Integer)
-    score: Mapped[float] = mapped_column(Float)
+    score: Mapped[float] = mapped_column(Float, index=True)
     quality: Mapped[str] = mapped_column(String(10))
-    #: The programme covers the request's main need (``search.matching`` ``Match.covers``).
+    #: The programme covers the request's main need (the engine's ``Match.covers``).
     covers: Mapped[bool] = mapped_column(Boolean, default=False)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(db.JSON, default=list)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: Who may see the pair on the Matches page: ``public`` / ``verified`` (both records
+    #: published at most that restricted, the request open or matched, the programme open),
+    #: ``secretariat`` otherwise. Rewritten whenever either record changes.
+    level: Mapped[str] = mapped_column(String(12), default="secretariat")
 
     request: Mapped[Request] = relationship()
     programme: Mapped[Programme] = relationship()
+
+
+class MatchNeed(db.Model):
+    """A live request's best stored score among the programmes each kind of viewer may see
+    that *cover* its need (``MatchSuggestion.covers``; 0 when none): unmet needs are read
+    from here, per visibility level."""
+
+    __tablename__ = "match_needs"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), primary_key=True)
+    best_public: Mapped[float] = mapped_column(Float, default=0.0)
+    best_verified: Mapped[float] = mapped_column(Float, default=0.0)
+    best_all: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class MatchFact(db.Model):
+    """What one live record adds to the supply-and-demand table: a (theme, region) cell,
+    at the visibility ``level`` of the record (``public``, ``verified``, ``secretariat``).
+    Open requests count in their state's region; available programmes in every region
+    they are open to."""
+
+    __tablename__ = "match_facts"
+    __table_args__ = (
+        Index("ix_match_facts_record", "kind", "record_id"),
+        Index("ix_match_facts_cell", "level", "kind", "theme", "region"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    record_id: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(12))
+    theme: Mapped[str] = mapped_column(String(40))
+    region: Mapped[str] = mapped_column(String(40))
+
+
+class MatchAggregate(db.Model):
+    """Counts of :class:`MatchFact` per cell and visibility level, kept current after each
+    commit, so the Matches page and reports read 2 x 13 x 5 x 3 numbers, not the catalogue."""
+
+    __tablename__ = "match_aggregates"
+
+    level: Mapped[str] = mapped_column(String(12), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    theme: Mapped[str] = mapped_column(String(40), primary_key=True)
+    region: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Match(db.Model):

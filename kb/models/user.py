@@ -36,6 +36,10 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Base32 TOTP secret once two-factor sign-in is confirmed; ``None`` when not enabled.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The last accepted TOTP time step, so one code cannot be used twice.
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     country: Mapped[Country | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
@@ -55,6 +59,10 @@ class User(UserMixin, db.Model):
         return self.status == ACTIVE
 
     @property
+    def has_2fa(self) -> bool:
+        return bool(self.totp_secret)
+
+    @property
     def is_secretariat(self) -> bool:
         return self.is_active and self.role == "secretariat"
 
@@ -71,3 +79,18 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class PasswordReset(db.Model):
+    """A single-use, expiring password-reset link; only the token's SHA-256 is stored."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

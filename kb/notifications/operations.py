@@ -25,28 +25,37 @@ def owners_of(record: Request | Programme) -> list[User]:
 
 def notify(users: list[User], text: str, link: str) -> None:
     """Add a notification for each user; queue an email for after the commit."""
-    outbox = db.session.info.setdefault("outbox", [])
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
     for user in users:
         db.session.add(Notification(user_id=user.id, text=text[:500], link=link))
-        outbox.append((user.email, text, link))
+        queue_email(user.email, f"Capacity Exchange: {text[:80]}", f"{text}\n\n{base}{link}\n")
+
+
+def queue_email(to: str, subject: str, body: str) -> None:
+    """Queue one email, sent after the commit (dropped with the transaction on rollback)."""
+    db.session.info.setdefault("outbox", []).append((to, subject, body))
 
 
 def send_outbox() -> None:
     """Send queued emails (called after a successful commit); failures are logged only."""
     outbox = db.session.info.pop("outbox", [])
     host = current_app.config.get("SMTP_HOST")
-    if not outbox or not host:
+    if not outbox:
+        return
+    if not host:
+        current_app.logger.info(
+            "%d email(s) not sent: KB_SMTP_HOST is not set. First: %s", len(outbox), outbox[0]
+        )
         return
     sender = current_app.config["SMTP_FROM"]
     try:
         with smtplib.SMTP(host, current_app.config["SMTP_PORT"], timeout=10) as smtp:
-            for email, text, link in outbox:
+            for email, subject, body in outbox:
                 message = EmailMessage()
                 message["From"] = sender
                 message["To"] = email
-                message["Subject"] = f"Capacity Exchange: {text[:80]}"
-                base = current_app.config["PUBLIC_URL"].rstrip("/")
-                message.set_content(f"{text}\n\n{base}{link}\n")
+                message["Subject"] = subject
+                message.set_content(body)
                 smtp.send_message(message)
     except (OSError, smtplib.SMTPException):
         current_app.logger.exception("Could not send %d notification email(s).", len(outbox))
@@ -56,6 +65,20 @@ def unread_count(user: User) -> int:
     query = select(func.count()).select_from(Notification)
     query = query.where(Notification.user_id == user.id, Notification.read_at.is_(None))
     return db.session.scalar(query) or 0
+
+
+def mark_read_for(user: User, path: str) -> int:
+    """Mark the user's unread notifications that link to ``path`` read; return how many."""
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.read_at.is_(None),
+            Notification.link == path,
+        )
+        .values(read_at=utcnow())
+    )
+    return result.rowcount or 0
 
 
 def mark_all_read(user: User) -> None:

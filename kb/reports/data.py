@@ -16,6 +16,9 @@ from kb.matching.queries import MatchFilters, supply_and_demand, unmet_needs
 from kb.models import Country, Match, Programme, Request
 from search.matching import eligibility
 
+#: Unmet needs a report lists (worst first).
+UNMET_LISTED = 200
+
 
 @dataclass
 class Period:
@@ -79,7 +82,7 @@ def _programme_regions(programme: Programme, regions_of: dict[str, str]) -> set[
     return set(eligibility.regions_reached(programme.audience(), regions_of))
 
 
-def landscape(viewer: Any, period: Period) -> Landscape:
+def landscape(viewer: Any, period: Period, threshold: float) -> Landscape:
     requests = list(
         db.session.scalars(_in_period(Request, viewer, period).options(joinedload(Request.country)))
     )
@@ -110,7 +113,7 @@ def landscape(viewer: Any, period: Period) -> Landscape:
     org_rows = [(label, 0, org_types[c]) for c, label in codes.ORGANISATION_TYPES.items()]
     report.breakdowns.append(Breakdown("Provider types (programmes)", org_rows))
     report.supply_demand = supply_and_demand(viewer)
-    report.unmet = unmet_needs(viewer, MatchFilters())
+    report.unmet = unmet_needs(viewer, MatchFilters(), threshold, limit=UNMET_LISTED)
     report.match_counts = match_counts(viewer, period)
     report.by_month = _by_month(requests, programmes)
     return report
@@ -163,7 +166,7 @@ class Briefing:
     unmet: dict[str, list[tuple[Request, float]]]
 
 
-def briefing(viewer: Any, title: str, period: Period) -> Briefing:
+def briefing(viewer: Any, title: str, period: Period, threshold: float) -> Briefing:
     requests = db.session.scalars(
         _in_period(Request, viewer, period).options(joinedload(Request.country))
     ).all()
@@ -181,7 +184,7 @@ def briefing(viewer: Any, title: str, period: Period) -> Briefing:
     matches = visible_matches(viewer, period)
     start, end = period.bounds
     unmet: dict[str, list[tuple[Request, float]]] = {region: [] for region in codes.REGIONS}
-    for request, score in unmet_needs(viewer, MatchFilters()):
+    for request, score in unmet_needs(viewer, MatchFilters(), threshold, limit=UNMET_LISTED):
         unmet[request.country.region].append((request, score))
     return Briefing(
         title=title,

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from kb import access
 from kb.admin.routes import secretariat_required
 from kb.extensions import db
+from kb.matching.service import match_service
 from kb.models import OewgSession
 from kb.reports import data
 from kb.reports.docx_writer import briefing_docx, landscape_docx
@@ -68,13 +69,13 @@ def _docx(content: bytes, name: str) -> Response:
 
 @bp.route("/landscape")
 def landscape() -> str:
-    report = data.landscape(current_user, _period())
+    report = data.landscape(current_user, _period(), match_service().config.unmet_threshold)
     return render_template("reports/landscape.html", report=report, audience=_audience())
 
 
 @bp.route("/landscape.docx")
 def landscape_word() -> Response:
-    report = data.landscape(current_user, _period())
+    report = data.landscape(current_user, _period(), match_service().config.unmet_threshold)
     name = f"landscape-{report.period.start}-{report.period.end}.docx"
     return _docx(landscape_docx(report, _audience()), name)
 
@@ -93,7 +94,7 @@ def _briefing() -> data.Briefing:
     else:
         period = _period()
         title = period.label()
-    return data.briefing(current_user, title, period)
+    return data.briefing(current_user, title, period, match_service().config.unmet_threshold)
 
 
 @bp.route("/briefing")

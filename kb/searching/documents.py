@@ -14,16 +14,16 @@ from kb.catalogue.schemas import RecordTextSchema
 from kb.extensions import db
 from kb.models import CatalogueRecord, Country, Programme, Request
 from search.matching import eligibility
+from search.places import state_groups
 
 
 def _regions(record: CatalogueRecord) -> list[str]:
     if isinstance(record, Request):
         return [record.country.region]
     assert isinstance(record, Programme)
-    states = record.eligible_countries
-    query = select(Country.iso3, Country.region).where(Country.iso3.in_(states))
-    regions_of = {iso3: region for iso3, region in db.session.execute(query)} if states else {}
-    return eligibility.regions_reached(record.audience(), regions_of)
+    # Every state's group (from the gazetteer): a programme listing only regions reaches
+    # the groups of those regions' states, not only of the states it lists.
+    return eligibility.regions_reached(record.audience(), state_groups())
 
 
 def _countries(record: CatalogueRecord) -> list[str]:

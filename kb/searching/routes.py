@@ -6,13 +6,14 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from kb import access, codes
 from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
-from search import SearchQuery, SearchResult
+from search import Reading, SearchQuery, SearchResult
 
 bp = Blueprint("searching", __name__)
 
@@ -23,6 +24,7 @@ PARAMS = {
     "support_type": "support_types",
     "region": "regions",
     "country": "countries",
+    "place": "place",
     "organisation_type": "organisation_type",
     "language": "languages",
     "status": "status",
@@ -38,6 +40,8 @@ FACET_LABELS = {
     "status": ("Status", {**codes.PROGRAMME_STATUSES, **codes.REQUEST_STATUSES}),
 }
 MAX_TEXT = 2000
+#: At most this many undone readings per search (``literal`` parameters).
+MAX_LITERAL = 20
 
 
 def build_query(args: MultiDict[str, str], user: Any, per_page: int = 20) -> SearchQuery:
@@ -50,7 +54,71 @@ def build_query(args: MultiDict[str, str], user: Any, per_page: int = 20) -> Sea
         sort=args.get("sort", "relevance"),  # type: ignore[arg-type]
         page=int(page) if page.isdigit() else 1,
         per_page=per_page,
+        literal=frozenset(args.getlist("literal")[:MAX_LITERAL]),
     )
+
+
+def reading_label(reading: Reading) -> str:
+    """A chip's text: "In French", "Theme: Incident response", "Sahel: 10 member states — …"."""
+    if reading.field == "languages":
+        return f"In {codes.label(codes.LANGUAGES, reading.value)}"
+    if reading.field == "themes":
+        return f"Theme: {codes.label(codes.THEMES, reading.value)}"
+    if reading.field == "kind":
+        return "Requests only" if reading.value == "request" else "Programmes only"
+    if reading.field == "support_types":
+        return f"Support: {codes.label(codes.SUPPORT_TYPES, reading.value)}"
+    return reading.detail or reading.label
+
+
+def undo_url(key: str) -> str:
+    """The current search with the reading ``key`` undone (its words searched as words)."""
+    args = MultiDict(request.args)
+    keys = args.getlist("literal")
+    args.setlist("literal", [*keys, key] if key not in keys else keys)
+    args.pop("page", None)
+    return url_for(request.endpoint or "searching.search_page", **args.to_dict(flat=False))
+
+
+def redo_url() -> str:
+    """The current search with every undone reading read again."""
+    args = MultiDict(request.args)
+    args.pop("literal", None)
+    args.pop("page", None)
+    return url_for(request.endpoint or "searching.search_page", **args.to_dict(flat=False))
+
+
+def notice_html(result: SearchResult) -> Markup | None:
+    """The result's message, with the corrected query it shows as a link to that query."""
+    if not result.message:
+        return None
+    html = escape(result.message)
+    if result.fuzzy and result.suggestion:
+        quoted = escape(f"“{result.suggestion}”")
+        args = MultiDict(request.args)
+        args.setlist("q", [result.suggestion])
+        args.pop("page", None)
+        link = Markup('“<a href="{}">{}</a>”').format(
+            url_for("searching.search_page", **args.to_dict(flat=False)), result.suggestion
+        )
+        html = Markup(html.replace(quoted, link, 1))
+    return html
+
+
+def readings_json(result: SearchResult) -> list[dict[str, Any]]:
+    """How the query was read, each part with the URL that undoes it."""
+    return [
+        {
+            "key": r.key,
+            "field": r.field,
+            "value": r.value,
+            "words": r.surface,
+            "label": reading_label(r),
+            "effect": r.effect,
+            "undo_url": undo_url(r.key),
+        }
+        for r in result.readings
+    ]
 
 
 def _records_for(result: SearchResult) -> dict[str, Any]:
@@ -86,6 +154,10 @@ def search_page() -> str:
         facet_labels={**FACET_LABELS, "countries": ("Country", country_names())},
         selected={f: request.args.getlist(p) for p, f in PARAMS.items()},
         toggle_url=toggle_url,
+        reading_label=reading_label,
+        notice=notice_html(result),
+        undo_url=undo_url,
+        redo_url=redo_url,
     )
 
 
@@ -99,7 +171,10 @@ def result_summary(text: str, result: SearchResult) -> dict[str, Any]:
         "per_page": result.per_page,
         "suggestion": result.suggestion,
         "fuzzy": result.fuzzy,
+        "relaxed": result.relaxed,
+        "missing": result.missing,
         "message": result.message,
+        "interpretation": readings_json(result),
     }
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, select
 
 from kb.extensions import db
 from kb.models import SearchQueueEntry
+from kb.searching.cache import GenerationMarker, ResultCache
 from kb.searching.documents import (
     all_documents,
     all_refs,
@@ -30,6 +31,7 @@ from kb.searching.documents import (
     to_document,
 )
 from kb.searching.lock import index_lock
+from kb.searching.memory import default_plan
 from search import SearchBackend, SearchQuery, SearchResult, get_backend
 
 DRAIN_BATCH = 500
@@ -66,14 +68,28 @@ class SearchService:
         if name == "whoosh":
             directory = Path(app.config["SEARCH_DIR"])
             options["path"] = directory
-            options["limitmb"] = app.config.get("SEARCH_LIMITMB") or 1024
-            options["procs"] = app.config.get("SEARCH_PROCS")
+            sized = default_plan()  # half the machine (docs/OPERATIONS.md)
+            options["limitmb"] = app.config.get("SEARCH_LIMITMB") or sized.limitmb
+            options["procs"] = app.config.get("SEARCH_PROCS") or sized.procs
             self.lock_path = directory.with_name(directory.name + ".lock")
         elif name == "postgres":
             options["url"] = app.config["SEARCH_URL"]
             options["table"] = app.config["SEARCH_TABLE"]
         self.backend: SearchBackend = get_backend(name, **options)
         self._checked = False
+        #: Results cache (whoosh: the index and its generation marker are on this host).
+        self.marker: GenerationMarker | None = None
+        self.cache: ResultCache | None = None
+        if self.lock_path is not None and app.config.get("SEARCH_CACHE", True):
+            self.marker = GenerationMarker(self.lock_path.with_suffix(".generation"))
+            self.cache = ResultCache(self.marker)
+
+    def _changed(self) -> None:
+        """After writing the index: other processes' cached results are now stale."""
+        if self.marker is not None:
+            self.marker.bump()
+        if self.cache is not None:
+            self.cache.clear()
 
     def _lock(self):  # type: ignore[no-untyped-def]
         timeout = current_app.config.get("SEARCH_LOCK_TIMEOUT", 30)
@@ -99,6 +115,7 @@ class SearchService:
             if self.backend.needs_rebuild():  # upserts would be skipped: rebuild instead
                 current_app.logger.warning("Search index missing or outdated: rebuilding.")
                 self.backend.rebuild(all_documents())
+                self._changed()
                 db.session.rollback()
             while True:
                 rows = db.session.scalars(
@@ -114,6 +131,7 @@ class SearchService:
                 if gone:
                     self.backend.delete(gone)
                 ids = [row.id for row in rows]
+                self._changed()
                 db.session.execute(delete(SearchQueueEntry).where(SearchQueueEntry.id.in_(ids)))
                 db.session.commit()
                 done += len(refs)
@@ -123,6 +141,7 @@ class SearchService:
         """Rebuild the whole index from the database, then apply what was queued meanwhile."""
         with self._lock():
             count = self.backend.rebuild(all_documents(), progress=progress)
+            self._changed()
         db.session.rollback()  # end the long read transaction
         self.drain()
         return count
@@ -145,11 +164,14 @@ class SearchService:
                 refs = {(k, int(i)) for k, i in (ref.split(":") for ref in report.missing)}
                 names = country_names()
                 self.backend.upsert(to_document(r, names) for r in load_records(refs).values())
+                self._changed()
         return report
 
     def search(self, query: SearchQuery) -> SearchResult:
         self.ensure_ready()
-        return self.backend.search(query)
+        if self.cache is None:
+            return self.backend.search(query)
+        return self.cache.get_or_compute(query.normalised(), self.backend.search)
 
 
 def init_app(app: Flask) -> None:

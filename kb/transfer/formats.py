@@ -161,6 +161,8 @@ def parse(data: bytes | str, fmt: str) -> tuple[str | None, list[tuple[int, Row]
         else:
             assert isinstance(data, bytes)
             lines = _xlsx_lines(data)
+    except RecursionError as err:  # e.g. JSON nested thousands of levels deep
+        raise Invalid(f"The file could not be read as {fmt.upper()}: nested too deeply.") from err
     except (ValueError, KeyError, csv.Error, OSError) as err:
         raise Invalid(f"The file could not be read as {fmt.upper()}: {err}") from err
     if not lines:

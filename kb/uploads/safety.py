@@ -91,6 +91,8 @@ def sniff(data: bytes) -> str:
     if stripped[:1] in ("{", "["):
         try:
             json.loads(stripped)
+        except RecursionError:  # JSON, nested too deeply: the parser says so in its own words
+            return "json"
         except ValueError:
             pass
         else:

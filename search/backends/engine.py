@@ -8,16 +8,37 @@ facets, suggestions and snippets cannot leak invisible records.
 
 from __future__ import annotations
 
+import math
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from search.interface.query import SearchQuery, normalise_filters
-from search.interface.results import Hit, SearchResult
-from search.querylang.parser import Node, Word, parse
+from search.interface.results import Hit, Reading, SearchResult
+from search.querylang.interpret import (
+    PlaceRecogniser,
+    Understanding,
+    code_readings,
+    default_places,
+    drop_concepts,
+    understand,
+)
+from search.querylang.parser import (
+    BOOST_WEIGHT,
+    And,
+    Concept,
+    Coverage,
+    FieldTerm,
+    Node,
+    Or,
+    Phrase,
+    Word,
+    and_of,
+    parse,
+)
 from search.querylang.rewrite import add_concepts, drop_stopwords, positive_terms, replace_words
-from search.text.analysis import fold_token
+from search.text.analysis import ALL_STOPWORDS, fold_token
 from search.text.highlight import Marker
 from search.text.thesaurus import Thesaurus, default_thesaurus, key
 
@@ -55,6 +76,14 @@ class Session(ABC):
     def hit(self, ref: Any, score: float, marker: Marker | None) -> Hit:
         """Build the ``Hit`` for a ranked ref, with a snippet when ``marker`` is given."""
 
+    @abstractmethod
+    def coverage(
+        self, required: Node | None, optional: tuple[Node, ...]
+    ) -> tuple[list[int], list[int]]:
+        """For the visible records matching ``required`` (None: all): how many match each
+        node of ``optional``, and ``hist[c]``, how many match exactly ``c`` of them
+        (``hist[0]`` is not counted: 0)."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release per-search resources."""
 
@@ -87,73 +116,378 @@ class Engine(ABC):
     ) -> Session:
         """Open a session for one search."""
 
+    #: Places recognised in query text (``search.places``); None reads no places.
+    places: PlaceRecogniser | None = None
+
     def search(self, q: SearchQuery) -> SearchResult:
         """Run ``q``; user text never makes this raise."""
         q = q.normalised()
         parsed = parse(q.text)
+        plain = not parsed.operators
+        und = Understanding(q.text)
+        if plain and q.interpret:
+            und = understand(q.text, self._places(), q.literal, self.thesaurus)
+            if und.text != q.text:
+                parsed = parse(und.text)
         node = drop_stopwords(add_concepts(parsed.node, self.thesaurus))
-        messages = list(parsed.messages)
-        session = self.session(q.viewer_tokens, normalise_filters(q.filters))
+        node = drop_concepts(node, self.thesaurus, q.literal)
+        if und.text != q.text and _only_stopwords(node):
+            node = None  # "needs in Eastern Africa": "in" was part of what was read
+        readings = list(und.readings)
+        if plain and q.interpret:
+            readings += code_readings(node, self.thesaurus, und.text)
+        filters = normalise_filters(q.filters)
+        for name, values in und.filters.items():
+            filters[name] = tuple(dict.fromkeys((*filters.get(name, ()), *values)))
+        plan = Plan(q, parsed.messages, readings, und.text)
+        session = self.session(q.viewer_tokens, filters)
         try:
-            run = session.run(node, q, q.facets)
-            suggestion, fuzzy = None, False
-            words = _plain_words(node)
-            if run.total < SUGGEST_BELOW and words:
-                alternatives = {
-                    key(w): alts
-                    for w in dict.fromkeys(words)
-                    if not session.knows(w) and (alts := session.similar(w))
-                }
-                if alternatives:
-                    suggestion, corrected = self._suggestion(q, session, alternatives)
-                    if run.total == 0:
-                        # Prefer the corrected query (its words form thesaurus concepts
-                        # again: "critcal infrastucture"); else OR the close words.
-                        fuzzy_map = {k: v[:FUZZY_ALTERNATIVES] for k, v in alternatives.items()}
-                        fuzzy_node = corrected or drop_stopwords(
-                            add_concepts(replace_words(node, fuzzy_map), self.thesaurus)
-                        )
-                        fuzzy_run = session.run(fuzzy_node, q, q.facets)
-                        if fuzzy_run.total:
-                            run, node, fuzzy = fuzzy_run, fuzzy_node, True
-                            messages.append("No exact matches; showing results for similar words.")
+            if plain:
+                self._loose(session, plan, node, und.boosts, bool(und.filters))
+                if plan.run is not None and plan.run.total == 0 and und.filters:
+                    # The filters read in the text leave nothing: keep them as boosts.
+                    session.close()
+                    session = self.session(q.viewer_tokens, normalise_filters(q.filters))
+                    boosts = [*und.boosts, *_field_boosts(und.filters)]
+                    plan.reset()
+                    self._loose(session, plan, node, boosts)
+                    plan.unfiltered(und.filters)
+            else:
+                self._strict(session, plan, node)
+            assert plan.run is not None
+            if plan.run.total == 0 and q.facets and filters:
+                # Nothing to show: offer the facets of what the filters leave, for browsing.
+                plan.run.facets = session.run(None, _probe(q), True).facets
             marker = None
             if q.snippets:
-                words_, prefixes, concepts = positive_terms(node)
+                words_, prefixes, concepts = positive_terms(plan.node)
                 marker = Marker(words_, prefixes, concepts, self.thesaurus)
-            hits = [session.hit(ref, score, marker) for ref, score in run.ranked]
+            hits = [session.hit(ref, score, marker) for ref, score in plan.run.ranked]
         finally:
             session.close()
-        return SearchResult(
-            total=run.total,
-            hits=hits,
-            facets=run.facets,
-            suggestion=suggestion,
-            fuzzy=fuzzy,
-            message=" ".join(messages) or None,
-            page=q.page,
-            per_page=q.per_page,
-        )
+        return plan.result(hits)
+
+    def _places(self) -> PlaceRecogniser | None:
+        return self.places if self.places is not None else default_places()
+
+    # -- strict: operators, read exactly as typed ----------------------------------
+    def _strict(self, session: Session, plan: Plan, node: Node | None) -> None:
+        q = plan.q
+        run = session.run(node, q, q.facets)
+        plan.node, plan.run = node, run
+        words = _plain_words(node)
+        if run.total >= SUGGEST_BELOW or not words:
+            return
+        alternatives = self._alternatives(session, words)
+        if not alternatives:
+            return
+        plan.suggestion, corrected = self._suggestion(q.text, session, alternatives)
+        if run.total == 0:
+            # Prefer the corrected query (its words form thesaurus concepts again:
+            # "critcal infrastucture"); else OR the close words.
+            fuzzy_map = {k: v[:FUZZY_ALTERNATIVES] for k, v in alternatives.items()}
+            fuzzy_node = corrected or drop_stopwords(
+                add_concepts(replace_words(node, fuzzy_map), self.thesaurus)
+            )
+            fuzzy_run = session.run(fuzzy_node, q, q.facets)
+            if fuzzy_run.total:
+                plan.node, plan.run, plan.fuzzy = fuzzy_node, fuzzy_run, True
+                plan.missing = [w for w in dict.fromkeys(words) if key(w) in alternatives]
+
+    # -- loose: plain words, best coverage first -----------------------------------
+    def _loose(
+        self,
+        session: Session,
+        plan: Plan,
+        node: Node | None,
+        boosts: list[Node],
+        anchored: bool = False,
+    ) -> None:
+        """``anchored``: the query named a place or language (a filter); when none of its
+        words occur, the records of that filter are shown."""
+        q = plan.q
+        required, optional = split_clauses(node)
+        if not optional:
+            final = node
+            if boosts and q.sort == "relevance":
+                final = Coverage(tuple(required), (), 0, tuple(boosts))
+            plan.node, plan.run = final, session.run(final, q, q.facets)
+            if plan.run.total < SUGGEST_BELOW:
+                words = _plain_words(node)
+                alternatives = self._alternatives(session, words) if words else {}
+                if alternatives:
+                    plan.suggestion, _ = self._suggestion(q.text, session, alternatives, plan.text)
+            return
+        req = and_of(list(required))
+        counts, hist = session.coverage(req, tuple(optional))
+        absent = [c for c, n in zip(optional, counts, strict=True) if n == 0]
+        if absent:
+            words = [w for c in absent for w in _plain_words(c)]
+            alternatives = self._alternatives(session, words) if words else {}
+            if alternatives:
+                suggestion, corrected = self._suggestion(q.text, session, alternatives, plan.text)
+                plan.suggestion = suggestion
+                fixed = corrected or drop_stopwords(
+                    add_concepts(
+                        replace_words(
+                            node, {k: v[:FUZZY_ALTERNATIVES] for k, v in alternatives.items()}
+                        ),
+                        self.thesaurus,
+                    )
+                )
+                f_required, f_optional = split_clauses(fixed)
+                f_req = and_of(list(f_required))
+                f_counts, f_hist = session.coverage(f_req, tuple(f_optional))
+                covered = (len(optional) - counts.count(0)) / len(optional)
+                if (
+                    f_optional
+                    and sum(f_hist)
+                    and ((len(f_optional) - f_counts.count(0)) / len(f_optional) > covered)
+                ):
+                    plan.fuzzy = True
+                    plan.missing = [w for w in dict.fromkeys(words) if key(w) in alternatives]
+                    required, optional, req = f_required, f_optional, f_req
+                    counts, hist = f_counts, f_hist
+                    absent = [c for c, n in zip(optional, counts, strict=True) if n == 0]
+            if not plan.fuzzy:
+                plan.missing = list(dict.fromkeys(w for c in absent for w in _clause_words(c)))
+        n = len(optional)
+        minimum = choose_minimum(hist, n)
+        if minimum == 0 and not (anchored or any(_has_text(n) for n in required)):
+            # No word of the query occurs in anything visible: nothing to show.
+            plan.node = and_of([*required, *optional])
+            plan.run = Run(0, [], {})
+            return
+        plan.relaxed = hist[n] == 0
+        plan.only_filters = minimum == 0
+        if minimum == n and not boosts:
+            final: Node | None = and_of([*required, *optional])
+        else:
+            weights = clause_weights(counts) if WEIGHTED else ()
+            final = Coverage(tuple(required), tuple(optional), minimum, tuple(boosts), weights)
+        plan.node, plan.run = final, session.run(final, q, q.facets)
+        plan.clauses = [_clause_text(c) for c in optional]
+
+    def _alternatives(self, session: Session, words: list[str]) -> dict[str, list[str]]:
+        return {
+            key(w): alts
+            for w in dict.fromkeys(words)
+            if len(w) <= MAX_SPELL_CHARS and not session.knows(w) and (alts := session.similar(w))
+        }
 
     def _suggestion(
-        self, q: SearchQuery, session: Session, alternatives: dict[str, list[str]]
+        self,
+        text: str,
+        session: Session,
+        alternatives: dict[str, list[str]],
+        searched: str | None = None,
     ) -> tuple[str | None, Node | None]:
-        """The query text with each unknown word replaced by its best alternative, and
-        its syntax tree, when that query finds something; else ``(None, None)``."""
-        text = q.text
+        """The query ``text`` with each unknown word replaced by its best alternative, and
+        the syntax tree of the ``searched`` words (``text`` without what was read as a
+        language or place) corrected, when that finds something; else ``(None, None)``."""
 
         def swap(m: re.Match[str]) -> str:
             alts = alternatives.get(key(m.group()))
             return alts[0] if alts else m.group()
 
-        corrected = re.sub(r"[^\W_]+", swap, text)
-        if fold_token(corrected) == fold_token(text):
+        shown = re.sub(r"[^\W_]+", swap, text)
+        if fold_token(shown) == fold_token(text):
             return None, None
+        corrected = re.sub(r"[^\W_]+", swap, text if searched is None else searched)
         probe = SearchQuery(text=corrected, page=1, per_page=1, facets=False, snippets=False)
         node = drop_stopwords(add_concepts(parse(corrected).node, self.thesaurus))
-        if node is None or not session.run(node, probe, False).total:
+        if node is None:
             return None, None
-        return corrected, node
+        required, optional = split_clauses(node)
+        check = and_of([*required, Or(tuple(optional))]) if len(optional) > 1 else node
+        if check is None or not session.run(check, probe, False).total:
+            return None, None
+        return shown, node
+
+
+#: Words longer than this are not spell-checked (no real word is; and it bounds the cost).
+MAX_SPELL_CHARS = 30
+#: A loose query shows at least this many records when it can (lower coverage fills in).
+FILL = 10
+#: ... even when some records have every word (they come first).
+FILL_FULL = True
+
+
+def choose_minimum(hist: list[int], n: int) -> int:
+    """How many of the ``n`` optional clauses a record must match.
+
+    ``hist[c]`` counts the records matching exactly ``c`` of them.  The best coverage any
+    record reaches (every clause when some record has them all), lowered one clause at a
+    time while fewer than ``FILL`` records would be shown: the best matches come first
+    (ranking is by coverage), and a short list is completed by partial matches."""
+    best = max((c for c in range(1, n + 1) if hist[c]), default=0)
+    if best == 0:
+        return 0
+    if best == n and not FILL_FULL:
+        return n
+    minimum, shown = best, hist[best]
+    while minimum > 1 and shown < FILL:
+        minimum -= 1
+        shown += hist[minimum]
+    return minimum
+
+
+def split_clauses(node: Node | None) -> tuple[list[Node], list[Node]]:
+    """``(required, optional)`` parts of a plain query: words and concepts are optional;
+    quoted phrases, prefixes, field terms and negations are required."""
+    if node is None:
+        return [], []
+    items = list(node.items) if isinstance(node, And) else [node]
+    required = [n for n in items if not _optional(n)]
+    optional = list(dict.fromkeys(n for n in items if _optional(n)))
+    return required, optional
+
+
+def _optional(node: Node) -> bool:
+    if isinstance(node, Word):
+        return True
+    if isinstance(node, Concept):
+        return not isinstance(node.inner, Phrase)
+    if isinstance(node, Or):  # fuzzy alternatives of a word
+        return all(isinstance(n, Word) for n in node.items)
+    return False
+
+
+def _has_text(node: Node) -> bool:
+    """True for a quoted phrase or a prefix (words of the query), not a filter or NOT."""
+    return bool(positive_terms(node)[0] or positive_terms(node)[1])
+
+
+def _only_stopwords(node: Node | None) -> bool:
+    items = node.items if isinstance(node, And) else (node,)
+    return node is not None and all(
+        isinstance(n, Word) and fold_token(n.text) in ALL_STOPWORDS for n in items
+    )
+
+
+def _clause_words(node: Node) -> list[str]:
+    words, _, _ = positive_terms(node)
+    return words
+
+
+def _clause_text(node: Node) -> str:
+    if isinstance(node, Or):
+        return _clause_text(node.items[0])
+    return " ".join(_clause_words(node))
+
+
+def _field_boosts(filters: dict[str, tuple[str, ...]]) -> list[Node]:
+    out: list[Node] = []
+    for name, values in filters.items():
+        if name == "place":
+            continue  # a place already boosts its states
+        terms = tuple(FieldTerm(name, v) for v in values)
+        out.append(terms[0] if len(terms) == 1 else Or(terms))
+    return out
+
+
+def _probe(q: SearchQuery) -> SearchQuery:
+    return SearchQuery(
+        viewer_tokens=q.viewer_tokens, page=1, per_page=1, facets=True, snippets=False
+    )
+
+
+#: Rank loose matches by the weight of the words they match (rare words weigh more).
+WEIGHTED = False
+
+
+def clause_weights(counts: list[int]) -> tuple[float, ...]:
+    """An inverse document frequency per optional clause (``counts``: visible records
+    matching each), scaled to a mean of 1 so that a boost keeps its worth."""
+    total = max(counts, default=0) + 1
+    raw = [math.log(1.0 + total / (c + 0.5)) for c in counts]
+    mean = sum(raw) / len(raw) if raw else 1.0
+    return tuple(round(w / mean, 4) for w in raw)
+
+
+def coverage_score(matched: float, boosts: int, relevance: float) -> float:
+    """The ranking score of a ``Coverage`` match: coverage first, relevance within it."""
+    relevance = max(0.0, relevance)
+    return matched + BOOST_WEIGHT * boosts + relevance / (1.0 + relevance)
+
+
+@dataclass
+class Plan:
+    """What one search decided, turned into the ``SearchResult`` at the end."""
+
+    q: SearchQuery
+    messages: list[str]
+    readings: list[Reading]
+    text: str
+    node: Node | None = None
+    run: Run | None = None
+    suggestion: str | None = None
+    fuzzy: bool = False
+    relaxed: bool = False
+    missing: list[str] = field(default_factory=list)
+    clauses: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    #: No word occurs: the records of what else was read (a place, a language) are shown.
+    only_filters: bool = False
+
+    def reset(self) -> None:
+        self.node = self.run = self.suggestion = None
+        self.fuzzy = self.relaxed = self.only_filters = False
+        self.missing, self.clauses = [], []
+
+    def unfiltered(self, filters: dict[str, tuple[str, ...]]) -> None:
+        """The readings that were filters became boosts (they left nothing)."""
+        self.dropped = [r.label for r in self.readings if r.field in filters]
+        self.readings = [
+            replace(r, effect="boost") if r.field in filters else r for r in self.readings
+        ]
+
+    def notice(self) -> str | None:
+        """One sentence for the situation, or None."""
+        total = self.run.total if self.run else 0
+        if not total:
+            return None
+        parts: list[str] = []
+        if self.dropped:
+            parts.append(
+                f"Nothing matches {' and '.join(self.dropped)}; showing every match, those first."
+            )
+        if self.only_filters and not self.fuzzy:
+            missing = ", ".join(f"“{w}”" for w in self.missing) or "those words"
+            read = [r.label for r in self.readings if r.effect == "filter"]
+            scope = f" for {', '.join(read)}" if read else ""
+            parts.append(f"No record contains {missing}; showing every record{scope}.")
+        elif self.fuzzy:
+            missing = ", ".join(f"“{w}”" for w in self.missing)
+            tail = " that match most of it" if self.relaxed else ""
+            parts.append(
+                f"No record contains {missing}; showing results for “{self.suggestion}”{tail}."
+                if self.suggestion
+                else f"No record contains {missing}; showing results for similar words{tail}."
+            )
+        elif self.relaxed:
+            words = " ".join(self.clauses)
+            parts.append(
+                f"No record contains all of “{words}”; showing those that match most of it."
+            )
+        return " ".join(parts) or None
+
+    def result(self, hits: list[Hit]) -> SearchResult:
+        run = self.run or Run(0, [])
+        notice = self.notice()
+        return SearchResult(
+            total=run.total,
+            hits=hits,
+            facets=run.facets,
+            suggestion=self.suggestion,
+            fuzzy=self.fuzzy,
+            message=" ".join([*self.messages, *([notice] if notice else [])]) or None,
+            page=self.q.page,
+            per_page=self.q.per_page,
+            readings=self.readings,
+            relaxed=self.relaxed and bool(run.total),
+            missing=self.missing,
+        )
 
 
 def _plain_words(node: Node | None) -> list[str]:

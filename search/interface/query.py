@@ -156,6 +156,10 @@ class SearchQuery:
     per_page: int = 20
     facets: bool = True
     snippets: bool = True
+    #: Read languages, places, themes and support types in the text (see ``Reading``).
+    interpret: bool = True
+    #: Keys of readings the user undid: those words are searched as plain words.
+    literal: frozenset[str] = frozenset()
 
     def normalised(self) -> SearchQuery:
         """A copy with page / per_page / sort clamped to sane values."""
@@ -178,4 +182,6 @@ class SearchQuery:
             per_page=per_page,
             facets=bool(self.facets),
             snippets=bool(self.snippets),
+            interpret=bool(self.interpret),
+            literal=frozenset(str(k) for k in (self.literal or ())),
         )

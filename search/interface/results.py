@@ -16,6 +16,25 @@ class Hit:
     snippet: str | None = None
 
 
+@dataclass(frozen=True)
+class Reading:
+    """One part of the query text read as more than words (shown to the user as a chip).
+
+    ``key`` (``"languages:fr"``, ``"place:EAF"``, ``"themes:incident_response"``) undoes it:
+    a ``SearchQuery`` whose ``literal`` holds the key searches those words as plain words.
+    ``effect`` is ``"filter"`` (only matching records are shown) or ``"boost"`` (matching
+    records rank higher).  ``detail`` describes a place ("Eastern Africa: 18 member states
+    — Burundi, …")."""
+
+    key: str
+    field: str  # "languages" | "place" | "themes" | "support_types"
+    value: str
+    surface: str
+    label: str
+    effect: str
+    detail: str = ""
+
+
 @dataclass
 class SearchResult:
     """A page of results plus totals, facet counts and hints, all for one viewer."""
@@ -28,6 +47,12 @@ class SearchResult:
     message: str | None = None
     page: int = 1
     per_page: int = 20
+    #: How the query text was read (languages, places, themes), in query order.
+    readings: list[Reading] = field(default_factory=list)
+    #: True when no visible record has every word: the best partial matches are shown.
+    relaxed: bool = False
+    #: Words of the query that occur in no visible record.
+    missing: list[str] = field(default_factory=list)
 
     @property
     def pages(self) -> int:

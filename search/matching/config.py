@@ -56,8 +56,10 @@ class MatchConfig:
     cover_min_score_inferred: float = 0.05
     cover_theme_rank_inferred: int = 0
     cover_needs_support_inferred: bool = False
-    #: Kept for callers that still compare a best score (the Matches page's legacy filter).
-    unmet_threshold: float = 0.22
+    #: Stored needs keep the best score of a *covering* programme (0 when none): a need is
+    #: unmet when it is below this (any covering programme scores at least
+    #: ``cover_min_score_inferred``, far above it).
+    unmet_threshold: float = 0.01
     #: A programme offered in none of the requester's languages scores at most this share
     #: of ``good_threshold`` (so it is always "weak") and ranks after every programme in a
     #: shared language.

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from search.places import default_gazetteer
+
 GLOBAL = "global"
 COUNTRIES = "eligible_countries"
 REGIONS = "eligible_regions"
@@ -137,11 +139,14 @@ ELIGIBLE = All((OPEN_TO, AVAILABLE))
 def places_of(state: str | None, region: str | None) -> frozenset[str]:
     """The places a state belongs to, as programmes list them in ``eligible_regions``.
 
-    Today: its UN regional group. The gazetteer (``search/places``) may add sub-regions
-    here; every use of the rule (Python and SQL) goes through this function.
+    Its UN regional group, and every gazetteer place that counts it (``m49:014``,
+    ``org:EAC``, ``informal:sahel`` …, see ``search/places``); every use of the rule
+    (Python and SQL) goes through this function.
     """
-    del state  # kept for the gazetteer: membership by state
-    return frozenset([region]) if region else frozenset()
+    places = {region} if region else set()
+    if state:
+        places |= default_gazetteer().keys_of_state(state)
+    return frozenset(places)
 
 
 # -- evaluation on plain dicts ------------------------------------------------------------

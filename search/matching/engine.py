@@ -38,14 +38,26 @@ class MatchEngine:
         self.config = config or MatchConfig()
         self.fit([])
 
-    def fit(self, programmes: Iterable[Record]) -> MatchEngine:
-        """Index a programme catalogue (any status: the hard rules apply at match time)."""
+    def fit(
+        self, programmes: Iterable[Record], statistics: Collection[str] | None = None
+    ) -> MatchEngine:
+        """Index a programme catalogue (any status: the hard rules apply at match time).
+
+        ``statistics``: ids of the programmes the word and concept weights (IDF) are learnt
+        from, e.g. the public ones, so that adding or editing a hidden programme never
+        changes the score of a pair others can see (all programmes when None or empty).
+        """
         cfg = self.config
         self.programmes = sorted(programmes, key=lambda p: str(p["id"]))
         self._pos = {str(p["id"]): i for i, p in enumerate(self.programmes)}
         terms = [record_terms(p, cfg) for p in self.programmes]
-        self._words = Space.fit([t.words for t in terms], cfg.max_df)
-        self._concepts = Space.fit([t.concepts for t in terms])
+        basis = [
+            t
+            for p, t in zip(self.programmes, terms, strict=True)
+            if not statistics or str(p["id"]) in statistics
+        ]
+        self._words = Space.fit([t.words for t in basis], cfg.max_df)
+        self._concepts = Space.fit([t.concepts for t in basis])
         self._named = why.named_concepts(self._concepts.terms)
         self._explainer = why.Explainer(self._words.terms, self._concepts.terms)
         codes = dict.fromkeys(LANGUAGES)
@@ -96,6 +108,37 @@ class MatchEngine:
         ``exclude`` maps a request id to programme ids it must not get (declined pairs);
         ``progress(done, total)`` is called after each block.
         """
+        return self._scan(requests, top_k, today, progress, exclude, 0, None)[0]
+
+    def match_both(
+        self,
+        requests: Sequence[Record],
+        top_k: int = 10,
+        programme_top_k: int = 10,
+        today: date | None = None,
+        progress: Progress | None = None,
+        *,
+        exclude: Mapping[str, Collection[str]] | None = None,
+        programme_pool: Collection[str] | None = None,
+    ) -> tuple[dict[str, list[Match]], dict[str, list[Match]]]:
+        """Both directions in one pass over the scores: the best ``top_k`` programmes of
+        every request (as :meth:`match_all`) and the best ``programme_top_k`` requests of
+        every programme that has any. Only requests in ``programme_pool`` (all when None)
+        are ranked for programmes."""
+        return self._scan(
+            requests, top_k, today, progress, exclude, programme_top_k, programme_pool
+        )
+
+    def _scan(
+        self,
+        requests: Sequence[Record],
+        top_k: int,
+        today: date | None,
+        progress: Progress | None,
+        exclude: Mapping[str, Collection[str]] | None,
+        column_k: int,
+        pool: Collection[str] | None,
+    ) -> tuple[dict[str, list[Match]], dict[str, list[Match]]]:
         today = today or date.today()
         cat, size = self._catalogue, self.config.chunk_size
         out: dict[str, list[Match]] = {}
@@ -107,8 +150,9 @@ class MatchEngine:
         blocks = [
             g[i : i + size] for _, g in sorted(groups.items()) for i in range(0, len(g), size)
         ]
+        columns = _ColumnBest(column_k)
         done = 0
-        for block in blocks:
+        for number, block in enumerate(blocks):
             q = self._encode(block, "request")
             raw, cols = cat.block(q, block, today)
             for i, r in enumerate(block):
@@ -118,12 +162,88 @@ class MatchEngine:
                     if local < len(cols) and cols[local] == j:
                         raw[i, local] = -compute.BIG
             picks = [cols[p] for p in ranking.top_k(raw, top_k, floor=compute.FLOOR)]
+            if column_k:
+                rows = [i for i, r in enumerate(block) if pool is None or str(r["id"]) in pool]
+                columns.add(number, raw, cols, rows)
             del raw
             out.update(self._matches(block, q, picks, cat, self.programmes, today))
             done += len(block)
             if progress:
                 progress(done, len(requests))
-        return {str(r["id"]): out[str(r["id"])] for r in requests}
+        by_request = {str(r["id"]): out[str(r["id"])] for r in requests}
+        by_programme: dict[str, list[Match]] = {}
+        for number, block_picks in columns.picks([len(b) for b in blocks]):
+            block = blocks[number]
+            q = self._encode(block, "request")
+            for ms in self._matches(block, q, block_picks, cat, self.programmes, today).values():
+                for m in ms:
+                    by_programme.setdefault(m.programme_id, []).append(m)
+        for pid, found in by_programme.items():
+            found.sort(key=lambda m: (-round(ranked(m), 9), m.request_id))
+            by_programme[pid] = language_order(found)[:column_k]
+        return by_request, by_programme
+
+    def request_scores(
+        self, request: Record, today: date | None = None, exclude: Collection[str] = frozenset()
+    ) -> dict[str, float]:
+        """Calibrated score of one request against every programme it may get, without
+        reasons (the cheap first step of an incremental refresh)."""
+        today = today or date.today()
+        q = self._encode([request], "request")
+        raw, cols = self._catalogue.block(q, [request], today)
+        if not len(cols):
+            return {}
+        row = raw[0]
+        keep = np.flatnonzero(row > -1.0)
+        out = {}
+        for j, value in zip(cols[keep].tolist(), row[keep].tolist(), strict=True):
+            pid = str(self.programmes[j]["id"])
+            if pid not in exclude:
+                out[pid] = calibrate(value, self.config)
+        return out
+
+    def programme_scores(
+        self,
+        programme: Record,
+        requests: Sequence[Record],
+        today: date | None = None,
+        exclude: Collection[str] = frozenset(),
+    ) -> dict[str, float]:
+        """Calibrated score of one programme for each request it may serve (active,
+        eligible, not excluded), without reasons: :meth:`match_programme` explains the few
+        that are kept."""
+        today = today or date.today()
+        if not rules.offerable(programme, today):
+            return {}
+        inactive = self.config.inactive_request_statuses
+        pool = [
+            r
+            for r in requests
+            if r.get("status") not in inactive
+            and str(r["id"]) not in exclude
+            and rules.eligible(programme, r)
+        ]
+        if not pool:
+            return {}
+        cat = self._make_catalogue(self._encode([programme], "programme"), [programme])
+        q = self._encode(pool, "request")
+        n = len(pool)
+        parts = cat.pairs(q, pool, np.arange(n), np.zeros(n, dtype=np.intp), today)
+        raw = sum(parts.values()).tolist()
+        return {str(r["id"]): calibrate(v, self.config) for r, v in zip(pool, raw, strict=True)}
+
+    def explain(
+        self, request: Record, programme_ids: Collection[str], today: date | None = None
+    ) -> list[Match]:
+        """Matches with reasons for one request and these (fitted) programmes, best first."""
+        today = today or date.today()
+        cols = sorted(self._pos[p] for p in programme_ids if p in self._pos)
+        if not cols:
+            return []
+        q = self._encode([request], "request")
+        picks = [np.array(cols, dtype=np.intp)]
+        found = self._matches([request], q, picks, self._catalogue, self.programmes, today)
+        return found[str(request["id"])]
 
     def match_programme(
         self,
@@ -252,6 +372,48 @@ def covers(match: Match, wanted: Codes, offered: Codes, cfg: MatchConfig) -> boo
     if needs_support and wanted.support_types:
         return any(s in offered.support_types for s in wanted.support_types)
     return True
+
+
+class _ColumnBest:
+    """Per programme (column), the best ``k`` request rows seen over all blocks."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add(self, number: int, raw: np.ndarray, cols: np.ndarray, rows: list[int]) -> None:
+        """Keep each column's best ``k`` of ``rows`` in block ``number`` (scores > -1)."""
+        if not rows or not len(cols):
+            return
+        sub = np.ascontiguousarray(raw[rows].T)
+        best = ranking.top_k(sub, self.k, floor=compute.FLOOR)
+        counts = [len(b) for b in best]
+        if not sum(counts):
+            return
+        local = np.concatenate(best)
+        col = np.repeat(np.arange(len(cols)), counts)
+        values = sub[col, local]
+        row = np.asarray(rows, dtype=np.intp)[local]
+        self.parts.append((np.full(len(row), number), row, cols[col], values))
+
+    def picks(self, sizes: Sequence[int]) -> list[tuple[int, list[np.ndarray]]]:
+        """``(block number, programme columns per row)`` for each column's overall best
+        ``k``; ``sizes`` are the blocks' row counts."""
+        if not self.parts:
+            return []
+        block, row, col, value = (np.concatenate(x) for x in zip(*self.parts, strict=True))
+        order = np.lexsort((block, row, -value, col))
+        ordered = col[order]
+        rank = np.arange(len(order)) - np.searchsorted(ordered, ordered, side="left")
+        keep = order[rank < self.k]
+        chosen: dict[int, list[list[int]]] = {}
+        for b, r, c in zip(
+            block[keep].tolist(), row[keep].tolist(), col[keep].tolist(), strict=True
+        ):
+            chosen.setdefault(b, [[] for _ in range(sizes[b])])[r].append(c)
+        return [
+            (b, [np.array(sorted(cs), dtype=np.intp) for cs in rows]) for b, rows in chosen.items()
+        ]
 
 
 def need_status(request_id: str, best: Sequence[Match], cfg: MatchConfig) -> NeedStatus:

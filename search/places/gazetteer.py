@@ -48,6 +48,10 @@ class Gazetteer:
                 continue
             for iso3 in p.members:
                 self._containing.setdefault(iso3, []).append(p)
+        self._keys = {
+            iso3: frozenset(self.eligibility_key(p) for p in places)
+            for iso3, places in self._containing.items()
+        }
 
     def _add_name(self, place: Place, name: str) -> None:
         k = key(name)
@@ -121,7 +125,7 @@ class Gazetteer:
     def keys_of_state(self, iso3: str) -> frozenset[str]:
         """The ``eligible_regions`` values that include the state (its UN group name and
         the codes of every place it belongs to)."""
-        return frozenset(self.eligibility_key(p) for p in self.containing(iso3))
+        return self._keys.get((iso3 or "").upper(), frozenset())
 
     def overlapping(self, members: Iterable[str]) -> list[Place]:
         """Places (not states) with at least one of ``members``."""

@@ -20,6 +20,9 @@ from search.text.analysis import WORD_RE, fold
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 24
 MAX_DEPTH = 8
+#: A quoted phrase keeps its first this many words (checking word positions costs more
+#: with every word, and no record title or sentence needs more to be found).
+MAX_PHRASE_WORDS = 12
 MIN_PREFIX = 2
 
 
@@ -67,13 +70,39 @@ class Concept:
     inner: Node
 
 
-Node = Word | Phrase | Prefix | FieldTerm | And | Or | Not | Concept
+@dataclass(frozen=True)
+class Coverage:
+    """A plain query read loosely (built by the engine, never by the parser).
+
+    Matches records that match every ``required`` node and at least ``minimum`` of the
+    ``optional`` ones (the words and concepts of the query); ``boosts`` never decide a match.
+    Ranked by coverage first (the weights of the optional nodes matched, plus
+    ``BOOST_WEIGHT`` per boost matched), then by the backend's relevance."""
+
+    required: tuple[Node, ...]
+    optional: tuple[Node, ...]
+    minimum: int
+    boosts: tuple[Node, ...] = ()
+    #: Ranking weight of each optional node (rarer words weigh more); empty: 1 each.
+    weights: tuple[float, ...] = ()
+
+    def weight(self, i: int) -> float:
+        return self.weights[i] if i < len(self.weights) else 1.0
+
+
+#: Weight of a matched boost (a place's states) in a ``Coverage`` ranking.
+BOOST_WEIGHT = 2
+
+
+Node = Word | Phrase | Prefix | FieldTerm | And | Or | Not | Concept | Coverage
 
 
 @dataclass
 class Parsed:
     node: Node | None  # None: no constraint (list everything)
     messages: list[str] = field(default_factory=list)
+    #: True when the text uses AND / OR / NOT / -word / parentheses: it is read exactly.
+    operators: bool = False
 
 
 _QUOTES = str.maketrans({c: '"' for c in "“”„«»‟″"})
@@ -90,10 +119,14 @@ def _clean(text: str, messages: list[str]) -> str:
     return text
 
 
-def _text_node(raw: str) -> Node | None:
+def _text_node(raw: str, messages: list[str] | None = None) -> Node | None:
     words = WORD_RE.findall(raw)
     if not words:
         return None
+    if len(words) > MAX_PHRASE_WORDS:
+        words = words[:MAX_PHRASE_WORDS]
+        if messages is not None:
+            messages.append(f"A phrase was cut to its first {MAX_PHRASE_WORDS} words.")
     return Word(words[0]) if len(words) == 1 else Phrase(tuple(words))
 
 
@@ -112,7 +145,7 @@ def _lex(text: str, messages: list[str]) -> list[tuple[str, object]]:
             if end < 0:
                 messages.append("An unclosed quote was closed at the end of the query.")
                 end = n
-            node = _text_node(text[i + 1 : end])
+            node = _text_node(text[i + 1 : end], messages)
             if node:
                 out.append(("TERM", node))
             i = end + 1
@@ -159,7 +192,7 @@ def _lex(text: str, messages: list[str]) -> list[tuple[str, object]]:
                     f"{MIN_PREFIX} letters followed by *)."
                 )
                 bare = bare.replace("*", " ").replace("?", " ")
-            node = _text_node(bare)
+            node = _text_node(bare, messages)
             if node:
                 out.append(("TERM", node))
     return out
@@ -202,6 +235,7 @@ class _Parser:
         present = [n for n in items if n is not None]
         if len(present) < len(items):
             self.dropped_ops = True
+        present = list(dict.fromkeys(present))
         if not present:
             return None
         return present[0] if len(present) == 1 else Or(tuple(present))
@@ -259,6 +293,15 @@ class _Parser:
 
 
 def and_of(items: list[Node]) -> Node | None:
+    """The AND of ``items``; a repeated term other than a word is dropped (``a* a*`` is
+    ``a*``; words stay, as runs of words name thesaurus concepts: "de ... de")."""
+    seen: set[Node] = set()
+    kept = []
+    for n in items:
+        if isinstance(n, Word) or n not in seen:
+            kept.append(n)
+            seen.add(n)
+    items = kept
     if not items:
         return None
     return items[0] if len(items) == 1 else And(tuple(items))
@@ -268,6 +311,8 @@ def parse(text: str) -> Parsed:
     """Parse query text; never raises."""
     messages: list[str] = []
     text = _clean(text or "", messages)
-    parser = _Parser(_lex(text, messages), messages)
+    toks = _lex(text, messages)
+    parser = _Parser(toks, messages)
     node = parser.parse()
-    return Parsed(node, list(dict.fromkeys(messages)))
+    operators = any(kind in ("OP", "LP", "RP") for kind, _ in toks)
+    return Parsed(node, list(dict.fromkeys(messages)), operators)

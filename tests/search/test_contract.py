@@ -163,7 +163,7 @@ def test_pagination(search):
 def test_upsert_replaces_and_delete_removes(backend):
     backend.upsert([doc("programme:2", "Renamed offering", "Now about quokkas.")])
     assert backend.search(SearchQuery(text="quokkas")).ids == ["programme:2"]
-    assert backend.search(SearchQuery(text="CSIRT maturity")).total == 0
+    assert backend.search(SearchQuery(text='"CSIRT maturity"')).total == 0
     assert backend.count() == len(CORPUS)
     backend.delete(["programme:2", "request:999"])
     assert backend.search(SearchQuery(text="quokkas")).total == 0

@@ -416,3 +416,40 @@ def test_text_reasons_skip_words_that_say_nothing() -> None:
     shown = text.removeprefix("Text: ").split(", ")
     assert "three" not in shown and "staff" not in shown and "small" not in shown
     assert any(w in text for w in ("mentoring", "procedures", "handling", "incident"))
+
+
+def test_match_both_agrees_with_one_direction_at_a_time() -> None:
+    """One pass over the scores gives each request's list (as ``match_all``) and each
+    programme's list (as ``match_programme``), whatever the block size."""
+    from search.matching.seed_loader import load_programmes, load_requests
+
+    programmes, requests = load_programmes(), load_requests()
+    today = date(2026, 11, 29)
+    engine = MatchEngine(MatchConfig(chunk_size=7)).fit(programmes)
+    inactive = engine.config.inactive_request_statuses
+    pool = {str(r["id"]) for r in requests if r.get("status") not in inactive}
+    by_request, by_programme = engine.match_both(requests, 5, 4, today=today, programme_pool=pool)
+    expected = engine.match_all(requests, 5, today=today)
+    assert {k: [(m.programme_id, m.score) for m in v] for k, v in by_request.items()} == {
+        k: [(m.programme_id, m.score) for m in v] for k, v in expected.items()
+    }
+    for p in programmes:
+        one = engine.match_programme(p, requests, 4, today=today)
+        both = by_programme.get(str(p["id"]), [])
+        assert [round(m.score, 9) for m in both] == [round(m.score, 9) for m in one]
+        same = {m.request_id: m.reasons for m in one}
+        assert all(m.reasons == same[m.request_id] for m in both if m.request_id in same)
+
+
+def test_request_scores_and_explain_give_the_top_matches() -> None:
+    from search.matching.seed_loader import load_programmes, load_requests
+
+    programmes, requests = load_programmes(), load_requests()
+    today = date(2026, 11, 29)
+    engine = MatchEngine().fit(programmes)
+    for r in requests[:10]:
+        scores = engine.request_scores(r, today)
+        best = sorted(scores, key=lambda p: (-scores[p], p))[:5]
+        found = engine.explain(r, best, today)
+        expected = engine.match_request(r, 5, today=today)
+        assert [round(m.score, 9) for m in found] == [round(m.score, 9) for m in expected]

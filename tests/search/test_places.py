@@ -236,3 +236,15 @@ def test_matching_reads_the_gazetteer() -> None:
 
     assert g.un_groups() == REGIONS
     assert country_regions() == {s.code: g.un_group(s.code) for s in g.states()}
+
+
+def test_the_eligibility_rule_reads_place_membership_from_the_gazetteer() -> None:
+    from search.matching import eligibility
+
+    by_subregion = {"eligible_regions": ["m49:014"], "eligible_countries": []}
+    assert eligibility.open_to(by_subregion, "KEN", "Africa")
+    assert not eligibility.open_to(by_subregion, "SEN", "Africa")
+    by_org = {"eligible_regions": ["org:ECOWAS"], "eligible_countries": []}
+    assert eligibility.open_to(by_org, "SEN", "Africa")
+    assert not eligibility.open_to(by_org, "MLI", "Africa")  # left ECOWAS in 2025
+    assert eligibility.open_to({"eligible_regions": ["Africa"]}, "MLI", "Africa")

@@ -14,12 +14,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from search.backends.engine import Engine, Run, Session, edit_distance, max_distance
+from search.backends.engine import (
+    Engine,
+    Run,
+    Session,
+    coverage_score,
+    edit_distance,
+    max_distance,
+)
 from search.interface.backend import ProgressCallback
 from search.interface.documents import Record, validate
 from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
 from search.interface.results import Hit
-from search.querylang.parser import And, Concept, FieldTerm, Node, Not, Or, Phrase, Prefix, Word
+from search.querylang.parser import (
+    And,
+    Concept,
+    Coverage,
+    FieldTerm,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Word,
+)
 from search.text.analysis import fold_token, language_key, query_terms, spell_words, term
 from search.text.analysis import words as folded_words
 from search.text.highlight import Marker, best_snippet
@@ -156,6 +174,8 @@ class _MemorySession(Session):
             return s or None
         if isinstance(node, Not):
             return None if self._score(node.item, e) is not None else 0.0
+        if isinstance(node, Coverage):
+            return self._coverage_score(node, e)
         scores = [self._score(n, e) for n in node.items]
         if isinstance(node, And):
             return None if None in scores else sum(s or 0.0 for s in scores)
@@ -163,9 +183,45 @@ class _MemorySession(Session):
         present = [s for s in scores if s is not None]
         return sum(present) if present else None
 
+    def _coverage_score(self, node: Coverage, e: _Entry) -> float | None:
+        relevance = 0.0
+        for n in node.required:
+            s = self._score(n, e)
+            if s is None:
+                return None
+            relevance += s
+        matched, weight = 0, 0.0
+        for i, n in enumerate(node.optional):
+            s = self._score(n, e)
+            if s is not None:
+                matched += 1
+                weight += node.weight(i)
+                relevance += s
+        if matched < node.minimum:
+            return None
+        boosts = sum(self._score(n, e) is not None for n in node.boosts)
+        return coverage_score(weight, boosts, relevance)
+
+    def coverage(
+        self, required: Node | None, optional: tuple[Node, ...]
+    ) -> tuple[list[int], list[int]]:
+        counts = [0] * len(optional)
+        hist = [0] * (len(optional) + 1)
+        for e in self.docs:
+            if required is not None and self._score(required, e) is None:
+                continue
+            c = 0
+            for i, n in enumerate(optional):
+                if self._score(n, e) is not None:
+                    counts[i] += 1
+                    c += 1
+            if c:
+                hist[c] += 1
+        return counts, hist
+
     def run(self, node: Node | None, q: SearchQuery, facets: bool) -> Run:
         matched = [(e, s) for e in self.docs if (s := self._score(node, e)) is not None]
-        if q.sort == "relevance" and node is not None:
+        if q.sort == "relevance" and node is not None and node != Coverage((), (), 0, ()):
             matched.sort(key=lambda p: (-p[1], -p[0].record.created_at, p[0].record.id))
         else:
             attr = "updated_at" if q.sort == "updated" else "created_at"

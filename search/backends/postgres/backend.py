@@ -56,7 +56,7 @@ from search.interface.documents import validate
 from search.interface.errors import SearchError
 from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
 from search.interface.results import Hit
-from search.querylang.parser import Node, Word
+from search.querylang.parser import BOOST_WEIGHT, Coverage, Node, Word, and_of
 from search.text.analysis import fold_token
 from search.text.highlight import Marker, best_snippet
 from search.text.thesaurus import Thesaurus
@@ -492,6 +492,8 @@ class _PgSession(Session):
         first), as the whoosh session ranks only its best title tier."""
         if not self.ok:
             return Run(0, [], {name: [] for name in FILTER_FIELDS} if facets else {})
+        if isinstance(node, Coverage):
+            return self._run_coverage(node, q, facets)
         where, params = self.where, {}
         if node is not None:
             where += " AND tsv @@ CAST(:match AS tsquery)"
@@ -520,6 +522,10 @@ class _PgSession(Session):
                 f"p AS (SELECT id, created, updated, 0.0 AS score FROM m ORDER BY {order} "
                 "LIMIT :lim OFFSET :off)"
             )
+        return self._finish(ctes, order, params, facets)
+
+    def _finish(self, ctes: str, order: str, params: dict[str, Any], facets: bool) -> Run:
+        """Total, facets and page from the CTEs ``m`` (matches) and ``p`` (the page)."""
         # Facets: one unnest per row in the select list (a ProjectSet, about twice as fast
         # as a lateral function scan).
         facet_sql = (
@@ -545,6 +551,105 @@ class _PgSession(Session):
                 counts[name].sort(key=lambda p: (-p[1], p[0]))
         ranked = [(tuple(r[:5]), float(r[5])) for r in page or ()]
         return Run(int(total), ranked, counts)
+
+    def _coverage_rows(
+        self,
+        required: Node | None,
+        optional: tuple[Node, ...],
+        boosts: tuple[Node, ...],
+        everything: bool,
+        weights: tuple[float, ...] = (),
+    ) -> tuple[str, dict[str, Any]]:
+        """SQL of ``(id, n, nb)``: visible rows matching ``required``, with how many of
+        ``optional`` (``n``) and of ``boosts`` (``nb``) they match.  Each node is one GIN
+        index scan; the large ``tsvector`` is never read.  ``everything``: rows matching
+        none of ``optional`` too."""
+        where, params = self.where, {}
+        if required is not None:
+            where += " AND tsv @@ CAST(:req AS tsquery)"
+            params["req"] = compile_match(required)
+        parts = []
+        for i, n in enumerate(optional):
+            params[f"o{i}"] = compile_match(n)
+            params[f"w{i}"] = weights[i] if i < len(weights) else 1.0
+            parts.append(
+                f"SELECT id, 1 AS o, CAST(:w{i} AS float8) AS w, 0 AS b FROM {self.table} "
+                f"WHERE {where} AND tsv @@ CAST(:o{i} AS tsquery)"
+            )
+        for i, n in enumerate(boosts):
+            params[f"b{i}"] = compile_match(n)
+            parts.append(
+                f"SELECT id, 0 AS o, 0.0 AS w, 1 AS b FROM {self.table} WHERE {where} "
+                f"AND tsv @@ CAST(:b{i} AS tsquery)"
+            )
+        if everything:
+            parts.append(f"SELECT id, 0 AS o, 0.0 AS w, 0 AS b FROM {self.table} WHERE {where}")
+        union = " UNION ALL ".join(parts)
+        sql = f"SELECT id, sum(o) AS n, sum(w) AS nw, sum(b) AS nb FROM ({union}) AS u GROUP BY id"
+        return sql, params
+
+    def coverage(
+        self, required: Node | None, optional: tuple[Node, ...]
+    ) -> tuple[list[int], list[int]]:
+        hist = [0] * (len(optional) + 1)
+        counts = [0] * len(optional)
+        if not self.ok or not optional:
+            return counts, hist
+        rows_sql, params = self._coverage_rows(required, optional, (), False)
+        sql = f"SELECT n, count(*) FROM ({rows_sql}) AS x GROUP BY n"
+        for n, c in self._query(sql, **params).all():
+            hist[int(n)] += int(c)
+        count_sql = " UNION ALL ".join(
+            f"SELECT {i}, count(*) FROM {self.table} WHERE {self.where}"
+            + (" AND tsv @@ CAST(:req AS tsquery)" if required is not None else "")
+            + f" AND tsv @@ CAST(:o{i} AS tsquery)"
+            for i in range(len(optional))
+        )
+        for i, c in self._query(count_sql, **params).all():
+            counts[int(i)] = int(c)
+        return counts, hist
+
+    def _run_coverage(self, node: Coverage, q: SearchQuery, facets: bool) -> Run:
+        """A loose query: the rows of ``_coverage_rows`` with at least ``minimum``
+        optional matches; ranked by coverage, then ``ts_rank`` (candidates as in ``run``)."""
+        required = and_of(list(node.required))
+        rows_sql, params = self._coverage_rows(
+            required, node.optional, node.boosts, node.minimum == 0, node.weights
+        )
+        need = q.page * q.per_page
+        params.update(lim=q.per_page, off=need - q.per_page, minimum=node.minimum)
+        cols = "t.id, t.created, t.updated" + (", t.facets" if facets else "")
+        rank = compile_rank(Coverage(node.required, node.optional, 0))
+        cov = f"(cv.nw + {BOOST_WEIGHT} * cv.nb)"
+        if q.sort != "relevance":
+            order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
+            ctes = (
+                f"cv AS ({rows_sql} HAVING sum(o) >= :minimum), "
+                f"m AS MATERIALIZED (SELECT {cols} FROM cv JOIN {self.table} t ON t.id = cv.id), "
+                f"p AS (SELECT id, created, updated, 0.0 AS score FROM m ORDER BY {order} "
+                "LIMIT :lim OFFSET :off)"
+            )
+            return self._finish(ctes, order, params, facets)
+        params["cand"] = max(CANDIDATES, need)
+        order = "score DESC, created DESC, id"
+        if rank is not None:
+            params["rank"] = rank
+            rq = "CAST(:rank AS tsquery)"
+            tier = f"CASE WHEN t.ttv @@ {rq} THEN ts_rank(t.ttv, {rq}) ELSE 0 END"
+            exact = f"ts_rank('{RANK_WEIGHTS}', t.tsv, {rq})"
+        else:
+            tier, exact = "0", "0"
+        ctes = (
+            f"cv AS ({rows_sql} HAVING sum(o) >= :minimum), "
+            f"m AS MATERIALIZED (SELECT {cols}, {cov} AS cov, {tier} AS tier "
+            f"FROM cv JOIN {self.table} t ON t.id = cv.id), "
+            "c AS (SELECT id, created, updated, cov FROM m "
+            "ORDER BY cov DESC, tier DESC, created DESC, id LIMIT :cand), "
+            f"s AS (SELECT c.id, c.created, c.updated, c.cov + r.r / (1 + r.r) AS score "
+            f"FROM c JOIN {self.table} t ON t.id = c.id, LATERAL (SELECT {exact} AS r) AS r), "
+            f"p AS (SELECT * FROM s ORDER BY {order} LIMIT :lim OFFSET :off)"
+        )
+        return self._finish(ctes, order, params, facets)
 
     def knows(self, word: str) -> bool:
         if not self.ok:

@@ -9,7 +9,18 @@ and negated terms do not score.  Every lexeme is quoted, so user text can never 
 from __future__ import annotations
 
 from search.backends.postgres.schema import field_lexeme, lexeme, quote
-from search.querylang.parser import And, Concept, FieldTerm, Node, Not, Or, Phrase, Prefix, Word
+from search.querylang.parser import (
+    And,
+    Concept,
+    Coverage,
+    FieldTerm,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Word,
+)
 from search.text.analysis import fold_token, query_terms, term
 
 #: Namespaces holding title / description terms.
@@ -80,6 +91,8 @@ def rank_operands(node: Node) -> list[str]:
         return [*rank_operands(node.inner), *_concept(node)]
     if isinstance(node, And | Or):
         return [x for n in node.items for x in rank_operands(n)]
+    if isinstance(node, Coverage):
+        return [x for n in (*node.required, *node.optional) for x in rank_operands(n)]
     return []  # FieldTerm, Not
 
 

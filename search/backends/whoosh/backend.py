@@ -315,6 +315,11 @@ class _LockedSession(Session):
     def run(self, node: Node | None, q: SearchQuery, facets: bool) -> Run:
         return self.inner.run(node, q, facets)
 
+    def coverage(
+        self, required: Node | None, optional: tuple[Node, ...]
+    ) -> tuple[list[int], list[int]]:
+        return self.inner.coverage(required, optional)
+
     def knows(self, word: str) -> bool:
         return self.inner.knows(word)
 

@@ -85,14 +85,18 @@ def posting_values(m: Matcher, wanted: list[int]) -> dict[int, bytes]:
 
 
 def top_tiers(leaves: list[tuple[int, int]], exact: int, k: int) -> int:
-    """Mask of about ``k`` docs of ``exact`` with the highest coarse score.
+    """Mask of about ``k`` docs of ``exact`` with the highest coarse score (3 per leaf
+    matched in a title, 1 per leaf matched elsewhere)."""
+    terms = [(anywhere, 0) for _, anywhere in leaves] + [(title, 1) for title, _ in leaves]
+    return top_weighted(terms, exact, k)
 
-    The coarse score is held as a bit-sliced integer (one mask per bit), so summing
-    and selecting use only big-int operations."""
+
+def sliced_sum(terms: list[tuple[int, int]], within: int) -> list[int]:
+    """The sum of ``2**bit`` over the masks of ``terms`` (``(mask, bit)``) that hold each
+    doc of ``within``, as a bit-sliced integer: one mask per bit, lowest first."""
     slices: list[int] = []
-
-    def add(mask: int, bit: int) -> None:
-        carry = mask & exact
+    for mask, bit in terms:
+        carry = mask & within
         while carry:
             while len(slices) <= bit:
                 slices.append(0)
@@ -100,10 +104,40 @@ def top_tiers(leaves: list[tuple[int, int]], exact: int, k: int) -> int:
             slices[bit] = cur ^ carry
             carry &= cur
             bit += 1
+    return slices
 
-    for title, anywhere in leaves:
-        add(anywhere, 0)  # 1 for any match
-        add(title, 1)  # +2 for a title match -> 3
+
+def equal_to(slices: list[int], value: int, within: int) -> int:
+    """Docs of ``within`` whose bit-sliced sum is exactly ``value``."""
+    mask = within
+    for bit, sl in enumerate(slices):
+        mask &= sl if value >> bit & 1 else ~sl
+    return mask if value >> len(slices) == 0 else 0
+
+
+def at_least(masks: list[int], minimum: int, within: int) -> int:
+    """Docs of ``within`` held by at least ``minimum`` of ``masks``."""
+    if minimum <= 0:
+        return within
+    slices = sliced_sum([(m, 0) for m in masks], within)
+    out = 0
+    for value in range(minimum, len(masks) + 1):
+        out |= equal_to(slices, value, within)
+    return out
+
+
+def top_weighted(terms: list[tuple[int, int]], exact: int, k: int) -> int:
+    """Mask of about ``k`` docs of ``exact`` with the highest sum of ``2**bit`` over the
+    masks of ``terms`` (``(mask, bit)``) holding them.
+
+    The score is held as a bit-sliced integer (one mask per bit), so summing
+    and selecting use only big-int operations."""
+    slices = sliced_sum(terms, exact)
+    return _select(slices, exact, k)
+
+
+def _select(slices: list[int], exact: int, k: int) -> int:
+    """About ``k`` docs of ``exact`` with the highest bit-sliced score."""
     chosen, rest = 0, exact
     for bit in range(len(slices) - 1, -1, -1):
         top = chosen | (rest & slices[bit])

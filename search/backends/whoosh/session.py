@@ -18,20 +18,51 @@ from whoosh import query as wq
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
-from search.backends.engine import Run, Session, edit_distance, max_distance
+from search.backends.engine import Run, Session, coverage_score, edit_distance, max_distance
 from search.backends.whoosh import bitsets
 from search.backends.whoosh.masks import Masks
-from search.backends.whoosh.rank import all_of, any_of, by_date, posting_values, top_tiers
+from search.backends.whoosh.rank import (
+    all_of,
+    any_of,
+    at_least,
+    by_date,
+    equal_to,
+    posting_values,
+    sliced_sum,
+    top_tiers,
+    top_weighted,
+)
 from search.backends.whoosh.schema import DESC_FIELDS, TEXT_FIELDS, TITLE_FIELDS
 from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
 from search.interface.results import Hit
-from search.querylang.parser import And, Concept, FieldTerm, Node, Not, Or, Phrase, Prefix, Word
+from search.querylang.parser import (
+    BOOST_WEIGHT,
+    And,
+    Concept,
+    Coverage,
+    FieldTerm,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Word,
+)
 from search.text.analysis import WORD_RE, fold_token, query_terms, term
 from search.text.highlight import Marker, best_snippet
 from search.text.thesaurus import Thesaurus
 
 #: At most this many documents are scored exactly by BM25F for one page.
 CANDIDATES = 200
+#: In the candidate score of a loose query, one clause matched outweighs any title score.
+COVERAGE_BIT = 8
+#: Clause weights are counted in steps of 1/WEIGHT_STEPS when choosing candidates.
+WEIGHT_STEPS = 4
+
+
+def _bits(value: int) -> list[int]:
+    """Positions of the set bits of ``value`` (a weight added as powers of two)."""
+    return [b for b in range(value.bit_length()) if value >> b & 1]
 
 
 def _decode_positions(value: bytes) -> Iterable[int]:
@@ -125,6 +156,8 @@ class WhooshSession(Session):
         if isinstance(node, Not):
             mask, _ = self.compile(node.item)
             return self.m.live() & ~mask, None
+        if isinstance(node, Coverage):
+            return self._coverage(node)
         parts = [self.compile(n) for n in node.items]
         queries = [q for _, q in parts if q is not None]
         if isinstance(node, And):
@@ -137,6 +170,30 @@ class WhooshSession(Session):
         for pm, _ in parts:
             mask |= pm
         return mask, any_of(queries)
+
+    def _coverage(self, node: Coverage) -> tuple[int, wq.Query | None]:
+        mask = self.m.live()
+        queries: list[wq.Query] = []
+        for n in node.required:
+            pm, pq = self.compile(n)
+            mask &= pm
+            if pq is not None:
+                queries.append(pq)
+        optional = [self.compile(n) for n in node.optional]
+        queries += [pq for _, pq in optional if pq is not None]
+        mask = at_least([pm for pm, _ in optional], node.minimum, mask)
+        return mask, any_of(queries)
+
+    def coverage(
+        self, required: Node | None, optional: tuple[Node, ...]
+    ) -> tuple[list[int], list[int]]:
+        within = self.base
+        if required is not None:
+            within &= self.compile(required)[0]
+        masks = [self.compile(n)[0] & within for n in optional]
+        slices = sliced_sum([(m, 0) for m in masks], within)
+        hist = [0] + [equal_to(slices, c, within).bit_count() for c in range(1, len(masks) + 1)]
+        return [m.bit_count() for m in masks], hist
 
     def _phrase(self, words: tuple[str, ...]) -> tuple[int, wq.Query | None]:
         pairs: list[tuple[str, list[str]]] = []
@@ -235,7 +292,9 @@ class WhooshSession(Session):
         start = need - q.per_page
         ranked: list[tuple[Any, float]] = []
         if start < total:
-            if q.sort == "relevance" and rank_q is not None:
+            if q.sort == "relevance" and isinstance(node, Coverage):
+                ranked = self._by_coverage(node, rank_q, exact, need)
+            elif q.sort == "relevance" and rank_q is not None:
                 ranked = self._by_score(node, rank_q, exact, need)
             if len(ranked) < min(need, total):
                 seen = {d for d, _ in ranked}
@@ -265,6 +324,40 @@ class WhooshSession(Session):
             cand = top_tiers(self.leaves(node), exact, max(CANDIDATES, limit))
         scored = self._score_docs(rank_q, cand)
         scored.sort(key=lambda p: (-p[1], p[0]))
+        return scored[:limit]
+
+    def _by_coverage(
+        self, node: Coverage, rank_q: wq.Query | None, exact: int, limit: int
+    ) -> list[tuple[int, float]]:
+        """Top ``limit`` of ``exact`` by coverage (optional nodes and boosts matched),
+        then BM25F.  Candidates: the best by coverage, then by the coarse title score."""
+        if not exact:
+            return []
+        optional = [self.compile(n)[0] for n in node.optional]
+        boosts = [self.compile(n)[0] for n in node.boosts]
+        cand = exact
+        k = max(CANDIDATES, limit)
+        if exact.bit_count() > k:
+            coarse = [(a, 0) for n in node.optional for _, a in self.leaves(n)]
+            coarse += [(t, 1) for n in node.optional for t, _ in self.leaves(n)]
+            terms = [
+                (m, COVERAGE_BIT + b)
+                for i, m in enumerate(optional)
+                for b in _bits(max(1, round(node.weight(i) * WEIGHT_STEPS)))
+            ]
+            terms += [
+                (m, COVERAGE_BIT + b) for m in boosts for b in _bits(BOOST_WEIGHT * WEIGHT_STEPS)
+            ]
+            cand = top_weighted(terms + coarse, exact, k)
+        relevance = dict(self._score_docs(rank_q, cand)) if rank_q is not None else {}
+        created = self.m.column("created")
+        scored = []
+        for d in bitsets.iter_ids(cand):
+            bit = 1 << d
+            matched = sum(node.weight(i) for i, m in enumerate(optional) if m & bit)
+            boosted = sum(1 for m in boosts if m & bit)
+            scored.append((d, coverage_score(matched, boosted, relevance.get(d, 0.0))))
+        scored.sort(key=lambda p: (-p[1], -created[p[0]], p[0]))
         return scored[:limit]
 
     # -- spelling ------------------------------------------------------------------

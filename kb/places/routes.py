@@ -1,0 +1,79 @@
+"""``/places`` and ``/places/<code>``: what the gazetteer knows, with what the viewer may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+
+from kb.catalogue import queries
+from kb.views import Page
+from search.places import KIND_LABELS, Place, default_gazetteer
+
+bp = Blueprint("places", __name__)
+
+#: Records shown on a place page (the lists behind the links show all).
+SHOWN = 10
+#: Kinds listed on ``/places``, in this order.
+KINDS = ("un_group", "subregion", "region", "organisation", "grouping", "informal")
+
+
+@bp.app_template_global()
+def places_of(iso3: str) -> dict[str, Any]:
+    """For a country page: the state's M49 sub-region and the organisations and other
+    places it belongs to (from the gazetteer)."""
+    g = default_gazetteer()
+    try:
+        subregion = g.subregion(iso3)
+    except KeyError:
+        return {"subregion": None, "organisations": [], "others": []}
+    containing = g.containing(iso3)
+    return {
+        "subregion": subregion,
+        "organisations": [p for p in containing if p.kind == "organisation"],
+        "others": [p for p in containing if p.kind in ("grouping", "informal")],
+    }
+
+
+@bp.app_template_global()
+def place_choices() -> list[tuple[str, list[Place]]]:
+    """Places for a filter menu, grouped by kind (states are filtered by country)."""
+    g = default_gazetteer()
+    return [(KIND_LABELS[kind] + "s", g.places(kind)) for kind in KINDS]
+
+
+@bp.app_template_global()
+def place_of(code: str | None) -> Place | None:
+    return default_gazetteer().get(code) if code else None
+
+
+@bp.route("/places")
+def index() -> str:
+    g = default_gazetteer()
+    groups = [(kind, KIND_LABELS[kind], g.places(kind)) for kind in KINDS]
+    return render_template("places/index.html", groups=groups)
+
+
+@bp.route("/places/<path:code>")
+def place(code: str) -> str:
+    g = default_gazetteer()
+    found = g.get(code)
+    if found is None:
+        abort(404)
+    filters = queries.Filters(place=found.code)
+    requests = Page(queries.request_query(current_user, filters), 1, SHOWN)
+    open_filters = queries.Filters(place=found.code, status="open")
+    programmes = Page(queries.programme_query(current_user, open_filters), 1, SHOWN)
+    members = sorted((g.state(c) for c in found.members), key=lambda p: p.name)
+    parent = g.get(found.parent) if found.parent else None
+    return render_template(
+        "places/place.html",
+        place=found,
+        description=g.describe(found),
+        members=members,
+        parent=parent,
+        requests=requests,
+        programmes=programmes,
+        open_filters=open_filters,
+    )

@@ -1,0 +1,173 @@
+"""Loose plain queries and query understanding: the same behaviour on every backend
+(memory, whoosh in RAM and on disk, and postgres in the suite's PostgreSQL pass)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import doc
+
+from search import SearchQuery
+
+EXTRA = [
+    doc(
+        "programme:30",
+        "Incident response training for West African CERTs",
+        "Hands-on courses for analysts of national teams in the Sahel and coastal states.",
+        themes=["incident_response"],
+        support_types=["training"],
+        languages=["fr", "en"],
+        regions=["Africa"],
+        countries=["MLI", "NER", "SEN"],
+        country_names=["Mali", "Niger", "Senegal"],
+        organisation_name="ECOWAS Commission",
+        organisation_type="regional_organisation",
+        created_at="2025-09-01T00:00:00Z",
+    ),
+    doc(
+        "request:31",
+        "Cyber strategy review",
+        "Qatar asks for a peer review of its national cyber strategy.",
+        themes=["national_strategy"],
+        support_types=["policy_advice"],
+        regions=["Asia-Pacific"],
+        countries=["QAT"],
+        country_names=["Qatar"],
+        organisation_type="member_state",
+        created_at="2025-09-02T00:00:00Z",
+    ),
+    doc(
+        "request:32",
+        "Atelier pour les procureurs sur la preuve électronique",
+        "Le Sénégal souhaite former ses procureurs à la preuve électronique.",
+        text_language="fr",
+        themes=["cybercrime"],
+        support_types=["training"],
+        languages=["fr"],
+        regions=["Africa"],
+        countries=["SEN"],
+        country_names=["Sénégal"],
+        organisation_type="member_state",
+        created_at="2025-09-03T00:00:00Z",
+    ),
+]
+
+
+@pytest.fixture
+def find(backend):
+    backend.upsert(EXTRA)
+
+    def run(text: str = "", **kw):
+        return backend.search(SearchQuery(text=text, **kw))
+
+    return run
+
+
+def _keys(res) -> set[str]:
+    return {r.key for r in res.readings}
+
+
+def test_no_record_has_every_word_shows_best_partial_matches(find):
+    res = find("energy grids zanzibarian quokkas")
+    assert res.ids[0] == "programme:4" and res.relaxed
+    assert res.message == (
+        "No record contains all of “energy grids zanzibarian quokkas”; "
+        "showing those that match most of it."
+    )
+    assert "quokkas" in res.missing
+
+
+def test_best_coverage_first(find):
+    res = find("incident response training analysts")
+    assert res.ids[0] == "programme:30"  # every word, in the title too
+    assert not res.relaxed and res.message is None
+    assert res.total == len(res.ids)
+
+
+def test_strict_syntax_stays_strict(find):
+    assert find('"energy grids" quokkas').total == 1  # the phrase is required
+    assert find('"grids energy" water').total == 0
+    assert find("Kenya AND quokkas").total == 0
+    assert find("theme:gender training").total == 0
+    assert find("kind:programme quokkas").total == 0
+    assert find("Kenya AND quokkas").readings == []  # operators: nothing is read
+
+
+def test_zero_only_when_no_word_occurs(find):
+    res = find("xqzzyv plonkish")
+    assert res.total == 0 and not res.relaxed and res.message is None
+    assert res.missing == ["xqzzyv", "plonkish"]
+
+
+def test_one_notice_for_a_misspelling(find):
+    res = find("forensiks")
+    assert res.fuzzy and res.suggestion == "forensics" and "request:5" in res.ids
+    assert res.message == "No record contains “forensiks”; showing results for “forensics”."
+
+
+def test_language_phrases_filter(find):
+    for text in ("training in French", "formation en français", "training French-speaking"):
+        res = find(text)
+        assert "languages:fr" in _keys(res), text
+        assert set(res.ids) <= {"request:1", "programme:30", "request:32"}, text
+        assert res.ids, text
+    reading = next(r for r in find("training in French").readings if r.field == "languages")
+    assert (reading.value, reading.surface, reading.effect) == ("fr", "in French", "filter")
+
+
+def test_language_filter_that_leaves_nothing_becomes_a_boost(find):
+    res = find("training на русском")
+    assert "languages:ru" in _keys(res) and res.total > 0
+    assert next(r for r in res.readings if r.field == "languages").effect == "boost"
+    assert res.message and res.message.startswith("Nothing matches In Russian")
+
+
+def test_themes_and_support_types_are_read_and_undone(find):
+    res = find("CSIRT tabletop")
+    assert {"themes:incident_response", "support_types:exercise"} <= _keys(res)
+    assert res.ids[0] == "programme:2"
+    undone = find("CERT", literal=frozenset({"themes:incident_response"}))
+    assert "themes:incident_response" not in _keys(undone)
+    assert "request:1" in find("CERT").ids  # "équipe de réponse aux incidents"
+    assert "request:1" not in undone.ids  # the word only
+
+
+def test_places_filter_and_describe(find):
+    res = find("incident response training for the Sahel")
+    place = next(r for r in res.readings if r.field == "place")
+    assert place.effect == "filter" and place.surface == "Sahel"
+    assert place.detail.startswith("Sahel: ") and "member states" in place.detail
+    assert res.ids[0] == "programme:30"
+    assert "request:3" not in res.ids  # Kenya is not in the Sahel
+    gulf = find("Gulf states cyber strategy")
+    assert gulf.ids[0] == "request:31" and "place:informal:gulf" in _keys(gulf)
+    undone = find("Gulf states cyber strategy", literal=frozenset({"place:informal:gulf"}))
+    assert "place:informal:gulf" not in _keys(undone)
+
+
+def test_kind_words(find):
+    res = find("needs in Western Africa")
+    assert "kind:request" in _keys(res) and res.ids
+    assert all(i.startswith("request:") for i in res.ids)
+    assert "request:32" in res.ids
+
+
+def test_workshops_for_prosecutors_in_french(find):
+    res = find("workshops for prosecutors in French")
+    assert res.ids[0] == "request:32"
+    assert {"languages:fr", "support_types:training"} <= _keys(res)
+
+
+def test_when_no_word_occurs_the_place_still_answers(find):
+    res = find("zzqxw Senegal")
+    assert {"request:32", "programme:30"} <= set(res.ids)
+    assert "request:3" not in res.ids
+    assert res.message == "No record contains “zzqxw”; showing every record for Senegal."
+
+
+def test_long_words_are_cheap(find):
+    start = time.perf_counter()
+    for text in ("a" * 400, "zq" * 200, "incidentresponse" * 25, '"' + "training " * 60 + '"'):
+        assert find(text).total >= 0
+    assert time.perf_counter() - start < 5.0

@@ -1,0 +1,149 @@
+"""Places in the app: the ``place`` filter of lists, API, exports and search; place pages
+and country pages; nothing hidden leaks through any of them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from kb import codes
+from kb.searching.service import search_service
+from search.places import default_gazetteer
+from tests.test_search_app import search_backend  # noqa: F401 - memory, and postgres in the PG pass
+
+
+@pytest.fixture
+def world(make: Any) -> dict[str, Any]:
+    """Requests from ECOWAS (SEN, CIV), the EAC (KEN) and the EU (DEU); a confidential one
+    from Senegal; programmes open to Africa, to Kenya only, to all, to WEOG, and one
+    offered from Senegal for Germany only."""
+    make.country("SEN")
+    senegal_org = make.organisation(name="Dakar Cyber Institute", country_code="SEN")
+    records = {
+        "sen": make.request("SEN", title="Senegal CERT"),
+        "civ": make.request("CIV", title="Ivorian cybercrime unit"),
+        "ken": make.request("KEN", title="Kenyan awareness"),
+        "deu": make.request("DEU", title="German exercise"),
+        "secret": make.request(
+            "SEN", title="Senegal confidential plan", status="submitted", visibility="secretariat"
+        ),
+        "africa": make.programme(title="For Africa", eligible_regions=["Africa"]),
+        "kenya": make.programme(title="Kenya only", eligible_countries=["KEN"]),
+        "global": make.programme(title="For everyone"),
+        "weog": make.programme(title="WEOG only", eligible_regions=["Western Europe and Others"]),
+        "from_sen": make.programme(
+            senegal_org, title="From Dakar to Berlin", eligible_countries=["DEU"]
+        ),
+    }
+    return records
+
+
+def titles(client: Any, url: str) -> set[str]:
+    data = client.get(url).get_json()
+    return {item["title"] for item in data["items"]}
+
+
+def test_lists_filter_by_place(client: Any, world: dict[str, Any]) -> None:
+    page = client.get("/requests?place=org:ECOWAS").get_data(as_text=True)
+    assert "Senegal CERT" in page and "Ivorian cybercrime unit" in page
+    assert "Kenyan awareness" not in page and "German exercise" not in page
+    assert "Senegal confidential plan" not in page
+    assert "2 requests match these filters" in page
+    page = client.get("/programmes?place=org:ECOWAS").get_data(as_text=True)
+    for shown in ("For Africa", "For everyone", "From Dakar to Berlin"):
+        assert shown in page
+    for hidden in ("Kenya only", "WEOG only"):
+        assert hidden not in page
+    page = client.get("/programmes?place=m49:014").get_data(as_text=True)
+    assert "Kenya only" in page and "From Dakar to Berlin" not in page
+
+
+def test_unknown_place_is_named_not_a_500(client: Any, world: dict[str, Any]) -> None:
+    page = client.get("/requests?place=nowhere")
+    assert page.status_code == 200
+    assert "Ignored unknown values for: place" in page.get_data(as_text=True)
+    api = client.get("/api/v1/requests?place=nowhere")
+    assert api.status_code == 422
+    assert "place" in json.dumps(api.get_json())
+
+
+def test_api_and_exports_take_the_place(client: Any, world: dict[str, Any]) -> None:
+    assert titles(client, "/api/v1/requests?place=org:ECOWAS") == {
+        "Senegal CERT",
+        "Ivorian cybercrime unit",
+    }
+    assert titles(client, "/api/v1/programmes?place=informal:sahel") == {
+        "For Africa",
+        "For everyone",
+        "From Dakar to Berlin",
+    }
+    assert client.get("/api/v1/requests?place=org:ECOWAS").get_json()["total"] == 2
+    csv = client.get("/requests/export.csv?place=org:EU").get_data(as_text=True)
+    assert "German exercise" in csv and "Senegal CERT" not in csv
+
+
+def test_secretariat_sees_confidential_records_of_the_place(
+    client: Any, auth: Any, make: Any, world: dict[str, Any]
+) -> None:
+    auth.login(make.user("secretariat").email)
+    page = client.get("/requests?place=org:ECOWAS").get_data(as_text=True)
+    assert "Senegal confidential plan" in page
+
+
+def test_place_pages(client: Any, auth: Any, make: Any, world: dict[str, Any]) -> None:
+    index = client.get("/places").get_data(as_text=True)
+    assert "Eastern Africa" in index and "Economic Community of West African States" in index
+    page = client.get("/places/org:ECOWAS")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Economic Community of West African States: 12 member states" in html
+    assert "Senegal CERT" in html and "Ivorian cybercrime unit" in html
+    assert "For Africa" in html and "Kenya only" not in html
+    assert "Senegal confidential plan" not in html
+    assert client.get("/places/org:ecowas").status_code == 200
+    assert client.get("/places/nowhere").status_code == 404
+    assert client.get("/places/m49:014").status_code == 200
+    assert client.get("/places/group:Latin America and the Caribbean").status_code == 200
+    auth.login(make.user("secretariat").email)
+    assert "Senegal confidential plan" in client.get("/places/org:ECOWAS").get_data(as_text=True)
+
+
+def test_country_page_shows_its_subregion_and_organisations(
+    client: Any, world: dict[str, Any]
+) -> None:
+    html = client.get("/countries/SEN").get_data(as_text=True)
+    assert 'href="/places/m49:011"' in html and "Western Africa" in html
+    assert 'href="/places/org:ECOWAS"' in html
+    assert "informal:sahel" in html
+
+
+@pytest.mark.usefixtures("search_backend")
+def test_search_filters_by_place(client: Any, world: dict[str, Any]) -> None:
+    search_service().reindex()
+    data = client.get("/search.json?place=org:ECOWAS&kind=request").get_json()
+    assert {h["title"] for h in data["hits"]} == {"Senegal CERT", "Ivorian cybercrime unit"}
+    assert data["total"] == 2
+    data = client.get("/search.json?place=org:ECOWAS&kind=programme").get_json()
+    assert {h["title"] for h in data["hits"]} == {"For Africa", "For everyone"}
+    html = client.get("/search?place=org:ECOWAS").get_data(as_text=True)
+    assert "Economic Community of West African States ×" in html
+    assert "Senegal confidential plan" not in html
+    api = client.get("/api/v1/search?place=org:ECOWAS&kind=request")
+    assert api.status_code == 200
+    assert client.get("/api/v1/search?place=nowhere").status_code == 422
+
+
+def test_app_codes_agree_with_the_gazetteer() -> None:
+    assert tuple(codes.REGIONS) == default_gazetteer().un_groups()
+
+
+def test_a_programme_listing_a_place_is_open_to_its_states(client: Any, make: Any) -> None:
+    make.country("SEN")
+    make.country("KEN")
+    make.programme(title="For ECOWAS states", eligible_regions=["org:ECOWAS"])
+    assert "For ECOWAS states" in titles(client, "/api/v1/programmes?country=SEN")
+    assert "For ECOWAS states" not in titles(client, "/api/v1/programmes?country=KEN")
+    assert "For ECOWAS states" in titles(client, "/api/v1/programmes?place=informal:sahel")
+    assert "For ECOWAS states" not in titles(client, "/api/v1/programmes?place=org:EAC")

@@ -1,0 +1,172 @@
+"""Stored matches: pages read them (no engine in a page view), both directions stay current
+after each commit, and supply-and-demand counts only what the viewer may see."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from flask import current_app
+
+from kb.catalogue import operations
+from kb.extensions import db
+from kb.matching import aggregates
+from kb.matching.service import match_service
+from kb.models import MatchAggregate, MatchSuggestion
+from kb.uow import unit_of_work
+
+FUTURE = date.today() + timedelta(days=365)
+FORENSICS = {
+    "description": "Our police cybercrime unit needs a digital forensics laboratory and "
+    "training for examiners in evidence handling.",
+    "themes": ["cybercrime"],
+    "support_types": ["equipment", "training"],
+}
+
+
+@pytest.fixture
+def catalogue(make):
+    org = make.organisation(name="Forensics Institute")
+    programme = make.programme(
+        org,
+        title="Digital forensics laboratory set-up for law enforcement",
+        description="We equip digital forensics laboratories and train police examiners.",
+        themes=["cybercrime"],
+        support_types=["equipment", "training"],
+        end_date=FUTURE,
+    )
+    hidden = make.programme(
+        org,
+        title="Confidential forensics laboratory programme",
+        description="We equip digital forensics laboratories and train police examiners.",
+        themes=["cybercrime"],
+        support_types=["equipment"],
+        visibility="secretariat",
+    )
+    request = make.request("KEN", title="Forensics laboratory for the cybercrime unit", **FORENSICS)
+    with unit_of_work():
+        match_service().refresh()
+    return request, programme, hidden, org
+
+
+def _stored(side: str, **where: int) -> list[int]:
+    column = MatchSuggestion.programme_id if side == "request" else MatchSuggestion.request_id
+    query = db.select(column).where(MatchSuggestion.side == side)
+    for name, value in where.items():
+        query = query.where(getattr(MatchSuggestion, name) == value)
+    return list(db.session.scalars(query))
+
+
+def test_both_directions_are_stored(catalogue):
+    request, programme, hidden, _ = catalogue
+    assert set(_stored("request", request_id=request.id)) == {programme.id, hidden.id}
+    assert _stored("programme", programme_id=programme.id) == [request.id]
+
+
+def test_pages_read_stored_rows_and_never_fit_the_engine(catalogue, client, app):
+    request, programme, hidden, _ = catalogue
+    current_app.extensions.pop("kb_match", None)  # a fresh worker: nothing fitted
+    body = client.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert programme.title in body and hidden.title not in body
+    assert request.title in client.get(f"/programmes/{programme.id}").get_data(as_text=True)
+    assert client.get("/matches").status_code == 200
+    api = client.get(f"/api/v1/programmes/{programme.id}/matches").get_json()
+    assert [i["record"]["title"] for i in api["items"]] == [request.title]
+    service = current_app.extensions.get("kb_match")
+    assert service is None or service._engine is None
+
+
+def test_a_new_request_enters_the_programme_list_after_its_commit(catalogue, make):
+    _request, programme, _hidden, _ = catalogue
+    focal = make.user("focal_point", country="FJI")
+    secretariat = make.user("secretariat")
+    with unit_of_work():
+        new = operations.create_request(
+            focal, {"country_code": "FJI", "title": "Forensics lab for police", **FORENSICS,
+                    "languages": ["en"]}
+        )  # fmt: skip
+        operations.change_status(focal, new, "submit")
+        operations.change_status(secretariat, new, "publish")
+    assert new.id in _stored("programme", programme_id=programme.id)
+    assert programme.id in _stored("request", request_id=new.id)
+    with unit_of_work():
+        operations.change_status(focal, new, "withdraw")
+    assert new.id not in _stored("programme", programme_id=programme.id)
+    assert _stored("request", request_id=new.id) == []
+
+
+def test_a_closed_programme_leaves_every_list(catalogue, make):
+    request, programme, _hidden, _ = catalogue
+    with unit_of_work():
+        operations.change_status(make.user("secretariat"), programme, "close")
+    assert programme.id not in _stored("request", request_id=request.id)
+    assert _stored("programme", programme_id=programme.id) == []
+
+
+def _cell(viewer, theme="cybercrime", region="Africa") -> tuple[int, int]:
+    return aggregates.supply_and_demand(viewer)[theme][region]
+
+
+def test_supply_and_demand_counts_only_what_the_viewer_may_see(catalogue, make):
+    _request, _programme, _hidden, org = catalogue
+    anonymous = None
+    provider = make.user("provider", organisation=org)
+    secretariat = make.user("secretariat")
+    assert _cell(anonymous) == (1, 1)  # the confidential programme is not counted
+    assert _cell(provider) == (1, 2)  # its owner counts it
+    assert _cell(secretariat) == (1, 2)
+    make.request("KEN", title="A confidential need", visibility="secretariat", **FORENSICS)
+    with unit_of_work():
+        match_service().refresh()
+    assert _cell(anonymous) == (1, 1) and _cell(provider) == (1, 2)
+    assert _cell(secretariat) == (2, 2)
+    assert _cell(make.user("focal_point", country="KEN")) == (2, 1)
+
+
+def test_counts_kept_after_commits_equal_a_rebuild(catalogue, make):
+    request, programme, _hidden, _ = catalogue
+    secretariat = make.user("secretariat")
+    with unit_of_work():
+        operations.update_record(secretariat, request, {"themes": ["awareness"]}, partial=True)
+        operations.change_status(secretariat, programme, "close")
+    kept = sorted(db.session.execute(db.select(MatchAggregate)).scalars(), key=_key)
+    kept = [(_key(a), a.count) for a in kept]
+    with unit_of_work():
+        aggregates.rebuild()
+    rebuilt = [
+        (_key(a), a.count) for a in sorted(db.session.scalars(db.select(MatchAggregate)), key=_key)
+    ]
+    assert kept == rebuilt and kept
+
+
+def _key(a: MatchAggregate) -> tuple[str, str, str, str]:
+    return (a.level, a.kind, a.theme, a.region)
+
+
+def test_overview_pairs_follow_the_stored_levels(catalogue, make):
+    from kb.matching import queries
+
+    request, programme, hidden, org = catalogue
+
+    def pairs(viewer) -> set[int]:
+        rows = db.session.scalars(queries.best_pairs_query(viewer, queries.MatchFilters()))
+        return {s.programme_id for s in rows if s.request_id == request.id}
+
+    assert pairs(None) == {programme.id}
+    assert pairs(make.user("focal_point", country="KEN")) == {programme.id}
+    assert pairs(make.user("provider", organisation=org)) == {programme.id, hidden.id}
+    assert pairs(make.user("secretariat")) == {programme.id, hidden.id}
+
+
+def test_unmet_needs_use_the_programmes_each_viewer_may_see(catalogue, make):
+    from kb.matching import queries
+
+    request, programme, _hidden, _ = catalogue
+    secretariat = make.user("secretariat")
+    with unit_of_work():
+        operations.change_status(secretariat, programme, "close")
+    anonymous_unmet = [r.id for r, _ in queries.unmet_needs(None, queries.MatchFilters(), 0.3)]
+    assert request.id in anonymous_unmet  # the only programme it may see is closed
+    best = dict(queries.unmet_needs(secretariat, queries.MatchFilters(), 1.01))
+    assert best[request] > 0  # the Secretariat sees the confidential one
+    assert queries.unmet_count(None, queries.MatchFilters(), 0.3) == len(anonymous_unmet)
