@@ -33,7 +33,23 @@ ENV_DEFAULTS: dict[str, str | None] = {
     "KB_MATCH_CONFIG": None,  # JSON object overriding search.matching.MatchConfig fields
     "KB_API_RATE_LIMIT": "120/minute",
     "KB_REDIS_URL": None,  # rate-limit storage shared by workers; default: per-process memory
+    "KB_QUEUE_URL": None,  # redis://… : jobs go to Dramatiq workers; default: run in-process
+    "KB_JOB_RETRIES": "3",  # retries of a failed job before it is listed as failed
+    "KB_QUEUE_HEARTBEAT_MS": "60000",  # a worker silent this long is dead: its jobs are requeued
+    "KB_QUEUE_MAINTENANCE_CHANCE": "10000",  # per million broker calls: look for dead workers
+    "KB_WORKER_THREADS": "2",  # jobs run at once by one `flask kb worker`
+    "KB_MAX_UPLOAD_MB": "5",  # the one upload limit (imports, Word documents)
+    "KB_LOG_FORMAT": "text",  # text | json (one JSON object per line, with the request id)
+    "KB_LOG_LEVEL": "INFO",
 }
+
+
+#: Room for a form's other fields next to the largest allowed file.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+def upload_limit_bytes(megabytes: int) -> int:
+    return megabytes * 1024 * 1024
 
 
 def _env(name: str) -> str | None:
@@ -105,7 +121,17 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "MATCH_CONFIG": json.loads(_env("KB_MATCH_CONFIG") or "{}"),
         "API_RATE_LIMIT": _env("KB_API_RATE_LIMIT"),
         "REDIS_URL": _env("KB_REDIS_URL"),
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "QUEUE_URL": _env("KB_QUEUE_URL"),
+        "JOB_RETRIES": _int_env("KB_JOB_RETRIES", minimum=0),
+        "QUEUE_HEARTBEAT_MS": _int_env("KB_QUEUE_HEARTBEAT_MS", minimum=1000),
+        "QUEUE_MAINTENANCE_CHANCE": _int_env("KB_QUEUE_MAINTENANCE_CHANCE", minimum=1),
+        "WORKER_THREADS": _int_env("KB_WORKER_THREADS", minimum=1),
+        "MAX_UPLOAD_MB": _int_env("KB_MAX_UPLOAD_MB", minimum=1),
+        "LOG_FORMAT": _env("KB_LOG_FORMAT"),
+        "LOG_LEVEL": _env("KB_LOG_LEVEL"),
+        # a request body may hold the largest allowed file plus the form's other fields
+        "MAX_CONTENT_LENGTH": upload_limit_bytes(_int_env("KB_MAX_UPLOAD_MB", minimum=1) or 5)
+        + FORM_OVERHEAD_BYTES,
         "WTF_CSRF_TIME_LIMIT": None,
     }
 

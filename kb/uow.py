@@ -13,25 +13,27 @@ def unit_of_work(index: bool = True) -> Iterator[None]:
     """Commit once if the block succeeds; roll everything back if it raises.
 
     Operations only add and flush; they never commit. This is where a failed write is
-    guaranteed to leave no partial data. After the commit, derived data catches up: the search
-    index and the stored match suggestions for the changed records (``index=False`` leaves that
-    to ``flask search drain`` / ``flask match refresh``), then queued emails are sent.
+    guaranteed to leave no partial data. After the commit, derived data catches up through
+    jobs (:mod:`kb.jobs`): the search index (``search.drain``) and the stored match
+    suggestions (``match.refresh``) for the changed records, then whatever the block queued
+    with ``enqueue_after_commit`` (emails …). ``index=False`` leaves index and matches to
+    ``flask search drain`` / ``flask match refresh`` (bulk loads).
     """
+    from kb.jobs import discard_pending, dispatch_pending, enqueue_after_commit
+
     try:
         yield
         db.session.commit()
     except BaseException:
         db.session.rollback()
         db.session.info.pop("changed_refs", None)
-        db.session.info.pop("outbox", None)
+        discard_pending()
         raise
     changed = db.session.info.pop("changed_refs", set())
     if changed and index:
-        from kb.matching.service import refresh_after_commit
-        from kb.searching.service import index_pending
-
-        index_pending()
-        refresh_after_commit(changed)
-    from kb.notifications.operations import send_outbox
-
-    send_outbox()
+        queued = db.session.info.get("pending_jobs", {})
+        db.session.info["pending_jobs"] = {}
+        enqueue_after_commit("search.drain")
+        enqueue_after_commit("match.refresh", refs=sorted([k, i] for k, i in changed))
+        db.session.info["pending_jobs"].update(queued)
+    dispatch_pending()

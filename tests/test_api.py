@@ -175,7 +175,8 @@ def test_create_refusals(client, make):
         422,
         "title",
     )
-    huge = json.dumps(request_body(description="x" * (3 * 1024 * 1024)))
+    over_limit = client.application.config["MAX_CONTENT_LENGTH"] + 1
+    huge = json.dumps(request_body(description="x" * over_limit))
     assert_problem(client.post(url, data=huge, headers=broken), 413)
     assert db.session.query(Request).count() == 0
 

@@ -193,7 +193,8 @@ def test_countries_page_lists_all_regions(client, make):
         make.country(iso)
     body = client.get("/countries").get_data(as_text=True)
     for region in ("Africa", "Asia-Pacific", "Eastern Europe", "Western Europe and Others"):
-        assert f"<h2>{region}" in body
+        link = "/places/group:" + region.replace(" ", "%20")
+        assert f'<h2><a href="{link}">{region}</a>' in body
 
 
 def test_pagination_links_keep_every_filter_and_ignore_a_clashing_argument(app, client, make):

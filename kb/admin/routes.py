@@ -125,3 +125,33 @@ def set_disabled(user_id: int, action: str) -> Response:
     else:
         flash(f"{user.name}: {action}d.", "success")
     return redirect(url_for(".accounts_list"))
+
+
+@bp.route("/jobs")
+@secretariat_required
+def jobs() -> str:
+    from kb.jobs.queue import get_queue
+    from kb.jobs.records import failed_jobs
+
+    return render_template(
+        "admin/jobs.html",
+        failed=failed_jobs(),
+        queue_kind=get_queue().kind,
+        comment_form=CommentForm(),
+    )
+
+
+@bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
+@secretariat_required
+def retry_job(job_id: int) -> Response:
+    from kb.jobs.records import retry_failed
+
+    if not CommentForm().validate():
+        abort(400)
+    try:
+        retry_failed(job_id)
+    except LookupError:
+        flash("That job is no longer waiting for a retry.", "error")
+    else:
+        flash(f"Job {job_id} queued again.", "success")
+    return redirect(url_for(".jobs"))

@@ -6,7 +6,7 @@ programmes (``side="request"``) and each open programme's best open requests
 (``side="programme"``), filtered for the viewer at read time (see :mod:`kb.matching.queries`).
 
 Writing them is the refresher's job: ``flask match refresh`` (everything, one pass over the
-scores for both directions) and, after each commit, :func:`refresh_after_commit` for the
+scores for both directions) and, after each commit, the ``match.refresh`` job for the
 records the commit changed (see :meth:`MatchService.refresh_records` for what a change can
 affect). The refresher keeps a fitted engine per process and refits it when the programme
 catalogue changed (a cheap signature query tells).
@@ -443,18 +443,3 @@ def match_service() -> MatchService:
         service = MatchService(MatchConfig.from_mapping(overrides))
         current_app.extensions["kb_match"] = service
     return service
-
-
-def refresh_after_commit(refs: Iterable[Ref]) -> None:
-    """Keep stored suggestions current after records changed; failures are logged only."""
-    refs = list(refs)
-    if not refs:
-        return
-    try:
-        match_service().refresh_records(refs)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception(
-            "Refreshing match suggestions failed; run `flask match refresh`."
-        )

@@ -32,33 +32,27 @@ def notify(users: list[User], text: str, link: str) -> None:
 
 
 def queue_email(to: str, subject: str, body: str) -> None:
-    """Queue one email, sent after the commit (dropped with the transaction on rollback)."""
-    db.session.info.setdefault("outbox", []).append((to, subject, body))
+    """Queue one email, sent after the commit by the ``email.send`` job (dropped with the
+    transaction on rollback)."""
+    from kb.jobs import enqueue_after_commit
+
+    enqueue_after_commit("email.send", to=to, subject=subject, body=body)
 
 
-def send_outbox() -> None:
-    """Send queued emails (called after a successful commit); failures are logged only."""
-    outbox = db.session.info.pop("outbox", [])
+def send_email(to: str, subject: str, body: str) -> None:
+    """Send one email now (the ``email.send`` job); raises on SMTP errors so it is retried.
+    Without ``KB_SMTP_HOST`` the email is only logged."""
     host = current_app.config.get("SMTP_HOST")
-    if not outbox:
-        return
     if not host:
-        current_app.logger.info(
-            "%d email(s) not sent: KB_SMTP_HOST is not set. First: %s", len(outbox), outbox[0]
-        )
+        current_app.logger.info("Email not sent: KB_SMTP_HOST is not set. %s", (to, subject, body))
         return
-    sender = current_app.config["SMTP_FROM"]
-    try:
-        with smtplib.SMTP(host, current_app.config["SMTP_PORT"], timeout=10) as smtp:
-            for email, subject, body in outbox:
-                message = EmailMessage()
-                message["From"] = sender
-                message["To"] = email
-                message["Subject"] = subject
-                message.set_content(body)
-                smtp.send_message(message)
-    except (OSError, smtplib.SMTPException):
-        current_app.logger.exception("Could not send %d notification email(s).", len(outbox))
+    message = EmailMessage()
+    message["From"] = current_app.config["SMTP_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    with smtplib.SMTP(host, current_app.config["SMTP_PORT"], timeout=10) as smtp:
+        smtp.send_message(message)
 
 
 def unread_count(user: User) -> int:

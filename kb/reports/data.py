@@ -12,8 +12,8 @@ from sqlalchemy.orm import joinedload
 
 from kb import access, codes
 from kb.extensions import db
-from kb.matching.queries import MatchFilters, supply_and_demand, unmet_needs
-from kb.models import Country, Match, Programme, Request
+from kb.matching.queries import MatchFilters, supply_and_demand, unmet_count, unmet_needs
+from kb.models import Country, Match, Organisation, Programme, Request
 from search.matching import eligibility
 
 #: Unmet needs a report lists (worst first).
@@ -51,13 +51,58 @@ class Breakdown:
 @dataclass
 class Landscape:
     period: Period
-    requests: list[Request]
-    programmes: list[Programme]
+    requests: list[ReportRow]
+    programmes: list[ReportRow]
     breakdowns: list[Breakdown] = field(default_factory=list)
     supply_demand: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     unmet: list[tuple[Request, float]] = field(default_factory=list)
     match_counts: dict[str, int] = field(default_factory=dict)
     by_month: list[tuple[str, int, int]] = field(default_factory=list)
+    unmet_total: int = 0
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """The columns of a record the landscape counts (read as tuples, not ORM objects)."""
+
+    themes: list[str]
+    support_types: list[str]
+    languages: list[str]
+    created_at: datetime
+    region: str | None = None  # a request's state's group
+    organisation_type: str | None = None  # a programme's provider
+    eligible_regions: list[str] = field(default_factory=list)
+    eligible_countries: list[str] = field(default_factory=list)
+
+    def audience(self) -> dict[str, list[str]]:
+        return {
+            "eligible_regions": self.eligible_regions,
+            "eligible_countries": self.eligible_countries,
+        }
+
+
+def _rows_in_period(
+    model: type[Request] | type[Programme], viewer: Any, period: Period
+) -> list[ReportRow]:
+    start, end = period.bounds
+    common = [model.themes, model.support_types, model.languages, model.created_at]
+    if model is Request:
+        query = select(*common, Country.region).join(Country, Request.country_code == Country.iso3)
+    else:
+        query = select(
+            *common, Organisation.type, Programme.eligible_regions, Programme.eligible_countries
+        ).join(Organisation, Programme.organisation_id == Organisation.id)
+    query = (
+        query.where(access.visible_clause(model, viewer))
+        .where(model.created_at >= start, model.created_at <= end)
+        .order_by(model.created_at)
+    )
+    if model is Request:
+        return [ReportRow(t, s, lg, c, region=r) for t, s, lg, c, r in db.session.execute(query)]
+    return [
+        ReportRow(t, s, lg, c, organisation_type=o, eligible_regions=er, eligible_countries=ec)
+        for t, s, lg, c, o, er, ec in db.session.execute(query)
+    ]
 
 
 def _in_period(model: type[Request] | type[Programme], viewer: Any, period: Period) -> Any:
@@ -77,21 +122,15 @@ def _count_codes(records: list[Any], attr: str) -> Counter[str]:
     return counter
 
 
-def _programme_regions(programme: Programme, regions_of: dict[str, str]) -> set[str]:
+def _programme_regions(programme: ReportRow, regions_of: dict[str, str]) -> set[str]:
     """``{"global"}`` or the UN regional groups with states the programme is open to."""
     return set(eligibility.regions_reached(programme.audience(), regions_of))
 
 
 def landscape(viewer: Any, period: Period, threshold: float) -> Landscape:
-    requests = list(
-        db.session.scalars(_in_period(Request, viewer, period).options(joinedload(Request.country)))
-    )
-    programmes = list(
-        db.session.scalars(
-            _in_period(Programme, viewer, period).options(joinedload(Programme.organisation))
-        )
-    )
-    regions_of = {c.iso3: c.region for c in db.session.scalars(select(Country))}
+    requests = _rows_in_period(Request, viewer, period)
+    programmes = _rows_in_period(Programme, viewer, period)
+    regions_of = dict(db.session.execute(select(Country.iso3, Country.region)).all())
     report = Landscape(period, requests, programmes)
     for title, table, attr in (
         ("Themes", codes.THEMES, "themes"),
@@ -101,7 +140,7 @@ def landscape(viewer: Any, period: Period, threshold: float) -> Landscape:
         req, prog = _count_codes(requests, attr), _count_codes(programmes, attr)
         rows = [(label, req[code], prog[code]) for code, label in table.items()]
         report.breakdowns.append(Breakdown(title, [r for r in rows if r[1] or r[2]]))
-    req_regions = Counter(r.country.region for r in requests)
+    req_regions = Counter(r.region for r in requests)
     prog_regions: Counter[str] = Counter()
     for p in programmes:
         prog_regions.update(_programme_regions(p, regions_of))
@@ -109,17 +148,18 @@ def landscape(viewer: Any, period: Period, threshold: float) -> Landscape:
         (label, req_regions[c], prog_regions[c]) for c, label in codes.ELIGIBLE_REGIONS.items()
     ]
     report.breakdowns.append(Breakdown("Regions (programmes: open to)", region_rows))
-    org_types = Counter(p.organisation.type for p in programmes)
+    org_types = Counter(p.organisation_type for p in programmes)
     org_rows = [(label, 0, org_types[c]) for c, label in codes.ORGANISATION_TYPES.items()]
     report.breakdowns.append(Breakdown("Provider types (programmes)", org_rows))
     report.supply_demand = supply_and_demand(viewer)
     report.unmet = unmet_needs(viewer, MatchFilters(), threshold, limit=UNMET_LISTED)
+    report.unmet_total = unmet_count(viewer, MatchFilters(), threshold)
     report.match_counts = match_counts(viewer, period)
     report.by_month = _by_month(requests, programmes)
     return report
 
 
-def _by_month(requests: list[Request], programmes: list[Programme]) -> list[tuple[str, int, int]]:
+def _by_month(requests: list[ReportRow], programmes: list[ReportRow]) -> list[tuple[str, int, int]]:
     req = Counter(r.created_at.strftime("%Y-%m") for r in requests)
     prog = Counter(p.created_at.strftime("%Y-%m") for p in programmes)
     return [(month, req[month], prog[month]) for month in sorted(set(req) | set(prog))]

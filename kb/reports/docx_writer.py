@@ -73,7 +73,7 @@ def landscape_docx(report: Landscape, audience: str) -> bytes:
                 str(counts["proposed"]),
                 str(counts["accepted"]),
                 str(counts["completed"]),
-                str(len(report.unmet)),
+                str(report.unmet_total),
             ]
         ],
     )

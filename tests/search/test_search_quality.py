@@ -33,15 +33,16 @@ from search.quality import (
 )
 
 #: Reporting part, per backend: (nDCG@10 floor, zero-result-rate-with-a-word ceiling).
-#: Measured 3 Dec 2026 (before the forgiving search): whoosh 0.345 / 0.391, memory 0.336 / 0.406,
-#: postgres 0.345 / 0.391.
+#: Measured 3 Dec 2026 before the forgiving search: whoosh 0.345 / 0.391, memory 0.336 / 0.406,
+#: postgres 0.345 / 0.391; after it (f84572a, fcf126f): whoosh 0.787 / 0.0, memory 0.793 / 0.0,
+#: postgres 0.794 / 0.0.  The zero-result target (none when a word is present) is met: keep it.
 REPORT_FLOORS: dict[str, tuple[float, float]] = {
-    "whoosh": (0.34, 0.40),
-    "memory": (0.33, 0.41),
-    "postgres": (0.34, 0.40),
+    "whoosh": (0.77, 0.0),
+    "memory": (0.78, 0.0),
+    "postgres": (0.78, 0.0),
 }
 #: Earlier set 2026-11: mean nDCG@10 per backend and per category (whoosh).
-OLD_SET_FLOORS = {"whoosh": 0.87, "memory": 0.86}
+OLD_SET_FLOORS = {"whoosh": 0.89, "memory": 0.89}  # measured 0.910 / 0.909 (3 Dec 2026)
 OLD_SET_CATEGORY_FLOORS = {
     "en": 0.85,
     "fr": 0.83,

@@ -1,0 +1,153 @@
+"""Where jobs go: the embedded queue (run in this process after the commit; the default, no
+service needed) or Dramatiq on Redis (``KB_QUEUE_URL=redis://…``, run by ``flask kb worker``).
+
+Why Dramatiq: its Redis broker keeps a message in the consuming worker's "acks" set until the
+job returns, and a worker whose heartbeat stops (killed, host lost) has its unacknowledged
+messages put back on the queue by the next worker's maintenance pass, so no job is lost; it
+retries failed jobs with exponential backoff. See docs/ARCHITECTURE.md."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Protocol
+
+from flask import Flask, current_app
+
+from kb.jobs.runner import run_with_retries
+
+ACTOR_NAME = "kb_job"
+QUEUE_NAME = "kb"
+NAMESPACE = "capacity-exchange"
+#: A job may run this long before Dramatiq interrupts it (a large import, a full refresh).
+TIME_LIMIT_MS = 60 * 60 * 1000
+
+
+class JobQueue(Protocol):
+    kind: str
+
+    def send(self, name: str, kwargs: dict[str, Any], job_id: int | None = None) -> None: ...
+
+    def send_background(self, name: str, kwargs: dict[str, Any], job_id: int) -> None: ...
+
+    def check(self) -> None:
+        """Raise if the queue cannot take jobs."""
+
+
+class EmbeddedQueue:
+    """Runs each job in this process, right away, with immediate retries."""
+
+    kind = "embedded"
+
+    def __init__(self, retries: int) -> None:
+        # at most one immediate retry: the caller (a page view) waits for it
+        self.retries = min(retries, 1)
+
+    def send(self, name: str, kwargs: dict[str, Any], job_id: int | None = None) -> None:
+        run_with_retries(name, kwargs, job_id, self.retries)
+
+    def send_background(self, name: str, kwargs: dict[str, Any], job_id: int) -> None:
+        """A tracked job (e.g. a web import) runs in a thread so its page can show progress."""
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+        def work() -> None:
+            with app.app_context():
+                run_with_retries(name, kwargs, job_id, 0)
+
+        threading.Thread(target=work, name=f"job-{job_id}", daemon=True).start()
+
+    def check(self) -> None:
+        return None
+
+
+class DramatiqQueue:
+    """Sends jobs to Redis; ``flask kb worker`` processes run them."""
+
+    kind = "redis"
+
+    def __init__(self, url: str, retries: int, heartbeat_ms: int, maintenance_chance: int) -> None:
+        import dramatiq
+        from dramatiq.brokers.redis import RedisBroker
+        from dramatiq.middleware import CurrentMessage
+
+        self.url = url
+        self.retries = retries
+        self.broker = RedisBroker(
+            url=url,
+            namespace=NAMESPACE,
+            heartbeat_timeout=heartbeat_ms,
+            maintenance_chance=maintenance_chance,
+        )
+        self.broker.add_middleware(CurrentMessage())
+        self.actor = dramatiq.actor(
+            _perform,
+            actor_name=ACTOR_NAME,
+            queue_name=QUEUE_NAME,
+            broker=self.broker,
+            max_retries=retries,
+            min_backoff=1000,
+            max_backoff=5 * 60 * 1000,
+            time_limit=TIME_LIMIT_MS,
+        )
+
+    def send(self, name: str, kwargs: dict[str, Any], job_id: int | None = None) -> None:
+        self.actor.send(name, kwargs, job_id)
+
+    def send_background(self, name: str, kwargs: dict[str, Any], job_id: int) -> None:
+        self.send(name, kwargs, job_id)
+
+    def check(self) -> None:
+        self.broker.client.ping()
+
+
+#: The app a worker process runs jobs in (set by ``flask kb worker``).
+_worker_app: Flask | None = None
+
+
+def set_worker_app(app: Flask) -> None:
+    global _worker_app
+    _worker_app = app
+
+
+def _perform(name: str, kwargs: dict[str, Any], job_id: int | None = None) -> None:
+    """The Dramatiq actor: run one job in the worker's app; on the last attempt, keep the
+    failure for the Secretariat before Dramatiq dead-letters the message."""
+    from dramatiq.middleware import CurrentMessage
+
+    from kb.extensions import db
+    from kb.jobs.runner import execute, fail
+
+    if _worker_app is None:
+        raise RuntimeError("no app: start workers with `flask kb worker`")
+    with _worker_app.app_context():
+        message = CurrentMessage.get_current_message()
+        retries = int(message.options.get("retries", 0)) if message else 0
+        queue = get_queue(_worker_app)
+        try:
+            execute(name, kwargs, job_id)
+        except Exception as exc:
+            db.session.rollback()
+            if retries >= queue.retries:
+                fail(name, kwargs, job_id, exc, retries + 1)
+            raise
+        finally:
+            db.session.remove()
+
+
+def get_queue(app: Flask | None = None) -> JobQueue:
+    """The app's queue, built once per process from ``QUEUE_URL``."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    queue = app.extensions.get("kb_jobs")
+    if queue is None:
+        url = app.config.get("QUEUE_URL")
+        retries = int(app.config.get("JOB_RETRIES") or 0)
+        if url:
+            queue = DramatiqQueue(
+                url,
+                retries,
+                int(app.config["QUEUE_HEARTBEAT_MS"]),
+                int(app.config["QUEUE_MAINTENANCE_CHANCE"]),
+            )
+        else:
+            queue = EmbeddedQueue(retries)
+        app.extensions["kb_jobs"] = queue
+    return queue

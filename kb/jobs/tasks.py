@@ -1,0 +1,61 @@
+"""The app's jobs: work after the commit and scheduled work."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import current_app
+
+from kb.jobs.registry import job
+
+
+@job("search.drain")
+def search_drain() -> None:
+    """Apply the search queue to the index (raises if the index cannot be written)."""
+    from kb.searching.service import search_service
+
+    search_service().drain()
+
+
+@job("match.refresh")
+def match_refresh(refs: list[list[Any]] | None = None) -> None:
+    """Refresh stored match suggestions for the requests ``refs`` ([kind, id] pairs) can
+    affect; without ``refs``, for every open request (as ``flask match refresh``)."""
+    from kb.extensions import db
+    from kb.matching.service import match_service
+
+    service = match_service()
+    if refs is None:
+        service.refresh()
+    else:
+        service.refresh_records([(str(kind), int(record_id)) for kind, record_id in refs])
+    db.session.commit()
+
+
+@job("email.send")
+def email_send(to: str, subject: str, body: str) -> None:
+    """Send one email (raises on SMTP errors, so it is retried)."""
+    from kb.notifications.operations import send_email
+
+    send_email(to, subject, body)
+
+
+@job("programmes.close_expired")
+def close_expired() -> int:
+    """Close open programmes whose end date has passed; each gets a revision saying why."""
+    from kb.catalogue.operations import close_expired as close
+    from kb.uow import unit_of_work
+
+    with unit_of_work():
+        closed = close(date.today())
+    current_app.logger.info("%d programme(s) closed: end date passed.", len(closed))
+    return len(closed)
+
+
+@job("jobs.prune")
+def prune(days: int = 30) -> int:
+    """Forget finished job records older than ``days`` (failures stay until retried)."""
+    from kb.jobs.records import prune_finished
+
+    return prune_finished(days)
