@@ -37,6 +37,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(overrides)
     check_search(app.config)
 
+    from kb.ops.logs import configure_logging
+
+    configure_logging(app)
+
     _init_extensions(app)
     _register_blueprints(app)
     _trust_proxies(app)
@@ -45,6 +49,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     web.init_app(app)
     cli.init_app(app)
+
+    from kb.ops import requests as request_ids
+    from kb.ops.health import bp as ops_bp
+    from kb.ops.startup import check_database, should_check
+
+    request_ids.init_app(app)
+    app.register_blueprint(ops_bp)
+    if should_check(app):
+        check_database(app)
     return app
 
 
@@ -61,14 +74,18 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext
+
+    from kb import i18n
     from kb.extensions import csrf, db, login_manager, migrate
 
+    i18n.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
 
     from kb.accounts.operations import load_user

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from kb import access, codes, history
 from kb.api import problems
+from kb.codes import N_
 from kb.errors import DomainError
 from kb.extensions import db
 
@@ -32,7 +33,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected_error)
     app.jinja_env.globals.update(codes=codes, access=access, is_stale=is_stale, today=date.today)
     app.jinja_env.filters["label"] = lambda value, table: codes.label(getattr(codes, table), value)
-    app.jinja_env.filters["when"] = _format_when
     app.jinja_env.filters["revision_sentence"] = history.sentence
 
 
@@ -62,15 +62,22 @@ def _domain_error(err: DomainError) -> Any:
     if problems.is_api_request():
         return problems.problem_for(err)
     db.session.rollback()
-    titles = {403: "Not allowed", 404: "Not found", 409: "Not possible now", 422: "Invalid input"}
-    return _render_error(err.status_code, titles.get(err.status_code, "Error"), err.message)
+    titles = {
+        403: _("Not allowed"),
+        404: _("Not found"),
+        409: _("Not possible now"),
+        422: _("Invalid input"),
+    }
+    return _render_error(err.status_code, titles.get(err.status_code, _("Error")), _(err.message))
 
 
 def _csrf_error(err: CSRFError) -> Any:
     if problems.is_api_request():
         return problems.problem_response(403, slug="csrf-failed", detail=err.description or "")
     return _render_error(
-        400, "Form expired", "The form was too old or incomplete. Go back, reload and try again."
+        400,
+        _("Form expired"),
+        _("The form was too old or incomplete. Go back, reload and try again."),
     )
 
 
@@ -79,30 +86,52 @@ def _http_error(err: HTTPException) -> Any:
         return problems.problem_for(err)
     if err.code is None or err.code < 400:
         return err
-    return _render_error(err.code, err.name, err.description or "")
+    return _render_error(err.code, http_error_title(err.code, err.name), http_error_text(err))
 
 
 def _unexpected_error(err: Exception) -> Any:
     if problems.is_api_request():
         return problems.problem_for(err)
     db.session.rollback()
-    ref = secrets.token_hex(6)
+    ref = problems.request_id()
     from flask import current_app
 
     current_app.logger.exception("Unhandled error (ref %s)", ref)
     return _render_error(
         500,
-        "Something went wrong",
-        f"The error was logged with reference {ref}. Nothing was saved.",
+        _("Something went wrong"),
+        _("The error was logged with reference %(ref)s. Nothing was saved.", ref=ref),
     )
 
 
-def _format_when(value: datetime | None) -> str:
-    if value is None:
-        return "—"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.strftime("%d %b %Y")
+_HTTP_TITLES = {
+    400: N_("Bad request"),
+    401: N_("Not signed in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Not possible now"),
+    413: N_("File too large"),
+    415: N_("Unsupported file type"),
+    422: N_("Invalid input"),
+    429: N_("Too many requests"),
+    500: N_("Something went wrong"),
+}
+
+
+def http_error_title(code: int, name: str) -> str:
+    title = _HTTP_TITLES.get(code)
+    return _(title) if title else name
+
+
+def http_error_text(err: HTTPException) -> str:
+    """Werkzeug's default descriptions are English; a page that set its own keeps it."""
+    default = type(err).description
+    if err.description and err.description != default:
+        return _(err.description)
+    if err.code == 404:
+        return _("There is no page at this address, or it is not visible to you.")
+    return ""
 
 
 def is_stale(record: Any) -> bool:

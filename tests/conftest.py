@@ -24,6 +24,14 @@ from kb.extensions import db
 from tests.factories import Factory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues() -> None:
+    """The .mo files are generated (``make`` compiles them); plain ``pytest`` compiles too."""
+    from kb.i18n_catalogues import compile_stale
+
+    compile_stale()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return os.environ.get("KB_TEST_DATABASE_URL") or (

@@ -53,12 +53,12 @@ def page(live_server):
         assert not errors, f"console errors (e.g. CSP violations): {errors}"
 
 
-def _login(page, base: str, email: str) -> None:
+def _login(page, base: str, email: str, lands_on: str = "/my") -> None:
     page.goto(f"{base}/account/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("password-123")
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/my")
+    page.wait_for_url(f"{base}{lands_on}")
 
 
 def _logout(page) -> None:
@@ -87,7 +87,7 @@ def test_need_goes_from_focal_point_to_public(page, live_server, make, tmp_path)
     page.get_by_text("Status is now: Submitted").wait_for()
     _logout(page)
 
-    _login(page, base, "sec@example.org")
+    _login(page, base, "sec@example.org", lands_on="/secretariat/queue")
     page.get_by_role("link", name="Secretariat").click()
     page.get_by_role("link", name="Forensic lab set-up for the cybercrime unit").click()
     page.get_by_role("button", name="Publish").click()

@@ -54,7 +54,7 @@ def test_request_page_shows_explained_matches(pair, client):
     body = client.get(f"/requests/{request.id}").get_data(as_text=True)
     assert "Programmes that could meet this request" in body
     assert programme.title in body
-    assert "Themes: cybercrime" in body and "Eligible: Africa" in body
+    assert "Themes: Cybercrime" in body and "Eligible: Africa" in body
     body = client.get(f"/programmes/{programme.id}").get_data(as_text=True)
     assert "Requests this programme could serve" in body and request.title in body
 

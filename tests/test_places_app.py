@@ -147,3 +147,10 @@ def test_a_programme_listing_a_place_is_open_to_its_states(client: Any, make: An
     assert "For ECOWAS states" not in titles(client, "/api/v1/programmes?country=KEN")
     assert "For ECOWAS states" in titles(client, "/api/v1/programmes?place=informal:sahel")
     assert "For ECOWAS states" not in titles(client, "/api/v1/programmes?place=org:EAC")
+
+
+def test_the_api_lists_place_codes(client: Any) -> None:
+    items = client.get("/api/v1/codes/places").get_json()
+    codes_ = {item["code"]: item["label"] for item in items}
+    assert codes_["org:ECOWAS"] == "Economic Community of West African States"
+    assert codes_["m49:014"] == "Eastern Africa" and "KEN" not in codes_

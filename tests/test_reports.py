@@ -138,3 +138,18 @@ def test_sessions_are_managed_by_the_secretariat(client, make, auth):
     )
     assert ok.status_code == 302
     assert db.session.scalar(db.select(OewgSession.name)) == "Global mechanism, first session"
+
+
+def test_landscape_docx_carries_charts_and_tables_that_fit(client, make):
+    _catalogue(make)
+    document = docx.Document(io.BytesIO(client.get("/reports/landscape.docx").data))
+    pictures = [rel for rel in document.part.rels.values() if rel.reltype.endswith("/image")]
+    assert len(pictures) >= 2  # a chart per breakdown and the monthly trend
+    assert all(rel.target_part.blob.startswith(b"\x89PNG") for rel in pictures)
+    assert "█" not in _docx_text(client.get("/reports/landscape.docx").data)
+    table = next(t for t in document.tables if t.rows[0].cells[1].text == "Requests")
+    widths = [cell.width for cell in table.rows[0].cells]
+    assert widths[0] > widths[1]  # the label column is the wide one
+    longest = max(len(w) for row in table.rows for w in row.cells[0].text.split())
+    # about 0.2 cm a character at 10 pt: the longest word fits on one line
+    assert widths[0] >= docx.shared.Cm(0.19 * longest)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -36,67 +37,67 @@ class StrongPassword:
 
 
 class RegisterForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(
-        "Work email",
+        _l("Work email"),
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
     )
     represents = StringField(
-        "State or organisation you represent",
+        _l("State or organisation you represent"),
         validators=[DataRequired(), Length(max=200)],
-        description="For example: Ministry of ICT, Kenya — or: Internet Society.",
+        description=_l("For example: Ministry of ICT, Kenya — or: Internet Society."),
     )
     note = TextAreaField(
-        "Note for the Secretariat",
+        _l("Note for the Secretariat"),
         validators=[Optional(), Length(max=2000)],
-        description="Your position and how the Secretariat can verify it.",
+        description=_l("Your position and how the Secretariat can verify it."),
     )
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[DataRequired(), StrongPassword("name", "email")],
-        description="At least 10 characters and hard to guess: a few unusual words work well.",
+        description=_l("At least 10 characters and hard to guess: a few unusual words work well."),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Repeat password", validators=[DataRequired(), EqualTo("password", "Passwords differ.")]
+        _l("Repeat password"), validators=[DataRequired(), EqualTo("password", "Passwords differ.")]
     )
 
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        "Email",
+        _l("Email"),
         validators=[DataRequired(), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[DataRequired(), Length(max=200)],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField("Keep me logged in on this device")
+    remember = BooleanField(_l("Keep me logged in on this device"))
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password",
+        _l("Current password"),
         validators=[DataRequired()],
         render_kw={"autocomplete": "current-password"},
     )
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[DataRequired(), StrongPassword()],
-        description="At least 10 characters and hard to guess: a few unusual words work well.",
+        description=_l("At least 10 characters and hard to guess: a few unusual words work well."),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Repeat new password",
+        _l("Repeat new password"),
         validators=[DataRequired(), EqualTo("password", "Passwords differ.")],
     )
 
 
 class ResetRequestForm(FlaskForm):
     email = EmailField(
-        "Email of your account",
+        _l("Email of your account"),
         validators=[DataRequired(), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
@@ -109,7 +110,7 @@ class ResetPasswordForm(FlaskForm):
 
 class CodeForm(FlaskForm):
     code = StringField(
-        "Code from your authenticator app",
+        _l("Code from your authenticator app"),
         validators=[DataRequired(), Length(max=12)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
@@ -117,14 +118,14 @@ class CodeForm(FlaskForm):
 
 class DisableTwoFactorForm(FlaskForm):
     password = PasswordField(
-        "Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+        _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
     code = CodeForm.code
 
 
 class ApproveForm(FlaskForm):
-    role = SelectField("Role", choices=choices(codes.ROLES), validators=[DataRequired()])
-    country_code = SelectField("State (for focal points)", choices=[], validators=[Optional()])
+    role = SelectField(_l("Role"), choices=choices(codes.ROLES), validators=[DataRequired()])
+    country_code = SelectField(_l("State (for focal points)"), choices=[], validators=[Optional()])
     organisation_id = SelectField(
-        "Organisation (for providers)", choices=[], validators=[Optional()]
+        _l("Organisation (for providers)"), choices=[], validators=[Optional()]
     )

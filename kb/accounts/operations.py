@@ -29,6 +29,16 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
+def set_locale(user: User, lang: str) -> None:
+    """Keep the interface language ``lang`` in ``user``'s profile."""
+    from kb.i18n import LANGUAGES
+
+    if lang not in LANGUAGES:
+        raise Invalid("Unknown language.", {"lang": [f"Choose one of {', '.join(LANGUAGES)}."]})
+    user.locale = lang
+    db.session.flush()
+
+
 def register(name: str, email: str, password: str, represents: str, note: str = "") -> User | None:
     """Create a pending account; the Secretariat approves it later.
 

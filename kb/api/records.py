@@ -215,6 +215,24 @@ def build_blueprint(kind: ApiKind) -> Blueprint:
             operations.confirm_current(current_user, record)
         return record, 200, record_headers(record, output)
 
+    if kind.kind == "request":
+
+        @blp.route(f"/{RECORD_ID}/suggestions/accept", methods=["POST"])
+        @blp.doc(parameters=[IF_MATCH_OPTIONAL])
+        @blp.response(200, kind.output, headers=RECORD_HEADERS)
+        @errors(blp, 401, 403, 404, 412, 422)
+        def accept_suggestions(record_id: int) -> Any:
+            """A need posted in prose: its `suggested_themes` and `suggested_support_types`
+            become its `themes` and `support_types` (the requesting state or the
+            Secretariat; one revision). To choose other codes, `PATCH` them instead."""
+            record = load_visible(kind.model, record_id)
+            check_if_match(record, output, required=False)
+            with unit_of_work():
+                lock_for_update(record)
+                check_if_match(record, output, required=False)
+                operations.accept_suggestions(current_user, record)
+            return record, 200, record_headers(record, output)
+
     return blp
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -22,18 +23,18 @@ bp = Blueprint("tokens", __name__)
 
 class TokenForm(FlaskForm):
     name = StringField(
-        "Name",
+        _l("Name"),
         validators=[DataRequired(), Length(max=80)],
-        description="What or where it is used, e.g. “ministry dashboard”.",
+        description=_l("What or where it is used, e.g. “ministry dashboard”."),
     )
     scope = RadioField(
-        "Scope",
+        _l("Scope"),
         choices=choices(SCOPES),
         default="read",
-        description="Read: GET only. Write: also create, edit and change status.",
+        description=_l("Read: GET only. Write: also create, edit and change status."),
     )
     expires_in_days = SelectField(
-        "Expires after",
+        _l("Expires after"),
         choices=choices(list(tokens.EXPIRY_DAYS.items())),
         default="90",
         coerce=int,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -26,28 +27,30 @@ def _required_list(message: str) -> list[Any]:
 
 
 class RecordForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(min=5, max=200)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(min=5, max=200)])
     description = TextAreaField(
-        "Description", validators=[DataRequired(), Length(min=20, max=20000)]
+        _l("Description"), validators=[DataRequired(), Length(min=20, max=20000)]
     )
     text_language = SelectField(
-        "Language of this text", choices=choices(codes.LANGUAGES), default="en"
+        _l("Language of this text"), choices=choices(codes.LANGUAGES), default="en"
     )
     themes = MultiCheckboxField(
-        "Themes", choices=choices(codes.THEMES), validators=_required_list("Choose a theme.")
+        _l("Themes"),
+        choices=choices(codes.THEMES),
+        validators=_required_list(_l("Choose a theme.")),
     )
     support_types = MultiCheckboxField(
-        "Support types",
+        _l("Support types"),
         choices=choices(codes.SUPPORT_TYPES),
-        validators=_required_list("Choose a support type."),
+        validators=_required_list(_l("Choose a support type.")),
     )
     languages = MultiCheckboxField(
-        "Working languages",
+        _l("Working languages"),
         choices=choices(codes.LANGUAGES),
-        validators=_required_list("Choose a language."),
+        validators=_required_list(_l("Choose a language.")),
     )
     visibility = SelectField(
-        "Who may see it", choices=choices(codes.VISIBILITIES), default="public"
+        _l("Who may see it"), choices=choices(codes.VISIBILITIES), default="public"
     )
 
     def to_data(self) -> dict[str, Any]:
@@ -59,62 +62,82 @@ class RecordForm(FlaskForm):
         return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
 
 
+_PROSE_HINT = _l(
+    "Optional: leave it empty and describe the need in your own words; we then suggest "
+    "codes from your text, marked as suggested, for you to accept or change."
+)
+
+
 class RequestForm(RecordForm):
-    country_code = SelectField("Requesting state", choices=[], validators=[DataRequired()])
-    urgency = SelectField("Urgency", choices=choices(codes.URGENCIES), default="medium")
+    country_code = SelectField(_l("Requesting state"), choices=[], validators=[DataRequired()])
+    themes = MultiCheckboxField(
+        _l("Themes"),
+        choices=choices(codes.THEMES),
+        validators=[Optional()],
+        description=_PROSE_HINT,
+    )
+    support_types = MultiCheckboxField(
+        _l("Support types"),
+        choices=choices(codes.SUPPORT_TYPES),
+        validators=[Optional()],
+        description=_PROSE_HINT,
+    )
+    urgency = SelectField(_l("Urgency"), choices=choices(codes.URGENCIES), default="medium")
     target_audience = StringField(
-        "Target audience",
+        _l("Target audience"),
         validators=[Optional(), Length(max=300)],
-        description="Who should benefit, e.g. national CERT staff, prosecutors, diplomats.",
+        description=_l("Who should benefit, e.g. national CERT staff, prosecutors, diplomats."),
     )
     timeframe = StringField(
-        "Timeframe",
+        _l("Timeframe"),
         validators=[Optional(), Length(max=200)],
-        description="When the support is needed, e.g. 'first half of 2027'.",
+        description=_l("When the support is needed, e.g. 'first half of 2027'."),
     )
 
 
 class ProgrammeForm(RecordForm):
-    organisation_id = SelectField("Provider", choices=[], coerce=int, validators=[DataRequired()])
+    organisation_id = SelectField(
+        _l("Provider"), choices=[], coerce=int, validators=[DataRequired()]
+    )
     eligible_regions = MultiCheckboxField(
-        "Open to regions",
+        _l("Open to regions"),
         choices=choices(codes.ELIGIBLE_REGIONS),
-        description=(
+        description=_l(
             "Open to the states of these regions. If you also list states below, only those "
             "states may apply and the regions just describe the programme. "
             "No region and no state (or Global): open to every state."
         ),
     )
     eligible_countries = SelectMultipleField(
-        "Open to these states only",
+        _l("Open to these states only"),
         choices=[],
         validators=[Optional()],
-        description=(
+        description=_l(
             "If you list states, the programme is open to them only, whatever regions are "
             "ticked. In every case it is offered only while open and until its end date or "
             "application deadline (that day included)."
         ),
     )
     interpretation_languages = MultiCheckboxField(
-        "Interpretation or translated material in",
+        _l("Interpretation or translated material in"),
         choices=choices(codes.LANGUAGES),
-        description=(
+        description=_l(
             "Languages you can add through interpretation or translated material. Matching "
             "treats them as languages the programme is offered in."
         ),
     )
-    delivery_mode = SelectField("Delivery", choices=choices(codes.DELIVERY_MODES))
-    cost_model = SelectField("Cost", choices=choices(codes.COST_MODELS))
-    start_date = DateField("Starts", validators=[Optional()])
-    end_date = DateField("Ends", validators=[Optional()])
-    application_deadline = DateField("Apply by", validators=[Optional()])
-    url = URLField("Web page", validators=[Optional(), URL(), Length(max=500)])
+    delivery_mode = SelectField(_l("Delivery"), choices=choices(codes.DELIVERY_MODES))
+    cost_model = SelectField(_l("Cost"), choices=choices(codes.COST_MODELS))
+    start_date = DateField(_l("Starts"), validators=[Optional()])
+    end_date = DateField(_l("Ends"), validators=[Optional()])
+    application_deadline = DateField(_l("Apply by"), validators=[Optional()])
+    url = URLField(_l("Web page"), validators=[Optional(), URL(), Length(max=500)])
     contact_email = EmailField(
-        "Contact email", validators=[Optional(), Email(check_deliverability=False)]
+        _l("Contact email"), validators=[Optional(), Email(check_deliverability=False)]
     )
 
 
 class CommentForm(FlaskForm):
     """Buttons for lifecycle actions; the comment is required for some (e.g. return)."""
 
-    comment = TextAreaField("Comment", validators=[Optional(), Length(max=2000)])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])

@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError
 
 from kb import access
 from kb.catalogue.schemas import ProgrammeInputSchema, RequestInputSchema
+from kb.codes import N_
 from kb.errors import Conflict, Forbidden, Invalid
 from kb.extensions import db
 from kb.history import apply_changes, json_safe, record_revision
@@ -33,43 +34,49 @@ class Transition:
     confirm: str = ""
 
 
-_WITHDRAW_NOTE = (
+_WITHDRAW_NOTE = N_(
     "Withdrawing hides this record from everyone but its owner and the Secretariat, and only "
     "the Secretariat can reinstate it."
 )
 _COMMON = {
-    "submit": Transition(frozenset({"draft"}), "submitted", OWNER, label="Submit for publication"),
-    "publish": Transition(frozenset({"submitted"}), "open", SECRETARIAT, label="Publish"),
-    "return": Transition(
-        frozenset({"submitted", "open"}), "draft", SECRETARIAT, True, "Return to owner"
+    "submit": Transition(
+        frozenset({"draft"}), "submitted", OWNER, label=N_("Submit for publication")
     ),
-    "reinstate": Transition(frozenset({"withdrawn"}), None, SECRETARIAT, label="Reinstate"),
+    "publish": Transition(frozenset({"submitted"}), "open", SECRETARIAT, label=N_("Publish")),
+    "return": Transition(
+        frozenset({"submitted", "open"}), "draft", SECRETARIAT, True, N_("Return to owner")
+    ),
+    "reinstate": Transition(frozenset({"withdrawn"}), None, SECRETARIAT, label=N_("Reinstate")),
 }
 TRANSITIONS: dict[str, dict[str, Transition]] = {
     "request": {
         **_COMMON,
-        "mark_matched": Transition(frozenset({"open"}), "matched", EITHER, label="Mark matched"),
+        "mark_matched": Transition(
+            frozenset({"open"}), "matched", EITHER, label=N_("Mark matched")
+        ),
         "start": Transition(
-            frozenset({"open", "matched"}), "in_progress", EITHER, label="Start implementation"
+            frozenset({"open", "matched"}), "in_progress", EITHER, label=N_("Start implementation")
         ),
         "fulfil": Transition(
-            frozenset({"matched", "in_progress"}), "fulfilled", EITHER, label="Mark fulfilled"
+            frozenset({"matched", "in_progress"}), "fulfilled", EITHER, label=N_("Mark fulfilled")
         ),
         "close": Transition(
             frozenset({"open", "matched", "in_progress"}),
             "closed",
             EITHER,
-            label="Close",
-            confirm="Closing tells everyone this need is no longer sought; open proposals stop.",
+            label=N_("Close"),
+            confirm=N_(
+                "Closing tells everyone this need is no longer sought; open proposals stop."
+            ),
         ),
-        "reopen": Transition(frozenset({"closed"}), "open", SECRETARIAT, label="Reopen"),
+        "reopen": Transition(frozenset({"closed"}), "open", SECRETARIAT, label=N_("Reopen")),
         "withdraw": Transition(
             frozenset(
                 {"draft", "submitted", "open", "matched", "in_progress", "fulfilled", "closed"}
             ),
             "withdrawn",
             EITHER,
-            label="Withdraw",
+            label=N_("Withdraw"),
             confirm=_WITHDRAW_NOTE,
         ),
     },
@@ -79,15 +86,15 @@ TRANSITIONS: dict[str, dict[str, Transition]] = {
             frozenset({"open"}),
             "closed",
             EITHER,
-            label="Close",
-            confirm="Closing takes this programme out of matches and lists of open programmes.",
+            label=N_("Close"),
+            confirm=N_("Closing takes this programme out of matches and lists of open programmes."),
         ),
-        "reopen": Transition(frozenset({"closed"}), "open", EITHER, label="Reopen"),
+        "reopen": Transition(frozenset({"closed"}), "open", EITHER, label=N_("Reopen")),
         "withdraw": Transition(
             frozenset({"draft", "submitted", "open", "closed"}),
             "withdrawn",
             EITHER,
-            label="Withdraw",
+            label=N_("Withdraw"),
             confirm=_WITHDRAW_NOTE,
         ),
     },
@@ -153,8 +160,57 @@ def create_request(actor: User | None, data: dict[str, Any], **extra: Any) -> Re
         raise Forbidden("You may only create requests for the state you represent.")
     _check_request_refs(values)
     record = Request(**values, **_defaults(actor, extra))
-    _created(record, actor, values, "created" if actor else "imported")
+    suggested = suggest_missing_codes(record)
+    _created(record, actor, {**values, **suggested}, "created" if actor else "imported")
     return record
+
+
+def suggest_missing_codes(record: Request) -> dict[str, Any]:
+    """Store codes suggested from the text for each list the owner left empty, and clear
+    suggestions for lists the owner filled; return the suggestion fields that changed."""
+    from search.matching.suggest import suggest_codes
+
+    guess = suggest_codes(record.title or "", record.description or "", record.text_language)
+    values = {
+        f"suggested_{field}": [] if getattr(record, field) else list(guess[field])
+        for field in ("themes", "support_types")
+    }
+    if record.id is None:  # a new record: every suggestion is a change
+        for key, value in values.items():
+            setattr(record, key, value)
+        return {key: value for key, value in values.items() if value}
+    return apply_changes(record, values)
+
+
+def accept_suggestions(
+    actor: User,
+    record: Request,
+    themes: list[str] | None = None,
+    support_types: list[str] | None = None,
+) -> dict[str, list[Any]]:
+    """The owner or the Secretariat accepts the suggested codes (or the ``themes`` /
+    ``support_types`` they chose instead, in one step): they become the request's codes,
+    with a revision. Return the changes.
+
+    :raise Forbidden: may not edit. :raise Invalid: unknown codes, or nothing to accept.
+    """
+    if not access.can_edit(actor, record):
+        raise Forbidden("Only the requesting state or the Secretariat can accept suggestions.")
+    chosen = {
+        "themes": record.suggested_themes if themes is None else themes,
+        "support_types": record.suggested_support_types if support_types is None else support_types,
+    }
+    data = {field: value for field, value in chosen.items() if value}
+    if not data:
+        raise Invalid("There is nothing to accept.", {"themes": ["Choose a theme."]})
+    values = _load(RequestInputSchema(), data, partial=True)
+    changes = apply_changes(record, values)
+    changes.update(suggest_missing_codes(record))
+    if changes:
+        record.updated_at = utcnow()
+        db.session.flush()
+        record_revision(record, actor, "accepted_suggestions", changes)
+    return changes
 
 
 def create_programme(actor: User | None, data: dict[str, Any], **extra: Any) -> Programme:
@@ -205,6 +261,8 @@ def update_record(
         message = f"Only the Secretariat can change the {what}."
         raise Invalid(message, {owner_field: [message]})
     changes = apply_changes(record, values)
+    if changes and isinstance(record, Request):
+        changes.update(suggest_missing_codes(record))
     if changes:
         now = utcnow()
         record.updated_at = now

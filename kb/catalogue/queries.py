@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from kb import access, codes
 from kb.catalogue import eligibility
@@ -174,9 +175,11 @@ def _order(model: type[Request] | type[Programme], sort: str) -> list[Any]:
 
 
 def latest(model: type[Request] | type[Programme], user: Any, limit: int = 5) -> list[Any]:
+    shown = Request.country if model is Request else Programme.organisation
     query = (
         select(model)
         .where(access.visible_clause(model, user))
+        .options(joinedload(shown))  # the cards show it
         .order_by(model.updated_at.desc(), model.id.desc())
         .limit(limit)
     )

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 from werkzeug.wrappers import Response
 
 from kb import access, codes
@@ -106,7 +107,9 @@ def fill_choices(form: RecordForm, record: CatalogueRecord | None = None) -> Non
 def list_records(plural: str) -> str:
     kind = _kind(plural)
     filters = queries.Filters.from_args(request.args, kind.kind)
-    page = Page(kind.query(current_user, filters), page_arg(), current_app.config["PER_PAGE"])
+    shown = Request.country if kind.model is Request else Programme.organisation
+    query = kind.query(current_user, filters).options(contains_eager(shown))  # one query
+    page = Page(query, page_arg(), current_app.config["PER_PAGE"])
     countries = db.session.scalars(select(Country).order_by(Country.name)).all()
     return render_template(
         "catalogue/list.html",
@@ -174,6 +177,7 @@ def edit(plural: str, record_id: int) -> str | Response:
         abort(403)
     form = kind.form(obj=record)
     fill_choices(form, record)
+    suggested = _prefill_suggestions(form, record) if request.method == "GET" else set()
     if form.validate_on_submit():
         try:
             with unit_of_work():
@@ -183,7 +187,40 @@ def edit(plural: str, record_id: int) -> str | Response:
         else:
             flash("Saved." if changes else "Nothing changed.", "success")
             return redirect(url_for(".detail", plural=plural, record_id=record.id))
-    return render_template("catalogue/form.html", kind=kind, form=form, record=record)
+    suggested |= {name for name in request.form.getlist("suggested") if name in form._fields}
+    return render_template(
+        "catalogue/form.html", kind=kind, form=form, record=record, suggested=suggested
+    )
+
+
+def _prefill_suggestions(form: RecordForm, record: CatalogueRecord) -> set[str]:
+    """Tick the codes suggested for a need written in prose, marked "suggested"."""
+    marked = set()
+    for field in ("themes", "support_types"):
+        suggestion = getattr(record, f"suggested_{field}", None)
+        if suggestion and not getattr(record, field):
+            getattr(form, field).data = list(suggestion)
+            marked.add(field)
+    return marked
+
+
+@bp.route("/requests/<int:record_id>/suggestions/accept", methods=["POST"])
+@login_required
+def accept_suggestions(record_id: int) -> Response:
+    """One click: the suggested themes and support types become the request's own."""
+    record = _load_visible(KINDS["requests"], record_id)
+    if not CommentForm().validate():
+        abort(400)
+    try:
+        with unit_of_work():
+            operations.accept_suggestions(current_user, record)  # type: ignore[arg-type]
+    except DomainError as err:
+        if err.status_code == 403:
+            raise
+        flash(err.message, "error")
+    else:
+        flash("The suggested themes and support types are now the request's own.", "success")
+    return redirect(url_for(".detail", plural="requests", record_id=record_id))
 
 
 @bp.route(f"/{PLURALS}/<int:record_id>/status/<action>", methods=["GET", "POST"])

@@ -11,6 +11,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from kb import codes
+from kb.dates import EXPECTED, parse_day
 
 
 def code_list(choices: dict[str, str], **kwargs: Any) -> fields.List:
@@ -24,6 +25,19 @@ def code(choices: dict[str, str], **kwargs: Any) -> fields.String:
     return fields.String(
         validate=validate.OneOf(list(choices), error="Must be one of: {choices}."), **kwargs
     )
+
+
+class Day(fields.Date):
+    """A date in any of the formats people type (kb.dates); a refused value is quoted with
+    the expected format."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            day = parse_day(value)
+            if day is None and value.strip():
+                raise ValidationError(f"“{value.strip()[:40]}” is not a date: use {EXPECTED}.")
+            return day
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class RecordInputSchema(Schema):
@@ -47,6 +61,11 @@ class RecordInputSchema(Schema):
 
 
 class RequestInputSchema(RecordInputSchema):
+    """A need may be written in prose only: themes and support types are then suggested
+    from its text (``operations.suggest_missing_codes``)."""
+
+    themes = code_list(codes.THEMES, load_default=list)
+    support_types = code_list(codes.SUPPORT_TYPES, load_default=list)
     country_code = fields.String(required=True, validate=validate.Length(equal=3))
     urgency = code(codes.URGENCIES, load_default="medium")
     target_audience = fields.String(load_default="", validate=validate.Length(max=300))
@@ -62,9 +81,9 @@ class ProgrammeInputSchema(RecordInputSchema):
     )
     delivery_mode = code(codes.DELIVERY_MODES, load_default="online")
     cost_model = code(codes.COST_MODELS, load_default="free")
-    start_date = fields.Date(load_default=None, allow_none=True)
-    end_date = fields.Date(load_default=None, allow_none=True)
-    application_deadline = fields.Date(load_default=None, allow_none=True)
+    start_date = Day(load_default=None, allow_none=True)
+    end_date = Day(load_default=None, allow_none=True)
+    application_deadline = Day(load_default=None, allow_none=True)
     url = fields.URL(load_default=None, allow_none=True, schemes={"http", "https"})
     contact_email = fields.Email(load_default=None, allow_none=True)
 
@@ -116,6 +135,8 @@ class RecordOutputSchema(RecordTextSchema):
 
 class RequestOutputSchema(RecordOutputSchema):
     country_code = fields.String()
+    suggested_themes = fields.List(fields.String())
+    suggested_support_types = fields.List(fields.String())
     country_name = fields.Function(lambda r: r.country.name)
     region = fields.Function(lambda r: r.country.region)
     urgency = fields.String()

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -33,11 +34,11 @@ UNMET_SHOWN = 30
 class ProposeForm(FlaskForm):
     request_id = IntegerField(validators=[DataRequired()])
     programme_id = IntegerField(validators=[DataRequired()])
-    message = TextAreaField("Message", validators=[Optional(), Length(max=4000)])
+    message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=4000)])
 
 
 class StepForm(FlaskForm):
-    note = TextAreaField("Note", validators=[Optional(), Length(max=4000)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)])
 
 
 @bp.route("/matches")

@@ -58,6 +58,11 @@ class Request(CatalogueRecord, db.Model):
     urgency: Mapped[str] = mapped_column(String(10), default="medium")
     target_audience: Mapped[str] = mapped_column(String(300), default="")
     timeframe: Mapped[str] = mapped_column(String(200), default="")
+    #: Codes suggested from the text for a list the owner left empty (a need written in
+    #: prose); shown as "suggested" until the owner or the Secretariat accepts or changes
+    #: them (``operations.accept_suggestions``). Matching infers the same codes meanwhile.
+    suggested_themes: Mapped[list[str]] = mapped_column(CodeList, default=list)
+    suggested_support_types: Mapped[list[str]] = mapped_column(CodeList, default=list)
 
     country: Mapped[Country] = relationship()
 

@@ -36,6 +36,8 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The interface language the user chose (``ar``, ``zh``, ``en``, ``fr``, ``ru``, ``es``).
+    locale: Mapped[str | None] = mapped_column(String(10))
     #: Base32 TOTP secret once two-factor sign-in is confirmed; ``None`` when not enabled.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     #: The last accepted TOTP time step, so one code cannot be used twice.

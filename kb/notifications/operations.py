@@ -62,7 +62,20 @@ def unread_count(user: User) -> int:
 
 
 def mark_read_for(user: User, path: str) -> int:
-    """Mark the user's unread notifications that link to ``path`` read; return how many."""
+    """Mark the user's unread notifications that link to ``path`` read; return how many.
+
+    Reads first, so that a page view with nothing to mark never opens a write transaction."""
+    unread = (
+        select(Notification.id)
+        .where(
+            Notification.user_id == user.id,
+            Notification.read_at.is_(None),
+            Notification.link == path,
+        )
+        .limit(1)
+    )
+    if db.session.scalar(unread) is None:
+        return 0
     result = db.session.execute(
         update(Notification)
         .where(

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
+from kb import codes
 from kb.catalogue import queries
 from kb.views import Page
 from search.places import KIND_LABELS, Place, default_gazetteer
@@ -40,7 +41,7 @@ def places_of(iso3: str) -> dict[str, Any]:
 def place_choices() -> list[tuple[str, list[Place]]]:
     """Places for a filter menu, grouped by kind (states are filtered by country)."""
     g = default_gazetteer()
-    return [(KIND_LABELS[kind] + "s", g.places(kind)) for kind in KINDS]
+    return [(codes.label(codes.PLACE_KINDS, kind), g.places(kind)) for kind in KINDS]
 
 
 @bp.app_template_global()

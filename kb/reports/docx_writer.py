@@ -1,7 +1,8 @@
 """The landscape report and the briefing pack as Word documents (python-docx).
 
-Charts are drawn as bar rows of block characters inside tables, which every Word version shows
-and screen readers read as numbers.
+Charts are pictures drawn on the server (``kb.reports.charts``, matplotlib), each followed by a
+table of its numbers (what screen readers read). Tables get column widths that fit their
+content: the label column wide, number columns narrow.
 """
 
 from __future__ import annotations
@@ -10,36 +11,54 @@ from io import BytesIO
 
 from docx import Document
 from docx.document import Document as DocumentType
-from docx.shared import Pt
+from docx.shared import Cm, Emu, Length, Pt
 
 from kb import codes
+from kb.reports import charts
 from kb.reports.data import Breakdown, Briefing, Landscape
 
-BAR_WIDTH = 24
-
-
-def _bar(value: int, maximum: int) -> str:
-    return "█" * round(BAR_WIDTH * value / max(maximum, 1))
+#: The printable width of an A4 page with python-docx's default margins.
+PAGE_WIDTH = Cm(15.9)
 
 
 def _table(doc: DocumentType, header: list[str], rows: list[list[str]]) -> None:
+    """A table whose columns fit their content: each column gets a share of the page width
+    by its longest word and line, so labels such as "Cybercrime" never break mid-word."""
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Light Grid Accent 1"
+    table.autofit = False
     for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.text = text
     for row in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
             cell.text = text
+    widths = _column_widths([header, *rows])
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+
+
+def _column_widths(lines: list[list[str]]) -> list[Length]:
+    columns = list(zip(*lines, strict=True))
+    need = []
+    for values in columns:
+        longest_word = max((len(w) for v in values for w in v.split()), default=1)
+        longest = max((len(v) for v in values), default=1)
+        need.append(max(longest_word + 2, min(longest, 40), 4))
+    total = sum(need)
+    return [Emu(int(PAGE_WIDTH * n / total)) for n in need]
+
+
+def _chart(doc: DocumentType, png: bytes) -> None:
+    doc.add_picture(BytesIO(png), width=PAGE_WIDTH)
 
 
 def _breakdown(doc: DocumentType, item: Breakdown) -> None:
     doc.add_heading(item.title, level=2)
-    rows = [
-        [label, str(req), _bar(req, item.max), str(prog), _bar(prog, item.max)]
-        for label, req, prog in item.rows
-    ]
-    _table(doc, ["", "Requests", "", "Programmes", ""], rows)
+    _chart(doc, charts.paired_bars(item.title, item.rows))
+    rows = [[label, str(req), str(prog)] for label, req, prog in item.rows]
+    _table(doc, ["", "Requests", "Programmes"], rows)
 
 
 def _new_document(title: str, subtitle: str) -> DocumentType:
@@ -88,11 +107,12 @@ def landscape_docx(report: Landscape, audience: str) -> bytes:
     ]
     _table(doc, ["Theme", *codes.REGIONS], rows)
     doc.add_heading("Trend by month", level=1)
-    peak = max([1, *(max(r, p) for _, r, p in report.by_month)])
+    if report.by_month:
+        _chart(doc, charts.monthly_lines("Created per month", report.by_month))
     _table(
         doc,
-        ["Month", "Requests", "", "Programmes", ""],
-        [[m, str(r), _bar(r, peak), str(p), _bar(p, peak)] for m, r, p in report.by_month],
+        ["Month", "Requests", "Programmes"],
+        [[m, str(r), str(p)] for m, r, p in report.by_month],
     )
     doc.add_heading("Unmet needs", level=1)
     if report.unmet:

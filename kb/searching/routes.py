@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from kb import access, codes
+from kb.codes import N_
 from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
 from search import Reading, SearchQuery, SearchResult
@@ -30,14 +32,14 @@ PARAMS = {
     "status": "status",
 }
 FACET_LABELS = {
-    "kind": ("Kind", {"request": "Requests", "programme": "Programmes"}),
-    "themes": ("Theme", codes.THEMES),
-    "support_types": ("Support type", codes.SUPPORT_TYPES),
-    "regions": ("Region", codes.ELIGIBLE_REGIONS),
-    "countries": ("Country", {}),
-    "organisation_type": ("Organisation type", codes.ORGANISATION_TYPES),
-    "languages": ("Language", codes.LANGUAGES),
-    "status": ("Status", {**codes.PROGRAMME_STATUSES, **codes.REQUEST_STATUSES}),
+    "kind": (N_("Kind"), {"request": N_("Requests"), "programme": N_("Programmes")}),
+    "themes": (N_("Theme"), codes.THEMES),
+    "support_types": (N_("Support type"), codes.SUPPORT_TYPES),
+    "regions": (N_("Region"), codes.ELIGIBLE_REGIONS),
+    "countries": (N_("Country"), {}),
+    "organisation_type": (N_("Organisation type"), codes.ORGANISATION_TYPES),
+    "languages": (N_("Language"), codes.LANGUAGES),
+    "status": (N_("Status"), {**codes.PROGRAMME_STATUSES, **codes.REQUEST_STATUSES}),
 }
 MAX_TEXT = 2000
 #: At most this many undone readings per search (``literal`` parameters).
@@ -61,13 +63,13 @@ def build_query(args: MultiDict[str, str], user: Any, per_page: int = 20) -> Sea
 def reading_label(reading: Reading) -> str:
     """A chip's text: "In French", "Theme: Incident response", "Sahel: 10 member states — …"."""
     if reading.field == "languages":
-        return f"In {codes.label(codes.LANGUAGES, reading.value)}"
+        return _("In %(language)s", language=codes.label(codes.LANGUAGES, reading.value))
     if reading.field == "themes":
-        return f"Theme: {codes.label(codes.THEMES, reading.value)}"
+        return _("Theme: %(theme)s", theme=codes.label(codes.THEMES, reading.value))
     if reading.field == "kind":
-        return "Requests only" if reading.value == "request" else "Programmes only"
+        return _("Requests only") if reading.value == "request" else _("Programmes only")
     if reading.field == "support_types":
-        return f"Support: {codes.label(codes.SUPPORT_TYPES, reading.value)}"
+        return _("Support: %(list)s", list=codes.label(codes.SUPPORT_TYPES, reading.value))
     return reading.detail or reading.label
 
 
@@ -151,7 +153,7 @@ def search_page() -> str:
         query=query,
         result=result,
         records=_records_for(result),
-        facet_labels={**FACET_LABELS, "countries": ("Country", country_names())},
+        facet_labels={**FACET_LABELS, "countries": (N_("Country"), country_names())},
         selected={f: request.args.getlist(p) for p, f in PARAMS.items()},
         toggle_url=toggle_url,
         reading_label=reading_label,

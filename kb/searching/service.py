@@ -113,7 +113,7 @@ class SearchService:
         done = 0
         with self._lock():
             if self.backend.needs_rebuild():  # upserts would be skipped: rebuild instead
-                current_app.logger.warning("Search index missing or outdated: rebuilding.")
+                current_app.logger.info("Search index missing or outdated: rebuilding.")
                 self.backend.rebuild(all_documents())
                 self._changed()
                 db.session.rollback()

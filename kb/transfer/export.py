@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from kb import codes
 from kb.catalogue import queries
 from kb.errors import DomainError
 from kb.extensions import db
-from kb.models import Programme
+from kb.models import Country, Programme, Request
 from kb.transfer.formats import to_row, write
 
 MIMETYPES = {
@@ -56,4 +58,64 @@ def export_list(viewer: Any, plural: str, args: Any, fmt: str) -> bytes:
     if kind == "programme":
         query = query.options(selectinload(Programme.organisation))
     records = db.session.scalars(query).all()
-    return write([to_row(r) for r in records], plural, fmt)
+    names = readable_names()
+    rows = [{**to_row(r), **readable(r, names)} for r in records]
+    return write(rows, plural, fmt, extra=READABLE[plural])
+
+
+#: Columns a person reads (names, the record's address, dates) after the import columns, which
+#: stay first and unchanged so that an export imports back; import ignores these.
+READABLE: dict[str, tuple[str, ...]] = {
+    "requests": (
+        "link",
+        "country_name",
+        "themes_names",
+        "support_types_names",
+        "created_at",
+        "updated_at",
+        "last_confirmed_at",
+    ),
+    "programmes": (
+        "link",
+        "organisation_name",
+        "themes_names",
+        "support_types_names",
+        "eligible_countries_names",
+        "created_at",
+        "updated_at",
+        "last_confirmed_at",
+    ),
+}
+
+
+def readable_names() -> dict[str, str]:
+    """ISO3 → country name, read once per export."""
+    return {iso3: name for iso3, name in db.session.execute(select(Country.iso3, Country.name))}
+
+
+def readable(record: Request | Programme, countries: dict[str, str]) -> dict[str, Any]:
+    """The record's names, link and dates, as a person reads them next to the codes."""
+    row: dict[str, Any] = {
+        "link": url_for(
+            "catalogue.detail", plural=f"{record.kind}s", record_id=record.id, _external=True
+        ),
+        "themes_names": [codes.label(codes.THEMES, c) for c in record.themes or []],
+        "support_types_names": [
+            codes.label(codes.SUPPORT_TYPES, c) for c in record.support_types or []
+        ],
+        "created_at": _day(record.created_at),
+        "updated_at": _day(record.updated_at),
+        "last_confirmed_at": _day(record.last_confirmed_at),
+    }
+    if isinstance(record, Request):
+        row["country_name"] = countries.get(record.country_code, record.country_code)
+    else:
+        row["organisation_name"] = record.organisation.display_name
+        row["eligible_countries_names"] = [
+            countries.get(c, c) for c in record.eligible_countries or []
+        ]
+    return row
+
+
+def _day(value: Any) -> str:
+    return value.date().isoformat() if value is not None else ""

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
 from kb.errors import Invalid
 from kb.models import Organisation, Programme, Request
@@ -119,9 +120,10 @@ def _flat(value: Any) -> str:
     return neutralise(str(value))
 
 
-def write(rows: list[Row], kind: str, fmt: str) -> bytes:
-    """Serialise rows in ``fmt`` (``csv``, ``xlsx`` or ``json``)."""
-    columns = COLUMNS[kind]
+def write(rows: list[Row], kind: str, fmt: str, extra: tuple[str, ...] = ()) -> bytes:
+    """Serialise rows in ``fmt`` (``csv``, ``xlsx`` or ``json``): the import columns of
+    ``kind``, then ``extra`` ones (read by people, ignored by import)."""
+    columns = (*COLUMNS[kind], *extra)
     if fmt == "json":
         document = {"kind": kind, "records": rows}
         return json.dumps(document, ensure_ascii=False, indent=1).encode()
@@ -134,6 +136,10 @@ def write(rows: list[Row], kind: str, fmt: str) -> bytes:
         return out.getvalue().encode("utf-8-sig")
     book = Workbook(write_only=True)
     sheet = book.create_sheet(kind)
+    sheet.freeze_panes = "A2"  # the header stays in view
+    for index, column in enumerate(columns, start=1):
+        widest = max([len(column), *(len(line[index - 1]) for line in table[:200])])
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, 8), 60)
     sheet.append(list(columns))
     for line in table:
         sheet.append(line)

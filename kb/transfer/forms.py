@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField
@@ -18,11 +19,11 @@ KIND_CHOICES = {
 
 class ImportForm(FlaskForm):
     file = FileField(
-        "File",
+        _l("File"),
         validators=[FileRequired("Choose a file.")],
-        description="CSV, XLSX or JSON in the import format (see the documentation).",
+        description=_l("CSV, XLSX or JSON in the import format (see the documentation)."),
     )
-    kind = SelectField("The file holds", choices=choices(KIND_CHOICES), default="")
+    kind = SelectField(_l("The file holds"), choices=choices(KIND_CHOICES), default="")
     dry_run = BooleanField(
-        "Check only (dry run): report what would change, write nothing", default=True
+        _l("Check only (dry run): report what would change, write nothing"), default=True
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField
@@ -13,12 +14,12 @@ KIND_CHOICES = {"request": "A capacity-building request", "programme": "A progra
 
 class UploadForm(FlaskForm):
     file = FileField(
-        "Word document (.docx)",
-        validators=[FileRequired(message="Choose a Word document (.docx) to upload.")],
-        description="A filled Capacity Exchange form, or any Word document (up to 5 MB).",
+        _l("Word document (.docx)"),
+        validators=[FileRequired(message=_l("Choose a Word document (.docx) to upload."))],
+        description=_l("A filled Capacity Exchange form, or any Word document (up to 5 MB)."),
     )
     kind = SelectField(
-        "If it is not one of our forms, make it",
+        _l("If it is not one of our forms, make it"),
         choices=choices(KIND_CHOICES),
-        description="A filled form says itself whether it is a request or a programme.",
+        description=_l("A filled form says itself whether it is a request or a programme."),
     )

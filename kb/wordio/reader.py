@@ -10,17 +10,17 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from docx import Document
 
+from kb.dates import parse_day
 from kb.errors import Invalid
 from kb.uploads.safety import check_office_zip
 from kb.wordio.fields import CHECK_MARKS, MARKER, UNCHECKED, FieldSpec, field_specs, list_specs
 
 MAX_TITLE, MAX_DESCRIPTION = 200, 20000
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
 
 
 @dataclass
@@ -147,12 +147,7 @@ def _code_for(text: str, choices: dict[str, str]) -> str | None:
 
 
 def _date(text: str) -> date | None:
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+    return parse_day(text)
 
 
 def _read_lists(reading: Reading, kind: str, tables: list[list[list[str]]]) -> None:

@@ -18,8 +18,8 @@ from kb.models import Country, Organisation, User
 from kb.uploads.safety import check_size
 from kb.wordio.fields import label_of
 from kb.wordio.reader import Reading, read_docx
+from search.matching.suggest import suggest_codes
 from search.text.analysis import guess_language
-from search.text.thesaurus import suggest_codes
 
 
 def allowed_kinds(user: User) -> list[str]:
@@ -81,7 +81,8 @@ def _suggest_language(reading: Reading) -> None:
 
 
 def _suggest(reading: Reading, user: User) -> None:
-    codes = suggest_codes(reading.text)
+    title = str(reading.values.get("title") or "")
+    codes = suggest_codes(title, reading.text, str(reading.values.get("text_language") or "en"))
     for key in ("themes", "support_types"):
         if codes.get(key):
             reading.values[key] = list(codes[key])

@@ -135,7 +135,7 @@ class Engine(ABC):
             node = None  # "needs in Eastern Africa": "in" was part of what was read
         readings = list(und.readings)
         if plain and q.interpret:
-            readings += code_readings(node, self.thesaurus, und.text)
+            readings += code_readings(node, self.thesaurus)
         filters = normalise_filters(q.filters)
         for name, values in und.filters.items():
             filters[name] = tuple(dict.fromkeys((*filters.get(name, ()), *values)))
@@ -217,6 +217,18 @@ class Engine(ABC):
                 alternatives = self._alternatives(session, words) if words else {}
                 if alternatives:
                     plan.suggestion, _ = self._suggestion(q.text, session, alternatives, plan.text)
+            return
+        strict = and_of([*required, *optional])
+        if not boosts or q.sort != "relevance":
+            # The usual case first: enough records have every word. Then this is the
+            # whole answer, at the cost of the strict search alone.
+            run = session.run(strict, q, q.facets)
+            if run.total >= FILL:
+                plan.node, plan.run = strict, run
+                return
+        elif session.run(strict, _count_only(q), False).total >= FILL:
+            final = Coverage(tuple(required), tuple(optional), len(optional), tuple(boosts))
+            plan.node, plan.run = final, session.run(final, q, q.facets)
             return
         req = and_of(list(required))
         counts, hist = session.coverage(req, tuple(optional))
@@ -384,6 +396,17 @@ def _field_boosts(filters: dict[str, tuple[str, ...]]) -> list[Node]:
         terms = tuple(FieldTerm(name, v) for v in values)
         out.append(terms[0] if len(terms) == 1 else Or(terms))
     return out
+
+
+def _count_only(q: SearchQuery) -> SearchQuery:
+    return SearchQuery(
+        viewer_tokens=q.viewer_tokens,
+        sort="newest",
+        page=1,
+        per_page=1,
+        facets=False,
+        snippets=False,
+    )
 
 
 def _probe(q: SearchQuery) -> SearchQuery:

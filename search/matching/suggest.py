@@ -31,7 +31,7 @@ CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "suggestion_cues.json
 TITLE_BOOST = 2
 LIMIT = 3
 #: Per list: (minimum score, minimum share of the best code's score).
-MIN_SCORE = {"themes": 0.5, "support_types": 1.0}
+MIN_SCORE = {"themes": 1.0, "support_types": 1.0}
 MIN_SHARE = {"themes": 0.4, "support_types": 0.3}
 
 

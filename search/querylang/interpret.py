@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Protocol
 
 from search.interface import query as query_module
 from search.interface.results import Reading
@@ -221,7 +221,7 @@ class MentionLike(Protocol):
     start: int
     end: int
     surface: str
-    place: Any
+    place: PlaceLike
 
 
 class PlaceRecogniser(Protocol):
@@ -229,7 +229,7 @@ class PlaceRecogniser(Protocol):
 
     def find(self, text: str) -> Sequence[MentionLike]: ...
 
-    def describe(self, place: Any) -> str: ...
+    def describe(self, place: PlaceLike) -> str: ...
 
 
 @lru_cache(maxsize=1)
@@ -372,7 +372,7 @@ def _from_or_targeted(members: Iterable[str]) -> Node:
     return terms[0] if len(terms) == 1 else Or(terms)
 
 
-def code_readings(node: Node | None, thesaurus: Thesaurus, text: str) -> list[Reading]:
+def code_readings(node: Node | None, thesaurus: Thesaurus) -> list[Reading]:
     """Theme and support-type readings of the ``Concept`` nodes in ``node``."""
     out: dict[str, Reading] = {}
     for concept in _concepts(node):

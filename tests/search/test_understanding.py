@@ -171,3 +171,31 @@ def test_long_words_are_cheap(find):
     for text in ("a" * 400, "zq" * 200, "incidentresponse" * 25, '"' + "training " * 60 + '"'):
         assert find(text).total >= 0
     assert time.perf_counter() - start < 5.0
+
+
+@pytest.mark.parametrize(
+    ("text", "left", "code", "words"),
+    [
+        ("training in French", "training", "fr", "in French"),
+        ("formation en français", "formation", "fr", "en français"),
+        ("cursos en español", "cursos", "es", "en español"),
+        ("обучение на русском языке", "обучение", "ru", "на русском языке"),
+        ("تدريب بالعربية", "تدريب", "ar", "بالعربية"),
+        ("CSIRT in the Arabic language", "CSIRT", "ar", "in the Arabic language"),
+        ("French-speaking trainers", "trainers", "fr", "French-speaking"),
+    ],
+)
+def test_language_phrases_are_read_in_six_languages(text, left, code, words):
+    from search.querylang.interpret import understand
+
+    und = understand(text, None)
+    assert und.text == left and und.filters == {"languages": (code,)}
+    assert [(r.value, r.surface) for r in und.readings] == [(code, words)]
+
+
+def test_no_reading_inside_quotes_or_field_terms():
+    from search.querylang.interpret import default_places, understand
+
+    for text in ('"training in French"', "region:Africa training", 'lang:"fr" Sahel:x'):
+        und = understand(text, default_places())
+        assert und.text == text and not und.readings, text

@@ -595,18 +595,30 @@ class _PgSession(Session):
         counts = [0] * len(optional)
         if not self.ok or not optional:
             return counts, hist
-        rows_sql, params = self._coverage_rows(required, optional, (), False)
-        sql = f"SELECT n, count(*) FROM ({rows_sql}) AS x GROUP BY n"
-        for n, c in self._query(sql, **params).all():
-            hist[int(n)] += int(c)
-        count_sql = " UNION ALL ".join(
-            f"SELECT {i}, count(*) FROM {self.table} WHERE {self.where}"
-            + (" AND tsv @@ CAST(:req AS tsquery)" if required is not None else "")
-            + f" AND tsv @@ CAST(:o{i} AS tsquery)"
-            for i in range(len(optional))
+        where, params = self.where, {}
+        if required is not None:
+            where += " AND tsv @@ CAST(:req AS tsquery)"
+            params["req"] = compile_match(required)
+        parts = []
+        for i, n in enumerate(optional):
+            params[f"o{i}"] = compile_match(n)
+            parts.append(
+                f"SELECT id, {i} AS k FROM {self.table} WHERE {where} "
+                f"AND tsv @@ CAST(:o{i} AS tsquery)"
+            )
+        # One statement: one GIN index scan per clause, counted per clause and per doc.
+        sql = (
+            f"WITH u AS MATERIALIZED ({' UNION ALL '.join(parts)}) "
+            "SELECT (SELECT json_agg(json_build_array(k, c)) FROM "
+            "(SELECT k, count(*) AS c FROM u GROUP BY k) AS a), "
+            "(SELECT json_agg(json_build_array(n, c)) FROM (SELECT n, count(*) AS c FROM "
+            "(SELECT count(*) AS n FROM u GROUP BY id) AS d GROUP BY n) AS b)"
         )
-        for i, c in self._query(count_sql, **params).all():
-            counts[int(i)] = int(c)
+        per_clause, per_doc = self._query(sql, **params).one()
+        for k, c in per_clause or ():
+            counts[int(k)] = int(c)
+        for n, c in per_doc or ():
+            hist[int(n)] += int(c)
         return counts, hist
 
     def _run_coverage(self, node: Coverage, q: SearchQuery, facets: bool) -> Run:

@@ -1,0 +1,349 @@
+"""The interface in the six UN official languages (Flask-Babel over Babel's CLDR data).
+
+The locale of a request is, in order: an explicit ``?lang=xx`` (a shareable link; it is then
+remembered: in the profile of a signed-in user, in a cookie for a visitor), the profile's choice,
+the cookie, the browser's ``Accept-Language``, English. Record *content* keeps its own language
+(templates mark it with its ``lang``); only the frame around it follows the interface language.
+
+Formatting (dates, numbers, relative times, country names, sorting) goes through the helpers
+here so that every page, export and report speaks one style.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
+
+from babel import Locale
+from babel.core import get_global
+from flask import Flask, Response, g, has_request_context, request
+from flask_babel import Babel, get_locale
+from flask_babel import format_date as _babel_format_date
+from flask_babel import format_decimal as _babel_format_decimal
+from flask_babel import format_timedelta as _babel_format_timedelta
+from flask_login import current_user
+from markupsafe import Markup
+
+from kb import PROJECT_ROOT
+
+#: The six official languages of the UN, each named in itself, in the UN's order of listing.
+LANGUAGES: dict[str, str] = {
+    "ar": "العربية",
+    "zh": "中文",
+    "en": "English",
+    "fr": "Français",
+    "ru": "Русский",
+    "es": "Español",
+}
+DEFAULT = "en"
+RTL = frozenset({"ar"})
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+TRANSLATIONS = PROJECT_ROOT / "translations"
+
+#: The CLDR locale behind each language's formatting: the UN writes British English (3 Dec 2026).
+FORMAT_LOCALES = {"en": "en_GB"}
+T = TypeVar("T")
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    # One Babel per app: its translations cache is per instance (tests build many apps).
+    Babel(app, locale_selector=select_locale)
+    app.before_request(_remember_explicit_choice)
+    app.after_request(_store_choice)
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.globals.update(
+        ui_languages=LANGUAGES,
+        ui_lang=current_language,
+        ui_dir=direction,
+        lang_url=language_url,
+    )
+    app.jinja_env.filters.update(
+        when=lambda value: _time_element(value, format_day),
+        when_time=lambda value: _time_element(value, format_moment),
+        ago=lambda value: _time_element(value, format_ago),
+        number=format_number,
+        country_name=country_name,
+        sort_countries=sort_countries,
+        iso_country_name=iso_country_name,
+        place_name=place_name,
+        reason=reason_text,
+        score=lambda value: format_decimal_fixed(value, 2),
+    )
+
+
+# --- choosing the language -------------------------------------------------------------------
+
+
+def _explicit_choice() -> str | None:
+    choice = request.args.get("lang", "")
+    return choice if choice in LANGUAGES else None
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: explicit link, profile, cookie, browser, English."""
+    lang = chosen_language()
+    return FORMAT_LOCALES.get(lang, lang)
+
+
+def chosen_language() -> str:
+    """The interface language of this request (one of :data:`LANGUAGES`)."""
+    if not has_request_context():
+        return DEFAULT
+    explicit = _explicit_choice()
+    if explicit:
+        return explicit
+    user = current_user
+    saved = getattr(user, "locale", None) if user and user.is_authenticated else None
+    if saved in LANGUAGES:
+        return saved
+    cookie = request.cookies.get(COOKIE, "")
+    if cookie in LANGUAGES:
+        return cookie
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT)
+
+
+def _remember_explicit_choice() -> None:
+    """A signed-in user's explicit choice is kept in the profile (one small write)."""
+    explicit = _explicit_choice()
+    if explicit is None:
+        return
+    g.ui_language_choice = explicit
+    if current_user.is_authenticated and getattr(current_user, "locale", None) != explicit:
+        from kb.accounts.operations import set_locale
+        from kb.uow import unit_of_work
+
+        with unit_of_work(index=False):
+            set_locale(current_user, explicit)
+
+
+def _store_choice(response: Response) -> Response:
+    choice = g.get("ui_language_choice")
+    if choice and request.cookies.get(COOKIE) != choice:
+        response.set_cookie(
+            COOKIE, choice, max_age=COOKIE_MAX_AGE, samesite="Lax", secure=request.is_secure
+        )
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    return response
+
+
+def current_language() -> str:
+    locale = get_locale() if has_request_context() else None
+    return locale.language if locale is not None else DEFAULT
+
+
+def direction(lang: str | None = None) -> str:
+    return "rtl" if (lang or current_language()) in RTL else "ltr"
+
+
+def language_url(lang: str) -> str:
+    """This page in ``lang``: same path and query, ``lang`` replaced (a shareable link)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    from urllib.parse import urlencode
+
+    return f"{request.path}?{urlencode(args, doseq=True, errors='replace')}"
+
+
+# --- formatting ------------------------------------------------------------------------------
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _time_element(value: date | datetime | None, formatter: Callable[[Any], str]) -> Markup:
+    """``<time datetime="…">`` around a formatted date: machines read the ISO value."""
+    if value is None:
+        return Markup("—")
+    iso = _aware(value).isoformat() if isinstance(value, datetime) else value.isoformat()
+    return Markup('<time datetime="%s">%s</time>') % (iso, formatter(value))
+
+
+def format_day(value: date | datetime | None) -> str:
+    """A day in the locale's medium style: 3 Dec 2026, 3 déc. 2026, 2026年12月3日."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = _aware(value).astimezone(UTC).date()
+    return _babel_format_date(value, format="medium")
+
+
+def format_moment(value: datetime | None) -> str:
+    """A day and a time (UTC): 3 Dec 2026, 05:26 UTC."""
+    if value is None:
+        return "—"
+    value = _aware(value).astimezone(UTC)
+    locale = get_locale() or Locale.parse(DEFAULT)
+    from babel.dates import format_time
+
+    return f"{format_day(value)} {format_time(value, 'HH:mm', locale=locale)} UTC"
+
+
+def format_ago(value: datetime | None, now: datetime | None = None) -> str:
+    """A relative time: 2 months ago, il y a 2 mois."""
+    if value is None:
+        return "—"
+    now = now or datetime.now(UTC)
+    return _babel_format_timedelta(_aware(value) - now, add_direction=True)
+
+
+def format_number(value: float | int) -> str:
+    return _babel_format_decimal(value)
+
+
+def format_decimal_fixed(value: float, digits: int) -> str:
+    return _babel_format_decimal(value, format="0." + "0" * digits)
+
+
+# --- places and sorting ----------------------------------------------------------------------
+
+_ALPHA2: dict[str, list[str]] = get_global("territory_aliases")
+
+
+def alpha2(iso3: str) -> str | None:
+    """ISO 3166-1 alpha-3 to alpha-2 through CLDR's territory aliases (KEN -> KE)."""
+    found = _ALPHA2.get(iso3)
+    return found[0] if found else None
+
+
+def country_name(country: Any) -> str:
+    """A country's name in the interface language.
+
+    English keeps the UN's official short names from ``seed_data/countries.json`` (Republic of
+    Korea, Viet Nam); the other languages take CLDR's names through Babel.
+    """
+    if country is None:
+        return ""
+    name = getattr(country, "name", None) or str(country)
+    iso3 = getattr(country, "iso3", None) or getattr(country, "country_code", None)
+    lang = current_language()
+    if lang == DEFAULT or not iso3:
+        return name
+    code = alpha2(iso3)
+    return Locale.parse(lang).territories.get(code, name) if code else name
+
+
+def sort_key(text: str) -> tuple[str, str]:
+    """A collation key that needs no ICU: accents and case fold, so É sorts with E.
+
+    PyICU (CLDR collation) has no wheel on PyPI and needs the ICU headers to build, so the
+    default install does without it (see docs/I18N.md). For Arabic, Cyrillic and Chinese text the
+    folded code-point order is the alphabetical order of the script (Chinese: by code point).
+    """
+    folded = unicodedata.normalize("NFKD", text)
+    base = "".join(c for c in folded if not unicodedata.combining(c)).casefold()
+    return (base, text)
+
+
+def iso_country_name(iso3: str) -> str:
+    """The name of the state with ISO alpha-3 code ``iso3`` in the interface language."""
+    from kb.extensions import db
+    from kb.models import Country
+
+    country = db.session.get(Country, iso3)
+    return country_name(country) if country is not None else iso3
+
+
+def place_name(place: Any) -> str:
+    """A place's name (search.places) in the interface language where the gazetteer has one
+    (English, French, Spanish); a member state by its CLDR name; else the English name."""
+    if place is None:
+        return ""
+    lang = current_language()
+    if getattr(place, "kind", None) == "state" and lang != DEFAULT:
+        code = alpha2(place.code.removeprefix("state:")) if hasattr(place, "code") else None
+        if code:
+            return Locale.parse(lang).territories.get(code, place.name)
+    names = getattr(place, "names", {}).get(lang) or []
+    return names[0] if names and lang != DEFAULT else place.name
+
+
+def sort_countries(countries: Iterable[Any]) -> list[Any]:
+    """Countries in the alphabetical order of their names in the interface language."""
+    return sorted_by_label(countries, country_name)
+
+
+def sorted_by_label(items: Iterable[T], label: Callable[[T], str]) -> list[T]:
+    return sorted(items, key=lambda item: sort_key(label(item)))
+
+
+# --- match reasons ---------------------------------------------------------------------------
+
+_AGE = re.compile(r"Updated (\d+) (day|days|months|years) ago")
+_AGE_DAYS = {"day": 1, "days": 1, "months": 30.4, "years": 365.25}
+
+
+def reason_text(reason: Any) -> str:
+    """A match reason in the interface language, from its ``kind`` and ``items``.
+
+    The engine (``search/``, framework-free) words its reasons in English; this says the same
+    in the interface language. Words of the records themselves (``text``) stay as written.
+    """
+    from flask_babel import gettext as _
+
+    from kb import codes
+
+    def part(name: str) -> Any:
+        return reason.get(name) if isinstance(reason, dict) else getattr(reason, name, None)
+
+    kind, items, english = part("kind"), tuple(part("items") or ()), part("text") or ""
+    joined = ", ".join
+    if kind == "text":
+        if not items:
+            return _("Related text")
+        # the records' own words, as written: not for translation
+        words = Markup('<span translate="no">%s</span>') % joined(items)
+        return Markup(_("Text: %(words)s", words=words))
+    if kind in ("themes", "support"):
+        table = codes.THEMES if kind == "themes" else codes.SUPPORT_TYPES
+        shown = joined(codes.label(table, c) for c in items)
+        text = _("Themes: %(list)s", list=shown) if kind == "themes" else None
+        text = text or _("Support: %(list)s", list=shown)
+        if "(inferred from text)" in english:
+            text = _("%(reason)s (inferred from text)", reason=text)
+        return text
+    if kind == "language":
+        if items:
+            return _(
+                "Offered in %(languages)s",
+                languages=joined(codes.label(codes.LANGUAGES, c) for c in items),
+            )
+        if english == "Languages not stated":
+            return _("Languages not stated")
+        return _("Not offered in the languages asked for")
+    if kind == "region":
+        code = items[0] if items else "global"
+        if code == "global":
+            return _("Eligible: open to all countries")
+        if code in codes.REGIONS:
+            return _("Eligible: %(region)s", region=codes.label(codes.REGIONS, code))
+        return _("Targeted at %(country)s", country=country_name(_IsoOnly(code, english)))
+    if kind == "delivery":
+        return codes.label(codes.DELIVERY_MODES, items[0]) if items else _("Delivery")
+    if kind == "freshness":
+        found = _AGE.search(english)
+        if found and int(found.group(1)) == 0:
+            return _("Updated today")
+        if found:
+            days = int(found.group(1)) * _AGE_DAYS[found.group(2)]
+            return _(
+                "Updated %(ago)s",
+                ago=_babel_format_timedelta(timedelta(days=-days), add_direction=True),
+            )
+        return _("Update date unknown")
+    return english
+
+
+class _IsoOnly:
+    def __init__(self, iso3: str, english: str) -> None:
+        self.iso3 = iso3
+        self.name = english.removeprefix("Targeted at ")

@@ -1,0 +1,76 @@
+"""A pseudo-locale: every catalogue message with its letters swapped for accented look-alikes.
+
+Rendering a page through it shows at once which text never went through a translation call:
+that text is still plain ASCII English ("Search" stays "Search", "Séářçĥ" was translated).
+The tests use it (tests/test_i18n.py); ``write_pseudo_catalogue`` builds it from the sources.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+
+from kb import PROJECT_ROOT
+
+_PLAIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ACCENTED = "áƀçďéƒĝĥíĵķĺɱñóþǫŕšţúṽŵẋýžÁßÇĎÉƑĜĤÍĴĶĹϺÑÓÞǪŔŠŢÚṼŴẊÝŽ"
+_TABLE = str.maketrans(_PLAIN, _ACCENTED)
+#: Kept as they are: placeholders, markup and entities inside messages.
+_KEEP = re.compile(r"%\([a-z_]+\)[sd]|%[sd%]|<[^>]*>|&[a-z#0-9]+;")
+
+#: Keyword arguments of the extraction, as in ``make i18n``.
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "lazy_gettext": None,
+    "_l": None,
+    "N_": None,
+    "pgettext": ((1, "c"), 2),
+}
+METHODS = [("**.py", "python"), ("**.html", "jinja2")]
+
+
+def pseudo(text: str) -> str:
+    out, last = [], 0
+    for match in _KEEP.finditer(text):
+        out.append(text[last : match.start()].translate(_TABLE))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(text[last:].translate(_TABLE))
+    return "".join(out)
+
+
+def source_messages() -> set[str | tuple[str, ...]]:
+    """Every message the sources mark for translation (kb/ and templates/)."""
+    found: set[str | tuple[str, ...]] = set()
+    for folder in ("kb", "templates"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            PROJECT_ROOT / folder,
+            METHODS,
+            keywords=KEYWORDS,
+            options_map={"**.html": {"trimmed": "true"}},
+        ):
+            found.add(message)
+    return found
+
+
+def write_pseudo_catalogue(root: Path, lang: str = "en") -> Path:
+    """``root/<lang>/LC_MESSAGES/messages.mo`` with every source message pseudo-translated."""
+    catalogue = Catalog(locale=lang)
+    for message in source_messages():
+        if isinstance(message, tuple):
+            singular, plural = message[0], message[1]
+            catalogue.add((singular, plural), (pseudo(singular), pseudo(plural)))
+        elif message:
+            catalogue.add(message, pseudo(message))
+    target = root / lang / "LC_MESSAGES"
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / "messages.mo"
+    with path.open("wb") as fh:
+        write_mo(fh, catalogue)
+    return path

@@ -1,0 +1,48 @@
+"""The start-up check: a server refuses to start on a database it cannot use."""
+
+from __future__ import annotations
+
+import sys
+
+from flask import Flask
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+
+from kb.extensions import db
+
+
+class DatabaseUnavailable(RuntimeError):
+    """Raised by :func:`check_database` while a server boots: gunicorn prints the message and
+    halts ("Worker failed to boot", exit status 3) instead of restarting workers forever."""
+
+
+def should_check(app: Flask) -> bool:
+    """Servers check: gunicorn (``kb:create_app()``) and any WSGI server given ``kb.wsgi:app``.
+    Tests, scripts and ``flask …`` commands (``db upgrade`` creates the schema) don't."""
+    import click
+
+    if app.config.get("TESTING") or click.get_current_context(silent=True) is not None:
+        return False
+    return bool(app.config.get("CHECK_DATABASE_ON_START")) or "gunicorn" in sys.modules
+
+
+def check_database(app: Flask) -> None:
+    """Connect once and look for the schema; stop with a clear message if either fails."""
+    url = make_url(str(app.config["SQLALCHEMY_DATABASE_URI"])).render_as_string(hide_password=True)
+    with app.app_context():
+        try:
+            with db.engine.connect() as connection:
+                has_schema = inspect(connection).has_table("users")
+        except Exception as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DatabaseUnavailable(
+                f"Capacity Exchange cannot start: the database {url} is unreachable ({reason}). "
+                "Start the database or correct KB_DATABASE_URL."
+            ) from exc
+        finally:
+            db.engine.dispose()
+    if not has_schema:
+        raise DatabaseUnavailable(
+            f"Capacity Exchange cannot start: the database {url} has no schema. "
+            "Run `flask db upgrade` first."
+        )

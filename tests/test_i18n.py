@@ -1,0 +1,314 @@
+"""The interface in the six UN languages: catalogues complete, locale chosen, no plain English.
+
+- every message marked in kb/ and templates/ is translated (not fuzzy) in ar, en, es, fr, ru, zh;
+- the locale follows ``?lang=`` (remembered in a cookie, or the profile), then Accept-Language;
+- a pseudo-locale render of the main pages finds no text outside a translation call, except
+  record content (marked with its own ``lang``) and data (names of states, organisations, people).
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel import Locale
+from flask_babel import refresh
+
+from kb import create_app, i18n
+from kb.extensions import db
+from kb.i18n_catalogues import problems
+from kb.i18n_pseudo import pseudo, source_messages, write_pseudo_catalogue
+from kb.models import Country, Organisation, Programme, Request, User
+
+LANGS = ["ar", "en", "es", "fr", "ru", "zh"]
+
+
+@pytest.fixture(scope="module")
+def wanted() -> set[str]:
+    return {m[0] if isinstance(m, tuple) else m for m in source_messages() if m}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_catalogue_is_complete(lang: str, wanted: set[str]) -> None:
+    found = problems(lang, wanted)
+    assert not found.missing, f"{lang}: not in the catalogue (run `make i18n`): {found.missing}"
+    assert not found.untranslated, f"{lang}: untranslated: {found.untranslated}"
+    assert not found.fuzzy, f"{lang}: fuzzy: {found.fuzzy}"
+
+
+def test_catalogues_keep_placeholders() -> None:
+    from kb.i18n_catalogues import po_path, read_catalogue
+
+    placeholder = re.compile(r"%\([a-z_]+\)[sd]")
+    for lang in LANGS:
+        for message in read_catalogue(po_path(lang)):
+            if not message.id or isinstance(message.id, tuple):
+                continue
+            wanted = sorted(placeholder.findall(message.id))
+            got = sorted(placeholder.findall(message.string))
+            assert wanted == got, f"{lang}: {message.id!r} -> {message.string!r}"
+
+
+def test_pseudo_keeps_placeholders_and_markup() -> None:
+    assert pseudo("Page %(page)s of <strong>%(pages)s</strong>") == (
+        "Þáĝé %(page)s óƒ <strong>%(pages)s</strong>"
+    )
+
+
+# --- choosing the language -------------------------------------------------------------------
+
+
+def _html_lang(body: str) -> tuple[str, str]:
+    found = re.search(r'<html lang="([^"]+)" dir="([^"]+)"', body)
+    assert found, body[:200]
+    return found.group(1), found.group(2)
+
+
+def test_default_is_english_and_accept_language_is_followed(client) -> None:
+    assert _html_lang(client.get("/").get_data(as_text=True)) == ("en", "ltr")
+    fr = client.get("/", headers={"Accept-Language": "fr-CH, fr;q=0.9, en;q=0.5"})
+    body = fr.get_data(as_text=True)
+    assert _html_lang(body) == ("fr", "ltr")
+    assert "Rechercher" in body
+    assert "Accept-Language" in fr.headers["Vary"]
+    zh = client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert _html_lang(zh.get_data(as_text=True)) == ("zh", "ltr")
+
+
+def test_explicit_choice_wins_and_is_kept_in_a_cookie(client) -> None:
+    ar = client.get("/?lang=ar", headers={"Accept-Language": "fr"})
+    assert _html_lang(ar.get_data(as_text=True)) == ("ar", "rtl")
+    assert "lang=ar" in ar.headers["Set-Cookie"]
+    # the next page, without ?lang=, stays in Arabic (cookie beats Accept-Language)
+    later = client.get("/requests", headers={"Accept-Language": "fr"})
+    assert _html_lang(later.get_data(as_text=True)) == ("ar", "rtl")
+
+
+def test_unknown_language_is_ignored(client) -> None:
+    response = client.get("/?lang=xx")
+    assert response.status_code == 200
+    assert _html_lang(response.get_data(as_text=True)) == ("en", "ltr")
+    assert "Set-Cookie" not in response.headers
+
+
+def test_signed_in_choice_is_kept_in_the_profile(client, make, auth) -> None:
+    user = make.user("focal_point", email="fp@example.org")
+    auth.login("fp@example.org")
+    client.get("/?lang=ru")
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale == "ru"
+    # another browser (no cookie) signed in as the same user gets Russian
+    other = client.application.test_client()
+    other.post("/account/login", data={"email": "fp@example.org", "password": "password-123"})
+    body = other.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert _html_lang(body) == ("ru", "ltr")
+
+
+def test_switcher_names_each_language_in_itself_and_keeps_the_page(client) -> None:
+    body = client.get("/search?q=cert&theme=cybercrime").get_data(as_text=True)
+    for code, name in i18n.LANGUAGES.items():
+        assert f'lang="{code}"' in body and f">{name}</a>" in body
+    assert "/search?q=cert&amp;theme=cybercrime&amp;lang=fr" in body
+
+
+def test_codes_and_countries_in_the_locale(client, make) -> None:
+    make.request(country="CIV", themes=["confidence_building"])
+    with client.application.test_request_context("/?lang=fr"):
+        from kb import codes
+
+        assert codes.label(codes.THEMES, "confidence_building") == "Mesures de confiance"
+        civ = db.session.get(Country, "CIV")
+        assert i18n.country_name(civ) == "Côte d’Ivoire"
+    with client.application.test_request_context("/?lang=zh"):
+        refresh()  # the test's app context is shared by the two requests: forget fr
+        assert i18n.country_name(db.session.get(Country, "CIV")) == "科特迪瓦"
+    with client.application.test_request_context("/?lang=en"):
+        refresh()
+        assert i18n.country_name(db.session.get(Country, "CIV")) == "Côte d'Ivoire"
+
+
+def test_french_sorting_puts_accented_names_with_their_letter() -> None:
+    names = ["Équateur", "Zambie", "Égypte", "Émirats arabes unis", "Espagne", "Algérie"]
+    assert i18n.sorted_by_label(names, str) == [
+        "Algérie",
+        "Égypte",
+        "Émirats arabes unis",
+        "Équateur",
+        "Espagne",
+        "Zambie",
+    ]
+
+
+def test_dates_follow_the_locale(app) -> None:
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 12, 3, 5, 26, tzinfo=UTC)
+    expected = {"en": "3 Dec 2026", "fr": "3 déc. 2026", "ru": "3 дек. 2026", "zh": "2026年12月3日"}
+    for lang, text in expected.items():
+        with app.test_request_context(f"/?lang={lang}"):
+            refresh()
+            assert i18n.format_day(moment).replace("\u202fг.", "") == text
+            assert i18n.format_moment(moment).endswith("05:26 UTC")
+    with app.test_request_context("/?lang=fr"):
+        refresh()
+        ago = i18n.format_ago(datetime(2026, 10, 1, tzinfo=UTC), now=moment)
+        assert ago == "il y a 2 mois"
+
+
+def test_every_member_state_has_a_cldr_name() -> None:
+    import json
+
+    from kb import PROJECT_ROOT
+
+    countries = json.loads((PROJECT_ROOT / "seed_data" / "countries.json").read_text())
+    ar = Locale("ar").territories
+    for country in countries:
+        code = i18n.alpha2(country["iso3"])
+        assert code and code in ar, country
+
+
+# --- the pseudo-locale render ----------------------------------------------------------------
+
+#: Attributes people read (or hear from a screen reader).
+READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
+#: Code, and dates and times (formatted by Babel from CLDR, not by the catalogues).
+SKIPPED_ELEMENTS = {"script", "style", "code", "kbd", "samp", "pre", "time"}
+VOID = {"meta", "link", "img", "br", "hr", "input", "source", "wbr", "area", "col", "embed"}
+ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+class _VisibleText(HTMLParser):
+    """Text a reader sees, except record content (an element with its own ``lang``, or
+    ``translate="no"``) and dates (``<time>``)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []
+        self.texts: list[str] = []
+
+    def _skipping(self) -> bool:
+        return any(skip for _tag, skip in self.stack)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        skip = (
+            tag in SKIPPED_ELEMENTS
+            or (tag != "html" and "lang" in named)
+            or named.get("translate") == "no"
+        )
+        if not (skip or self._skipping()):
+            for name in READ_ATTRIBUTES:
+                if named.get(name):
+                    self.texts.append(named[name] or "")
+            if tag == "input" and named.get("type") in ("submit", "button") and named.get("value"):
+                self.texts.append(named["value"] or "")
+        if tag not in VOID:
+            self.stack.append((tag, skip))
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        if data.strip() and not self._skipping():
+            self.texts.append(data)
+
+
+def _data_strings() -> list[str]:
+    """What the data holds and pages show as it is: names, titles, e-mail addresses, places."""
+    found: set[str] = set()
+    for country in db.session.query(Country):
+        found.update({country.name, country.iso3})
+    for org in db.session.query(Organisation):
+        found.update({org.name, org.display_name, org.acronym or ""})
+    for user in db.session.query(User):
+        found.update({user.name, user.email})
+    for model in (Request, Programme):
+        for record in db.session.query(model):
+            found.update({record.title, getattr(record, "contact_email", None) or ""})
+    # places of search/places (UN groups, M49 regions, organisations): names in en/fr/es data
+    from search.places import default_gazetteer
+
+    found.update(place.name for place in default_gazetteer().places())
+    return sorted((s for s in found if s), key=len, reverse=True)
+
+
+def plain_english(html: str, data: list[str]) -> list[str]:
+    parser = _VisibleText()
+    parser.feed(html)
+    leftovers = []
+    for text in parser.texts:
+        rest = text
+        for value in data:
+            rest = rest.replace(value, " ")
+        # acronyms (CSV, ICT, OEWG, UTC) and URLs are the same in every language
+        rest = re.sub(r"https?://\S+|\b[A-Z]{2,6}s?\b|\S+@\S+", " ", rest)
+        if ENGLISH_WORD.search(rest):
+            leftovers.append(text.strip())
+    return leftovers
+
+
+@pytest.fixture
+def pseudo_app(tmp_path: Path, database_url: str, _schema: None):
+    from tests.conftest import IsolatedClient, _test_config
+
+    write_pseudo_catalogue(tmp_path / "pseudo")
+    config = _test_config(database_url, tmp_path / "instance")
+    config["BABEL_TRANSLATION_DIRECTORIES"] = str(tmp_path / "pseudo")
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        from tests.conftest import _empty_tables
+
+        _empty_tables()
+        db.engine.dispose()
+
+
+#: The main pages, seen by a visitor; ``{request}`` and ``{programme}`` are record ids.
+PUBLIC_PAGES = [
+    "/",
+    "/requests",
+    "/programmes",
+    "/requests/{request}",
+    "/programmes/{programme}",
+    "/search?q=forensics",
+    "/search?q=zzzznothing",
+    "/no-such-page",
+]
+
+
+def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
+    from tests.factories import Factory
+
+    make = Factory()
+    provider_org = make.organisation(name="Global Forum Demo", acronym="GFD")
+    request = make.request(
+        country="KEN",
+        title="Forensics lab for the police",
+        themes=["cybercrime"],
+        support_types=["training"],
+    )
+    programme = make.programme(
+        organisation=provider_org,
+        title="Forensics training for police units",
+        themes=["cybercrime"],
+        support_types=["training"],
+    )
+    client = pseudo_app.test_client()
+    data = [*_data_strings(), "forensics", "zzzznothing"]  # the search pages' queries
+    failures = {}
+    for pattern in PUBLIC_PAGES:
+        url = pattern.format(request=request.id, programme=programme.id)
+        joiner = "&" if "?" in url else "?"
+        response = client.get(f"{url}{joiner}lang=en")
+        assert response.status_code in (200, 404), url
+        left = plain_english(response.get_data(as_text=True), data)
+        if left:
+            failures[url] = left
+    assert not failures, f"plain English outside translation calls: {failures}"

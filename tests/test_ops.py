@@ -1,0 +1,155 @@
+"""Operating the app: health and readiness, request ids, JSON logs, the start-up check."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from kb import create_app
+from kb.ops.startup import DatabaseUnavailable
+
+PROJECT = Path(__file__).resolve().parent.parent
+APP = "kb:create_app()"
+
+
+def test_healthz_answers_without_the_database(app: Flask, client) -> None:
+    app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "alive"}
+
+
+def test_readyz_reports_each_check(app: Flask, client) -> None:
+    from kb.searching.service import search_service
+
+    search_service().reindex()
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "ready"
+    assert body["checks"] == {"database": "ok", "index": "ok", "queue": "ok (embedded)"}
+
+
+def test_readyz_is_503_with_the_reason_when_the_queue_is_unreachable(app: Flask, client) -> None:
+    from kb.searching.service import search_service
+
+    search_service().reindex()
+    app.config["QUEUE_URL"] = "redis://127.0.0.1:1/0"
+    app.extensions.pop("kb_jobs", None)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "not ready"
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["queue"].startswith("failing: ")
+    app.extensions.pop("kb_jobs", None)
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    broken = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}},
+            "INSTANCE_PATH": tmp_path,
+            "SEARCH_BACKEND": "memory",
+        }
+    )
+    response = broken.test_client().get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["checks"]["database"] == "failing: OperationalError"
+    assert "127.0.0.1" not in json.dumps(body)  # hosts stay in the log
+
+
+def test_request_id_is_honoured_or_generated_and_returned(client) -> None:
+    given = client.get("/healthz", headers={"X-Request-ID": "abc-12345"})
+    assert given.headers["X-Request-ID"] == "abc-12345"
+    made = client.get("/healthz", headers={"X-Request-ID": "bad id <script>"})
+    assert made.headers["X-Request-ID"] not in ("", "bad id <script>")
+    assert client.get("/").headers["X-Request-ID"] != made.headers["X-Request-ID"]
+
+
+def test_json_logs_carry_the_request_id(app: Flask, client, capsys) -> None:
+    from kb.ops.logs import configure_logging
+
+    app.config["LOG_FORMAT"] = "json"
+    configure_logging(app)
+    try:
+        client.get("/healthz", headers={"X-Request-ID": "request-42"})
+        lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+        access = [e for e in lines if e["logger"] == "kb.access"]
+        assert access and access[-1]["request_id"] == "request-42"
+        assert access[-1]["path"] == "/healthz" and access[-1]["status"] == 200
+    finally:
+        app.config["LOG_FORMAT"] = "text"
+        configure_logging(app)
+        logging.getLogger().setLevel(logging.WARNING)
+
+
+def test_a_server_refuses_to_start_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    config = {
+        "SECRET_KEY": "x",
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody:secret@127.0.0.1:1/none",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}},
+        "INSTANCE_PATH": tmp_path,
+        "SEARCH_BACKEND": "memory",
+    }
+    with pytest.raises(DatabaseUnavailable) as refused:
+        create_app({**config, "CHECK_DATABASE_ON_START": True})
+    message = str(refused.value)
+    assert "cannot start" in message and "unreachable" in message
+    assert "secret" not in message and "KB_DATABASE_URL" in message
+
+
+def test_a_server_refuses_an_empty_database_but_flask_commands_still_work(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    config = {
+        "SECRET_KEY": "x",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": tmp_path,
+        "CHECK_DATABASE_ON_START": True,
+    }
+    with pytest.raises(DatabaseUnavailable, match="flask db upgrade"):
+        create_app(config)
+    upgraded = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "kb", "db", "upgrade"],
+        cwd=PROJECT,
+        env={"PATH": "/usr/bin:/bin", "KB_DATABASE_URL": url, "KB_SECRET_KEY": "x"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert upgraded.returncode == 0, upgraded.stderr
+    create_app(config)  # starts now
+
+
+def test_gunicorn_stops_with_the_message_when_the_database_is_unreachable(
+    tmp_path: Path,
+) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "KB_DATABASE_URL": "postgresql+psycopg://kb:secret@127.0.0.1:1/kb",
+        "KB_SECRET_KEY": "x",
+        "KB_SEARCH_DIR": str(tmp_path / "index"),
+    }
+    served = subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "-b", "127.0.0.1:0", APP],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert served.returncode != 0
+    assert "Capacity Exchange cannot start: the database" in served.stderr
+    assert "kb:***@127.0.0.1:1/kb is unreachable" in served.stderr
