@@ -1,8 +1,8 @@
 """programmes.interpretation_languages (languages of interpretation or translated material);
 match_suggestions.covers (the engine's "covers the need" flag, behind unmet needs)
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03 07:30:00
 
 """
@@ -10,8 +10,8 @@ Create Date: 2026-12-03 07:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
