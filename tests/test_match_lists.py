@@ -50,7 +50,7 @@ def test_request_page_shows_good_matches_and_folds_weaker_ones(make, client):
     shown, _, folded = body.partition("weaker match")
     assert good.title in shown and ("Strong match" in shown or "Good match" in shown)
     assert "Show 1 weaker match" in body and side.title in folded
-    assert "Why this label?" in body and "Score " in body
+    assert "Why this label?" in body and "score 0." in body
     assert "No programme fits this need yet" not in body
     api = client.get(f"/api/v1/requests/{request.id}/matches").get_json()
     first = api["items"][0]
