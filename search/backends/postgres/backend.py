@@ -56,7 +56,7 @@ from search.interface.documents import validate
 from search.interface.errors import SearchError
 from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
 from search.interface.results import Hit
-from search.querylang.parser import BOOST_WEIGHT, Coverage, Node, Word, and_of
+from search.querylang.parser import BOOST_WEIGHT, Coverage, FieldTerm, Node, Or, Word, and_of
 from search.text.analysis import fold_token
 from search.text.highlight import Marker, best_snippet
 from search.text.thesaurus import Thesaurus
@@ -444,6 +444,18 @@ class _Vocabulary:
         return [c for c in pool if abs(len(c) - len(word)) <= maxd]
 
 
+def _facet_values(nodes: tuple[Node, ...]) -> list[list[str]] | None:
+    """Per node, the ``facets`` values it stands for, when every node is a field term or
+    an OR of field terms (a place's states); else None."""
+    out: list[list[str]] = []
+    for n in nodes:
+        terms = n.items if isinstance(n, Or) else (n,)
+        if not all(isinstance(t, FieldTerm) for t in terms):
+            return None
+        out.append(sorted({facet(t.field, t.value) for t in terms}))  # type: ignore[union-attr]
+    return out
+
+
 def _qualified(order: str) -> str:
     """``order`` (over ``p``'s columns) for the outer query of the page."""
     return ", ".join(f"p.{part.strip()}" for part in order.split(","))
@@ -621,6 +633,30 @@ class _PgSession(Session):
             hist[int(n)] += int(c)
         return counts, hist
 
+    def _strict_rows(
+        self, node: Coverage, boost_facets: list[list[str]]
+    ) -> tuple[str, dict[str, Any]]:
+        """``_coverage_rows`` when every optional node must match (one index scan)."""
+        where, params = self.where, {}
+        every = and_of([*node.required, *node.optional])
+        if every is not None:
+            where += " AND tsv @@ CAST(:every AS tsquery)"
+            params["every"] = compile_match(every)
+        n = len(node.optional)
+        weight = sum(node.weight(i) for i in range(n))
+        boosts = " + ".join(
+            f"(facets && CAST(:bf{i} AS text[]))::int" for i in range(len(boost_facets))
+        )
+        for i, values in enumerate(boost_facets):
+            params[f"bf{i}"] = values
+        sql = (
+            f"SELECT id, {n} AS o, CAST({weight} AS float8) AS w, {boosts or '0'} AS b "
+            f"FROM {self.table} WHERE {where}"
+        )
+        # The same shape as _coverage_rows (the caller adds "HAVING sum(o) >= :minimum").
+        sql = f"SELECT id, sum(o) AS n, sum(w) AS nw, sum(b) AS nb FROM ({sql}) AS u GROUP BY id"
+        return sql, params
+
     def _run_coverage(self, node: Coverage, q: SearchQuery, facets: bool) -> Run:
         """A loose query: the rows of ``_coverage_rows`` with at least ``minimum``
         optional matches; ranked by coverage, then ``ts_rank`` (candidates as in ``run``)."""
@@ -628,6 +664,11 @@ class _PgSession(Session):
         rows_sql, params = self._coverage_rows(
             required, node.optional, node.boosts, node.minimum == 0, node.weights
         )
+        boost_facets = _facet_values(node.boosts)
+        if node.minimum == len(node.optional) and boost_facets is not None:
+            # Every word is required: the strict match, with the boosts read from the
+            # narrow facets column (a place's states), not from one index scan per node.
+            rows_sql, params = self._strict_rows(node, boost_facets)
         need = q.page * q.per_page
         params.update(lim=q.per_page, off=need - q.per_page, minimum=node.minimum)
         cols = "t.id, t.created, t.updated" + (", t.facets" if facets else "")
