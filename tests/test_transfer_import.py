@@ -374,3 +374,25 @@ def test_status_changes_get_the_actors_rights_check(make) -> None:
     assert [i.message for i in report.errors] == [
         "A submitted request cannot become open in one step; allowed: withdrawn."
     ]
+
+
+def test_one_upload_limit_with_the_apps_own_message(app, client, auth, make):
+    """KB_MAX_UPLOAD_MB is the only limit: the import page refuses a larger file in its words."""
+    app.config.update(MAX_UPLOAD_MB=1, MAX_CONTENT_LENGTH=1024 * 1024 + 64 * 1024)
+    admin = make.user("secretariat")
+    auth.login(admin.email)
+    import io
+
+    big = b"key,title\n" + b"x" * (2 * 1024 * 1024)
+    body = (  # built by hand: the test client would spool a large form to an unclosed file
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\n" + big + b"\r\n--b--\r\n"
+    )
+    response = client.post(
+        "/secretariat/import",
+        data=io.BytesIO(body),
+        content_type="multipart/form-data; boundary=b",
+        content_length=len(body),
+    )
+    assert response.status_code == 413
+    assert "The file is too large: the limit is 1 MB." in response.get_data(as_text=True)

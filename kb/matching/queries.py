@@ -63,35 +63,36 @@ def _pair_seen(viewer: Any) -> ColumnElement[bool]:
 
 
 def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
-    """Stored suggestions whose request AND programme the viewer may see, best first: each
-    request's best ``BEST_PER_REQUEST`` among the pairs the viewer may see (ranked among
-    those only, so a hidden programme never takes a visible pair's place)."""
-    seen = (
-        select(
-            MatchSuggestion.id,
-            func.row_number()
-            .over(
-                partition_by=MatchSuggestion.request_id,
-                order_by=(MatchSuggestion.rank, MatchSuggestion.id),
-            )
-            .label("place"),
-        )
-        .join(Request, MatchSuggestion.request_id == Request.id)
-        .join(Programme, MatchSuggestion.programme_id == Programme.id)
-        .where(MatchSuggestion.side == "request", _pair_seen(viewer), not_declined())
-        .subquery()
+    """Ids of the stored suggestions whose request AND programme the viewer may see, best
+    first (a page of them is loaded with :func:`load_pairs`: sorting and counting ids reads
+    one index, not the rows' reasons).
+
+    The pair's stored ``level`` decides for most viewers, so the unfiltered overview reads
+    ``match_suggestions`` alone (one index); the records are joined only for filters and for
+    owners, whose own confidential records are checked on the rows."""
+    owner = any(t.startswith("owner:") for t in access.viewer_tokens(viewer))
+    # Each request's best pairs are ranked among the pairs the viewer may see, so a hidden
+    # programme never takes a visible pair's place (nor changes a total).
+    place = func.row_number().over(
+        partition_by=MatchSuggestion.request_id, order_by=(MatchSuggestion.rank, MatchSuggestion.id)
     )
+    seen = select(MatchSuggestion.id, place.label("place")).where(
+        MatchSuggestion.side == "request", not_declined()
+    )
+    if owner:
+        seen = seen.join(Request, MatchSuggestion.request_id == Request.id).join(
+            Programme, MatchSuggestion.programme_id == Programme.id
+        )
+    visible = seen.where(_pair_seen(viewer)).subquery()
     query = (
-        select(MatchSuggestion)
-        .join(seen, seen.c.id == MatchSuggestion.id)
-        .join(Request, MatchSuggestion.request_id == Request.id)
-        .join(Programme, MatchSuggestion.programme_id == Programme.id)
-        .where(seen.c.place <= BEST_PER_REQUEST, MatchSuggestion.quality != "weak")
-        .options(
-            joinedload(MatchSuggestion.request).joinedload(Request.country),
-            joinedload(MatchSuggestion.programme).joinedload(Programme.organisation),
-        )
+        select(MatchSuggestion.id)
+        .join(visible, visible.c.id == MatchSuggestion.id)
+        .where(visible.c.place <= BEST_PER_REQUEST, MatchSuggestion.quality != "weak")
     )
+    if filters.region or filters.country or filters.theme or filters.since:
+        query = query.join(Request, MatchSuggestion.request_id == Request.id).join(
+            Programme, MatchSuggestion.programme_id == Programme.id
+        )
     if filters.region:
         query = query.join(Request.country).where(Country.region == filters.region)
     if filters.country:
@@ -102,6 +103,20 @@ def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
         since = datetime.combine(filters.since, datetime.min.time(), tzinfo=UTC)
         query = query.where(or_(Request.created_at >= since, Programme.created_at >= since))
     return query.order_by(MatchSuggestion.score.desc(), MatchSuggestion.id)
+
+
+def load_pairs(ids: list[int]) -> list[MatchSuggestion]:
+    """The suggestions ``ids`` with both records, in the order given."""
+    rows = db.session.scalars(
+        select(MatchSuggestion)
+        .where(MatchSuggestion.id.in_(ids))
+        .options(
+            joinedload(MatchSuggestion.request).joinedload(Request.country),
+            joinedload(MatchSuggestion.programme).joinedload(Programme.organisation),
+        )
+    ).unique()
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def not_declined() -> ColumnElement[bool]:

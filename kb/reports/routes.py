@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -129,7 +130,7 @@ def sessions() -> str | WerkzeugResponse:
                         location=(form.location.data or "").strip(),
                     )
                 )
-            flash("Session added.", "success")
+            flash(_("Session added."), "success")
             return redirect(url_for(".sessions"))
     rows = db.session.scalars(select(OewgSession).order_by(OewgSession.start_date.desc())).all()
     return render_template("reports/sessions.html", form=form, sessions=rows)

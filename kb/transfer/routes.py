@@ -16,7 +16,7 @@ from kb.transfer.export import MIMETYPES, TooManyRows, export_list
 from kb.transfer.forms import ImportForm
 from kb.transfer.importer import ImportReport, run_import
 from kb.transfer.reading import read_file
-from kb.uploads.safety import MAX_UPLOAD_BYTES
+from kb.uploads.safety import upload_limit
 from kb.views import copy_errors
 
 bp = Blueprint("transfer", __name__)
@@ -52,7 +52,7 @@ def import_file() -> str:
     form = ImportForm()
     report: ImportReport | None = None
     if form.validate_on_submit():
-        data = form.file.data.read(MAX_UPLOAD_BYTES + 1)
+        data = form.file.data.read(upload_limit() + 1)
         try:
             kind, rows = read_file(data, form.kind.data or None)
             name = secure_filename(form.file.data.filename or "") or "an uploaded file"

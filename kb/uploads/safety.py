@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from kb.errors import Invalid
 
+#: The default of ``KB_MAX_UPLOAD_MB``; the app's limit is :func:`upload_limit`.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ZIP_ENTRIES = 2000
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
@@ -45,8 +46,22 @@ class UnsafeFile(Invalid):
         self.status_code = status_code
 
 
-def check_size(data: bytes, limit: int = MAX_UPLOAD_BYTES) -> None:
-    """Refuse an empty file or one larger than ``limit`` bytes (HTTP 413)."""
+def upload_limit() -> int:
+    """The one upload limit in bytes: ``KB_MAX_UPLOAD_MB`` (the default outside an app)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context() and current_app.config.get("MAX_UPLOAD_MB"):
+        return int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+    return MAX_UPLOAD_BYTES
+
+
+def too_large_message(limit: int | None = None) -> str:
+    return f"The file is too large: the limit is {(limit or upload_limit()) / 1048576:.0f} MB."
+
+
+def check_size(data: bytes, limit: int | None = None) -> None:
+    """Refuse an empty file or one larger than ``limit`` bytes (default: the app's) (413)."""
+    limit = limit or upload_limit()
     if not data:
         raise UnsafeFile("The file is empty.")
     if len(data) > limit:

@@ -16,7 +16,7 @@ class UploadForm(FlaskForm):
     file = FileField(
         _l("Word document (.docx)"),
         validators=[FileRequired(message=_l("Choose a Word document (.docx) to upload."))],
-        description=_l("A filled Capacity Exchange form, or any Word document (up to 5 MB)."),
+        description=_l("A filled Capacity Exchange form, or any Word document."),
     )
     kind = SelectField(
         _l("If it is not one of our forms, make it"),

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from kb.catalogue.routes import KINDS, fill_choices
 from kb.errors import Invalid
 from kb.formfields import choices
-from kb.uploads.safety import MAX_UPLOAD_BYTES, UnsafeFile
+from kb.uploads.safety import UnsafeFile, too_large_message, upload_limit
 from kb.wordio import service
 from kb.wordio.fields import TITLES
 from kb.wordio.forms import KIND_CHOICES, UploadForm
@@ -46,19 +46,17 @@ def upload() -> str | tuple[str, int]:
     kinds = service.allowed_kinds(current_user)
     if not kinds:
         abort(403)
-    # Room for the file and the form fields: the file itself is checked against the limit.
-    request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024
     try:
         form = UploadForm()
     except RequestEntityTooLarge:
         form = UploadForm(formdata=None)
-        return _upload_page(form, kinds, UnsafeFile("The file is too large (over 5 MB).", 413))
+        return _upload_page(form, kinds, UnsafeFile(too_large_message(), 413))
     form.kind.choices = choices({k: KIND_CHOICES[k] for k in kinds})
     if request.method == "POST" and not form.validate():
         return render_template("wordio/upload.html", form=form, titles=TITLES), 400
     if request.method == "GET":
         return render_template("wordio/upload.html", form=form, titles=TITLES)
-    data = form.file.data.read(MAX_UPLOAD_BYTES + 1)
+    data = form.file.data.read(upload_limit() + 1)
     try:
         reading = service.read_upload(data, current_user, form.kind.data)
     except Invalid as err:
