@@ -26,8 +26,8 @@ NEED = (
 )
 
 
-#: Form tokens differ on every page view; they are not figures.
-CSRF = re.compile(r'name="csrf_token" value="[^"]*"')
+#: Form tokens and "computed at" times differ on every page view; they are not figures.
+CSRF = re.compile(r'name="csrf_token" value="[^"]*"|<time[^>]*>.*?</time>', re.S)
 
 
 @pytest.fixture
