@@ -121,6 +121,16 @@ MATCH_QUALITIES: dict[str, str] = {
 }
 
 
+#: A match's lifecycle (DOMAIN.md).
+MATCH_STATUSES: dict[str, str] = {
+    "suggested": N_("Suggested"),
+    "proposed": N_("Proposed"),
+    "accepted": N_("Accepted"),
+    "declined": N_("Declined"),
+    "in_progress": N_("In progress"),
+    "completed": N_("Completed"),
+}
+
 #: What a revision (the history of a record) records.
 REVISION_ACTIONS: dict[str, str] = {
     "created": N_("Created"),

@@ -100,6 +100,9 @@ def chosen_language() -> str:
     explicit = _explicit_choice()
     if explicit:
         return explicit
+    if request.path.startswith("/api/") and request.accept_languages:
+        # the API answers in the language the client asks for (problem titles and details)
+        return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT)
     user = current_user
     saved = getattr(user, "locale", None) if user and user.is_authenticated else None
     if saved in LANGUAGES:

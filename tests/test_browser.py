@@ -144,3 +144,28 @@ def test_search_from_the_header_refines_with_facets_and_never_shows_confidential
     page.wait_for_url("**q=malware+triage**")
     assert "Did you mean" not in page.content() and "No record contains" not in page.content()
     page.get_by_role("link", name="Malware triage training for the national CERT").wait_for()
+
+
+def test_pages_fit_a_phone_screen(page, live_server, make):
+    """At 390 px wide (a common phone), the header and /matches never widen the page."""
+    from kb.matching.service import match_service
+    from kb.uow import unit_of_work
+
+    make.country("KEN")
+    org = make.organisation(name="International Institute for Digital Forensics and Evidence")
+    words = "Digital forensics laboratory accreditation and examiner training for police units"
+    make.request("KEN", title=words, description=words + " in Kenya, with evidence handling.",
+                 themes=["cybercrime"], support_types=["training"], status="open")  # fmt: skip
+    make.programme(org, title=words, description=words + ", delivered in person or online.",
+                   themes=["cybercrime"], support_types=["training"], status="open")  # fmt: skip
+    with unit_of_work():
+        match_service().refresh()
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/", "/matches", "/requests", "/search?q=forensics"):
+        page.goto(f"{live_server}{path}")
+        if path == "/matches":
+            assert page.locator("table.pairs tbody tr").count() >= 1
+            cell = page.locator("table.pairs tbody td").first
+            assert cell.evaluate("e => getComputedStyle(e).display") == "block"  # stacked
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide on a 390 px screen"

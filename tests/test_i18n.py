@@ -21,6 +21,7 @@ from kb.extensions import db
 from kb.i18n_catalogues import problems
 from kb.i18n_pseudo import pseudo, source_messages, write_pseudo_catalogue
 from kb.models import Country, Organisation, Programme, Request, User
+from tests.factories import PASSWORD
 
 LANGS = ["ar", "en", "es", "fr", "ru", "zh"]
 
@@ -280,7 +281,16 @@ PUBLIC_PAGES = [
     "/search?q=forensics",
     "/search?q=zzzznothing",
     "/no-such-page",
+    "/countries",
+    "/countries/KEN",
+    "/organisations",
+    "/organisations/{organisation}",
+    "/matches",
+    "/account/login",
+    "/account/register",
 ]
+#: The same, signed in as the focal point of the request's state.
+SIGNED_IN_PAGES = ["/my", "/notifications", "/requests/new", "/account/password"]
 
 
 def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
@@ -300,11 +310,18 @@ def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
         themes=["cybercrime"],
         support_types=["training"],
     )
+    make.user("focal_point", country="KEN", email="focal@example.org")
     client = pseudo_app.test_client()
     data = [*_data_strings(), "forensics", "zzzznothing"]  # the search pages' queries
     failures = {}
-    for pattern in PUBLIC_PAGES:
-        url = pattern.format(request=request.id, programme=programme.id)
+    pages = [*PUBLIC_PAGES, "/account/login?signin", *SIGNED_IN_PAGES]
+    for pattern in pages:
+        if pattern == "/account/login?signin":
+            client.post("/account/login", data={"email": "focal@example.org", "password": PASSWORD})
+            continue
+        url = pattern.format(
+            request=request.id, programme=programme.id, organisation=provider_org.id
+        )
         joiner = "&" if "?" in url else "?"
         response = client.get(f"{url}{joiner}lang=en")
         assert response.status_code in (200, 404), url
@@ -312,3 +329,14 @@ def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
         if left:
             failures[url] = left
     assert not failures, f"plain English outside translation calls: {failures}"
+
+
+def test_api_problems_speak_the_accept_language(client) -> None:
+    fr = client.get("/api/v1/requests/424242", headers={"Accept-Language": "fr"})
+    assert fr.status_code == 404
+    body = fr.get_json()
+    assert body["title"] == "Introuvable"
+    assert body["detail"] == "Cette fiche n’existe pas, ou vous ne pouvez pas la voir."
+    assert body["type"].endswith("/not-found")  # the type (a code) does not change
+    en = client.get("/api/v1/requests/424242").get_json()
+    assert en["title"] == "Not found"

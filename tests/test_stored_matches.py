@@ -149,7 +149,8 @@ def test_overview_pairs_follow_the_stored_levels(catalogue, make):
     request, programme, hidden, org = catalogue
 
     def pairs(viewer) -> set[int]:
-        rows = db.session.scalars(queries.best_pairs_query(viewer, queries.MatchFilters()))
+        ids = db.session.scalars(queries.best_pairs_query(viewer, queries.MatchFilters())).all()
+        rows = queries.load_pairs(list(ids))
         return {s.programme_id for s in rows if s.request_id == request.id}
 
     assert pairs(None) == {programme.id}

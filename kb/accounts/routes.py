@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -54,8 +55,10 @@ def register() -> str | Response:
             copy_errors(form, err)
         else:
             flash(
-                "Thank you. The Secretariat will check your account and bind it to the state or "
-                "organisation you represent; you can log in once it is approved.",
+                _(
+                    "Thank you. The Secretariat will check your account and bind it to the "
+                    "state or organisation you represent; you can log in once it is approved."
+                ),
                 "success",
             )
             return redirect(url_for("main.home"))
@@ -78,7 +81,7 @@ def login() -> str | Response:
             status = 403
         else:
             if user is None:
-                flash("Wrong email or password.", "error")
+                flash(_("Wrong email or password."), "error")
                 status = 401
             elif user.has_2fa:
                 session[_PENDING_2FA] = {"id": user.get_id(), "remember": bool(form.remember.data)}
@@ -95,7 +98,7 @@ def login_code() -> str | Response:
     user = operations.load_user(str(pending.get("id", "")))
     if user is None or not user.is_active:
         session.pop(_PENDING_2FA, None)
-        flash("Log in first.", "info")
+        flash(_("Log in first."), "info")
         return redirect(url_for(".login"))
     form = CodeForm()
     status = 200
@@ -127,15 +130,18 @@ def _throttled(email: str, addr: str) -> int:
     wait = wait_seconds(email, addr, policy)
     if not wait:
         return 0
-    flash(f"Too many failed attempts. Wait {wait} seconds and try again.", "error")
+    flash(
+        _("Too many failed attempts. Wait %(seconds)s seconds and try again.", seconds=wait),
+        "error",
+    )
     return 429
 
 
 def _signed_in(user: User, remember: bool) -> Response:
     login_user(user, remember=remember)
-    flash(f"Welcome, {user.name}.", "success")
+    flash(_("Welcome, %(name)s.", name=user.name), "success")
     if current_app.config.get("REQUIRE_2FA") and user.is_secretariat and not user.has_2fa:
-        flash("Secretariat accounts must use two-factor sign-in: set it up now.", "info")
+        flash(_("Secretariat accounts must use two-factor sign-in: set it up now."), "info")
         return redirect(url_for(".two_factor"))
     home = url_for("admin.queue") if user.is_secretariat else url_for("main.my_work")
     return redirect(safe_next(request.args.get("next")) or home)
@@ -144,7 +150,7 @@ def _signed_in(user: User, remember: bool) -> Response:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
     logout_user()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
 
 
@@ -162,7 +168,7 @@ def change_password() -> str | Response:
             copy_errors(form, err)
         else:
             login_user(current_user._get_current_object())  # new session token: stay logged in
-            flash("Password changed. Other sessions were logged out.", "success")
+            flash(_("Password changed. Other sessions were logged out."), "success")
             return redirect(url_for("main.my_work"))
     return render_template("accounts/password.html", form=form)
 
@@ -177,8 +183,10 @@ def reset_request() -> str | Response:
                 lambda token: url_for(".reset_password", token=token, _external=True),
             )
         flash(
-            "If an account uses this address, we have sent it a link to choose a new password. "
-            "The link works once, for one hour.",
+            _(
+                "If an account uses this address, we have sent it a link to choose a new "
+                "password. The link works once, for one hour."
+            ),
             "info",
         )
         return redirect(url_for(".login"))
@@ -201,7 +209,7 @@ def reset_password(token: str) -> str | Response:
             copy_errors(form, err)
         else:
             logout_user()
-            flash("Your password was changed. Log in with the new one.", "success")
+            flash(_("Your password was changed. Log in with the new one."), "success")
             return redirect(url_for(".login"))
     return render_template("accounts/reset_password.html", form=form)
 
@@ -215,7 +223,7 @@ def two_factor() -> str | Response:
         form = DisableTwoFactorForm()
         if form.validate_on_submit():
             if current_app.config.get("REQUIRE_2FA") and user.is_secretariat:
-                flash("Secretariat accounts must keep two-factor sign-in.", "error")
+                flash(_("Secretariat accounts must keep two-factor sign-in."), "error")
                 return redirect(url_for(".two_factor"))
             try:
                 with unit_of_work():
@@ -223,7 +231,7 @@ def two_factor() -> str | Response:
             except DomainError as err:
                 copy_errors(form, err)
             else:
-                flash("Two-factor sign-in is off.", "success")
+                flash(_("Two-factor sign-in is off."), "success")
                 return redirect(url_for(".change_password"))
         return render_template("accounts/two_factor.html", form=form, enabled=True)
     secret = session.get("new_totp_secret") or twofactor.new_secret()
@@ -238,7 +246,8 @@ def two_factor() -> str | Response:
         else:
             session.pop("new_totp_secret", None)
             flash(
-                "Two-factor sign-in is on. You will be asked for a code at each login.", "success"
+                _("Two-factor sign-in is on. You will be asked for a code at each login."),
+                "success",
             )
             return redirect(url_for("main.my_work"))
     uri = twofactor.provisioning_uri(user, secret)

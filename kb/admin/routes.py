@@ -6,6 +6,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -96,7 +97,7 @@ def approve(user_id: int) -> Response:
     form = _approve_form()
     user = accounts.get_user(user_id)
     if not form.validate():
-        flash("Choose a role, and the state or organisation it applies to.", "error")
+        flash(_("Choose a role, and the state or organisation it applies to."), "error")
         return redirect(url_for(".queue"))
     org_id = int(form.organisation_id.data) if form.organisation_id.data else None
     try:
@@ -151,7 +152,7 @@ def retry_job(job_id: int) -> Response:
     try:
         retry_failed(job_id)
     except LookupError:
-        flash("That job is no longer waiting for a retry.", "error")
+        flash(_("That job is no longer waiting for a retry."), "error")
     else:
         flash(f"Job {job_id} queued again.", "success")
     return redirect(url_for(".jobs"))

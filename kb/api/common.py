@@ -20,6 +20,7 @@ from sqlalchemy import Select, func, select, update
 
 from kb import access
 from kb.api.problems import Problem
+from kb.codes import N_
 from kb.errors import NotFound
 from kb.extensions import db
 from kb.models import CatalogueRecord
@@ -41,7 +42,7 @@ def load_visible(model: type[T], record_id: int) -> T:
     """The record, or 404 when it does not exist *or* the caller may not see it (as the UI)."""
     record = db.session.get(model, record_id) if 0 < record_id <= MAX_INT else None
     if record is None or not access.can_view(current_user, record):  # type: ignore[arg-type]
-        raise NotFound("No such record, or you may not see it.")
+        raise NotFound(N_("No such record, or you may not see it."))
     return record
 
 

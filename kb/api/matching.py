@@ -227,7 +227,7 @@ def pairs(args: dict[str, Any]) -> Any:
             "quality": s.quality,
             "reasons": s.reasons,
         }
-        for s in page.items
+        for s in queries.load_pairs(page.items)
     ]
     return page.envelope(), 200, page.headers()
 

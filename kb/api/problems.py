@@ -15,8 +15,10 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Response, current_app, g, json, request, url_for
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from kb.codes import N_
 from kb.errors import DomainError
 from kb.extensions import db
 
@@ -25,62 +27,77 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 #: slug → (status, title, what it means). ``type`` is the URL of ``/api/v1/problems/<slug>``.
 PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
-    "bad-request": (400, "Bad request", "The request could not be read (e.g. malformed JSON)."),
+    "bad-request": (
+        400,
+        N_("Bad request"),
+        N_("The request could not be read (e.g. malformed JSON)."),
+    ),
     "unauthenticated": (
         401,
-        "Authentication required",
-        "Log in (browser session) or send `Authorization: Bearer <token>`.",
+        N_("Authentication required"),
+        N_("Log in (browser session) or send `Authorization: Bearer <token>`."),
     ),
     "invalid-token": (
         401,
-        "Invalid token",
-        "The bearer token is unknown, revoked or expired, or its account is not active.",
+        N_("Invalid token"),
+        N_("The bearer token is unknown, revoked or expired, or its account is not active."),
     ),
-    "forbidden": (403, "Not allowed", "Your role may not do this to this record."),
+    "forbidden": (403, N_("Not allowed"), N_("Your role may not do this to this record.")),
     "insufficient-scope": (
         403,
-        "Token scope too narrow",
-        "A read-scope token was used for a write. Create a write-scope token.",
+        N_("Token scope too narrow"),
+        N_("A read-scope token was used for a write. Create a write-scope token."),
     ),
     "csrf-failed": (
         403,
-        "CSRF token missing or invalid",
-        "Writes authenticated by the session cookie need the `X-CSRFToken` header "
-        "(get it from `GET /api/v1/me`). Token-authenticated requests need none.",
+        N_("CSRF token missing or invalid"),
+        N_(
+            "Writes authenticated by the session cookie need the `X-CSRFToken` header "
+            "(get it from `GET /api/v1/me`). Token-authenticated requests need none."
+        ),
     ),
-    "not-found": (404, "Not found", "No such resource, or you may not see it."),
-    "conflict": (409, "Not possible now", "The record's status does not allow this action."),
+    "not-found": (404, N_("Not found"), N_("No such resource, or you may not see it.")),
+    "conflict": (
+        409,
+        N_("Not possible now"),
+        N_("The record's status does not allow this action."),
+    ),
     "precondition-failed": (
         412,
-        "Precondition failed",
-        "`If-Match` does not match the current ETag: someone changed the record. "
-        "GET it again, reapply your change and retry with the new ETag.",
+        N_("Precondition failed"),
+        N_(
+            "`If-Match` does not match the current ETag: someone changed the record. "
+            "GET it again, reapply your change and retry with the new ETag."
+        ),
     ),
-    "payload-too-large": (413, "Payload too large", "The request body is too large."),
+    "payload-too-large": (413, N_("Payload too large"), N_("The request body is too large.")),
     "unsupported-media-type": (
         415,
-        "Unsupported media type",
-        "Send request bodies as `application/json`.",
+        N_("Unsupported media type"),
+        N_("Send request bodies as `application/json`."),
     ),
     "validation-error": (
         422,
-        "Invalid input",
-        "One or more fields are invalid; `errors` lists the messages per field.",
+        N_("Invalid input"),
+        N_("One or more fields are invalid; `errors` lists the messages per field."),
     ),
     "precondition-required": (
         428,
-        "Precondition required",
-        "Updates must send `If-Match` with the ETag of the version they change.",
+        N_("Precondition required"),
+        N_("Updates must send `If-Match` with the ETag of the version they change."),
     ),
     "rate-limited": (
         429,
-        "Too many requests",
-        "The rate limit was reached; retry after `Retry-After` seconds.",
+        N_("Too many requests"),
+        N_("The rate limit was reached; retry after `Retry-After` seconds."),
     ),
     "internal-error": (
         500,
-        "Internal error",
-        "Something went wrong on our side. It was logged with the `request_id`; nothing was saved.",
+        N_("Internal error"),
+        N_(
+            "Something went wrong on our side. It was logged with the `request_id`; "
+            "nothing was saved."
+        ),
     ),
 }
 _DEFAULT_SLUGS = {
@@ -148,12 +165,15 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     slug = slug or _DEFAULT_SLUGS.get(status)
-    title = PROBLEM_TYPES[slug][1] if slug in PROBLEM_TYPES else _phrase(status)
+    # title and detail in the language of Accept-Language (kb.i18n); type and errors' keys stay
+    title = _(PROBLEM_TYPES[slug][1]) if slug in PROBLEM_TYPES else _phrase(status)
     body = {
         "type": type_uri(slug),
         "title": title,
         "status": status,
-        "detail": detail or (PROBLEM_TYPES[slug][2] if slug in PROBLEM_TYPES else title),
+        "detail": _(detail)
+        if detail
+        else (_(PROBLEM_TYPES[slug][2]) if slug in PROBLEM_TYPES else title),
         "instance": request.path,
         "errors": {str(k): [str(m) for m in v] for k, v in (errors or {}).items()},
         "request_id": request_id(),
@@ -197,11 +217,11 @@ def _http_problem(err: HTTPException) -> Response | HTTPException:
 
 def _detail_for(err: HTTPException, status: int) -> str:
     if status == 422:
-        return "One or more parameters are invalid; see errors."
+        return _("One or more parameters are invalid; see errors.")
     if status == 429:
-        return f"Rate limit reached ({err.description}). Retry later."
+        return _("Rate limit reached (%(limit)s). Retry later.", limit=err.description)
     if status == 404:
-        return "No such resource, or you may not see it."
+        return _("No such resource, or you may not see it.")
     return str(err.description or _phrase(status))
 
 
@@ -213,7 +233,7 @@ def _server_error(err: BaseException) -> Response:
     )
     return problem_response(
         500,
-        detail=f"The error was logged with request id {rid}. Nothing was saved.",
+        detail=_("The error was logged with request id %(rid)s. Nothing was saved.", rid=rid),
     )
 
 

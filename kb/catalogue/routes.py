@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
@@ -142,7 +143,7 @@ def create(plural: str) -> str | Response:
         except Invalid as err:
             copy_errors(form, err)
         else:
-            flash("Saved as a draft. Submit it when it is ready for publication.", "success")
+            flash(_("Saved as a draft. Submit it when it is ready for publication."), "success")
             return redirect(url_for(".detail", plural=plural, record_id=record.id))
     # Values suggested from an uploaded Word document stay marked if the form comes back.
     suggested = {name for name in request.form.getlist("suggested") if name in form._fields}
@@ -185,7 +186,7 @@ def edit(plural: str, record_id: int) -> str | Response:
         except Invalid as err:
             copy_errors(form, err)
         else:
-            flash("Saved." if changes else "Nothing changed.", "success")
+            flash(_("Saved.") if changes else "Nothing changed.", "success")
             return redirect(url_for(".detail", plural=plural, record_id=record.id))
     suggested |= {name for name in request.form.getlist("suggested") if name in form._fields}
     return render_template(
@@ -219,7 +220,7 @@ def accept_suggestions(record_id: int) -> Response:
             raise
         flash(err.message, "error")
     else:
-        flash("The suggested themes and support types are now the request's own.", "success")
+        flash(_("The suggested themes and support types are now the request's own."), "success")
     return redirect(url_for(".detail", plural="requests", record_id=record_id))
 
 
@@ -256,7 +257,7 @@ def change_status(plural: str, record_id: int, action: str) -> str | Response:
             raise
         flash(err.message, "error")
     else:
-        flash(f"Status is now: {kind.statuses.get(status, status)}.", "success")
+        flash(_("Status is now: %(status)s.", status=codes.label(kind.statuses, status)), "success")
     return redirect(url_for(".detail", plural=plural, record_id=record_id))
 
 
@@ -269,5 +270,5 @@ def confirm(plural: str, record_id: int) -> Response:
         abort(400)
     with unit_of_work():
         operations.confirm_current(current_user, record)
-    flash("Thank you: marked as still current.", "success")
+    flash(_("Thank you: marked as still current."), "success")
     return redirect(url_for(".detail", plural=plural, record_id=record_id))

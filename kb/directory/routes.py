@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
@@ -130,7 +131,7 @@ def organisation_new() -> str | Response:
             if back_to_queue:
                 flash(f"{org.display_name} added: you can now approve the account.", "success")
                 return redirect(url_for("admin.queue"))
-            flash("Organisation added.", "success")
+            flash(_("Organisation added."), "success")
             return redirect(url_for(".organisation", org_id=org.id))
     return render_template(
         "directory/organisation_form.html", form=form, org=None, back_to_queue=back_to_queue
@@ -151,7 +152,7 @@ def organisation_edit(org_id: int) -> str | Response:
         except DomainError as err:
             copy_errors(form, err)
         else:
-            flash("Saved." if changes else "Nothing changed.", "success")
+            flash(_("Saved.") if changes else "Nothing changed.", "success")
             return redirect(url_for(".organisation", org_id=org.id))
     return render_template("directory/organisation_form.html", form=form, org=org)
 

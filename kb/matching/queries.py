@@ -63,18 +63,24 @@ def _pair_seen(viewer: Any) -> ColumnElement[bool]:
 
 
 def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
-    """Stored suggestions whose request AND programme the viewer may see, best first."""
+    """Ids of the stored suggestions whose request AND programme the viewer may see, best
+    first (a page of them is loaded with :func:`load_pairs`: sorting and counting ids reads
+    one index, not the rows' reasons).
+
+    The pair's stored ``level`` decides for most viewers, so the unfiltered overview reads
+    ``match_suggestions`` alone (one index); the records are joined only for filters and for
+    owners, whose own confidential records are checked on the rows."""
+    owner = any(t.startswith("owner:") for t in access.viewer_tokens(viewer))
     query = (
-        select(MatchSuggestion)
-        .join(Request, MatchSuggestion.request_id == Request.id)
-        .join(Programme, MatchSuggestion.programme_id == Programme.id)
-        .where(MatchSuggestion.side == "request", _pair_seen(viewer), not_declined())
+        select(MatchSuggestion.id)
+        .where(MatchSuggestion.side == "request", not_declined())
         .where(MatchSuggestion.rank <= BEST_PER_REQUEST, MatchSuggestion.quality != "weak")
-        .options(
-            joinedload(MatchSuggestion.request).joinedload(Request.country),
-            joinedload(MatchSuggestion.programme).joinedload(Programme.organisation),
-        )
     )
+    if owner or filters.region or filters.country or filters.theme or filters.since:
+        query = query.join(Request, MatchSuggestion.request_id == Request.id).join(
+            Programme, MatchSuggestion.programme_id == Programme.id
+        )
+    query = query.where(_pair_seen(viewer))
     if filters.region:
         query = query.join(Request.country).where(Country.region == filters.region)
     if filters.country:
@@ -85,6 +91,20 @@ def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
         since = datetime.combine(filters.since, datetime.min.time(), tzinfo=UTC)
         query = query.where(or_(Request.created_at >= since, Programme.created_at >= since))
     return query.order_by(MatchSuggestion.score.desc(), MatchSuggestion.id)
+
+
+def load_pairs(ids: list[int]) -> list[MatchSuggestion]:
+    """The suggestions ``ids`` with both records, in the order given."""
+    rows = db.session.scalars(
+        select(MatchSuggestion)
+        .where(MatchSuggestion.id.in_(ids))
+        .options(
+            joinedload(MatchSuggestion.request).joinedload(Request.country),
+            joinedload(MatchSuggestion.programme).joinedload(Programme.organisation),
+        )
+    ).unique()
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def not_declined() -> ColumnElement[bool]:

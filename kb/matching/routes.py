@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -44,6 +45,7 @@ def overview() -> str:
     filters = queries.MatchFilters.from_args(request.args)
     threshold = match_service().config.unmet_threshold
     page = Page(queries.best_pairs_query(current_user, filters), page_arg(), 20)
+    page.items = queries.load_pairs(page.items)
     table = queries.supply_and_demand(current_user)
     return render_template(
         "matching/overview.html",
@@ -101,7 +103,7 @@ def propose() -> Response:
             raise
         flash(err.message, "error")
         return redirect(request.referrer or url_for("matching.overview"))
-    flash("Sent. The other side is notified and will accept or decline.", "success")
+    flash(_("Sent. The other side is notified and will accept or decline."), "success")
     return redirect(url_for("matching.match_detail", match_id=match.id))
 
 
@@ -120,7 +122,10 @@ def step(match_id: int, action: str) -> Response:
             raise
         flash(err.message, "error")
     else:
-        flash(f"Match is now {status.replace('_', ' ')}.", "success")
+        flash(
+            _("Match is now: %(status)s.", status=codes.label(codes.MATCH_STATUSES, status)),
+            "success",
+        )
     return redirect(url_for("matching.match_detail", match_id=match_id))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -87,7 +88,11 @@ def _briefing() -> data.Briefing:
         last = max((s for s in sessions if s.end_date <= date.today()), default=sessions[-1],
                    key=lambda s: s.end_date)  # fmt: skip
         period, title = data.Period(last.end_date, date.today()), f"since {last.name}"
-    elif chosen.isdigit() and (session := db.session.get(OewgSession, int(chosen))):
+    elif (
+        chosen.isascii()
+        and chosen.isdigit()
+        and (session := db.session.get(OewgSession, int(chosen)))
+    ):
         before = [s for s in sessions if s.end_date < session.start_date]
         start = before[-1].end_date if before else session.start_date - timedelta(days=180)
         period, title = data.Period(start, session.start_date), f"for {session.name}"
@@ -129,7 +134,7 @@ def sessions() -> str | WerkzeugResponse:
                         location=(form.location.data or "").strip(),
                     )
                 )
-            flash("Session added.", "success")
+            flash(_("Session added."), "success")
             return redirect(url_for(".sessions"))
     rows = db.session.scalars(select(OewgSession).order_by(OewgSession.start_date.desc())).all()
     return render_template("reports/sessions.html", form=form, sessions=rows)
