@@ -290,7 +290,13 @@ PUBLIC_PAGES = [
     "/account/register",
 ]
 #: The same, signed in as the focal point of the request's state.
-SIGNED_IN_PAGES = ["/my", "/notifications", "/requests/new", "/account/password"]
+SIGNED_IN_PAGES = [
+    "/my",
+    "/notifications",
+    "/requests/new",
+    "/account/password",
+    "/requests/{request}",
+]
 
 
 def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
