@@ -286,6 +286,7 @@ PUBLIC_PAGES = [
     "/organisations",
     "/organisations/{organisation}",
     "/matches",
+    "/reports/landscape",
     "/account/login",
     "/account/register",
 ]

@@ -54,10 +54,10 @@ def _period() -> data.Period:
 
 def _audience() -> str:
     if access.is_secretariat(current_user):
-        return "Prepared for the Secretariat: includes records that are not public."
+        return _("Prepared for the Secretariat: includes records that are not public.")
     if current_user.is_authenticated and current_user.is_active:
-        return "Includes records visible to approved users and your own records."
-    return "Public records only."
+        return _("Includes records visible to approved users and your own records.")
+    return _("Public records only.")
 
 
 def _docx(content: bytes, name: str) -> Response:
