@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from kb.codes import N_
 from kb.extensions import db
+from kb.i18n import country_name, format_moment
 from kb.models import CatalogueRecord, Match, Organisation, Revision, SearchQueueEntry, User
 
 
@@ -76,40 +79,40 @@ def revisions_for(record: CatalogueRecord | Match | Organisation) -> list[Revisi
 
 #: How each action reads in a sentence ("Accepted by …"); unknown actions are humanised.
 ACTION_WORDS = {
-    "created": "Created",
-    "imported": "Imported",
-    "edited": "Edited",
-    "submit": "Submitted",
-    "submitted": "Submitted",
-    "publish": "Published",
-    "return": "Returned to the owner",
-    "withdraw": "Withdrawn",
-    "reinstate": "Reinstated",
-    "confirm": "Confirmed as still current",
-    "confirmed": "Confirmed as still current",
-    "mark_matched": "Marked as matched",
-    "start": "Implementation started",
-    "fulfil": "Marked as fulfilled",
-    "close": "Closed",
-    "reopen": "Reopened",
-    "expire": "Closed (end date passed)",
-    "proposed": "Proposed",
-    "accept": "Accepted",
-    "decline": "Declined",
-    "complete": "Marked as completed",
+    "created": N_("Created"),
+    "imported": N_("Imported"),
+    "edited": N_("Edited"),
+    "submit": N_("Submitted"),
+    "submitted": N_("Submitted"),
+    "publish": N_("Published"),
+    "return": N_("Returned to the owner"),
+    "withdraw": N_("Withdrawn"),
+    "reinstate": N_("Reinstated"),
+    "confirm": N_("Confirmed as still current"),
+    "confirmed": N_("Confirmed as still current"),
+    "mark_matched": N_("Marked as matched"),
+    "start": N_("Implementation started"),
+    "fulfil": N_("Marked as fulfilled"),
+    "close": N_("Closed"),
+    "reopen": N_("Reopened"),
+    "expire": N_("Closed (end date passed)"),
+    "proposed": N_("Proposed"),
+    "accept": N_("Accepted"),
+    "decline": N_("Declined"),
+    "complete": N_("Marked as completed"),
 }
 
 
 def actor_phrase(user: User | None) -> str:
     """Who acted, as people recognise them: "ITU (provider.itu@…)", "Kenya (focal.kenya@…)"."""
     if user is None:
-        return "the system"
+        return _("the system")
     if user.role == "provider" and user.organisation is not None:
         who = user.organisation.acronym or user.organisation.name
     elif user.role == "focal_point" and user.country is not None:
-        who = user.country.name
+        who = country_name(user.country)
     elif user.role == "secretariat":
-        who = "the Secretariat"
+        who = _("the Secretariat")
     else:
         who = user.name
     local = user.email.split("@", 1)[0]
@@ -118,5 +121,11 @@ def actor_phrase(user: User | None) -> str:
 
 def sentence(rev: Revision) -> str:
     """A revision as one sentence: "Accepted by ITU (provider.itu@…) on 3 Dec 2026, 10:42 UTC"."""
-    action = ACTION_WORDS.get(rev.action) or rev.action.replace("_", " ").capitalize()
-    return f"{action} by {actor_phrase(rev.user)} on {rev.at:%-d %b %Y, %H:%M} UTC"
+    known = ACTION_WORDS.get(rev.action)
+    action = _(known) if known else rev.action.replace("_", " ").capitalize()
+    return _(
+        "%(action)s by %(actor)s on %(moment)s",
+        action=action,
+        actor=actor_phrase(rev.user),
+        moment=format_moment(rev.at),
+    )

@@ -188,7 +188,7 @@ def format_moment(value: datetime | None) -> str:
     locale = get_locale() or Locale.parse(DEFAULT)
     from babel.dates import format_time
 
-    return f"{format_day(value)} {format_time(value, 'HH:mm', locale=locale)} UTC"
+    return f"{format_day(value)}, {format_time(value, 'HH:mm', locale=locale)} UTC"
 
 
 def format_ago(value: datetime | None, now: datetime | None = None) -> str:

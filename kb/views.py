@@ -60,4 +60,4 @@ class Page:
 
 def page_arg() -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 100000 else 1

@@ -18,8 +18,9 @@ PAGES = ("/search", "/search.json", "/requests", "/programmes")
 API = ("/api/v1/search", "/api/v1/requests", "/api/v1/programmes")
 OTHER_PARAMS = {
     "/requests": ("theme", "country", "language", "status", "sort"),
-    "/programmes": ("theme", "country", "region", "sort"),
     "/search": ("theme", "country", "sort", "page"),
+    "/search.json": ("page", "per_page", "literal"),
+    "/programmes": ("theme", "country", "region", "sort", "page"),
     "/api/v1/requests": ("theme", "country", "sort"),
     "/countries": ("region",),
     "/organisations": ("type",),
@@ -28,8 +29,8 @@ OTHER_PARAMS = {
 
 CONTROL = st.characters(min_codepoint=0, max_codepoint=0x1F) | st.sampled_from("\x7f\x85\x9f")
 HOSTILE = st.one_of(
-    st.text(max_size=60),
-    st.text(alphabet=CONTROL | st.characters(), max_size=40),
+    st.text(st.characters(codec="utf-8"), max_size=60),
+    st.text(alphabet=CONTROL | st.characters(codec="utf-8"), max_size=40),
     st.builds(
         lambda w, n: w * n, st.sampled_from(["a", "zq", "é", "\x00", "("]), st.integers(1, 450)
     ),
@@ -43,7 +44,17 @@ def corpus(make):
     make.programme(title="Cyber crime workshops", description="For prosecutors, in French.")
 
 
-@pytest.mark.parametrize("path", ["/requests?q=a%00b", "/api/v1/requests?q=%00", "/search?q=%00"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/requests?q=a%00b",
+        "/api/v1/requests?q=%00",
+        "/search?q=%00",
+        "/search?page=%C2%B2",  # "²" is a Unicode digit that int() refuses
+        "/search.json?per_page=%C2%B2",
+        "/requests?page=%C2%B2",
+    ],
+)
 def test_nul_bytes_in_query_strings(client, corpus, path):
     assert client.get(path).status_code == 200
 
@@ -60,7 +71,7 @@ def test_clean_value_keeps_text_and_drops_controls():
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(text=HOSTILE, other=st.text(alphabet=CONTROL | st.characters(), max_size=12))
+@given(text=HOSTILE, other=st.text(alphabet=CONTROL | st.characters(codec="utf-8"), max_size=12))
 def test_random_queries_never_fail(client, corpus, text, other):
     for path in (*PAGES, *API):
         params = {"q": text, **{name: other for name in OTHER_PARAMS.get(path, ())}}

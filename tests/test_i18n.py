@@ -286,11 +286,18 @@ PUBLIC_PAGES = [
     "/organisations",
     "/organisations/{organisation}",
     "/matches",
+    "/reports/landscape",
     "/account/login",
     "/account/register",
 ]
 #: The same, signed in as the focal point of the request's state.
-SIGNED_IN_PAGES = ["/my", "/notifications", "/requests/new", "/account/password"]
+SIGNED_IN_PAGES = [
+    "/my",
+    "/notifications",
+    "/requests/new",
+    "/account/password",
+    "/requests/{request}",
+]
 
 
 def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:

@@ -20,6 +20,7 @@ from kb.matching.service import LISTED_REQUEST_STATUSES, match_service
 from kb.models import Programme, Request
 from kb.notifications import operations as notifications
 from kb.uow import unit_of_work
+from search.matching import labels
 
 RECORD_ID = "<int(min=1, max=2147483647):record_id>"
 MATCH_ID = "<int(min=1, max=2147483647):match_id>"
@@ -54,8 +55,17 @@ class RecordRefSchema(Schema):
 
 
 class ScoredSchema(Schema):
-    score = fields.Float()
+    score = fields.Float(
+        metadata={"description": "Estimated chance (0-1) that a reviewer calls it a good match."}
+    )
     quality = fields.String(metadata={"description": "strong, good or weak"})
+    label = fields.String(metadata={"description": "Strong match, Good match or Weak match."})
+    shown = fields.Boolean(
+        metadata={"description": "Listed on pages (strong or good); weaker ones are folded."}
+    )
+    covers_need = fields.Boolean(
+        metadata={"description": "Covers the request's main theme, in a shared language."}
+    )
     reasons = fields.List(fields.Nested(ReasonSchema))
 
 
@@ -66,7 +76,12 @@ class RecordMatchSchema(ScoredSchema):
 class NeedSchema(Schema):
     best_score = fields.Float()
     quality = fields.String()
-    unmet = fields.Boolean(metadata={"description": "Best match under the unmet threshold."})
+    unmet = fields.Boolean(
+        metadata={
+            "description": "No eligible, available programme you may see covers the main need "
+            "(its main theme, in a shared language)."
+        }
+    )
 
 
 class RecordMatchesSchema(Schema):
@@ -176,6 +191,9 @@ def _scored(record: Any, match: Any) -> dict[str, Any]:
         "record": record,
         "score": match.score,
         "quality": match.quality,
+        "label": labels.label(match.quality),
+        "shown": match_service().config.shown(match.quality),
+        "covers_need": match.covers,
         "reasons": match.reasons,
     }
 
@@ -194,7 +212,7 @@ def request_matches(record_id: int) -> Any:
     pairs = queries.programmes_for(request, current_user) if listed else []
     need = queries.need_of(request, pairs, service.config.unmet_threshold)
     return {
-        "items": [_scored(p, m) for p, m in pairs],
+        "items": [_scored(p, m) for p, m in pairs if service.config.listed(m.score)],
         "need": need.as_dict(),
         "suggested_codes": service.infer_codes(request),
     }
@@ -207,7 +225,9 @@ def programme_matches(record_id: int) -> Any:
     """Open requests a programme could serve; only requests you may see."""
     programme = load_visible(Programme, record_id)
     pairs = queries.requests_for(programme, current_user) if programme.status == "open" else []
-    return {"items": [_scored(r, m) for r, m in pairs], "need": None, "suggested_codes": None}
+    listed = match_service().config.listed
+    items = [_scored(r, m) for r, m in pairs if listed(m.score)]
+    return {"items": items, "need": None, "suggested_codes": None}
 
 
 @blp.route("/matches", endpoint="pairs")

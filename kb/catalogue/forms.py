@@ -118,6 +118,14 @@ class ProgrammeForm(RecordForm):
             "application deadline (that day included)."
         ),
     )
+    interpretation_languages = MultiCheckboxField(
+        _l("Interpretation or translated material in"),
+        choices=choices(codes.LANGUAGES),
+        description=_l(
+            "Languages you can add through interpretation or translated material. Matching "
+            "treats them as languages the programme is offered in."
+        ),
+    )
     delivery_mode = SelectField(_l("Delivery"), choices=choices(codes.DELIVERY_MODES))
     cost_model = SelectField(_l("Cost"), choices=choices(codes.COST_MODELS))
     start_date = DateField(_l("Starts"), validators=[Optional()])

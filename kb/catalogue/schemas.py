@@ -75,6 +75,7 @@ class RequestInputSchema(RecordInputSchema):
 class ProgrammeInputSchema(RecordInputSchema):
     organisation_id = fields.Integer(required=True, strict=False)
     eligible_regions = code_list(codes.ELIGIBLE_REGIONS, load_default=list)
+    interpretation_languages = code_list(codes.LANGUAGES, load_default=list)
     eligible_countries = fields.List(
         fields.String(validate=validate.Length(equal=3)), load_default=list
     )
@@ -149,6 +150,7 @@ class ProgrammeOutputSchema(RecordOutputSchema):
     organisation_type = fields.Function(lambda p: p.organisation.type)
     eligible_regions = fields.List(fields.String())
     eligible_countries = fields.List(fields.String())
+    interpretation_languages = fields.List(fields.String())
     delivery_mode = fields.String()
     cost_model = fields.String()
     start_date = fields.Date()

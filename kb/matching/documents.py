@@ -25,6 +25,7 @@ class ProgrammeMatchSchema(RecordTextSchema):
     id = fields.Function(lambda p: p.ref)
     eligible_regions = fields.List(fields.String())
     eligible_countries = fields.List(fields.String())
+    interpretation_languages = fields.List(fields.String())
     delivery_mode = fields.String()
     organisation_name = fields.Function(lambda p: p.organisation.name)
     organisation_type = fields.Function(lambda p: p.organisation.type)

@@ -71,16 +71,28 @@ def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
     ``match_suggestions`` alone (one index); the records are joined only for filters and for
     owners, whose own confidential records are checked on the rows."""
     owner = any(t.startswith("owner:") for t in access.viewer_tokens(viewer))
+    # Each request's best pairs are ranked among the pairs the viewer may see, so a hidden
+    # programme never takes a visible pair's place (nor changes a total).
+    place = func.row_number().over(
+        partition_by=MatchSuggestion.request_id, order_by=(MatchSuggestion.rank, MatchSuggestion.id)
+    )
+    seen = select(MatchSuggestion.id, place.label("place")).where(
+        MatchSuggestion.side == "request", not_declined()
+    )
+    if owner:
+        seen = seen.join(Request, MatchSuggestion.request_id == Request.id).join(
+            Programme, MatchSuggestion.programme_id == Programme.id
+        )
+    visible = seen.where(_pair_seen(viewer)).subquery()
     query = (
         select(MatchSuggestion.id)
-        .where(MatchSuggestion.side == "request", not_declined())
-        .where(MatchSuggestion.rank <= BEST_PER_REQUEST, MatchSuggestion.quality != "weak")
+        .join(visible, visible.c.id == MatchSuggestion.id)
+        .where(visible.c.place <= BEST_PER_REQUEST, MatchSuggestion.quality != "weak")
     )
-    if owner or filters.region or filters.country or filters.theme or filters.since:
+    if filters.region or filters.country or filters.theme or filters.since:
         query = query.join(Request, MatchSuggestion.request_id == Request.id).join(
             Programme, MatchSuggestion.programme_id == Programme.id
         )
-    query = query.where(_pair_seen(viewer))
     if filters.region:
         query = query.join(Request.country).where(Country.region == filters.region)
     if filters.country:
@@ -185,7 +197,7 @@ def programmes_for(
         .where(Programme.status == "open", access.visible_clause(Programme, viewer))
         .where(not_declined())
         .options(joinedload(Programme.organisation))
-        .order_by(MatchSuggestion.score.desc(), MatchSuggestion.programme_id)
+        .order_by(MatchSuggestion.rank, MatchSuggestion.programme_id)
         .limit(limit)
     )
     return [(p, s) for p, s in rows]
@@ -211,11 +223,14 @@ def requests_for(
 def need_of(
     request: Request, pairs: list[tuple[Programme, MatchSuggestion]], threshold: float
 ) -> NeedStatus:
-    """How well the programmes the viewer may see meet the request (best stored score)."""
+    """How well the programmes the viewer may see meet the request: unmet when none of them
+    covers its need (``MatchSuggestion.covers``); ``threshold`` as for :func:`unmet_needs`."""
     if not pairs:
         return NeedStatus(request.ref, 0.0, "none", True, None)
     programme, best = pairs[0]
-    return NeedStatus(request.ref, best.score, best.quality, best.score < threshold, programme.ref)
+    covering = next(((p, s) for p, s in pairs if s.covers and s.score >= threshold), None)
+    shown = covering[0] if covering else programme
+    return NeedStatus(request.ref, best.score, best.quality, covering is None, shown.ref)
 
 
 def computed_at(record: Request | Programme) -> datetime | None:

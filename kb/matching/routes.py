@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,6 +24,7 @@ from kb.models import Country, Programme, Request
 from kb.notifications import operations as notifications
 from kb.uow import unit_of_work
 from kb.views import Page, page_arg
+from search.matching import MatchConfig, labels
 
 bp = Blueprint("matching", __name__)
 
@@ -153,6 +155,14 @@ def unread() -> dict[str, int]:
     return {"unread_notifications": 0}
 
 
+def split_by_label(pairs: list[tuple[Any, Any]], config: MatchConfig) -> tuple[list, list]:
+    """``(shown, weaker)``: strong/good pairs, and the folded weaker ones; near-zero matches
+    are dropped (``MatchConfig.listed``)."""
+    listed = [(r, m) for r, m in pairs if config.listed(m.score)]
+    shown = [(r, m) for r, m in listed if config.shown(m.quality)]
+    return shown, [(r, m) for r, m in listed if not config.shown(m.quality)]
+
+
 def panel_for(record: Request | Programme) -> dict[str, object]:
     """What a record page shows about matching: stored rows only, filtered for the viewer
     (used by the catalogue detail view). ``as_of`` is set when the record changed after its
@@ -164,16 +174,26 @@ def panel_for(record: Request | Programme) -> dict[str, object]:
             pairs = queries.programmes_for(record, current_user)
             owner = access.owns(current_user, record) or access.is_secretariat(current_user)
             inferred = match_service().infer_codes(record) if owner else {}
-            threshold = match_service().config.unmet_threshold
+            config = match_service().config
+            shown, weaker = split_by_label(pairs, config)
             return {
-                "programmes": pairs,
-                "need": queries.need_of(record, pairs, threshold),
+                "programmes": shown,
+                "weaker": weaker,
+                "need": queries.need_of(record, pairs, config.unmet_threshold),
                 "inferred": inferred,
                 "as_of": _lag(record),
+                "score_meaning": labels.score_meaning(config),
             }
         if record.status != "open":
             return {}
-        return {"requests": queries.requests_for(record, current_user), "as_of": _lag(record)}
+        config = match_service().config
+        shown, weaker = split_by_label(queries.requests_for(record, current_user), config)
+        return {
+            "requests": shown,
+            "weaker": weaker,
+            "as_of": _lag(record),
+            "score_meaning": labels.score_meaning(config),
+        }
     except Exception:  # matching must never break a record page
         current_app.logger.exception("Matching failed for %s", record.ref)
         return {"error": True}

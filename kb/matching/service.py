@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
+from kb import access
 from kb.extensions import db
 from kb.matching import aggregates
 from kb.matching.documents import programme_dict, request_dict
@@ -68,7 +69,12 @@ class MatchService:
             programmes = db.session.scalars(
                 select(Programme).options(joinedload(Programme.organisation))
             ).all()
-            self._engine = MatchEngine(self.config).fit([programme_dict(p) for p in programmes])
+            # Word statistics from public programmes only: a hidden programme never changes
+            # the score of a pair others can see.
+            public = {p.ref for p in programmes if access.can_view(None, p)}
+            self._engine = MatchEngine(self.config).fit(
+                [programme_dict(p) for p in programmes], statistics=public
+            )
             self._signature = signature
         return self._engine
 
@@ -341,12 +347,13 @@ NEED_COLUMNS = {
 
 
 def _write_needs(request_ids: list[int], rows: list[dict[str, Any]], levels: _Levels) -> None:
-    """Each request's best score among the programmes public / verified / all viewers see."""
+    """Each request's best score among the programmes public / verified / all viewers see
+    that cover its need (0: nothing covers it, an unmet need)."""
     best = {i: {"request_id": i, "best_public": 0.0, "best_verified": 0.0, "best_all": 0.0}
             for i in request_ids}  # fmt: skip
     for row in rows:
         need = best.get(row["request_id"])
-        if need is None:
+        if need is None or not row["covers"]:
             continue
         seen_by = levels.programmes.get(row["programme_id"], "secretariat")
         for column in NEED_COLUMNS[seen_by]:
@@ -365,6 +372,7 @@ def _row(side: str, rank: int, match: Match, now: datetime, levels: _Levels) -> 
         "rank": rank,
         "score": match.score,
         "quality": match.quality,
+        "covers": match.covers,
         "reasons": [r.as_dict() for r in match.reasons],
         "computed_at": now,
     }

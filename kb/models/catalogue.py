@@ -82,6 +82,8 @@ class Programme(CatalogueRecord, db.Model):
     #: Empty regions and countries mean "global".
     eligible_regions: Mapped[list[str]] = mapped_column(CodeList, default=list)
     eligible_countries: Mapped[list[str]] = mapped_column(CodeList, default=list)
+    #: Languages of interpretation or translated material offered (count as languages).
+    interpretation_languages: Mapped[list[str]] = mapped_column(CodeList, default=list)
     delivery_mode: Mapped[str] = mapped_column(String(20), default="online")
     cost_model: Mapped[str] = mapped_column(String(20), default="free")
     start_date: Mapped[date | None] = mapped_column(Date)

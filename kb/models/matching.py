@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import db
@@ -36,6 +45,8 @@ class MatchSuggestion(db.Model):
     rank: Mapped[int] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Float, index=True)
     quality: Mapped[str] = mapped_column(String(10))
+    #: The programme covers the request's main need (the engine's ``Match.covers``).
+    covers: Mapped[bool] = mapped_column(Boolean, default=False)
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(db.JSON, default=list)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: Who may see the pair on the Matches page: ``public`` / ``verified`` (both records
@@ -49,7 +60,8 @@ class MatchSuggestion(db.Model):
 
 class MatchNeed(db.Model):
     """A live request's best stored score among the programmes each kind of viewer may see
-    (0 when none): unmet needs are read from here, per visibility level."""
+    that *cover* its need (``MatchSuggestion.covers``; 0 when none): unmet needs are read
+    from here, per visibility level."""
 
     __tablename__ = "match_needs"
 

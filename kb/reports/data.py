@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from kb import access, codes
+from kb.codes import N_
 from kb.extensions import db
 from kb.matching.queries import MatchFilters, supply_and_demand, unmet_count, unmet_needs
 from kb.models import Country, Match, Organisation, Programme, Request
@@ -133,9 +134,9 @@ def landscape(viewer: Any, period: Period, threshold: float) -> Landscape:
     regions_of = dict(db.session.execute(select(Country.iso3, Country.region)).all())
     report = Landscape(period, requests, programmes)
     for title, table, attr in (
-        ("Themes", codes.THEMES, "themes"),
-        ("Support types", codes.SUPPORT_TYPES, "support_types"),
-        ("Languages", codes.LANGUAGES, "languages"),
+        (N_("Themes"), codes.THEMES, "themes"),
+        (N_("Support types"), codes.SUPPORT_TYPES, "support_types"),
+        (N_("Languages"), codes.LANGUAGES, "languages"),
     ):
         req, prog = _count_codes(requests, attr), _count_codes(programmes, attr)
         rows = [(label, req[code], prog[code]) for code, label in table.items()]
@@ -147,10 +148,10 @@ def landscape(viewer: Any, period: Period, threshold: float) -> Landscape:
     region_rows = [
         (label, req_regions[c], prog_regions[c]) for c, label in codes.ELIGIBLE_REGIONS.items()
     ]
-    report.breakdowns.append(Breakdown("Regions (programmes: open to)", region_rows))
+    report.breakdowns.append(Breakdown(N_("Regions (programmes: open to)"), region_rows))
     org_types = Counter(p.organisation_type for p in programmes)
     org_rows = [(label, 0, org_types[c]) for c, label in codes.ORGANISATION_TYPES.items()]
-    report.breakdowns.append(Breakdown("Provider types (programmes)", org_rows))
+    report.breakdowns.append(Breakdown(N_("Provider types (programmes)"), org_rows))
     report.supply_demand = supply_and_demand(viewer)
     report.unmet = unmet_needs(viewer, MatchFilters(), threshold, limit=UNMET_LISTED)
     report.unmet_total = unmet_count(viewer, MatchFilters(), threshold)

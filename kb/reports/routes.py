@@ -54,10 +54,10 @@ def _period() -> data.Period:
 
 def _audience() -> str:
     if access.is_secretariat(current_user):
-        return "Prepared for the Secretariat: includes records that are not public."
+        return _("Prepared for the Secretariat: includes records that are not public.")
     if current_user.is_authenticated and current_user.is_active:
-        return "Includes records visible to approved users and your own records."
-    return "Public records only."
+        return _("Includes records visible to approved users and your own records.")
+    return _("Public records only.")
 
 
 def _docx(content: bytes, name: str) -> Response:
@@ -88,7 +88,11 @@ def _briefing() -> data.Briefing:
         last = max((s for s in sessions if s.end_date <= date.today()), default=sessions[-1],
                    key=lambda s: s.end_date)  # fmt: skip
         period, title = data.Period(last.end_date, date.today()), f"since {last.name}"
-    elif chosen.isdigit() and (session := db.session.get(OewgSession, int(chosen))):
+    elif (
+        chosen.isascii()
+        and chosen.isdigit()
+        and (session := db.session.get(OewgSession, int(chosen)))
+    ):
         before = [s for s in sessions if s.end_date < session.start_date]
         start = before[-1].end_date if before else session.start_date - timedelta(days=180)
         period, title = data.Period(start, session.start_date), f"for {session.name}"

@@ -54,7 +54,7 @@ def build_query(args: MultiDict[str, str], user: Any, per_page: int = 20) -> Sea
         filters=filters,
         viewer_tokens=access.viewer_tokens(user),
         sort=args.get("sort", "relevance"),  # type: ignore[arg-type]
-        page=int(page) if page.isdigit() else 1,
+        page=int(page) if page.isascii() and page.isdigit() else 1,
         per_page=per_page,
         literal=frozenset(args.getlist("literal")[:MAX_LITERAL]),
     )
@@ -210,4 +210,4 @@ def search_json() -> Response:
 
 def _per_page() -> int:
     raw = request.args.get("per_page", "20")
-    return min(int(raw), 100) if raw.isdigit() and int(raw) > 0 else 20
+    return min(int(raw), 100) if raw.isascii() and raw.isdigit() and int(raw) > 0 else 20

@@ -49,6 +49,8 @@ def import_command(path: Path, kind: str | None, dry_run: bool, as_email: str | 
             click.echo(f"{title}:")
             for issue in issues:
                 click.echo(f"  {issue}")
+    if report.duplicates:
+        click.echo(report.duplicate_headline)
     click.echo(report.summary())
     if not report.ok:
         raise SystemExit(1)

@@ -22,7 +22,14 @@ from kb.models import Organisation, Programme, Request
 FORMATS = ("csv", "xlsx", "json")
 KINDS = ("requests", "programmes", "organisations")
 LIST_FIELDS = frozenset(
-    {"themes", "support_types", "languages", "eligible_regions", "eligible_countries"}
+    {
+        "themes",
+        "support_types",
+        "languages",
+        "eligible_regions",
+        "eligible_countries",
+        "interpretation_languages",
+    }
 )
 _RECORD = ("title", "description", "text_language", "themes", "support_types", "languages")
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -51,6 +58,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "application_deadline",
         "url",
         "contact_email",
+        "interpretation_languages",
     ),
     "organisations": ("key", "name", "acronym", "type", "country", "website", "description"),
 }

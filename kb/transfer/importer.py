@@ -4,7 +4,7 @@ Rows are matched to records by their external ``key``: a new key creates a recor
 updates it through :func:`kb.catalogue.operations.update_record` (a revision when something
 changed), so importing the same file twice changes nothing. A different ``status`` moves an
 existing record along one lifecycle transition (:func:`kb.catalogue.operations.change_status`).
-Probable duplicates (same owner, similar title or name) are warnings, never errors.
+Probable duplicates (same owner, same normalised title or name) are warnings, never errors.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from kb.catalogue import operations
 from kb.directory import operations as directory
 from kb.errors import Conflict, DomainError
 from kb.extensions import db
-from kb.models import Organisation, Programme, Request, Revision, User
+from kb.models import Country, Organisation, Programme, Request, Revision, User
 from kb.models.types import utcnow
 from kb.transfer.formats import Row
 from kb.transfer.validate import Planned, Validator, column_of
@@ -52,6 +52,12 @@ class ImportReport:
     unchanged: int = 0
     errors: list[Issue] = field(default_factory=list)
     duplicates: list[Issue] = field(default_factory=list)
+
+    @property
+    def duplicate_headline(self) -> str:
+        from kb.transfer.validate import duplicate_headline
+
+        return duplicate_headline(self.duplicates)
 
     @property
     def ok(self) -> bool:
@@ -141,6 +147,12 @@ class _Writer:
         self.actor = actor
         self.editor = editor
         self.comment = comment
+        # Countries and organisations the operations look up by key, loaded once: held here,
+        # ``session.get`` finds them in the identity map (no query, no autoflush per row).
+        self._loaded: list[Any] = [
+            *db.session.scalars(select(Country)),
+            *(db.session.scalars(select(Organisation)) if kind == "programmes" else ()),
+        ]
 
     def write(self, item: Planned, report: ImportReport) -> None:
         try:
@@ -187,11 +199,17 @@ class _Writer:
             published_at=utcnow() if published else None,
             created_by_id=self.actor.id if self.actor else None,
         )
-        # The loader wrote the "imported" revision: name who imported, and from where.
-        revision = db.session.scalar(
-            select(Revision).where(
-                Revision.record_kind == created.kind, Revision.record_id == created.id
-            )
+        # The loader wrote the "imported" revision: name who imported, and from where. It is
+        # still pending in the session (looked up there: a query per row would flush).
+        revision = next(
+            (
+                r
+                for r in db.session.new
+                if isinstance(r, Revision)
+                and r.record_kind == created.kind
+                and r.record_id == created.id
+            ),
+            None,
         )
         if revision is not None:
             revision.user_id = self.actor.id if self.actor else None

@@ -6,7 +6,7 @@ row and field at once. Field names in errors are the file's column names.
 
 from __future__ import annotations
 
-import difflib
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +22,6 @@ from kb.extensions import db
 from kb.models import Country, Organisation, Programme, Request
 from kb.transfer.formats import COLUMNS, Row, generated_id
 
-SIMILARITY = 0.85
 _SCHEMAS: dict[str, type[Schema]] = {
     "requests": RequestInputSchema,
     "programmes": ProgrammeInputSchema,
@@ -99,11 +98,6 @@ def _norm(text: str) -> str:
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
-def similar(a: str, b: str) -> bool:
-    """Titles (or names) close enough to be the same thing (accents and case folded)."""
-    return difflib.SequenceMatcher(None, _norm(a), _norm(b)).ratio() >= SIMILARITY
-
-
 class Validator:
     """Checks the rows of one kind for ``editor`` (who imports, for status changes); collects
     ``errors`` as ``(row, column, message)``."""
@@ -115,14 +109,53 @@ class Validator:
         self._keys: dict[str, int] = {}
         self._names: dict[str, int] = {}
         self._titles: dict[Any, list[tuple[str, str]]] = {}
+        # looked up once per import, not once per row (10,000 rows: see docs/IMPORT.md)
+        self._countries: set[str] | None = None
+        self._by_key: dict[str, Record] = {}
+        self._orgs: dict[str, Organisation | None] = {}
 
     def check(self, rows: list[tuple[int, Row]]) -> list[Planned]:
         planned = []
-        for number, row in rows:
-            item = self._check_row(number, row)
-            if item is not None:
-                planned.append(item)
+        with db.session.no_autoflush:
+            self._prefetch(rows)
+            for number, row in rows:
+                item = self._check_row(number, row)
+                if item is not None:
+                    planned.append(item)
         return planned
+
+    def _prefetch(self, rows: list[tuple[int, Row]]) -> None:
+        """The records the file's keys name, and its organisations, in a few bulk queries."""
+        model = {"requests": Request, "programmes": Programme}.get(self.kind, Organisation)
+        keys = sorted({str(row.get("key") or "").strip() for _, row in rows} - {""})
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            for record in db.session.scalars(select(model).where(model.external_key.in_(chunk))):
+                self._by_key[str(record.external_key)] = record
+        if self.kind == "programmes":
+            org_keys = sorted({str(row.get("organisation") or "").strip() for _, row in rows})
+            for start in range(0, len(org_keys), 500):
+                chunk = [k for k in org_keys[start : start + 500] if k]
+                query = select(Organisation).where(Organisation.external_key.in_(chunk))
+                for org in db.session.scalars(query):
+                    self._orgs[str(org.external_key)] = org
+
+    def _existing(self, model: type[Record], kind: str, key: str) -> Record | None:
+        found = self._by_key.get(key)
+        if found is None and key.startswith("kb-"):
+            found = find_existing(model, kind, key)
+        return found
+
+    def _organisation(self, key: str) -> Organisation | None:
+        if key not in self._orgs:
+            found = find_existing(Organisation, "organisation", key)
+            self._orgs[key] = found if isinstance(found, Organisation) else None
+        return self._orgs[key]
+
+    def _known_country(self, code: str) -> bool:
+        if self._countries is None:
+            self._countries = set(db.session.scalars(select(Country.iso3)))
+        return code in self._countries
 
     def _error(self, row: int, column: str, message: str) -> None:
         self.errors.append((row, column, message))
@@ -151,7 +184,7 @@ class Validator:
             "programmes": (Programme, "programme"),
             "organisations": (Organisation, "organisation"),
         }[self.kind]
-        existing = find_existing(model, kind, key)
+        existing = self._existing(model, kind, key)
         if self.kind == "organisations":
             self._check_name(number, values["name"], existing)
         action = None
@@ -183,7 +216,7 @@ class Validator:
             data["eligible_countries"] = [str(c).upper() for c in data["eligible_countries"]]
         if self.kind == "programmes":
             org_key = str(row.get("organisation") or "").strip()
-            org = find_existing(Organisation, "organisation", org_key) if org_key else None
+            org = self._organisation(org_key) if org_key else None
             if org is None:
                 message = f"Unknown organisation {org_key}." if org_key else "Required."
                 self._error(number, "organisation", message)
@@ -205,11 +238,9 @@ class Validator:
 
     def _check_refs(self, number: int, values: dict[str, Any]) -> None:
         country = values.get("country_code")
-        if isinstance(country, str) and len(country) == 3 and not db.session.get(Country, country):
+        if isinstance(country, str) and len(country) == 3 and not self._known_country(country):
             self._error(number, "country", f"Unknown country code {country}.")
-        unknown = [
-            c for c in values.get("eligible_countries", []) if not db.session.get(Country, c)
-        ]
+        unknown = [c for c in values.get("eligible_countries", []) if not self._known_country(c)]
         if unknown:
             self._error(number, "eligible_countries", f"Unknown country code(s): {unknown}.")
 
@@ -226,37 +257,58 @@ class Validator:
     # --- duplicates ----------------------------------------------------------------------
 
     def duplicates(self, planned: list[Planned]) -> list[IssueTuple]:
-        """New rows whose owner and title resemble an existing record or an earlier row."""
-        found: list[IssueTuple] = []
-        seen: list[Planned] = []
+        """New rows whose owner and normalised title (:func:`title_key`) are those of an
+        existing record or of other rows: one warning per group, on its first row. Grouping by
+        a key is linear (a dict), not a comparison of every pair."""
+        groups: dict[tuple[Any, str], list[Planned]] = {}
         for item in planned:
             if item.existing is None:
-                for other_row, other_title in self._candidates(item, seen):
-                    found.append((item.row, "title", f"Similar to {other_row}: {other_title!r}."))
-            seen.append(item)
+                groups.setdefault((item.owner, title_key(item.title)), []).append(item)
+        existing = self._existing_keys({owner for owner, _ in groups})
+        found: list[IssueTuple] = []
+        for key, items in groups.items():
+            first, known = items[0], existing.get(key, [])
+            if len(items) > 1:
+                rows = ", ".join(str(i.row) for i in items)
+                also = f"; also {', '.join(known)}" if known else ""
+                found.append(
+                    (first.row, "title", f"On {len(items)} rows ({rows}){also}: {first.title!r}.")
+                )
+            elif known:
+                found.append((first.row, "title", f"Same as {', '.join(known)}: {first.title!r}."))
         return found
 
-    def _candidates(self, item: Planned, seen: list[Planned]) -> list[tuple[str, str]]:
-        result = []
-        for other in seen:
-            if other.owner == item.owner and similar(item.title, other.title):
-                result.append((f"row {other.row}", other.title))
-        for label, title in self._existing_titles(item.owner):
-            if similar(item.title, title):
-                result.append((label, title))
-        return result
-
-    def _existing_titles(self, owner: Any) -> list[tuple[str, str]]:
-        if owner not in self._titles:
-            self._titles[owner] = self._query_titles(owner)
-        return self._titles[owner]
-
-    def _query_titles(self, owner: Any) -> list[tuple[str, str]]:
+    def _existing_keys(self, owners: set[Any]) -> dict[tuple[Any, str], list[str]]:
+        """Existing records of these owners by (owner, title key), in one query."""
         if self.kind == "organisations":
             rows = db.session.execute(select(Organisation.id, Organisation.name)).all()
-            return [(f"organisation {i}", name) for i, name in rows]
-        if self.kind == "requests":
-            query = select(Request.id, Request.title).where(Request.country_code == owner)
+            keyed = [(None, i, name) for i, name in rows]
+        elif self.kind == "requests":
+            query = select(Request.country_code, Request.id, Request.title)
+            keyed = list(db.session.execute(query.where(Request.country_code.in_(owners))).all())
         else:
-            query = select(Programme.id, Programme.title).where(Programme.organisation_id == owner)
-        return [(f"{self.kind[:-1]} {i}", title) for i, title in db.session.execute(query).all()]
+            query = select(Programme.organisation_id, Programme.id, Programme.title)
+            where = Programme.organisation_id.in_(owners)
+            keyed = list(db.session.execute(query.where(where)).all())
+        result: dict[tuple[Any, str], list[str]] = {}
+        for owner, record_id, title in keyed:
+            label = f"{self.kind[:-1]} {record_id}"
+            result.setdefault((owner, title_key(title)), []).append(label)
+        return result
+
+
+def title_key(text: str) -> str:
+    """The blocking key of duplicate detection: case, accents, punctuation, numbers and word
+    order ignored, plural ``s`` dropped ("Critical infrastructure plans (2)" = "critical
+    infrastructure plan")."""
+    words = re.findall(r"[^\W\d_]+", _norm(text))
+    return " ".join(sorted(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words))
+
+
+def duplicate_headline(issues: list[Any]) -> str:
+    """One line for the report: "37 titles appear more than once: 'a', 'b', … (3 more)"."""
+    if not issues:
+        return ""
+    titles = [str(i.message).rsplit(": ", 1)[-1].rstrip(".") for i in issues]
+    shown = ", ".join(titles[:5]) + (f" … ({len(titles) - 5} more)" if len(titles) > 5 else "")
+    return f"{len(titles)} title(s) appear more than once or match existing records: {shown}"

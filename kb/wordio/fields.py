@@ -104,6 +104,12 @@ REQUEST_LISTS: tuple[ListSpec, ...] = _COMMON_LISTS
 PROGRAMME_LISTS: tuple[ListSpec, ...] = (
     *_COMMON_LISTS,
     ListSpec("eligible_regions", "Open to regions", codes.ELIGIBLE_REGIONS, required=False),
+    ListSpec(
+        "interpretation_languages",
+        "Interpretation or translated material in",
+        codes.LANGUAGES,
+        required=False,
+    ),
 )
 
 TITLES = {"request": "Capacity-building request", "programme": "Capacity-building programme"}

@@ -22,7 +22,7 @@ from search.matching.scoring import (
     query_words,
     tagged_words,
 )
-from search.matching.structured import segments
+from search.matching.structured import language_columns, segments
 
 #: Order of the parts of a score (also the order of reasons with equal contributions).
 KINDS = ("text", "themes", "support", "language", "region", "delivery", "freshness")
@@ -32,6 +32,12 @@ KINDS = ("text", "themes", "support", "language", "region", "delivery", "freshne
 BIG = np.float32(16.0)
 #: Views kept per catalogue (one per region and day).
 VIEW_CACHE = 6
+#: Raw-score penalty of a programme offered in none of the requester's languages when top
+#: candidates are selected (the engine then also places it after every covering programme
+#: in a shared language); far above ``-BIG``.
+LANGUAGE_PENALTY = np.float32(0.2)
+#: Ranking floor: eligible pairs (even with the language penalty) stay above it.
+FLOOR = -float(LANGUAGE_PENALTY) - 1.0
 #: Blocks up to this many rows skip BLAS (thread start-up dominates a single row).
 SMALL_BLOCK = 4
 
@@ -65,6 +71,10 @@ class Catalogue:
         self.words = tagged_words(enc.words, enc.keys)
         self.factor = concept_factor(enc.keys, cfg)
         self.segments = segments(n_languages)
+        self.language_cols = language_columns(n_languages)
+        #: Languages each programme is offered in (working, interpretation, translation).
+        self.languages = (enc.struct[:, self.language_cols] > 0).astype(np.float32)
+        self.has_language = self.languages.any(axis=1)
         self.has_countries = rules.has_countries
         #: Weighted region part of a country listing (see docs/MATCHING.md).
         self.country_weight = np.full(
@@ -158,6 +168,7 @@ class Catalogue:
         del concept
         raw += _product(q.struct, dense[n_concepts:])
         raw += view.shift
+        raw -= LANGUAGE_PENALTY * self.no_shared_language(q, view.cols)
         countries = self.rules.countries
         for i, c in enumerate(ci.tolist()):
             if c >= 0:
@@ -167,6 +178,19 @@ class Catalogue:
                 cols = view.cols[pos]
                 raw[i, pos] += self.country_weight[cols] + BIG * view.country_only[pos]
         return raw, view.cols
+
+    def no_shared_language(self, q: Encoded, cols: np.ndarray) -> np.ndarray:
+        """``(requests, cols)``: both sides state languages and share none."""
+        wanted = (q.struct[:, self.language_cols] > 0).astype(np.float32)
+        shared = _product(wanted, self.languages[cols].T) > 0
+        return wanted.any(axis=1)[:, None] & self.has_language[cols][None, :] & ~shared
+
+    def pair_no_shared_language(self, q: Encoded, qi: np.ndarray, pj: np.ndarray) -> np.ndarray:
+        """The same for the pairs ``(qi[k], pj[k])``."""
+        wanted = q.struct[qi][:, self.language_cols] > 0
+        offered = self.languages[pj] > 0
+        shared = (wanted & offered).any(axis=1)
+        return wanted.any(axis=1) & self.has_language[pj] & ~shared
 
     def pairs(
         self,

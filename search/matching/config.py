@@ -39,8 +39,31 @@ class MatchConfig:
     #: Score above which a match is "strong", and above which it is "good".
     strong_threshold: float = 0.6
     good_threshold: float = 0.22
-    #: A request whose best match scores below this is an unmet need ("nothing fits").
-    unmet_threshold: float = 0.22
+    #: Lists show this label and better; weaker matches are folded ("Show N weaker matches").
+    shown_quality: str = "good"
+    #: Matches scoring under this are never listed, not even folded (near-zero matches).
+    list_min_score: float = 0.05
+    #: A programme *covers* a need (docs/MATCHING.md, "Unmet needs") when it is eligible
+    #: and available, shares a language with the requester (or either side states none),
+    #: scores at least ``cover_min_score``, one of the request's themes is among the
+    #: programme's first ``cover_theme_rank + 1`` themes (its main ones), and — if
+    #: ``cover_needs_support`` — it offers one of the support types asked for. A need is
+    #: unmet when no programme covers it. Requests whose themes are inferred from text use
+    #: the ``*_inferred`` values. Calibrate with ``python -m search.evaluate``.
+    cover_min_score: float = 0.25
+    cover_theme_rank: int = 0
+    cover_needs_support: bool = False
+    cover_min_score_inferred: float = 0.2
+    cover_theme_rank_inferred: int = 0
+    cover_needs_support_inferred: bool = False
+    #: Stored needs keep the best score of a *covering* programme (0 when none): a need is
+    #: unmet when it is below this (any covering programme scores at least
+    #: ``cover_min_score_inferred``, far above it).
+    unmet_threshold: float = 0.01
+    #: A programme offered in none of the requester's languages scores at most this share
+    #: of ``good_threshold`` (so it is always "weak") and ranks after every programme in a
+    #: shared language.
+    no_shared_language_cap: float = 0.9
     #: Platt scaling of the raw score: ``score = 1 / (1 + exp(-(a * raw + b)))``.
     calibration_a: float = 18.07
     calibration_b: float = -10.18
@@ -91,6 +114,15 @@ class MatchConfig:
         if score >= self.strong_threshold:
             return "strong"
         return "good" if score >= self.good_threshold else "weak"
+
+    def shown(self, quality: str) -> bool:
+        """Whether a match of this label is listed (others are folded away)."""
+        order = {q: i for i, q in enumerate(QUALITIES)}
+        return order.get(quality, len(order)) <= order[self.shown_quality]
+
+    def listed(self, score: float) -> bool:
+        """Whether a match is listed at all (shown, or folded among weaker matches)."""
+        return score >= self.list_min_score
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

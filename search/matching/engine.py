@@ -17,9 +17,13 @@ from search.matching.features import Space, record_terms
 from search.matching.model import Match, NeedStatus
 from search.matching.ranking import sparse_rows
 from search.matching.scoring import Encoded, calibrate, encode
+from search.matching.structured import Codes, offered_languages
 from search.text.analysis import language_key
 
 Record = Mapping[str, Any]
+#: How many of the best matches :meth:`MatchEngine.best_match_quality` looks at for one
+#: that covers the need (stored suggestions keep as many).
+NEED_DEPTH = 10
 Progress = Callable[[int, int], None]
 
 
@@ -34,19 +38,31 @@ class MatchEngine:
         self.config = config or MatchConfig()
         self.fit([])
 
-    def fit(self, programmes: Iterable[Record]) -> MatchEngine:
-        """Index a programme catalogue (any status: the hard rules apply at match time)."""
+    def fit(
+        self, programmes: Iterable[Record], statistics: Collection[str] | None = None
+    ) -> MatchEngine:
+        """Index a programme catalogue (any status: the hard rules apply at match time).
+
+        ``statistics``: ids of the programmes the word and concept weights (IDF) are learnt
+        from, e.g. the public ones, so that adding or editing a hidden programme never
+        changes the score of a pair others can see (all programmes when None or empty).
+        """
         cfg = self.config
         self.programmes = sorted(programmes, key=lambda p: str(p["id"]))
         self._pos = {str(p["id"]): i for i, p in enumerate(self.programmes)}
         terms = [record_terms(p, cfg) for p in self.programmes]
-        self._words = Space.fit([t.words for t in terms], cfg.max_df)
-        self._concepts = Space.fit([t.concepts for t in terms])
+        basis = [
+            t
+            for p, t in zip(self.programmes, terms, strict=True)
+            if not statistics or str(p["id"]) in statistics
+        ]
+        self._words = Space.fit([t.words for t in basis], cfg.max_df)
+        self._concepts = Space.fit([t.concepts for t in basis])
         self._named = why.named_concepts(self._concepts.terms)
         self._explainer = why.Explainer(self._words.terms, self._concepts.terms)
         codes = dict.fromkeys(LANGUAGES)
         for p in self.programmes:
-            codes.update(dict.fromkeys(p.get("languages") or []))
+            codes.update(dict.fromkeys(offered_languages(p)))
         self._languages = {c: i for i, c in enumerate(codes)}
         enc = self._encode(self.programmes, "programme", terms=terms)
         self._catalogue = self._make_catalogue(enc, self.programmes)
@@ -145,7 +161,7 @@ class MatchEngine:
                     local = int(np.searchsorted(cols, j))
                     if local < len(cols) and cols[local] == j:
                         raw[i, local] = -compute.BIG
-            picks = [cols[p] for p in ranking.top_k(raw, top_k)]
+            picks = [cols[p] for p in ranking.top_k(raw, top_k, floor=compute.FLOOR)]
             if column_k:
                 rows = [i for i, r in enumerate(block) if pool is None or str(r["id"]) in pool]
                 columns.add(number, raw, cols, rows)
@@ -162,9 +178,9 @@ class MatchEngine:
             for ms in self._matches(block, q, block_picks, cat, self.programmes, today).values():
                 for m in ms:
                     by_programme.setdefault(m.programme_id, []).append(m)
-        for found in by_programme.values():
-            found.sort(key=lambda m: (-round(m.raw, 9), m.request_id))
-            del found[column_k:]
+        for pid, found in by_programme.items():
+            found.sort(key=lambda m: (-round(ranked(m), 9), m.request_id))
+            by_programme[pid] = language_order(found)[:column_k]
         return by_request, by_programme
 
     def request_scores(
@@ -256,14 +272,14 @@ class MatchEngine:
         picks = [np.zeros(1, dtype=np.intp) for _ in pool]
         found = self._matches(pool, q, picks, cat, [programme], today)
         matches = [m for ms in found.values() for m in ms]
-        matches.sort(key=lambda m: (-round(m.raw, 9), m.request_id))
-        return matches[:top_k]
+        matches.sort(key=lambda m: (-round(ranked(m), 9), m.request_id))
+        return language_order(matches)[:top_k]
 
     def best_match_quality(
         self, request: Record, today: date | None = None, exclude: Collection[str] = frozenset()
     ) -> NeedStatus:
-        """Best match's score and label; ``unmet`` when below ``config.unmet_threshold``."""
-        best = self.match_request(request, 1, today=today, exclude=exclude)
+        """Best match's score and label; ``unmet`` when no programme covers the need."""
+        best = self.match_request(request, NEED_DEPTH, today=today, exclude=exclude)
         return need_status(str(request["id"]), best, self.config)
 
     def infer_codes(self, request: Record) -> dict[str, list[str]]:
@@ -290,6 +306,7 @@ class MatchEngine:
         pj = np.concatenate(picks) if len(picks) else np.zeros(0, dtype=np.intp)
         parts = cat.pairs(q, block, qi, pj, today)
         raw = sum(parts.values()).tolist()
+        apart = cat.pair_no_shared_language(q, qi, pj).tolist()
         columns = list(zip(*(parts[k].tolist() for k in why.ORDER), strict=True))
         out: dict[str, list[Match]] = {str(r["id"]): [] for r in block}
         contexts: dict[int, why.RequestContext] = {}
@@ -305,16 +322,56 @@ class MatchEngine:
                 ctx, (cols.tolist(), vals.tolist()), p.concepts[j].tolist()
             )
             score = calibrate(raw[k], cfg)
+            if apart[k]:
+                score = min(score, cfg.good_threshold * cfg.no_shared_language_cap)
             reasons = self._explainer.reasons(
                 ctx, programme, columns[k], score, (q.codes[i], p.codes[j]), items, today
             )
+            if apart[k]:  # "Not offered in Spanish" comes first
+                reasons.sort(key=lambda r: r.kind != "language")
             rid = str(ctx.request["id"])
-            out[rid].append(
-                Match(rid, str(programme["id"]), score, cfg.quality(score), reasons, raw[k])
-            )
-        for ms in out.values():
-            ms.sort(key=lambda m: (-round(m.raw, 9), m.programme_id))
+            match = Match(rid, str(programme["id"]), score, cfg.quality(score), reasons, raw[k])
+            match.shared_language = not apart[k]
+            match.covers = covers(match, q.codes[i], p.codes[j], cfg)
+            if not match.covers and match.quality != "weak":
+                match.quality = "weak"  # what does not cover the need is never shown as good
+            out[rid].append(match)
+        for rid, ms in out.items():
+            ms.sort(key=lambda m: (not m.covers, -round(ranked(m), 9), m.programme_id))
+            out[rid] = language_order(ms)
         return out
+
+
+def ranked(match: Match) -> float:
+    """The raw score used for ranking: penalised when no language is shared."""
+    return match.raw - (0.0 if match.shared_language else float(compute.LANGUAGE_PENALTY))
+
+
+def language_order(matches: list[Match]) -> list[Match]:
+    """``matches`` (best first) with every programme in none of the requester's languages
+    moved after the last programme that covers the need in a shared language."""
+    last = max((i for i, m in enumerate(matches) if m.covers), default=-1)
+    head = [m for m in matches[: last + 1] if m.shared_language]
+    moved = [m for m in matches[: last + 1] if not m.shared_language]
+    return head + moved + matches[last + 1 :]
+
+
+def covers(match: Match, wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
+    """Whether the programme covers the request's main need (see ``MatchConfig.cover_*``).
+    Every match is already eligible and available."""
+    inferred = wanted.inferred_themes
+    min_score = cfg.cover_min_score_inferred if inferred else cfg.cover_min_score
+    if not match.shared_language or match.score < min_score:
+        return False
+    if wanted.themes:
+        limit = cfg.cover_theme_rank_inferred if inferred else cfg.cover_theme_rank
+        ranks = [offered.themes.index(t) for t in wanted.themes if t in offered.themes]
+        if not ranks or min(ranks) > limit:
+            return False
+    needs_support = cfg.cover_needs_support_inferred if inferred else cfg.cover_needs_support
+    if needs_support and wanted.support_types:
+        return any(s in offered.support_types for s in wanted.support_types)
+    return True
 
 
 class _ColumnBest:
@@ -329,7 +386,7 @@ class _ColumnBest:
         if not rows or not len(cols):
             return
         sub = np.ascontiguousarray(raw[rows].T)
-        best = ranking.top_k(sub, self.k)
+        best = ranking.top_k(sub, self.k, floor=compute.FLOOR)
         counts = [len(b) for b in best]
         if not sum(counts):
             return
@@ -360,10 +417,11 @@ class _ColumnBest:
 
 
 def need_status(request_id: str, best: Sequence[Match], cfg: MatchConfig) -> NeedStatus:
-    """Summarise a request's best match (``best`` sorted, possibly empty)."""
+    """Summarise a request's best matches (sorted, possibly empty): unmet when none covers
+    the need."""
     if not best:
         return NeedStatus(request_id, 0.0, "none", True, None)
     top = best[0]
-    return NeedStatus(
-        request_id, top.score, top.quality, top.score < cfg.unmet_threshold, top.programme_id
-    )
+    covering = next((m for m in best if m.covers), None)
+    shown = covering or top
+    return NeedStatus(request_id, top.score, top.quality, covering is None, shown.programme_id)

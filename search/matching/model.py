@@ -41,6 +41,10 @@ class Match:
     quality: str
     reasons: list[Reason] = field(default_factory=list)
     raw: float = 0.0
+    #: The programme is offered in one of the requester's languages (or either states none).
+    shared_language: bool = True
+    #: The programme covers the need (see ``MatchConfig.cover_*``); unmet needs have none.
+    covers: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +52,8 @@ class Match:
             "programme_id": self.programme_id,
             "score": round(self.score, 4),
             "quality": self.quality,
+            "covers": self.covers,
+            "shared_language": self.shared_language,
             "reasons": [r.as_dict() for r in self.reasons],
         }
 
@@ -57,7 +63,9 @@ class NeedStatus:
     """How well a request's needs are met by the catalogue.
 
     ``quality`` is the label of the best match, or ``"none"`` when nothing is eligible;
-    ``unmet`` is true when the best score is below the configured unmet threshold.
+    ``unmet`` is true when no eligible, available programme covers the need (its themes
+    and the support it asks for, in a shared language: ``Match.covers``);
+    ``programme_id`` is the best covering programme (else the best match).
     """
 
     request_id: str

@@ -135,17 +135,26 @@ class Explainer:
             )
         return self._phrases[key]
 
-    def _language(self, wanted: tuple[str, ...], offered: tuple[str, ...]) -> tuple[str, tuple]:
-        key = ("language", wanted, offered)
+    def _language(
+        self, wanted: tuple[str, ...], offered: tuple[str, ...], interpreted: tuple[str, ...] = ()
+    ) -> tuple[str, tuple]:
+        key = ("language", wanted, offered, interpreted)
         if key not in self._phrases:
             shared = tuple(c for c in wanted if c in offered)
+            bridged = tuple(c for c in wanted if c in interpreted and c not in offered)
             if shared:
                 text = "Offered in " + ", ".join(language_name(c) for c in shared)
-            elif not offered:
+            elif bridged:
+                text = (
+                    "Offered in "
+                    + ", ".join(language_name(c) for c in bridged)
+                    + " (interpretation or translation)"
+                )
+            elif not offered and not interpreted:
                 text = "Languages not stated"
             else:
                 text = "Not offered in " + " or ".join(language_name(c) for c in wanted)
-            self._phrases[key] = (text, shared)
+            self._phrases[key] = (text, shared or bridged)
         return self._phrases[key]
 
     def _region(self, ctx: RequestContext, programme: Mapping[str, Any]) -> tuple[str, tuple]:
@@ -181,7 +190,8 @@ class Explainer:
                 phrase, items = self._codes(kind, *codes)
             elif kind == "language":
                 offered = tuple(programme.get("languages") or ())
-                phrase, items = self._language(ctx.wanted, offered)
+                interpreted = tuple(programme.get("interpretation_languages") or ())
+                phrase, items = self._language(ctx.wanted, offered, interpreted)
             elif kind == "region":
                 phrase, items = self._region(ctx, programme)
             elif kind == "delivery":

@@ -100,6 +100,18 @@ def _codes_block(codes: Sequence[Codes], cfg: MatchConfig, side: str) -> np.ndar
     return np.hstack(blocks)
 
 
+def offered_languages(programme: Mapping[str, Any]) -> list[str]:
+    """Working languages, then languages of interpretation or translated material."""
+    own = list(programme.get("languages") or [])
+    return own + [c for c in programme.get("interpretation_languages") or [] if c not in own]
+
+
+def language_columns(n_languages: int) -> slice:
+    """Columns of the languages themselves (not the "unstated" flags) in the struct block."""
+    seg = segments(n_languages)["language"]
+    return slice(seg.start, seg.stop - 2)
+
+
 def _languages_block(
     records: Sequence[Mapping[str, Any]], languages: Mapping[str, int], cfg: MatchConfig, side: str
 ) -> np.ndarray:
@@ -107,7 +119,9 @@ def _languages_block(
     w = cfg.weight_language / total
     out = np.zeros((len(records), len(languages) + 2), dtype=np.float32)
     for row, r in enumerate(records):
-        own = list(dict.fromkeys(r.get("languages") or []))
+        own = list(
+            dict.fromkeys(offered_languages(r) if side == "programme" else r.get("languages") or [])
+        )
         if side == "request":
             own = own or ([r["text_language"]] if r.get("text_language") else [])
             for code in own:

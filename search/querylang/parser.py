@@ -91,7 +91,7 @@ class Coverage:
 
 
 #: Weight of a matched boost (a place's states) in a ``Coverage`` ranking.
-BOOST_WEIGHT = 2
+BOOST_WEIGHT = 1
 
 
 Node = Word | Phrase | Prefix | FieldTerm | And | Or | Not | Concept | Coverage

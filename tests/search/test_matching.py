@@ -238,14 +238,81 @@ def test_unmet_need(engine: MatchEngine) -> None:
     odd = request(6, "Irrigation pumps", "Spare parts for irrigation pumps in rural farms.")
     status = engine.best_match_quality(odd, today=TODAY)
     assert status.unmet and status.quality == "weak"
-    assert status.best_score < engine.config.unmet_threshold
     good = engine.best_match_quality(CRIME_REQUEST, today=TODAY)
     assert not good.unmet and good.programme_id == "programme:1"
     nothing = MatchEngine().fit([programme(1, "x", status="closed")])
     none = nothing.best_match_quality(CRIME_REQUEST, today=TODAY)
     assert none.quality == "none" and none.unmet and none.programme_id is None
-    strict = MatchEngine(MatchConfig(unmet_threshold=0.999)).fit(CATALOGUE)
+    strict = MatchEngine(MatchConfig(cover_min_score=0.999)).fit(CATALOGUE)
     assert strict.best_match_quality(CRIME_REQUEST, today=TODAY).unmet
+
+
+def test_unmet_when_the_main_need_is_only_a_side_theme() -> None:
+    """A high score is not enough: the request's theme must be a main theme of the offer."""
+    side = programme(
+        1, "Cybercrime legislation and data protection", CYBERCRIME,
+        themes=["cybercrime", "international_law", "data_protection"], support_types=["training"],
+    )  # fmt: skip
+    need = request(
+        2, "Data protection authority", "Training for the data protection authority staff.",
+        themes=["data_protection"], support_types=["training"],
+    )  # fmt: skip
+    engine = MatchEngine().fit([side])
+    found = engine.match_request(need, 5, today=TODAY)
+    assert found and not found[0].covers and found[0].quality == "weak"
+    assert engine.best_match_quality(need, today=TODAY).unmet
+    main = programme(2, "Data protection authorities", "Training for data protection staff.",
+                     themes=["data_protection"], support_types=["training"])  # fmt: skip
+    engine = MatchEngine().fit([side, main])
+    status = engine.best_match_quality(need, today=TODAY)
+    assert not status.unmet and status.programme_id == "programme:2"
+
+
+SPANISH_NEED = request(
+    3, "Formación en ciberdelito", "Formación para policías y fiscales sobre ciberdelito y "
+    "evidencia electrónica.", text_language="es", languages=["es"], themes=["cybercrime"],
+    support_types=["training"],
+)  # fmt: skip
+
+
+def test_programme_in_no_shared_language_is_weak_last_and_says_so() -> None:
+    english = programme(1, "Cybercrime investigation training", CYBERCRIME, languages=["en"],
+                        themes=["cybercrime"], support_types=["training"])  # fmt: skip
+    spanish = programme(2, "Capacitación contra el ciberdelito", "Cursos para fiscales sobre "
+                        "ciberdelito.", text_language="es", languages=["es"],
+                        themes=["cybercrime"], support_types=["training"])  # fmt: skip
+    other = programme(3, "Awareness grants", "Grants for awareness.", languages=["es"],
+                      themes=["awareness"], support_types=["funding"])  # fmt: skip
+    found = MatchEngine().fit([english, spanish, other]).match_request(SPANISH_NEED, 5, today=TODAY)
+    by_id = {m.programme_id: m for m in found}
+    assert ids(found).index("programme:2") < ids(found).index("programme:1")
+    gap = by_id["programme:1"]
+    assert gap.quality == "weak" and not gap.shared_language and not gap.covers
+    assert gap.reasons[0].text == "Not offered in Spanish"
+    assert by_id["programme:2"].quality in ("strong", "good")
+
+
+def test_interpretation_counts_as_the_language() -> None:
+    english = programme(1, "Cybercrime investigation training", CYBERCRIME, languages=["en"],
+                        interpretation_languages=["es"], themes=["cybercrime"],
+                        support_types=["training"])  # fmt: skip
+    match = MatchEngine().fit([english]).match_request(SPANISH_NEED, 1, today=TODAY)[0]
+    assert match.shared_language and match.covers and match.quality in ("strong", "good")
+    language = next(r for r in match.reasons if r.kind == "language")
+    assert language.text == "Offered in Spanish (interpretation or translation)"
+
+
+def test_programme_targeted_at_the_state_ranks_first() -> None:
+    common = {"themes": ["cybercrime"], "support_types": ["training"]}
+    progs = [
+        programme(1, "Cybercrime investigation training", CYBERCRIME, **common),
+        programme(2, "Cybercrime investigation training", CYBERCRIME, **common,
+                  eligible_regions=["Africa"]),
+        programme(3, "Cybercrime investigation training", CYBERCRIME, **common,
+                  eligible_countries=["KEN", "UGA"]),
+    ]  # fmt: skip
+    found = MatchEngine().fit(progs).match_request(CRIME_REQUEST, 3, today=TODAY)
+    assert ids(found) == ["programme:3", "programme:2", "programme:1"]
 
 
 def test_match_programme_ranks_requests(engine: MatchEngine) -> None:
