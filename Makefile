@@ -35,7 +35,7 @@ CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED   := $(CATALOGUES:.po=.mo)
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
-	$(BIN)/pybabel compile -q -D messages -d translations -l $*
+	$(BIN)/pybabel -q compile -D messages -d translations -l $*
 
 i18n: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -k _l --no-location \
