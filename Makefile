@@ -38,9 +38,9 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po |
 	$(BIN)/pybabel -q compile -D messages -d translations -l $*
 
 i18n: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -k _l --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -w 100 -k N_ -k lazy_gettext -k _l --no-location \
 	  --sort-output --project "Capacity Exchange" -o translations/messages.pot kb templates
-	$(BIN)/pybabel update -N -i translations/messages.pot -d translations --ignore-obsolete
+	$(BIN)/pybabel update -N -w 100 -i translations/messages.pot -d translations --ignore-obsolete
 	$(BIN)/python -m kb.i18n_catalogues
 
 setup: $(VENV)/.installed $(COMPILED)

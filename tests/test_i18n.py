@@ -287,6 +287,7 @@ PUBLIC_PAGES = [
     "/organisations/{organisation}",
     "/matches",
     "/reports/landscape",
+    "/places",
     "/account/login",
     "/account/register",
 ]
