@@ -148,6 +148,8 @@ def test_behind_a_proxy_the_client_address_is_used(database_url, tmp_path, make)
             environ_base={"REMOTE_ADDR": "10.0.0.2"},
         )
         assert db.session.scalar(select(LoginAttempt.remote_addr)) == "192.0.2.44"
+        db.session.remove()
+        db.engine.dispose()  # this app's own pool: closed now, not by the garbage collector
 
 
 def test_forwarded_headers_are_ignored_without_proxies(client, make):

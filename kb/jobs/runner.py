@@ -38,7 +38,9 @@ def fail(
 ) -> None:
     """A job failed for good: keep it (with its error) for the Secretariat."""
     db.session.rollback()
-    current_app.logger.error("Job %s failed after %d attempt(s): %s", name, attempts, exc)
+    current_app.logger.error(
+        "Job %s failed after %d attempt(s): %s", name, attempts, exc, exc_info=exc
+    )
     if job_id is None:
         record_failure(name, kwargs, describe(exc), attempts)
     else:

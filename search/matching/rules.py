@@ -77,7 +77,9 @@ class RuleTable:
         self.status_open = np.array([p.get("status") == "open" for p in programmes], dtype=bool)
         self.last_day = np.array([last_day(p) for p in programmes], dtype=np.int64)
         self.is_global = np.array([is_global(p) for p in programmes], dtype=bool)
-        self.has_countries = np.array([eligibility.describes_only(p) for p in programmes])
+        self.has_countries = np.array(
+            [eligibility.describes_only(p) for p in programmes], dtype=bool
+        )
         self.place_index = {r: i for i, r in enumerate(REGIONS)}
         for p in programmes:
             for r in p.get("eligible_regions") or []:

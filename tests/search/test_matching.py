@@ -453,3 +453,10 @@ def test_request_scores_and_explain_give_the_top_matches() -> None:
         found = engine.explain(r, best, today)
         expected = engine.match_request(r, 5, today=today)
         assert [round(m.score, 9) for m in found] == [round(m.score, 9) for m in expected]
+
+
+def test_an_empty_catalogue_matches_nothing_without_failing():
+    """A new installation has requests before any programme: refreshes must still work."""
+    engine = MatchEngine().fit([])
+    assert engine.match_request(CRIME_REQUEST, 5, today=TODAY) == []
+    assert all(not found for found in engine.match_all([CRIME_REQUEST], 5, today=TODAY).values())
