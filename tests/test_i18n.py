@@ -290,6 +290,7 @@ PUBLIC_PAGES = [
     "/places",
     "/account/login",
     "/account/register",
+    "/account/reset",
 ]
 #: The same, signed in as the focal point of the request's state.
 SIGNED_IN_PAGES = [
@@ -297,6 +298,7 @@ SIGNED_IN_PAGES = [
     "/notifications",
     "/requests/new",
     "/account/password",
+    "/account/two-factor",
     "/requests/{request}",
 ]
 
@@ -336,7 +338,41 @@ def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
         left = plain_english(response.get_data(as_text=True), data)
         if left:
             failures[url] = left
+    failures.update(_account_security_pages(pseudo_app, make, data))
     assert not failures, f"plain English outside translation calls: {failures}"
+
+
+def _account_security_pages(app, make, data: list[str]) -> dict[str, list[str]]:
+    """The password-reset link's page, the sign-in code page and two-factor turned on."""
+    from kb.accounts import resets, twofactor
+
+    user = make.user("provider", email="second@example.org")
+    data = [user.name, *data]
+    tokens: list[str] = []
+    resets.request_reset(user.email, lambda token: tokens.append(token) or token)
+    secret = twofactor.new_secret()
+    user.totp_secret = secret
+    db.session.commit()
+    client = app.test_client()
+    pages = {f"/account/reset/{tokens[0]}": None}
+    login = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
+    assert "/account/login/code" in login.headers["Location"]
+    pages["/account/login/code"] = None
+    found = {}
+    for url in pages:
+        left = plain_english(client.get(f"{url}?lang=en").get_data(as_text=True), data)
+        if left:
+            found[url] = left
+    signed_in = app.test_client()
+    user.totp_secret = None
+    db.session.commit()
+    signed_in.post("/account/login", data={"email": user.email, "password": PASSWORD})
+    user.totp_secret = secret
+    db.session.commit()
+    left = plain_english(signed_in.get("/account/two-factor?lang=en").get_data(as_text=True), data)
+    if left:
+        found["/account/two-factor (on)"] = left
+    return found
 
 
 def test_api_problems_speak_the_accept_language(client) -> None:
