@@ -197,6 +197,7 @@ def test_briefing_for_one_state(client, make, auth):
     assert "Fijian awareness drive" not in new
     assert "Worldwide training" in new and "African academy" in new
     assert "Pacific only course" not in new  # not open to Kenya (the shared eligibility rule)
+    assert "<h3>Africa" in new and "<h3>Asia-Pacific" not in new  # only the state's group
     assert "Outcome for KEN" in new and "Outcome for SEN" not in new
     assert "Kenyan forensics lab" in unmet and "Senegalese CERT" not in unmet
     assert "Kenyan secret grid audit" not in page  # confidential: never shown to anonymous

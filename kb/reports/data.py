@@ -228,6 +228,8 @@ def briefing(
     for r in requests:
         if r.status in access.PUBLISHED["request"] or access.is_secretariat(viewer):
             by_region[r.country.region].append(r)
+    if states is not None:  # a state's or a place's pack: only the groups its states are in
+        by_region = {region: items for region, items in by_region.items() if items}
     programmes = [
         p
         for p in db.session.scalars(programme_query.options(joinedload(Programme.organisation)))
