@@ -304,6 +304,7 @@ SIGNED_IN_PAGES = [
     "/account/two-factor",
     "/account/tokens",
     "/matches/{match}",
+    "/requests/{request}/status/withdraw",
     "/requests/{request}",
 ]
 

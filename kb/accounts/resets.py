@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
@@ -51,12 +52,16 @@ def request_reset(email: str, link_for: Callable[[str], str]) -> None:
             user_id=user.id, token_hash=_digest(token), created_at=now, expires_at=now + VALID_FOR
         )
     )
+    # worded in the language of the person who asked (the page's language)
     queue_email(
         user.email,
-        "Capacity Exchange: reset your password",
-        "Someone (we hope you) asked to reset the password of your Capacity Exchange account.\n\n"
-        f"Choose a new password here within one hour:\n{link_for(token)}\n\n"
-        "If you did not ask, ignore this email: your password stays as it is.",
+        _("Capacity Exchange: reset your password"),
+        _(
+            "Someone (we hope you) asked to reset the password of your Capacity Exchange "
+            "account.\n\nChoose a new password here within one hour:\n%(link)s\n\n"
+            "If you did not ask, ignore this email: your password stays as it is.",
+            link=link_for(token),
+        ),
     )
 
 
