@@ -115,6 +115,13 @@ ROLES: dict[str, str] = {
     "secretariat": N_("Secretariat"),
 }
 
+#: An account's state (kb.models.user).
+ACCOUNT_STATUSES: dict[str, str] = {
+    "pending": N_("Waiting for approval"),
+    "active": N_("Active"),
+    "disabled": N_("Disabled"),
+}
+
 
 #: How well a programme fits a request (search.matching.config.QUALITIES).
 MATCH_QUALITIES: dict[str, str] = {

@@ -20,7 +20,7 @@ from kb import create_app, i18n
 from kb.extensions import db
 from kb.i18n_catalogues import problems
 from kb.i18n_pseudo import pseudo, source_messages, write_pseudo_catalogue
-from kb.models import Country, Organisation, Programme, Request, User
+from kb.models import Country, Match, Organisation, Programme, Request, User
 from tests.factories import PASSWORD
 
 LANGS = ["ar", "en", "es", "fr", "ru", "zh"]
@@ -226,6 +226,7 @@ def _data_strings() -> list[str]:
         found.update({country.name, country.iso3})
     for org in db.session.query(Organisation):
         found.update({org.name, org.display_name, org.acronym or ""})
+        found.add(f"{org.name} ({org.acronym})")
     for user in db.session.query(User):
         found.update({user.name, user.email})
     for model in (Request, Programme):
@@ -288,8 +289,11 @@ PUBLIC_PAGES = [
     "/matches",
     "/reports/landscape",
     "/places",
+    "/places/m49:002",
+    "/places/group:Africa",
     "/account/login",
     "/account/register",
+    "/account/reset",
 ]
 #: The same, signed in as the focal point of the request's state.
 SIGNED_IN_PAGES = [
@@ -297,6 +301,9 @@ SIGNED_IN_PAGES = [
     "/notifications",
     "/requests/new",
     "/account/password",
+    "/account/two-factor",
+    "/account/tokens",
+    "/matches/{match}",
     "/requests/{request}",
 ]
 
@@ -318,9 +325,11 @@ def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
         themes=["cybercrime"],
         support_types=["training"],
     )
-    make.user("focal_point", country="KEN", email="focal@example.org")
+    focal = make.user("focal_point", country="KEN", email="focal@example.org")
+    match = _proposed_match(request, programme, focal)
     client = pseudo_app.test_client()
-    data = [*_data_strings(), "forensics", "zzzznothing"]  # the search pages' queries
+    # the search pages' queries and the match's message (written by a user)
+    data = [*_data_strings(), "forensics", "zzzznothing", match.message]
     failures = {}
     pages = [*PUBLIC_PAGES, "/account/login?signin", *SIGNED_IN_PAGES]
     for pattern in pages:
@@ -328,7 +337,10 @@ def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
             client.post("/account/login", data={"email": "focal@example.org", "password": PASSWORD})
             continue
         url = pattern.format(
-            request=request.id, programme=programme.id, organisation=provider_org.id
+            request=request.id,
+            programme=programme.id,
+            organisation=provider_org.id,
+            match=match.id,
         )
         joiner = "&" if "?" in url else "?"
         response = client.get(f"{url}{joiner}lang=en")
@@ -336,7 +348,82 @@ def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
         left = plain_english(response.get_data(as_text=True), data)
         if left:
             failures[url] = left
+    failures.update(_account_security_pages(pseudo_app, make, data))
+    failures.update(_secretariat_pages(pseudo_app, make, data))
     assert not failures, f"plain English outside translation calls: {failures}"
+
+
+def _proposed_match(request: Request, programme: Programme, focal: User) -> Match:
+    from kb.history import record_revision
+
+    match = Match(
+        request_id=request.id,
+        programme_id=programme.id,
+        status="proposed",
+        proposed_by_side="requester",
+        proposed_by_id=focal.id,
+        message="Could this fit?",
+        score=0.42,
+    )
+    db.session.add(match)
+    db.session.flush()
+    record_revision(match, focal, "proposed", {"status": [None, "proposed"]})
+    db.session.commit()
+    return match
+
+
+#: The Secretariat's own pages.
+SECRETARIAT_PAGES = ["/secretariat/queue", "/secretariat/accounts", "/secretariat/jobs"]
+
+
+def _secretariat_pages(app, make, data: list[str]) -> dict[str, list[str]]:
+    admin = make.user("secretariat", email="sec@example.org")
+    waiting = make.user("provider", email="waiting@example.org", status="pending")
+    # names and organisations made since (the selects show "Name (ACRONYM)")
+    data = [*_data_strings(), waiting.represents or "", *data]
+    client = app.test_client()
+    client.post("/account/login", data={"email": admin.email, "password": PASSWORD})
+    found = {}
+    for url in SECRETARIAT_PAGES:
+        response = client.get(f"{url}?lang=en")
+        assert response.status_code == 200, url
+        left = plain_english(response.get_data(as_text=True), [d for d in data if d])
+        if left:
+            found[url] = left
+    return found
+
+
+def _account_security_pages(app, make, data: list[str]) -> dict[str, list[str]]:
+    """The password-reset link's page, the sign-in code page and two-factor turned on."""
+    from kb.accounts import resets, twofactor
+
+    user = make.user("provider", email="second@example.org")
+    data = [user.name, *data]
+    tokens: list[str] = []
+    resets.request_reset(user.email, lambda token: tokens.append(token) or token)
+    secret = twofactor.new_secret()
+    user.totp_secret = secret
+    db.session.commit()
+    client = app.test_client()
+    pages = {f"/account/reset/{tokens[0]}": None}
+    login = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
+    assert "/account/login/code" in login.headers["Location"]
+    pages["/account/login/code"] = None
+    found = {}
+    for url in pages:
+        left = plain_english(client.get(f"{url}?lang=en").get_data(as_text=True), data)
+        if left:
+            found[url] = left
+    signed_in = app.test_client()
+    user.totp_secret = None
+    db.session.commit()
+    signed_in.post("/account/login", data={"email": user.email, "password": PASSWORD})
+    user.totp_secret = secret
+    db.session.commit()
+    left = plain_english(signed_in.get("/account/two-factor?lang=en").get_data(as_text=True), data)
+    if left:
+        found["/account/two-factor (on)"] = left
+    return found
 
 
 def test_api_problems_speak_the_accept_language(client) -> None:

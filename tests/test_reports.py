@@ -153,3 +153,103 @@ def test_landscape_docx_carries_charts_and_tables_that_fit(client, make):
     longest = max(len(w) for row in table.rows for w in row.cells[0].text.split())
     # about 0.2 cm a character at 10 pt: the longest word fits on one line
     assert widths[0] >= docx.shared.Cm(0.19 * longest)
+
+
+def _scoped_catalogue(make):
+    for iso3 in ("KEN", "SEN", "FJI"):
+        make.country(iso3)
+    org = make.organisation()
+    kenya = make.request("KEN", title="Kenyan forensics lab", created_at=days_ago(5))
+    senegal = make.request("SEN", title="Senegalese CERT", created_at=days_ago(5))
+    make.request("FJI", title="Fijian awareness drive", created_at=days_ago(5))
+    make.request(
+        "KEN", title="Kenyan secret grid audit", visibility="secretariat", created_at=days_ago(5)
+    )
+    make.programme(org, title="Worldwide training", created_at=days_ago(5))
+    make.programme(
+        org, title="African academy", eligible_regions=["Africa"], created_at=days_ago(5)
+    )
+    make.programme(
+        org, title="Pacific only course", eligible_countries=["FJI"], created_at=days_ago(5)
+    )
+    programme = make.programme(org, title="Matched programme", created_at=days_ago(5))
+    for request in (kenya, senegal):
+        db.session.add(
+            Match(
+                request=request,
+                programme=programme,
+                status="completed",
+                proposed_by_side="provider",
+                outcome_note=f"Outcome for {request.country_code}",
+            )
+        )
+    db.session.commit()
+
+
+def test_briefing_for_one_state(client, make, auth):
+    _scoped_catalogue(make)
+    response = client.get("/reports/briefing?state=ken")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Briefing pack Kenya, " in page
+    new, unmet = page.split("Unmet needs by region")
+    assert "Kenyan forensics lab" in new and "Senegalese CERT" not in new
+    assert "Fijian awareness drive" not in new
+    assert "Worldwide training" in new and "African academy" in new
+    assert "Pacific only course" not in new  # not open to Kenya (the shared eligibility rule)
+    assert "<h3>Africa" in new and "<h3>Asia-Pacific" not in new  # only the state's group
+    assert "Outcome for KEN" in new and "Outcome for SEN" not in new
+    assert "Kenyan forensics lab" in unmet and "Senegalese CERT" not in unmet
+    assert "Kenyan secret grid audit" not in page  # confidential: never shown to anonymous
+    assert "Kenyan secret grid audit" not in _docx_text(
+        client.get("/reports/briefing.docx?state=KEN").data
+    )
+    auth.login(make.user("secretariat").email)
+    assert "Kenyan secret grid audit" in client.get("/reports/briefing?state=KEN").get_data(
+        as_text=True
+    )
+
+
+def test_briefing_for_a_place(client, make):
+    _scoped_catalogue(make)
+    page = client.get("/reports/briefing?place=org:ECOWAS").get_data(as_text=True)
+    assert "Senegalese CERT" in page and "Kenyan forensics lab" not in page
+    assert "Pacific only course" not in page and "African academy" in page
+    page = client.get("/reports/briefing?place=m49:014").get_data(as_text=True)
+    assert "Kenyan forensics lab" in page and "Senegalese CERT" not in page
+    page = client.get("/reports/briefing?place=group:Asia-Pacific").get_data(as_text=True)
+    assert "Fijian awareness drive" in page and "Pacific only course" in page
+    assert "African academy" not in page
+
+
+def test_briefing_docx_names_its_scope(client, make):
+    _scoped_catalogue(make)
+    response = client.get("/reports/briefing.docx?state=KEN")
+    assert response.status_code == 200 and response.mimetype == DOCX
+    assert "KEN" in response.headers["Content-Disposition"]
+    text = _docx_text(response.data)
+    assert "Briefing: Kenya, " in text
+    assert "Kenyan forensics lab" in text and "Senegalese CERT" not in text
+
+
+def test_briefing_bad_scope_is_a_clear_message(client, make):
+    _scoped_catalogue(make)
+    for query, message in (
+        ("state=XYZ", "State: unknown code XYZ"),
+        ("state=K%C3%89N", "State: unknown code"),
+        ("place=org:NOPE", "Place: unknown code org:NOPE"),
+        ("state=KEN&place=m49:014", "Choose a state or a place, not both."),
+    ):
+        response = client.get(f"/reports/briefing?{query}")
+        assert response.status_code == 400, query
+        assert message in response.get_data(as_text=True), query
+        word = client.get(f"/reports/briefing.docx?{query}")
+        assert word.status_code == 400 and message in word.get_data(as_text=True)
+
+
+def test_country_and_place_pages_link_to_their_briefing(client, make):
+    make.country("KEN")
+    page = client.get("/countries/KEN").get_data(as_text=True)
+    assert "/reports/briefing?state=KEN" in page
+    page = client.get("/places/org:ECOWAS").get_data(as_text=True)
+    assert "/reports/briefing?place=org:ECOWAS" in page or "place=org%3AECOWAS" in page

@@ -59,7 +59,8 @@ class RegisterForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        _l("Repeat password"), validators=[DataRequired(), EqualTo("password", "Passwords differ.")]
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", _l("Passwords differ."))],
     )
 
 
@@ -91,7 +92,7 @@ class ChangePasswordForm(FlaskForm):
     )
     confirm = PasswordField(
         _l("Repeat new password"),
-        validators=[DataRequired(), EqualTo("password", "Passwords differ.")],
+        validators=[DataRequired(), EqualTo("password", _l("Passwords differ."))],
     )
 
 

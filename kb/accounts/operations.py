@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from kb import access
@@ -34,7 +35,10 @@ def set_locale(user: User, lang: str) -> None:
     from kb.i18n import LANGUAGES
 
     if lang not in LANGUAGES:
-        raise Invalid("Unknown language.", {"lang": [f"Choose one of {', '.join(LANGUAGES)}."]})
+        raise Invalid(
+            _("Unknown language."),
+            {"lang": [_("Choose one of %(codes)s.", codes=", ".join(LANGUAGES))]},
+        )
     user.locale = lang
     db.session.flush()
 
@@ -85,16 +89,18 @@ def authenticate(email: str, password: str, remote_addr: str) -> User | None:
         record_failure(email, remote_addr)
         return None
     if user.status == PENDING:
-        raise Forbidden("Your account is waiting for approval by the Secretariat.")
+        raise Forbidden(_("Your account is waiting for approval by the Secretariat."))
     if user.status != ACTIVE:
-        raise Forbidden("This account is disabled. Contact the Secretariat.")
+        raise Forbidden(_("This account is disabled. Contact the Secretariat."))
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
     return user
 
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        raise Invalid("The current password is wrong.", {"current_password": ["Wrong password."]})
+        raise Invalid(
+            _("The current password is wrong."), {"current_password": [_("Wrong password.")]}
+        )
     check_password(new, (user.email, user.name))
     user.set_password(new)
     user.session_token = secrets.token_hex(16)
@@ -113,21 +119,21 @@ def approve(
     :raise Forbidden: not Secretariat. :raise Invalid: binding missing or unknown.
     """
     if not access.is_secretariat(actor):
-        raise Forbidden("Only the Secretariat approves accounts.")
+        raise Forbidden(_("Only the Secretariat approves accounts."))
     if role == "focal_point":
         if not country_code or db.session.get(Country, country_code) is None:
-            raise Invalid("Choose the state.", {"country_code": ["Choose the state."]})
+            raise Invalid(_("Choose the state."), {"country_code": [_("Choose the state.")]})
         organisation_id = None
     elif role == "provider":
         if not organisation_id or db.session.get(Organisation, organisation_id) is None:
             raise Invalid(
-                "Choose the organisation.", {"organisation_id": ["Choose the organisation."]}
+                _("Choose the organisation."), {"organisation_id": [_("Choose the organisation.")]}
             )
         country_code = None
     elif role == "secretariat":
         country_code, organisation_id = None, None
     else:
-        raise Invalid("Unknown role.", {"role": ["Choose a role."]})
+        raise Invalid(_("Unknown role."), {"role": [_("Choose a role.")]})
     user.role = role
     user.country_code = country_code
     user.organisation_id = organisation_id
@@ -150,9 +156,9 @@ def suggested_binding(user: User) -> tuple[str, str | None, int | None] | None:
 
 def set_disabled(actor: User, user: User, disabled: bool) -> None:
     if not access.is_secretariat(actor):
-        raise Forbidden("Only the Secretariat manages accounts.")
+        raise Forbidden(_("Only the Secretariat manages accounts."))
     if user.id == actor.id:
-        raise Conflict("You cannot disable your own account.")
+        raise Conflict(_("You cannot disable your own account."))
     user.status = DISABLED if disabled else (ACTIVE if user.role else PENDING)
     user.session_token = secrets.token_hex(16)
     db.session.flush()
@@ -161,7 +167,7 @@ def set_disabled(actor: User, user: User, disabled: bool) -> None:
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No such account.")
+        raise NotFound(_("No such account."))
     return user
 
 
@@ -169,7 +175,7 @@ def create_admin(name: str, email: str, password: str) -> User:
     """Create an active Secretariat account (CLI)."""
     user = register(name, email, password, represents="Secretariat")
     if user is None:
-        raise Conflict("An account with this email already exists.")
+        raise Conflict(_("An account with this email already exists."))
     user.role = "secretariat"
     user.status = ACTIVE
     user.approved_at = utcnow()

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from zxcvbn import zxcvbn
 
 from kb.errors import Invalid
@@ -27,19 +29,26 @@ _SCORED_CHARS = 100
 def check_password(password: str, user_inputs: Iterable[str] = (), field: str = "password") -> None:
     """Raise :class:`Invalid` naming ``field`` when ``password`` is too short or guessable."""
     if len(password) < MIN_LENGTH:
-        _refuse(field, f"Use at least {MIN_LENGTH} characters.")
+        _refuse(field, _("Use at least %(num)s characters.", num=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        _refuse(field, f"Use at most {MAX_LENGTH} characters.")
+        _refuse(field, _("Use at most %(num)s characters.", num=MAX_LENGTH))
     inputs = [part for value in user_inputs for part in _parts(value)]
     if _only_personal(password, inputs):
-        _refuse(field, "Do not build the password from your name or email address.")
+        _refuse(field, _("Do not build the password from your name or email address."))
     result = zxcvbn(password[:_SCORED_CHARS], user_inputs=inputs)
     if result["score"] < MIN_SCORE:
-        feedback = result.get("feedback") or {}
-        hint = feedback.get("warning") or "This password is easy to guess."
+        # zxcvbn words its feedback in English only: other languages get the general advice
+        english = _speaks_english()
+        feedback = (result.get("feedback") or {}) if english else {}
+        hint = feedback.get("warning") or _("This password is easy to guess.")
         advice = " ".join(feedback.get("suggestions") or [])
-        advice = advice or "A few unusual words together work well."
+        advice = advice or _("A few unusual words together work well.")
         _refuse(field, f"{hint} {advice}")
+
+
+def _speaks_english() -> bool:
+    locale = get_locale()
+    return locale is None or locale.language == "en"
 
 
 def _parts(value: str) -> list[str]:
@@ -61,4 +70,4 @@ def _only_personal(password: str, parts: list[str]) -> bool:
 
 
 def _refuse(field: str, message: str) -> None:
-    raise Invalid("Choose a stronger password.", {field: [message]})
+    raise Invalid(_("Choose a stronger password."), {field: [message]})

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from kb.accounts.passwords import check_password
@@ -23,7 +24,7 @@ from kb.notifications.operations import queue_email
 
 VALID_FOR = timedelta(hours=1)
 MAX_PER_HOUR = 3
-INVALID_LINK = "This link is invalid or has expired. Ask for a new one."
+INVALID_LINK = _l("This link is invalid or has expired. Ask for a new one.")
 
 
 def _digest(token: str) -> str:
@@ -88,5 +89,5 @@ def _valid(token: str) -> PasswordReset:
         select(PasswordReset).where(PasswordReset.token_hash == _digest(token))
     )
     if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
-        raise Invalid(INVALID_LINK)
+        raise Invalid(str(INVALID_LINK))
     return reset

@@ -12,6 +12,8 @@ import time
 
 import pyotp
 import segno
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from kb.errors import Invalid
 from kb.extensions import db
@@ -19,7 +21,7 @@ from kb.models import User
 
 ISSUER = "Capacity Exchange"
 STEP = 30
-WRONG_CODE = "That code is not valid. Type the 6 digits your app shows now."
+WRONG_CODE = _l("That code is not valid. Type the 6 digits your app shows now.")
 
 
 def new_secret() -> str:
@@ -38,13 +40,13 @@ def qr_svg(uri: str) -> str:
 def _accepted_step(secret: str, code: str, last_step: int | None, now: float | None = None) -> int:
     code = "".join(code.split())
     if not (code.isdigit() and len(code) == 6):
-        raise Invalid(WRONG_CODE, {"code": [WRONG_CODE]})
+        raise Invalid(str(WRONG_CODE), {"code": [str(WRONG_CODE)]})
     totp = pyotp.TOTP(secret)
     step = int((now or time.time()) // STEP)
     for candidate in (step, step - 1, step + 1):
         if candidate > (last_step or -1) and totp.at(candidate * STEP) == code:
             return candidate
-    raise Invalid(WRONG_CODE, {"code": [WRONG_CODE]})
+    raise Invalid(str(WRONG_CODE), {"code": [str(WRONG_CODE)]})
 
 
 def enable(user: User, secret: str, code: str) -> None:
@@ -57,7 +59,7 @@ def enable(user: User, secret: str, code: str) -> None:
 def verify(user: User, code: str) -> None:
     """Accept a sign-in code once. :raise Invalid: wrong, expired or already used."""
     if not user.totp_secret:
-        raise Invalid("Two-factor sign-in is not enabled for this account.")
+        raise Invalid(_("Two-factor sign-in is not enabled for this account."))
     user.totp_last_step = _accepted_step(user.totp_secret, code, user.totp_last_step)
     db.session.flush()
 
@@ -65,7 +67,7 @@ def verify(user: User, code: str) -> None:
 def disable(user: User, password: str, code: str) -> None:
     """Turn two-factor sign-in off; needs the password and a current code."""
     if not user.check_password(password):
-        raise Invalid("The password is wrong.", {"password": ["Wrong password."]})
+        raise Invalid(_("The password is wrong."), {"password": [_("Wrong password.")]})
     verify(user, code)
     user.totp_secret = None
     user.totp_last_step = None

@@ -9,8 +9,10 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from kb.codes import N_
 from kb.errors import Forbidden, Invalid, NotFound
 from kb.extensions import db
 from kb.models import ApiToken, User
@@ -19,7 +21,12 @@ from kb.models.types import utcnow
 
 #: Secrets look like ``cxk_<43 url-safe characters>`` (256 bits of randomness).
 SECRET_PREFIX = "cxk_"
-EXPIRY_DAYS: dict[int, str] = {7: "7 days", 30: "30 days", 90: "90 days", 365: "1 year"}
+EXPIRY_DAYS: dict[int, str] = {
+    7: N_("7 days"),
+    30: N_("30 days"),
+    90: N_("90 days"),
+    365: N_("1 year"),
+}
 MAX_ACTIVE_TOKENS = 20
 #: ``last_used_at`` is written at most this often per token (not on every request).
 TOUCH_EVERY = timedelta(minutes=1)
@@ -35,19 +42,22 @@ def create_token(user: User, name: str, scope: str, days: int) -> tuple[ApiToken
     :raise Forbidden: the account is not active. :raise Invalid: bad name, scope or expiry.
     """
     if not user.is_active:
-        raise Forbidden("Only approved, active accounts may create API tokens.")
+        raise Forbidden(_("Only approved, active accounts may create API tokens."))
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not 1 <= len(name) <= 80:
-        errors["name"] = ["Give the token a name of 1 to 80 characters."]
+        errors["name"] = [_("Give the token a name of 1 to 80 characters.")]
     if scope not in SCOPES:
-        errors["scope"] = [f"Must be one of: {', '.join(SCOPES)}."]
+        errors["scope"] = [_("Must be one of: %(codes)s.", codes=", ".join(SCOPES))]
     if days not in EXPIRY_DAYS:
-        errors["expires_in_days"] = [f"Must be one of: {', '.join(map(str, EXPIRY_DAYS))}."]
+        days_allowed = ", ".join(map(str, EXPIRY_DAYS))
+        errors["expires_in_days"] = [_("Must be one of: %(codes)s.", codes=days_allowed)]
     if len(active_tokens(user)) >= MAX_ACTIVE_TOKENS:
-        errors["name"] = [f"You have {MAX_ACTIVE_TOKENS} active tokens; revoke one first."]
+        errors["name"] = [
+            _("You have %(num)s active tokens; revoke one first.", num=MAX_ACTIVE_TOKENS)
+        ]
     if errors:
-        raise Invalid("Please correct the fields marked.", errors)
+        raise Invalid(_("Please correct the fields marked."), errors)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -66,7 +76,7 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     """Revoke one of ``user``'s tokens (idempotent). :raise NotFound: not theirs."""
     token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
     if token is None or token.user_id != user.id:
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()

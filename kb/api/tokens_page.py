@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -35,7 +36,7 @@ class TokenForm(FlaskForm):
     )
     expires_in_days = SelectField(
         _l("Expires after"),
-        choices=choices(list(tokens.EXPIRY_DAYS.items())),
+        choices=choices([(days, _l(label)) for days, label in tokens.EXPIRY_DAYS.items()]),
         default="90",
         coerce=int,
     )
@@ -90,5 +91,5 @@ def revoke(token_id: int) -> Response:
         abort(400)
     with unit_of_work(index=False):
         token = tokens.revoke_token(current_user, token_id)
-    flash(f"Token “{token.name}” revoked: it no longer works.", "success")
+    flash(_("Token “%(name)s” revoked: it no longer works.", name=token.name), "success")
     return redirect(url_for(".index"))

@@ -13,6 +13,7 @@ from flask import url_for
 
 from kb import access
 from kb.catalogue import operations as catalogue
+from kb.codes import N_
 from kb.errors import Conflict, Forbidden, Invalid, NotFound
 from kb.extensions import db
 from kb.history import record_revision
@@ -102,10 +103,10 @@ STEPS: dict[str, tuple[frozenset[str], str, str]] = {
     "complete": (frozenset({"in_progress"}), "completed", "either"),
 }
 STEP_LABELS = {
-    "accept": "Accept",
-    "decline": "Decline",
-    "start": "Start implementation",
-    "complete": "Mark completed",
+    "accept": N_("Accept"),
+    "decline": N_("Decline"),
+    "start": N_("Start implementation"),
+    "complete": N_("Mark completed"),
 }
 
 

@@ -27,6 +27,8 @@ class MatchFilters:
     theme: str | None = None
     country: str | None = None
     since: date | None = None
+    #: Only requests of these states (a briefing pack's scope); ``None``: every state.
+    states: frozenset[str] | None = None
 
     @classmethod
     def from_args(cls, args: Any) -> MatchFilters:
@@ -97,6 +99,8 @@ def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
         query = query.join(Request.country).where(Country.region == filters.region)
     if filters.country:
         query = query.where(Request.country_code == filters.country)
+    if filters.states is not None:
+        query = query.where(Request.country_code.in_(sorted(filters.states)))
     if filters.theme:
         query = query.where(has_code(Request.themes, filters.theme))
     if filters.since:
@@ -152,6 +156,8 @@ def _unmet_query(viewer: Any, filters: MatchFilters, threshold: float) -> Select
         query = query.join(Request.country).where(Country.region == filters.region)
     if filters.country:
         query = query.where(Request.country_code == filters.country)
+    if filters.states is not None:
+        query = query.where(Request.country_code.in_(sorted(filters.states)))
     if filters.theme:
         query = query.where(has_code(Request.themes, filters.theme))
     return query

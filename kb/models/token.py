@@ -10,12 +10,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from kb.codes import N_
 from kb.extensions import db
 from kb.models.types import UTCDateTime, utcnow
 from kb.models.user import User
 
 READ, WRITE = "read", "write"
-SCOPES: dict[str, str] = {READ: "Read only", WRITE: "Read and write"}
+SCOPES: dict[str, str] = {READ: N_("Read only"), WRITE: N_("Read and write")}
 
 
 class ApiToken(db.Model):

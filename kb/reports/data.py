@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from kb import access, codes
+from kb.catalogue.eligibility import states_clause
 from kb.codes import N_
 from kb.extensions import db
 from kb.matching.queries import MatchFilters, supply_and_demand, unmet_count, unmet_needs
@@ -207,25 +208,40 @@ class Briefing:
     unmet: dict[str, list[tuple[Request, float]]]
 
 
-def briefing(viewer: Any, title: str, period: Period, threshold: float) -> Briefing:
-    requests = db.session.scalars(
-        _in_period(Request, viewer, period).options(joinedload(Request.country))
-    ).all()
+def briefing(
+    viewer: Any,
+    title: str,
+    period: Period,
+    threshold: float,
+    states: frozenset[str] | None = None,
+) -> Briefing:
+    """What changed in ``period``; with ``states`` (a state's or a place's), only their
+    requests, the programmes open to at least one of them (the shared eligibility rule),
+    the matches of their requests and their unmet needs."""
+    request_query = _in_period(Request, viewer, period).options(joinedload(Request.country))
+    programme_query = _in_period(Programme, viewer, period)
+    if states is not None:
+        request_query = request_query.where(Request.country_code.in_(sorted(states)))
+        programme_query = programme_query.where(states_clause(states))
+    requests = db.session.scalars(request_query).all()
     by_region: dict[str, list[Request]] = {region: [] for region in codes.REGIONS}
     for r in requests:
         if r.status in access.PUBLISHED["request"] or access.is_secretariat(viewer):
             by_region[r.country.region].append(r)
+    if states is not None:  # a state's or a place's pack: only the groups its states are in
+        by_region = {region: items for region, items in by_region.items() if items}
     programmes = [
         p
-        for p in db.session.scalars(
-            _in_period(Programme, viewer, period).options(joinedload(Programme.organisation))
-        )
+        for p in db.session.scalars(programme_query.options(joinedload(Programme.organisation)))
         if p.status in access.PUBLISHED["programme"] or access.is_secretariat(viewer)
     ]
     matches = visible_matches(viewer, period)
+    if states is not None:
+        matches = [m for m in matches if m.request.country_code in states]
     start, end = period.bounds
     unmet: dict[str, list[tuple[Request, float]]] = {region: [] for region in codes.REGIONS}
-    for request, score in unmet_needs(viewer, MatchFilters(), threshold, limit=UNMET_LISTED):
+    scoped = MatchFilters(states=states)
+    for request, score in unmet_needs(viewer, scoped, threshold, limit=UNMET_LISTED):
         unmet[request.country.region].append((request, score))
     return Briefing(
         title=title,

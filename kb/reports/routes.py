@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -17,10 +18,11 @@ from kb import access
 from kb.admin.routes import secretariat_required
 from kb.extensions import db
 from kb.matching.service import match_service
-from kb.models import OewgSession
+from kb.models import Country, OewgSession
 from kb.reports import data
 from kb.reports.docx_writer import briefing_docx, landscape_docx
 from kb.uow import unit_of_work
+from search.places import default_gazetteer
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -81,7 +83,46 @@ def landscape_word() -> Response:
     return _docx(landscape_docx(report, _audience()), name)
 
 
-def _briefing() -> data.Briefing:
+@dataclass(frozen=True)
+class Scope:
+    """A briefing pack's scope: one state or one gazetteer place, and its states."""
+
+    code: str
+    name: str
+    states: frozenset[str]
+
+
+class ScopeError(ValueError):
+    """A ``state`` or ``place`` argument that names nothing known (the message says which)."""
+
+
+def _scope() -> Scope | None:
+    """The ``?state=`` or ``?place=`` of the request (``None``: every state)."""
+    state = request.args.get("state", "").strip()
+    place = request.args.get("place", "").strip()
+    if state and place:
+        raise ScopeError(_("Choose a state or a place, not both."))
+    if state:
+        country = db.session.get(Country, state.upper()) if state.isascii() else None
+        if country is None:
+            raise ScopeError(
+                _(
+                    "State: unknown code %(code)s (use an ISO 3166 alpha-3 code such as KEN).",
+                    code=state[:40],
+                )
+            )
+        return Scope(country.iso3, country.name, frozenset({country.iso3}))
+    if place:
+        found = default_gazetteer().get(place)
+        if found is None or not found.members:
+            raise ScopeError(
+                _("Place: unknown code %(code)s (see the list of places).", code=place[:40])
+            )
+        return Scope(found.code, found.name, frozenset(found.members))
+    return None
+
+
+def _briefing(scope: Scope | None) -> data.Briefing:
     sessions = db.session.scalars(select(OewgSession).order_by(OewgSession.start_date)).all()
     chosen = request.args.get("session", "")
     if chosen == "last" and sessions:
@@ -99,21 +140,40 @@ def _briefing() -> data.Briefing:
     else:
         period = _period()
         title = period.label()
-    return data.briefing(current_user, title, period, match_service().config.unmet_threshold)
+    threshold = match_service().config.unmet_threshold
+    if scope is None:
+        return data.briefing(current_user, title, period, threshold)
+    return data.briefing(current_user, f"{scope.name}, {title}", period, threshold, scope.states)
 
 
 @bp.route("/briefing")
-def briefing() -> str:
+def briefing() -> tuple[str, int]:
     sessions = db.session.scalars(select(OewgSession).order_by(OewgSession.start_date.desc()))
-    return render_template(
-        "reports/briefing.html", pack=_briefing(), sessions=sessions.all(), audience=_audience()
+    try:
+        scope, error, status = _scope(), None, 200
+    except ScopeError as exc:
+        scope, error, status = None, str(exc), 400
+    page = render_template(
+        "reports/briefing.html",
+        pack=_briefing(scope),
+        scope=scope,
+        scope_error=error,
+        sessions=sessions.all(),
+        countries=db.session.scalars(select(Country).order_by(Country.name)).all(),
+        audience=_audience(),
     )
+    return page, status
 
 
 @bp.route("/briefing.docx")
 def briefing_word() -> Response:
-    pack = _briefing()
-    return _docx(briefing_docx(pack, _audience()), f"briefing-{pack.period.end}.docx")
+    try:
+        scope = _scope()
+    except ScopeError as exc:
+        return Response(str(exc), status=400, mimetype="text/plain")
+    pack = _briefing(scope)
+    slug = "".join(c if c.isalnum() else "-" for c in scope.code) + "-" if scope else ""
+    return _docx(briefing_docx(pack, _audience()), f"briefing-{slug}{pack.period.end}.docx")
 
 
 @bp.route("/sessions", methods=["GET", "POST"])

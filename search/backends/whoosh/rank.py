@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
+from collections.abc import Iterator
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -166,7 +167,7 @@ def by_date(m: Masks, mask: int, field: str, limit: int) -> list[int]:
         return heapq.nlargest(limit, bitsets.iter_ids(mask), key=lambda d: (col[d], -d))
     flags = bitsets.to_flags(mask, m.size)
     col = m.column(field)
-    streams = [((-col[off + d], off + d) for d in order) for off, order in m.orders(field)]
+    streams = [_newest_first(col, off, order) for off, order in m.orders(field)]
     out: list[int] = []
     for _, d in heapq.merge(*streams):
         if flags[d]:
@@ -174,3 +175,13 @@ def by_date(m: Masks, mask: int, field: str, limit: int) -> list[int]:
             if len(out) >= limit:
                 break
     return out
+
+
+def _newest_first(col: list[int], off: int, order: list[int]) -> Iterator[tuple[int, int]]:
+    """``(-date, global doc)`` of one segment's date order, for ``heapq.merge``.
+
+    A function, not a nested generator expression: that one read ``off`` when it ran,
+    so every segment's stream used the offset of the last segment (wrong order with
+    two segments, ``IndexError`` once an update added a third)."""
+    for d in order:
+        yield -col[off + d], off + d
