@@ -105,6 +105,9 @@ PROGRAMME_STATUSES: dict[str, str] = {
     "closed": N_("Closed"),
     "withdrawn": N_("Withdrawn"),
 }
+#: Statuses as read (lists, badges, filters, the API): an ``open`` programme past its end
+#: date or application deadline reads as ``ended`` until the scheduled job closes it.
+PROGRAMME_READ_STATUSES: dict[str, str] = {**PROGRAMME_STATUSES, "ended": N_("Ended (closing)")}
 
 ROLES: dict[str, str] = {
     "focal_point": N_("State focal point"),

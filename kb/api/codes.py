@@ -27,7 +27,7 @@ LISTS: dict[str, dict[str, str]] = {
     "cost_models": codes.COST_MODELS,
     "visibilities": codes.VISIBILITIES,
     "request_statuses": codes.REQUEST_STATUSES,
-    "programme_statuses": codes.PROGRAMME_STATUSES,
+    "programme_statuses": codes.PROGRAMME_READ_STATUSES,
     "roles": codes.ROLES,
     "token_scopes": SCOPES,
     "request_actions": {name: t.label for name, t in TRANSITIONS["request"].items()},

@@ -100,7 +100,7 @@ class RequestFilterArgsSchema(RecordFilterArgsSchema):
 
 
 class ProgrammeFilterArgsSchema(RecordFilterArgsSchema):
-    status = fields.String(validate=_one_of(codes.PROGRAMME_STATUSES))
+    status = fields.String(validate=_one_of(codes.PROGRAMME_READ_STATUSES))
 
 
 class OrganisationArgsSchema(PageArgsSchema):
@@ -143,7 +143,7 @@ class SearchArgsSchema(Schema):
         metadata={"description": "Place codes (see /places): records from or open to its states."},
     )
     language = _many(codes.LANGUAGES)
-    status = _many({**codes.REQUEST_STATUSES, **codes.PROGRAMME_STATUSES})
+    status = _many({**codes.REQUEST_STATUSES, **codes.PROGRAMME_READ_STATUSES})
     sort = fields.String(load_default="relevance", validate=_one_of(SORTS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

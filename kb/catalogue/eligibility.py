@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, false, not_, or_, select
 
 from kb.extensions import db
 from kb.models import Country, Programme
+from kb.models.catalogue import ENDED
 from kb.models.types import has_code, no_codes
 from search.matching import eligibility as rule
 from search.matching.eligibility import Rule
@@ -63,6 +64,17 @@ def open_to_clause(country: Country) -> ColumnElement[bool]:
 def available_clause(today: date) -> ColumnElement[bool]:
     """Programmes that can be taken up on ``today``: open, not past end date or deadline."""
     return compile_rule(rule.AVAILABLE, {"today": today})
+
+
+def status_clause(status: str, today: date) -> ColumnElement[bool]:
+    """Programmes whose status as read on ``today`` is ``status`` (``effective_status``):
+    ``open`` only while available, ``ended`` when open but no longer available."""
+    available = available_clause(today)
+    if status == "open":
+        return available
+    if status == ENDED:
+        return and_(Programme.status == "open", not_(available))
+    return Programme.status == status
 
 
 def eligible_clause(country: Country, today: date) -> ColumnElement[bool]:

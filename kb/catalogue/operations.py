@@ -12,12 +12,14 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 
 from kb import access
+from kb.catalogue import eligibility
 from kb.catalogue.schemas import ProgrammeInputSchema, RequestInputSchema
 from kb.codes import N_
 from kb.errors import Conflict, Forbidden, Invalid
 from kb.extensions import db
 from kb.history import apply_changes, json_safe, record_revision
 from kb.models import CatalogueRecord, Country, Organisation, Programme, Request, Revision, User
+from kb.models.catalogue import ENDED
 from kb.models.types import utcnow
 
 OWNER, SECRETARIAT, EITHER = "owner", "secretariat", "either"
@@ -366,15 +368,27 @@ def confirm_current(actor: User, record: CatalogueRecord) -> None:
 
 
 def close_expired(today: Any) -> list[Programme]:
-    """Close open programmes past their end date (system action, one revision each)."""
+    """Close open programmes no longer available on ``today`` — past their end date or
+    application deadline (the one rule, ``eligibility.status_clause``) — with one revision
+    each saying why.  Lists already read them as ``ended`` before this runs."""
     expired = db.session.scalars(
-        db.select(Programme).where(Programme.status == "open", Programme.end_date < today)
+        db.select(Programme).where(eligibility.status_clause(ENDED, today))
     ).all()
     for programme in expired:
+        reason = _why_closed(programme, today)
         programme.status = "closed"
         programme.updated_at = utcnow()
         db.session.flush()
-        record_revision(
-            programme, None, "expired", {"status": ["open", "closed"]}, "End date passed."
-        )
+        record_revision(programme, None, "expired", {"status": ["open", "closed"]}, reason)
     return list(expired)
+
+
+def _why_closed(programme: Programme, today: Any) -> str:
+    """The revision comment of an automatic closure (stored text, as other system notes)."""
+    reasons = []
+    if programme.end_date is not None and programme.end_date < today:
+        reasons.append("End date passed.")
+    deadline = programme.application_deadline
+    if deadline is not None and deadline < today:
+        reasons.append("Application deadline passed.")
+    return " ".join(reasons) or "No longer available."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
@@ -37,7 +38,7 @@ class Filters:
 
     @classmethod
     def from_args(cls, args: Any, kind: str) -> Filters:
-        statuses = codes.REQUEST_STATUSES if kind == "request" else codes.PROGRAMME_STATUSES
+        statuses = codes.REQUEST_STATUSES if kind == "request" else codes.PROGRAMME_READ_STATUSES
         allowed = {
             "theme": codes.THEMES,
             "support_type": codes.SUPPORT_TYPES,
@@ -148,7 +149,7 @@ def programme_query(user: Any, filters: Filters) -> Select[Any]:
     if filters.organisation_type:
         query = query.where(Organisation.type == filters.organisation_type)
     if filters.status:
-        query = query.where(Programme.status == filters.status)
+        query = query.where(eligibility.status_clause(filters.status, date.today()))
     if filters.q:
         query = query.where(_text_clause(Programme, filters.q))
     return query.order_by(*_order(Programme, filters.sort))

@@ -63,7 +63,7 @@ KINDS = {
         ProgrammeForm,
         operations.create_programme,
         queries.programme_query,
-        codes.PROGRAMME_STATUSES,
+        codes.PROGRAMME_READ_STATUSES,
         "Programme",
     ),
 }

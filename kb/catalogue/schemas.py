@@ -6,6 +6,7 @@ so a rule is written once.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -145,6 +146,8 @@ class RequestOutputSchema(RecordOutputSchema):
 
 
 class ProgrammeOutputSchema(RecordOutputSchema):
+    #: As read today: ``ended`` when open but past its end date or deadline.
+    status = fields.Function(lambda p: p.effective_status(date.today()))
     organisation_id = fields.Integer()
     organisation_name = fields.Function(lambda p: p.organisation.name)
     organisation_type = fields.Function(lambda p: p.organisation.type)

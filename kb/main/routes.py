@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from kb import access
 from kb.catalogue import queries
+from kb.catalogue.eligibility import available_clause
 from kb.extensions import db
 from kb.main import inbox
 from kb.models import Country, Organisation, Programme, Request
@@ -30,7 +31,7 @@ def home() -> str:
     open_programmes = db.session.scalar(
         select(func.count())
         .select_from(Programme)
-        .where(Programme.status == "open", access.visible_clause(Programme, current_user))
+        .where(available_clause(date.today()), access.visible_clause(Programme, current_user))
     )
     stats = {
         "open_requests": open_requests or 0,

@@ -12,6 +12,9 @@ from kb.models.country import Country, Organisation
 from kb.models.types import CodeList, UTCDateTime, utcnow
 from search.matching import eligibility
 
+#: The read-time status of an ``open`` programme past its end date or deadline.
+ENDED = "ended"
+
 
 class CatalogueRecord:
     """Columns shared by requests and programmes."""
@@ -111,8 +114,22 @@ class Programme(CatalogueRecord, db.Model):
         }
 
     def is_expired(self, today: date) -> bool:
-        """Open programmes whose end date has passed count as closed."""
-        return self.end_date is not None and self.end_date < today
+        """Published (``open``) but no longer available on ``today``: past its end date or
+        application deadline (the rule: ``search.matching.eligibility.AVAILABLE``)."""
+        return self.status == "open" and not eligibility.available(self.availability(), today)
+
+    def availability(self) -> dict[str, object]:
+        """The fields the availability rule reads."""
+        return {
+            "status": self.status,
+            "end_date": self.end_date,
+            "application_deadline": self.application_deadline,
+        }
+
+    def effective_status(self, today: date) -> str:
+        """The status as read on ``today``: ``open`` past its end or deadline reads as
+        ``ended`` until the scheduled job closes it (``programmes.close_expired``)."""
+        return ENDED if self.is_expired(today) else self.status
 
     def __repr__(self) -> str:
         return f"<Programme {self.id} {self.status}>"

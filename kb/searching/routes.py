@@ -39,7 +39,7 @@ FACET_LABELS = {
     "countries": (N_("Country"), {}),
     "organisation_type": (N_("Organisation type"), codes.ORGANISATION_TYPES),
     "languages": (N_("Language"), codes.LANGUAGES),
-    "status": (N_("Status"), {**codes.PROGRAMME_STATUSES, **codes.REQUEST_STATUSES}),
+    "status": (N_("Status"), {**codes.PROGRAMME_READ_STATUSES, **codes.REQUEST_STATUSES}),
 }
 MAX_TEXT = 2000
 #: At most this many undone readings per search (``literal`` parameters).
