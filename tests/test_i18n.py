@@ -374,7 +374,12 @@ def _proposed_match(request: Request, programme: Programme, focal: User) -> Matc
 
 
 #: The Secretariat's own pages.
-SECRETARIAT_PAGES = ["/secretariat/queue", "/secretariat/accounts", "/secretariat/jobs"]
+SECRETARIAT_PAGES = [
+    "/secretariat/queue",
+    "/secretariat/accounts",
+    "/secretariat/jobs",
+    "/secretariat/import",
+]
 
 
 def _secretariat_pages(app, make, data: list[str]) -> dict[str, list[str]]:

@@ -7,20 +7,21 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField
 
+from kb.codes import N_
 from kb.formfields import choices
 
 KIND_CHOICES = {
-    "": "Recognise from the columns",
-    "requests": "Requests",
-    "programmes": "Programmes",
-    "organisations": "Organisations",
+    "": N_("Recognise from the columns"),
+    "requests": N_("Requests"),
+    "programmes": N_("Programmes"),
+    "organisations": N_("Organisations"),
 }
 
 
 class ImportForm(FlaskForm):
     file = FileField(
         _l("File"),
-        validators=[FileRequired("Choose a file.")],
+        validators=[FileRequired(_l("Choose a file."))],
         description=_l("CSV, XLSX or JSON in the import format (see the documentation)."),
     )
     kind = SelectField(_l("The file holds"), choices=choices(KIND_CHOICES), default="")
