@@ -18,7 +18,7 @@ three Latin-script languages), once per process.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from functools import lru_cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
@@ -31,8 +31,9 @@ SCRIPT_LANGUAGES: tuple[str, ...] = ("ar", "ru", "zh")
 MIN_LETTERS = 12
 #: lingua's confidence in its best language needed to answer.
 MIN_CONFIDENCE = 0.6
-#: Letters of a text looked at (the start of a long description is enough).
-SAMPLE_CHARS = 4000
+#: Characters of a text given to lingua, and counted for the script (the start is enough).
+SAMPLE_CHARS = 2000
+SCRIPT_SAMPLE_CHARS = 500
 
 _LINGUA: dict[Language, str] = {
     Language.ARABIC: "ar",
@@ -44,35 +45,44 @@ _LINGUA: dict[Language, str] = {
 }
 
 
-def script_of(char: str) -> str | None:
-    """``ar``, ``ru``, ``zh`` or ``latin`` for a letter, None for anything else."""
-    if not char.isalpha():
-        return None
-    code = ord(char)
-    if code < 0x250 or 0x1E00 <= code <= 0x1EFF:
-        return "latin"
-    if 0x0400 <= code <= 0x052F:
-        return "ru"
-    if 0x0600 <= code <= 0x06FF or 0x0750 <= code <= 0x077F or 0xFB50 <= code <= 0xFEFF:
-        return "ar"
-    if 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF:
-        return "zh"
-    name = unicodedata.name(char, "")
-    return "latin" if name.startswith("LATIN") else None
+#: Code point ranges of the letters of each script (Latin: basic, Latin-1, extended A/B
+#: and additional; the others: their main blocks).
+_RANGES: tuple[tuple[int, int, str], ...] = (
+    (0x41, 0x24F, "latin"),
+    (0x400, 0x52F, "ru"),
+    (0x620, 0x6FF, "ar"),
+    (0x750, 0x77F, "ar"),
+    (0x1E00, 0x1EFF, "latin"),
+    (0x3400, 0x9FFF, "zh"),
+    (0xF900, 0xFAFF, "zh"),
+)
+
+
+#: Any letter of the three scripts that decide a language by themselves.
+_DECIDING = re.compile("[\u0400-\u052f\u0620-\u06ff\u0750-\u077f\u3400-\u9fff\uf900-\ufaff]")
 
 
 def script_counts(text: str) -> dict[str, int]:
-    """Letters of ``text`` (its first ``SAMPLE_CHARS`` characters) per script."""
+    """Letters of ``text`` (its first ``SCRIPT_SAMPLE_CHARS`` characters) per script."""
+    sample = text[:SCRIPT_SAMPLE_CHARS]
+    if sample.isascii():
+        return {"latin": sum(c.isalpha() for c in sample)}
     counts: dict[str, int] = {}
-    for c in text[:SAMPLE_CHARS]:
-        s = script_of(c)
-        if s is not None:
-            counts[s] = counts.get(s, 0) + 1
+    for c in sample:
+        if not c.isalpha():
+            continue
+        code = ord(c)
+        for low, high, name in _RANGES:
+            if low <= code <= high:
+                counts[name] = counts.get(name, 0) + 1
+                break
     return counts
 
 
 def script_language(text: str) -> str | None:
     """``ar``, ``ru`` or ``zh`` when that script has most of the letters of ``text``."""
+    if _DECIDING.search(text, 0, SCRIPT_SAMPLE_CHARS) is None:
+        return None
     counts = script_counts(text)
     total = sum(counts.values())
     if not total:
@@ -114,7 +124,8 @@ def analysis_language(declared: str | None, text: str) -> str:
     script is never second-guessed: telling French from Spanish is left to the author.  A
     declared language outside the six (``pt``) is kept too.
     """
-    code = (declared or "").strip().lower()[:2]
+    declared = (declared or "").strip().lower()
+    code = declared[:2]
     by_script = script_language(text)
     if by_script is not None:
         return by_script
@@ -122,4 +133,4 @@ def analysis_language(declared: str | None, text: str) -> str:
         counts = script_counts(text)
         if counts.get("latin", 0) * 2 > sum(counts.values()):
             return detect_language(text) or "en"
-    return code or "en"
+    return declared or "en"
