@@ -22,8 +22,13 @@ def _pyplot():  # type: ignore[no-untyped-def]
     return pyplot
 
 
-def paired_bars(title: str, rows: list[tuple[str, int, int]]) -> bytes:
-    """Horizontal bars: requests and programmes per label, labels in the given order."""
+def paired_bars(
+    title: str,
+    rows: list[tuple[str, int, int]],
+    first: str = "Requests",
+    second: str = "Programmes",
+) -> bytes:
+    """Horizontal bars: two series (requests and programmes) per label, in the given order."""
     plt = _pyplot()
     labels = [label for label, _, _ in rows]
     height = max(1.6, 0.34 * len(rows) + 0.9)
@@ -35,14 +40,14 @@ def paired_bars(title: str, rows: list[tuple[str, int, int]]) -> bytes:
             [r for _, r, _ in rows],
             height=0.4,
             color=REQUESTS_COLOUR,
-            label="Requests",
+            label=first,
         )
         ax.barh(
             [p + 0.2 for p in positions],
             [p for _, _, p in rows],
             height=0.4,
             color=PROGRAMMES_COLOUR,
-            label="Programmes",
+            label=second,
         )
         ax.set_yticks(list(positions), labels=labels, fontsize=8)
         ax.invert_yaxis()

@@ -54,11 +54,20 @@ def _chart(doc: DocumentType, png: bytes) -> None:
     doc.add_picture(BytesIO(png), width=PAGE_WIDTH)
 
 
-def _breakdown(doc: DocumentType, item: Breakdown) -> None:
-    doc.add_heading(item.title, level=2)
-    _chart(doc, charts.paired_bars(item.title, item.rows))
+def _breakdown(
+    doc: DocumentType,
+    item: Breakdown,
+    first: str = "Requests",
+    second: str = "Programmes",
+    level: int = 2,
+) -> None:
+    doc.add_heading(item.title, level=level)
+    if not item.rows:
+        doc.add_paragraph("None.")
+        return
+    _chart(doc, charts.paired_bars(item.title, item.rows, first, second))
     rows = [[label, str(req), str(prog)] for label, req, prog in item.rows]
-    _table(doc, ["", "Requests", "Programmes"], rows)
+    _table(doc, ["", first, second], rows)
 
 
 def _new_document(title: str, subtitle: str) -> DocumentType:
@@ -128,6 +137,9 @@ def landscape_docx(report: Landscape, audience: str) -> bytes:
 
 def briefing_docx(pack: Briefing, audience: str) -> bytes:
     doc = _new_document(f"Briefing: {pack.title}", f"{pack.period.label()}. {audience}")
+    doc.add_heading("At a glance", level=1)
+    _breakdown(doc, pack.by_theme)
+    _breakdown(doc, pack.by_region, "New requests", "Unmet needs")
     doc.add_heading("New requests by region", level=1)
     for region, requests in pack.new_requests.items():
         doc.add_heading(f"{region} ({len(requests)})", level=2)
