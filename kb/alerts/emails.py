@@ -19,7 +19,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
 
-from kb.i18n import DEFAULT, LANGUAGES, format_day
+from kb.i18n import DEFAULT, LANGUAGES, country_name, format_day
 from kb.models import CatalogueRecord, Programme, Request, SavedSearch, User
 
 SALT = "kb.alerts.unsubscribe"
@@ -71,10 +71,10 @@ def _record_line(record: CatalogueRecord) -> str:
     plural = "requests" if isinstance(record, Request) else "programmes"
     url = absolute("catalogue.detail", plural=plural, record_id=record.id)
     if isinstance(record, Request):
-        what = _("Request from %(owner)s", owner=record.owner_label)
+        what = _("Request from %(state)s", state=country_name(record.country))
     else:
         assert isinstance(record, Programme)
-        what = _("Programme of %(owner)s", owner=record.owner_label)
+        what = _("Programme by %(provider)s", provider=record.owner_label)
     when = format_day(record.published_at) if record.published_at else ""
     return f"- {record.title}\n  {what} · {when}\n  {url}"
 

@@ -32,6 +32,7 @@ from kb.alerts.searches import (
     normalise,
     offered_params,
 )
+from kb.codes import N_
 from kb.errors import Conflict, Forbidden, Invalid, NotFound
 from kb.extensions import db
 from kb.models import AlertHit, CatalogueRecord, Notification, SavedSearch, User
@@ -45,13 +46,13 @@ MAX_PER_USER = 50
 
 def _active(user: User) -> None:
     if not getattr(user, "is_active", False):
-        raise Forbidden("Only signed-in, approved accounts can save searches.")
+        raise Forbidden(N_("Only signed-in, approved accounts can save searches."))
 
 
 def _check_frequency(frequency: str) -> str:
     if frequency not in FREQUENCIES:
         raise Invalid(
-            "Choose how often to hear of new matches.",
+            N_("Choose how often to hear of new matches."),
             {"frequency": [_("Choose one of the listed frequencies.")]},
         )
     return frequency
@@ -60,10 +61,10 @@ def _check_frequency(frequency: str) -> str:
 def _check_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise Invalid("Give the search a name.", {"name": [_("A name is required.")]})
+        raise Invalid(N_("Give the search a name."), {"name": [_("A name is required.")]})
     if len(name) > MAX_NAME:
         raise Invalid(
-            "The name is too long.",
+            N_("The name is too long."),
             {"name": [_("At most %(num)s characters.", num=MAX_NAME)]},
         )
     return name
@@ -75,12 +76,12 @@ def _add(user: User, kind: str, params: dict[str, list[str]], name: str, frequen
         select(SavedSearch).where(SavedSearch.user_id == user.id, SavedSearch.key == key)
     )
     if existing is not None:
-        raise Conflict("You have already saved this search.")
+        raise Conflict(N_("You have already saved this search."))
     count = db.session.scalar(
         select(func.count()).select_from(SavedSearch).where(SavedSearch.user_id == user.id)
     )
     if (count or 0) >= MAX_PER_USER:
-        raise Conflict("You already keep 50 saved searches: delete one first.")
+        raise Conflict(N_("You already keep 50 saved searches: delete one first."))
     saved = SavedSearch(
         user_id=user.id,
         kind=kind,
@@ -105,7 +106,7 @@ def save_search(
         or too many. :raise Forbidden: not an approved account."""
     _active(user)
     if kind not in SAVED_KINDS:
-        raise Invalid("Unknown kind of search.", {"kind": [_("Unknown kind of search.")]})
+        raise Invalid(N_("Unknown kind of search."), {"kind": [_("Unknown kind of search.")]})
     params = normalise(kind, args)  # type: ignore[arg-type]
     name = _check_name(name) if name.strip() else default_name(kind, params, user)
     return _add(user, kind, params, name, frequency)
@@ -141,7 +142,7 @@ def accept_offer(user: User, kind: str, frequency: str = "daily") -> SavedSearch
     _active(user)
     params = offered_params(kind, user) if kind in OFFERED_KINDS else None
     if params is None:
-        raise Invalid("This alert is not offered to you.", {"kind": [_("Not offered to you.")]})
+        raise Invalid(N_("This alert is not offered to you."), {"kind": [_("Not offered to you.")]})
     return _add(user, kind, params, default_name(kind, params, user), frequency)
 
 
@@ -149,7 +150,7 @@ def owned(user: User, saved_id: int) -> SavedSearch:
     """The user's saved search. :raise NotFound: none, or someone else's."""
     saved = db.session.get(SavedSearch, saved_id)
     if saved is None or saved.user_id != getattr(user, "id", None):
-        raise NotFound("No such saved search.")
+        raise NotFound(N_("No such saved search."))
     return saved
 
 
@@ -190,10 +191,10 @@ def unsubscribe(token: str, apply: bool) -> tuple[User, list[SavedSearch]]:
     try:
         user_id, ids = emails.read_token(token)
     except ValueError as err:
-        raise NotFound("This unsubscribe link is not valid.") from err
+        raise NotFound(N_("This unsubscribe link is not valid.")) from err
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("This unsubscribe link is not valid.")
+        raise NotFound(N_("This unsubscribe link is not valid."))
     searches = list(
         db.session.scalars(
             select(SavedSearch)
@@ -324,7 +325,7 @@ def send_digests(frequency: str, now: datetime | None = None) -> dict[str, int]:
     or ``weekly``) with matches waiting. Records the person may no longer see are left out
     (and never sent later). Returns counts (``emails``, ``records``)."""
     if frequency not in DIGESTS:
-        raise Invalid("Unknown digest.", {"frequency": [_("Choose daily or weekly.")]})
+        raise Invalid(N_("Unknown digest."), {"frequency": [_("Choose daily or weekly.")]})
     now = now or utcnow()
     due = db.session.scalars(
         select(AlertHit)
