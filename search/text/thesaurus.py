@@ -3,8 +3,11 @@
 The data lives in ``search/data/thesaurus.json``.  Surface terms are matched on
 *keys*: folded, lowercased words with a light, language-neutral normalisation (final
 ``s``/``e`` dropped, final ``y`` -> ``i``) so that ``CSIRTs``, ``stratégies nationales`` and
-``estrategias nacionales`` meet their singular forms.  Multi-word surfaces are matched
-greedily, longest first.
+``estrategias nacionales`` meet their singular forms.  Arabic and Russian words, whose
+endings change far more, are keyed by their Snowball stem (``киберпреступности`` meets
+``киберпреступность``, ``الجرائم`` meets ``جرائم``); Chinese words are cut by jieba
+(``search.text.segment``) the same way in the text and in the surface.  Multi-word surfaces
+are matched greedily, longest first.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from search.text.analysis import WORD_RE, fold_token, tokens
+from search.text.analysis import WORD_RE, fold_token, script_stem, tokens
 
 DATA_FILE = Path(__file__).parents[1] / "data" / "thesaurus.json"
+#: More surface terms for the same concepts, in Arabic, Chinese and Russian.
+EXTRA_FILES: tuple[Path, ...] = (DATA_FILE.with_name("thesaurus_ar_ru_zh.json"),)
 #: Search's own surfaces and bridging concepts, read on top of ``DATA_FILE`` by search only.
 SEARCH_FILE = Path(__file__).parents[1] / "data" / "thesaurus_search.json"
 
@@ -40,6 +45,9 @@ def key(word: str) -> str:
 
 
 def _key(word: str) -> str:
+    stemmed = script_stem(word)  # Arabic and Russian: their Snowball stem
+    if stemmed is not None:
+        return stemmed
     w = fold_token(word)
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "is", "us")):
         w = w[:-1]
@@ -99,13 +107,23 @@ class Thesaurus:
         self._first = frozenset(k[0] for k in self._index)
 
     @classmethod
-    def from_file(cls, path: Path = DATA_FILE, *layers: Path) -> Thesaurus:
-        """The concepts of ``path``; each of ``layers`` (same format) adds surfaces to the
-        concepts it names and concepts of its own."""
-        raws = [path.read_bytes(), *(p.read_bytes() for p in layers)]
+    def from_file(
+        cls,
+        path: Path = DATA_FILE,
+        extra: Sequence[Path] = EXTRA_FILES,
+        layers: Sequence[Path] = (),
+    ) -> Thesaurus:
+        """The concepts of ``path``, with the surface terms of the ``extra`` files added
+        (their concept ids must exist in ``path``); each of ``layers`` (same format) adds
+        surfaces to the concepts it names and concepts of its own."""
         concepts: dict[str, Concept] = {}
-        for raw in raws:
+        digest = hashlib.sha256()
+        for n, file in enumerate((path, *extra, *layers)):
+            raw = file.read_bytes()
+            digest.update(raw)
             for cid, v in json.loads(raw)["concepts"].items():
+                if 0 < n <= len(extra) and cid not in concepts:
+                    raise ValueError(f"{file.name}: concept {cid!r} is not in {path.name}")
                 c = concepts.setdefault(cid, Concept(id=cid, terms={}))
                 for lang, terms in v.items():
                     if lang == "themes":
@@ -113,9 +131,8 @@ class Thesaurus:
                     elif lang == "support_types":
                         c.support_types = list(dict.fromkeys([*c.support_types, *terms]))
                     else:
-                        c.terms[lang] = list(dict.fromkeys([*c.terms.get(lang, []), *terms]))
-        digest = hashlib.sha256(b"\0".join(raws)).hexdigest()[:16]
-        return cls(concepts.values(), version=digest)
+                        c.terms[lang] = [*c.terms.get(lang, []), *terms]
+        return cls(concepts.values(), version=digest.hexdigest()[:16])
 
     def lookup(self, phrase: str | Sequence[str]) -> frozenset[str]:
         """Concept ids whose surface equals the whole ``phrase`` (text or word list)."""
@@ -194,16 +211,17 @@ class Thesaurus:
 
 @lru_cache(maxsize=1)
 def default_thesaurus() -> Thesaurus:
-    """Search's thesaurus: ``search/data/thesaurus.json`` plus ``thesaurus_search.json``
-    (loaded once)."""
-    return Thesaurus.from_file(DATA_FILE, SEARCH_FILE)
+    """Search's thesaurus: ``search/data/thesaurus.json``, its Arabic, Chinese and Russian
+    surfaces and search's own layer ``thesaurus_search.json`` (loaded once)."""
+    return Thesaurus.from_file(layers=(SEARCH_FILE,))
 
 
 @lru_cache(maxsize=1)
 def base_thesaurus() -> Thesaurus:
-    """``search/data/thesaurus.json`` alone: the matching engine and the code suggestions,
-    whose judged sets were fitted on it."""
-    return Thesaurus.from_file(DATA_FILE)
+    """``search/data/thesaurus.json`` (with its Arabic, Chinese and Russian surfaces)
+    without search's layer: the matching engine and the code suggestions, whose judged
+    sets were fitted on it."""
+    return Thesaurus.from_file()
 
 
 def expand(term_or_phrase: str) -> list[str]:
