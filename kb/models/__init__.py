@@ -17,6 +17,7 @@ from kb.models.matching import (
     MatchSuggestion,
     Notification,
 )
+from kb.models.reporting import DerivedStamp, ReportCount, ReportFact
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
 from kb.models.user import LoginAttempt, PasswordReset, User
@@ -25,6 +26,7 @@ __all__ = [
     "ApiToken",
     "CatalogueRecord",
     "Country",
+    "DerivedStamp",
     "JobRecord",
     "LoginAttempt",
     "Match",
@@ -37,6 +39,8 @@ __all__ = [
     "Organisation",
     "PasswordReset",
     "Programme",
+    "ReportCount",
+    "ReportFact",
     "Request",
     "Revision",
     "SearchQueueEntry",

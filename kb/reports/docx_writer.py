@@ -87,8 +87,8 @@ def landscape_docx(report: Landscape, audience: str) -> bytes:
         ["Requests", "Programmes", "Matches proposed", "Accepted", "Completed", "Unmet needs"],
         [
             [
-                str(len(report.requests)),
-                str(len(report.programmes)),
+                str(report.request_total),
+                str(report.programme_total),
                 str(counts["proposed"]),
                 str(counts["accepted"]),
                 str(counts["completed"]),
