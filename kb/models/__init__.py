@@ -1,5 +1,6 @@
 """The data model. Import models from here."""
 
+from kb.models.alert import AlertHit, SavedSearch
 from kb.models.catalogue import (
     CatalogueRecord,
     Programme,
@@ -23,6 +24,7 @@ from kb.models.token import ApiToken
 from kb.models.user import LoginAttempt, PasswordReset, User
 
 __all__ = [
+    "AlertHit",
     "ApiToken",
     "CatalogueRecord",
     "Country",
@@ -43,6 +45,7 @@ __all__ = [
     "ReportFact",
     "Request",
     "Revision",
+    "SavedSearch",
     "SearchQueueEntry",
     "User",
 ]

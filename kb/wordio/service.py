@@ -20,7 +20,7 @@ from kb.uploads.safety import check_size
 from kb.wordio.fields import label_of
 from kb.wordio.reader import Reading, read_docx
 from search.matching.suggest import suggest_codes
-from search.text.analysis import guess_language
+from search.text.detect import detect_language
 
 
 def allowed_kinds(user: User) -> list[str]:
@@ -73,7 +73,7 @@ def _suggest_language(reading: Reading) -> None:
     text = reading.text or "\n".join(
         str(reading.values.get(key) or "") for key in ("title", "description")
     )
-    guessed = guess_language(text)
+    guessed = detect_language(text)
     if guessed is None:
         return
     reading.values["text_language"] = guessed

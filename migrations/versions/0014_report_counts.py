@@ -4,8 +4,8 @@ derived-data stamps (when they were last brought up to date)
 Derived data: the tables are created empty and filled by `flask match refresh` (and after
 each commit for the records it changed).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03 10:00:00
 
 """
@@ -13,8 +13,8 @@ Create Date: 2026-12-03 10:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
