@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -88,6 +89,13 @@ def _in_period(model: type[Request] | type[Programme], viewer: Any, period: Peri
         .where(model.created_at >= start, model.created_at <= end)
         .order_by(model.created_at)
     )
+
+
+def _count_codes(records: list[Any], attr: str) -> Counter[str]:
+    counter: Counter[str] = Counter()
+    for record in records:
+        counter.update(getattr(record, attr))
+    return counter
 
 
 def landscape(viewer: Any, period: Period, threshold: float) -> Landscape:
