@@ -1,5 +1,6 @@
 """The data model. Import models from here."""
 
+from kb.models.alert import AlertHit, SavedSearch
 from kb.models.catalogue import (
     CatalogueRecord,
     Programme,
@@ -17,14 +18,17 @@ from kb.models.matching import (
     MatchSuggestion,
     Notification,
 )
+from kb.models.reporting import DerivedStamp, ReportCount, ReportFact
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
 from kb.models.user import LoginAttempt, PasswordReset, User
 
 __all__ = [
+    "AlertHit",
     "ApiToken",
     "CatalogueRecord",
     "Country",
+    "DerivedStamp",
     "JobRecord",
     "LoginAttempt",
     "Match",
@@ -37,8 +41,11 @@ __all__ = [
     "Organisation",
     "PasswordReset",
     "Programme",
+    "ReportCount",
+    "ReportFact",
     "Request",
     "Revision",
+    "SavedSearch",
     "SearchQueueEntry",
     "User",
 ]
