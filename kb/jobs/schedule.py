@@ -29,6 +29,11 @@ SCHEDULE: tuple[Scheduled, ...] = (
         {"hour": 1, "minute": 0},
         why="time-based changes (deadlines, end dates) reach the stored suggestions",
     ),
+    Scheduled(
+        "calls.remind",
+        {"hour": 8, "minute": 0},
+        why="addressees of open calls that have not answered are reminded before the deadline",
+    ),
     Scheduled("jobs.prune", {"hour": 3, "minute": 30}, {"days": 30}, "forget old finished jobs"),
 )
 

@@ -7,6 +7,7 @@ from kb.models.catalogue import (
     Revision,
     SearchQueueEntry,
 )
+from kb.models.consultation import Call, CallAnswer, CallReminder, Event
 from kb.models.country import Country, Organisation
 from kb.models.job import JobRecord
 from kb.models.matching import (
@@ -23,8 +24,12 @@ from kb.models.user import LoginAttempt, PasswordReset, User
 
 __all__ = [
     "ApiToken",
+    "Call",
+    "CallAnswer",
+    "CallReminder",
     "CatalogueRecord",
     "Country",
+    "Event",
     "JobRecord",
     "LoginAttempt",
     "Match",
