@@ -15,6 +15,7 @@ from kb.directory.lookup import countries, fold, mentioned_countries
 from kb.errors import Invalid
 from kb.extensions import db
 from kb.models import Country, Organisation, User
+from kb.uploads.convert import as_docx
 from kb.uploads.safety import check_size
 from kb.wordio.fields import label_of
 from kb.wordio.reader import Reading, read_docx
@@ -37,7 +38,9 @@ def read_upload(data: bytes, user: User, kind_hint: str) -> Reading:
     :raise UnsafeFile: refused file. :raise Invalid: unreadable, or a kind the user may not create.
     """
     check_size(data)
+    data, converted_from = as_docx(data)
     reading = read_docx(data)
+    reading.converted_from = str(converted_from.name) if converted_from else None
     kinds = allowed_kinds(user)
     if reading.kind is None:
         reading.kind = kind_hint if kind_hint in kinds else kinds[0]
