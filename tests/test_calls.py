@@ -18,6 +18,7 @@ from kb.extensions import db
 from kb.models import Call, CallAnswer, CallReminder, Notification, Request, Revision
 from kb.models.types import utcnow
 from kb.uow import unit_of_work
+from tests.test_i18n import pseudo_app  # noqa: F401  (the pseudo-locale app fixture)
 
 FUTURE = (date.today() + timedelta(days=30)).isoformat()
 
@@ -422,3 +423,66 @@ def test_tracker_counts_addressees(app, people):
     rows = tracker(call)
     assert {r.addressee.key for r in rows} >= {"KEN", "SEN", "FJI"}
     assert any(r.addressee.key.startswith("org:") for r in rows)
+
+
+def test_calls_and_calendar_pages_have_no_plain_english(pseudo_app):  # noqa: F811
+    """Every page of calls and the calendar, rendered in the pseudo-locale, shows no English
+    outside the data (titles, questions, answers, names, time zones)."""
+    from tests.factories import PASSWORD, Factory
+    from tests.test_i18n import _data_strings, plain_english
+
+    make = Factory()
+    secretariat = make.user("secretariat", email="sec@example.org")
+    make.user("focal_point", country="KEN", email="ken@example.org")
+    make.country("SEN")
+    with unit_of_work():
+        call = operations.create_call(secretariat, call_form())
+        operations.publish_call(secretariat, call)
+    client = pseudo_app.test_client()
+    client.post("/account/login", data={"email": "ken@example.org", "password": PASSWORD})
+    client.post(
+        f"/calls/{call.id}/answer",
+        data={"answer_1": "Kenya needs CSIRT training.", "publishable": "1", "action": "submit"},
+    )
+    answer = db.session.scalar(select(CallAnswer))
+    data = [
+        *_data_strings(),
+        call.reference,
+        call.title,
+        call.mandate,
+        *call.questions,
+        *(f"{n}. {q}" for n, q in enumerate(call.questions, start=1)),
+        "Kenya needs CSIRT training.",
+        operations.deadline_text(call),
+        "Europe/Zurich",
+    ]
+    pages = {
+        "focal": [
+            "/calls",
+            f"/calls/{call.id}",
+            f"/calls/{call.id}/answer",
+            f"/calls/{call.id}/answers/{answer.id}",
+            f"/calls/{call.id}/report",
+            "/calendar",
+        ],
+        "sec": [
+            "/calls/new",
+            f"/calls/{call.id}/edit",
+            f"/calls/{call.id}/tracker",
+            f"/calls/{call.id}/close",
+            "/calendar/events/new",
+        ],
+    }
+    failures = {}
+    for who, urls in pages.items():
+        if who == "sec":
+            client.post("/account/logout")
+            client.post("/account/login", data={"email": "sec@example.org", "password": PASSWORD})
+        for url in urls:
+            response = client.get(f"{url}{'&' if '?' in url else '?'}lang=en")
+            assert response.status_code == 200, url
+            values = sorted((d for d in data if d), key=len, reverse=True)
+            left = plain_english(response.get_data(as_text=True), values)
+            if left:
+                failures[url] = left
+    assert not failures, failures

@@ -38,11 +38,10 @@ def compilation_docx(report: Compilation, deadline: str, for_secretariat: bool) 
         table.rows[0].cells[1].text = _("Answers")
         for group, count in report.by_group.items():
             cells = table.add_row().cells
-            label = (
-                codes.label(codes.ORGANISATION_TYPES, group)
-                if group in codes.ORGANISATION_TYPES
-                else group
+            table_of = (
+                codes.ORGANISATION_TYPES if group in codes.ORGANISATION_TYPES else codes.REGIONS
             )
+            label = codes.label(table_of, group)
             cells[0].text, cells[1].text = label, str(count)
     doc.add_heading(_("Views by guiding question"), level=1)
     for number, (question, items) in enumerate(

@@ -36,7 +36,12 @@ def tracker_file(call: Call, rows: list[TrackerRow], fmt: str) -> bytes:
             [
                 neutralise(row.addressee.name),
                 row.addressee.key,
-                row.addressee.group,
+                codes.label(
+                    codes.ORGANISATION_TYPES
+                    if row.addressee.key.startswith("org:")
+                    else codes.REGIONS,
+                    row.addressee.group,
+                ),
                 _(STATUS_LABELS[row.status]),
                 f"{answer.submitted_at:%Y-%m-%d %H:%M}" if answer and answer.submitted_at else "",
                 (_("Yes") if answer.publishable else _("No")) if answer else "",

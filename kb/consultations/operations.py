@@ -88,12 +88,15 @@ def publish_call(actor: User, call: Call) -> int:
     db.session.flush()
     record_revision(call, actor, "call_published", {"status": [CALL_DRAFT, CALL_OPEN]})
     users = [u for a in addr.addressees(call) for u in addr.users_of(a)]
-    text = _(
-        "Call for views %(reference)s: %(title)s. Answers are due by %(deadline)s.",
-        reference=call.reference,
-        title=call.title,
-        deadline=deadline_text(call),
-    )
+
+    def text() -> str:
+        return _(
+            "Call for views %(reference)s: %(title)s. Answers are due by %(deadline)s.",
+            reference=call.reference,
+            title=call.title,
+            deadline=deadline_text(call),
+        )
+
     notify(users, text, f"/calls/{call.id}")
     return len(users)
 
@@ -228,12 +231,15 @@ def remind(actor: User | None, call: Call, keys: list[str] | None = None) -> tup
             )
         )
         already = {code or f"org:{org}" for code, org in rows}
-    text = _(
-        "Reminder: call for views %(reference)s (%(title)s) closes on %(deadline)s.",
-        reference=call.reference,
-        title=call.title,
-        deadline=deadline_text(call),
-    )
+
+    def text() -> str:
+        return _(
+            "Reminder: call for views %(reference)s (%(title)s) closes on %(deadline)s.",
+            reference=call.reference,
+            title=call.title,
+            deadline=deadline_text(call),
+        )
+
     reminded = people = 0
     for addressee in addr.addressees(call):
         key = addressee.key
@@ -307,12 +313,13 @@ def draft_from_answer(actor: User, answer: CallAnswer, question: int) -> Request
             "support_types": codes["support_types"][:2] or ["training"],
         }
         record = create_programme(actor, data)
+    link = f"/calls/{answer.call_id}/answers/{answer.id}"
     comment = _(
         "From the answer of %(who)s to call %(reference)s, question %(num)d: %(link)s",
         who=answer.addressee_name,
         reference=answer.call.reference,
         num=question,
-        link=f"/calls/{answer.call_id}/answers/{answer.id}",
+        link=link,
     )
     record_revision(record, actor, "drafted_from_answer", comment=comment)
     answer.drafts = [*answer.drafts, [record.kind, record.id, question]]
