@@ -161,6 +161,25 @@ def test_landscape_docx_carries_charts_and_tables_that_fit(client, make):
     assert widths[0] >= docx.shared.Cm(0.19 * longest)
 
 
+def test_briefing_page_and_docx_carry_the_same_charts(client, make, auth):
+    _catalogue(make)
+    page = client.get("/reports/briefing").get_data(as_text=True)
+    assert page.count('<figure class="chart">') == 2
+    assert "New requests and programmes by theme" in page
+    assert "New requests and unmet needs by region" in page
+    document = docx.Document(io.BytesIO(client.get("/reports/briefing.docx").data))
+    pictures = [rel for rel in document.part.rels.values() if rel.reltype.endswith("/image")]
+    assert len(pictures) == 2 and all(r.target_part.blob.startswith(b"\x89PNG") for r in pictures)
+    themes = next(t for t in document.tables if t.rows[0].cells[1].text == "Requests")
+    assert [c.text for c in themes.rows[1].cells] == ["Awareness", "1", "1"]  # public only
+    regions = next(t for t in document.tables if t.rows[0].cells[1].text == "New requests")
+    assert [c.text for c in regions.rows[0].cells][1:] == ["New requests", "Unmet needs"]
+    assert "Critical infrastructure" not in _docx_text(client.get("/reports/briefing.docx").data)
+    auth.login(make.user("secretariat").email)
+    page = client.get("/reports/briefing").get_data(as_text=True)
+    assert "Critical infrastructure" in page  # the Secretariat's pack counts the hidden request
+
+
 def _scoped_catalogue(make):
     for iso3 in ("KEN", "SEN", "FJI"):
         make.country(iso3)

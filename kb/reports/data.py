@@ -236,6 +236,24 @@ class Briefing:
         scope = self.title_html if self.title_html is not None else escape(self.title)
         return Markup(_("Briefing pack: %(scope)s", scope=scope))
 
+    @property
+    def by_theme(self) -> Breakdown:
+        """New requests and new programmes per theme (the themes that have any)."""
+        req = _count_codes([r for items in self.new_requests.values() for r in items], "themes")
+        prog = _count_codes(self.new_programmes, "themes")
+        rows = [(label, req[c], prog[c]) for c, label in codes.THEMES.items() if req[c] or prog[c]]
+        return Breakdown(N_("New requests and programmes by theme"), rows)
+
+    @property
+    def by_region(self) -> Breakdown:
+        """New requests and open unmet needs per UN regional group."""
+        rows = [
+            (label, len(self.new_requests.get(code, [])), len(self.unmet.get(code, [])))
+            for code, label in codes.REGIONS.items()
+            if self.new_requests.get(code) or self.unmet.get(code)
+        ]
+        return Breakdown(N_("New requests and unmet needs by region"), rows)
+
 
 def briefing(
     viewer: Any,

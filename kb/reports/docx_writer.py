@@ -59,12 +59,16 @@ def _chart(doc: DocumentType, png: bytes) -> None:
     doc.add_picture(BytesIO(png), width=PAGE_WIDTH)
 
 
-def _breakdown(doc: DocumentType, item: Breakdown) -> None:
+def _breakdown(doc: DocumentType, item: Breakdown, legend: tuple[str, str] | None = None) -> None:
     title = _(item.title)
     doc.add_heading(title, level=2)
+    if not item.rows:
+        doc.add_paragraph(_("None."))
+        return
+    legend = legend or _legend()
     rows = [(_(label), req, prog) for label, req, prog in item.rows]
-    _chart(doc, charts.paired_bars(title, rows, _legend(), _rtl()))
-    _table(doc, ["", _("Requests"), _("Programmes")], [[a, _n(b), _n(c)] for a, b, c in rows])
+    _chart(doc, charts.paired_bars(title, rows, legend, _rtl()))
+    _table(doc, ["", *legend], [[a, _n(b), _n(c)] for a, b, c in rows])
 
 
 def _legend() -> tuple[str, str]:
@@ -154,6 +158,9 @@ def landscape_docx(report: Landscape, audience: str) -> bytes:
 
 def briefing_docx(pack: Briefing, audience: str) -> bytes:
     doc = _new_document(pack.heading, f"{pack.period.label()}. {audience}")
+    doc.add_heading(_("At a glance"), level=1)
+    _breakdown(doc, pack.by_theme)
+    _breakdown(doc, pack.by_region, (_("New requests"), _("Unmet needs")))
     doc.add_heading(_("New requests by region"), level=1)
     for region, requests in pack.new_requests.items():
         doc.add_heading(f"{codes.label(codes.REGIONS, region)} ({_n(len(requests))})", level=2)
