@@ -278,7 +278,7 @@ def draft_from_answer(actor: User, answer: CallAnswer, question: int) -> Request
     from kb.catalogue.operations import create_programme, create_request
     from kb.consultations.visibility import is_own
     from search.matching.suggest import suggest_codes
-    from search.text.analysis import guess_language
+    from search.text.detect import detect_language
 
     if not (access.is_secretariat(actor) or is_own(actor, answer)):
         raise Forbidden(
@@ -294,7 +294,7 @@ def draft_from_answer(actor: User, answer: CallAnswer, question: int) -> Request
     title = first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "…"
     if len(title) < 5:
         title = f"{answer.call.reference}: {answer.addressee_name}"[:200]
-    language = guess_language(text) or "en"
+    language = detect_language(text) or "en"
     data: dict[str, Any] = {
         "title": title,
         "description": text,

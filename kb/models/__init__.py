@@ -19,6 +19,7 @@ from kb.models.matching import (
     MatchSuggestion,
     Notification,
 )
+from kb.models.reporting import DerivedStamp, ReportCount, ReportFact
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
 from kb.models.user import LoginAttempt, PasswordReset, User
@@ -31,6 +32,7 @@ __all__ = [
     "CallReminder",
     "CatalogueRecord",
     "Country",
+    "DerivedStamp",
     "Event",
     "JobRecord",
     "LoginAttempt",
@@ -44,6 +46,8 @@ __all__ = [
     "Organisation",
     "PasswordReset",
     "Programme",
+    "ReportCount",
+    "ReportFact",
     "Request",
     "Revision",
     "SavedSearch",

@@ -123,3 +123,12 @@ def test_extra_surfaces_must_name_known_concepts(tmp_path):
     extra.write_text('{"concepts": {"nothing": {"ru": ["ничто"]}}}', "utf-8")
     with pytest.raises(ValueError, match="nothing"):
         Thesaurus.from_file(main, (extra,))
+
+
+def test_unspaced_chinese_query_is_read_as_words_not_a_phrase():
+    from search.querylang.parser import And, Phrase, Word, parse
+
+    node = parse("培训网络犯罪").node
+    assert node == And((Word("培训"), Word("网络"), Word("犯罪")))
+    # quotes still make a phrase
+    assert parse('"网络犯罪"').node == Phrase(("网络", "犯罪"))

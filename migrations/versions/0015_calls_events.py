@@ -1,8 +1,8 @@
 """calls for views (calls, call_answers, call_reminders), calendar events, and the
 agenda, documents and source of OEWG sessions
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-03 09:37:36.589098
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
