@@ -27,6 +27,8 @@ EXTRA_FILES: tuple[Path, ...] = (DATA_FILE.with_name("thesaurus_ar_ru_zh.json"),
 
 
 _KEYS: dict[str, str] = {}
+#: Arabic one-letter conjunctions and prepositions written joined to the next word.
+_AR_PROCLITICS = frozenset("وبلفك")
 
 
 def key(word: str) -> str:
@@ -88,6 +90,7 @@ class Thesaurus:
                     self._index[k] = self._index.get(k, frozenset()) | {c.id}
         self.max_len = max((len(k) for k in self._index), default=1)
         self._first = frozenset(k[0] for k in self._index)
+        self._words = frozenset(w for k in self._index for w in k)
 
     @classmethod
     def from_file(cls, path: Path = DATA_FILE, extra: Sequence[Path] = EXTRA_FILES) -> Thesaurus:
@@ -124,7 +127,7 @@ class Thesaurus:
 
     def spans(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
         """Greedy longest-match ``(start, end, concept_ids)`` over a list of raw words."""
-        ks = [key(w) for w in words]
+        ks = [self._known_key(w) for w in words]
         out: list[tuple[int, int, frozenset[str]]] = []
         i, n = 0, len(ks)
         index, first = self._index, self._first
@@ -141,6 +144,16 @@ class Thesaurus:
             else:
                 i += 1
         return out
+
+    def _known_key(self, word: str) -> str:
+        """``key(word)``; for an Arabic word unknown to the thesaurus that starts with a
+        one-letter conjunction or preposition (``و``, ``ب``, ``ل``, ``ف``, ``ك``), the key of the
+        rest when that one is known (``لمركز`` -> ``مركز``)."""
+        k = key(word)
+        if k in self._words or len(word) < 4 or word[0] not in _AR_PROCLITICS:
+            return k
+        rest = key(word[1:])
+        return rest if rest in self._words else k
 
     def concepts_in(self, text: str) -> set[str]:
         """All concept ids mentioned in ``text`` (any language)."""
