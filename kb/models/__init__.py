@@ -16,6 +16,8 @@ from kb.models.matching import (
     MatchNeed,
     MatchSuggestion,
     Notification,
+    StateAggregate,
+    StateFact,
 )
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
@@ -40,5 +42,7 @@ __all__ = [
     "Request",
     "Revision",
     "SearchQueueEntry",
+    "StateAggregate",
+    "StateFact",
     "User",
 ]
