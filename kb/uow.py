@@ -15,7 +15,8 @@ def unit_of_work(index: bool = True) -> Iterator[None]:
     Operations only add and flush; they never commit. This is where a failed write is
     guaranteed to leave no partial data. After the commit, derived data catches up through
     jobs (:mod:`kb.jobs`): the search index (``search.drain``) and the stored match
-    suggestions (``match.refresh``) for the changed records, then whatever the block queued
+    suggestions (``match.refresh``) and the saved-search alerts (``alerts.evaluate``) for the
+    changed records, then whatever the block queued
     with ``enqueue_after_commit`` (emails …). ``index=False`` leaves index and matches to
     ``flask search drain`` / ``flask match refresh`` (bulk loads).
     """
@@ -35,5 +36,8 @@ def unit_of_work(index: bool = True) -> Iterator[None]:
         db.session.info["pending_jobs"] = {}
         enqueue_after_commit("search.drain")
         enqueue_after_commit("match.refresh", refs=sorted([k, i] for k, i in changed))
+        records = sorted([k, i] for k, i in changed if k in ("request", "programme"))
+        if records:  # saved searches the changed records now match
+            enqueue_after_commit("alerts.evaluate", refs=records)
         db.session.info["pending_jobs"].update(queued)
     dispatch_pending()

@@ -302,6 +302,9 @@ PUBLIC_PAGES = [
 #: The same, signed in as the focal point of the request's state.
 SIGNED_IN_PAGES = [
     "/my",
+    "/alerts",
+    "/programmes?theme=cybercrime",
+    "/search?q=forensics",
     "/notifications",
     "/requests/new",
     "/account/password",

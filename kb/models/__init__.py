@@ -1,5 +1,6 @@
 """The data model. Import models from here."""
 
+from kb.models.alert import AlertHit, SavedSearch
 from kb.models.catalogue import (
     CatalogueRecord,
     Programme,
@@ -19,14 +20,17 @@ from kb.models.matching import (
     StateAggregate,
     StateFact,
 )
+from kb.models.reporting import DerivedStamp, ReportCount, ReportFact
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
 from kb.models.user import LoginAttempt, PasswordReset, User
 
 __all__ = [
+    "AlertHit",
     "ApiToken",
     "CatalogueRecord",
     "Country",
+    "DerivedStamp",
     "JobRecord",
     "LoginAttempt",
     "Match",
@@ -39,8 +43,11 @@ __all__ = [
     "Organisation",
     "PasswordReset",
     "Programme",
+    "ReportCount",
+    "ReportFact",
     "Request",
     "Revision",
+    "SavedSearch",
     "SearchQueueEntry",
     "StateAggregate",
     "StateFact",

@@ -65,15 +65,16 @@ def notify(users: list[User], text: Callable[[], str], link: str) -> None:
         queue_email(user.email, subject, body + "\n")
 
 
-def queue_email(to: str, subject: str, body: str) -> None:
+def queue_email(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
     """Queue one email, sent after the commit by the ``email.send`` job (dropped with the
-    transaction on rollback)."""
+    transaction on rollback). ``headers``: extra headers (``List-Unsubscribe`` …)."""
     from kb.jobs import enqueue_after_commit
 
-    enqueue_after_commit("email.send", to=to, subject=subject, body=body)
+    extra = {"headers": headers} if headers else {}
+    enqueue_after_commit("email.send", to=to, subject=subject, body=body, **extra)
 
 
-def send_email(to: str, subject: str, body: str) -> None:
+def send_email(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
     """Send one email now (the ``email.send`` job); raises on SMTP errors so it is retried.
     Without ``KB_SMTP_HOST`` the email is only logged."""
     host = current_app.config.get("SMTP_HOST")
@@ -84,6 +85,8 @@ def send_email(to: str, subject: str, body: str) -> None:
     message["From"] = current_app.config["SMTP_FROM"]
     message["To"] = to
     message["Subject"] = subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     with smtplib.SMTP(host, current_app.config["SMTP_PORT"], timeout=10) as smtp:
         smtp.send_message(message)

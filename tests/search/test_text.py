@@ -151,17 +151,24 @@ def test_validate_documents():
         validate({"id": "x:1", "kind": "request", "themes": 3})
 
 
-def test_guess_language_reads_the_telling_stop_words():
-    from search.text.analysis import guess_language
+@pytest.mark.parametrize(
+    "text, concept",
+    [
+        ("réponse à des incidents", "incident_response"),  # articles skipped
+        ("laboratoire d'investigation numérique", "forensics"),  # elision
+        ("equipos de respuesta", "cert"),
+        ("sensibilisation dans les écoles", "schools"),
+        ("mentorship for a small CERT", "expert_exchange"),
+    ],
+)
+def test_search_thesaurus_reads_function_words_and_its_own_layer(text, concept):
+    assert concept in default_thesaurus().concepts_in(text)
 
-    samples = {
-        "en": "The ministry would like to train the staff of its national team.",
-        "fr": "Le ministère souhaite former les équipes du centre national et des opérateurs.",
-        "es": "El ministerio desea capacitar a los equipos de su centro y del CSIRT.",
-    }
-    for lang, text in samples.items():
-        assert guess_language(text) == lang
-    # too few telling words, or two languages mixed evenly: no guess
-    assert guess_language("CSIRT capacity") is None
-    assert guess_language("the staff and the team, los equipos y los centros") is None
-    assert guess_language("") is None
+
+def test_matching_reads_the_base_thesaurus_only():
+    from search.text.thesaurus import base_thesaurus
+
+    assert "schools" in default_thesaurus().concepts
+    assert "schools" not in base_thesaurus().concepts
+    assert not base_thesaurus().lookup("mentorship")
+    assert default_thesaurus().version != base_thesaurus().version
