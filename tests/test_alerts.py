@@ -509,3 +509,18 @@ def test_a_person_keeps_at_most_fifty_saved_searches(make):
 
     with pytest.raises(Conflict), unit_of_work():
         alerts.save_search(focal, "search", _args("q=one+more"))
+
+
+def test_records_published_by_a_bulk_import_alert_too(make):
+    from kb.transfer.importer import run_import
+    from tests.test_transfer_import import csv_rows, request_row
+
+    make.country("KEN")
+    provider = make.user("provider")
+    with unit_of_work():
+        alerts.save_search(provider, "requests", _args("theme=incident_response"))
+    rows = [request_row("r-1"), request_row("r-2", status="draft")]
+    report = run_import(csv_rows(rows), "requests")
+    assert report.created == 2
+    (note,) = _notes(provider)  # the open one only: a draft is not published
+    assert "Incident response training r-1" in note.text

@@ -123,6 +123,7 @@ def run_import(
         return report
     report.duplicates = [Issue(*issue) for issue in validator.duplicates(planned)]
     writer = _Writer(kind, actor, editor, comment)
+    started = utcnow()
     try:
         with unit_of_work(index=False):
             for item in planned:
@@ -136,6 +137,10 @@ def run_import(
             report.created = report.updated = report.unchanged = 0
         return report
     catch_up()
+    if kind in ("requests", "programmes"):
+        from kb.jobs import enqueue
+
+        enqueue("alerts.evaluate", since=started.isoformat())  # saved searches they match
     return report
 
 
