@@ -74,7 +74,16 @@ FLOORS: dict[str, dict[str, float]] = {
     # one (measured 0.845 / 0.943 / 0.824).
     "cross_language": {"ndcg@10": 0.82, "recall@10": 0.85, "mrr": 0.80},
     "fr_es_requests": {"ndcg@10": 0.85, "recall@10": 0.85, "mrr": 0.85},
+    # The "report" part (nothing is fitted on it). Targets of issue 11: nDCG@10 >= 0.95
+    # structured (measured 0.893) and >= 0.90 prose-only (measured 0.89999..., just under).
+    "structured_report": {"ndcg@10": 0.88, "recall@10": 0.95, "mrr": 0.85},
+    "prose_only_report": {"ndcg@10": 0.89, "recall@10": 0.95, "mrr": 0.85},
+    "text_only_report": {"ndcg@10": 0.86, "recall@10": 0.95, "mrr": 0.83},
 }
+#: Text-only matching within this nDCG@10 of the same requests with their codes (issue 11
+#: target; held on "report" and on the whole set, for all requests stripped of their codes
+#: and for the prose-only requests as posted).
+MAX_TEXT_ONLY_GAP = 0.05
 #: The engine must beat both baselines' nDCG@10 by at least this much.
 BASELINE_MARGIN = 0.15
 #: Share of "strong" matches a judge graded 2 or more.
@@ -294,6 +303,13 @@ def evaluate(config: MatchConfig | None = None) -> dict[str, Any]:
         "fr_es_requests": run(eng, xlang, judgements, by_id),
         "tfidf_fr_es_requests": run(tfidf, xlang, judgements, by_id),
     }
+    for part in PARTS:  # the same engine runs on each part: targets are read on "report"
+        mine = [r for r in labelled if part_of(r["key"]) == part]
+        mine_prose = [r for r in mine if r["prose_only"]]
+        runs[f"structured_{part}"] = run(eng, mine, judgements, by_id)
+        runs[f"prose_only_{part}"] = run(eng, [as_posted(r) for r in mine_prose], judgements, by_id)
+        runs[f"prose_with_codes_{part}"] = run(eng, mine_prose, judgements, by_id)
+        runs[f"text_only_{part}"] = run(eng, [without_codes(r) for r in mine], judgements, by_id)
     unmet: dict[str, Any] = {}
     suggestions: dict[str, Any] = {}
     for part in (*PARTS, "all"):
