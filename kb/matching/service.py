@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import joinedload
 
 from kb import access
@@ -135,6 +135,7 @@ class MatchService:
         aggregates.rebuild()
         report_counts.rebuild()
         stamp(OVERVIEW_STAMP)
+        _planner_statistics()
         return len(live)
 
     def refresh_records(self, refs: Iterable[Ref]) -> None:
@@ -162,9 +163,11 @@ class MatchService:
                     changed.add(case.request_id)
         if not changed and not programme_ids:
             return
+        # Fit (when the catalogue changed) before the first write: on SQLite a write holds
+        # the database lock until the commit, and a fit takes seconds at 10k programmes.
+        engine = self.engine()
         aggregates.update_records(changed, programme_ids)
         report_counts.update_records(changed, programme_ids)
-        engine = self.engine()
         today, now = date.today(), utcnow()
         self.levels = _Levels()
         relisted = set(changed)
@@ -409,6 +412,15 @@ def _row(side: str, rank: int, match: Match, now: datetime, levels: _Levels) -> 
         "computed_at": now,
         **dict.fromkeys(OVERVIEW_CLASSES, False),  # set by _mark_overview (request lists)
     }
+
+
+def _planner_statistics() -> None:
+    """After a full refresh (imports, the nightly job): SQLite's query planner keeps no
+    statistics of its own, and without them it filters lists by the visibility index and
+    sorts every row instead of walking the date index to the page it needs. PostgreSQL's
+    autovacuum keeps its statistics current."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("ANALYZE"))
 
 
 def _insert(rows: list[dict[str, Any]]) -> None:
