@@ -85,3 +85,17 @@ def prune(days: int = 30) -> int:
     from kb.jobs.records import prune_finished
 
     return prune_finished(days)
+
+
+@job("calls.remind")
+def calls_remind() -> int:
+    """Remind the addressees of open calls that have not answered, ``remind_days`` before
+    the deadline (once per addressee and call); return how many were reminded."""
+    from kb.consultations.operations import due_for_reminder, remind
+    from kb.uow import unit_of_work
+
+    reminded = 0
+    with unit_of_work():
+        for call in due_for_reminder():
+            reminded += remind(None, call)[0]
+    return reminded
