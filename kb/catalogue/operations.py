@@ -172,9 +172,14 @@ def suggest_missing_codes(record: Request) -> dict[str, Any]:
     suggestions for lists the owner filled; return the suggestion fields that changed."""
     from search.matching.suggest import suggest_codes
 
-    guess = suggest_codes(record.title or "", record.description or "", record.text_language)
+    empty = [field for field in ("themes", "support_types") if not getattr(record, field)]
+    guess = (  # the text is read only when a list is empty (bulk imports: most rows are full)
+        suggest_codes(record.title or "", record.description or "", record.text_language)
+        if empty
+        else {}
+    )
     values = {
-        f"suggested_{field}": [] if getattr(record, field) else list(guess[field])
+        f"suggested_{field}": list(guess[field]) if field in empty else []
         for field in ("themes", "support_types")
     }
     if record.id is None:  # a new record: every suggestion is a change
@@ -227,6 +232,39 @@ def create_programme(actor: User | None, data: dict[str, Any], **extra: Any) -> 
     record = Programme(**values, **_defaults(actor, extra))
     _created(record, actor, values, "created" if actor else "imported")
     return record
+
+
+def import_records(
+    model: type[Request] | type[Programme],
+    rows: list[tuple[dict[str, Any], dict[str, Any]]],
+    user: User | None = None,
+    comment: str | None = None,
+) -> list[CatalogueRecord]:
+    """The trusted loader creates many records at once (bulk imports), in two flushes: the
+    records, then their revisions and search-queue entries.
+
+    ``rows`` are ``(values, extra)``: ``values`` already loaded by the model's input schema and
+    checked against countries and organisations (``kb.transfer.validate`` does both, row by
+    row, so that every bad row is reported), ``extra`` the loader's columns (``status``,
+    ``external_key``, ``published_at``, ``created_by_id``). Each record gets the ``imported``
+    revision :func:`create_request` / :func:`create_programme` would write, naming ``user``
+    (None: no one) with ``comment``.
+    """
+    records: list[CatalogueRecord] = []
+    changes_of: list[dict[str, list[Any]]] = []
+    for values, extra in rows:
+        record = model(**values, **_defaults(None, extra))
+        suggested = suggest_missing_codes(record) if isinstance(record, Request) else {}
+        changes = {k: [None, json_safe(v)] for k, v in {**values, **suggested}.items()}
+        changes["status"] = [None, record.status]
+        records.append(record)
+        changes_of.append(changes)
+    db.session.add_all(records)
+    db.session.flush()
+    for record, changes in zip(records, changes_of, strict=True):
+        record_revision(record, user, "imported", changes, comment)
+    db.session.flush()
+    return records
 
 
 def _defaults(actor: User | None, extra: dict[str, Any]) -> dict[str, Any]:
