@@ -8,7 +8,7 @@ from kb.models.catalogue import (
     SearchQueueEntry,
 )
 from kb.models.country import Country, Organisation
-from kb.models.job import JobRecord
+from kb.models.job import ImportUpload, JobRecord
 from kb.models.matching import (
     Match,
     MatchAggregate,
@@ -25,6 +25,7 @@ __all__ = [
     "ApiToken",
     "CatalogueRecord",
     "Country",
+    "ImportUpload",
     "JobRecord",
     "LoginAttempt",
     "Match",
