@@ -102,6 +102,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from kb.accounts.routes import bp as accounts_bp
     from kb.admin.routes import bp as admin_bp
+    from kb.alerts.routes import bp as alerts_bp
     from kb.catalogue.routes import bp as catalogue_bp
     from kb.directory.routes import bp as directory_bp
     from kb.main.routes import bp as main_bp
@@ -123,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/secretariat")
     app.register_blueprint(wordio_bp)
     app.register_blueprint(transfer_bp)
+    app.register_blueprint(alerts_bp)
 
     from kb import api
 

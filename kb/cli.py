@@ -62,12 +62,13 @@ def close_expired() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from kb.alerts.cli import COMMANDS as ALERT_COMMANDS
     from kb.jobs.cli import COMMANDS as JOB_COMMANDS
     from kb.matching.cli import match_cli
     from kb.searching.cli import search_cli
     from kb.transfer.cli import COMMANDS
 
-    for command in (*COMMANDS, *JOB_COMMANDS):
+    for command in (*COMMANDS, *JOB_COMMANDS, *ALERT_COMMANDS):
         kb_cli.add_command(command)
     app.cli.add_command(kb_cli)
     app.cli.add_command(search_cli)

@@ -39,6 +39,8 @@ ENV_DEFAULTS: dict[str, str | None] = {
     "KB_QUEUE_MAINTENANCE_CHANCE": "10000",  # per million broker calls: look for dead workers
     "KB_WORKER_THREADS": "2",  # jobs run at once by one `flask kb worker`
     "KB_MAX_UPLOAD_MB": "5",  # the one upload limit (imports, Word documents)
+    "KB_SOFFICE": None,  # LibreOffice for .doc/.odt/.rtf uploads; default: on PATH; "off": none
+    "KB_CONVERT_TIMEOUT": "60",  # seconds one LibreOffice conversion may take
     "KB_LOG_FORMAT": "text",  # text | json (one JSON object per line, with the request id)
     "KB_LOG_LEVEL": "INFO",
 }
@@ -127,6 +129,8 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "QUEUE_MAINTENANCE_CHANCE": _int_env("KB_QUEUE_MAINTENANCE_CHANCE", minimum=1),
         "WORKER_THREADS": _int_env("KB_WORKER_THREADS", minimum=1),
         "MAX_UPLOAD_MB": _int_env("KB_MAX_UPLOAD_MB", minimum=1),
+        "SOFFICE": _env("KB_SOFFICE"),
+        "CONVERT_TIMEOUT": _int_env("KB_CONVERT_TIMEOUT", minimum=1),
         "LOG_FORMAT": _env("KB_LOG_FORMAT"),
         "LOG_LEVEL": _env("KB_LOG_LEVEL"),
         # a request body may hold the largest allowed file plus the form's other fields

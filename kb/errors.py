@@ -1,6 +1,13 @@
-"""Domain exceptions raised by operations and mapped to HTTP in one place (``kb.web``)."""
+"""Domain exceptions raised by operations and mapped to HTTP in one place (``kb.web``).
+
+Messages are marked with ``lazy_gettext`` where they are raised: they are worded when read
+(``message``, ``fields``), in the language of the request that shows them — a flash message on
+a page, or an API problem's ``detail`` by ``Accept-Language``.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class DomainError(Exception):
@@ -8,10 +15,26 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, fields: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, message: Any, fields: dict[str, list[Any]] | None = None) -> None:
         super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
+        self._message = message
+        self._fields = fields or {}
+
+    @property
+    def message(self) -> str:
+        """The message in the current language (a lazy message is translated now)."""
+        return str(self._message)
+
+    @property
+    def fields(self) -> dict[str, list[str]]:
+        return {name: [str(m) for m in messages] for name, messages in self._fields.items()}
+
+    @fields.setter
+    def fields(self, value: dict[str, list[Any]]) -> None:
+        self._fields = value
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class NotFound(DomainError):

@@ -68,6 +68,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         when=lambda value: _time_element(value, format_day),
         when_time=lambda value: _time_element(value, format_moment),
+        month=format_month,
         ago=lambda value: _time_element(value, format_ago),
         number=format_number,
         country_name=country_name,
@@ -171,6 +172,11 @@ def _time_element(value: date | datetime | None, formatter: Callable[[Any], str]
     return Markup('<time datetime="%s">%s</time>') % (iso, formatter(value))
 
 
+def day_element(value: date | datetime | None) -> Markup:
+    """A day in ``<time>``, as the ``when`` filter writes it."""
+    return _time_element(value, format_day)
+
+
 def format_day(value: date | datetime | None) -> str:
     """A day in the locale's medium style: 3 Dec 2026, 3 déc. 2026, 2026年12月3日."""
     if value is None:
@@ -178,6 +184,16 @@ def format_day(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = _aware(value).astimezone(UTC).date()
     return _babel_format_date(value, format="medium")
+
+
+def format_month(value: str | date) -> str:
+    """A month (``2026-03`` or a date) in the locale: Mar 2026, mars 2026, 2026年3月."""
+    from babel.dates import format_skeleton
+
+    if isinstance(value, str):
+        value = date.fromisoformat(f"{value}-01")
+    locale = get_locale() or Locale.parse(DEFAULT)
+    return format_skeleton("yMMM", value, locale=locale)
 
 
 def format_moment(value: datetime | None) -> str:

@@ -16,7 +16,8 @@ def unit_of_work(index: bool = True) -> Iterator[None]:
     Operations only add and flush; they never commit. This is where a failed write is
     guaranteed to leave no partial data. After the commit, derived data catches up through
     jobs (:mod:`kb.jobs`): the search index (``search.drain``) and the stored match
-    suggestions (``match.refresh``) for the changed records, then whatever the block queued
+    suggestions (``match.refresh``) and the saved-search alerts (``alerts.evaluate``) for the
+    changed records, then whatever the block queued
     with ``enqueue_after_commit`` (emails …). ``index=False`` leaves index and matches to
     ``flask search drain`` / ``flask match refresh`` (bulk loads).
     """
@@ -47,9 +48,15 @@ FULL_REFRESH_FROM = 500
 
 def follow_up_jobs(changed: set[tuple[str, int]]) -> list[tuple[str, dict[str, Any]]]:
     """The jobs that bring derived data up to date after ``changed`` records were committed:
-    the search queue drain, then the stored matches of what they can affect (all of them for
-    a bulk change)."""
-    if len(changed) >= FULL_REFRESH_FROM:
-        return [("search.drain", {}), ("match.refresh", {})]
+    the search queue drain, the stored matches of what they can affect (all of them for a
+    bulk change), and the saved-search alerts they raise."""
     refs = sorted([kind, record_id] for kind, record_id in changed)
-    return [("search.drain", {}), ("match.refresh", {"refs": refs})]
+    jobs: list[tuple[str, dict[str, Any]]] = [("search.drain", {})]
+    if len(changed) >= FULL_REFRESH_FROM:
+        jobs.append(("match.refresh", {}))
+    else:
+        jobs.append(("match.refresh", {"refs": refs}))
+    records = [ref for ref in refs if ref[0] in ("request", "programme")]
+    if records:  # saved searches the changed records now match
+        jobs.append(("alerts.evaluate", {"refs": records}))
+    return jobs

@@ -15,6 +15,7 @@ from kb.api import problems
 from kb.codes import N_
 from kb.errors import DomainError
 from kb.extensions import db
+from kb.places import eligible as eligible_places
 
 #: A CSP that the pages satisfy: no inline scripts or styles, everything from this origin.
 CSP = (
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(codes=codes, access=access, is_stale=is_stale, today=date.today)
     app.jinja_env.filters["label"] = lambda value, table: codes.label(getattr(codes, table), value)
     app.jinja_env.filters["revision_sentence"] = history.sentence
+    app.jinja_env.filters["eligible_place"] = eligible_places.label
 
 
 def _security_headers(response: Response) -> Response:

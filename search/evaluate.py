@@ -294,6 +294,13 @@ def evaluate(config: MatchConfig | None = None) -> dict[str, Any]:
         "fr_es_requests": run(eng, xlang, judgements, by_id),
         "tfidf_fr_es_requests": run(tfidf, xlang, judgements, by_id),
     }
+    for part in PARTS:  # the same engine runs on each part: targets are read on "report"
+        mine = [r for r in labelled if part_of(r["key"]) == part]
+        mine_prose = [r for r in mine if r["prose_only"]]
+        runs[f"structured_{part}"] = run(eng, mine, judgements, by_id)
+        runs[f"prose_only_{part}"] = run(eng, [as_posted(r) for r in mine_prose], judgements, by_id)
+        runs[f"prose_with_codes_{part}"] = run(eng, mine_prose, judgements, by_id)
+        runs[f"text_only_{part}"] = run(eng, [without_codes(r) for r in mine], judgements, by_id)
     unmet: dict[str, Any] = {}
     suggestions: dict[str, Any] = {}
     for part in (*PARTS, "all"):

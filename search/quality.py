@@ -24,6 +24,10 @@ split.  Figures, per backend, overall and per query kind:
 * zero-result rate where a word is present: the same, over the queries with at least one
   word (or field value) that occurs in the visible catalogue.  Those must never be empty.
 
+Each figure is also given per language of the query (``lang=ar`` … rows; a query's ``lang``,
+else its kind or category ``fr``/``es``, else English), with the gap of each language to
+English (issue 13: within ``LANGUAGE_GAP``).
+
 The last line of the output is JSON.
 """
 
@@ -60,6 +64,12 @@ SPLITS = ("report", "tune", "all")
 TARGETS: dict[str, float] = {"ndcg@10": 0.85, "zero_rate_present": 0.0, "backend_gap": 0.03}
 
 
+#: The languages a query can be written in (the six UN languages).
+LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh")
+#: Issue 13: every language's nDCG@10 within this much of English's.
+LANGUAGE_GAP = 0.10
+
+
 @dataclass(frozen=True)
 class JudgedQuery:
     id: str
@@ -69,6 +79,18 @@ class JudgedQuery:
     judged_set: str
     categories: tuple[str, ...]
     grades: dict[str, int]
+    lang: str = "en"
+
+
+def query_language(q: Mapping[str, Any]) -> str:
+    """The language a judged query is written in: its ``lang``, else its kind or a category
+    naming a language (``fr``, ``es`` ...), else English."""
+    if q.get("lang"):
+        return str(q["lang"])
+    for tag in (q.get("kind"), *q.get("categories", ())):
+        if tag in LANGUAGES:
+            return str(tag)
+    return "en"
 
 
 @dataclass(frozen=True)
@@ -176,6 +198,7 @@ def load_judgements(path: Path = JUDGEMENTS, split: str = "all") -> list[JudgedQ
             judged_set=q.get("set", ""),
             categories=tuple(q["categories"]),
             grades={k: int(v) for k, v in q["relevant"].items()},
+            lang=query_language(q),
         )
         for q in raw
     ]
@@ -222,8 +245,19 @@ def fold(text: str) -> str:
     return "".join(c for c in nfkd if not unicodedata.combining(c))
 
 
+_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
 def _words(text: str) -> set[str]:
-    return {w for w in _WORD_RE.findall(fold(text)) if len(w) >= 2 and w not in _STOPWORDS}
+    """Folded words of two letters or more; Chinese, written without spaces, as its
+    character pairs."""
+    out: set[str] = set()
+    for w in _WORD_RE.findall(fold(text)):
+        if _HAN_RE.search(w):
+            out.update(w[i : i + 2] for i in range(len(w) - 1))
+        elif len(w) >= 2 and w not in _STOPWORDS:
+            out.add(w)
+    return out
 
 
 @dataclass(frozen=True)
@@ -331,14 +365,21 @@ def evaluate(
             QueryOutcome(q.id, ndcg(ids, q.grades), recall(ids, q.grades), total, present)
         )
     by_kind: dict[str, list[QueryOutcome]] = {}
+    by_lang: dict[str, list[QueryOutcome]] = {}
     by_cat: dict[str, list[float]] = {}
     for q, o in zip(queries, outcomes, strict=True):
         by_kind.setdefault(q.kind, []).append(o)
+        by_lang.setdefault(q.lang, []).append(o)
         for c in q.categories:
             by_cat.setdefault(c, []).append(o.ndcg)
     return {
         **summarise(outcomes),
         "by_kind": {kind: summarise(v) for kind, v in sorted(by_kind.items())},
+        "by_language": {
+            lang: summarise(by_lang[lang])
+            for lang in (*LANGUAGES, *sorted(by_lang))
+            if lang in by_lang
+        },
         "by_category": {c: statistics.fmean(v) for c, v in sorted(by_cat.items())},
         "per_query": {o.id: o.ndcg for o in outcomes},
         "outcomes": outcomes,
@@ -358,6 +399,13 @@ def target_gaps(summary: Mapping[str, Any]) -> dict[str, float]:
             gaps[f"{name}.zero_rate_present"] = round(
                 summary[name]["zero_rate_present"] - TARGETS["zero_rate_present"], 4
             )
+    for name in (*BACKENDS, "postgres"):
+        langs = summary.get(name, {}).get("by_language", {})
+        if "en" in langs:
+            for lang, figures in langs.items():
+                if lang != "en":
+                    short = langs["en"]["ndcg@10"] - figures["ndcg@10"] - LANGUAGE_GAP
+                    gaps[f"{name}.{lang}_vs_en"] = round(short, 4)
     if "whoosh" in summary and "postgres" in summary:
         diff = abs(summary["whoosh"]["ndcg@10"] - summary["postgres"]["ndcg@10"])
         gaps["whoosh_postgres_ndcg_diff"] = round(diff - TARGETS["backend_gap"], 4)
@@ -368,7 +416,8 @@ def _print_table(name: str, res: Mapping[str, Any]) -> None:
     head = f"{'kind':<16}{'n':>4}{'nDCG@10':>9}{'R@10':>7}{'zero':>7}{'zero|word':>11}"
     print(f"== {name}")
     print(head)
-    rows = [*res["by_kind"].items(), ("ALL", res)]
+    rows = [*res["by_kind"].items(), *((f"lang={k}", v) for k, v in res["by_language"].items()),
+            ("ALL", res)]  # fmt: skip
     for kind, f in rows:
         print(
             f"{kind:<16}{f['queries']:>4}{f['ndcg@10']:>9.3f}{f['recall@10']:>7.3f}"
@@ -413,6 +462,7 @@ def main(argv: list[str] | None = None) -> int:
         summary[name] = {
             **_rounded({k: v for k, v in res.items() if not isinstance(v, dict | list)}),
             "by_kind": {k: _rounded(v) for k, v in res["by_kind"].items()},
+            "by_language": {k: _rounded(v) for k, v in res["by_language"].items()},
         }
     summary["targets"] = TARGETS
     summary["gaps"] = target_gaps(summary)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from kb import create_app, i18n
 from kb.extensions import db
 from kb.i18n_catalogues import problems
 from kb.i18n_pseudo import pseudo, source_messages, write_pseudo_catalogue
-from kb.models import Country, Match, Organisation, Programme, Request, User
+from kb.models import Country, Match, OewgSession, Organisation, Programme, Request, User
 from tests.factories import PASSWORD
 
 LANGS = ["ar", "en", "es", "fr", "ru", "zh"]
@@ -182,7 +183,7 @@ ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 
 class _VisibleText(HTMLParser):
     """Text a reader sees, except record content (an element with its own ``lang``, or
-    ``translate="no"``) and dates (``<time>``)."""
+    ``translate="no"``) and dates (``<time>``, or ``data-datetime`` in a chart)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -198,6 +199,7 @@ class _VisibleText(HTMLParser):
             tag in SKIPPED_ELEMENTS
             or (tag != "html" and "lang" in named)
             or named.get("translate") == "no"
+            or "data-datetime" in named  # a date in SVG, where <time> cannot be
         )
         if not (skip or self._skipping()):
             for name in READ_ATTRIBUTES:
@@ -288,6 +290,8 @@ PUBLIC_PAGES = [
     "/organisations/{organisation}",
     "/matches",
     "/reports/landscape",
+    "/reports/briefing",
+    "/reports/briefing?session=last&state=KEN",
     "/places",
     "/places/m49:002",
     "/places/group:Africa",
@@ -298,6 +302,9 @@ PUBLIC_PAGES = [
 #: The same, signed in as the focal point of the request's state.
 SIGNED_IN_PAGES = [
     "/my",
+    "/alerts",
+    "/programmes?theme=cybercrime",
+    "/search?q=forensics",
     "/notifications",
     "/requests/new",
     "/account/password",
@@ -328,9 +335,14 @@ def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
     )
     focal = make.user("focal_point", country="KEN", email="focal@example.org")
     match = _proposed_match(request, programme, focal)
+    session = OewgSession(
+        name="OEWG 2026-1", start_date=date(2026, 3, 2), end_date=date(2026, 3, 6), location="NY"
+    )
+    db.session.add(session)
+    db.session.commit()
     client = pseudo_app.test_client()
     # the search pages' queries and the match's message (written by a user)
-    data = [*_data_strings(), "forensics", "zzzznothing", match.message]
+    data = [*_data_strings(), "forensics", "zzzznothing", match.message, session.name]
     failures = {}
     pages = [*PUBLIC_PAGES, "/account/login?signin", *SIGNED_IN_PAGES]
     for pattern in pages:
@@ -379,6 +391,8 @@ SECRETARIAT_PAGES = [
     "/secretariat/accounts",
     "/secretariat/jobs",
     "/secretariat/import",
+    "/reports/sessions",
+    "/reports/briefing?session=last",
 ]
 
 

@@ -239,3 +239,42 @@ def test_email_is_sent_when_smtp_is_configured(pair, app, client, auth):
         )
     finally:
         sink.close()
+
+
+def test_notifications_and_emails_speak_the_recipients_language(pair, app, client, auth):
+    """The provider works in English; the Kenyan focal point chose French, another Russian."""
+    sink = SmtpSink()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=sink.port)
+    try:
+        request, programme, focal, provider = pair
+        focal.locale = "fr"
+        db.session.commit()
+        auth.login(provider.email)
+        client.post(
+            "/matches/propose?lang=en",
+            data={"request_id": request.id, "programme_id": programme.id},
+        )
+        for _ in range(50):
+            if sink.messages:
+                break
+            threading.Event().wait(0.05)
+        message = message_from_string(sink.messages[0], policy=default)
+        who = programme.organisation.display_name
+        assert message["Subject"].startswith(f"Échange de capacités : {who} propose « ")
+        body = message.get_content()
+        assert f"« {programme.title} » pour votre demande « {request.title} »" in body
+        assert "Vous recevez ce courriel" in body
+        note = db.session.scalar(db.select(Notification).where(Notification.user_id == focal.id))
+        assert note.text.startswith(f"{who} propose « ")
+        # the focal point (French) accepts; the provider reads Russian (their profile)
+        provider_user = db.session.merge(provider)
+        provider_user.locale = "ru"
+        db.session.commit()
+        auth.logout()
+        auth.login(focal.email)
+        match_id = db.session.scalar(db.select(Match.id))
+        client.post(f"/matches/{match_id}/accept", data={"note": "Merci"})
+        told = db.session.scalar(db.select(Notification).where(Notification.user_id == provider.id))
+        assert told.text == f"Соответствие «{programme.title}» ↔ «{request.title}» принято."
+    finally:
+        sink.close()

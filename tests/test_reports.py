@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import docx
@@ -18,6 +19,11 @@ def _docx_text(data: bytes) -> str:
     document = docx.Document(io.BytesIO(data))
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def _page_text(html: str) -> str:
+    """A page's text without its tags (record titles sit in spans with their own ``lang``)."""
+    return re.sub(r"<[^>]+>", "", html)
 
 
 def _catalogue(make):
@@ -111,7 +117,7 @@ def test_briefing_lists_matches_only_when_both_sides_are_visible(client, make):
     db.session.commit()
     page = client.get("/reports/briefing").get_data(as_text=True)
     assert "Hidden need" not in page
-    assert "Visible need ↔ Visible programme: Done well" in page
+    assert "Visible need ↔ Visible programme: Done well" in _page_text(page)
 
 
 def test_sessions_are_managed_by_the_secretariat(client, make, auth):
@@ -155,6 +161,25 @@ def test_landscape_docx_carries_charts_and_tables_that_fit(client, make):
     assert widths[0] >= docx.shared.Cm(0.19 * longest)
 
 
+def test_briefing_page_and_docx_carry_the_same_charts(client, make, auth):
+    _catalogue(make)
+    page = client.get("/reports/briefing").get_data(as_text=True)
+    assert page.count('<figure class="chart">') == 2
+    assert "New requests and programmes by theme" in page
+    assert "New requests and unmet needs by region" in page
+    document = docx.Document(io.BytesIO(client.get("/reports/briefing.docx").data))
+    pictures = [rel for rel in document.part.rels.values() if rel.reltype.endswith("/image")]
+    assert len(pictures) == 2 and all(r.target_part.blob.startswith(b"\x89PNG") for r in pictures)
+    themes = next(t for t in document.tables if t.rows[0].cells[1].text == "Requests")
+    assert [c.text for c in themes.rows[1].cells] == ["Awareness", "1", "1"]  # public only
+    regions = next(t for t in document.tables if t.rows[0].cells[1].text == "New requests")
+    assert [c.text for c in regions.rows[0].cells][1:] == ["New requests", "Unmet needs"]
+    assert "Critical infrastructure" not in _docx_text(client.get("/reports/briefing.docx").data)
+    auth.login(make.user("secretariat").email)
+    page = client.get("/reports/briefing").get_data(as_text=True)
+    assert "Critical infrastructure" in page  # the Secretariat's pack counts the hidden request
+
+
 def _scoped_catalogue(make):
     for iso3 in ("KEN", "SEN", "FJI"):
         make.country(iso3)
@@ -191,7 +216,7 @@ def test_briefing_for_one_state(client, make, auth):
     response = client.get("/reports/briefing?state=ken")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Briefing pack Kenya, " in page
+    assert "Briefing pack: Kenya, " in page
     new, unmet = page.split("Unmet needs by region")
     assert "Kenyan forensics lab" in new and "Senegalese CERT" not in new
     assert "Fijian awareness drive" not in new
@@ -228,7 +253,7 @@ def test_briefing_docx_names_its_scope(client, make):
     assert response.status_code == 200 and response.mimetype == DOCX
     assert "KEN" in response.headers["Content-Disposition"]
     text = _docx_text(response.data)
-    assert "Briefing: Kenya, " in text
+    assert "Briefing pack: Kenya, " in text
     assert "Kenyan forensics lab" in text and "Senegalese CERT" not in text
 
 
@@ -253,3 +278,26 @@ def test_country_and_place_pages_link_to_their_briefing(client, make):
     assert "/reports/briefing?state=KEN" in page
     page = client.get("/places/org:ECOWAS").get_data(as_text=True)
     assert "/reports/briefing?place=org:ECOWAS" in page or "place=org%3AECOWAS" in page
+
+
+def test_word_reports_in_the_readers_language(client, make):
+    """The landscape and briefing .docx speak French or Arabic (right to left), charts too."""
+    _catalogue(make)
+    french = _docx_text(client.get("/reports/landscape.docx?lang=fr").data)
+    for text in (
+        "Le paysage du renforcement des capacités",
+        "Demandes et programmes par catégorie",
+        "Sensibilisation",  # a theme's label
+        "Fiches publiques seulement.",
+    ):
+        assert text in french, text
+    assert "Requests and programmes" not in french and "Summary" not in french
+    arabic = docx.Document(io.BytesIO(client.get("/reports/landscape.docx?lang=ar").data))
+    normal = arabic.styles["Normal"].element
+    assert normal.find(".//" + docx.oxml.ns.qn("w:bidi")) is not None  # paragraphs RTL
+    first_table = arabic.tables[0]._tbl.tblPr
+    assert first_table.find(docx.oxml.ns.qn("w:bidiVisual")) is not None  # columns RTL
+    assert "الطلبات" in _docx_text(client.get("/reports/landscape.docx?lang=ar").data)
+    assert arabic.inline_shapes, "the charts are pictures in the document"
+    chinese = _docx_text(client.get("/reports/briefing.docx?lang=zh").data)
+    assert "简报材料" in chinese and "按区域分列的新请求" in chinese

@@ -16,7 +16,7 @@ from kb.extensions import db
 from kb.models import Country, LoginAttempt, Organisation, User
 from kb.models.types import utcnow
 from kb.models.user import ACTIVE, DISABLED, PENDING
-from kb.notifications.operations import queue_email
+from kb.notifications.operations import in_language_of, queue_email
 
 
 def load_user(user_id: str) -> User | None:
@@ -54,14 +54,16 @@ def register(name: str, email: str, password: str, represents: str, note: str = 
     """
     email = email.strip().lower()
     check_password(password, (email, name))
-    if db.session.scalar(select(User).where(func.lower(User.email) == email)) is not None:
-        queue_email(
-            email,
-            "Capacity Exchange: someone tried to register with your address",
-            "Someone tried to register a new Capacity Exchange account with this email address, "
-            "which already has one. If it was you, log in instead, or reset your password from "
-            "the login page. If not, you need do nothing.",
-        )
+    existing = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    if existing is not None:
+        with in_language_of(existing):  # the owner's language (else the page's)
+            subject = _("Capacity Exchange: someone tried to register with your address")
+            body = _(
+                "Someone tried to register a new Capacity Exchange account with this email "
+                "address, which already has one. If it was you, log in instead, or reset your "
+                "password from the login page. If not, you need do nothing."
+            )
+        queue_email(email, subject, body)
         return None
     user = User(
         name=name.strip(),

@@ -11,6 +11,7 @@ from kb.api import schemas
 from kb.api.docs import errors
 from kb.catalogue.operations import TRANSITIONS
 from kb.models.token import SCOPES
+from kb.places import eligible
 from search.places import default_gazetteer
 
 blp = Blueprint("api_codes", __name__, url_prefix="/codes", description="Code lists.")
@@ -35,6 +36,9 @@ LISTS: dict[str, dict[str, str]] = {
     #: The ``place`` filter's codes: UN groups, M49 regions and sub-regions, organisations,
     #: groupings and informal names (member states are the ``country`` codes).
     "places": {p.code: p.name for p in default_gazetteer().places() if p.kind != "state"},
+    #: What a programme may list in ``eligible_regions`` besides ``eligible_regions`` above:
+    #: M49 regions and sub-regions, organisations, groupings and informal names.
+    "eligible_places": eligible.other_places(),
 }
 
 

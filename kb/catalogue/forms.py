@@ -103,9 +103,20 @@ class ProgrammeForm(RecordForm):
         _l("Open to regions"),
         choices=choices(codes.ELIGIBLE_REGIONS),
         description=_l(
-            "Open to the states of these regions. If you also list states below, only those "
-            "states may apply and the regions just describe the programme. "
-            "No region and no state (or Global): open to every state."
+            "Open to the states of the regions ticked here and of the places chosen below. "
+            "If you also list states, only those states may apply: the regions and places "
+            "then just describe the programme. Global, or no region, place or state: open "
+            "to every state."
+        ),
+    )
+    eligible_places = SelectMultipleField(
+        _l("Open to other regions, sub-regions or organisations"),
+        choices=[],
+        validators=[Optional()],
+        description=_l(
+            "UN M49 regions and sub-regions, organisations and groupings (for example "
+            "Eastern Africa, the East African Community, small island developing States): "
+            "the programme is open to their member states, as for the regions above."
         ),
     )
     eligible_countries = SelectMultipleField(
@@ -113,9 +124,9 @@ class ProgrammeForm(RecordForm):
         choices=[],
         validators=[Optional()],
         description=_l(
-            "If you list states, the programme is open to them only, whatever regions are "
-            "ticked. In every case it is offered only while open and until its end date or "
-            "application deadline (that day included)."
+            "If you list states, the programme is open to them only, whatever regions or "
+            "places are chosen. In every case it is offered only while open and until its "
+            "end date or application deadline (that day included)."
         ),
     )
     interpretation_languages = MultiCheckboxField(
@@ -135,6 +146,22 @@ class ProgrammeForm(RecordForm):
     contact_email = EmailField(
         _l("Contact email"), validators=[Optional(), Email(check_deliverability=False)]
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One stored list (``eligible_regions``), two fields: the UN groups and ``global``
+        # as check boxes, any other place (``m49:014``, ``org:EAC``) in a select.
+        stored = [*(self.eligible_regions.data or []), *(self.eligible_places.data or [])]
+        stored = list(dict.fromkeys(stored))
+        self.eligible_regions.data = [v for v in stored if v in codes.ELIGIBLE_REGIONS]
+        self.eligible_places.data = [v for v in stored if v not in codes.ELIGIBLE_REGIONS]
+
+    def to_data(self) -> dict[str, Any]:
+        data = super().to_data()
+        places = data.pop("eligible_places", None) or []
+        regions = [*(data.get("eligible_regions") or []), *places]
+        data["eligible_regions"] = list(dict.fromkeys(regions))
+        return data
 
 
 class CommentForm(FlaskForm):

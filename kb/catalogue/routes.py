@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from kb import access, codes
 from kb.catalogue import operations, queries
@@ -26,6 +27,7 @@ from kb.formfields import choices
 from kb.history import revisions_for
 from kb.matching.routes import panel_for
 from kb.models import CatalogueRecord, Country, Organisation, Programme, Request
+from kb.places import eligible as eligible_places
 from kb.transfer import export
 from kb.uow import unit_of_work
 from kb.views import Page, copy_errors, page_arg
@@ -102,6 +104,11 @@ def fill_choices(form: RecordForm, record: CatalogueRecord | None = None) -> Non
             form.organisation_id.choices = choices([(org.id, org.display_name)] if org else [])
         countries = db.session.scalars(select(Country).order_by(Country.name))
         form.eligible_countries.choices = choices([(c.iso3, c.name) for c in countries])
+        form.eligible_places.choices = [
+            SelectChoice(code, name, optgroup=group)
+            for group, places in eligible_places.grouped_choices()
+            for code, name in places
+        ]
 
 
 @bp.route(f"/{PLURALS}")

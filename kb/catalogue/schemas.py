@@ -22,6 +22,13 @@ def code_list(choices: dict[str, str], **kwargs: Any) -> fields.List:
     )
 
 
+def _listable_place(value: str) -> None:
+    from kb.places import eligible
+
+    if not eligible.is_listable(value):
+        raise ValidationError(eligible.unknown_message(value))
+
+
 def code(choices: dict[str, str], **kwargs: Any) -> fields.String:
     return fields.String(
         validate=validate.OneOf(list(choices), error="Must be one of: {choices}."), **kwargs
@@ -75,7 +82,18 @@ class RequestInputSchema(RecordInputSchema):
 
 class ProgrammeInputSchema(RecordInputSchema):
     organisation_id = fields.Integer(required=True, strict=False)
-    eligible_regions = code_list(codes.ELIGIBLE_REGIONS, load_default=list)
+    eligible_regions = fields.List(
+        fields.String(validate=_listable_place),
+        load_default=list,
+        metadata={
+            "description": "Places the programme is open to when it lists no states: UN "
+            "regional groups by name (Africa, Asia-Pacific, ...), global, or the code of "
+            "any other place (m49:014, org:EAC, grouping:SIDS: see eligible_places in "
+            "/api/v1/codes). A programme that lists states is open to those states only "
+            "(its places then only describe it); one that lists only places is open to "
+            "their states; one that lists neither, or global, is open to every state."
+        },
+    )
     interpretation_languages = code_list(codes.LANGUAGES, load_default=list)
     eligible_countries = fields.List(
         fields.String(validate=validate.Length(equal=3)), load_default=list

@@ -16,6 +16,12 @@ class Scheduled:
     cron: dict[str, Any]
     kwargs: dict[str, Any] = field(default_factory=dict)
     why: str = ""
+    #: The scheduler's id for the entry when one job is scheduled twice (else the job's name).
+    key: str = ""
+
+    @property
+    def ident(self) -> str:
+        return self.key or self.job
 
 
 SCHEDULE: tuple[Scheduled, ...] = (
@@ -28,6 +34,26 @@ SCHEDULE: tuple[Scheduled, ...] = (
         "match.refresh",
         {"hour": 1, "minute": 0},
         why="time-based changes (deadlines, end dates) reach the stored suggestions",
+    ),
+    Scheduled(
+        "alerts.evaluate",
+        {"minute": 5},
+        {"since_hours": 26},
+        "saved searches catch up on records published lately (bulk loads, lost jobs)",
+    ),
+    Scheduled(
+        "alerts.digest",
+        {"hour": 6, "minute": 0},
+        {"frequency": "daily"},
+        "daily digests of saved-search matches",
+        "alerts.digest:daily",
+    ),
+    Scheduled(
+        "alerts.digest",
+        {"day_of_week": "mon", "hour": 6, "minute": 10},
+        {"frequency": "weekly"},
+        "weekly digests of saved-search matches (Mondays)",
+        "alerts.digest:weekly",
     ),
     Scheduled("jobs.prune", {"hour": 3, "minute": 30}, {"days": 30}, "forget old finished jobs"),
 )
@@ -45,7 +71,7 @@ def build_scheduler(app: Flask, blocking: bool = True) -> Any:
             _enqueue_in(app),
             CronTrigger(timezone="UTC", **entry.cron),
             args=[entry.job, entry.kwargs],
-            id=entry.job,
+            id=entry.ident,
             name=f"{entry.job}: {entry.why}",
             coalesce=True,
             misfire_grace_time=3600,

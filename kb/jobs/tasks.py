@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
@@ -34,11 +34,37 @@ def match_refresh(refs: list[list[Any]] | None = None) -> None:
 
 
 @job("email.send")
-def email_send(to: str, subject: str, body: str) -> None:
+def email_send(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
     """Send one email (raises on SMTP errors, so it is retried)."""
     from kb.notifications.operations import send_email
 
-    send_email(to, subject, body)
+    send_email(to, subject, body, headers)
+
+
+@job("alerts.evaluate")
+def alerts_evaluate(refs: list[list[Any]] | None = None, since_hours: int | None = None) -> int:
+    """Alert the savers of searches the changed records ``refs`` ([kind, id] pairs) now
+    match, or (the hourly sweep) every record published in the last ``since_hours``."""
+    from kb.alerts.operations import evaluate
+    from kb.models.types import utcnow
+    from kb.uow import unit_of_work
+
+    since = utcnow() - timedelta(hours=since_hours) if since_hours else None
+    with unit_of_work(index=False):
+        counts = evaluate([(str(k), int(i)) for k, i in refs or []], since)
+    return counts["hits"]
+
+
+@job("alerts.digest")
+def alerts_digest(frequency: str = "daily") -> int:
+    """Send the daily or weekly digests of saved-search matches; returns e-mails sent."""
+    from kb.alerts.operations import send_digests
+    from kb.uow import unit_of_work
+
+    with unit_of_work(index=False):
+        counts = send_digests(frequency)
+    current_app.logger.info("%d %s digest(s) sent.", counts["emails"], frequency)
+    return counts["emails"]
 
 
 @job("programmes.close_expired")

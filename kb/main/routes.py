@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from kb import access
+from kb.alerts import operations as alerts
+from kb.alerts.searches import FREQUENCIES
 from kb.catalogue import queries
 from kb.catalogue.eligibility import available_clause
 from kb.extensions import db
@@ -77,7 +79,13 @@ def my_work() -> str:
         "ended": [r for r in records if r.status not in live | {"draft", "submitted"}],
     }
     return render_template(
-        "my_work.html", groups=groups, country=_country(), matches=inbox.match_items(current_user)
+        "my_work.html",
+        groups=groups,
+        country=_country(),
+        matches=inbox.match_items(current_user),
+        saved_searches=alerts.searches_of(current_user),
+        alert_counts=alerts.recent_counts(current_user),
+        frequencies=FREQUENCIES,
     )
 
 

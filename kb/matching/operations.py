@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from kb import access
 from kb.catalogue import operations as catalogue
@@ -17,6 +18,7 @@ from kb.codes import N_
 from kb.errors import Conflict, Forbidden, Invalid, NotFound
 from kb.extensions import db
 from kb.history import record_revision
+from kb.i18n import country_name
 from kb.models import Match, Programme, Request, User
 from kb.models.types import utcnow
 from kb.notifications.operations import notify, owners_of
@@ -85,13 +87,27 @@ def propose(actor: User, request: Request, programme: Programme, message: str) -
     db.session.flush()
     record_revision(match, actor, "proposed", {"status": [None, "proposed"]}, message or None)
     if side == PROVIDER:
-        who = programme.organisation.display_name
-        text = f"{who} offers “{programme.title}” for your request “{request.title}”."
-        notify(owners_of(request), text, _link(match))
+        notify(
+            owners_of(request),
+            lambda: _(
+                "%(provider)s offers “%(programme)s” for your request “%(request)s”.",
+                provider=programme.organisation.display_name,
+                programme=programme.title,
+                request=request.title,
+            ),
+            _link(match),
+        )
     else:
-        who = request.country.name
-        text = f"{who} asks about “{programme.title}” for its request “{request.title}”."
-        notify(owners_of(programme), text, _link(match))
+        notify(
+            owners_of(programme),
+            lambda: _(
+                "%(state)s asks about “%(programme)s” for its request “%(request)s”.",
+                state=country_name(request.country),
+                programme=programme.title,
+                request=request.title,
+            ),
+            _link(match),
+        )
     return match
 
 
@@ -107,6 +123,15 @@ STEP_LABELS = {
     "decline": N_("Decline"),
     "start": N_("Start implementation"),
     "complete": N_("Mark completed"),
+}
+
+
+#: What the other side is told after a step (worded in each recipient's language).
+STEP_NOTICES = {
+    "accepted": N_("Match “%(programme)s” ↔ “%(request)s” was accepted."),
+    "declined": N_("Match “%(programme)s” ↔ “%(request)s” was declined."),
+    "in_progress": N_("Match “%(programme)s” ↔ “%(request)s” was started."),
+    "completed": N_("Match “%(programme)s” ↔ “%(request)s” was completed."),
 }
 
 
@@ -157,16 +182,22 @@ def step(actor: User, match: Match, action: str, note: str | None = None) -> str
     if action == "complete" and match.request.status in ("matched", "in_progress"):
         notify(
             owners_of(match.request),
-            f"“{match.programme.title}” is completed. Is “{match.request.title}” fulfilled? "
-            "Mark it fulfilled on the request page.",
+            lambda: _(
+                "“%(programme)s” is completed. Is “%(request)s” fulfilled? "
+                "Mark it fulfilled on the request page.",
+                programme=match.programme.title,
+                request=match.request.title,
+            ),
             url_for("catalogue.detail", plural="requests", record_id=match.request_id),
         )
     others = owners_of(match.programme if side == REQUESTER else match.request)
-    verb = {"accepted": "accepted", "declined": "declined", "in_progress": "started",
-            "completed": "completed"}[target]  # fmt: skip
     notify(
         others,
-        f"Match “{match.programme.title}” ↔ “{match.request.title}” was {verb}.",
+        lambda: _(
+            STEP_NOTICES[target],
+            programme=match.programme.title,
+            request=match.request.title,
+        ),
         _link(match),
     )
     return target

@@ -1,5 +1,6 @@
 """The data model. Import models from here."""
 
+from kb.models.alert import AlertHit, SavedSearch
 from kb.models.catalogue import (
     CatalogueRecord,
     Programme,
@@ -22,6 +23,7 @@ from kb.models.token import ApiToken
 from kb.models.user import LoginAttempt, PasswordReset, User
 
 __all__ = [
+    "AlertHit",
     "ApiToken",
     "CatalogueRecord",
     "Country",
@@ -40,6 +42,7 @@ __all__ = [
     "Programme",
     "Request",
     "Revision",
+    "SavedSearch",
     "SearchQueueEntry",
     "User",
 ]

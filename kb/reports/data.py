@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -14,6 +15,7 @@ from kb import access, codes
 from kb.catalogue.eligibility import states_clause
 from kb.codes import N_
 from kb.extensions import db
+from kb.i18n import day_element, format_day
 from kb.matching.queries import MatchFilters, supply_and_demand, unmet_count, unmet_needs
 from kb.models import Country, Match, Organisation, Programme, Request
 from search.matching import eligibility
@@ -34,8 +36,21 @@ class Period:
             datetime.combine(self.end, time.max, tzinfo=UTC),
         )
 
+    @property
+    def start_label(self) -> str:
+        return format_day(self.start)
+
+    @property
+    def end_label(self) -> str:
+        return format_day(self.end)
+
+    def html(self) -> Markup:
+        """The period for a page: two ``<time>`` elements."""
+        return Markup("%s – %s") % (day_element(self.start), day_element(self.end))
+
     def label(self) -> str:
-        return f"{self.start:%d %B %Y} – {self.end:%d %B %Y}"
+        """The period in the interface language's date style (3 déc. 2025 to 3 déc. 2026)."""
+        return f"{self.start_label} – {self.end_label}"
 
 
 @dataclass
@@ -199,13 +214,45 @@ def match_counts(viewer: Any, period: Period) -> dict[str, int]:
 
 @dataclass
 class Briefing:
-    title: str
+    title: str  # what the pack covers: "Kenya, since the fourth session" (interface language)
     period: Period
     new_requests: dict[str, list[Request]]
     new_programmes: list[Programme]
     new_matches: list[Match]
     completed_matches: list[Match]
     unmet: dict[str, list[tuple[Request, float]]]
+    title_html: Markup | None = None  # the title for a page (dates in ``<time>``)
+
+    @property
+    def heading(self) -> str:
+        from flask_babel import gettext as _
+
+        return _("Briefing pack: %(scope)s", scope=self.title)
+
+    @property
+    def heading_html(self) -> Markup:
+        from flask_babel import gettext as _
+
+        scope = self.title_html if self.title_html is not None else escape(self.title)
+        return Markup(_("Briefing pack: %(scope)s", scope=scope))
+
+    @property
+    def by_theme(self) -> Breakdown:
+        """New requests and new programmes per theme (the themes that have any)."""
+        req = _count_codes([r for items in self.new_requests.values() for r in items], "themes")
+        prog = _count_codes(self.new_programmes, "themes")
+        rows = [(label, req[c], prog[c]) for c, label in codes.THEMES.items() if req[c] or prog[c]]
+        return Breakdown(N_("New requests and programmes by theme"), rows)
+
+    @property
+    def by_region(self) -> Breakdown:
+        """New requests and open unmet needs per UN regional group."""
+        rows = [
+            (label, len(self.new_requests.get(code, [])), len(self.unmet.get(code, [])))
+            for code, label in codes.REGIONS.items()
+            if self.new_requests.get(code) or self.unmet.get(code)
+        ]
+        return Breakdown(N_("New requests and unmet needs by region"), rows)
 
 
 def briefing(
@@ -214,6 +261,7 @@ def briefing(
     period: Period,
     threshold: float,
     states: frozenset[str] | None = None,
+    title_html: Markup | None = None,
 ) -> Briefing:
     """What changed in ``period``; with ``states`` (a state's or a place's), only their
     requests, the programmes open to at least one of them (the shared eligibility rule),
@@ -251,4 +299,5 @@ def briefing(
         new_matches=[m for m in matches if start <= m.created_at <= end],
         completed_matches=[m for m in matches if m.status == "completed"],
         unmet=unmet,
+        title_html=title_html,
     )

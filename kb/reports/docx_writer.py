@@ -2,7 +2,8 @@
 
 Charts are pictures drawn on the server (``kb.reports.charts``, matplotlib), each followed by a
 table of its numbers (what screen readers read). Tables get column widths that fit their
-content: the label column wide, number columns narrow.
+content: the label column wide, number columns narrow. Everything but the records' own words is
+in the interface language (Arabic: right to left), numbers and dates formatted by Babel.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from io import BytesIO
 from docx import Document
 from docx.document import Document as DocumentType
 from docx.shared import Cm, Emu, Length, Pt
+from flask_babel import gettext as _
 
 from kb import codes
+from kb.i18n import country_name, direction, format_decimal_fixed, format_month, format_number
+from kb.i18n_docx import localise, right_to_left_table
 from kb.reports import charts
 from kb.reports.data import Breakdown, Briefing, Landscape
 
@@ -27,6 +31,7 @@ def _table(doc: DocumentType, header: list[str], rows: list[list[str]]) -> None:
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Light Grid Accent 1"
     table.autofit = False
+    right_to_left_table(table)
     for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.text = text
     for row in rows:
@@ -54,16 +59,34 @@ def _chart(doc: DocumentType, png: bytes) -> None:
     doc.add_picture(BytesIO(png), width=PAGE_WIDTH)
 
 
-def _breakdown(doc: DocumentType, item: Breakdown) -> None:
-    doc.add_heading(item.title, level=2)
-    _chart(doc, charts.paired_bars(item.title, item.rows))
-    rows = [[label, str(req), str(prog)] for label, req, prog in item.rows]
-    _table(doc, ["", "Requests", "Programmes"], rows)
+def _breakdown(doc: DocumentType, item: Breakdown, legend: tuple[str, str] | None = None) -> None:
+    title = _(item.title)
+    doc.add_heading(title, level=2)
+    if not item.rows:
+        doc.add_paragraph(_("None."))
+        return
+    legend = legend or _legend()
+    rows = [(_(label), req, prog) for label, req, prog in item.rows]
+    _chart(doc, charts.paired_bars(title, rows, legend, _rtl()))
+    _table(doc, ["", *legend], [[a, _n(b), _n(c)] for a, b, c in rows])
+
+
+def _legend() -> tuple[str, str]:
+    return _("Requests"), _("Programmes")
+
+
+def _rtl() -> bool:
+    return direction() == "rtl"
+
+
+def _n(value: int) -> str:
+    return format_number(value)
 
 
 def _new_document(title: str, subtitle: str) -> DocumentType:
     doc = Document()
     doc.styles["Normal"].font.size = Pt(10)
+    localise(doc)
     doc.add_heading(title, level=0)
     doc.add_paragraph(subtitle)
     return doc
@@ -76,82 +99,104 @@ def _save(doc: DocumentType) -> bytes:
 
 
 def landscape_docx(report: Landscape, audience: str) -> bytes:
+    period = report.period
     doc = _new_document(
-        "The ICT-security capacity-building landscape",
-        f"Requests and programmes created {report.period.label()}. {audience}",
-    )
-    doc.add_heading("Summary", level=1)
+        _("The capacity-building landscape"),
+        _("Requests and programmes created %(start)s – %(end)s.", start=period.start_label,
+          end=period.end_label) + " " + audience,
+    )  # fmt: skip
+    doc.add_heading(_("Summary"), level=1)
     counts = report.match_counts
     _table(
         doc,
-        ["Requests", "Programmes", "Matches proposed", "Accepted", "Completed", "Unmet needs"],
+        [_("Requests"), _("Programmes"), _("Matches proposed"), _("Accepted"), _("Completed"),
+         _("Unmet needs")],
         [
             [
-                str(len(report.requests)),
-                str(len(report.programmes)),
-                str(counts["proposed"]),
-                str(counts["accepted"]),
-                str(counts["completed"]),
-                str(report.unmet_total),
+                _n(len(report.requests)),
+                _n(len(report.programmes)),
+                _n(counts["proposed"]),
+                _n(counts["accepted"]),
+                _n(counts["completed"]),
+                _n(report.unmet_total),
             ]
         ],
-    )
-    doc.add_heading("Requests and programmes by category", level=1)
+    )  # fmt: skip
+    doc.add_heading(_("Requests and programmes by category"), level=1)
     for item in report.breakdowns:
         _breakdown(doc, item)
-    doc.add_heading("Supply and demand by theme and region (open records)", level=1)
-    doc.add_paragraph("Each cell: open requests / open programmes available in the region.")
+    doc.add_heading(_("Supply and demand by theme and region (open records)"), level=1)
+    doc.add_paragraph(_("Each cell: open requests / open programmes available in the region."))
     rows = [
-        [codes.THEMES[theme], *(f"{d} / {s}" for d, s in row.values())]
+        [codes.label(codes.THEMES, theme), *(f"{_n(d)} / {_n(s)}" for d, s in row.values())]
         for theme, row in report.supply_demand.items()
     ]
-    _table(doc, ["Theme", *codes.REGIONS], rows)
-    doc.add_heading("Trend by month", level=1)
-    if report.by_month:
-        _chart(doc, charts.monthly_lines("Created per month", report.by_month))
+    _table(doc, [_("Theme"), *codes.labels(codes.REGIONS).values()], rows)
+    doc.add_heading(_("Trend by month"), level=1)
+    months = [(format_month(m), r, p) for m, r, p in report.by_month]
+    if months:
+        _chart(doc, charts.monthly_lines(_("Created per month"), months, _legend(), _rtl()))
     _table(
         doc,
-        ["Month", "Requests", "Programmes"],
-        [[m, str(r), str(p)] for m, r, p in report.by_month],
+        [_("Month"), _("Requests"), _("Programmes")],
+        [[m, _n(r), _n(p)] for m, r, p in months],
     )
-    doc.add_heading("Unmet needs", level=1)
+    doc.add_heading(_("Unmet needs"), level=1)
     if report.unmet:
         _table(
             doc,
-            ["Request", "State", "Best match"],
-            [[r.title, r.country.name, f"{s:.2f}"] for r, s in report.unmet],
+            [_("Request"), _("State"), _("Best match")],
+            [
+                [r.title, country_name(r.country), format_decimal_fixed(s, 2)]
+                for r, s in report.unmet
+            ],
         )
     else:
-        doc.add_paragraph("None: every open request has a good match.")
+        doc.add_paragraph(_("None: every open request has a good match."))
     return _save(doc)
 
 
 def briefing_docx(pack: Briefing, audience: str) -> bytes:
-    doc = _new_document(f"Briefing: {pack.title}", f"{pack.period.label()}. {audience}")
-    doc.add_heading("New requests by region", level=1)
+    doc = _new_document(pack.heading, f"{pack.period.label()}. {audience}")
+    doc.add_heading(_("At a glance"), level=1)
+    _breakdown(doc, pack.by_theme)
+    _breakdown(doc, pack.by_region, (_("New requests"), _("Unmet needs")))
+    doc.add_heading(_("New requests by region"), level=1)
     for region, requests in pack.new_requests.items():
-        doc.add_heading(f"{region} ({len(requests)})", level=2)
+        doc.add_heading(f"{codes.label(codes.REGIONS, region)} ({_n(len(requests))})", level=2)
         for r in requests:
-            themes = ", ".join(codes.label(codes.THEMES, t) for t in r.themes)
-            doc.add_paragraph(f"{r.title} — {r.country.name}. {themes}.", style="List Bullet")
-    doc.add_heading(f"New programmes ({len(pack.new_programmes)})", level=1)
+            themes = _list(codes.label(codes.THEMES, t) for t in r.themes)
+            doc.add_paragraph(
+                f"{r.title} — {country_name(r.country)}. {themes}.", style="List Bullet"
+            )
+    doc.add_heading(f"{_('New programmes')} ({_n(len(pack.new_programmes))})", level=1)
     for p in pack.new_programmes:
         doc.add_paragraph(f"{p.title} — {p.organisation.display_name}.", style="List Bullet")
-    doc.add_heading(f"New matches ({len(pack.new_matches)})", level=1)
+    doc.add_heading(f"{_('New matches')} ({_n(len(pack.new_matches))})", level=1)
     for m in pack.new_matches:
-        line = f"{m.request.title} ({m.request.country.name}) ↔ {m.programme.title}: {m.status}."
-        doc.add_paragraph(line.replace("_", " "), style="List Bullet")
-    doc.add_heading(f"Completed matches ({len(pack.completed_matches)})", level=1)
+        status = codes.label(codes.MATCH_STATUSES, m.status)
+        state = country_name(m.request.country)
+        line = f"{m.request.title} ({state}) ↔ {m.programme.title}: {status}."
+        doc.add_paragraph(line, style="List Bullet")
+    doc.add_heading(f"{_('Completed matches')} ({_n(len(pack.completed_matches))})", level=1)
     for m in pack.completed_matches:
         doc.add_paragraph(
             f"{m.request.title} ↔ {m.programme.title}: {m.outcome_note or ''}", style="List Bullet"
         )
-    doc.add_heading("Unmet needs by region", level=1)
+    doc.add_heading(_("Unmet needs by region"), level=1)
     for region, items in pack.unmet.items():
         if items:
-            doc.add_heading(region, level=2)
+            doc.add_heading(codes.label(codes.REGIONS, region), level=2)
             for r, score in items:
+                best = _("best match %(score)s", score=format_decimal_fixed(score, 2))
                 doc.add_paragraph(
-                    f"{r.title} — {r.country.name} (best match {score:.2f}).", style="List Bullet"
+                    f"{r.title} — {country_name(r.country)} ({best}).", style="List Bullet"
                 )
     return _save(doc)
+
+
+def _list(items: object) -> str:
+    from babel.lists import format_list
+    from flask_babel import get_locale
+
+    return format_list(list(items), locale=get_locale() or "en")  # type: ignore[call-overload]

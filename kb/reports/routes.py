@@ -7,8 +7,10 @@ from datetime import date, timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import DateField, StringField
@@ -17,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from kb import access
 from kb.admin.routes import secretariat_required
 from kb.extensions import db
+from kb.i18n import country_name, place_name
 from kb.matching.service import match_service
 from kb.models import Country, OewgSession
 from kb.reports import data
@@ -29,14 +32,14 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class SessionForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    start_date = DateField("Starts", validators=[DataRequired()])
-    end_date = DateField("Ends", validators=[DataRequired()])
-    location = StringField("Location", validators=[Optional(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    start_date = DateField(_l("Starts"), validators=[DataRequired()])
+    end_date = DateField(_l("Ends"), validators=[DataRequired()])
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
 
     def validate_end_date(self, field: DateField) -> None:
         if self.start_date.data and field.data and field.data < self.start_date.data:
-            raise ValidationError("The session ends before it starts.")
+            raise ValidationError(_("The session ends before it starts."))
 
 
 def _date_arg(name: str) -> date | None:
@@ -111,24 +114,26 @@ def _scope() -> Scope | None:
                     code=state[:40],
                 )
             )
-        return Scope(country.iso3, country.name, frozenset({country.iso3}))
+        return Scope(country.iso3, country_name(country), frozenset({country.iso3}))
     if place:
         found = default_gazetteer().get(place)
         if found is None or not found.members:
             raise ScopeError(
                 _("Place: unknown code %(code)s (see the list of places).", code=place[:40])
             )
-        return Scope(found.code, found.name, frozenset(found.members))
+        return Scope(found.code, place_name(found), frozenset(found.members))
     return None
 
 
 def _briefing(scope: Scope | None) -> data.Briefing:
     sessions = db.session.scalars(select(OewgSession).order_by(OewgSession.start_date)).all()
     chosen = request.args.get("session", "")
+    title_html = None
     if chosen == "last" and sessions:
         last = max((s for s in sessions if s.end_date <= date.today()), default=sessions[-1],
                    key=lambda s: s.end_date)  # fmt: skip
-        period, title = data.Period(last.end_date, date.today()), f"since {last.name}"
+        period = data.Period(last.end_date, date.today())
+        title = _("since %(session)s", session=last.name)
     elif (
         chosen.isascii()
         and chosen.isdigit()
@@ -136,14 +141,18 @@ def _briefing(scope: Scope | None) -> data.Briefing:
     ):
         before = [s for s in sessions if s.end_date < session.start_date]
         start = before[-1].end_date if before else session.start_date - timedelta(days=180)
-        period, title = data.Period(start, session.start_date), f"for {session.name}"
+        period = data.Period(start, session.start_date)
+        title = _("for %(session)s", session=session.name)
     else:
         period = _period()
-        title = period.label()
+        title, title_html = period.label(), period.html()
     threshold = match_service().config.unmet_threshold
     if scope is None:
-        return data.briefing(current_user, title, period, threshold)
-    return data.briefing(current_user, f"{scope.name}, {title}", period, threshold, scope.states)
+        return data.briefing(current_user, title, period, threshold, title_html=title_html)
+    scoped = _("%(place)s, %(period)s", place=scope.name, period=title)
+    if title_html is not None:
+        title_html = Markup(_("%(place)s, %(period)s", place=escape(scope.name), period=title_html))
+    return data.briefing(current_user, scoped, period, threshold, scope.states, title_html)
 
 
 @bp.route("/briefing")
@@ -183,7 +192,7 @@ def sessions() -> str | WerkzeugResponse:
     if form.validate_on_submit():
         exists = db.session.scalar(select(OewgSession).where(OewgSession.name == form.name.data))
         if exists:
-            form.name.errors = [*form.name.errors, "A session with this name exists."]
+            form.name.errors = [*form.name.errors, _("A session with this name exists.")]
         else:
             with unit_of_work():
                 db.session.add(

@@ -34,6 +34,7 @@ class Reading:
     suggested: set[str] = field(default_factory=set)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (field key or "", message)
     text: str = ""
+    converted_from: str | None = None  # the detected format when LibreOffice converted the file
 
     def problem(self, key: str, message: str) -> None:
         self.problems.append((key, message))

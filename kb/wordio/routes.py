@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from kb.catalogue.routes import KINDS, fill_choices
 from kb.errors import Invalid
 from kb.formfields import choices
+from kb.uploads.convert import soffice_path
 from kb.uploads.safety import UnsafeFile, too_large_message, upload_limit
 from kb.wordio import service
 from kb.wordio.fields import TITLES
@@ -53,9 +54,9 @@ def upload() -> str | tuple[str, int]:
         return _upload_page(form, kinds, UnsafeFile(too_large_message(), 413))
     form.kind.choices = choices({k: KIND_CHOICES[k] for k in kinds})
     if request.method == "POST" and not form.validate():
-        return render_template("wordio/upload.html", form=form, titles=TITLES), 400
+        return _render_upload(form), 400
     if request.method == "GET":
-        return render_template("wordio/upload.html", form=form, titles=TITLES)
+        return _render_upload(form)
     data = form.file.data.read(upload_limit() + 1)
     try:
         reading = service.read_upload(data, current_user, form.kind.data)
@@ -68,7 +69,12 @@ def _upload_page(form: UploadForm, kinds: list[str], err: Invalid) -> tuple[str,
     form.kind.choices = choices({k: KIND_CHOICES[k] for k in kinds})
     form.file.errors = [*form.file.errors, err.message]
     status = err.status_code if isinstance(err, UnsafeFile) else 400
-    return render_template("wordio/upload.html", form=form, titles=TITLES), status
+    return _render_upload(form), status
+
+
+def _render_upload(form: UploadForm) -> str:
+    converts = soffice_path() is not None
+    return render_template("wordio/upload.html", form=form, titles=TITLES, converts=converts)
 
 
 def _review(reading: service.Reading) -> str:

@@ -15,11 +15,13 @@ from kb.directory.lookup import countries, fold, mentioned_countries
 from kb.errors import Invalid
 from kb.extensions import db
 from kb.models import Country, Organisation, User
+from kb.places import eligible as eligible_places
+from kb.uploads.convert import as_docx
 from kb.uploads.safety import check_size
 from kb.wordio.fields import label_of
 from kb.wordio.reader import Reading, read_docx
 from search.matching.suggest import suggest_codes
-from search.text.analysis import guess_language
+from search.text.detect import detect_language
 
 
 def allowed_kinds(user: User) -> list[str]:
@@ -37,7 +39,9 @@ def read_upload(data: bytes, user: User, kind_hint: str) -> Reading:
     :raise UnsafeFile: refused file. :raise Invalid: unreadable, or a kind the user may not create.
     """
     check_size(data)
+    data, converted_from = as_docx(data)
     reading = read_docx(data)
+    reading.converted_from = str(converted_from.name) if converted_from else None
     kinds = allowed_kinds(user)
     if reading.kind is None:
         reading.kind = kind_hint if kind_hint in kinds else kinds[0]
@@ -52,6 +56,7 @@ def read_upload(data: bytes, user: User, kind_hint: str) -> Reading:
     else:
         _resolve_organisation(reading, user)
         _resolve_eligible(reading)
+        _resolve_places(reading)
     return reading
 
 
@@ -70,7 +75,7 @@ def _suggest_language(reading: Reading) -> None:
     text = reading.text or "\n".join(
         str(reading.values.get(key) or "") for key in ("title", "description")
     )
-    guessed = guess_language(text)
+    guessed = detect_language(text)
     if guessed is None:
         return
     reading.values["text_language"] = guessed
@@ -152,6 +157,23 @@ def _resolve_eligible(reading: Reading) -> None:
             codes.append(country.iso3)
     if names:
         reading.values["eligible_countries"] = codes
+
+
+def _resolve_places(reading: Reading) -> None:
+    names = reading.values.get("eligible_places") or []
+    found: list[str] = []
+    for name in names:
+        code = eligible_places.resolve(name)
+        if code is None:
+            reading.problem(
+                "eligible_places",
+                f"Other eligible places: '{name}' is not a known region, sub-region, "
+                "organisation or grouping",
+            )
+        elif code not in found:
+            found.append(code)
+    if names:
+        reading.values["eligible_places"] = found
 
 
 def form_errors(reading: Reading) -> dict[str, list[str]]:

@@ -53,6 +53,9 @@ def build_template(kind: str) -> bytes:
         for code, label in spec.choices.items():
             box, label_cell, code_cell = codes_table.add_row().cells
             box.text, label_cell.text, code_cell.text = UNCHECKED, label, code
+    # Word ends a document with a paragraph; without one, the Word 97 (.doc) export of the
+    # last table by LibreOffice flattens it into a line of text
+    doc.add_paragraph("End of the form.")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -9,6 +9,7 @@ from typing import Any, Literal, TypedDict
 
 from search.interface.errors import InvalidDocument
 from search.text.analysis import fold
+from search.text.detect import analysis_language
 
 KINDS = ("request", "programme")
 REGIONS = (
@@ -134,12 +135,14 @@ def validate(doc: Mapping[str, Any]) -> Record:
     kind = _str(doc, "kind").strip().lower()
     if kind not in KINDS:
         raise InvalidDocument(f"{doc_id}: kind must be one of {KINDS}, not {kind!r}")
+    title, description = _str(doc, "title"), _str(doc, "description")
     return Record(
         id=doc_id,
         kind=kind,
-        title=_str(doc, "title"),
-        description=_str(doc, "description"),
-        text_language=(_str(doc, "text_language").strip().lower() or "en"),
+        title=title,
+        description=description,
+        # the language the text is analysed in: as declared, unless the script says otherwise
+        text_language=analysis_language(_str(doc, "text_language"), f"{title}\n{description}"),
         themes=tuple(v.lower() for v in _list(doc, "themes")),
         support_types=tuple(v.lower() for v in _list(doc, "support_types")),
         languages=tuple(v.lower() for v in _list(doc, "languages")),

@@ -25,6 +25,9 @@ Record = Mapping[str, Any]
 #: that covers the need (stored suggestions keep as many).
 NEED_DEPTH = 10
 Progress = Callable[[int, int], None]
+#: Candidates picked by raw score beyond ``top_k`` per request, so that :func:`list_order`
+#: (covering programmes first) can promote a covering programme from just below the cut.
+CANDIDATE_MARGIN = 10
 
 
 class MatchEngine:
@@ -161,12 +164,13 @@ class MatchEngine:
                     local = int(np.searchsorted(cols, j))
                     if local < len(cols) and cols[local] == j:
                         raw[i, local] = -compute.BIG
-            picks = [cols[p] for p in ranking.top_k(raw, top_k, floor=compute.FLOOR)]
+            wide = top_k + CANDIDATE_MARGIN
+            picks = [cols[p] for p in ranking.top_k(raw, wide, floor=compute.FLOOR)]
             if column_k:
                 rows = [i for i, r in enumerate(block) if pool is None or str(r["id"]) in pool]
                 columns.add(number, raw, cols, rows)
             del raw
-            out.update(self._matches(block, q, picks, cat, self.programmes, today))
+            out.update(self._matches(block, q, picks, cat, self.programmes, today, top_k))
             done += len(block)
             if progress:
                 progress(done, len(requests))
@@ -299,8 +303,10 @@ class MatchEngine:
         cat: Catalogue,
         programmes: Sequence[Record],
         today: date,
+        keep: int | None = None,
     ) -> dict[str, list[Match]]:
-        """Matches with reasons for the picked ``(block row, programme column)`` pairs."""
+        """Matches for the picked ``(block row, programme column)`` pairs, in list order
+        (:func:`list_order`), the best ``keep`` of each row (all when None) with reasons."""
         cfg = self.config
         qi = np.repeat(np.arange(len(block)), [len(p) for p in picks])
         pj = np.concatenate(picks) if len(picks) else np.zeros(0, dtype=np.intp)
@@ -308,43 +314,66 @@ class MatchEngine:
         raw = sum(parts.values()).tolist()
         apart = cat.pair_no_shared_language(q, qi, pj).tolist()
         columns = list(zip(*(parts[k].tolist() for k in why.ORDER), strict=True))
-        out: dict[str, list[Match]] = {str(r["id"]): [] for r in block}
-        contexts: dict[int, why.RequestContext] = {}
-        p = cat.enc
+        rows: dict[int, list[tuple[int, Match]]] = {i: [] for i in range(len(block))}
         for k, (i, j) in enumerate(zip(qi.tolist(), pj.tolist(), strict=True)):
-            programme = programmes[j]
-            ctx = contexts.get(i)
-            if ctx is None:
-                words = sparse_rows(q.words, i)
-                ctx = contexts[i] = why.RequestContext(block[i], words, q.concepts[i], self._named)
-            cols, vals = sparse_rows(p.words, j)
-            items = self._explainer.text_items(
-                ctx, (cols.tolist(), vals.tolist()), p.concepts[j].tolist()
-            )
             score = calibrate(raw[k], cfg)
+            fits = covers_need(score, q.codes[i], cat.enc.codes[j], cfg)
             if apart[k]:
                 score = min(score, cfg.good_threshold * cfg.no_shared_language_cap)
-            reasons = self._explainer.reasons(
-                ctx, programme, columns[k], score, (q.codes[i], p.codes[j]), items, today
-            )
-            if apart[k]:  # "Not offered in Spanish" comes first
-                reasons.sort(key=lambda r: r.kind != "language")
-            rid = str(ctx.request["id"])
-            match = Match(rid, str(programme["id"]), score, cfg.quality(score), reasons, raw[k])
+            rid, pid = str(block[i]["id"]), str(programmes[j]["id"])
+            match = Match(rid, pid, score, cfg.quality(score), [], raw[k])
             match.shared_language = not apart[k]
-            match.covers = covers(match, q.codes[i], p.codes[j], cfg)
+            match.covers = fits and not apart[k]
+            match.fits_need = fits
             if not match.covers and match.quality != "weak":
                 match.quality = "weak"  # what does not cover the need is never shown as good
-            out[rid].append(match)
-        for rid, ms in out.items():
-            ms.sort(key=lambda m: (not m.covers, -round(ranked(m), 9), m.programme_id))
-            out[rid] = language_order(ms)
+            rows[i].append((k, match))
+        out: dict[str, list[Match]] = {}
+        for i, found in rows.items():
+            ordered = list_order([m for _, m in found])[:keep]
+            kept = {id(m) for m in ordered}
+            ctx = None
+            for k, match in found:
+                if id(match) not in kept:
+                    continue
+                if ctx is None:
+                    words = sparse_rows(q.words, i)
+                    ctx = why.RequestContext(block[i], words, q.concepts[i], self._named)
+                j = int(pj[k])
+                cols, vals = sparse_rows(cat.enc.words, j)
+                items = self._explainer.text_items(
+                    ctx, (cols.tolist(), vals.tolist()), cat.enc.concepts[j].tolist()
+                )
+                match.reasons = self._explainer.reasons(
+                    ctx,
+                    programmes[j],
+                    columns[k],
+                    match.score,
+                    (q.codes[i], cat.enc.codes[j]),
+                    items,
+                    today,
+                )
+                if not match.shared_language:  # "Not offered in Spanish" comes first
+                    match.reasons.sort(key=lambda r: r.kind != "language")
+            out[str(block[i]["id"])] = ordered
         return out
 
 
 def ranked(match: Match) -> float:
     """The raw score used for ranking: penalised when no language is shared."""
     return match.raw - (0.0 if match.shared_language else float(compute.LANGUAGE_PENALTY))
+
+
+def list_order(matches: Sequence[Match]) -> list[Match]:
+    """A request's matches in the order users see them: first the programmes that cover
+    the need in a shared language, then the other programmes in a shared language and
+    those that would cover the need but are offered in none of the requester's languages,
+    then the rest; by :func:`ranked` score within each group (ties by id)."""
+
+    def group(m: Match) -> int:
+        return 0 if m.covers else 1 if (m.shared_language or m.fits_need) else 2
+
+    return sorted(matches, key=lambda m: (group(m), -round(ranked(m), 9), m.programme_id))
 
 
 def language_order(matches: list[Match]) -> list[Match]:
@@ -356,12 +385,13 @@ def language_order(matches: list[Match]) -> list[Match]:
     return head + moved + matches[last + 1 :]
 
 
-def covers(match: Match, wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
-    """Whether the programme covers the request's main need (see ``MatchConfig.cover_*``).
-    Every match is already eligible and available."""
+def covers_need(score: float, wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
+    """Whether a programme scoring ``score`` (uncapped) covers the request's main need,
+    languages apart (see ``MatchConfig.cover_*``). Every match is already eligible and
+    available."""
     inferred = wanted.inferred_themes
     min_score = cfg.cover_min_score_inferred if inferred else cfg.cover_min_score
-    if not match.shared_language or match.score < min_score:
+    if score < min_score:
         return False
     if wanted.themes:
         limit = cfg.cover_theme_rank_inferred if inferred else cfg.cover_theme_rank
@@ -372,6 +402,11 @@ def covers(match: Match, wanted: Codes, offered: Codes, cfg: MatchConfig) -> boo
     if needs_support and wanted.support_types:
         return any(s in offered.support_types for s in wanted.support_types)
     return True
+
+
+def covers(match: Match, wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
+    """Whether the programme covers the request's main need in a shared language."""
+    return match.shared_language and covers_need(match.score, wanted, offered, cfg)
 
 
 class _ColumnBest:

@@ -210,6 +210,20 @@ _PLACE_TAIL = re.compile(
 )
 
 
+#: Words before a place name that only say "for it" ("open to Central Asia", "ouverts au
+#: Sénégal", "abiertos a Centroamérica", "eligible for ECOWAS states"): they belong to the
+#: place's reading (its filter already keeps what is open to it), not to the words searched.
+_PLACE_HEAD = re.compile(
+    r"(?:\b(?:open(?:ed)?|available|eligible|accessible|restricted|limited|reserved"
+    r"|ouvert(?:e|s|es)?|accessibles?|destin[ée](?:e|s|es)?|r[ée]serv[ée](?:e|s|es)?"
+    r"|abiert[oa]s?|disponibles?|dirigid[oa]s?|destinad[oa]s?|reservad[oa]s?"
+    r"|elegibles?|[ée]ligibles?)"
+    r"\s+(?:to|for|in|à|a|au|aux|al|pour|para|en)"
+    r"(?:\s+(?:the|les|la|le|los|las|el))?\s*(?:l['’]\s*)?)$",
+    re.IGNORECASE,
+)
+
+
 class PlaceLike(Protocol):
     code: str
     name: str
@@ -359,7 +373,11 @@ def understand(
             if place_filter:
                 # The name leaves the words: the filter finds its records.
                 tail = _PLACE_TAIL.match(text, mention.end)
-                cut.append((span[0], tail.end() if tail else span[1]))
+                head = _PLACE_HEAD.search(text, 0, span[0])
+                start = (
+                    head.start() if head and _outside((head.start(), span[0]), holes) else span[0]
+                )
+                cut.append((start, tail.end() if tail else span[1]))
                 filters[place_filter] = (*filters.get(place_filter, ()), place.code)
             boosts.append(_from_or_targeted(place.members))
     readings.sort(key=lambda p: p[0])

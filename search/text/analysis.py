@@ -1,10 +1,22 @@
 """Text analysis shared by every backend, the thesaurus and the highlighter.
 
-Pipeline: split on ``[^\\W_]+`` (Unicode letters and digits), lowercase, fold accents
-(``Côte`` -> ``cote``), drop the language's stop words, stem with the Snowball stemmer of
-the record's language (``en``, ``fr``, ``es``).  Other languages are folded but not
-stemmed (language key ``xx``).  Folding happens *before* stemming so that a query typed
-without accents (``cybercriminalite``) reaches the same stem as the accented text.
+Pipeline: split into words (``search.text.segment.WORD_RE``: Unicode letters and digits,
+Chinese cut into words by jieba), lowercase, fold accents (``Côte`` -> ``cote``; Arabic
+vowel marks and the hamza on alef go too), drop the language's stop words, stem with the
+Snowball stemmer of the record's language:
+
+==========  ==============================================================================
+``en`` ...  English, French, Spanish: whoosh's Snowball stemmers, after folding (so that a
+            query typed without accents, ``cybercriminalite``, reaches the same stem)
+``ar``      Arabic: PyStemmer's Snowball Arabic stemmer, always given the word with the
+            article ``ال`` (``قدرات``, ``القدرات``, ``بالقدرات`` -> ``قدر``)
+``ru``      Russian: PyStemmer's Snowball Russian stemmer on the lowercased word (``ё``
+            without its dots), folded after stemming (folding first would turn ``й`` into
+            ``и`` and hide the adjective endings from the stemmer); acronyms (``КИИ``) are
+            only folded
+``zh``      Chinese: jieba's words as they are (Chinese has no inflection)
+``xx``      any other language: folded, not stemmed
+==========  ==============================================================================
 
 Results are memoised per raw token, which keeps indexing fast (the vocabulary of a
 corpus is small compared to its token count).
@@ -12,21 +24,28 @@ corpus is small compared to its token count).
 
 from __future__ import annotations
 
-import re
+import json
 import unicodedata
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import Stemmer
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
-#: Languages with a dedicated stemmer and per-language index fields.
-STEMMED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
+from search.text.segment import WORD_RE
+
+#: Languages with a Snowball stemmer (whoosh's for en/fr/es, PyStemmer's for ar/ru).
+STEMMED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ar", "ru")
+#: Languages with their own analysis and per-language index fields: the six UN languages.
+ANALYSED_LANGUAGES: tuple[str, ...] = (*STEMMED_LANGUAGES, "zh")
 #: Language key used for everything else (folded, not stemmed).
 NEUTRAL = "xx"
 #: All language keys, in field order.
-LANGUAGE_KEYS: tuple[str, ...] = (*STEMMED_LANGUAGES, NEUTRAL)
+LANGUAGE_KEYS: tuple[str, ...] = (*ANALYSED_LANGUAGES, NEUTRAL)
+#: Stop words of Arabic and Chinese (whoosh ships none), hand-written.
+STOPWORDS_FILE = Path(__file__).parents[1] / "data" / "stopwords.json"
 
-WORD_RE = re.compile(r"[^\W_]+")
 _CACHE_LIMIT = 200_000
 
 
@@ -39,19 +58,25 @@ def fold(text: str) -> str:
 
 
 def language_key(code: str | None) -> str:
-    """Map an ISO 639-1 code to ``en``/``fr``/``es`` or the neutral key ``xx``."""
+    """Map an ISO 639-1 code to one of the six UN languages or the neutral key ``xx``."""
     code = (code or "").strip().lower()[:2]
-    return code if code in STEMMED_LANGUAGES else NEUTRAL
+    return code if code in ANALYSED_LANGUAGES else NEUTRAL
 
 
 #: Gaps in whoosh's Snowball stop lists.
 _EXTRA_STOPWORDS = {"fr": {"les", "d", "l", "qu", "s", "n", "c", "j", "m", "t"}, "en": {"s"}}
 
 
+_OWN_LISTS: dict[str, list[str]] = json.loads(STOPWORDS_FILE.read_text(encoding="utf-8"))[
+    "languages"
+]
+
+
 def _stopwords(lang: str) -> frozenset[str]:
     if lang == NEUTRAL:
         return frozenset()
-    words = set(stopwords_for_language(lang)) | _EXTRA_STOPWORDS.get(lang, set())
+    listed = _OWN_LISTS[lang] if lang in _OWN_LISTS else stopwords_for_language(lang)
+    words = set(listed) | _EXTRA_STOPWORDS.get(lang, set())
     return frozenset(fold(w) for w in words)
 
 
@@ -64,9 +89,14 @@ def _identity(word: str) -> str:
 
 
 _STEMMERS: dict[str, Callable[[str], str]] = {
-    lang: stemmer_for_language(lang) for lang in STEMMED_LANGUAGES
+    lang: stemmer_for_language(lang) for lang in ("en", "fr", "es")
 }
-_STEMMERS[NEUTRAL] = _identity
+_STEMMERS["ar"] = Stemmer.Stemmer("arabic").stemWord
+_STEMMERS["ru"] = Stemmer.Stemmer("russian").stemWord
+_STEMMERS["zh"] = _STEMMERS[NEUTRAL] = _identity
+#: Arabic prefixes: the article, alone or after a conjunction or preposition.
+_AR_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
+_AR_TATWEEL = "\u0640"
 _TERM_CACHE: dict[str, dict[str, str | None]] = {lang: {} for lang in LANGUAGE_KEYS}
 _FOLD_CACHE: dict[str, str] = {}
 
@@ -91,17 +121,49 @@ def term(token: str, lang: str) -> str | None:
     if len(cache) > _CACHE_LIMIT:
         cache.clear()
     folded = fold_token(token)
-    result: str | None
-    if folded in STOPWORDS[lang]:
-        result = None
-    else:
-        if lang == "es" and folded.endswith("ciones"):
-            folded = folded[:-2]  # the Snowball rule for -ación needs the accent
-        result = _STEMMERS[lang](folded) or folded
-        if not result.isascii():  # stemmer may not expect folded input; keep it ASCII
-            result = fold(result)
+    result = None if folded in STOPWORDS[lang] else stem(token, lang, folded)
     cache[token] = result
     return result
+
+
+def stem(token: str, lang: str, folded: str | None = None) -> str:
+    """The stem of one raw token in language key ``lang`` (stop words are not looked at)."""
+    if folded is None:
+        folded = fold_token(token)
+    if lang == "ru":
+        if token.isupper() and len(token) <= 5:  # an acronym (КИИ, ГЧП): not an inflected word
+            return folded
+        return fold(_STEMMERS["ru"](token.lower().replace("ё", "е")))
+    if lang == "ar":
+        return _arabic(folded) if folded[:1] >= "\u0600" else folded
+    if lang == "es" and folded.endswith("ciones"):
+        folded = folded[:-2]  # the Snowball rule for -ación needs the accent
+    result = _STEMMERS[lang](folded) or folded
+    if not result.isascii():  # stemmer may not expect folded input; keep it ASCII
+        result = fold(result)
+    return result
+
+
+def _arabic(folded: str) -> str:
+    """Snowball Arabic, always given the word with its article: the stemmer strips noun
+    suffixes best in that form, and ``قدرات`` / ``القدرات`` / ``بالقدرات`` then meet."""
+    word = folded.replace(_AR_TATWEEL, "")
+    for prefix in _AR_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            word = word[len(prefix) :]
+            break
+    return _STEMMERS["ar"]("ال" + word) or word
+
+
+def script_stem(token: str) -> str | None:
+    """The stem of an Arabic or Cyrillic token in its own language, else None (the
+    thesaurus keys such words by it, whatever the record's language)."""
+    first = token[:1]
+    if "\u0400" <= first <= "\u052f":
+        return stem(token, "ru")
+    if "\u0600" <= first <= "\u06ff":
+        return stem(token, "ar")
+    return None
 
 
 def analyze(text: str, lang: str) -> list[str]:
@@ -140,32 +202,3 @@ def query_terms(word: str) -> dict[str, str]:
         if t:
             out[lang] = t
     return out
-
-
-#: Stop words that belong to one stemmed language only (``de``, ``en``, ``a``... are shared).
-_OWN_STOPWORDS: dict[str, frozenset[str]] = {
-    lang: STOPWORDS[lang].difference(*(STOPWORDS[o] for o in STEMMED_LANGUAGES if o != lang))
-    for lang in STEMMED_LANGUAGES
-}
-#: ``guess_language`` answers only with this many telling words, ...
-GUESS_MIN_WORDS = 3
-#: ... and only when the best language has this many times the runner-up's count.
-GUESS_MARGIN = 2.0
-
-
-def guess_language(text: str) -> str | None:
-    """``en``, ``fr`` or ``es`` for a text clearly written in one of them, else None.
-
-    Counts the stop words that belong to one language only ("the", "les", "los"): cheap,
-    and reliable on the paragraphs of a request or programme description."""
-    counts = dict.fromkeys(STEMMED_LANGUAGES, 0)
-    for token in WORD_RE.findall(text[:20_000]):
-        word = fold_token(token)
-        for lang, own in _OWN_STOPWORDS.items():
-            if word in own:
-                counts[lang] += 1
-    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
-    (best, top), (_, second) = ranked[0], ranked[1]
-    if top >= GUESS_MIN_WORDS and top >= GUESS_MARGIN * second:
-        return best
-    return None

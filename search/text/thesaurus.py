@@ -3,8 +3,11 @@
 The data lives in ``search/data/thesaurus.json``.  Surface terms are matched on
 *keys*: folded, lowercased words with a light, language-neutral normalisation (final
 ``s``/``e`` dropped, final ``y`` -> ``i``) so that ``CSIRTs``, ``stratégies nationales`` and
-``estrategias nacionales`` meet their singular forms.  Multi-word surfaces are matched
-greedily, longest first.
+``estrategias nacionales`` meet their singular forms.  Arabic and Russian words, whose
+endings change far more, are keyed by their Snowball stem (``киберпреступности`` meets
+``киберпреступность``, ``الجرائم`` meets ``جرائم``); Chinese words are cut by jieba
+(``search.text.segment``) the same way in the text and in the surface.  Multi-word surfaces
+are matched greedily, longest first.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from search.text.analysis import WORD_RE, fold_token, tokens
+from search.text.analysis import WORD_RE, fold_token, script_stem, tokens
 
 DATA_FILE = Path(__file__).parents[1] / "data" / "thesaurus.json"
+#: More surface terms for the same concepts, in Arabic, Chinese and Russian.
+EXTRA_FILES: tuple[Path, ...] = (DATA_FILE.with_name("thesaurus_ar_ru_zh.json"),)
 
 
 _KEYS: dict[str, str] = {}
@@ -37,6 +42,9 @@ def key(word: str) -> str:
 
 
 def _key(word: str) -> str:
+    stemmed = script_stem(word)  # Arabic and Russian: their Snowball stem
+    if stemmed is not None:
+        return stemmed
     w = fold_token(word)
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "is", "us")):
         w = w[:-1]
@@ -82,9 +90,20 @@ class Thesaurus:
         self._first = frozenset(k[0] for k in self._index)
 
     @classmethod
-    def from_file(cls, path: Path = DATA_FILE) -> Thesaurus:
+    def from_file(cls, path: Path = DATA_FILE, extra: Sequence[Path] = EXTRA_FILES) -> Thesaurus:
+        """The concepts of ``path``, with the surface terms of the ``extra`` files added
+        (their concept ids must exist in ``path``)."""
         raw = path.read_bytes()
         data = json.loads(raw)
+        digest = hashlib.sha256(raw)
+        for more in extra:
+            raw_more = more.read_bytes()
+            digest.update(raw_more)
+            for cid, terms in json.loads(raw_more)["concepts"].items():
+                if cid not in data["concepts"]:
+                    raise ValueError(f"{more.name}: concept {cid!r} is not in {path.name}")
+                for lang, surfaces in terms.items():
+                    data["concepts"][cid].setdefault(lang, []).extend(surfaces)
         concepts = [
             Concept(
                 id=cid,
@@ -96,7 +115,7 @@ class Thesaurus:
             )
             for cid, v in data["concepts"].items()
         ]
-        return cls(concepts, version=hashlib.sha256(raw).hexdigest()[:16])
+        return cls(concepts, version=digest.hexdigest()[:16])
 
     def lookup(self, phrase: str | Sequence[str]) -> frozenset[str]:
         """Concept ids whose surface equals the whole ``phrase`` (text or word list)."""

@@ -149,19 +149,3 @@ def test_validate_documents():
         validate({"id": "x:1", "kind": "request", "created_at": "yesterday"})
     with pytest.raises(InvalidDocument):
         validate({"id": "x:1", "kind": "request", "themes": 3})
-
-
-def test_guess_language_reads_the_telling_stop_words():
-    from search.text.analysis import guess_language
-
-    samples = {
-        "en": "The ministry would like to train the staff of its national team.",
-        "fr": "Le ministère souhaite former les équipes du centre national et des opérateurs.",
-        "es": "El ministerio desea capacitar a los equipos de su centro y del CSIRT.",
-    }
-    for lang, text in samples.items():
-        assert guess_language(text) == lang
-    # too few telling words, or two languages mixed evenly: no guess
-    assert guess_language("CSIRT capacity") is None
-    assert guess_language("the staff and the team, los equipos y los centros") is None
-    assert guess_language("") is None

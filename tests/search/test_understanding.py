@@ -106,6 +106,27 @@ def test_one_notice_for_a_misspelling(find):
     assert res.message == "No record contains “forensiks”; showing results for “forensics”."
 
 
+def test_two_swapped_letters_are_one_edit(find):
+    res = find("froensics")  # Levenshtein counts two edits; a swap is one
+    assert res.fuzzy and res.suggestion == "forensics" and "request:5" in res.ids
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "programmes open to the Sahel",
+        "programmes ouverts au Sénégal",
+        "programas abiertos a Senegal",
+        "courses available to Senegal",
+    ],
+)
+def test_open_to_a_place_is_part_of_the_place(find, text):
+    res = find(text)
+    assert any(r.field == "place" for r in res.readings), text
+    assert "programme:30" in res.ids, text
+    assert not res.missing and not (res.message or "").startswith("No record"), text
+
+
 def test_language_phrases_filter(find):
     for text in ("training in French", "formation en français", "training French-speaking"):
         res = find(text)

@@ -414,7 +414,7 @@ def _bigrams(word: str) -> set[str]:
 
 class _Vocabulary:
     """Words with a bigram index: a word within edit distance ``d`` of ``w`` shares at least
-    ``len(bigrams(w)) - 2 * d`` of its distinct bigrams (one edit changes at most two), so
+    ``len(bigrams(w)) - 3 * d`` of its distinct bigrams (one edit changes at most three), so
     only those words go to the slower ``difflib`` comparison."""
 
     def __init__(self) -> None:
@@ -431,9 +431,10 @@ class _Vocabulary:
         self.key = key
 
     def near(self, word: str, maxd: int) -> list[str]:
-        """Words that may be within ``maxd`` edits of ``word`` (a superset)."""
+        """Words that may be within ``maxd`` edits of ``word`` (a superset): an edit
+        changes at most three of its bigrams (a swap of two letters: ``ab`` -> ``ba``)."""
         grams = _bigrams(word)
-        need = len(grams) - 2 * maxd
+        need = len(grams) - 3 * maxd
         if need <= 0:
             pool: Iterable[str] = self.words
         else:

@@ -18,7 +18,14 @@ from whoosh import query as wq
 from whoosh.formats import Positions
 from whoosh.searching import Searcher
 
-from search.backends.engine import Run, Session, coverage_score, edit_distance, max_distance
+from search.backends.engine import (
+    Run,
+    Session,
+    coverage_score,
+    edit_distance,
+    max_distance,
+    transpositions,
+)
 from search.backends.whoosh import bitsets
 from search.backends.whoosh.masks import Masks
 from search.backends.whoosh.rank import (
@@ -373,7 +380,7 @@ class WhooshSession(Session):
         for lang, t in query_terms(word).items():
             fields = [TITLE_FIELDS[lang], DESC_FIELDS[lang]] + (["names"] if lang == "xx" else [])
             for field in fields:
-                for cand in self._close_terms(field, t, w):
+                for cand in self._close_terms(field, t, w, lang):
                     visible = self.m.term(field, cand) & self.base
                     if cand == t or not visible:
                         continue
@@ -386,11 +393,16 @@ class WhooshSession(Session):
                             best[surface] = (dist, -df)
         return [s for s, _ in sorted(best.items(), key=lambda kv: (kv[1], kv[0]))]
 
-    def _close_terms(self, field: str, stem: str, word: str) -> set[str]:
+    def _close_terms(self, field: str, stem: str, word: str, lang: str) -> set[str]:
         """Index terms near ``stem``, plus stems near a prefix of the folded ``word``: a
         misspelt word often stems differently (``sensibilisaton`` keeps its ending, the
-        indexed ``sensibilisation`` becomes ``sensibilis``)."""
+        indexed ``sensibilisation`` becomes ``sensibilis``).  Two swapped letters are one
+        edit (``samll``): whoosh's automaton counts two, so swaps are looked up directly."""
         found = self.m.terms_within(field, stem, max_distance(stem))
+        for swapped in transpositions(word):
+            cand = swapped if field == "names" else term(swapped, lang)
+            if cand and self.m.term(field, cand):
+                found.add(cand)
         if len(word) >= 5:
             maxd = max_distance(word)
             for cand in self.m.terms_starting(field, word[:3]):
