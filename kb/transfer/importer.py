@@ -209,6 +209,7 @@ class _Writer:
                 done += len(batch)
                 if progress:
                     progress(done)
+            db.session.flush()  # the updates too: a dry run meets what the commit would
         if progress:
             progress(done)
 
@@ -228,7 +229,9 @@ class _Writer:
     def _record(self, item: Planned) -> str:
         record = item.existing
         assert isinstance(record, Request | Programme)
-        changes = operations.update_record(self.editor, record, item.data, comment=self.comment)
+        changes = operations.update_record(
+            self.editor, record, item.data, comment=self.comment, flush=False
+        )
         if item.action is not None:
             self._change_status(record, item.action)
         return "updated" if changes or item.action else "unchanged"
@@ -241,7 +244,7 @@ class _Writer:
             raise Conflict(err.message, {"status": [err.message]}) from err
 
     def _create_batch(self, items: list[Planned]) -> None:
-        """New records through the bulk operation (one flush per batch, not per row); the
+        """New records through the bulk operation (multi-row inserts, not one per row); the
         revisions name who imported, and from where."""
         model = Request if self.kind == "requests" else Programme
         now, user_id = utcnow(), self.actor.id if self.actor else None

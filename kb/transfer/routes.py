@@ -62,7 +62,8 @@ def import_file() -> str | Response:
             name = secure_filename(form.file.data.filename or "") or "an uploaded file"
             job_id = start_import(data, name, kind, bool(form.dry_run.data), current_user)
             return redirect(url_for(".import_status", job_id=job_id), 303)
-    return render_template("transfer/import.html", form=form)
+    limit_mb = upload_limit() // (1024 * 1024)
+    return render_template("transfer/import.html", form=form, upload_limit_mb=limit_mb)
 
 
 @bp.route("/secretariat/import/<int:job_id>")
