@@ -56,6 +56,8 @@ SEED_DIR = ROOT / "seed_data"
 DATA_DIR = Path(__file__).parent / "data"
 JUDGEMENTS = DATA_DIR / "search_judgements.json"
 QUALITY_RECORDS = DATA_DIR / "quality_records.json"
+#: Arabic, Chinese and Russian editions of catalogue records (``edition_of``).
+LANGUAGE_RECORDS = DATA_DIR / "quality_records_ar_ru_zh.json"
 K = 10
 VIEWER = frozenset({"secretariat"})
 BACKENDS = ("whoosh", "memory")
@@ -113,15 +115,43 @@ def _timestamp(day: str | None) -> str | None:
 
 
 def load_records(
-    seed_dir: Path = SEED_DIR, extra: Path | None = QUALITY_RECORDS
+    seed_dir: Path = SEED_DIR,
+    extra: Path | None = QUALITY_RECORDS,
+    languages: Path | None = LANGUAGE_RECORDS,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Requests, programmes, organisations and countries: the seed data plus ``extra``."""
+    """Requests, programmes, organisations and countries: the seed data plus ``extra`` and
+    the ``languages`` editions."""
     out = {name: list(_read(seed_dir / f"{name}.json")) for name in
            ("requests", "programmes", "organisations", "countries")}  # fmt: skip
-    if extra is not None and extra.exists():
-        more = _read(extra)
-        for name in ("requests", "programmes", "organisations"):
-            out[name].extend(more.get(name, []))
+    for path in (extra, languages):
+        if path is not None and path.exists():
+            more = _read(path)
+            for name in ("requests", "programmes", "organisations"):
+                out[name].extend(more.get(name, []))
+    return out
+
+
+def load_editions(path: Path = LANGUAGE_RECORDS) -> dict[str, str]:
+    """``{edition key: original key}`` of the records written in another language."""
+    if not path.exists():
+        return {}
+    more = _read(path)
+    return {r["key"]: r["edition_of"] for name in ("requests", "programmes")
+            for r in more.get(name, []) if r.get("edition_of")}  # fmt: skip
+
+
+def edition_grades(
+    text: str, grades: Mapping[str, int], editions: Mapping[str, str]
+) -> dict[str, int]:
+    """``grades`` with each edition graded as its original (the rule ``editions`` of the
+    judgements' header), except in a query with a quoted phrase, which only the original's
+    words contain."""
+    out = dict(grades)
+    if '"' in _FIELD_RE.sub(" ", text):
+        return out
+    for key, original in editions.items():
+        if key not in out and original in grades:
+            out[key] = grades[original]
     return out
 
 
@@ -189,6 +219,7 @@ def load_judgements(path: Path = JUDGEMENTS, split: str = "all") -> list[JudgedQ
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
     raw = _read(path)["queries"]
+    editions = load_editions()
     queries = [
         JudgedQuery(
             id=q["id"],
@@ -197,7 +228,9 @@ def load_judgements(path: Path = JUDGEMENTS, split: str = "all") -> list[JudgedQ
             split=q["split"],
             judged_set=q.get("set", ""),
             categories=tuple(q["categories"]),
-            grades={k: int(v) for k, v in q["relevant"].items()},
+            grades=edition_grades(
+                q["text"], {k: int(v) for k, v in q["relevant"].items()}, editions
+            ),
             lang=query_language(q),
         )
         for q in raw

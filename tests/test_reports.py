@@ -9,7 +9,9 @@ from datetime import date, timedelta
 import docx
 
 from kb.extensions import db
+from kb.matching.service import match_service
 from kb.models import Match, OewgSession
+from kb.uow import unit_of_work
 from tests.factories import days_ago
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -42,7 +44,14 @@ def _catalogue(make):
     make.programme(
         org, title="Awareness toolkit for ministries", themes=["awareness"], created_at=days_ago(10)
     )
+    _refresh()
     return org
+
+
+def _refresh() -> None:
+    """Factories commit directly: compute the stored counts and matches reports read."""
+    with unit_of_work():
+        match_service().refresh()
 
 
 def test_landscape_counts_only_visible_records(client, make, auth):

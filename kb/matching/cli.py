@@ -12,13 +12,16 @@ match_cli = click.Group("match", help="Matching commands.")
 @match_cli.command("refresh")
 @click.option("--if-empty", is_flag=True, help="Only when no suggestions are stored yet.")
 def refresh(if_empty: bool) -> None:
-    """Recompute stored matches in both directions and the supply-and-demand counts."""
+    """Recompute stored matches in both directions, the supply-and-demand counts and the
+    landscape report's counts."""
     from sqlalchemy import func, select
 
     from kb.matching.service import match_service
     from kb.models import MatchSuggestion
+    from kb.reports import counts
 
-    if if_empty and db.session.scalar(select(func.count()).select_from(MatchSuggestion)):
+    stored = db.session.scalar(select(func.count()).select_from(MatchSuggestion))
+    if if_empty and stored and counts.computed_at() is not None:
         click.echo("Match suggestions already computed.")
         return
     service = match_service()

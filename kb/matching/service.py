@@ -29,6 +29,7 @@ from kb.matching.documents import programme_dict, request_dict
 from kb.models import Match as MatchCase
 from kb.models import MatchNeed, MatchSuggestion, Programme, Request
 from kb.models.types import utcnow
+from kb.reports import counts as report_counts
 from search.matching import Match, MatchConfig, MatchEngine
 
 #: Programmes listed for a request; requests listed for a programme.
@@ -129,6 +130,7 @@ class MatchService:
         ]
         _insert(rows)
         aggregates.rebuild()
+        report_counts.rebuild()
         return len(live)
 
     def refresh_records(self, refs: Iterable[Ref]) -> None:
@@ -157,6 +159,7 @@ class MatchService:
         if not changed and not programme_ids:
             return
         aggregates.update_records(changed, programme_ids)
+        report_counts.update_records(changed, programme_ids)
         engine = self.engine()
         today, now = date.today(), utcnow()
         self.levels = _Levels()

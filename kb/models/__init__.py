@@ -18,6 +18,7 @@ from kb.models.matching import (
     MatchSuggestion,
     Notification,
 )
+from kb.models.reporting import DerivedStamp, ReportCount, ReportFact
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
 from kb.models.user import LoginAttempt, PasswordReset, User
@@ -27,6 +28,7 @@ __all__ = [
     "ApiToken",
     "CatalogueRecord",
     "Country",
+    "DerivedStamp",
     "ImportUpload",
     "JobRecord",
     "LoginAttempt",
@@ -40,6 +42,8 @@ __all__ = [
     "Organisation",
     "PasswordReset",
     "Programme",
+    "ReportCount",
+    "ReportFact",
     "Request",
     "Revision",
     "SavedSearch",

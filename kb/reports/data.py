@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
 from kb import access, codes
@@ -17,8 +17,8 @@ from kb.codes import N_
 from kb.extensions import db
 from kb.i18n import day_element, format_day
 from kb.matching.queries import MatchFilters, supply_and_demand, unmet_count, unmet_needs
-from kb.models import Country, Match, Organisation, Programme, Request
-from search.matching import eligibility
+from kb.models import Match, Programme, Request
+from kb.reports import counts
 
 #: Unmet needs a report lists (worst first).
 UNMET_LISTED = 200
@@ -68,58 +68,17 @@ class Breakdown:
 @dataclass
 class Landscape:
     period: Period
-    requests: list[ReportRow]
-    programmes: list[ReportRow]
+    #: Records created in the period that the viewer may see.
+    request_total: int = 0
+    programme_total: int = 0
     breakdowns: list[Breakdown] = field(default_factory=list)
     supply_demand: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     unmet: list[tuple[Request, float]] = field(default_factory=list)
     match_counts: dict[str, int] = field(default_factory=dict)
     by_month: list[tuple[str, int, int]] = field(default_factory=list)
     unmet_total: int = 0
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    """The columns of a record the landscape counts (read as tuples, not ORM objects)."""
-
-    themes: list[str]
-    support_types: list[str]
-    languages: list[str]
-    created_at: datetime
-    region: str | None = None  # a request's state's group
-    organisation_type: str | None = None  # a programme's provider
-    eligible_regions: list[str] = field(default_factory=list)
-    eligible_countries: list[str] = field(default_factory=list)
-
-    def audience(self) -> dict[str, list[str]]:
-        return {
-            "eligible_regions": self.eligible_regions,
-            "eligible_countries": self.eligible_countries,
-        }
-
-
-def _rows_in_period(
-    model: type[Request] | type[Programme], viewer: Any, period: Period
-) -> list[ReportRow]:
-    start, end = period.bounds
-    common = [model.themes, model.support_types, model.languages, model.created_at]
-    if model is Request:
-        query = select(*common, Country.region).join(Country, Request.country_code == Country.iso3)
-    else:
-        query = select(
-            *common, Organisation.type, Programme.eligible_regions, Programme.eligible_countries
-        ).join(Organisation, Programme.organisation_id == Organisation.id)
-    query = (
-        query.where(access.visible_clause(model, viewer))
-        .where(model.created_at >= start, model.created_at <= end)
-        .order_by(model.created_at)
-    )
-    if model is Request:
-        return [ReportRow(t, s, lg, c, region=r) for t, s, lg, c, r in db.session.execute(query)]
-    return [
-        ReportRow(t, s, lg, c, organisation_type=o, eligible_regions=er, eligible_countries=ec)
-        for t, s, lg, c, o, er, ec in db.session.execute(query)
-    ]
+    #: When the stored counts were computed, if a record changed since (else ``None``).
+    as_of: datetime | None = None
 
 
 def _in_period(model: type[Request] | type[Programme], viewer: Any, period: Period) -> Any:
@@ -139,76 +98,95 @@ def _count_codes(records: list[Any], attr: str) -> Counter[str]:
     return counter
 
 
-def _programme_regions(programme: ReportRow, regions_of: dict[str, str]) -> set[str]:
-    """``{"global"}`` or the UN regional groups with states the programme is open to."""
-    return set(eligibility.regions_reached(programme.audience(), regions_of))
-
-
 def landscape(viewer: Any, period: Period, threshold: float) -> Landscape:
-    requests = _rows_in_period(Request, viewer, period)
-    programmes = _rows_in_period(Programme, viewer, period)
-    regions_of = dict(db.session.execute(select(Country.iso3, Country.region)).all())
-    report = Landscape(period, requests, programmes)
-    for title, table, attr in (
-        (N_("Themes"), codes.THEMES, "themes"),
-        (N_("Support types"), codes.SUPPORT_TYPES, "support_types"),
-        (N_("Languages"), codes.LANGUAGES, "languages"),
+    """The report from stored counts (:mod:`kb.reports.counts`): no record is loaded but
+    the listed unmet needs."""
+    found = counts.totals(viewer, period.start, period.end)
+    report = Landscape(
+        period,
+        request_total=found[("request", "total", "")],
+        programme_total=found[("programme", "total", "")],
+    )
+    for title, table, dimension in (
+        (N_("Themes"), codes.THEMES, "theme"),
+        (N_("Support types"), codes.SUPPORT_TYPES, "support_type"),
+        (N_("Languages"), codes.LANGUAGES, "language"),
     ):
-        req, prog = _count_codes(requests, attr), _count_codes(programmes, attr)
-        rows = [(label, req[code], prog[code]) for code, label in table.items()]
+        rows = [
+            (label, found[("request", dimension, code)], found[("programme", dimension, code)])
+            for code, label in table.items()
+        ]
         report.breakdowns.append(Breakdown(title, [r for r in rows if r[1] or r[2]]))
-    req_regions = Counter(r.region for r in requests)
-    prog_regions: Counter[str] = Counter()
-    for p in programmes:
-        prog_regions.update(_programme_regions(p, regions_of))
     region_rows = [
-        (label, req_regions[c], prog_regions[c]) for c, label in codes.ELIGIBLE_REGIONS.items()
+        (label, found[("request", "region", c)], found[("programme", "region", c)])
+        for c, label in codes.ELIGIBLE_REGIONS.items()
     ]
     report.breakdowns.append(Breakdown(N_("Regions (programmes: open to)"), region_rows))
-    org_types = Counter(p.organisation_type for p in programmes)
-    org_rows = [(label, 0, org_types[c]) for c, label in codes.ORGANISATION_TYPES.items()]
+    org_rows = [
+        (label, 0, found[("programme", "org_type", c)])
+        for c, label in codes.ORGANISATION_TYPES.items()
+    ]
     report.breakdowns.append(Breakdown(N_("Provider types (programmes)"), org_rows))
     report.supply_demand = supply_and_demand(viewer)
     report.unmet = unmet_needs(viewer, MatchFilters(), threshold, limit=UNMET_LISTED)
     report.unmet_total = unmet_count(viewer, MatchFilters(), threshold)
     report.match_counts = match_counts(viewer, period)
-    report.by_month = _by_month(requests, programmes)
+    report.by_month = _by_month(found)
+    report.as_of = counts.lag(viewer)
     return report
 
 
-def _by_month(requests: list[ReportRow], programmes: list[ReportRow]) -> list[tuple[str, int, int]]:
-    req = Counter(r.created_at.strftime("%Y-%m") for r in requests)
-    prog = Counter(p.created_at.strftime("%Y-%m") for p in programmes)
-    return [(month, req[month], prog[month]) for month in sorted(set(req) | set(prog))]
+def _by_month(found: counts.Totals) -> list[tuple[str, int, int]]:
+    months: dict[str, list[int]] = {}
+    for (kind, dimension, day), n in found.items():
+        if dimension == "day" and n:
+            pair = months.setdefault(day[:7], [0, 0])
+            pair[0 if kind == "request" else 1] += n
+    return [(month, r, p) for month, (r, p) in sorted(months.items())]
+
+
+def _visible_matches_query(viewer: Any, period: Period | None, *columns: Any) -> Any:
+    """Match cases whose request and programme the viewer may both see (active in
+    ``period`` when given)."""
+    query = (
+        select(*columns)
+        .select_from(Match)
+        .join(Request, Match.request_id == Request.id)
+        .join(Programme, Match.programme_id == Programme.id)
+        .where(access.visible_clause(Request, viewer), access.visible_clause(Programme, viewer))
+    )
+    if period is not None:
+        start, end = period.bounds
+        query = query.where(Match.updated_at >= start, Match.created_at <= end)
+    return query
 
 
 def visible_matches(viewer: Any, period: Period | None = None) -> list[Match]:
     """Match cases whose request and programme the viewer may both see."""
     query = (
-        select(Match)
-        .join(Match.request)
-        .join(Programme, Match.programme_id == Programme.id)
-        .where(access.visible_clause(Request, viewer), access.visible_clause(Programme, viewer))
+        _visible_matches_query(viewer, period, Match)
         .options(joinedload(Match.request).joinedload(Request.country), joinedload(Match.programme))
         .order_by(Match.updated_at.desc())
     )
-    if period is not None:
-        start, end = period.bounds
-        query = query.where(Match.updated_at >= start, Match.created_at <= end)
     return list(db.session.scalars(query))
 
 
 def match_counts(viewer: Any, period: Period) -> dict[str, int]:
-    matches = visible_matches(viewer, period)
+    """Match cases by status (counted by the database), and those proposed in ``period``."""
     start, end = period.bounds
-    proposed = sum(1 for m in matches if start <= m.created_at <= end)
-    statuses = Counter(m.status for m in matches)
+    proposed = case((and_(Match.created_at >= start, Match.created_at <= end), 1), else_=0)
+    rows = db.session.execute(
+        _visible_matches_query(
+            viewer, period, Match.status, func.count(), func.sum(proposed)
+        ).group_by(Match.status)
+    ).all()
+    statuses = {status: n for status, n, _ in rows}
     return {
-        "proposed": proposed,
-        "accepted": statuses["accepted"] + statuses["in_progress"] + statuses["completed"],
-        "in_progress": statuses["in_progress"],
-        "completed": statuses["completed"],
-        "declined": statuses["declined"],
+        "proposed": sum(int(p or 0) for _, _, p in rows),
+        "accepted": sum(statuses.get(s, 0) for s in ("accepted", "in_progress", "completed")),
+        "in_progress": statuses.get("in_progress", 0),
+        "completed": statuses.get("completed", 0),
+        "declined": statuses.get("declined", 0),
     }
 
 

@@ -113,8 +113,8 @@ def landscape_docx(report: Landscape, audience: str) -> bytes:
          _("Unmet needs")],
         [
             [
-                _n(len(report.requests)),
-                _n(len(report.programmes)),
+                _n(report.request_total),
+                _n(report.programme_total),
                 _n(counts["proposed"]),
                 _n(counts["accepted"]),
                 _n(counts["completed"]),

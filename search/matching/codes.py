@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from search.places import un_group_names
 from search.text.analysis import WORD_RE, fold_token
-from search.text.thesaurus import default_thesaurus
+from search.text.thesaurus import base_thesaurus
 
 THEMES: dict[str, str] = {
     "national_strategy": "national strategy",
@@ -78,7 +78,7 @@ def language_name(code: str) -> str:
 
 def code_scores(found: Mapping[str, float]) -> tuple[Counter, Counter]:
     """Theme and support-type scores of concept counts (``{concept id: count}``)."""
-    concepts = default_thesaurus().concepts
+    concepts = base_thesaurus().concepts
     themes: Counter[str] = Counter()
     support: Counter[str] = Counter()
     for cid, n in found.items():
@@ -92,7 +92,7 @@ def code_scores(found: Mapping[str, float]) -> tuple[Counter, Counter]:
 
 def concept_counts(title: str, description: str, title_boost: int = 2) -> Counter:
     """Thesaurus concepts of a text (title words ``title_boost`` times)."""
-    thesaurus = default_thesaurus()
+    thesaurus = base_thesaurus()
     found: Counter[str] = Counter()
     for text, weight in ((title, title_boost), (description, 1)):
         for _, _, ids in thesaurus.spans(WORD_RE.findall(text or "")):

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from search.matching.config import MatchConfig
 from search.text.analysis import WORD_RE, analyze, language_key, term
-from search.text.thesaurus import default_thesaurus
+from search.text.thesaurus import base_thesaurus
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def doc_terms(
     words: Counter[str] = Counter()
     concepts: Counter[str] = Counter()
     found: Counter[str] = Counter()
-    thesaurus = default_thesaurus()
+    thesaurus = base_thesaurus()
     for text, weight in ((title or "", title_boost), (description or "", 1)):
         for t in analyze(text, lang):
             words[t] += weight
@@ -86,7 +86,7 @@ def surfaces(text: str, text_language: str | None) -> dict[str, str]:
 
 def concept_label(feature: str, text_language: str | None) -> str:
     """Readable name of a concept feature (``c:cert``) in the given language if known."""
-    concept = default_thesaurus().concepts.get(feature[2:])
+    concept = base_thesaurus().concepts.get(feature[2:])
     if concept is None:
         return feature[2:].replace("_", " ")
     lang = (text_language or "en")[:2]

@@ -20,7 +20,7 @@ from search.matching.model import Reason
 from search.matching.rules import day
 from search.matching.structured import Codes
 from search.text.analysis import fold
-from search.text.thesaurus import default_thesaurus
+from search.text.thesaurus import base_thesaurus
 
 #: Order of the reasons (also the tie order of equal contributions).
 ORDER = ("text", "themes", "support", "language", "region", "delivery", "freshness")
@@ -114,7 +114,7 @@ class Explainer:
     def _label(self, ctx: RequestContext, f: int) -> str:
         """The concept's name as the request writes it, else its name in that language."""
         feature = self.concept_terms[f]
-        concept = default_thesaurus().concepts.get(feature[2:])
+        concept = base_thesaurus().concepts.get(feature[2:])
         names = [] if concept is None else concept.terms.get((ctx.language or "en")[:2], [])
         used = [n for n in names if fold(n) in ctx.folded]
         ctx.labels[f] = max(used, key=len) if used else concept_label(feature, ctx.language)

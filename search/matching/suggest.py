@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from search.text.analysis import WORD_RE
-from search.text.thesaurus import Concept, Thesaurus, default_thesaurus
+from search.text.thesaurus import Concept, Thesaurus, base_thesaurus
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "suggestion_cues.json"
 TITLE_BOOST = 2
@@ -62,7 +62,7 @@ def _hits(thesaurus: Thesaurus, title: str, description: str) -> Counter[str]:
 def code_scores(title: str, description: str) -> dict[str, Counter[str]]:
     """Evidence for every theme and support-type code found in the text."""
     scores: dict[str, Counter[str]] = {"themes": Counter(), "support_types": Counter()}
-    shared = default_thesaurus()
+    shared = base_thesaurus()
     cues, weights = _cues()
     for source, hits, weight_of in (
         (shared, _hits(shared, title, description), lambda _cid: 1.0),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from search.interface.query import FIELD_ALIASES, normalise_value
 from search.text.analysis import WORD_RE, fold
+from search.text.segment import is_han
 
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 24
@@ -192,6 +193,9 @@ def _lex(text: str, messages: list[str]) -> list[tuple[str, object]]:
                     f"{MIN_PREFIX} letters followed by *)."
                 )
                 bare = bare.replace("*", " ").replace("?", " ")
+            if is_han(bare):  # Chinese is written without spaces: its words, not a phrase
+                out.extend(("TERM", Word(w)) for w in WORD_RE.findall(bare)[:MAX_PHRASE_WORDS])
+                continue
             node = _text_node(bare, messages)
             if node:
                 out.append(("TERM", node))

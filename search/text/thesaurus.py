@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,9 +25,13 @@ from search.text.analysis import WORD_RE, fold_token, script_stem, tokens
 DATA_FILE = Path(__file__).parents[1] / "data" / "thesaurus.json"
 #: More surface terms for the same concepts, in Arabic, Chinese and Russian.
 EXTRA_FILES: tuple[Path, ...] = (DATA_FILE.with_name("thesaurus_ar_ru_zh.json"),)
+#: Search's own surfaces and bridging concepts, read on top of ``DATA_FILE`` by search only.
+SEARCH_FILE = Path(__file__).parents[1] / "data" / "thesaurus_search.json"
 
 
 _KEYS: dict[str, str] = {}
+#: Arabic one-letter conjunctions and prepositions written joined to the next word.
+_AR_PROCLITICS = frozenset("وبلفك")
 
 
 def key(word: str) -> str:
@@ -55,9 +60,23 @@ def _key(word: str) -> str:
     return w
 
 
+#: Articles, prepositions and elided forms (English, French, Spanish) that a surface may
+#: or may not carry: "réponse aux incidents" = "réponse à des incidents", "laboratoire
+#: d'investigation numérique" holds "investigation numérique".  Surfaces and text are
+#: matched on their other words.
+FUNCTION_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """a an the of for to in on and or with
+        au aux de des du d l la le les un une en et pour par sur dans avec ou
+        al con del el las lo los por para una unos unas y""",
+    )
+)
+
+
 def keys(text: str) -> tuple[str, ...]:
-    """Keys of every word in ``text``."""
-    return tuple(key(t) for t in WORD_RE.findall(text))
+    """Keys of the words of ``text`` that are not function words."""
+    return tuple(key(t) for t in WORD_RE.findall(text) if fold_token(t) not in FUNCTION_WORDS)
 
 
 @dataclass
@@ -88,43 +107,47 @@ class Thesaurus:
                     self._index[k] = self._index.get(k, frozenset()) | {c.id}
         self.max_len = max((len(k) for k in self._index), default=1)
         self._first = frozenset(k[0] for k in self._index)
+        self._words = frozenset(w for k in self._index for w in k)
 
     @classmethod
-    def from_file(cls, path: Path = DATA_FILE, extra: Sequence[Path] = EXTRA_FILES) -> Thesaurus:
+    def from_file(
+        cls,
+        path: Path = DATA_FILE,
+        extra: Sequence[Path] = EXTRA_FILES,
+        layers: Sequence[Path] = (),
+    ) -> Thesaurus:
         """The concepts of ``path``, with the surface terms of the ``extra`` files added
-        (their concept ids must exist in ``path``)."""
-        raw = path.read_bytes()
-        data = json.loads(raw)
-        digest = hashlib.sha256(raw)
-        for more in extra:
-            raw_more = more.read_bytes()
-            digest.update(raw_more)
-            for cid, terms in json.loads(raw_more)["concepts"].items():
-                if cid not in data["concepts"]:
-                    raise ValueError(f"{more.name}: concept {cid!r} is not in {path.name}")
-                for lang, surfaces in terms.items():
-                    data["concepts"][cid].setdefault(lang, []).extend(surfaces)
-        concepts = [
-            Concept(
-                id=cid,
-                terms={
-                    lang: list(v[lang]) for lang in v if lang not in ("themes", "support_types")
-                },
-                themes=list(v.get("themes", [])),
-                support_types=list(v.get("support_types", [])),
-            )
-            for cid, v in data["concepts"].items()
-        ]
-        return cls(concepts, version=digest.hexdigest()[:16])
+        (their concept ids must exist in ``path``); each of ``layers`` (same format) adds
+        surfaces to the concepts it names and concepts of its own."""
+        concepts: dict[str, Concept] = {}
+        digest = hashlib.sha256()
+        for n, file in enumerate((path, *extra, *layers)):
+            raw = file.read_bytes()
+            digest.update(raw)
+            for cid, v in json.loads(raw)["concepts"].items():
+                if 0 < n <= len(extra) and cid not in concepts:
+                    raise ValueError(f"{file.name}: concept {cid!r} is not in {path.name}")
+                c = concepts.setdefault(cid, Concept(id=cid, terms={}))
+                for lang, terms in v.items():
+                    if lang == "themes":
+                        c.themes = list(dict.fromkeys([*c.themes, *terms]))
+                    elif lang == "support_types":
+                        c.support_types = list(dict.fromkeys([*c.support_types, *terms]))
+                    else:
+                        c.terms[lang] = [*c.terms.get(lang, []), *terms]
+        return cls(concepts.values(), version=digest.hexdigest()[:16])
 
     def lookup(self, phrase: str | Sequence[str]) -> frozenset[str]:
         """Concept ids whose surface equals the whole ``phrase`` (text or word list)."""
-        k = keys(phrase) if isinstance(phrase, str) else tuple(key(w) for w in phrase)
-        return self._index.get(k, frozenset())
+        words = WORD_RE.findall(phrase) if isinstance(phrase, str) else phrase
+        k = tuple(key(w) for w in words if fold_token(w) not in FUNCTION_WORDS)
+        return self._index.get(k, frozenset()) if k else frozenset()
 
     def spans(self, words: Sequence[str]) -> list[tuple[int, int, frozenset[str]]]:
-        """Greedy longest-match ``(start, end, concept_ids)`` over a list of raw words."""
-        ks = [key(w) for w in words]
+        """Greedy longest-match ``(start, end, concept_ids)`` over a list of raw words
+        (function words between the words of a surface are skipped)."""
+        at = [i for i, w in enumerate(words) if fold_token(w) not in FUNCTION_WORDS]
+        ks = [self._known_key(words[i]) for i in at]
         out: list[tuple[int, int, frozenset[str]]] = []
         i, n = 0, len(ks)
         index, first = self._index, self._first
@@ -135,12 +158,22 @@ class Thesaurus:
             for size in range(min(self.max_len, n - i), 0, -1):
                 hit = index.get(tuple(ks[i : i + size]))
                 if hit:
-                    out.append((i, i + size, hit))
+                    out.append((at[i], at[i + size - 1] + 1, hit))
                     i += size
                     break
             else:
                 i += 1
         return out
+
+    def _known_key(self, word: str) -> str:
+        """``key(word)``; for an Arabic word unknown to the thesaurus that starts with a
+        one-letter conjunction or preposition (``و``, ``ب``, ``ل``, ``ف``, ``ك``), the key of the
+        rest when that one is known (``لمركز`` -> ``مركز``)."""
+        k = key(word)
+        if k in self._words or len(word) < 4 or word[0] not in _AR_PROCLITICS:
+            return k
+        rest = key(word[1:])
+        return rest if rest in self._words else k
 
     def concepts_in(self, text: str) -> set[str]:
         """All concept ids mentioned in ``text`` (any language)."""
@@ -191,7 +224,16 @@ class Thesaurus:
 
 @lru_cache(maxsize=1)
 def default_thesaurus() -> Thesaurus:
-    """The thesaurus shipped in ``search/data/thesaurus.json`` (loaded once)."""
+    """Search's thesaurus: ``search/data/thesaurus.json``, its Arabic, Chinese and Russian
+    surfaces and search's own layer ``thesaurus_search.json`` (loaded once)."""
+    return Thesaurus.from_file(layers=(SEARCH_FILE,))
+
+
+@lru_cache(maxsize=1)
+def base_thesaurus() -> Thesaurus:
+    """``search/data/thesaurus.json`` (with its Arabic, Chinese and Russian surfaces)
+    without search's layer: the matching engine and the code suggestions, whose judged
+    sets were fitted on it."""
     return Thesaurus.from_file()
 
 
@@ -207,4 +249,4 @@ def concepts_in(text: str) -> set[str]:
 
 def suggest_codes(text: str) -> dict[str, list[str]]:
     """``{"themes": [...], "support_types": [...]}`` suggested by ``text``."""
-    return default_thesaurus().suggest_codes(text)
+    return base_thesaurus().suggest_codes(text)

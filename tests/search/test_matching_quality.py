@@ -55,6 +55,17 @@ def test_ineligible_and_language(figures: dict[str, Any], run: str) -> None:
     assert got["no_shared_language@10"] <= evaluate.MAX_NO_SHARED_LANGUAGE[run], run
 
 
+def test_text_only_matching_is_close_to_matching_with_codes(figures: dict[str, Any]) -> None:
+    runs = figures["runs"]
+    for suffix in ("", "_report"):
+        for with_codes, without in (
+            ("structured", "text_only"),
+            ("prose_with_codes", "prose_only"),
+        ):
+            gap = runs[with_codes + suffix]["ndcg@10"] - runs[without + suffix]["ndcg@10"]
+            assert gap <= evaluate.MAX_TEXT_ONLY_GAP, (with_codes + suffix, round(gap, 4))
+
+
 def test_engine_beats_both_baselines(figures: dict[str, Any]) -> None:
     runs = figures["runs"]
     margin = evaluate.BASELINE_MARGIN

@@ -149,3 +149,26 @@ def test_validate_documents():
         validate({"id": "x:1", "kind": "request", "created_at": "yesterday"})
     with pytest.raises(InvalidDocument):
         validate({"id": "x:1", "kind": "request", "themes": 3})
+
+
+@pytest.mark.parametrize(
+    "text, concept",
+    [
+        ("réponse à des incidents", "incident_response"),  # articles skipped
+        ("laboratoire d'investigation numérique", "forensics"),  # elision
+        ("equipos de respuesta", "cert"),
+        ("sensibilisation dans les écoles", "schools"),
+        ("mentorship for a small CERT", "expert_exchange"),
+    ],
+)
+def test_search_thesaurus_reads_function_words_and_its_own_layer(text, concept):
+    assert concept in default_thesaurus().concepts_in(text)
+
+
+def test_matching_reads_the_base_thesaurus_only():
+    from search.text.thesaurus import base_thesaurus
+
+    assert "schools" in default_thesaurus().concepts
+    assert "schools" not in base_thesaurus().concepts
+    assert not base_thesaurus().lookup("mentorship")
+    assert default_thesaurus().version != base_thesaurus().version

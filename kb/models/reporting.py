@@ -1,0 +1,52 @@
+"""Stored counts behind the landscape report: per day of creation and visibility level."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kb.extensions import db
+from kb.models.types import UTCDateTime
+
+
+class ReportFact(db.Model):
+    """What one record adds to the landscape: a ``(dimension, code)`` on the day it was
+    created, at the record's visibility ``level`` (``public``, ``verified``: published at
+    that visibility; ``secretariat``: anything else). Dimensions: ``total`` (code ``""``),
+    ``theme``, ``support_type``, ``language``, ``region`` and, for programmes, ``org_type``."""
+
+    __tablename__ = "report_facts"
+    __table_args__ = (Index("ix_report_facts_record", "kind", "record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    record_id: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(12))
+    day: Mapped[date] = mapped_column(Date)
+    dimension: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(40))
+
+
+class ReportCount(db.Model):
+    """Counts of :class:`ReportFact` per cell, kept current after each commit: a report over
+    any period sums a few hundred rows, whatever the size of the catalogue."""
+
+    __tablename__ = "report_counts"
+
+    level: Mapped[str] = mapped_column(String(12), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DerivedStamp(db.Model):
+    """When a kind of derived data (``report_counts`` …) was last brought up to date."""
+
+    __tablename__ = "derived_stamps"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

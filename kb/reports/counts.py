@@ -1,0 +1,258 @@
+"""The landscape report's counts, stored per day of creation and visibility level.
+
+Each record adds facts (:class:`~kb.models.ReportFact`): one ``total``, one per theme,
+support type and language, one per region (a request's state's group; the groups a programme
+is open to, or ``global``) and a programme's provider type, on the day it was created, at its
+level. ``report_counts`` holds their counts per cell, recounted after each commit for the
+cells the changed records touch (the ``match.refresh`` job) and rebuilt by ``flask match
+refresh``. A viewer's report sums the levels they may see over the period's days, plus, for an
+owner, their own records at the ``secretariat`` level (few rows) — so a record the viewer may
+not see never changes a number they see, and the page reads a few hundred rows whatever the
+size of the catalogue.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, tuple_
+
+from kb import access
+from kb.extensions import db
+from kb.models import (
+    Country,
+    DerivedStamp,
+    Organisation,
+    Programme,
+    ReportCount,
+    ReportFact,
+    Request,
+)
+from kb.models.types import utcnow
+from search.matching import eligibility as rule
+
+LEVELS = ("public", "verified", "secretariat")
+STAMP = "report_counts"
+Cell = tuple[str, str, date, str, str]  # level, kind, day, dimension, code
+#: (kind, dimension, code) → count
+Totals = Counter[tuple[str, str, str]]
+
+
+def level_of(kind: str, status: str, visibility: str) -> str:
+    """Who sees the record: ``public`` / ``verified`` when published at that visibility,
+    ``secretariat`` otherwise (its owner sees it too: added per viewer)."""
+    if status in access.PUBLISHED[kind] and visibility in ("public", "verified"):
+        return visibility
+    return "secretariat"
+
+
+def viewer_levels(viewer: Any) -> tuple[str, ...]:
+    """The levels ``viewer`` sees (as :func:`kb.access.visible_clause`)."""
+    if access.is_secretariat(viewer):
+        return LEVELS
+    if access.viewer_tokens(viewer) >= {"verified"}:
+        return ("public", "verified")
+    return ("public",)
+
+
+def _facts(
+    kind: str, record_id: int, level: str, created: datetime, pairs: Iterable[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    day = created.date()
+    return [
+        {"kind": kind, "record_id": record_id, "level": level, "day": day, "dimension": d,
+         "code": c}
+        for d, c in [("total", ""), *pairs]
+    ]  # fmt: skip
+
+
+def _request_rows(ids: list[int] | None) -> Any:
+    query = select(
+        Request.id, Request.status, Request.visibility, Request.created_at, Request.themes,
+        Request.support_types, Request.languages, Country.region,
+    ).join(Country, Request.country_code == Country.iso3)  # fmt: skip
+    return db.session.execute(query if ids is None else query.where(Request.id.in_(ids)))
+
+
+def _programme_rows(ids: list[int] | None) -> Any:
+    query = select(
+        Programme.id, Programme.status, Programme.visibility, Programme.created_at,
+        Programme.themes, Programme.support_types, Programme.languages, Organisation.type,
+        Programme.eligible_regions, Programme.eligible_countries,
+    ).join(Organisation, Programme.organisation_id == Organisation.id)  # fmt: skip
+    return db.session.execute(query if ids is None else query.where(Programme.id.in_(ids)))
+
+
+def _codes(themes: list[str], supports: list[str], languages: list[str]) -> list[tuple[str, str]]:
+    return (
+        [("theme", t) for t in themes]
+        + [("support_type", s) for s in supports]
+        + [("language", lg) for lg in languages]
+    )
+
+
+def _facts_for(request_ids: list[int] | None, programme_ids: list[int] | None) -> list[dict]:
+    facts: list[dict[str, Any]] = []
+    if request_ids is None or request_ids:
+        for rid, status, vis, created, themes, supports, langs, region in _request_rows(
+            request_ids
+        ):
+            pairs = [*_codes(themes, supports, langs), ("region", region)]
+            facts += _facts("request", rid, level_of("request", status, vis), created, pairs)
+    if programme_ids is None or programme_ids:
+        regions_of = dict(db.session.execute(select(Country.iso3, Country.region)).all())
+        for row in _programme_rows(programme_ids):
+            pid, status, vis, created, themes, supports, langs, org_type, er, ec = row
+            audience = {"eligible_regions": er, "eligible_countries": ec}
+            reached = rule.regions_reached(audience, regions_of)
+            pairs = [
+                *_codes(themes, supports, langs),
+                *(("region", r) for r in reached),
+                ("org_type", org_type),
+            ]
+            facts += _facts("programme", pid, level_of("programme", status, vis), created, pairs)
+    return facts
+
+
+def _cell(fact: dict[str, Any]) -> Cell:
+    return (fact["level"], fact["kind"], fact["day"], fact["dimension"], fact["code"])
+
+
+def update_records(request_ids: Iterable[int], programme_ids: Iterable[int]) -> None:
+    """Replace the facts of these records and recount the cells they touch."""
+    request_ids, programme_ids = sorted(set(request_ids)), sorted(set(programme_ids))
+    if not request_ids and not programme_ids:
+        return
+    keys = [ReportFact.level, ReportFact.kind, ReportFact.day, ReportFact.dimension]
+    mine = ((ReportFact.kind == "request") & ReportFact.record_id.in_(request_ids)) | (
+        (ReportFact.kind == "programme") & ReportFact.record_id.in_(programme_ids)
+    )
+    cells: set[Cell] = set(db.session.execute(select(*keys, ReportFact.code).where(mine)).all())
+    db.session.execute(delete(ReportFact).where(mine))
+    facts = _facts_for(request_ids, programme_ids)
+    if facts:
+        db.session.execute(ReportFact.__table__.insert(), facts)
+    cells |= {_cell(f) for f in facts}
+    _recount(cells)
+    _stamp()
+
+
+def _recount(cells: set[Cell]) -> None:
+    if not cells:
+        return
+    keys = [ReportFact.level, ReportFact.kind, ReportFact.day, ReportFact.dimension,
+            ReportFact.code]  # fmt: skip
+    counted = [ReportCount.level, ReportCount.kind, ReportCount.day, ReportCount.dimension,
+               ReportCount.code]  # fmt: skip
+    listed = sorted(cells)
+    for start in range(0, len(listed), 500):
+        chunk = listed[start : start + 500]
+        counts = dict.fromkeys(chunk, 0)
+        rows = db.session.execute(
+            select(*keys, func.count()).where(tuple_(*keys).in_(chunk)).group_by(*keys)
+        )
+        for level, kind, day, dimension, code, n in rows:
+            counts[(level, kind, day, dimension, code)] = n
+        db.session.execute(delete(ReportCount).where(tuple_(*counted).in_(chunk)))
+        out = [
+            {"level": c[0], "kind": c[1], "day": c[2], "dimension": c[3], "code": c[4], "count": n}
+            for c, n in counts.items()
+            if n
+        ]
+        if out:
+            db.session.execute(ReportCount.__table__.insert(), out)
+
+
+def rebuild() -> None:
+    """Recompute every fact and count (``flask match refresh``, imports)."""
+    db.session.execute(delete(ReportFact))
+    db.session.execute(delete(ReportCount))
+    facts = _facts_for(None, None)
+    for start in range(0, len(facts), 5000):
+        db.session.execute(ReportFact.__table__.insert(), facts[start : start + 5000])
+    keys = [ReportFact.level, ReportFact.kind, ReportFact.day, ReportFact.dimension,
+            ReportFact.code]  # fmt: skip
+    rows = [
+        {"level": lv, "kind": k, "day": d, "dimension": dim, "code": c, "count": n}
+        for lv, k, d, dim, c, n in db.session.execute(select(*keys, func.count()).group_by(*keys))
+    ]
+    for start in range(0, len(rows), 5000):
+        db.session.execute(ReportCount.__table__.insert(), rows[start : start + 5000])
+    _stamp()
+
+
+def _stamp() -> None:
+    stamp = db.session.get(DerivedStamp, STAMP)
+    if stamp is None:
+        db.session.add(DerivedStamp(name=STAMP, computed_at=utcnow()))
+    else:
+        stamp.computed_at = utcnow()
+
+
+def computed_at() -> datetime | None:
+    """When the counts were last brought up to date (None: never)."""
+    stamp = db.session.get(DerivedStamp, STAMP)
+    return stamp.computed_at if stamp else None
+
+
+def lag(viewer: Any) -> datetime | None:
+    """``computed_at`` when a record ``viewer`` may see changed after it (the refresh has not
+    caught up yet); a change to a record they may not see is not theirs to know of."""
+    computed = computed_at()
+    changed = [
+        db.session.scalar(
+            select(model.updated_at)
+            .where(access.visible_clause(model, viewer))
+            .order_by(model.updated_at.desc())
+            .limit(1)
+        )
+        for model in (Request, Programme)
+    ]
+    latest = max((t for t in changed if t is not None), default=None)
+    if computed is None or latest is None or latest <= computed:
+        return None
+    return computed
+
+
+def totals(viewer: Any, start: date, end: date) -> Totals:
+    """(kind, dimension, code) → records created from ``start`` to ``end`` (days included)
+    that ``viewer`` may see; dimension ``day`` gives the count per day (code: ISO date)."""
+    out: Totals = Counter()
+    rows = db.session.execute(
+        select(ReportCount.kind, ReportCount.day, ReportCount.dimension, ReportCount.code,
+               func.sum(ReportCount.count))
+        .where(ReportCount.level.in_(viewer_levels(viewer)))
+        .where(ReportCount.day >= start, ReportCount.day <= end)
+        .group_by(ReportCount.kind, ReportCount.day, ReportCount.dimension, ReportCount.code)
+    )  # fmt: skip
+    for kind, day, dimension, code, n in rows:
+        _add(out, kind, day, dimension, code, int(n))
+    if not access.is_secretariat(viewer):
+        for kind, day, dimension, code, n in _own_hidden(viewer, start, end):
+            _add(out, kind, day, dimension, code, n)
+    return out
+
+
+def _add(out: Totals, kind: str, day: date, dimension: str, code: str, n: int) -> None:
+    out[(kind, dimension, code)] += n
+    if dimension == "total":
+        out[(kind, "day", day.isoformat())] += n
+
+
+def _own_hidden(viewer: Any, start: date, end: date) -> list[tuple[str, date, str, str, int]]:
+    """Facts of the viewer's own records at the ``secretariat`` level (owners see them)."""
+    out: list[tuple[str, date, str, str, int]] = []
+    for kind, model in (("request", Request), ("programme", Programme)):
+        own = access.owned_clause(model, viewer)
+        rows = db.session.execute(
+            select(ReportFact.day, ReportFact.dimension, ReportFact.code, func.count())
+            .join(model, model.id == ReportFact.record_id)
+            .where(ReportFact.kind == kind, ReportFact.level == "secretariat", own)
+            .where(ReportFact.day >= start, ReportFact.day <= end)
+            .group_by(ReportFact.day, ReportFact.dimension, ReportFact.code)
+        )
+        out += [(kind, d, dim, c, n) for d, dim, c, n in rows]
+    return out
