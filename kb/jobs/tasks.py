@@ -95,3 +95,17 @@ def transfer_import(upload_id: int, kind: str, dry_run: bool, job_id: int) -> di
     from kb.transfer.background import run_import_job
 
     return run_import_job(upload_id, kind, dry_run, job_id)
+
+
+@job("calls.remind")
+def calls_remind() -> int:
+    """Remind the addressees of open calls that have not answered, ``remind_days`` before
+    the deadline (once per addressee and call); return how many were reminded."""
+    from kb.consultations.operations import due_for_reminder, remind
+    from kb.uow import unit_of_work
+
+    reminded = 0
+    with unit_of_work():
+        for call in due_for_reminder():
+            reminded += remind(None, call)[0]
+    return reminded

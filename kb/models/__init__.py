@@ -8,6 +8,7 @@ from kb.models.catalogue import (
     Revision,
     SearchQueueEntry,
 )
+from kb.models.consultation import Call, CallAnswer, CallReminder, Event
 from kb.models.country import Country, Organisation
 from kb.models.job import ImportUpload, JobRecord
 from kb.models.matching import (
@@ -26,9 +27,13 @@ from kb.models.user import LoginAttempt, PasswordReset, User
 __all__ = [
     "AlertHit",
     "ApiToken",
+    "Call",
+    "CallAnswer",
+    "CallReminder",
     "CatalogueRecord",
     "Country",
     "DerivedStamp",
+    "Event",
     "ImportUpload",
     "JobRecord",
     "LoginAttempt",
