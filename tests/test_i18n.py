@@ -455,3 +455,23 @@ def test_api_problems_speak_the_accept_language(client) -> None:
     assert body["type"].endswith("/not-found")  # the type (a code) does not change
     en = client.get("/api/v1/requests/424242").get_json()
     assert en["title"] == "Not found"
+
+
+def test_domain_errors_are_worded_when_shown(client, make, auth) -> None:
+    """An operation's error is marked lazily: an API client reads it in its Accept-Language,
+    a page shows it in the reader's language."""
+    fr = client.get("/api/v1/countries/XYZ", headers={"Accept-Language": "fr"})
+    assert fr.status_code == 404 and fr.get_json()["detail"] == "Ce pays n’existe pas."
+    zh = client.get("/api/v1/countries/XYZ", headers={"Accept-Language": "zh"})
+    assert zh.get_json()["detail"] == "没有该国家。"
+    from flask_babel import lazy_gettext
+
+    from kb.errors import Conflict
+
+    err = Conflict(lazy_gettext("This programme is not open."))
+    with client.application.test_request_context("/?lang=ru"):
+        refresh()
+        assert err.message == "Эта программа не открыта."
+    with client.application.test_request_context("/?lang=es"):
+        refresh()
+        assert str(err) == "Este programa no está abierto."

@@ -10,10 +10,11 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 
-from kb import access
+from kb import access, codes
 from kb.catalogue import eligibility
 from kb.catalogue.schemas import ProgrammeInputSchema, RequestInputSchema
 from kb.codes import N_
@@ -125,7 +126,7 @@ def _load(schema: Schema, data: dict[str, Any], partial: bool = False) -> dict[s
         return schema.load(cleaned, partial=partial)
     except ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"_": err.messages}
-        raise Invalid("Please correct the fields marked.", field_messages(messages)) from err
+        raise Invalid(_l("Please correct the fields marked."), field_messages(messages)) from err
 
 
 def field_messages(messages: dict[str, Any]) -> dict[str, list[str]]:
@@ -140,16 +141,23 @@ def field_messages(messages: dict[str, Any]) -> dict[str, list[str]]:
 
 def _check_request_refs(data: dict[str, Any]) -> None:
     if "country_code" in data and db.session.get(Country, data["country_code"]) is None:
-        raise Invalid("Unknown country.", {"country_code": ["Unknown country code."]})
+        raise Invalid(_l("Unknown country."), {"country_code": [_l("Unknown country code.")]})
 
 
 def _check_programme_refs(data: dict[str, Any]) -> None:
     if "organisation_id" in data and db.session.get(Organisation, data["organisation_id"]) is None:
-        raise Invalid("Unknown organisation.", {"organisation_id": ["Unknown organisation."]})
+        raise Invalid(
+            _l("Unknown organisation."), {"organisation_id": [_l("Unknown organisation.")]}
+        )
     unknown = [c for c in data.get("eligible_countries", []) if db.session.get(Country, c) is None]
     if unknown:
-        message = f"Unknown country code(s): {', '.join(unknown)}."
+        message = _l("Unknown country code(s): %(codes)s.", codes=", ".join(unknown))
         raise Invalid(message, {"eligible_countries": [message]})
+
+
+def _status_label(record: CatalogueRecord) -> str:
+    table = codes.REQUEST_STATUSES if isinstance(record, Request) else codes.PROGRAMME_STATUSES
+    return table.get(record.status, record.status)
 
 
 def _created(
@@ -172,7 +180,7 @@ def create_request(actor: User | None, data: dict[str, Any], **extra: Any) -> Re
     """
     values = _load(_schema(RequestInputSchema), data)
     if actor is not None and not access.can_create_request(actor, values["country_code"]):
-        raise Forbidden("You may only create requests for the state you represent.")
+        raise Forbidden(_l("You may only create requests for the state you represent."))
     _check_request_refs(values)
     record = Request(**values, **_defaults(actor, extra))
     suggested = suggest_missing_codes(record)
@@ -226,14 +234,14 @@ def accept_suggestions(
     :raise Forbidden: may not edit. :raise Invalid: unknown codes, or nothing to accept.
     """
     if not access.can_edit(actor, record):
-        raise Forbidden("Only the requesting state or the Secretariat can accept suggestions.")
+        raise Forbidden(_l("Only the requesting state or the Secretariat can accept suggestions."))
     chosen = {
         "themes": record.suggested_themes if themes is None else themes,
         "support_types": record.suggested_support_types if support_types is None else support_types,
     }
     data = {field: value for field, value in chosen.items() if value}
     if not data:
-        raise Invalid("There is nothing to accept.", {"themes": ["Choose a theme."]})
+        raise Invalid(_l("There is nothing to accept."), {"themes": [_l("Choose a theme.")]})
     values = _load(_schema(RequestInputSchema), data, partial=True)
     changes = apply_changes(record, values)
     changes.update(suggest_missing_codes(record))
@@ -251,7 +259,7 @@ def create_programme(actor: User | None, data: dict[str, Any], **extra: Any) -> 
     """
     values = _load(_schema(ProgrammeInputSchema), data)
     if actor is not None and not access.can_create_programme(actor, values["organisation_id"]):
-        raise Forbidden("You may only create programmes for the organisation you represent.")
+        raise Forbidden(_l("You may only create programmes for the organisation you represent."))
     _check_programme_refs(values)
     record = Programme(**values, **_defaults(actor, extra))
     _created(record, actor, values, "created" if actor else "imported")
@@ -335,18 +343,19 @@ def update_record(
     :raise Forbidden: may not edit. :raise Invalid: bad fields.
     """
     if not access.can_edit(actor, record):
-        raise Forbidden("You may not edit this record.")
+        raise Forbidden(_l("You may not edit this record."))
     if isinstance(record, Request):
         values = _load(_schema(RequestInputSchema), data, partial)
-        owner_field, what = "country_code", "requesting state"
+        owner_field = "country_code"
+        message = _l("Only the Secretariat can change the requesting state.")
         _check_request_refs(values)
     else:
         values = _load(_schema(ProgrammeInputSchema), data, partial)
-        owner_field, what = "organisation_id", "organisation"
+        owner_field = "organisation_id"
+        message = _l("Only the Secretariat can change the organisation.")
         _check_programme_refs(values)
     moved = values.get(owner_field, getattr(record, owner_field)) != getattr(record, owner_field)
     if moved and not access.is_secretariat(actor):
-        message = f"Only the Secretariat can change the {what}."
         raise Invalid(message, {owner_field: [message]})
     changes = apply_changes(record, values)
     if changes and isinstance(record, Request):
@@ -394,14 +403,19 @@ def change_status(
     """
     transition = TRANSITIONS[record.kind].get(action)
     if transition is None:
-        raise Invalid(f"Unknown action {action!r}.", {"action": ["Unknown action."]})
+        raise Invalid(_l("Unknown action."), {"action": [_l("Unknown action.")]})
     if not (access.can_view(actor, record) and _may(actor, record, transition)):
-        raise Forbidden("You may not do this to this record.")
+        raise Forbidden(_l("You may not do this to this record."))
     if record.status not in transition.sources:
-        raise Conflict(f"A record that is {record.status} cannot be changed this way.")
+        raise Conflict(
+            _l(
+                "A record with the status %(status)s cannot be changed this way.",
+                status=_l(_status_label(record)),
+            )
+        )
     comment = (comment or "").strip() or None
     if transition.needs_comment and not comment:
-        raise Invalid("Say why, for the owner.", {"comment": ["A comment is required."]})
+        raise Invalid(_l("Say why, for the owner."), {"comment": [_l("A comment is required.")]})
     return apply_transition(actor, record, action, comment)
 
 
@@ -445,7 +459,7 @@ def _status_before_withdrawal(record: CatalogueRecord) -> str:
 def confirm_current(actor: User, record: CatalogueRecord) -> None:
     """The owner says the record is still current (resets the freshness clock)."""
     if not access.can_edit(actor, record):
-        raise Forbidden("Only the owner can confirm this record.")
+        raise Forbidden(_l("Only the owner can confirm this record."))
     old = record.last_confirmed_at
     record.last_confirmed_at = utcnow()
     db.session.flush()

@@ -18,6 +18,8 @@ from kb.models.matching import (
     MatchNeed,
     MatchSuggestion,
     Notification,
+    StateAggregate,
+    StateFact,
 )
 from kb.models.reporting import DerivedStamp, ReportCount, ReportFact
 from kb.models.session import OewgSession
@@ -53,5 +55,7 @@ __all__ = [
     "Revision",
     "SavedSearch",
     "SearchQueueEntry",
+    "StateAggregate",
+    "StateFact",
     "User",
 ]

@@ -96,7 +96,8 @@ def report_dict(report: ImportReport) -> dict[str, Any]:
 
     def issues(items: list[Any]) -> list[dict[str, Any]]:
         return [
-            {"row": i.row, "field": i.field, "message": i.message} for i in items[:SHOWN_ISSUES]
+            {"row": i.row, "field": str(i.field), "message": str(i.message)}
+            for i in items[:SHOWN_ISSUES]
         ]
 
     return {

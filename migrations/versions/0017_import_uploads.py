@@ -1,7 +1,7 @@
 """import_uploads: files waiting for a web import job (read by the worker, then removed)
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-03 10:00:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-12-03 10:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
