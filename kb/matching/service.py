@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload
 
 from kb import access
 from kb.extensions import db
-from kb.matching import aggregates
+from kb.matching import aggregates, state_map
 from kb.matching.documents import programme_dict, request_dict
 from kb.models import Match as MatchCase
 from kb.models import MatchNeed, MatchSuggestion, Programme, Request
@@ -131,6 +131,7 @@ class MatchService:
         _insert(rows)
         aggregates.rebuild()
         report_counts.rebuild()
+        state_map.rebuild(self.config.unmet_threshold)
         return len(live)
 
     def refresh_records(self, refs: Iterable[Ref]) -> None:
@@ -144,7 +145,8 @@ class MatchService:
           the requests it now beats the last row of, or was in;
         * a match case (a declined pair): the request's list.
 
-        The supply-and-demand aggregates are updated for the changed records.
+        The supply-and-demand aggregates and the world map's figures per state are updated
+        for the changed records.
         """
         changed, programme_ids = set(), set()
         for kind, record_id in refs:
@@ -185,6 +187,8 @@ class MatchService:
             for request in moved:
                 if request.status in OPEN_REQUEST_STATUSES:
                     self._join_programme_lists(engine, request, lists, today, now)
+        # the map's figures: the changed records, and the requests whose best scores moved
+        state_map.update_records(relisted, programme_ids, self.config.unmet_threshold)
 
     def _list_programmes(
         self, engine: MatchEngine, requests: list[Request], today: date, now: datetime

@@ -104,6 +104,39 @@ class MatchAggregate(db.Model):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class StateFact(db.Model):
+    """What one live record adds to the world map's figures of one state.
+
+    ``request``: an open request of ``state``; ``programme``: an available programme open to
+    ``state`` (``*``: open to every state, one row); both at the record's visibility ``level``.
+    ``unmet``: an open request of ``state`` that is an unmet need for the viewers of ``level``
+    (``public``, ``verified`` or ``secretariat``: whose best stored score is read)."""
+
+    __tablename__ = "state_facts"
+    __table_args__ = (
+        Index("ix_state_facts_record", "kind", "record_id"),
+        Index("ix_state_facts_cell", "level", "kind", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    record_id: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(12))
+    state: Mapped[str] = mapped_column(String(3))
+
+
+class StateAggregate(db.Model):
+    """Counts of :class:`StateFact` per (level, kind, state), kept current after each commit:
+    the map reads at most 3 x 3 x 194 numbers, never the catalogue."""
+
+    __tablename__ = "state_aggregates"
+
+    level: Mapped[str] = mapped_column(String(12), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    state: Mapped[str] = mapped_column(String(3), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Match(db.Model):
     """A pair people act on: proposed by one side, accepted or declined by the other, …"""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 
 from marshmallow import fields
@@ -33,6 +34,15 @@ def _countries(record: CatalogueRecord) -> list[str]:
     return list(record.eligible_countries)
 
 
+def _available(record: CatalogueRecord) -> bool:
+    """Programmes: the availability rule (``search.matching.eligibility.AVAILABLE``) on
+    the day the document is made; the daily ``programmes.close_expired`` job closes those
+    past their end date, which re-indexes them.  Requests have no such rule: True."""
+    if isinstance(record, Programme):
+        return eligibility.available(record.availability(), date.today())
+    return True
+
+
 class SearchDocumentSchema(RecordTextSchema):
     """The document shape of ``search.interface.documents.DocumentDict``."""
 
@@ -46,6 +56,10 @@ class SearchDocumentSchema(RecordTextSchema):
     organisation_type = fields.Function(
         lambda r: r.organisation.type if isinstance(r, Programme) else "member_state"
     )
+    provider_country = fields.Function(
+        lambda r: r.organisation.country_code if isinstance(r, Programme) else None
+    )
+    available = fields.Function(_available)
     status = fields.String()
     visibility = fields.String()
     access = fields.Function(access.record_tokens)

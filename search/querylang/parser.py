@@ -86,6 +86,8 @@ class Coverage:
     boosts: tuple[Node, ...] = ()
     #: Ranking weight of each optional node (rarer words weigh more); empty: 1 each.
     weights: tuple[float, ...] = ()
+    #: Records matching one of these rank ``DEMOTE_WEIGHT`` lower (not available now).
+    demote: tuple[Node, ...] = ()
 
     def weight(self, i: int) -> float:
         return self.weights[i] if i < len(self.weights) else 1.0
@@ -93,6 +95,11 @@ class Coverage:
 
 #: Weight of a matched boost (a place's states) in a ``Coverage`` ranking.
 BOOST_WEIGHT = 1
+#: What a record matching ``Coverage.demote`` (not available now) loses in the ranking:
+#: enough to put it after available records that match the query as well (ties: place or
+#: kind lists, codes), not after clearly more relevant ones.  On the tuning part of the
+#: judged set, whose grades ignore status, 0.5 cost 0.03 nDCG@10, 0.05 cost 0.005.
+DEMOTE_WEIGHT = 0.05
 
 
 Node = Word | Phrase | Prefix | FieldTerm | And | Or | Not | Concept | Coverage

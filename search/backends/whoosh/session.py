@@ -44,6 +44,7 @@ from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
 from search.interface.results import Hit
 from search.querylang.parser import (
     BOOST_WEIGHT,
+    DEMOTE_WEIGHT,
     And,
     Concept,
     Coverage,
@@ -99,6 +100,7 @@ class WhooshSession(Session):
             listing = masks.any_of("countries", masks.values("countries"))
             in_scope = masks.any_of("countries", sorted(scope.countries))
             in_scope |= masks.any_of("regions", sorted(scope.regions)) & ~listing
+            in_scope |= masks.any_of("provider_country", sorted(scope.countries))
             base &= in_scope
         self.base = base
         self._cache: dict[Node, tuple[int, wq.Query | None]] = {}
@@ -342,6 +344,9 @@ class WhooshSession(Session):
             return []
         optional = [self.compile(n)[0] for n in node.optional]
         boosts = [self.compile(n)[0] for n in node.boosts]
+        demoted = 0
+        for n in node.demote:
+            demoted |= self.compile(n)[0]
         cand = exact
         k = max(CANDIDATES, limit)
         if exact.bit_count() > k:
@@ -355,6 +360,11 @@ class WhooshSession(Session):
             terms += [
                 (m, COVERAGE_BIT + b) for m in boosts for b in _bits(BOOST_WEIGHT * WEIGHT_STEPS)
             ]
+            if node.demote:  # the available ones get back what the others lose
+                terms += [
+                    (exact & ~demoted, COVERAGE_BIT + b)
+                    for b in _bits(round(DEMOTE_WEIGHT * WEIGHT_STEPS))
+                ]
             cand = top_weighted(terms + coarse, exact, k)
         relevance = dict(self._score_docs(rank_q, cand)) if rank_q is not None else {}
         created = self.m.column("created")
@@ -363,7 +373,8 @@ class WhooshSession(Session):
             bit = 1 << d
             matched = sum(node.weight(i) for i, m in enumerate(optional) if m & bit)
             boosted = sum(1 for m in boosts if m & bit)
-            scored.append((d, coverage_score(matched, boosted, relevance.get(d, 0.0))))
+            score = coverage_score(matched, boosted, relevance.get(d, 0.0), bool(demoted & bit))
+            scored.append((d, score))
         scored.sort(key=lambda p: (-p[1], -created[p[0]], p[0]))
         return scored[:limit]
 
