@@ -486,3 +486,18 @@ def test_calls_and_calendar_pages_have_no_plain_english(pseudo_app):  # noqa: F8
             if left:
                 failures[url] = left
     assert not failures, failures
+
+
+def test_inbox_lists_calls_awaiting_my_answer(client, auth, people):
+    call_id = published_call(client, auth)
+    auth.login("ken@example.org")
+    page = client.get("/my").get_data(as_text=True)
+    assert f"/calls/{call_id}" in page and 'id="calls"' in page
+    before = client.get("/my").get_data(as_text=True).count('class="count"')
+    client.post(f"/calls/{call_id}/answer", data={"answer_1": "Our view.", "action": "submit"})
+    page = client.get("/my").get_data(as_text=True)
+    assert 'id="calls"' not in page
+    assert page.count('class="count"') <= before
+    auth.logout()
+    auth.login("fji@example.org")  # not addressed
+    assert 'id="calls"' not in client.get("/my").get_data(as_text=True)

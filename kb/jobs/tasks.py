@@ -81,10 +81,20 @@ def close_expired() -> int:
 
 @job("jobs.prune")
 def prune(days: int = 30) -> int:
-    """Forget finished job records older than ``days`` (failures stay until retried)."""
+    """Forget finished job records older than ``days`` (failures stay until retried), and
+    files of web imports left by failed jobs as long ago."""
     from kb.jobs.records import prune_finished
+    from kb.transfer.background import prune_uploads
 
-    return prune_finished(days)
+    return prune_finished(days) + prune_uploads(days)
+
+
+@job("transfer.import")
+def transfer_import(upload_id: int, kind: str, dry_run: bool, job_id: int) -> dict[str, Any]:
+    """A web import (tracked: its page shows the progress and then the report)."""
+    from kb.transfer.background import run_import_job
+
+    return run_import_job(upload_id, kind, dry_run, job_id)
 
 
 @job("calls.remind")
