@@ -4,8 +4,8 @@ viewers of the Matches page, stored with its list (read through one index per vi
 Existing rows get no flag: until `flask match refresh` stores them (`--if-empty` does on
 an upgraded install), the page ranks pairs as before.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-03 10:10:00
 
 """
@@ -13,8 +13,8 @@ Create Date: 2026-12-03 10:10:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
