@@ -146,3 +146,22 @@ def compilation(call: Call, user: Any) -> Compilation:
         submitted=len(answers),
         late=sum(1 for a in answers if a.late),
     )
+
+
+def awaiting_answer(user: Any) -> list[tuple[Call, CallAnswer | None]]:
+    """Open calls addressed to the user's state or organisation that it has not submitted an
+    answer to, soonest deadline first (the inbox). Bounded by the few open calls."""
+    from kb.consultations.addressees import is_addressed
+
+    country_code, organisation_id = acting_for(user)
+    if not country_code and organisation_id is None:
+        return []
+    calls = db.session.scalars(select(Call).where(Call.status == "open").order_by(Call.deadline_at))
+    waiting = []
+    for call in calls:
+        if not is_addressed(call, country_code, organisation_id):
+            continue
+        answer = own_answer(user, call)
+        if answer is None or answer.status != ANSWER_SUBMITTED:
+            waiting.append((call, answer))
+    return waiting

@@ -10,7 +10,7 @@ from kb.models.catalogue import (
 )
 from kb.models.consultation import Call, CallAnswer, CallReminder, Event
 from kb.models.country import Country, Organisation
-from kb.models.job import JobRecord
+from kb.models.job import ImportUpload, JobRecord
 from kb.models.matching import (
     Match,
     MatchAggregate,
@@ -18,6 +18,8 @@ from kb.models.matching import (
     MatchNeed,
     MatchSuggestion,
     Notification,
+    StateAggregate,
+    StateFact,
 )
 from kb.models.reporting import DerivedStamp, ReportCount, ReportFact
 from kb.models.session import OewgSession
@@ -34,6 +36,7 @@ __all__ = [
     "Country",
     "DerivedStamp",
     "Event",
+    "ImportUpload",
     "JobRecord",
     "LoginAttempt",
     "Match",
@@ -52,5 +55,7 @@ __all__ = [
     "Revision",
     "SavedSearch",
     "SearchQueueEntry",
+    "StateAggregate",
+    "StateFact",
     "User",
 ]
