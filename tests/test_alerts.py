@@ -526,3 +526,36 @@ def test_records_published_by_a_bulk_import_alert_too(make):
     assert report.created == 2
     (note,) = _notes(provider)  # the open one only: a draft is not published
     assert "Incident response training r-1" in note.text
+
+
+def test_a_large_batch_gives_one_notification_and_a_bounded_email(make, sink):
+    from kb.alerts.emails import MAX_LISTED
+
+    provider = make.user("provider")
+    with unit_of_work():
+        saved = alerts.save_search(provider, "requests", _args(""), frequency="instant")
+    records = [make.request(country="KEN", status="submitted") for _ in range(MAX_LISTED + 3)]
+    with unit_of_work():
+        for record in records:
+            apply_transition(None, record, "publish")
+    (note,) = _notes(provider)
+    assert note.text.startswith(f"{MAX_LISTED + 3} new matches") and note.link == (
+        f"/alerts/{saved.id}"
+    )
+    (raw,) = wait_for(sink)
+    body = _message(raw).get_content()
+    assert body.count("/requests/") == MAX_LISTED and "… and 3 more: http" in body
+
+
+def test_the_offer_is_on_the_owners_record_pages(client, make):
+    request = make.request(country="SEN", themes=["cybercrime"])
+    other = make.request(country="KEN", themes=["cybercrime"])
+    focal = make.user("focal_point", country="SEN")
+    _login(client, focal)
+    assert "Set this alert" in client.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "Set this alert" not in client.get(f"/requests/{other.id}").get_data(as_text=True)
+    provider = make.user("provider")
+    programme = make.programme(organisation=provider.organisation)
+    client.post("/account/logout")
+    _login(client, provider)
+    assert "Set this alert" in client.get(f"/programmes/{programme.id}").get_data(as_text=True)

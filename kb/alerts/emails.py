@@ -85,6 +85,23 @@ def _record_line(record: CatalogueRecord) -> str:
     return f"- {record.title}\n  {what} · {when}\n  {url}"
 
 
+#: Records listed per saved search in one e-mail; the rest are on the saved search's page.
+MAX_LISTED = 30
+
+
+def _record_lines(saved: SavedSearch, records: list[CatalogueRecord]) -> list[str]:
+    lines = [_record_line(r) for r in records[:MAX_LISTED]]
+    rest = len(records) - MAX_LISTED
+    if rest > 0:
+        link = absolute("alerts.detail", saved_id=saved.id)
+        lines.append(
+            ngettext(
+                "… and %(num)s more: %(link)s", "… and %(num)s more: %(link)s", rest, link=link
+            )
+        )
+    return lines
+
+
 def _headers(link: str) -> dict[str, str]:
     return {
         "List-Unsubscribe": f"<{link}>",
@@ -106,7 +123,7 @@ def instant(user: User, saved: SavedSearch, records: list[CatalogueRecord]) -> E
         lines = [
             _("New records match your saved search “%(name)s”:", name=saved.name),
             "",
-            *(_record_line(r) for r in records),
+            *_record_lines(saved, records),
             "",
             _("Your saved searches: %(link)s", link=absolute("alerts.index")),
             _("Stop e-mails for this search: %(link)s", link=link),
@@ -136,7 +153,7 @@ def digest(
             )
         lines = [_("New records match your saved searches."), ""]
         for saved, records in groups:
-            lines += [f"== {saved.name} ==", *(_record_line(r) for r in records)]
+            lines += [f"== {saved.name} ==", *_record_lines(saved, records)]
             if len(groups) > 1:
                 one = unsubscribe_link(user, [saved])
                 lines.append(_("Stop e-mails for this search: %(link)s", link=one))
