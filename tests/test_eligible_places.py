@@ -61,6 +61,9 @@ def test_the_web_form_takes_places_and_the_rule_applies(client, auth, make) -> N
     bad = client.post("/programmes/new", data=_form(provider, eligible_places=["m49:999"]))
     assert bad.status_code == 200 and 'id="eligible_places-err"' in bad.get_data(as_text=True)
     assert db.session.query(Programme).count() == 1
+    # place names in the reader's language where the gazetteer has them
+    french = client.get(f"/programmes/{record.id}?lang=fr").get_data(as_text=True)
+    assert "Afrique orientale" in french
 
 
 def test_listed_states_win_over_places(client, auth, make) -> None:
