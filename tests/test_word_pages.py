@@ -145,8 +145,8 @@ def test_filled_programme_form_reports_precise_problems(client, auth, make):
     )
     html = upload(client, filled, "programme").get_data(as_text=True)
     assert "Themes: no box is checked (table 2)" in html
-    assert re.search(r"Start date: &#39;31/02/2027&#39; is not a date \(table 1, row \d+\)", html)
-    assert "Eligible states: &#39;Atlantis&#39; is not a known state" in html
+    assert re.search(r"Start date: “31/02/2027” is not a date \(table 1, row \d+\)", html)
+    assert "Eligible states: “Atlantis” is not a known state" in html
     values = form_values(html)
     assert values["end_date"] == ["2027-06-30"] and values["eligible_regions"] == ["Africa"]
     assert values["eligible_countries"] == ["KEN"]

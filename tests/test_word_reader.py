@@ -32,9 +32,9 @@ def test_unclear_marks_and_bad_codes_are_reported_with_their_place():
     doc.tables[0].rows[4].cells[1].text = "urgent"
     out = io.BytesIO()
     doc.save(out)
-    problems = [m for _, m in read_docx(out.getvalue()).problems]
-    assert "Themes: unclear mark 'yes' (table 2, row 3)" in problems
-    assert "Urgency: 'urgent' is not one of low, medium, high (table 1, row 5)" in problems
+    problems = [str(m) for _, m in read_docx(out.getvalue()).problems]
+    assert "Themes: unclear mark “yes” (table 2, row 3)" in problems
+    assert "Urgency: “urgent” is not one of low, medium, high (table 1, row 5)" in problems
 
 
 def test_dates_in_two_formats_and_labels_for_codes():

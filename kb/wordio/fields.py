@@ -3,13 +3,24 @@
 The writer (:mod:`kb.wordio.template`) and the reader (:mod:`kb.wordio.reader`) both work from
 these tables, so a label changed here changes both. Keys are the names of the fields of
 ``kb.catalogue.forms.RequestForm`` / ``ProgrammeForm``.
+
+Labels are English, marked ``N_``; a form is written in any of the six languages, and the reader
+matches a label, a list's title or a code's label in any of them (:func:`variants`), through the
+same catalogues as the interface (``translations/``), without a request.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+
+from babel.support import NullTranslations, Translations
 
 from kb import codes
+from kb.codes import N_
+from kb.i18n import LANGUAGES, TRANSLATIONS
 
 #: Stored in the document's core properties (keywords) to recognise our own forms.
 MARKER = "capacity-exchange-form"
@@ -35,39 +46,43 @@ class ListSpec:
     required: bool = True
 
 
-_VISIBILITY = FieldSpec(
-    "visibility",
-    "Visibility",
-    "public, verified or secretariat (confidential)",
-    "code",
-    codes.VISIBILITIES,
-)
-_LANGUAGE = FieldSpec(
-    "text_language",
-    "Text language",
-    "language code of this text, e.g. en, fr, es",
-    "code",
-    codes.LANGUAGES,
-)
+#: A code field's hint lists its labels (in the form's language): "one of: Low, Medium, High".
+CHOICES_HINT = N_("one of: %(labels)s")
+DATE_HINT = N_("YYYY-MM-DD or DD/MM/YYYY")
+
+_VISIBILITY = FieldSpec("visibility", N_("Visibility"), "", "code", codes.VISIBILITIES)
+_LANGUAGE = FieldSpec("text_language", N_("Text language"), "", "code", codes.LANGUAGES)
 
 REQUEST_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("country_code", "Requesting state", "name of the state or its ISO3 code", "ref"),
-    FieldSpec("title", "Title", "5 to 200 characters"),
     FieldSpec(
-        "description", "Description", "what is needed and why (at least 20 characters)", "long"
+        "country_code", N_("Requesting state"), N_("name of the state or its ISO3 code"), "ref"
+    ),
+    FieldSpec("title", N_("Title"), N_("5 to 200 characters")),
+    FieldSpec(
+        "description",
+        N_("Description"),
+        N_("what is needed and why (at least 20 characters)"),
+        "long",
     ),
     _LANGUAGE,
-    FieldSpec("urgency", "Urgency", "low, medium or high", "code", codes.URGENCIES),
-    FieldSpec("target_audience", "Target audience", "who should benefit"),
-    FieldSpec("timeframe", "Timeframe", "when the support is needed, e.g. first half of 2027"),
+    FieldSpec("urgency", N_("Urgency"), "", "code", codes.URGENCIES),
+    FieldSpec("target_audience", N_("Target audience"), N_("who should benefit")),
+    FieldSpec(
+        "timeframe",
+        N_("Timeframe"),
+        N_("when the support is needed, e.g. first half of 2027"),
+    ),
     _VISIBILITY,
 )
 
 PROGRAMME_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("organisation_id", "Provider", "name or acronym of the organisation", "ref"),
-    FieldSpec("title", "Title", "5 to 200 characters"),
+    FieldSpec("organisation_id", N_("Provider"), N_("name or acronym of the organisation"), "ref"),
+    FieldSpec("title", N_("Title"), N_("5 to 200 characters")),
     FieldSpec(
-        "description", "Description", "what the programme offers (at least 20 characters)", "long"
+        "description",
+        N_("Description"),
+        N_("what the programme offers (at least 20 characters)"),
+        "long",
     ),
     _LANGUAGE,
     FieldSpec(
@@ -80,47 +95,81 @@ PROGRAMME_FIELDS: tuple[FieldSpec, ...] = (
     ),
     FieldSpec(
         "eligible_countries",
-        "Eligible states",
-        "leave empty, or names / ISO3 codes separated by commas; if listed, only these "
-        "states may apply (regions then only describe the programme)",
+        N_("Eligible states"),
+        N_(
+            "leave empty, or names / ISO3 codes separated by commas; if listed, only these "
+            "states may apply (regions then only describe the programme)"
+        ),
         "refs",
     ),
-    FieldSpec(
-        "delivery_mode",
-        "Delivery mode",
-        "in_person, online or hybrid",
-        "code",
-        codes.DELIVERY_MODES,
-    ),
-    FieldSpec(
-        "cost_model", "Cost model", "free, cost_shared or fee_based", "code", codes.COST_MODELS
-    ),
-    FieldSpec("start_date", "Start date", "YYYY-MM-DD or DD/MM/YYYY", "date"),
-    FieldSpec("end_date", "End date", "YYYY-MM-DD or DD/MM/YYYY", "date"),
-    FieldSpec("application_deadline", "Application deadline", "YYYY-MM-DD or DD/MM/YYYY", "date"),
-    FieldSpec("url", "Web page", "https://…", "url"),
-    FieldSpec("contact_email", "Contact email", "", "email"),
+    FieldSpec("delivery_mode", N_("Delivery mode"), "", "code", codes.DELIVERY_MODES),
+    FieldSpec("cost_model", N_("Cost model"), "", "code", codes.COST_MODELS),
+    FieldSpec("start_date", N_("Start date"), DATE_HINT, "date"),
+    FieldSpec("end_date", N_("End date"), DATE_HINT, "date"),
+    FieldSpec("application_deadline", N_("Application deadline"), DATE_HINT, "date"),
+    FieldSpec("url", N_("Web page"), "https://…", "url"),
+    FieldSpec("contact_email", N_("Contact email"), "", "email"),
     _VISIBILITY,
 )
 
 _COMMON_LISTS = (
-    ListSpec("themes", "Themes", codes.THEMES),
-    ListSpec("support_types", "Support types", codes.SUPPORT_TYPES),
-    ListSpec("languages", "Working languages", codes.LANGUAGES),
+    ListSpec("themes", N_("Themes"), codes.THEMES),
+    ListSpec("support_types", N_("Support types"), codes.SUPPORT_TYPES),
+    ListSpec("languages", N_("Working languages"), codes.LANGUAGES),
 )
 REQUEST_LISTS: tuple[ListSpec, ...] = _COMMON_LISTS
 PROGRAMME_LISTS: tuple[ListSpec, ...] = (
     *_COMMON_LISTS,
-    ListSpec("eligible_regions", "Open to regions", codes.ELIGIBLE_REGIONS, required=False),
+    ListSpec("eligible_regions", N_("Open to regions"), codes.ELIGIBLE_REGIONS, required=False),
     ListSpec(
         "interpretation_languages",
-        "Interpretation or translated material in",
+        N_("Interpretation or translated material in"),
         codes.LANGUAGES,
         required=False,
     ),
 )
 
-TITLES = {"request": "Capacity-building request", "programme": "Capacity-building programme"}
+TITLES = {
+    "request": N_("Capacity-building request"),
+    "programme": N_("Capacity-building programme"),
+}
+
+
+# --- the six languages -----------------------------------------------------------------------
+
+
+@cache
+def _catalogue(lang: str) -> NullTranslations:
+    return Translations.load(str(TRANSLATIONS), [lang], domain="messages")
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """``gettext`` for ``lang`` from the compiled catalogues (English: the text itself)."""
+    if lang not in LANGUAGES or lang == "en":
+        return lambda text: text
+    catalogue = _catalogue(lang)
+    if not isinstance(catalogue, Translations):  # not compiled yet: try again next time
+        _catalogue.cache_clear()
+    return catalogue.gettext
+
+
+def hint_in(spec: FieldSpec, lang: str) -> str:
+    """The hint under a field's label in ``lang``; a code field lists its labels."""
+    tr = translator(lang)
+    if spec.type == "code" and spec.choices is not None:
+        labels = ", ".join(tr(label).split(":")[0].strip() for label in spec.choices.values())
+        return tr(CHOICES_HINT) % {"labels": labels}
+    return tr(spec.hint) if spec.hint else ""
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().rstrip(":").strip().casefold()
+
+
+def variants(text: str) -> set[str]:
+    """``text`` (English) and its translations in the six languages, normalised (case,
+    spaces and a final colon do not count): what the reader accepts for a label."""
+    return {_norm(translator(lang)(text)) for lang in LANGUAGES} | {_norm(text)}
 
 
 def field_specs(kind: str) -> tuple[FieldSpec, ...]:
@@ -132,7 +181,7 @@ def list_specs(kind: str) -> tuple[ListSpec, ...]:
 
 
 def label_of(kind: str, key: str) -> str:
-    """The Word label of a form field (or the key itself)."""
+    """The Word label of a form field (English; or the key itself)."""
     for spec in (*field_specs(kind), *list_specs(kind)):
         if spec.key == key:
             return spec.label if isinstance(spec, FieldSpec) else spec.title

@@ -7,9 +7,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField
 
+from kb.codes import N_
 from kb.formfields import choices
 
-KIND_CHOICES = {"request": "A capacity-building request", "programme": "A programme"}
+KIND_CHOICES = {"request": N_("A capacity-building request"), "programme": N_("A programme")}
 
 
 class UploadForm(FlaskForm):

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from kb.catalogue.routes import KINDS, fill_choices
 from kb.errors import Invalid
 from kb.formfields import choices
+from kb.i18n import current_language
 from kb.uploads.convert import soffice_path
 from kb.uploads.safety import UnsafeFile, too_large_message, upload_limit
 from kb.wordio import service
@@ -29,15 +30,19 @@ _ROLES = {"focal_point", "provider", "secretariat"}
 
 
 @bp.route("/word/templates/<any(request,programme):kind>.docx")
+@bp.route("/word/templates/<any(ar,zh,en,fr,ru,es):form_lang>/<any(request,programme):kind>.docx")
 @login_required
-def template(kind: str) -> Response:
+def template(kind: str, form_lang: str | None = None) -> Response:
+    """The blank form in ``form_lang`` (default: the interface language). A separate path,
+    not ``?lang=``: downloading a form in Arabic does not switch the interface to Arabic."""
     if current_user.role not in _ROLES or not current_user.is_active:
         abort(403)
+    lang = form_lang or current_language()
     return send_file(
-        io.BytesIO(build_template(kind)),
+        io.BytesIO(build_template(kind, lang)),
         mimetype=DOCX,
         as_attachment=True,
-        download_name=f"capacity-exchange-{kind}.docx",
+        download_name=f"capacity-exchange-{kind}-{lang}.docx",
     )
 
 

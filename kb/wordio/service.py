@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from kb import access
@@ -46,7 +48,11 @@ def read_upload(data: bytes, user: User, kind_hint: str) -> Reading:
     if reading.kind is None:
         reading.kind = kind_hint if kind_hint in kinds else kinds[0]
     if reading.kind not in kinds:
-        message = f"This is a {reading.kind} form; your account may not create a {reading.kind}."
+        message = (
+            _l("This is a request form; your account may not create a request.")
+            if reading.kind == "request"
+            else _l("This is a programme form; your account may not create a programme.")
+        )
         raise Invalid(message, {"file": [message]})
     _suggest_language(reading)
     if not reading.template:
@@ -97,7 +103,7 @@ def _suggest(reading: Reading, user: User) -> None:
         mentioned = mentioned_countries(reading.text)
         if user.role == "focal_point" and user.country_code:
             reading.values["country_code"] = user.country_code
-            reading.sources["country_code"] = "your account (you represent this state)"
+            reading.sources["country_code"] = _l("your account (you represent this state)")
         elif mentioned:
             reading.values["country_code"] = mentioned[0]
             _mark_suggested(reading, "country_code")
@@ -105,17 +111,22 @@ def _suggest(reading: Reading, user: User) -> None:
 
 def _mark_suggested(reading: Reading, key: str) -> None:
     reading.suggested.add(key)
-    reading.sources[key] = "suggested from the text: please confirm"
+    reading.sources[key] = _l("suggested from the text: please confirm")
 
 
 def _resolve_country(reading: Reading, user: User) -> None:
     raw = reading.values.get("country_code")
     country = _country(raw) if isinstance(raw, str) else None
     if raw and country is None:
-        reading.problem("country_code", f"Requesting state: '{raw}' is not a known state")
+        reading.problem(
+            "country_code", _l("Requesting state: “%(name)s” is not a known state", name=raw)
+        )
     own = user.country_code if user.role == "focal_point" else None
     if own and country is not None and country.iso3 != own:
-        reading.problem("country_code", f"Requesting state: you may only create requests for {own}")
+        reading.problem(
+            "country_code",
+            _l("Requesting state: you may only create requests for %(state)s", state=own),
+        )
     code = own or (country.iso3 if country else None)
     if code:
         reading.values["country_code"] = code
@@ -134,16 +145,20 @@ def _resolve_organisation(reading: Reading, user: User) -> None:
                 found = org
                 break
         if found is None:
-            reading.problem("organisation_id", f"Provider: '{raw}' is not a known organisation")
+            reading.problem(
+                "organisation_id",
+                _l("Provider: “%(name)s” is not a known organisation", name=raw),
+            )
     if own and found is not None and found.id != own:
         reading.problem(
-            "organisation_id", "Provider: you may only create programmes for your organisation"
+            "organisation_id",
+            _l("Provider: you may only create programmes for your organisation"),
         )
     chosen = own or (found.id if found else None)
     if chosen:
         reading.values["organisation_id"] = chosen
         if own and not raw:
-            reading.sources["organisation_id"] = "your account"
+            reading.sources["organisation_id"] = _l("your account")
 
 
 def _resolve_eligible(reading: Reading) -> None:
@@ -152,7 +167,10 @@ def _resolve_eligible(reading: Reading) -> None:
     for name in names:
         country = _country(name)
         if country is None:
-            reading.problem("eligible_countries", f"Eligible states: '{name}' is not a known state")
+            reading.problem(
+                "eligible_countries",
+                _l("Eligible states: “%(name)s” is not a known state", name=name),
+            )
         elif country.iso3 not in codes:
             codes.append(country.iso3)
     if names:
@@ -177,17 +195,17 @@ def _resolve_places(reading: Reading) -> None:
 
 
 def form_errors(reading: Reading) -> dict[str, list[str]]:
-    """Problems grouped by form field ("" for the whole document)."""
+    """Problems grouped by form field ("" for the whole document), in the interface language."""
     grouped: dict[str, list[str]] = {}
     for key, message in reading.problems:
-        grouped.setdefault(key, []).append(message)
+        grouped.setdefault(key, []).append(str(message))
     return grouped
 
 
 def source_notes(reading: Reading) -> list[tuple[str, str]]:
-    """``(Word label, where it was read)`` for the review page."""
+    """``(Word label, where it was read)`` for the review page, in the interface language."""
     kind = reading.kind or "request"
-    return [(label_of(kind, key), where) for key, where in reading.sources.items()]
+    return [(_(label_of(kind, key)), str(where)) for key, where in reading.sources.items()]
 
 
 def form_data(reading: Reading) -> dict[str, Any]:

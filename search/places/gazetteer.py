@@ -1,6 +1,6 @@
 """The gazetteer: places loaded from ``search/data/places_*.json`` and found in text.
 
-``default_gazetteer()`` is cached; ``find`` reads names in English, French and Spanish
+``default_gazetteer()`` is cached; ``find`` reads names in the six UN languages
 (longest match first, accents and case folded, short acronyms and names that are also
 ordinary words only as written: "EU" and "Chad", not "eu" or "chad").
 """
@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
+from babel.core import get_global
+
 from search.places.model import KIND_PRIORITY, Place, PlaceMention
-from search.places.names import fold, is_short_acronym, key, words
+from search.places.names import fold, is_short_acronym, key, match_fold, words
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 STATES_FILE = "places_m49.json"
 GROUPS_FILE = "places_groups.json"
-LANGUAGES = ("en", "fr", "es")
+#: Names of groups, organisations and informal regions in Arabic, Chinese and Russian.
+MORE_NAMES_FILE = "places_names_ar_ru_zh.json"
+#: Languages whose names of states and M49 areas come from CLDR (Babel).
+CLDR_LANGUAGES = ("ar", "ru", "zh")
+LANGUAGES = ("en", "fr", "es", *CLDR_LANGUAGES)
 GROUP_PREFIX = "group:"
 
 #: How a name must be written to count: as is (acronyms), capitalised, or any way.
@@ -136,12 +144,14 @@ class Gazetteer:
     def find(self, text: str) -> list[PlaceMention]:
         """Places named in ``text``: longest names first, left to right, not overlapping."""
         tokens = list(words(text or ""))
-        folded = [fold(w) for _, _, w in tokens]
+        folded = [match_fold(w) for _, _, w in tokens]
+        in_phrase = [match_fold(w, in_phrase=True) for _, _, w in tokens]
         out: list[PlaceMention] = []
         i = 0
         while i < len(tokens):
             for n in range(min(self._longest, len(tokens) - i), 0, -1):
-                place = self._match(tuple(folded[i : i + n]), [w for _, _, w in tokens[i : i + n]])
+                k = tuple(folded[i : i + n] if n == 1 else in_phrase[i : i + n])
+                place = self._match(k, [w for _, _, w in tokens[i : i + n]])
                 if place is not None:
                     start, end = tokens[i][0], tokens[i + n - 1][1]
                     out.append(PlaceMention(start, end, text[start:end], place))
@@ -284,7 +294,34 @@ def load(data_dir: Path = DATA_DIR) -> Gazetteer:
         if len(waiting) == len(pending):
             raise ValueError(f"unresolved members_of: {[o['code'] for _, o in waiting]}")
         pending = waiting
+    more = json.loads((data_dir / MORE_NAMES_FILE).read_text(encoding="utf-8"))["names"]
+    unknown_codes = set(more) - {p.code for p in places}
+    if unknown_codes:
+        raise ValueError(f"{MORE_NAMES_FILE}: unknown places {sorted(unknown_codes)}")
+    cldr = {lang: Locale.parse(lang).territories for lang in CLDR_LANGUAGES}
+    places = [_with_more_names(p, more.get(p.code, {}), cldr) for p in places]
     return Gazetteer(places, groups.get("common_word_names", {}).get("names", ()))
+
+
+def _cldr_code(place: Place) -> str | None:
+    """The CLDR territory code of a state (``KE``) or an M49 area (``143``)."""
+    if place.kind == "state":
+        return (get_global("territory_aliases").get(place.code) or [None])[0]
+    return place.code.removeprefix("m49:") if place.code.startswith("m49:") else None
+
+
+def _with_more_names(
+    place: Place, listed: Mapping[str, list[str]], cldr: Mapping[str, Mapping[str, str]]
+) -> Place:
+    """``place`` with its names in Arabic, Chinese and Russian: CLDR's for states and M49
+    areas, then those of ``places_names_ar_ru_zh.json``."""
+    code = _cldr_code(place)
+    names = dict(place.names)
+    for lang in CLDR_LANGUAGES:
+        extra = [n for n in (cldr[lang].get(code or ""), *listed.get(lang, ())) if n]
+        if extra:
+            names[lang] = list(dict.fromkeys([*names.get(lang, []), *extra]))
+    return replace(place, names=names)
 
 
 @cache

@@ -30,6 +30,8 @@ SEARCH_FILE = Path(__file__).parents[1] / "data" / "thesaurus_search.json"
 
 
 _KEYS: dict[str, str] = {}
+#: Arabic one-letter conjunctions and prepositions written joined to the next word.
+_AR_PROCLITICS = frozenset("وبلفك")
 
 
 def key(word: str) -> str:
@@ -105,6 +107,7 @@ class Thesaurus:
                     self._index[k] = self._index.get(k, frozenset()) | {c.id}
         self.max_len = max((len(k) for k in self._index), default=1)
         self._first = frozenset(k[0] for k in self._index)
+        self._words = frozenset(w for k in self._index for w in k)
 
     @classmethod
     def from_file(
@@ -144,7 +147,7 @@ class Thesaurus:
         """Greedy longest-match ``(start, end, concept_ids)`` over a list of raw words
         (function words between the words of a surface are skipped)."""
         at = [i for i, w in enumerate(words) if fold_token(w) not in FUNCTION_WORDS]
-        ks = [key(words[i]) for i in at]
+        ks = [self._known_key(words[i]) for i in at]
         out: list[tuple[int, int, frozenset[str]]] = []
         i, n = 0, len(ks)
         index, first = self._index, self._first
@@ -161,6 +164,16 @@ class Thesaurus:
             else:
                 i += 1
         return out
+
+    def _known_key(self, word: str) -> str:
+        """``key(word)``; for an Arabic word unknown to the thesaurus that starts with a
+        one-letter conjunction or preposition (``و``, ``ب``, ``ل``, ``ف``, ``ك``), the key of the
+        rest when that one is known (``لمركز`` -> ``مركز``)."""
+        k = key(word)
+        if k in self._words or len(word) < 4 or word[0] not in _AR_PROCLITICS:
+            return k
+        rest = key(word[1:])
+        return rest if rest in self._words else k
 
     def concepts_in(self, text: str) -> set[str]:
         """All concept ids mentioned in ``text`` (any language)."""

@@ -132,3 +132,44 @@ def test_unspaced_chinese_query_is_read_as_words_not_a_phrase():
     assert node == And((Word("培训"), Word("网络"), Word("犯罪")))
     # quotes still make a phrase
     assert parse('"网络犯罪"').node == Phrase(("网络", "犯罪"))
+
+
+def test_arabic_proclitic_is_split_off_only_for_the_thesaurus_words():
+    t = default_thesaurus()
+    assert {"soc", "equipment"} <= t.concepts_in("معدات لمركز العمليات الأمنية")
+    assert "critical_infrastructure" in t.concepts_in("وحماية البنية التحتية الحيوية")
+    assert not t.concepts_in("وطنية")  # و is part of this word
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("طلبات دول الخليج", "informal:gulf"),
+        ("تمرين سيبراني للدول العربية", "org:LAS"),
+        ("مصر", "EGY"),
+        ("программы для стран Центральной Азии", "m49:143"),
+        ("малые островные развивающиеся государства", "grouping:SIDS"),
+        ("в Мали", "MLI"),
+        ("Кения", "KEN"),
+        ("东盟网络规范", "org:ASEAN"),
+        ("培训肯尼亚", "KEN"),
+        ("萨赫勒地区", "informal:sahel"),
+    ],
+)
+def test_places_named_in_arabic_chinese_russian(text, code):
+    from search.places import default_gazetteer
+
+    assert [m.place.code for m in default_gazetteer().find(text)] == [code]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "كيفية حماية البنية التحتية الحيوية",  # البنية is not بنين (Benin)
+        "поддержка малых предприятий",  # малых is not Мали
+    ],
+)
+def test_no_place_in_ordinary_words(text):
+    from search.places import default_gazetteer
+
+    assert default_gazetteer().find(text) == []
