@@ -6,11 +6,13 @@ revision and flushes. None commits: the caller's :func:`kb.uow.unit_of_work` doe
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
+from sqlalchemy import select
 
 from kb import access, codes
 from kb.catalogue import eligibility
@@ -18,7 +20,7 @@ from kb.catalogue.schemas import ProgrammeInputSchema, RequestInputSchema
 from kb.codes import N_
 from kb.errors import Conflict, Forbidden, Invalid
 from kb.extensions import db
-from kb.history import apply_changes, json_safe, record_revision
+from kb.history import apply_changes, json_safe, record_revision, record_revisions
 from kb.models import CatalogueRecord, Country, Organisation, Programme, Request, Revision, User
 from kb.models.catalogue import ENDED
 from kb.models.types import utcnow
@@ -104,6 +106,17 @@ TRANSITIONS: dict[str, dict[str, Transition]] = {
 }
 
 
+_SCHEMAS = threading.local()
+
+
+def _schema(cls: type[Schema]) -> Schema:
+    """One instance of an input schema per thread (building one costs more than a load)."""
+    found: dict[type[Schema], Schema] = _SCHEMAS.__dict__.setdefault("by_class", {})
+    if cls not in found:
+        found[cls] = cls()
+    return found[cls]
+
+
 def _load(schema: Schema, data: dict[str, Any], partial: bool = False) -> dict[str, Any]:
     cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
     for key in ("url", "contact_email", "acronym", "website"):
@@ -165,7 +178,7 @@ def create_request(actor: User | None, data: dict[str, Any], **extra: Any) -> Re
 
     :raise Invalid: bad fields. :raise Forbidden: not this state's focal point or Secretariat.
     """
-    values = _load(RequestInputSchema(), data)
+    values = _load(_schema(RequestInputSchema), data)
     if actor is not None and not access.can_create_request(actor, values["country_code"]):
         raise Forbidden(_l("You may only create requests for the state you represent."))
     _check_request_refs(values)
@@ -178,18 +191,34 @@ def create_request(actor: User | None, data: dict[str, Any], **extra: Any) -> Re
 def suggest_missing_codes(record: Request) -> dict[str, Any]:
     """Store codes suggested from the text for each list the owner left empty, and clear
     suggestions for lists the owner filled; return the suggestion fields that changed."""
-    from search.matching.suggest import suggest_codes
-
-    guess = suggest_codes(record.title or "", record.description or "", record.text_language)
-    values = {
-        f"suggested_{field}": [] if getattr(record, field) else list(guess[field])
-        for field in ("themes", "support_types")
-    }
+    fields = ("title", "description", "text_language", "themes", "support_types")
+    values = suggested_codes({name: getattr(record, name) for name in fields})
     if record.id is None:  # a new record: every suggestion is a change
         for key, value in values.items():
             setattr(record, key, value)
         return {key: value for key, value in values.items() if value}
     return apply_changes(record, values)
+
+
+def suggested_codes(values: dict[str, Any]) -> dict[str, list[str]]:
+    """``suggested_themes`` / ``suggested_support_types`` of a request with these ``values``:
+    codes suggested from the text for a list left empty, none for a list filled in."""
+    from search.matching.suggest import suggest_codes
+
+    empty = [field for field in ("themes", "support_types") if not values.get(field)]
+    guess = (  # the text is read only when a list is empty (bulk imports: most rows are full)
+        suggest_codes(
+            values.get("title") or "",
+            values.get("description") or "",
+            values.get("text_language") or "en",
+        )
+        if empty
+        else {}
+    )
+    return {
+        f"suggested_{field}": list(guess[field]) if field in empty else []
+        for field in ("themes", "support_types")
+    }
 
 
 def accept_suggestions(
@@ -213,7 +242,7 @@ def accept_suggestions(
     data = {field: value for field, value in chosen.items() if value}
     if not data:
         raise Invalid(_l("There is nothing to accept."), {"themes": [_l("Choose a theme.")]})
-    values = _load(RequestInputSchema(), data, partial=True)
+    values = _load(_schema(RequestInputSchema), data, partial=True)
     changes = apply_changes(record, values)
     changes.update(suggest_missing_codes(record))
     if changes:
@@ -228,13 +257,68 @@ def create_programme(actor: User | None, data: dict[str, Any], **extra: Any) -> 
 
     :raise Invalid: bad fields. :raise Forbidden: not this organisation's provider.
     """
-    values = _load(ProgrammeInputSchema(), data)
+    values = _load(_schema(ProgrammeInputSchema), data)
     if actor is not None and not access.can_create_programme(actor, values["organisation_id"]):
         raise Forbidden(_l("You may only create programmes for the organisation you represent."))
     _check_programme_refs(values)
     record = Programme(**values, **_defaults(actor, extra))
     _created(record, actor, values, "created" if actor else "imported")
     return record
+
+
+def import_records(
+    model: type[Request] | type[Programme],
+    rows: list[tuple[dict[str, Any], dict[str, Any]]],
+    user: User | None = None,
+    comment: str | None = None,
+) -> list[int]:
+    """The trusted loader creates many records at once (bulk imports); return their ids.
+
+    ``rows`` are ``(values, extra)``: ``values`` already loaded by the model's input schema and
+    checked against countries and organisations (``kb.transfer.validate`` does both, row by
+    row, so that every bad row is reported), ``extra`` the loader's columns: ``external_key``
+    (required: the new ids are read back by it), ``status``, ``published_at``,
+    ``created_by_id``. Each record gets the ``imported`` revision :func:`create_request` /
+    :func:`create_programme` would write, naming ``user`` (None: no one) with ``comment``.
+    The records, revisions and search-queue entries are written with one multi-row insert
+    each (an ORM flush inserts row by row on SQLite), in the caller's transaction.
+    """
+    if not rows:
+        return []
+    table = model.__table__
+
+    records: list[dict[str, Any]] = []
+    changes_of: dict[str, dict[str, list[Any]]] = {}
+    for values, extra in rows:
+        suggested = suggested_codes(values) if model is Request else {}
+        record = {**values, **suggested, **_defaults(None, extra)}
+        key = str(record["external_key"])
+        changes = {k: [None, json_safe(v)] for k, v in values.items()}
+        changes.update({k: [None, v] for k, v in suggested.items() if v})
+        changes["status"] = [None, record["status"]]
+        records.append(record)
+        changes_of[key] = changes
+    # every row names every column (a multi-row insert): the model's defaults where a row
+    # has no value, as the ORM would apply them (timestamps: now)
+    defaults: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.primary_key or default is None:
+            continue
+        callable_ = getattr(default, "is_callable", False)
+        defaults[column.key] = default.arg(None) if callable_ else getattr(default, "arg", None)
+    columns = dict.fromkeys([*defaults, *(name for record in records for name in record)])
+    db.session.execute(table.insert(), [{**columns, **defaults, **r} for r in records])
+    ids: dict[str, int] = {}
+    keys = list(changes_of)
+    for start in range(0, len(keys), 500):
+        query = select(model.id, model.external_key).where(
+            model.external_key.in_(keys[start : start + 500])
+        )
+        ids.update({str(key): record_id for record_id, key in db.session.execute(query)})
+    entries = [(ids[key], changes) for key, changes in changes_of.items()]
+    record_revisions(model.kind, entries, "imported", user, comment)
+    return [record_id for record_id, _ in entries]
 
 
 def _defaults(actor: User | None, extra: dict[str, Any]) -> dict[str, Any]:
@@ -249,22 +333,24 @@ def update_record(
     data: dict[str, Any],
     partial: bool = False,
     comment: str | None = None,
+    flush: bool = True,
 ) -> dict[str, list[Any]]:
     """Apply an edit; return the changes (empty when nothing changed: no revision then).
 
-    ``comment`` goes on the revision (imports say where the change came from).
+    ``comment`` goes on the revision (imports say where the change came from). ``flush=False``
+    leaves the change to the next flush (bulk imports: one flush for many rows).
 
     :raise Forbidden: may not edit. :raise Invalid: bad fields.
     """
     if not access.can_edit(actor, record):
         raise Forbidden(_l("You may not edit this record."))
     if isinstance(record, Request):
-        values = _load(RequestInputSchema(), data, partial)
+        values = _load(_schema(RequestInputSchema), data, partial)
         owner_field = "country_code"
         message = _l("Only the Secretariat can change the requesting state.")
         _check_request_refs(values)
     else:
-        values = _load(ProgrammeInputSchema(), data, partial)
+        values = _load(_schema(ProgrammeInputSchema), data, partial)
         owner_field = "organisation_id"
         message = _l("Only the Secretariat can change the organisation.")
         _check_programme_refs(values)
@@ -278,7 +364,8 @@ def update_record(
         now = utcnow()
         record.updated_at = now
         record.last_confirmed_at = now
-        db.session.flush()
+        if flush:
+            db.session.flush()
         record_revision(record, actor, "edited", changes, comment)
     return changes
 

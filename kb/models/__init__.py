@@ -10,7 +10,7 @@ from kb.models.catalogue import (
 )
 from kb.models.consultation import Call, CallAnswer, CallReminder, Event
 from kb.models.country import Country, Organisation
-from kb.models.job import JobRecord
+from kb.models.job import ImportUpload, JobRecord
 from kb.models.matching import (
     Match,
     MatchAggregate,
@@ -36,6 +36,7 @@ __all__ = [
     "Country",
     "DerivedStamp",
     "Event",
+    "ImportUpload",
     "JobRecord",
     "LoginAttempt",
     "Match",

@@ -43,6 +43,9 @@ NOT_A = {
 }
 _MACRO_MARKERS = (b"macroenabled", b"vbaproject", b"ms-office.activex")
 _DANGEROUS_XML = re.compile(rb"<!\s*(doctype|entity)", re.IGNORECASE)
+#: Control characters that plain text does not hold (tab, newlines, form feed and the DOS
+#: end-of-file mark are fine).
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
 
 
 class UnsafeFile(Invalid):
@@ -243,7 +246,7 @@ def check_text(data: bytes) -> str:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
             raise UnsafeFile(_l("The file is not a text file; save it as UTF-8."), 415) from exc
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\x1a")
+    controls = len(_CONTROLS.findall(text))
     if controls > max(1, len(text) // 100):
         raise UnsafeFile(_l("The file is not a text file (it contains binary data)."), 415)
     return text
