@@ -1,11 +1,19 @@
-"""Time a bulk import of N generated requests (dry run, then for real) through the product's
-own import (``kb.transfer``), on a fresh SQLite database with the seed data.
+"""Time a bulk import of N generated requests through the product's own import
+(``kb.transfer``): a dry run, the real import, the index and match updates after its commit,
+then the same file again with every description changed (N updates) and once more unchanged.
 
     .venv/bin/python -m bench.import_bench --rows 10000
+    .venv/bin/python -m bench.import_bench --rows 10000 \\
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/import_bench
 
-The rows come from ``bench.http_bench.generate`` (multilingual titles and descriptions, some
-repeated titles). The file is about 5.6 MB at 10,000 rows, so the bench raises
-``KB_MAX_UPLOAD_MB`` to 20 for itself. The last line is JSON.
+Each run starts from an empty database (SQLite in a temporary folder by default; a PostgreSQL
+database given with ``--database-url`` is emptied first) with the seed data. The rows come from
+``bench.http_bench.generate`` (multilingual titles and descriptions, some repeated titles);
+the file is about 5.6 MB at 10,000 rows, so the bench raises ``KB_MAX_UPLOAD_MB`` to 20 for
+itself. ``--profile DIR`` writes a pyinstrument profile of each step there (``pip install
+pyinstrument``). ``import_s`` ends at the commit (the report is ready); ``follow_up_s`` is the
+``search.drain`` and ``match.refresh`` jobs the commit queued, run here by the embedded queue
+as they would be after a web or command-line import. The last line is JSON.
 """
 
 from __future__ import annotations
@@ -17,25 +25,61 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def _profiled(folder: Path | None, name: str) -> Iterator[None]:
+    if folder is None:
+        yield
+        return
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.005)
+    profiler.start()
+    try:
+        yield
+    finally:
+        profiler.stop()
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.txt").write_text(profiler.output_text(unicode=False, color=False))
+
+
+def _empty_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database-url", help="PostgreSQL database to use (emptied first)")
+    parser.add_argument("--profile", type=Path, help="write pyinstrument profiles here")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="kb-import-bench-"))
+    url = args.database_url or f"sqlite:///{folder / 'kb.sqlite3'}"
+    if args.database_url:
+        _empty_postgres(args.database_url)
     env = {
         **os.environ,
         "FLASK_APP": "kb",
-        "KB_DATABASE_URL": f"sqlite:///{folder / 'kb.sqlite3'}",
+        "KB_DATABASE_URL": url,
         "KB_SEARCH_DIR": str(folder / "index"),
         "KB_SECRET_KEY": "import-bench",
         "KB_MAX_UPLOAD_MB": "20",
     }
+    env.pop("KB_QUEUE_URL", None)  # the embedded queue: follow-up jobs run here, timed
     os.environ.update(env)
     flask = str(Path(sys.executable).parent / "flask")
     for command in (["db", "upgrade"], ["kb", "seed", "--no-demo-users"]):
@@ -43,22 +87,47 @@ def main() -> None:
 
     from bench.http_bench import _csv, generate
     from kb import create_app
-    from kb.transfer.importer import run_import
+    from kb.transfer.importer import ImportReport, catch_up, run_import
     from kb.transfer.reading import read_file
 
-    data = _csv(generate(args.rows, args.rows, args.seed)["requests"])
+    generated = generate(args.rows, args.rows, args.seed)["requests"]
+    data = _csv(generated)
+    edited = _csv([{**row, "description": row["description"] + " (revised)"} for row in generated])
     app = create_app()
-    result: dict[str, object] = {"rows": args.rows, "megabytes": round(len(data) / 1048576, 1)}
+    result: dict[str, Any] = {
+        "rows": args.rows,
+        "megabytes": round(len(data) / 1048576, 1),
+        "database": url.split(":", 1)[0],
+    }
+
+    def timed(label: str, work: Callable[[], ImportReport | None]) -> ImportReport | None:
+        started = time.perf_counter()
+        with _profiled(args.profile, label):
+            report = work()
+        seconds = round(time.perf_counter() - started, 1)
+        result[label] = seconds
+        print(f"{label}: {seconds} s — {report.summary() if report else ''}", flush=True)
+        return report
+
+    def importer(content: bytes, dry_run: bool) -> Callable[[], ImportReport]:
+        def work() -> ImportReport:
+            kind, rows = read_file(content, "requests")
+            return run_import(rows, kind, None, dry_run=dry_run, follow_up=False)
+
+        return work
+
     with app.app_context():
-        for dry_run in (True, False):
-            started = time.perf_counter()
-            kind, rows = read_file(data, "requests")
-            report = run_import(rows, kind, None, dry_run=dry_run)
-            seconds = round(time.perf_counter() - started, 1)
-            label = "dry_run_s" if dry_run else "import_s"
-            result[label] = seconds
-            result["duplicate_warnings"] = len(report.duplicates)
-            print(f"{label}: {seconds} s — {report.summary()}", flush=True)
+        dry = timed("dry_run_s", importer(data, True))
+        real = timed("import_s", importer(data, False))
+        assert dry is not None and real is not None and real.created == args.rows
+        timed("follow_up_s", lambda: catch_up(real))
+        updated = timed("update_s", importer(edited, False))
+        assert updated is not None and updated.updated == args.rows
+        timed("update_follow_up_s", lambda: catch_up(updated))
+        unchanged = timed("unchanged_s", importer(edited, False))
+        assert unchanged is not None and unchanged.unchanged == args.rows
+        result["duplicate_warnings"] = len(real.duplicates)
+    result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(result))
 
 

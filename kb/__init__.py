@@ -103,7 +103,9 @@ def _register_blueprints(app: Flask) -> None:
     from kb.accounts.routes import bp as accounts_bp
     from kb.admin.routes import bp as admin_bp
     from kb.alerts.routes import bp as alerts_bp
+    from kb.calendar.routes import bp as calendar_bp
     from kb.catalogue.routes import bp as catalogue_bp
+    from kb.consultations.routes import bp as calls_bp
     from kb.directory.routes import bp as directory_bp
     from kb.main.routes import bp as main_bp
     from kb.matching.routes import bp as matching_bp
@@ -120,6 +122,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(searching_bp)
     app.register_blueprint(matching_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(calls_bp)
+    app.register_blueprint(calendar_bp)
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/secretariat")
     app.register_blueprint(wordio_bp)

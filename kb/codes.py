@@ -141,6 +141,31 @@ MATCH_STATUSES: dict[str, str] = {
     "completed": N_("Completed"),
 }
 
+#: Calls for views and their answers (kb.consultations).
+CALL_STATUSES: dict[str, str] = {
+    "draft": N_("Draft"),
+    "open": N_("Open for answers"),
+    "closed": N_("Closed"),
+}
+ANSWER_STATUSES: dict[str, str] = {"draft": N_("Draft"), "submitted": N_("Submitted")}
+TRACKER_STATUSES: dict[str, str] = {
+    "not_started": N_("Not started"),
+    "draft": N_("Draft"),
+    "submitted": N_("Submitted"),
+    "late": N_("Submitted late"),
+}
+CALL_FORMATS: dict[str, str] = {"web": N_("Web form"), "docx": N_("Word document (.docx)")}
+#: Calendar entries (kb.calendar).
+EVENT_CATEGORIES: dict[str, str] = {
+    "session": N_("Session"),
+    "informal": N_("Informal meeting"),
+    "stakeholder": N_("Stakeholder meeting"),
+    "training": N_("Training"),
+    "exercise": N_("Exercise"),
+    "deadline": N_("Deadline"),
+    "other": N_("Other event"),
+}
+
 #: What a revision (the history of a record) records.
 REVISION_ACTIONS: dict[str, str] = {
     "created": N_("Created"),
@@ -161,6 +186,11 @@ REVISION_ACTIONS: dict[str, str] = {
     "accept": N_("Accepted"),
     "decline": N_("Declined"),
     "complete": N_("Completed"),
+    "drafted_from_answer": N_("Drafted from an answer to a call for views"),
+    "call_published": N_("Call published"),
+    "call_closed": N_("Call closed"),
+    "answer_saved": N_("Answer saved as a draft"),
+    "answer_submitted": N_("Answer submitted"),
 }
 
 #: Record fields as named in the history of changes.

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from kb.codes import N_
 from kb.extensions import db
 from kb.i18n import country_name, format_moment
 from kb.models import CatalogueRecord, Match, Organisation, Revision, SearchQueueEntry, User
+from kb.models.types import utcnow
 
 
 def json_safe(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, list | tuple):
         return [json_safe(v) for v in value]
@@ -59,6 +60,40 @@ def record_revision(
     elif record.kind == "match":  # a declined pair leaves the stored suggestions
         db.session.info.setdefault("changed_refs", set()).add(("match", record.id))
     return revision
+
+
+def record_revisions(
+    kind: str,
+    entries: list[tuple[int, dict[str, list[Any]]]],
+    action: str,
+    user: User | None = None,
+    comment: str | None = None,
+) -> None:
+    """:func:`record_revision` for many records of ``kind`` at once (``entries``: record id and
+    changes), with their search-queue entries: one multi-row insert each (bulk imports)."""
+    if not entries:
+        return
+    now, user_id = utcnow(), user.id if user is not None else None
+    db.session.execute(
+        insert(Revision),
+        [
+            {
+                "record_kind": kind,
+                "record_id": record_id,
+                "user_id": user_id,
+                "at": now,
+                "action": action,
+                "changes": changes,
+                "comment": comment,
+            }
+            for record_id, changes in entries
+        ],
+    )
+    db.session.execute(
+        insert(SearchQueueEntry),
+        [{"record_kind": kind, "record_id": i, "enqueued_at": now} for i, _ in entries],
+    )
+    db.session.info.setdefault("changed_refs", set()).update((kind, i) for i, _ in entries)
 
 
 def queue_for_index(kind: str, record_id: int) -> None:

@@ -14,7 +14,7 @@ from kb import PROJECT_ROOT
 from kb.accounts import operations as accounts
 from kb.catalogue import operations
 from kb.extensions import db
-from kb.models import Country, OewgSession, Organisation, Programme, Request, User
+from kb.models import Call, Country, Event, OewgSession, Organisation, Programme, Request, User
 from kb.transfer.formats import COLUMNS
 
 SEED_DIR = PROJECT_ROOT / "seed_data"
@@ -124,8 +124,49 @@ def seed_sessions(seed_dir: Path = SEED_DIR) -> int:
                 start_date=date.fromisoformat(row["start_date"]),
                 end_date=date.fromisoformat(row["end_date"]),
                 location=row.get("location", ""),
+                agenda_url=row.get("agenda_url"),
+                documents=row.get("documents", ""),
+                source=row.get("source", ""),
             )
         )
+        added += 1
+    db.session.flush()
+    return added
+
+
+def _session_id(name: str | None) -> int | None:
+    if not name:
+        return None
+    return db.session.scalar(select(OewgSession.id).where(OewgSession.name == name))
+
+
+def seed_events(seed_dir: Path = SEED_DIR) -> int:
+    """Informal and stakeholder meetings of the calendar (facts, with their sources)."""
+    from kb.calendar.operations import create_event
+
+    added = 0
+    for row in _read("events.json", seed_dir):
+        exists = select(Event.id).where(
+            Event.title == row["title"], Event.starts_on == date.fromisoformat(row["starts_on"])
+        )
+        if db.session.scalar(exists):
+            continue
+        create_event(None, {**row, "session_id": _session_id(row.get("session"))})
+        added += 1
+    return added
+
+
+def seed_calls(seed_dir: Path = SEED_DIR) -> int:
+    """Past calls for views (facts from the origin documents), closed."""
+    from kb.consultations.operations import create_call
+
+    added = 0
+    for row in _read("calls.json", seed_dir):
+        if db.session.scalar(select(Call.id).where(Call.reference == row["reference"])):
+            continue
+        call = create_call(None, {**row, "session_id": _session_id(row.get("session"))})
+        call.status = row.get("status", "closed")
+        call.published_at = datetime.combine(call.opens_on, datetime.min.time(), tzinfo=UTC)
         added += 1
     db.session.flush()
     return added
@@ -161,6 +202,8 @@ def seed_all(demo_users: bool = True, progress: Progress | None = None) -> dict[
         ("requests", seed_requests),
         ("programmes", seed_programmes),
         ("OEWG sessions", seed_sessions),
+        ("calendar events", seed_events),
+        ("calls for views", seed_calls),
     ]
     if demo_users:
         steps.append(("demo users", seed_demo_users))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from kb.extensions import db
 
@@ -34,10 +35,28 @@ def unit_of_work(index: bool = True) -> Iterator[None]:
     if changed and index:
         queued = db.session.info.get("pending_jobs", {})
         db.session.info["pending_jobs"] = {}
-        enqueue_after_commit("search.drain")
-        enqueue_after_commit("match.refresh", refs=sorted([k, i] for k, i in changed))
-        records = sorted([k, i] for k, i in changed if k in ("request", "programme"))
-        if records:  # saved searches the changed records now match
-            enqueue_after_commit("alerts.evaluate", refs=records)
+        for name, kwargs in follow_up_jobs(changed):
+            enqueue_after_commit(name, **kwargs)
         db.session.info["pending_jobs"].update(queued)
     dispatch_pending()
+
+
+#: From this many changed records on, one full match refresh (one pass over all the scores)
+#: is cheaper than refreshing what each record can affect.
+FULL_REFRESH_FROM = 500
+
+
+def follow_up_jobs(changed: set[tuple[str, int]]) -> list[tuple[str, dict[str, Any]]]:
+    """The jobs that bring derived data up to date after ``changed`` records were committed:
+    the search queue drain, the stored matches of what they can affect (all of them for a
+    bulk change), and the saved-search alerts they raise."""
+    refs = sorted([kind, record_id] for kind, record_id in changed)
+    jobs: list[tuple[str, dict[str, Any]]] = [("search.drain", {})]
+    if len(changed) >= FULL_REFRESH_FROM:
+        jobs.append(("match.refresh", {}))
+    else:
+        jobs.append(("match.refresh", {"refs": refs}))
+    records = [ref for ref in refs if ref[0] in ("request", "programme")]
+    if records:  # saved searches the changed records now match
+        jobs.append(("alerts.evaluate", {"refs": records}))
+    return jobs

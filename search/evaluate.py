@@ -19,7 +19,12 @@ share of top-10 slots offered in none of the requester's languages):
 * ``structured`` — every judged request with its codes (prose-only ones with the
   judge's labels); ``prose_only`` — the prose-only requests as posted (no codes);
   ``prose_with_codes`` — the same requests with their labels; ``text_only`` — every
-  request stripped of its codes; ``cross_language``, ``fr_es_requests``;
+  request stripped of its codes; ``cross_language``, ``fr_es_requests``; ``lang_<code>``
+  and ``lang_<code>_report`` — the requests written in one of the six UN languages, as
+  posted. The runs above, the unmet and suggestion figures and their floors are read on the
+  English, French and Spanish requests they were set on; the Arabic, Chinese and Russian
+  requests (``match_eval_records_ar_ru_zh.json``) are in the ``lang_*`` runs and in
+  ``unmet *_ar_ru_zh`` and ``suggestions ar_ru_zh``;
 * ``tfidf`` — scikit-learn TF-IDF cosine over title + description, no rules;
   ``facets_rules`` — the written rules (available, eligible) then a facet score:
   share of the request's themes and support types covered, then shared language.
@@ -74,6 +79,11 @@ FLOORS: dict[str, dict[str, float]] = {
     # one (measured 0.845 / 0.943 / 0.824).
     "cross_language": {"ndcg@10": 0.82, "recall@10": 0.85, "mrr": 0.80},
     "fr_es_requests": {"ndcg@10": 0.85, "recall@10": 0.85, "mrr": 0.85},
+    # Requests written in Arabic, Chinese and Russian, as posted (issue 13; measured 3 Dec 2026:
+    # 0.793 / 0.856 / 1.000 for 4 / 4 / 2 requests; English 0.888)
+    "lang_ar": {"ndcg@10": 0.77, "recall@10": 0.85},
+    "lang_ru": {"ndcg@10": 0.83, "recall@10": 0.95},
+    "lang_zh": {"ndcg@10": 0.95, "recall@10": 0.95},
     # The "report" part (nothing is fitted on it). Targets of issue 11: nDCG@10 >= 0.95
     # structured (measured 0.893) and >= 0.90 prose-only (measured 0.89999..., just under).
     "structured_report": {"ndcg@10": 0.88, "recall@10": 0.95, "mrr": 0.85},
@@ -115,6 +125,10 @@ SUGGESTION_FLOORS = {
     "support_types_recall": 0.70,
 }
 Ranker = Callable[[Mapping[str, Any], frozenset[str]], list[str]]
+#: Languages of the requests' texts, reported one by one (``lang_ar`` …, issue 13).
+LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh")
+#: Requests in these languages (issue 13) are kept out of the runs of issue 11 (below).
+NEW_LANGUAGES = ("ar", "ru", "zh")
 
 
 def run(
@@ -282,13 +296,17 @@ def evaluate(config: MatchConfig | None = None) -> dict[str, Any]:
     judgements = load_judgements()
     programmes = all_programmes()
     by_id = {p["id"]: p for p in programmes}
-    labelled = [r for r in all_requests() if r["key"] in judgements]
+    judged = [r for r in all_requests() if r["key"] in judgements]
+    # the runs, floors and targets of issue 11 are read on the English, French and Spanish
+    # requests they were set on; Arabic, Chinese and Russian ones have runs of their own
+    labelled = [r for r in judged if r["text_language"] not in NEW_LANGUAGES]
+    newer = [r for r in judged if r["text_language"] in NEW_LANGUAGES]
     engine = MatchEngine(config).fit(programmes)
     eng = engine_ranker(engine)
     tfidf, facets = tfidf_ranker(programmes), facets_rules_ranker(programmes)
     prose = [r for r in labelled if r["prose_only"]]
     stripped = [without_codes(r) for r in labelled]
-    xlang = [r for r in labelled if r["text_language"] != "en"]
+    xlang = [r for r in labelled if r["text_language"] in ("fr", "es")]
     runs = {
         "structured": run(eng, labelled, judgements, by_id),
         "tfidf": run(tfidf, labelled, judgements, by_id),
@@ -303,6 +321,11 @@ def evaluate(config: MatchConfig | None = None) -> dict[str, Any]:
         "fr_es_requests": run(eng, xlang, judgements, by_id),
         "tfidf_fr_es_requests": run(tfidf, xlang, judgements, by_id),
     }
+    for lang in LANGUAGES:  # as posted (prose-only requests without codes), per language
+        mine = [as_posted(r) for r in judged if r["text_language"] == lang]
+        runs[f"lang_{lang}"] = run(eng, mine, judgements, by_id)
+        report = [r for r in mine if part_of(r["key"]) == "report"]
+        runs[f"lang_{lang}_report"] = run(eng, report, judgements, by_id)
     for part in PARTS:  # the same engine runs on each part: targets are read on "report"
         mine = [r for r in labelled if part_of(r["key"]) == part]
         mine_prose = [r for r in mine if r["prose_only"]]
@@ -319,11 +342,17 @@ def evaluate(config: MatchConfig | None = None) -> dict[str, Any]:
             engine, [without_codes(r) for r in mine], judgements
         )
         suggestions[part] = suggestion_figures(mine, suggest_codes_for)
+    unmet["structured_ar_ru_zh"] = unmet_figures(engine, newer, judgements)
+    unmet["text_only_ar_ru_zh"] = unmet_figures(
+        engine, [without_codes(r) for r in newer], judgements
+    )
+    suggestions["ar_ru_zh"] = suggestion_figures(newer, suggest_codes_for)
     return {
         "judged_requests": len(labelled),
         "set": {
             "requests": len(labelled),
             "fr_es": len(xlang),
+            "ar_ru_zh": len(newer),
             "prose_only": len(prose),
             "unmet": sum(expected_unmet(judgements[r["key"]]) for r in labelled),
             "programmes": len(programmes),

@@ -42,6 +42,7 @@ import statistics
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,9 @@ QUALITY_RECORDS = DATA_DIR / "quality_records.json"
 #: Arabic, Chinese and Russian editions of catalogue records (``edition_of``).
 LANGUAGE_RECORDS = DATA_DIR / "quality_records_ar_ru_zh.json"
 K = 10
+#: The day the availability rule is read on (the judged set's date), so that the figures
+#: do not drift as deadlines pass.
+TODAY = date(2026, 12, 3)
 VIEWER = frozenset({"secretariat"})
 BACKENDS = ("whoosh", "memory")
 SPLITS = ("report", "tune", "all")
@@ -209,6 +213,9 @@ def load_documents(
             country_names=[countries[c]["name"] if c in countries else c for c in codes],
             organisation_name=display,
             organisation_type=org["type"],
+            provider_country=org.get("country"),
+            # as kb/searching/documents.py: the availability rule of the matching engine
+            available=eligibility.available(row, TODAY),
         )
         docs.append(doc)
     return docs

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from kb.extensions import db
-from kb.models import Organisation, Programme, Request, Revision
+from kb.models import ImportUpload, JobRecord, Organisation, Programme, Request, Revision
 from kb.transfer.formats import parse, write
 from kb.transfer.importer import run_import
 from kb.transfer.reading import read_file
@@ -166,6 +167,31 @@ def test_cli_import_with_summary(make, runner, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "row 2, country" in result.output
 
 
+def follow_import(client, response, timeout: float = 60) -> str:
+    """Follow a web import from the upload's redirect to its finished page, as the page's
+    script does: poll the JSON status until the job has finished; return the page."""
+    assert response.status_code == 303, response.get_data(as_text=True)
+    location = response.headers["Location"]
+    deadline = time.monotonic() + timeout
+    while True:
+        status = client.get(location + ".json").get_json()
+        if status["finished"]:
+            break
+        assert time.monotonic() < deadline, status
+        time.sleep(0.1)
+    page = client.get(location)
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def upload(client, data: bytes, name: str = "requests.csv", **fields: str):
+    return client.post(
+        "/secretariat/import",
+        data={"file": (io.BytesIO(data), name), "kind": "", **fields},
+        content_type="multipart/form-data",
+    )
+
+
 def test_upload_page_for_the_secretariat_only(make, client, auth) -> None:
     make.country("KEN")
     focal = make.user("focal_point")
@@ -176,30 +202,88 @@ def test_upload_page_for_the_secretariat_only(make, client, auth) -> None:
     auth.login(admin.email)
     assert client.get("/secretariat/import").status_code == 200
     data = write([request_row("w-1"), request_row("w-2", themes=["nope"])], "requests", "csv")
-    response = client.post(
-        "/secretariat/import",
-        data={"file": (io.BytesIO(data), "requests.csv"), "kind": "", "dry_run": ""},
-        content_type="multipart/form-data",
-    )
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "Nothing was imported" in page
+    page = follow_import(client, upload(client, data, dry_run=""))
+    assert "Nothing was imported" in page
     assert "Unknown code nope." in page and count(Request) == 0
     data = write([request_row("w-1")], "requests", "csv")
-    response = client.post(
-        "/secretariat/import",
-        data={"file": (io.BytesIO(data), "requests.csv"), "kind": "requests"},
-        content_type="multipart/form-data",
-    )
-    assert "Imported" in response.get_data(as_text=True) and count(Request) == 1
+    page = follow_import(client, upload(client, data, kind="requests"))
+    assert "Imported" in page and count(Request) == 1
     revision = db.session.scalar(select(Revision))
     assert revision.action == "imported" and revision.user_id == admin.id
     assert revision.comment == "Imported from requests.csv"
-    response = client.post(
-        "/secretariat/import",
-        data={"file": (io.BytesIO(b"\x00\x01binary"), "x.csv"), "kind": "requests"},
-        content_type="multipart/form-data",
-    )
+    response = upload(client, b"\x00\x01binary", "x.csv", kind="requests")
+    assert response.status_code == 200
     assert "Upload a CSV, XLSX or JSON file." in response.get_data(as_text=True)
+    assert count(ImportUpload) == 0  # the uploads of finished imports are gone
+
+
+def test_a_web_import_runs_as_a_job_with_progress_then_its_report(make, client, auth) -> None:
+    """The upload answers at once with the job's page; the page (or its JSON twin, which the
+    page's script polls) shows the step and a progress bar, then the report; the import is
+    all-or-nothing and the imported records are searchable afterwards."""
+    make.country("KEN")
+    admin = make.user("secretariat")
+    auth.login(admin.email)
+    rows = [request_row(f"big-{i}", title=f"Cyber incident drill {i}") for i in range(300)]
+    response = upload(client, write(rows, "requests", "csv"), dry_run="")
+    location = response.headers["Location"]
+    running = client.get(location)
+    assert running.status_code == 200 and "Import" in running.get_data(as_text=True)
+    page = follow_import(client, response)
+    assert "300 rows were imported (300 created" in page and count(Request) == 300
+    status = client.get(location + ".json").get_json()
+    assert status["finished"] and status["percent"] == 100 and status["status"] == "done"
+    found = client.get("/search.json?q=drill").get_json()
+    assert found["total"] == 300
+    job = db.session.get(JobRecord, int(location.rsplit("/", 1)[1]))
+    assert job.progress == job.total == 600  # every row checked, then written
+
+    # one bad row in a large file: nothing written, every bad row listed
+    rows = [request_row(f"more-{i}") for i in range(200)] + [request_row("bad", country="ZZZ")]
+    page = follow_import(client, upload(client, write(rows, "requests", "csv"), dry_run=""))
+    assert "Nothing was imported" in page and "Unknown country code ZZZ." in page
+    assert count(Request) == 300
+
+
+def test_the_progress_page_works_without_javascript_and_is_the_secretariats(
+    app, make, client, auth
+) -> None:
+    """While an import runs its page refreshes itself (no script needed) and shows a
+    progress bar; other roles get 403, an unknown job 404."""
+    from kb.jobs.records import create_tracked
+
+    admin = make.user("secretariat")
+    focal = make.user("focal_point")
+    job = create_tracked("transfer.import", {"upload_id": 0, "kind": "requests"}, admin.id)
+    auth.login(admin.email)
+    page = client.get(f"/secretariat/import/{job.id}").get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="3">' in page and "<progress" in page
+    assert "Waiting for a worker" in page
+    assert client.get("/secretariat/import/999999").status_code == 404
+    auth.logout()
+    auth.login(focal.email)
+    assert client.get(f"/secretariat/import/{job.id}").status_code == 403
+    assert client.get(f"/secretariat/import/{job.id}.json").status_code == 403
+
+
+def test_a_failed_import_job_is_shown_and_listed_for_the_secretariat(make, client, auth) -> None:
+    """A job that fails (here: its upload is gone) says so on its page, writes nothing and is
+    listed on the failed jobs page."""
+    from kb.jobs import enqueue_tracked
+
+    admin = make.user("secretariat")
+    auth.login(admin.email)
+    job_id = enqueue_tracked(
+        "transfer.import", user_id=admin.id, upload_id=424242, kind="requests", dry_run=False
+    )
+    deadline = time.monotonic() + 30
+    while not client.get(f"/secretariat/import/{job_id}.json").get_json()["finished"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    page = client.get(f"/secretariat/import/{job_id}").get_data(as_text=True)
+    assert "The import failed: nothing was written" in page
+    assert "the uploaded file of import job" in page
+    assert "transfer.import" in client.get("/secretariat/jobs").get_data(as_text=True)
 
 
 def org_row(**kw: object) -> dict[str, object]:

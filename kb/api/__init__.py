@@ -61,13 +61,14 @@ def init_app(app: Flask) -> None:
 
 
 def _blueprints() -> list[Blueprint]:
-    from kb.api import codes, directory, matching, meta, records, search
+    from kb.api import codes, consultations, directory, matching, meta, records, search
 
     return [
         meta.blp,
         *records.BLUEPRINTS,
         matching.blp,
         directory.blp,
+        consultations.blp,
         search.blp,
         codes.blp,
     ]

@@ -14,13 +14,13 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import Response, current_app, json, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import Schema
 from sqlalchemy import Select, func, select, update
 
 from kb import access
 from kb.api.problems import Problem
-from kb.codes import N_
 from kb.errors import NotFound
 from kb.extensions import db
 from kb.models import CatalogueRecord
@@ -34,7 +34,7 @@ T = TypeVar("T")
 def get_or_404(model: type[T], ident: int) -> T:
     obj = db.session.get(model, ident) if 0 < ident <= MAX_INT else None
     if obj is None:
-        raise NotFound("No such resource.")
+        raise NotFound(_l("No such resource."))
     return obj
 
 
@@ -42,7 +42,7 @@ def load_visible(model: type[T], record_id: int) -> T:
     """The record, or 404 when it does not exist *or* the caller may not see it (as the UI)."""
     record = db.session.get(model, record_id) if 0 < record_id <= MAX_INT else None
     if record is None or not access.can_view(current_user, record):  # type: ignore[arg-type]
-        raise NotFound(N_("No such record, or you may not see it."))
+        raise NotFound(_l("No such record, or you may not see it."))
     return record
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
@@ -59,7 +60,7 @@ def country(iso3: str) -> Any:
     """One member state (ISO 3166-1 alpha-3 code, any case)."""
     record = db.session.get(Country, iso3.upper()) if iso3.isalpha() and iso3.isascii() else None
     if record is None:
-        raise NotFound("No such country.")
+        raise NotFound(_l("No such country."))
     counts = _visible_counts(Request, Request.country_code)
     return _with_count(record, "visible_requests", counts, record.iso3)
 

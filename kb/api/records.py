@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError
@@ -109,7 +110,7 @@ def build_blueprint(kind: ApiKind) -> Blueprint:
             filters = queries.Filters.from_args(args, kind.kind)
             if filters.ignored:
                 raise Invalid(
-                    "Unknown code.", {name: ["Unknown code."] for name in filters.ignored}
+                    _l("Unknown code."), {name: [_l("Unknown code.")] for name in filters.ignored}
                 )
             page = ApiPage(kind.query(current_user, filters), args["page"], per_page(args))
             return page.envelope(), 200, page.headers()
@@ -121,7 +122,11 @@ def build_blueprint(kind: ApiKind) -> Blueprint:
             """Create a draft (focal points: their state's requests; providers: their
             organisation's programmes; the Secretariat: any)."""
             if not kind.may_create(current_user):
-                raise Forbidden(f"Your role may not create {kind.plural}.")
+                raise Forbidden(
+                    _l("Your role may not create requests.")
+                    if kind.plural == "requests"
+                    else _l("Your role may not create programmes.")
+                )
             data = json_body()
             with unit_of_work():
                 record = kind.create(current_user, data)
@@ -148,7 +153,7 @@ def build_blueprint(kind: ApiKind) -> Blueprint:
             """Change some fields. Requires `If-Match` (428 without it, 412 when stale)."""
             record = load_visible(kind.model, record_id)
             if not access.can_edit(current_user, record):
-                raise Forbidden("You may not edit this record.")
+                raise Forbidden(_l("You may not edit this record."))
             check_if_match(record, output)
             patch = json_body()
             with unit_of_work():
@@ -167,7 +172,7 @@ def build_blueprint(kind: ApiKind) -> Blueprint:
         """The record's history, newest first: the owner and the Secretariat only (else 403)."""
         record = load_visible(kind.model, record_id)
         if not access.can_see_history(current_user, record):
-            raise Forbidden("Only the owner and the Secretariat may see the history.")
+            raise Forbidden(_l("Only the owner and the Secretariat may see the history."))
         page = ApiPage.of_list(revisions_for(record), args["page"], per_page(args))
         return page.envelope(), 200, page.headers()
 

@@ -6,18 +6,21 @@ revision and flushes. None commits: the caller's :func:`kb.uow.unit_of_work` doe
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
+from sqlalchemy import select
 
-from kb import access
+from kb import access, codes
 from kb.catalogue import eligibility
 from kb.catalogue.schemas import ProgrammeInputSchema, RequestInputSchema
 from kb.codes import N_
 from kb.errors import Conflict, Forbidden, Invalid
 from kb.extensions import db
-from kb.history import apply_changes, json_safe, record_revision
+from kb.history import apply_changes, json_safe, record_revision, record_revisions
 from kb.models import CatalogueRecord, Country, Organisation, Programme, Request, Revision, User
 from kb.models.catalogue import ENDED
 from kb.models.types import utcnow
@@ -103,6 +106,17 @@ TRANSITIONS: dict[str, dict[str, Transition]] = {
 }
 
 
+_SCHEMAS = threading.local()
+
+
+def _schema(cls: type[Schema]) -> Schema:
+    """One instance of an input schema per thread (building one costs more than a load)."""
+    found: dict[type[Schema], Schema] = _SCHEMAS.__dict__.setdefault("by_class", {})
+    if cls not in found:
+        found[cls] = cls()
+    return found[cls]
+
+
 def _load(schema: Schema, data: dict[str, Any], partial: bool = False) -> dict[str, Any]:
     cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
     for key in ("url", "contact_email", "acronym", "website"):
@@ -112,7 +126,7 @@ def _load(schema: Schema, data: dict[str, Any], partial: bool = False) -> dict[s
         return schema.load(cleaned, partial=partial)
     except ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"_": err.messages}
-        raise Invalid("Please correct the fields marked.", field_messages(messages)) from err
+        raise Invalid(_l("Please correct the fields marked."), field_messages(messages)) from err
 
 
 def field_messages(messages: dict[str, Any]) -> dict[str, list[str]]:
@@ -127,16 +141,23 @@ def field_messages(messages: dict[str, Any]) -> dict[str, list[str]]:
 
 def _check_request_refs(data: dict[str, Any]) -> None:
     if "country_code" in data and db.session.get(Country, data["country_code"]) is None:
-        raise Invalid("Unknown country.", {"country_code": ["Unknown country code."]})
+        raise Invalid(_l("Unknown country."), {"country_code": [_l("Unknown country code.")]})
 
 
 def _check_programme_refs(data: dict[str, Any]) -> None:
     if "organisation_id" in data and db.session.get(Organisation, data["organisation_id"]) is None:
-        raise Invalid("Unknown organisation.", {"organisation_id": ["Unknown organisation."]})
+        raise Invalid(
+            _l("Unknown organisation."), {"organisation_id": [_l("Unknown organisation.")]}
+        )
     unknown = [c for c in data.get("eligible_countries", []) if db.session.get(Country, c) is None]
     if unknown:
-        message = f"Unknown country code(s): {', '.join(unknown)}."
+        message = _l("Unknown country code(s): %(codes)s.", codes=", ".join(unknown))
         raise Invalid(message, {"eligible_countries": [message]})
+
+
+def _status_label(record: CatalogueRecord) -> str:
+    table = codes.REQUEST_STATUSES if isinstance(record, Request) else codes.PROGRAMME_STATUSES
+    return table.get(record.status, record.status)
 
 
 def _created(
@@ -157,9 +178,9 @@ def create_request(actor: User | None, data: dict[str, Any], **extra: Any) -> Re
 
     :raise Invalid: bad fields. :raise Forbidden: not this state's focal point or Secretariat.
     """
-    values = _load(RequestInputSchema(), data)
+    values = _load(_schema(RequestInputSchema), data)
     if actor is not None and not access.can_create_request(actor, values["country_code"]):
-        raise Forbidden("You may only create requests for the state you represent.")
+        raise Forbidden(_l("You may only create requests for the state you represent."))
     _check_request_refs(values)
     record = Request(**values, **_defaults(actor, extra))
     suggested = suggest_missing_codes(record)
@@ -170,18 +191,34 @@ def create_request(actor: User | None, data: dict[str, Any], **extra: Any) -> Re
 def suggest_missing_codes(record: Request) -> dict[str, Any]:
     """Store codes suggested from the text for each list the owner left empty, and clear
     suggestions for lists the owner filled; return the suggestion fields that changed."""
-    from search.matching.suggest import suggest_codes
-
-    guess = suggest_codes(record.title or "", record.description or "", record.text_language)
-    values = {
-        f"suggested_{field}": [] if getattr(record, field) else list(guess[field])
-        for field in ("themes", "support_types")
-    }
+    fields = ("title", "description", "text_language", "themes", "support_types")
+    values = suggested_codes({name: getattr(record, name) for name in fields})
     if record.id is None:  # a new record: every suggestion is a change
         for key, value in values.items():
             setattr(record, key, value)
         return {key: value for key, value in values.items() if value}
     return apply_changes(record, values)
+
+
+def suggested_codes(values: dict[str, Any]) -> dict[str, list[str]]:
+    """``suggested_themes`` / ``suggested_support_types`` of a request with these ``values``:
+    codes suggested from the text for a list left empty, none for a list filled in."""
+    from search.matching.suggest import suggest_codes
+
+    empty = [field for field in ("themes", "support_types") if not values.get(field)]
+    guess = (  # the text is read only when a list is empty (bulk imports: most rows are full)
+        suggest_codes(
+            values.get("title") or "",
+            values.get("description") or "",
+            values.get("text_language") or "en",
+        )
+        if empty
+        else {}
+    )
+    return {
+        f"suggested_{field}": list(guess[field]) if field in empty else []
+        for field in ("themes", "support_types")
+    }
 
 
 def accept_suggestions(
@@ -197,15 +234,15 @@ def accept_suggestions(
     :raise Forbidden: may not edit. :raise Invalid: unknown codes, or nothing to accept.
     """
     if not access.can_edit(actor, record):
-        raise Forbidden("Only the requesting state or the Secretariat can accept suggestions.")
+        raise Forbidden(_l("Only the requesting state or the Secretariat can accept suggestions."))
     chosen = {
         "themes": record.suggested_themes if themes is None else themes,
         "support_types": record.suggested_support_types if support_types is None else support_types,
     }
     data = {field: value for field, value in chosen.items() if value}
     if not data:
-        raise Invalid("There is nothing to accept.", {"themes": ["Choose a theme."]})
-    values = _load(RequestInputSchema(), data, partial=True)
+        raise Invalid(_l("There is nothing to accept."), {"themes": [_l("Choose a theme.")]})
+    values = _load(_schema(RequestInputSchema), data, partial=True)
     changes = apply_changes(record, values)
     changes.update(suggest_missing_codes(record))
     if changes:
@@ -220,13 +257,68 @@ def create_programme(actor: User | None, data: dict[str, Any], **extra: Any) -> 
 
     :raise Invalid: bad fields. :raise Forbidden: not this organisation's provider.
     """
-    values = _load(ProgrammeInputSchema(), data)
+    values = _load(_schema(ProgrammeInputSchema), data)
     if actor is not None and not access.can_create_programme(actor, values["organisation_id"]):
-        raise Forbidden("You may only create programmes for the organisation you represent.")
+        raise Forbidden(_l("You may only create programmes for the organisation you represent."))
     _check_programme_refs(values)
     record = Programme(**values, **_defaults(actor, extra))
     _created(record, actor, values, "created" if actor else "imported")
     return record
+
+
+def import_records(
+    model: type[Request] | type[Programme],
+    rows: list[tuple[dict[str, Any], dict[str, Any]]],
+    user: User | None = None,
+    comment: str | None = None,
+) -> list[int]:
+    """The trusted loader creates many records at once (bulk imports); return their ids.
+
+    ``rows`` are ``(values, extra)``: ``values`` already loaded by the model's input schema and
+    checked against countries and organisations (``kb.transfer.validate`` does both, row by
+    row, so that every bad row is reported), ``extra`` the loader's columns: ``external_key``
+    (required: the new ids are read back by it), ``status``, ``published_at``,
+    ``created_by_id``. Each record gets the ``imported`` revision :func:`create_request` /
+    :func:`create_programme` would write, naming ``user`` (None: no one) with ``comment``.
+    The records, revisions and search-queue entries are written with one multi-row insert
+    each (an ORM flush inserts row by row on SQLite), in the caller's transaction.
+    """
+    if not rows:
+        return []
+    table = model.__table__
+
+    records: list[dict[str, Any]] = []
+    changes_of: dict[str, dict[str, list[Any]]] = {}
+    for values, extra in rows:
+        suggested = suggested_codes(values) if model is Request else {}
+        record = {**values, **suggested, **_defaults(None, extra)}
+        key = str(record["external_key"])
+        changes = {k: [None, json_safe(v)] for k, v in values.items()}
+        changes.update({k: [None, v] for k, v in suggested.items() if v})
+        changes["status"] = [None, record["status"]]
+        records.append(record)
+        changes_of[key] = changes
+    # every row names every column (a multi-row insert): the model's defaults where a row
+    # has no value, as the ORM would apply them (timestamps: now)
+    defaults: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.primary_key or default is None:
+            continue
+        callable_ = getattr(default, "is_callable", False)
+        defaults[column.key] = default.arg(None) if callable_ else getattr(default, "arg", None)
+    columns = dict.fromkeys([*defaults, *(name for record in records for name in record)])
+    db.session.execute(table.insert(), [{**columns, **defaults, **r} for r in records])
+    ids: dict[str, int] = {}
+    keys = list(changes_of)
+    for start in range(0, len(keys), 500):
+        query = select(model.id, model.external_key).where(
+            model.external_key.in_(keys[start : start + 500])
+        )
+        ids.update({str(key): record_id for record_id, key in db.session.execute(query)})
+    entries = [(ids[key], changes) for key, changes in changes_of.items()]
+    record_revisions(model.kind, entries, "imported", user, comment)
+    return [record_id for record_id, _ in entries]
 
 
 def _defaults(actor: User | None, extra: dict[str, Any]) -> dict[str, Any]:
@@ -241,26 +333,29 @@ def update_record(
     data: dict[str, Any],
     partial: bool = False,
     comment: str | None = None,
+    flush: bool = True,
 ) -> dict[str, list[Any]]:
     """Apply an edit; return the changes (empty when nothing changed: no revision then).
 
-    ``comment`` goes on the revision (imports say where the change came from).
+    ``comment`` goes on the revision (imports say where the change came from). ``flush=False``
+    leaves the change to the next flush (bulk imports: one flush for many rows).
 
     :raise Forbidden: may not edit. :raise Invalid: bad fields.
     """
     if not access.can_edit(actor, record):
-        raise Forbidden("You may not edit this record.")
+        raise Forbidden(_l("You may not edit this record."))
     if isinstance(record, Request):
-        values = _load(RequestInputSchema(), data, partial)
-        owner_field, what = "country_code", "requesting state"
+        values = _load(_schema(RequestInputSchema), data, partial)
+        owner_field = "country_code"
+        message = _l("Only the Secretariat can change the requesting state.")
         _check_request_refs(values)
     else:
-        values = _load(ProgrammeInputSchema(), data, partial)
-        owner_field, what = "organisation_id", "organisation"
+        values = _load(_schema(ProgrammeInputSchema), data, partial)
+        owner_field = "organisation_id"
+        message = _l("Only the Secretariat can change the organisation.")
         _check_programme_refs(values)
     moved = values.get(owner_field, getattr(record, owner_field)) != getattr(record, owner_field)
     if moved and not access.is_secretariat(actor):
-        message = f"Only the Secretariat can change the {what}."
         raise Invalid(message, {owner_field: [message]})
     changes = apply_changes(record, values)
     if changes and isinstance(record, Request):
@@ -269,7 +364,8 @@ def update_record(
         now = utcnow()
         record.updated_at = now
         record.last_confirmed_at = now
-        db.session.flush()
+        if flush:
+            db.session.flush()
         record_revision(record, actor, "edited", changes, comment)
     return changes
 
@@ -307,14 +403,19 @@ def change_status(
     """
     transition = TRANSITIONS[record.kind].get(action)
     if transition is None:
-        raise Invalid(f"Unknown action {action!r}.", {"action": ["Unknown action."]})
+        raise Invalid(_l("Unknown action."), {"action": [_l("Unknown action.")]})
     if not (access.can_view(actor, record) and _may(actor, record, transition)):
-        raise Forbidden("You may not do this to this record.")
+        raise Forbidden(_l("You may not do this to this record."))
     if record.status not in transition.sources:
-        raise Conflict(f"A record that is {record.status} cannot be changed this way.")
+        raise Conflict(
+            _l(
+                "A record with the status %(status)s cannot be changed this way.",
+                status=_l(_status_label(record)),
+            )
+        )
     comment = (comment or "").strip() or None
     if transition.needs_comment and not comment:
-        raise Invalid("Say why, for the owner.", {"comment": ["A comment is required."]})
+        raise Invalid(_l("Say why, for the owner."), {"comment": [_l("A comment is required.")]})
     return apply_transition(actor, record, action, comment)
 
 
@@ -358,7 +459,7 @@ def _status_before_withdrawal(record: CatalogueRecord) -> str:
 def confirm_current(actor: User, record: CatalogueRecord) -> None:
     """The owner says the record is still current (resets the freshness clock)."""
     if not access.can_edit(actor, record):
-        raise Forbidden("Only the owner can confirm this record.")
+        raise Forbidden(_l("Only the owner can confirm this record."))
     old = record.last_confirmed_at
     record.last_confirmed_at = utcnow()
     db.session.flush()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
@@ -27,9 +28,11 @@ def _load(data: dict[str, Any]) -> dict[str, Any]:
     try:
         values = OrganisationInputSchema().load(cleaned)
     except ValidationError as err:
-        raise Invalid("Please correct the fields marked.", field_messages(err.messages)) from err
+        raise Invalid(
+            _l("Please correct the fields marked."), field_messages(err.messages)
+        ) from err
     if values.get("country_code") and db.session.get(Country, values["country_code"]) is None:
-        raise Invalid("Unknown country.", {"country_code": ["Unknown country code."]})
+        raise Invalid(_l("Unknown country."), {"country_code": [_l("Unknown country code.")]})
     return values
 
 
@@ -37,7 +40,7 @@ def _check_unique_name(name: str, own_id: int | None) -> None:
     query = select(Organisation.id).where(func.lower(Organisation.name) == name.lower())
     found = db.session.scalar(query)
     if found is not None and found != own_id:
-        message = "An organisation with this name exists."
+        message = _l("An organisation with this name exists.")
         raise Conflict(message, {"name": [message]})
 
 
@@ -53,7 +56,7 @@ def create_organisation(
     :raise Forbidden: not Secretariat. :raise Invalid: bad fields. :raise Conflict: name taken.
     """
     if not access.is_secretariat(actor):
-        raise Forbidden("Only the Secretariat adds organisations.")
+        raise Forbidden(_l("Only the Secretariat adds organisations."))
     values = _load(data)
     _check_unique_name(values["name"], None)
     org = Organisation(**values, external_key=external_key)
@@ -69,7 +72,7 @@ def update_organisation(
 ) -> dict[str, Any]:
     """Apply an edit; reindex the organisation's programmes when what they show changed."""
     if not access.is_secretariat(actor):
-        raise Forbidden("Only the Secretariat edits organisations.")
+        raise Forbidden(_l("Only the Secretariat edits organisations."))
     values = _load(data)
     _check_unique_name(values["name"], org.id)
     changes = apply_changes(org, values)  # type: ignore[arg-type]

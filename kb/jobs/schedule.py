@@ -36,6 +36,11 @@ SCHEDULE: tuple[Scheduled, ...] = (
         why="time-based changes (deadlines, end dates) reach the stored suggestions",
     ),
     Scheduled(
+        "calls.remind",
+        {"hour": 8, "minute": 0},
+        why="addressees of open calls that have not answered are reminded before the deadline",
+    ),
+    Scheduled(
         "alerts.evaluate",
         {"minute": 5},
         {"since_hours": 26},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -42,16 +42,23 @@ def email_send(to: str, subject: str, body: str, headers: dict[str, str] | None 
 
 
 @job("alerts.evaluate")
-def alerts_evaluate(refs: list[list[Any]] | None = None, since_hours: int | None = None) -> int:
+def alerts_evaluate(
+    refs: list[list[Any]] | None = None,
+    since_hours: int | None = None,
+    since: str | None = None,
+) -> int:
     """Alert the savers of searches the changed records ``refs`` ([kind, id] pairs) now
-    match, or (the hourly sweep) every record published in the last ``since_hours``."""
+    match, or every record published since ``since`` (ISO time: after an import) or in the
+    last ``since_hours`` (the hourly sweep)."""
     from kb.alerts.operations import evaluate
     from kb.models.types import utcnow
     from kb.uow import unit_of_work
 
-    since = utcnow() - timedelta(hours=since_hours) if since_hours else None
+    start = datetime.fromisoformat(since) if since else None
+    if since_hours:
+        start = utcnow() - timedelta(hours=since_hours)
     with unit_of_work(index=False):
-        counts = evaluate([(str(k), int(i)) for k, i in refs or []], since)
+        counts = evaluate([(str(k), int(i)) for k, i in refs or []], start)
     return counts["hits"]
 
 
@@ -81,7 +88,31 @@ def close_expired() -> int:
 
 @job("jobs.prune")
 def prune(days: int = 30) -> int:
-    """Forget finished job records older than ``days`` (failures stay until retried)."""
+    """Forget finished job records older than ``days`` (failures stay until retried), and
+    files of web imports left by failed jobs as long ago."""
     from kb.jobs.records import prune_finished
+    from kb.transfer.background import prune_uploads
 
-    return prune_finished(days)
+    return prune_finished(days) + prune_uploads(days)
+
+
+@job("transfer.import")
+def transfer_import(upload_id: int, kind: str, dry_run: bool, job_id: int) -> dict[str, Any]:
+    """A web import (tracked: its page shows the progress and then the report)."""
+    from kb.transfer.background import run_import_job
+
+    return run_import_job(upload_id, kind, dry_run, job_id)
+
+
+@job("calls.remind")
+def calls_remind() -> int:
+    """Remind the addressees of open calls that have not answered, ``remind_days`` before
+    the deadline (once per addressee and call); return how many were reminded."""
+    from kb.consultations.operations import due_for_reminder, remind
+    from kb.uow import unit_of_work
+
+    reminded = 0
+    with unit_of_work():
+        for call in due_for_reminder():
+            reminded += remind(None, call)[0]
+    return reminded

@@ -129,7 +129,10 @@ def waiting_count(user: User) -> int:
             select(func.count()).select_from(User).where(User.status == "pending")
         )
         return submitted + (pending or 0)
+    from kb.consultations.queries import awaiting_answer
+
     total = db.session.scalar(select(func.count()).select_from(Match).where(_to_answer(user)))
+    total = (total or 0) + len(awaiting_answer(user))
     for model in (Request, Programme):
         total = (total or 0) + (
             db.session.scalar(select(func.count()).select_from(model).where(_needs_me(model, user)))

@@ -14,6 +14,7 @@ from kb.alerts import operations as alerts
 from kb.alerts.searches import FREQUENCIES
 from kb.catalogue import queries
 from kb.catalogue.eligibility import available_clause
+from kb.consultations.queries import awaiting_answer
 from kb.extensions import db
 from kb.main import inbox
 from kb.models import Country, Organisation, Programme, Request
@@ -83,6 +84,7 @@ def my_work() -> str:
         groups=groups,
         country=_country(),
         matches=inbox.match_items(current_user),
+        calls=awaiting_answer(current_user),
         saved_searches=alerts.searches_of(current_user),
         alert_counts=alerts.recent_counts(current_user),
         frequencies=FREQUENCIES,

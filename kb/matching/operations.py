@@ -11,8 +11,9 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from kb import access
+from kb import access, codes
 from kb.catalogue import operations as catalogue
 from kb.codes import N_
 from kb.errors import Conflict, Forbidden, Invalid, NotFound
@@ -43,7 +44,7 @@ def can_view_match(user: Any, match: Match) -> bool:
 def get_match(user: Any, match_id: int) -> Match:
     match = db.session.get(Match, match_id)
     if match is None or not can_view_match(user, match):
-        raise NotFound("No such match.")
+        raise NotFound(_l("No such match."))
     return match
 
 
@@ -62,19 +63,24 @@ def propose(actor: User, request: Request, programme: Programme, message: str) -
     elif access.owns(actor, programme) and access.can_view(actor, request):
         side = PROVIDER
     else:
-        raise Forbidden("Only the requesting state or the provider can start a match.")
+        raise Forbidden(_l("Only the requesting state or the provider can start a match."))
     if request.status not in OPEN_FOR_PROPOSALS:
-        raise Conflict("This request is not open for offers.")
+        raise Conflict(_l("This request is not open for offers."))
     if programme.status != "open":
-        raise Conflict("This programme is not open.")
+        raise Conflict(_l("This programme is not open."))
     existing = db.session.scalar(
         db.select(Match).where(Match.request_id == request.id, Match.programme_id == programme.id)
     )
     if existing is not None:
-        raise Conflict(f"This pair is already {existing.status}.")
+        raise Conflict(
+            _l(
+                "A match case for this pair exists already (status: %(status)s).",
+                status=_l(codes.MATCH_STATUSES.get(existing.status, existing.status)),
+            )
+        )
     message = (message or "").strip()
     if len(message) > 4000:
-        raise Invalid("Message too long.", {"message": ["At most 4000 characters."]})
+        raise Invalid(_l("Message too long."), {"message": [_l("At most 4000 characters.")]})
     match = Match(
         request=request,
         programme=programme,
@@ -153,19 +159,24 @@ def step(actor: User, match: Match, action: str, note: str | None = None) -> str
     :raise Forbidden: the actor may not take this step. :raise Conflict: wrong status.
     """
     if action not in STEPS:
-        raise Invalid(f"Unknown action {action!r}.", {"action": ["Unknown action."]})
+        raise Invalid(_l("Unknown action."), {"action": [_l("Unknown action.")]})
     sources, target, _who = STEPS[action]
     if match.status not in sources:
-        raise Conflict(f"A {match.status.replace('_', ' ')} match cannot be changed this way.")
+        raise Conflict(
+            _l(
+                "A match with the status %(status)s cannot be changed this way.",
+                status=_l(codes.MATCH_STATUSES.get(match.status, match.status)),
+            )
+        )
     if action not in allowed_steps(actor, match):
-        raise Forbidden("The other side decides on this proposal.")
+        raise Forbidden(_l("The other side decides on this proposal."))
     note = (note or "").strip() or None
     if action == "complete" and not note:
-        raise Invalid("Describe the outcome.", {"note": ["An outcome note is required."]})
+        raise Invalid(_l("Describe the outcome."), {"note": [_l("An outcome note is required.")]})
     if action == "decline" and not note:
         raise Invalid(
-            "Say why you decline: the other side sees your reason.",
-            {"note": ["A reason is required to decline."]},
+            _l("Say why you decline: the other side sees your reason."),
+            {"note": [_l("A reason is required to decline.")]},
         )
     old = match.status
     match.status = target

@@ -22,6 +22,7 @@ from kb.matching import operations, queries
 from kb.matching.service import LISTED_REQUEST_STATUSES, match_service
 from kb.models import Country, Programme, Request
 from kb.notifications import operations as notifications
+from kb.reports import world_map
 from kb.uow import unit_of_work
 from kb.views import Page, page_arg
 from search.matching import MatchConfig, labels
@@ -60,6 +61,7 @@ def overview() -> str:
         threshold=threshold,
         countries=db.session.scalars(db.select(Country).order_by(Country.name)).all(),
         regions=list(codes.REGIONS),
+        world=world_map.build(current_user, threshold),
     )
 
 

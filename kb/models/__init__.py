@@ -8,8 +8,9 @@ from kb.models.catalogue import (
     Revision,
     SearchQueueEntry,
 )
+from kb.models.consultation import Call, CallAnswer, CallReminder, Event
 from kb.models.country import Country, Organisation
-from kb.models.job import JobRecord
+from kb.models.job import ImportUpload, JobRecord
 from kb.models.matching import (
     Match,
     MatchAggregate,
@@ -17,6 +18,8 @@ from kb.models.matching import (
     MatchNeed,
     MatchSuggestion,
     Notification,
+    StateAggregate,
+    StateFact,
 )
 from kb.models.reporting import DerivedStamp, ReportCount, ReportFact
 from kb.models.session import OewgSession
@@ -26,9 +29,14 @@ from kb.models.user import LoginAttempt, PasswordReset, User
 __all__ = [
     "AlertHit",
     "ApiToken",
+    "Call",
+    "CallAnswer",
+    "CallReminder",
     "CatalogueRecord",
     "Country",
     "DerivedStamp",
+    "Event",
+    "ImportUpload",
     "JobRecord",
     "LoginAttempt",
     "Match",
@@ -47,5 +55,7 @@ __all__ = [
     "Revision",
     "SavedSearch",
     "SearchQueueEntry",
+    "StateAggregate",
+    "StateFact",
     "User",
 ]

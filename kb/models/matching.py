@@ -36,6 +36,9 @@ class MatchSuggestion(db.Model):
         Index("ix_match_suggestions_request_list", "side", "request_id", "rank"),
         Index("ix_match_suggestions_programme_list", "side", "programme_id", "rank"),
         Index("ix_match_suggestions_overview", "side", "level", "rank", "quality", "score"),
+        Index("ix_match_suggestions_overview_public", "side", "overview_public", "score"),
+        Index("ix_match_suggestions_overview_verified", "side", "overview_verified", "score"),
+        Index("ix_match_suggestions_overview_all", "side", "overview_all", "score"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +56,13 @@ class MatchSuggestion(db.Model):
     #: published at most that restricted, the request open or matched, the programme open),
     #: ``secretariat`` otherwise. Rewritten whenever either record changes.
     level: Mapped[str] = mapped_column(String(12), default="secretariat")
+    #: On the Matches page for public / verified / all (Secretariat) viewers: one of the
+    #: request's best pairs those viewers may see, and not weak (``side="request"`` rows;
+    #: written with the request's list, so a pair hidden from a viewer never takes the place
+    #: of one they may see).
+    overview_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    overview_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    overview_all: Mapped[bool] = mapped_column(Boolean, default=False)
 
     request: Mapped[Request] = relationship()
     programme: Mapped[Programme] = relationship()
@@ -101,6 +111,39 @@ class MatchAggregate(db.Model):
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     theme: Mapped[str] = mapped_column(String(40), primary_key=True)
     region: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StateFact(db.Model):
+    """What one live record adds to the world map's figures of one state.
+
+    ``request``: an open request of ``state``; ``programme``: an available programme open to
+    ``state`` (``*``: open to every state, one row); both at the record's visibility ``level``.
+    ``unmet``: an open request of ``state`` that is an unmet need for the viewers of ``level``
+    (``public``, ``verified`` or ``secretariat``: whose best stored score is read)."""
+
+    __tablename__ = "state_facts"
+    __table_args__ = (
+        Index("ix_state_facts_record", "kind", "record_id"),
+        Index("ix_state_facts_cell", "level", "kind", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    record_id: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(12))
+    state: Mapped[str] = mapped_column(String(3))
+
+
+class StateAggregate(db.Model):
+    """Counts of :class:`StateFact` per (level, kind, state), kept current after each commit:
+    the map reads at most 3 x 3 x 194 numbers, never the catalogue."""
+
+    __tablename__ = "state_aggregates"
+
+    level: Mapped[str] = mapped_column(String(12), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    state: Mapped[str] = mapped_column(String(3), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, String
+from sqlalchemy import Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.extensions import db
@@ -18,3 +18,7 @@ class OewgSession(db.Model):
     start_date: Mapped[date] = mapped_column(Date, index=True)
     end_date: Mapped[date] = mapped_column(Date)
     location: Mapped[str] = mapped_column(String(200), default="")
+    #: The session's page (agenda, documents) and where its facts come from, with a date.
+    agenda_url: Mapped[str | None] = mapped_column(String(500))
+    documents: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(500), default="")

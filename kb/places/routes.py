@@ -9,6 +9,8 @@ from flask_login import current_user
 
 from kb import codes
 from kb.catalogue import queries
+from kb.matching.service import match_service
+from kb.reports import world_map
 from kb.views import Page
 from search.places import KIND_LABELS, Place, default_gazetteer
 
@@ -77,4 +79,7 @@ def place(code: str) -> str:
         requests=requests,
         programmes=programmes,
         open_filters=open_filters,
+        world=world_map.build(
+            current_user, match_service().config.unmet_threshold, frozenset(found.members)
+        ),
     )

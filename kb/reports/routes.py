@@ -22,7 +22,7 @@ from kb.extensions import db
 from kb.i18n import country_name, place_name
 from kb.matching.service import match_service
 from kb.models import Country, OewgSession
-from kb.reports import data
+from kb.reports import data, world_map
 from kb.reports.docx_writer import briefing_docx, landscape_docx
 from kb.uow import unit_of_work
 from search.places import default_gazetteer
@@ -75,15 +75,21 @@ def _docx(content: bytes, name: str) -> Response:
 
 @bp.route("/landscape")
 def landscape() -> str:
-    report = data.landscape(current_user, _period(), match_service().config.unmet_threshold)
-    return render_template("reports/landscape.html", report=report, audience=_audience())
+    threshold = match_service().config.unmet_threshold
+    report = data.landscape(current_user, _period(), threshold)
+    world = world_map.build(current_user, threshold)
+    return render_template(
+        "reports/landscape.html", report=report, audience=_audience(), world=world
+    )
 
 
 @bp.route("/landscape.docx")
 def landscape_word() -> Response:
-    report = data.landscape(current_user, _period(), match_service().config.unmet_threshold)
+    threshold = match_service().config.unmet_threshold
+    report = data.landscape(current_user, _period(), threshold)
     name = f"landscape-{report.period.start}-{report.period.end}.docx"
-    return _docx(landscape_docx(report, _audience()), name)
+    world = world_map.build(current_user, threshold)
+    return _docx(landscape_docx(report, _audience(), world), name)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 
 from marshmallow import fields
@@ -33,6 +34,23 @@ def _countries(record: CatalogueRecord) -> list[str]:
     return list(record.eligible_countries)
 
 
+def _available(record: CatalogueRecord) -> bool:
+    """Programmes: the availability rule (``search.matching.eligibility.AVAILABLE``) on
+    the day the document is made; the daily ``programmes.close_expired`` job closes those
+    past their end date, which re-indexes them.  Requests have no such rule: True."""
+    if isinstance(record, Programme):
+        return eligibility.available(record.availability(), date.today())
+    return True
+
+
+def _status(record: CatalogueRecord) -> str:
+    """The status as read on the day the document is made: a programme past its end date or
+    application deadline reads ``ended`` (``Programme.effective_status``, the one rule)."""
+    if isinstance(record, Programme):
+        return record.effective_status(date.today())
+    return record.status
+
+
 class SearchDocumentSchema(RecordTextSchema):
     """The document shape of ``search.interface.documents.DocumentDict``."""
 
@@ -46,7 +64,11 @@ class SearchDocumentSchema(RecordTextSchema):
     organisation_type = fields.Function(
         lambda r: r.organisation.type if isinstance(r, Programme) else "member_state"
     )
-    status = fields.String()
+    provider_country = fields.Function(
+        lambda r: r.organisation.country_code if isinstance(r, Programme) else None
+    )
+    available = fields.Function(_available)
+    status = fields.Function(_status)
     visibility = fields.String()
     access = fields.Function(access.record_tokens)
     created_at = fields.DateTime()

@@ -31,7 +31,7 @@ def _fail(err: DomainError) -> click.ClickException:
 )
 def import_command(path: Path, kind: str | None, dry_run: bool, as_email: str | None) -> None:
     """Import requests, programmes or organisations from a CSV, XLSX or JSON file."""
-    from kb.transfer.importer import run_import
+    from kb.transfer.importer import catch_up, run_import
     from kb.transfer.reading import read_file
 
     actor = _secretariat_account(as_email) if as_email is not None else None
@@ -40,9 +40,21 @@ def import_command(path: Path, kind: str | None, dry_run: bool, as_email: str | 
     except DomainError as err:
         raise _fail(err) from err
     comment = f"Imported from the command line ({path.name})"
-    with click.progressbar(length=len(rows), label=f"Importing {kind}") as bar:
+    with click.progressbar(length=2 * len(rows), label=f"Checking {kind}") as bar:
+        steps = {"checking": 0, "writing": len(rows)}
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.label = f"{step.capitalize()} {kind}"
+            bar.update(steps[step] + done - bar.pos)
+
         report = run_import(
-            rows, kind, actor, dry_run=dry_run, progress=bar.update, comment=comment
+            rows,
+            kind,
+            actor,
+            dry_run=dry_run,
+            progress=progress,
+            comment=comment,
+            follow_up=False,
         )
     for title, issues in (("Errors", report.errors), ("Probable duplicates", report.duplicates)):
         if issues:
@@ -54,6 +66,9 @@ def import_command(path: Path, kind: str | None, dry_run: bool, as_email: str | 
     click.echo(report.summary())
     if not report.ok:
         raise SystemExit(1)
+    if report.written and report.changed:
+        click.echo("Updating the search index and match suggestions…")
+        catch_up(report)
 
 
 def _secretariat_account(email: str) -> User:

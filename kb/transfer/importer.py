@@ -15,19 +15,21 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from kb import access
 from kb.catalogue import operations
 from kb.directory import operations as directory
 from kb.errors import Conflict, DomainError
 from kb.extensions import db
-from kb.models import Country, Organisation, Programme, Request, Revision, User
+from kb.models import Country, Organisation, Programme, Request, User
 from kb.models.types import utcnow
 from kb.transfer.formats import Row
 from kb.transfer.validate import Planned, Validator, column_of
 from kb.uow import unit_of_work
 
-Progress = Callable[[int], None]
+#: ``progress(step, done, total)``: step ``checking`` then ``writing``.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -52,6 +54,8 @@ class ImportReport:
     unchanged: int = 0
     errors: list[Issue] = field(default_factory=list)
     duplicates: list[Issue] = field(default_factory=list)
+    #: The records the import changed (``(kind, id)``), for the index and match updates.
+    changed: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def duplicate_headline(self) -> str:
@@ -107,17 +111,21 @@ def run_import(
     dry_run: bool = False,
     progress: Progress | None = None,
     comment: str | None = None,
+    follow_up: bool = True,
 ) -> ImportReport:
     """Validate ``rows`` of ``kind``; unless ``dry_run`` or any row is bad, write them all.
 
     ``actor`` (a Secretariat account) is named on every revision the import writes; None is the
     trusted loader, recorded as no user. ``comment`` goes on those revisions too (where the
-    import came from).
+    import came from). ``progress(step, done, total)`` hears of each step (``checking``, then
+    ``writing``). After the commit, the search index and stored matches of what changed are
+    brought up to date by jobs (:func:`catch_up`); ``follow_up=False`` leaves that to the
+    caller (who reports first).
     """
     report = ImportReport(kind=kind, dry_run=dry_run, total=len(rows))
     editor: Any = actor if actor is not None else _Loader()
     validator = Validator(kind, editor)
-    planned = validator.check(rows)
+    planned = validator.check(rows, _step(progress, "checking", len(rows)))
     report.errors = [Issue(*issue) for issue in validator.errors]
     if report.errors:
         return report
@@ -125,18 +133,37 @@ def run_import(
     writer = _Writer(kind, actor, editor, comment)
     try:
         with unit_of_work(index=False):
-            for item in planned:
-                writer.write(item, report)
-                if progress:
-                    progress(1)
+            writer.write_all(planned, report, _step(progress, "writing", len(planned)))
             if report.errors or dry_run:
                 raise _Rollback
+            report.changed = sorted(db.session.info.get("changed_refs", set()))
     except _Rollback:
         if report.errors:
             report.created = report.updated = report.unchanged = 0
         return report
-    catch_up()
+    except IntegrityError as err:  # e.g. another import took a key meanwhile: nothing written
+        current_app.logger.warning("Import refused by the database: %s", err.orig)
+        report.errors = [Issue(0, "key", CONFLICT_MESSAGE)]
+        report.created = report.updated = report.unchanged = 0
+        return report
+    if follow_up:
+        catch_up(report)
     return report
+
+
+#: A database constraint refused the rows after they were checked (a concurrent change).
+CONFLICT_MESSAGE = (
+    "The database refused the rows (another change to the same records happened meanwhile); "
+    "nothing was written. Run the import again."
+)
+#: Rows created per flush (and per progress report).
+BATCH = 1000
+
+
+def _step(progress: Progress | None, step: str, total: int) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    return lambda done: progress(step, done, total)
 
 
 class _Writer:
@@ -154,6 +181,38 @@ class _Writer:
             *(db.session.scalars(select(Organisation)) if kind == "programmes" else ()),
         ]
 
+    def write_all(
+        self,
+        planned: list[Planned],
+        report: ImportReport,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Update existing records row by row (each through the operations, with its rights
+        check and revision), then create the new ones in batches of :data:`BATCH` rows."""
+        new: list[Planned] = []
+        done = 0
+        if progress:
+            progress(0)  # before the first write
+        with db.session.no_autoflush:
+            for item in planned:
+                if item.existing is None and self.kind != "organisations":
+                    new.append(item)
+                    continue
+                self.write(item, report)
+                done += 1
+                if progress and done % 100 == 0:
+                    progress(done)
+            for start in range(0, len(new), BATCH):
+                batch = new[start : start + BATCH]
+                self._create_batch(batch)
+                report.created += len(batch)
+                done += len(batch)
+                if progress:
+                    progress(done)
+            db.session.flush()  # the updates too: a dry run meets what the commit would
+        if progress:
+            progress(done)
+
     def write(self, item: Planned, report: ImportReport) -> None:
         try:
             if self.kind == "organisations":
@@ -169,11 +228,10 @@ class _Writer:
 
     def _record(self, item: Planned) -> str:
         record = item.existing
-        if record is None:
-            self._create(item)
-            return "created"
         assert isinstance(record, Request | Programme)
-        changes = operations.update_record(self.editor, record, item.data, comment=self.comment)
+        changes = operations.update_record(
+            self.editor, record, item.data, comment=self.comment, flush=False
+        )
         if item.action is not None:
             self._change_status(record, item.action)
         return "updated" if changes or item.action else "unchanged"
@@ -185,35 +243,23 @@ class _Writer:
         except DomainError as err:
             raise Conflict(err.message, {"status": [err.message]}) from err
 
-    def _create(self, item: Planned) -> None:
-        requests = self.kind == "requests"
-        create = operations.create_request if requests else operations.create_programme
-        model = Request if requests else Programme
-        status = item.status or "draft"
-        published = status in access.PUBLISHED[model.kind]
-        created = create(
-            None,  # the trusted loader: it may set the status and the key
-            item.data,
-            external_key=item.key,
-            status=status,
-            published_at=utcnow() if published else None,
-            created_by_id=self.actor.id if self.actor else None,
-        )
-        # The loader wrote the "imported" revision: name who imported, and from where. It is
-        # still pending in the session (looked up there: a query per row would flush).
-        revision = next(
-            (
-                r
-                for r in db.session.new
-                if isinstance(r, Revision)
-                and r.record_kind == created.kind
-                and r.record_id == created.id
-            ),
-            None,
-        )
-        if revision is not None:
-            revision.user_id = self.actor.id if self.actor else None
-            revision.comment = self.comment
+    def _create_batch(self, items: list[Planned]) -> None:
+        """New records through the bulk operation (multi-row inserts, not one per row); the
+        revisions name who imported, and from where."""
+        model = Request if self.kind == "requests" else Programme
+        now, user_id = utcnow(), self.actor.id if self.actor else None
+        rows = []
+        for item in items:
+            status = item.status or "draft"
+            published = status in access.PUBLISHED[model.kind]
+            extra = {
+                "external_key": item.key,
+                "status": status,
+                "published_at": now if published else None,
+                "created_by_id": user_id,
+            }
+            rows.append((dict(item.values or {}), extra))
+        operations.import_records(model, rows, self.actor, self.comment)
 
     def _organisation(self, item: Planned) -> str:
         """Through the directory's operations, as in the UI: revisions, programmes reindexed."""
@@ -228,15 +274,14 @@ class _Writer:
         return "updated" if changes else "unchanged"
 
 
-def catch_up() -> None:
-    """After a bulk commit: index the queued records and refresh stored match suggestions once."""
-    from kb.matching.service import match_service
-    from kb.searching.service import search_service
+def catch_up(report: ImportReport) -> None:
+    """After the commit: queue the index and match updates of what the import changed (run by
+    workers, or right here by the embedded queue). If they fail, the import stays committed:
+    the jobs are retried, then listed for the Secretariat; ``flask search drain`` and
+    ``flask match refresh`` repair by hand."""
+    from kb.jobs import enqueue
+    from kb.uow import follow_up_jobs
 
-    try:
-        search_service().drain()
-        match_service().refresh()
-        db.session.commit()
-    except Exception:  # the import is committed; `flask search drain` / `match refresh` repair
-        db.session.rollback()
-        current_app.logger.exception("Indexing after the import failed.")
+    if report.written and report.changed:
+        for name, kwargs in follow_up_jobs({(k, i) for k, i in report.changed}):
+            enqueue(name, **kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
@@ -12,9 +12,10 @@ from werkzeug.wrappers import Response
 from kb.admin.routes import secretariat_required
 from kb.catalogue import queries
 from kb.errors import Invalid
+from kb.transfer.background import import_status as import_status_of
+from kb.transfer.background import start_import
 from kb.transfer.export import MIMETYPES, TooManyRows, export_list
 from kb.transfer.forms import ImportForm
-from kb.transfer.importer import ImportReport, run_import
 from kb.transfer.reading import read_file
 from kb.uploads.safety import upload_limit
 from kb.views import copy_errors
@@ -48,21 +49,41 @@ def export(plural: str, fmt: str) -> Response | tuple[str, int]:
 
 @bp.route("/secretariat/import", methods=["GET", "POST"])
 @secretariat_required
-def import_file() -> str:
+def import_file() -> str | Response:
+    """The upload form; a checked file is imported by a job whose page follows it."""
     form = ImportForm()
-    report: ImportReport | None = None
     if form.validate_on_submit():
         data = form.file.data.read(upload_limit() + 1)
         try:
-            kind, rows = read_file(data, form.kind.data or None)
-            name = secure_filename(form.file.data.filename or "") or "an uploaded file"
-            report = run_import(
-                rows,
-                kind,
-                current_user,
-                dry_run=bool(form.dry_run.data),
-                comment=f"Imported from {name}",
-            )
+            kind, _rows = read_file(data, form.kind.data or None)  # refused here, at once
         except Invalid as err:
             copy_errors(form, err)
-    return render_template("transfer/import.html", form=form, report=report)
+        else:
+            name = secure_filename(form.file.data.filename or "") or "an uploaded file"
+            job_id = start_import(data, name, kind, bool(form.dry_run.data), current_user)
+            return redirect(url_for(".import_status", job_id=job_id), 303)
+    limit_mb = upload_limit() // (1024 * 1024)
+    return render_template("transfer/import.html", form=form, upload_limit_mb=limit_mb)
+
+
+@bp.route("/secretariat/import/<int:job_id>")
+@secretariat_required
+def import_status(job_id: int) -> str:
+    """An import's progress (the page refreshes itself, or a script polls the JSON twin),
+    then its report."""
+    status = import_status_of(job_id)
+    if status is None:
+        abort(404)
+    return render_template("transfer/import_status.html", job=status)
+
+
+@bp.route("/secretariat/import/<int:job_id>.json")
+@secretariat_required
+def import_status_json(job_id: int) -> Response:
+    status = import_status_of(job_id)
+    if status is None:
+        abort(404)
+    keys = ("id", "status", "step", "percent", "progress", "total", "finished", "stalled")
+    response = jsonify({key: status[key] for key in keys})
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kb import codes
 from kb.catalogue import operations
@@ -32,6 +33,11 @@ _STATUSES = {"requests": codes.REQUEST_STATUSES, "programmes": codes.PROGRAMME_S
 _COLUMN_OF = {"country_code": "country", "organisation_id": "organisation"}
 _NULLABLE = ("url", "contact_email", "acronym", "website", "start_date", "end_date")
 Record = Request | Programme | Organisation
+_MODELS: dict[str, tuple[type[Record], str]] = {
+    "requests": (Request, "request"),
+    "programmes": (Programme, "programme"),
+    "organisations": (Organisation, "organisation"),
+}
 IssueTuple = tuple[int, str, str]
 
 
@@ -51,6 +57,8 @@ class Planned:
     owner: Any
     title: str
     action: str | None = None
+    #: The row as loaded by the input schema (what a new record is created from).
+    values: dict[str, Any] | None = None
 
 
 def status_action(editor: Any, record: Request | Programme, target: str) -> str:
@@ -113,25 +121,42 @@ class Validator:
         self._countries: set[str] | None = None
         self._by_key: dict[str, Record] = {}
         self._orgs: dict[str, Organisation | None] = {}
+        self._org_names: dict[str, Organisation] | None = None
+        self._schema = _SCHEMAS[kind]()  # one instance for every row: building one is costly
 
-    def check(self, rows: list[tuple[int, Row]]) -> list[Planned]:
+    def check(
+        self, rows: list[tuple[int, Row]], progress: Callable[[int], None] | None = None
+    ) -> list[Planned]:
+        """Check every row; ``progress(done)`` every 100 rows and at the end."""
         planned = []
         with db.session.no_autoflush:
             self._prefetch(rows)
-            for number, row in rows:
+            for done, (number, row) in enumerate(rows, start=1):
                 item = self._check_row(number, row)
                 if item is not None:
                     planned.append(item)
+                if progress and done % 100 == 0:
+                    progress(done)
+        if progress:
+            progress(len(rows))
         return planned
 
     def _prefetch(self, rows: list[tuple[int, Row]]) -> None:
         """The records the file's keys name, and its organisations, in a few bulk queries."""
-        model = {"requests": Request, "programmes": Programme}.get(self.kind, Organisation)
+        model, kind = _MODELS[self.kind]
         keys = sorted({str(row.get("key") or "").strip() for _, row in rows} - {""})
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             for record in db.session.scalars(select(model).where(model.external_key.in_(chunk))):
                 self._by_key[str(record.external_key)] = record
+        # generated keys of exports (``kb-request-12``) name records by id
+        by_id = {i: k for k in keys if k not in self._by_key and (i := generated_id(k, kind))}
+        ids = sorted(by_id)
+        for start in range(0, len(ids), 500):
+            query = select(model).where(model.id.in_(ids[start : start + 500]))
+            for record in db.session.scalars(query):
+                if record.external_key in (None, by_id[record.id]):
+                    self._by_key[by_id[record.id]] = record
         if self.kind == "programmes":
             org_keys = sorted({str(row.get("organisation") or "").strip() for _, row in rows})
             for start in range(0, len(org_keys), 500):
@@ -140,11 +165,8 @@ class Validator:
                 for org in db.session.scalars(query):
                     self._orgs[str(org.external_key)] = org
 
-    def _existing(self, model: type[Record], kind: str, key: str) -> Record | None:
-        found = self._by_key.get(key)
-        if found is None and key.startswith("kb-"):
-            found = find_existing(model, kind, key)
-        return found
+    def _existing(self, key: str) -> Record | None:
+        return self._by_key.get(key)
 
     def _organisation(self, key: str) -> Organisation | None:
         if key not in self._orgs:
@@ -179,12 +201,7 @@ class Validator:
         self._check_refs(number, values if values is not None else data)
         if len(self.errors) > before or values is None:
             return None
-        model, kind = {
-            "requests": (Request, "request"),
-            "programmes": (Programme, "programme"),
-            "organisations": (Organisation, "organisation"),
-        }[self.kind]
-        existing = self._existing(model, kind, key)
+        existing = self._existing(key)
         if self.kind == "organisations":
             self._check_name(number, values["name"], existing)
         action = None
@@ -199,7 +216,7 @@ class Validator:
         owner = values.get("organisation_id", owner)
         title = values.get("title") or values.get("name") or ""
         chosen = values if self.kind == "organisations" else data
-        return Planned(number, key, chosen, status, existing, owner, title, action)
+        return Planned(number, key, chosen, status, existing, owner, title, action, values)
 
     def _input(self, number: int, row: Row) -> dict[str, Any]:
         skip = {"key", "status", "country", "organisation"}
@@ -225,7 +242,7 @@ class Validator:
 
     def _load(self, number: int, data: dict[str, Any]) -> dict[str, Any] | None:
         try:
-            return _SCHEMAS[self.kind]().load(data)
+            return self._schema.load(data)
         except ValidationError as err:
             messages = err.messages if isinstance(err.messages, dict) else {"_": err.messages}
             for name, value in messages.items():
@@ -249,8 +266,9 @@ class Validator:
             self._error(number, "name", f"The same name is on row {self._names[name.casefold()]}.")
             return
         self._names[name.casefold()] = number
-        same_name = func.lower(Organisation.name) == name.lower()  # as the directory checks
-        other = db.session.scalar(select(Organisation).where(same_name))
+        if self._org_names is None:  # as the directory checks: names unique regardless of case
+            self._org_names = {o.name.lower(): o for o in db.session.scalars(select(Organisation))}
+        other = self._org_names.get(name.lower())
         if other is not None and other is not existing:
             self._error(number, "name", "Another organisation already has this name.")
 

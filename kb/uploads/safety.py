@@ -11,6 +11,9 @@ import json
 import re
 import zipfile
 from collections.abc import Iterator
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
 
 from kb.errors import Invalid
 
@@ -33,15 +36,22 @@ MAIN_TYPES = {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
     },
 }
-KIND_NAMES = {"docx": "a Word document (.docx)", "xlsx": "an Excel workbook (.xlsx)"}
+#: "The file is not …" for each kind, as one translatable sentence each.
+NOT_A = {
+    "docx": _l("The file is not a Word document (.docx)."),
+    "xlsx": _l("The file is not an Excel workbook (.xlsx)."),
+}
 _MACRO_MARKERS = (b"macroenabled", b"vbaproject", b"ms-office.activex")
 _DANGEROUS_XML = re.compile(rb"<!\s*(doctype|entity)", re.IGNORECASE)
+#: Control characters that plain text does not hold (tab, newlines, form feed and the DOS
+#: end-of-file mark are fine).
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
 
 
 class UnsafeFile(Invalid):
     """An upload was refused; ``fields`` names ``file``; ``status_code`` is 400, 413 or 415."""
 
-    def __init__(self, message: str, status_code: int = 400) -> None:
+    def __init__(self, message: Any, status_code: int = 400) -> None:
         super().__init__(message, {"file": [message]})
         self.status_code = status_code
 
@@ -56,18 +66,22 @@ def upload_limit() -> int:
 
 
 def too_large_message(limit: int | None = None) -> str:
-    return f"The file is too large: the limit is {(limit or upload_limit()) / 1048576:.0f} MB."
+    megabytes = round((limit or upload_limit()) / 1048576)
+    return str(_l("The file is too large: the limit is %(limit)s MB.", limit=megabytes))
 
 
 def check_size(data: bytes, limit: int | None = None) -> None:
     """Refuse an empty file or one larger than ``limit`` bytes (default: the app's) (413)."""
     limit = limit or upload_limit()
     if not data:
-        raise UnsafeFile("The file is empty.")
+        raise UnsafeFile(_l("The file is empty."))
     if len(data) > limit:
         raise UnsafeFile(
-            f"The file is too large ({len(data) / 1048576:.1f} MB); "
-            f"the limit is {limit / 1048576:.0f} MB.",
+            _l(
+                "The file is too large (%(size)s MB); the limit is %(limit)s MB.",
+                size=f"{len(data) / 1048576:.1f}",
+                limit=round(limit / 1048576),
+            ),
             413,
         )
 
@@ -76,7 +90,9 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except Exception as exc:  # zipfile raises many types on corrupt input
-        raise UnsafeFile("The file is not a valid Office document (the zip is broken).") from exc
+        raise UnsafeFile(
+            _l("The file is not a valid Office document (the zip is broken).")
+        ) from exc
 
 
 def _office_kind(zf: zipfile.ZipFile) -> str:
@@ -125,7 +141,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
         while chunk := handle.read(_CHUNK):
             total += len(chunk)
             if total > info.file_size or total > MAX_UNCOMPRESSED_BYTES:
-                raise UnsafeFile("The file looks like a zip bomb and was refused.")
+                raise UnsafeFile(_l("The file looks like a zip bomb and was refused."))
             yield chunk
 
 
@@ -147,21 +163,25 @@ def _has_dangerous_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
 
 def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_ZIP_ENTRIES:
-        raise UnsafeFile(f"The file has too many parts (more than {MAX_ZIP_ENTRIES}).")
+        raise UnsafeFile(
+            _l("The file has too many parts (more than %(num)s).", num=MAX_ZIP_ENTRIES)
+        )
     total = 0
     for info in infos:
         name = info.filename
         if info.flag_bits & 0x1:
-            raise UnsafeFile("The file is encrypted or password-protected; remove the password.")
+            raise UnsafeFile(
+                _l("The file is encrypted or password-protected; remove the password.")
+            )
         parts = name.replace("\\", "/").split("/")
         if name.startswith(("/", "\\")) or ".." in parts or ":" in name or "\x00" in name:
-            raise UnsafeFile("The file contains a part with an unsafe name and was refused.")
+            raise UnsafeFile(_l("The file contains a part with an unsafe name and was refused."))
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if total > MAX_UNCOMPRESSED_BYTES or ratio > MAX_COMPRESSION_RATIO:
-            raise UnsafeFile("The file looks like a zip bomb and was refused.")
+            raise UnsafeFile(_l("The file looks like a zip bomb and was refused."))
         if name.lower().endswith("vbaproject.bin"):
-            raise UnsafeFile("The file contains macros; save it as a plain .docx or .xlsx.")
+            raise UnsafeFile(_l("The file contains macros; save it as a plain .docx or .xlsx."))
 
 
 def _content_types(zf: zipfile.ZipFile, expected: str) -> None:
@@ -170,16 +190,16 @@ def _content_types(zf: zipfile.ZipFile, expected: str) -> None:
     try:
         info = zf.getinfo(CONTENT_TYPES)
     except KeyError as exc:
-        raise UnsafeFile(f"The file is not {KIND_NAMES[expected]}.", 415) from exc
+        raise UnsafeFile(NOT_A[expected], 415) from exc
     raw = b"".join(_read_member(zf, info))
     if _DANGEROUS_XML.search(raw.replace(b"\x00", b"")):
-        raise UnsafeFile("The file contains a DTD or entity declaration, which is not allowed.")
+        raise UnsafeFile(_l("The file contains a DTD or entity declaration, which is not allowed."))
     if any(marker in raw.lower() for marker in _MACRO_MARKERS):
-        raise UnsafeFile("The file contains macros; save it as a plain .docx or .xlsx.")
+        raise UnsafeFile(_l("The file contains macros; save it as a plain .docx or .xlsx."))
     try:
         root = ElementTree.fromstring(raw)
     except Exception as exc:
-        raise UnsafeFile("The file is not a valid Office document.") from exc
+        raise UnsafeFile(_l("The file is not a valid Office document.")) from exc
     types = {
         el.get("PartName", ""): el.get("ContentType", "")
         for el in root
@@ -187,7 +207,7 @@ def _content_types(zf: zipfile.ZipFile, expected: str) -> None:
     }
     main = MAIN_PARTS[expected]
     if types.get(main) not in MAIN_TYPES[expected] or main.lstrip("/") not in zf.namelist():
-        raise UnsafeFile(f"The file is not {KIND_NAMES[expected]}.", 415)
+        raise UnsafeFile(NOT_A[expected], 415)
 
 
 def check_office_zip(data: bytes, expected: str) -> None:
@@ -195,7 +215,7 @@ def check_office_zip(data: bytes, expected: str) -> None:
     if expected not in MAIN_PARTS:
         raise ValueError(f"unknown Office kind {expected!r}")
     if data[:4] != b"PK\x03\x04":
-        raise UnsafeFile(f"The file is not {KIND_NAMES[expected]}.", 415)
+        raise UnsafeFile(NOT_A[expected], 415)
     zf = _open_zip(data)
     try:
         with zf:
@@ -205,26 +225,28 @@ def check_office_zip(data: bytes, expected: str) -> None:
             for info in infos:
                 if _has_dangerous_xml(zf, info):
                     raise UnsafeFile(
-                        "The file contains a DTD or entity declaration, which is not allowed."
+                        _l("The file contains a DTD or entity declaration, which is not allowed.")
                     )
     except UnsafeFile:
         raise
     except Exception as exc:  # corrupt members: bad CRC, bad compression, truncated data
-        raise UnsafeFile("The file is not a valid Office document (a part is damaged).") from exc
+        raise UnsafeFile(
+            _l("The file is not a valid Office document (a part is damaged).")
+        ) from exc
 
 
 def check_text(data: bytes) -> str:
     """Decode UTF-8 (with or without BOM) or else Windows-1252; refuse binary content."""
     if b"\x00" in data:
-        raise UnsafeFile("The file is not a text file (it contains binary data).", 415)
+        raise UnsafeFile(_l("The file is not a text file (it contains binary data)."), 415)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
-            raise UnsafeFile("The file is not a text file; save it as UTF-8.", 415) from exc
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\x1a")
+            raise UnsafeFile(_l("The file is not a text file; save it as UTF-8."), 415) from exc
+    controls = len(_CONTROLS.findall(text))
     if controls > max(1, len(text) // 100):
-        raise UnsafeFile("The file is not a text file (it contains binary data).", 415)
+        raise UnsafeFile(_l("The file is not a text file (it contains binary data)."), 415)
     return text

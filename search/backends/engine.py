@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from search.interface.query import SearchQuery, normalise_filters
+from search.interface.query import UNAVAILABLE, SearchQuery, normalise_filters
 from search.interface.results import Hit, Reading, SearchResult
 from search.querylang.interpret import (
     PlaceRecogniser,
@@ -26,6 +26,7 @@ from search.querylang.interpret import (
 )
 from search.querylang.parser import (
     BOOST_WEIGHT,
+    DEMOTE_WEIGHT,
     And,
     Concept,
     Coverage,
@@ -42,6 +43,9 @@ from search.text.analysis import ALL_STOPWORDS, fold_token
 from search.text.highlight import Marker
 from search.text.thesaurus import Thesaurus, default_thesaurus, key
 
+#: Records that are not available now (the app's availability rule, read when the
+#: document was made) rank lower in loose queries (``Coverage.demote``).
+DEMOTE: tuple[Node, ...] = (FieldTerm(*UNAVAILABLE),)
 #: Offer "did you mean" when fewer visible hits than this.
 SUGGEST_BELOW = 3
 #: Alternatives per misspelt word in the fuzzy fallback.
@@ -221,10 +225,11 @@ class Engine(ABC):
         words occur, the records of that filter are shown."""
         q = plan.q
         required, optional = split_clauses(node)
+        ranked = q.sort == "relevance"
         if not optional:
             final = node
-            if boosts and q.sort == "relevance":
-                final = Coverage(tuple(required), (), 0, tuple(boosts))
+            if ranked and (boosts or node is not None):
+                final = Coverage(tuple(required), (), 0, tuple(boosts), demote=DEMOTE)
             plan.node, plan.run = final, session.run(final, q, q.facets)
             if plan.run.total < SUGGEST_BELOW:
                 words = _plain_words(node)
@@ -233,7 +238,7 @@ class Engine(ABC):
                     plan.suggestion, _ = self._suggestion(q.text, session, alternatives, plan.text)
             return
         strict = and_of([*required, *optional])
-        if not boosts or q.sort != "relevance":
+        if not ranked:
             # The usual case first: enough records have every word. Then this is the
             # whole answer, at the cost of the strict search alone.
             run = session.run(strict, q, q.facets)
@@ -241,7 +246,9 @@ class Engine(ABC):
                 plan.node, plan.run = strict, run
                 return
         elif session.run(strict, _count_only(q), False).total >= FILL:
-            final = Coverage(tuple(required), tuple(optional), len(optional), tuple(boosts))
+            final = Coverage(
+                tuple(required), tuple(optional), len(optional), tuple(boosts), demote=DEMOTE
+            )
             plan.node, plan.run = final, session.run(final, q, q.facets)
             return
         req = and_of(list(required))
@@ -286,11 +293,13 @@ class Engine(ABC):
             return
         plan.relaxed = hist[n] == 0
         plan.only_filters = minimum == 0
-        if minimum == n and not boosts:
+        if minimum == n and not ranked:
             final: Node | None = and_of([*required, *optional])
         else:
             weights = clause_weights(counts) if WEIGHTED else ()
-            final = Coverage(tuple(required), tuple(optional), minimum, tuple(boosts), weights)
+            final = Coverage(
+                tuple(required), tuple(optional), minimum, tuple(boosts), weights, DEMOTE
+            )
         plan.node, plan.run = final, session.run(final, q, q.facets)
         plan.clauses = [_clause_text(c) for c in optional]
 
@@ -442,10 +451,12 @@ def clause_weights(counts: list[int]) -> tuple[float, ...]:
     return tuple(round(w / mean, 4) for w in raw)
 
 
-def coverage_score(matched: float, boosts: int, relevance: float) -> float:
-    """The ranking score of a ``Coverage`` match: coverage first, relevance within it."""
+def coverage_score(matched: float, boosts: int, relevance: float, demoted: bool = False) -> float:
+    """The ranking score of a ``Coverage`` match: coverage first, relevance within it;
+    a record that is not available loses ``DEMOTE_WEIGHT``."""
     relevance = max(0.0, relevance)
-    return matched + BOOST_WEIGHT * boosts + relevance / (1.0 + relevance)
+    score = matched + BOOST_WEIGHT * boosts + relevance / (1.0 + relevance)
+    return score - DEMOTE_WEIGHT if demoted else score
 
 
 @dataclass

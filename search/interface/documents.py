@@ -48,7 +48,12 @@ class DocumentDict(TypedDict, total=False):
     country_names: list[str]
     organisation_name: str | None
     organisation_type: str | None
+    #: ISO3 of the state where the offering organisation is based (programmes).
+    provider_country: str | None
     status: str
+    #: False when the app's availability rule says the record cannot be taken up now
+    #: (a closed or ended programme); such records rank below the others.  Default True.
+    available: bool
     visibility: str
     access: list[str]
     created_at: str
@@ -72,7 +77,10 @@ class Record:
     country_names: tuple[str, ...]
     organisation_name: str
     organisation_type: str
+    provider_country: str
     status: str
+    #: ``"available"`` or ``"unavailable"`` (a tag field, see ``TAG_FIELDS``).
+    availability: str
     visibility: str
     access: tuple[str, ...]
     created_at: int  # epoch seconds, UTC
@@ -151,7 +159,9 @@ def validate(doc: Mapping[str, Any]) -> Record:
         country_names=tuple(_list(doc, "country_names")),
         organisation_name=_str(doc, "organisation_name"),
         organisation_type=_str(doc, "organisation_type").strip().lower(),
+        provider_country=_str(doc, "provider_country").strip().upper(),
         status=_str(doc, "status").strip().lower(),
+        availability="unavailable" if doc.get("available", True) is False else "available",
         visibility=_str(doc, "visibility").strip().lower(),
         access=tuple(_list(doc, "access")),
         created_at=_epoch(doc.get("created_at"), "created_at"),

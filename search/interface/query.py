@@ -20,6 +20,11 @@ FILTER_FIELDS: tuple[str, ...] = (
     "languages",
     "status",
 )
+#: Fields indexed as tags: the filters, plus the provider's state (read by the place
+#: filter) and the availability (read by the ranking); these two are not facets.
+TAG_FIELDS: tuple[str, ...] = (*FILTER_FIELDS, "provider_country", "availability")
+#: The tag of records the ranking puts after the others (``Coverage.demote``).
+UNAVAILABLE = ("availability", "unavailable")
 #: The place filter: gazetteer codes (``m49:014``, ``org:ECOWAS``, ``informal:sahel``,
 #: ``grouping:LDC``, ``group:Africa``, ``KEN``).  Not a facet; see :class:`PlaceScope`.
 PLACE = "place"
@@ -103,6 +108,8 @@ class PlaceScope:
     groups and gazetteer codes overlapping the place, and ``global``).  This is the
     eligibility rule of DOMAIN.md applied to "some state of the place": a programme that
     lists states is open to those only; one that lists only regions, to their states.
+    A programme offered by an organisation based in one of ``countries`` is in scope too
+    (as in the lists).
     """
 
     countries: frozenset[str]
@@ -122,7 +129,9 @@ class PlaceScope:
         regions = {"global", *(g.eligibility_key(p) for p in g.overlapping(members))}
         return cls(frozenset(members), frozenset(regions))
 
-    def admits(self, countries: Iterable[str], regions: Iterable[str]) -> bool:
+    def admits(self, countries: Iterable[str], regions: Iterable[str], provider: str = "") -> bool:
+        if provider in self.countries:
+            return True
         listed = set(countries)
         if listed:
             return bool(listed & self.countries)

@@ -33,6 +33,8 @@ from search.matching.seed_loader import (
 DATA = Path(__file__).resolve().parents[1] / "data"
 JUDGEMENTS = DATA / "match_judgements.json"
 EVAL_RECORDS = DATA / "match_eval_records.json"
+#: Requests in Arabic, Chinese and Russian written for the evaluation.
+EVAL_RECORDS_LANGUAGES = DATA / "match_eval_records_ar_ru_zh.json"
 #: The day the judgements hold for (seed statuses and dates are fixed).
 TODAY = date(2026, 11, 29)
 K = 10
@@ -87,7 +89,8 @@ def all_requests() -> list[dict[str, Any]]:
     regions = {c["iso3"]: c["region"] for c in countries}
     names = {c["iso3"]: c["name"] for c in countries}
     out = [{**r, "prose_only": False} for r in load_requests()]
-    for r in _eval_records()["requests"]:
+    written = [*_eval_records()["requests"], *_eval_records(EVAL_RECORDS_LANGUAGES)["requests"]]
+    for r in written:
         out.append(
             {
                 "id": request_id(r["key"]),

@@ -86,6 +86,8 @@ class Coverage:
     boosts: tuple[Node, ...] = ()
     #: Ranking weight of each optional node (rarer words weigh more); empty: 1 each.
     weights: tuple[float, ...] = ()
+    #: Records matching one of these rank ``DEMOTE_WEIGHT`` lower (not available now).
+    demote: tuple[Node, ...] = ()
 
     def weight(self, i: int) -> float:
         return self.weights[i] if i < len(self.weights) else 1.0
@@ -93,6 +95,14 @@ class Coverage:
 
 #: Weight of a matched boost (a place's states) in a ``Coverage`` ranking.
 BOOST_WEIGHT = 1
+#: What a record matching ``Coverage.demote`` (not available now) loses in the ranking:
+#: it comes after the available records that match the query as well (ties: place or
+#: kind lists, codes, equal relevance), not after more relevant ones.  The relevance
+#: part of a score (< 1) is scaled differently on each backend, so a larger weight would
+#: demote more on one than on another; and the judged set's grades ignore status (0.5
+#: cost 0.03 nDCG@10 on its tuning part, 0.05 cost 0.005 on whoosh and 0.02 on postgres,
+#: 0.01 gained 0.001-0.003 on every backend: ties broken the useful way).
+DEMOTE_WEIGHT = 0.01
 
 
 Node = Word | Phrase | Prefix | FieldTerm | And | Or | Not | Concept | Coverage

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from search.querylang.parser import And, Concept, Node, Not, Or, Phrase, Prefix, Word, and_of
+from search.querylang.parser import (
+    And,
+    Concept,
+    Coverage,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Word,
+    and_of,
+)
 from search.text.analysis import ALL_STOPWORDS, fold_token
 from search.text.thesaurus import Thesaurus, key
 
@@ -90,6 +101,9 @@ def positive_terms(node: Node | None) -> tuple[list[str], list[str], set[str]]:
             walk(n.inner)
         elif isinstance(n, And | Or):
             for item in n.items:
+                walk(item)
+        elif isinstance(n, Coverage):  # the query's words, not its boosts
+            for item in (*n.required, *n.optional):
                 walk(item)
 
     if node is not None:

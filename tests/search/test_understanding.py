@@ -220,3 +220,62 @@ def test_no_reading_inside_quotes_or_field_terms():
     for text in ('"training in French"', "region:Africa training", 'lang:"fr" Sahel:x'):
         und = understand(text, default_places())
         assert und.text == text and not und.readings, text
+
+
+def test_records_not_available_come_after_the_others(backend):
+    backend.upsert(
+        [
+            doc(
+                "programme:40",
+                "Quokka census course",
+                "Counting quokkas.",
+                available=False,
+                status="closed",
+                created_at="2025-06-01T00:00:00Z",
+            ),
+            doc(
+                "programme:41",
+                "Quokka census course",
+                "Counting quokkas.",
+                created_at="2025-01-01T00:00:00Z",
+            ),
+            doc(
+                "programme:42",
+                "Quokka census course and more",
+                "Counting quokkas, wombats.",
+                available=False,
+                created_at="2025-01-01T00:00:00Z",
+            ),
+        ]
+    )
+    # Same match: the available one first, though the closed one is newer.
+    ids = backend.search(SearchQuery(text="quokka census")).ids
+    assert ids.index("programme:41") < ids.index("programme:40")
+    # A record matching more of the query still comes first.
+    assert backend.search(SearchQuery(text="quokka wombats")).ids[0] == "programme:42"
+
+
+def test_place_filter_admits_programmes_offered_from_the_place(backend):
+    backend.upsert(
+        [
+            doc(
+                "programme:43",
+                "Numbat survey grants",
+                regions=["Africa"],
+                countries=["UGA"],
+                provider_country="KEN",
+            ),
+            doc(
+                "programme:44",
+                "Numbat survey grants",
+                regions=["Africa"],
+                countries=["UGA"],
+                provider_country="TZA",
+            ),
+        ]
+    )
+    ids = backend.search(SearchQuery(text="numbat", filters={"place": ("KEN",)})).ids
+    assert ids == ["programme:43"]
+    assert set(backend.search(SearchQuery(text="numbat programmes from Kenya")).ids) == {
+        "programme:43"
+    }

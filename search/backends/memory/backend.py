@@ -128,7 +128,10 @@ class MemoryBackend(Engine):
                 for e in self._docs.values()
                 if viewer_tokens.intersection(e.record.access)
                 and all(set(e.record.tags(f)) & set(v) for f, v in filters.items())
-                and (scope is None or scope.admits(e.record.countries, e.record.regions))
+                and (
+                    scope is None
+                    or scope.admits(e.record.countries, e.record.regions, e.record.provider_country)
+                )
             ]
         return _MemorySession(self, docs)
 
@@ -200,7 +203,8 @@ class _MemorySession(Session):
         if matched < node.minimum:
             return None
         boosts = sum(self._score(n, e) is not None for n in node.boosts)
-        return coverage_score(weight, boosts, relevance)
+        demoted = any(self._score(n, e) is not None for n in node.demote)
+        return coverage_score(weight, boosts, relevance, demoted)
 
     def coverage(
         self, required: Node | None, optional: tuple[Node, ...]

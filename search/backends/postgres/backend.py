@@ -56,7 +56,16 @@ from search.interface.documents import validate
 from search.interface.errors import SearchError
 from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
 from search.interface.results import Hit
-from search.querylang.parser import BOOST_WEIGHT, Coverage, FieldTerm, Node, Or, Word, and_of
+from search.querylang.parser import (
+    BOOST_WEIGHT,
+    DEMOTE_WEIGHT,
+    Coverage,
+    FieldTerm,
+    Node,
+    Or,
+    Word,
+    and_of,
+)
 from search.text.analysis import fold_token
 from search.text.highlight import Marker, best_snippet
 from search.text.thesaurus import Thesaurus
@@ -487,7 +496,9 @@ class _PgSession(Session):
                 " AND NOT EXISTS (SELECT 1 FROM unnest(facets) AS f(v)"
                 " WHERE starts_with(f.v, 'countries='))))"
             )
-            self.params["place_c"] = sorted({facet("countries", c) for c in scope.countries})
+            self.params["place_c"] = sorted(
+                {facet(f, c) for c in scope.countries for f in ("countries", "provider_country")}
+            )
             self.params["place_r"] = sorted({facet("regions", r) for r in scope.regions})
         self.where = " AND ".join(where)
 
@@ -559,7 +570,8 @@ class _PgSession(Session):
             counts = {name: [] for name in FILTER_FIELDS}
             for v, n in facet_rows or ():
                 name, _, value = v.partition("=")
-                counts[name].append((value, int(n)))
+                if name in counts:  # not the tags that are no facets
+                    counts[name].append((value, int(n)))
             for name in counts:
                 counts[name].sort(key=lambda p: (-p[1], p[0]))
         ranked = [(tuple(r[:5]), float(r[5])) for r in page or ()]
@@ -674,7 +686,12 @@ class _PgSession(Session):
         params.update(lim=q.per_page, off=need - q.per_page, minimum=node.minimum)
         cols = "t.id, t.created, t.updated" + (", t.facets" if facets else "")
         rank = compile_rank(Coverage(node.required, node.optional, 0))
-        cov = f"(cv.nw + {BOOST_WEIGHT} * cv.nb)"
+        cov = f"cv.nw + {BOOST_WEIGHT} * cv.nb"
+        demote = _facet_values(node.demote)
+        if demote:
+            params["demote"] = sorted({v for values in demote for v in values})
+            cov += f" - {DEMOTE_WEIGHT} * (t.facets && CAST(:demote AS text[]))::int"
+        cov = f"({cov})"
         if q.sort != "relevance":
             order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
             ctes = (

@@ -31,12 +31,12 @@ import re
 from typing import Any
 
 from search.interface.documents import Record
-from search.interface.query import FILTER_FIELDS
+from search.interface.query import TAG_FIELDS
 from search.text.analysis import analyze, language_key, spell_words, words
 from search.text.thesaurus import Thesaurus
 
 #: Bump when the tables or the lexemes change: the index then needs a rebuild.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: ``ts_rank`` weights for {D, C, B, A}: description 1, names / codes 2, title 4.
 RANK_WEIGHTS = "{0.25, 0.25, 0.5, 1.0}"
 #: Characters of the description stored for snippets.
@@ -197,7 +197,7 @@ def tsvector_literals(rec: Record, thesaurus: Thesaurus) -> tuple[str, str]:
     for code in (*rec.themes, *rec.support_types):
         add(lexeme("k", code), 1, "B")
     parts = [f"{quote(lex)}:{','.join(pos)}" for lex, pos in entries.items()]
-    for name in FILTER_FIELDS:
+    for name in TAG_FIELDS:
         parts.extend(quote(field_lexeme(name, v)) for v in rec.tags(name))
     titles = []
     for lex, pos in entries.items():
@@ -225,6 +225,6 @@ def to_row(rec: Record, thesaurus: Thesaurus) -> dict[str, Any]:
     tsv, ttv = tsvector_literals(rec, thesaurus)
     row["tsv"], row["ttv"] = clean_text(tsv), clean_text(ttv)
     row["facets"] = list(
-        dict.fromkeys(facet(name, v) for name in FILTER_FIELDS for v in rec.tags(name))
+        dict.fromkeys(facet(name, v) for name in TAG_FIELDS for v in rec.tags(name))
     )
     return row

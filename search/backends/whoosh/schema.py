@@ -18,7 +18,7 @@ from whoosh import columns, fields
 from whoosh.analysis import Composable, Token, entoken
 
 from search.interface.documents import Record
-from search.interface.query import FILTER_FIELDS
+from search.interface.query import TAG_FIELDS
 from search.text.analysis import (
     LANGUAGE_KEYS,
     analyze,
@@ -28,7 +28,7 @@ from search.text.analysis import (
 from search.text.thesaurus import Thesaurus
 
 #: Bump when the fields or their analysis change: the index then needs a rebuild.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TITLE_BOOST = 4.0
 NAMES_BOOST = 2.0
 CODES_BOOST = 2.0
@@ -86,7 +86,7 @@ def build_schema() -> fields.Schema:
     for lang in LANGUAGE_KEYS:
         spec[TITLE_FIELDS[lang]] = fields.TEXT(analyzer=FastAnalyzer(lang), field_boost=TITLE_BOOST)
         spec[DESC_FIELDS[lang]] = fields.TEXT(analyzer=FastAnalyzer(lang), field_boost=DESC_BOOST)
-    for name in FILTER_FIELDS:
+    for name in TAG_FIELDS:
         spec[name] = _tags(CODES_BOOST if name in ("themes", "support_types") else 1.0)
     return fields.Schema(**spec)
 
@@ -112,7 +112,7 @@ def to_fields(rec: Record, thesaurus: Thesaurus) -> dict[str, Any]:
         "dconcepts": sorted(thesaurus.concepts_in(rec.description)),
         "access": list(rec.access),
     }
-    for name in FILTER_FIELDS:
+    for name in TAG_FIELDS:
         lists[name] = list(rec.tags(name))
     out.update((k, v) for k, v in lists.items() if v)
     return out

@@ -44,6 +44,7 @@ from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
 from search.interface.results import Hit
 from search.querylang.parser import (
     BOOST_WEIGHT,
+    DEMOTE_WEIGHT,
     And,
     Concept,
     Coverage,
@@ -63,6 +64,8 @@ from search.text.thesaurus import Thesaurus
 CANDIDATES = 200
 #: In the candidate score of a loose query, one clause matched outweighs any title score.
 COVERAGE_BIT = 8
+#: Documents read for the surface form of a close index term ("did you mean").
+SURFACE_DOCS = 5
 #: Clause weights are counted in steps of 1/WEIGHT_STEPS when choosing candidates.
 WEIGHT_STEPS = 4
 
@@ -99,6 +102,7 @@ class WhooshSession(Session):
             listing = masks.any_of("countries", masks.values("countries"))
             in_scope = masks.any_of("countries", sorted(scope.countries))
             in_scope |= masks.any_of("regions", sorted(scope.regions)) & ~listing
+            in_scope |= masks.any_of("provider_country", sorted(scope.countries))
             base &= in_scope
         self.base = base
         self._cache: dict[Node, tuple[int, wq.Query | None]] = {}
@@ -342,6 +346,9 @@ class WhooshSession(Session):
             return []
         optional = [self.compile(n)[0] for n in node.optional]
         boosts = [self.compile(n)[0] for n in node.boosts]
+        demoted = 0
+        for n in node.demote:
+            demoted |= self.compile(n)[0]
         cand = exact
         k = max(CANDIDATES, limit)
         if exact.bit_count() > k:
@@ -355,6 +362,11 @@ class WhooshSession(Session):
             terms += [
                 (m, COVERAGE_BIT + b) for m in boosts for b in _bits(BOOST_WEIGHT * WEIGHT_STEPS)
             ]
+            if node.demote:  # the available ones get back what the others lose
+                terms += [
+                    (exact & ~demoted, COVERAGE_BIT + b)
+                    for b in _bits(round(DEMOTE_WEIGHT * WEIGHT_STEPS))
+                ]
             cand = top_weighted(terms + coarse, exact, k)
         relevance = dict(self._score_docs(rank_q, cand)) if rank_q is not None else {}
         created = self.m.column("created")
@@ -363,7 +375,8 @@ class WhooshSession(Session):
             bit = 1 << d
             matched = sum(node.weight(i) for i, m in enumerate(optional) if m & bit)
             boosted = sum(1 for m in boosts if m & bit)
-            scored.append((d, coverage_score(matched, boosted, relevance.get(d, 0.0))))
+            score = coverage_score(matched, boosted, relevance.get(d, 0.0), bool(demoted & bit))
+            scored.append((d, score))
         scored.sort(key=lambda p: (-p[1], -created[p[0]], p[0]))
         return scored[:limit]
 
@@ -384,7 +397,7 @@ class WhooshSession(Session):
                     visible = self.m.term(field, cand) & self.base
                     if cand == t or not visible:
                         continue
-                    surface = self._surface(field, lang, cand, visible)
+                    surface = self._surface(field, lang, cand, visible, w)
                     dist = edit_distance(w, surface) if surface else 99
                     if surface and dist <= max_distance(w):
                         df = visible.bit_count()
@@ -415,15 +428,25 @@ class WhooshSession(Session):
                     found.add(cand)
         return found
 
-    def _surface(self, field: str, lang: str, cand: str, visible: int) -> str | None:
+    def _surface(
+        self, field: str, lang: str, cand: str, visible: int, word: str = ""
+    ) -> str | None:
+        """The word of a visible document indexed as ``cand`` that is closest to ``word``
+        (``strategy``, not ``strategies``, for ``stratgey``), from the first few documents."""
         if field == "names":
             return cand
-        docnum = (visible & -visible).bit_length() - 1
-        _, title, desc, _ = self.searcher.stored_fields(docnum)["data"]
-        for raw in WORD_RE.findall(title if field.startswith("title") else desc):
-            if term(raw, lang) == cand:
-                return fold_token(raw)
-        return None
+        best: tuple[int, str] | None = None
+        for n, docnum in enumerate(bitsets.iter_ids(visible)):
+            if n >= SURFACE_DOCS or (best is not None and best[0] <= 1):
+                break
+            _, title, desc, _ = self.searcher.stored_fields(docnum)["data"]
+            for raw in WORD_RE.findall(title if field.startswith("title") else desc):
+                if term(raw, lang) == cand:
+                    surface = fold_token(raw)
+                    dist = edit_distance(word, surface) if word else 0
+                    if best is None or (dist, surface) < best:
+                        best = (dist, surface)
+        return best[1] if best else None
 
     # -- hits ----------------------------------------------------------------------
     def hit(self, ref: Any, score: float, marker: Marker | None) -> Hit:

@@ -1,0 +1,247 @@
+"""The world map's figures per state: needs, offers and unmet needs, stored per visibility level.
+
+Each live record adds facts (:class:`~kb.models.StateFact`): an open request one for its state,
+an available programme one per state it is open to (the shared eligibility rule; a programme
+open to all adds one ``*`` fact), at the record's visibility level; an open request that is an
+unmet need adds one ``unmet`` fact for each kind of viewer (public, verified, Secretariat) for
+whom its best stored score is below the threshold. ``state_aggregates`` holds the counts,
+recomputed after each commit for the states the changed records touch, so a page reads at most
+a few hundred stored numbers. A viewer's figures add the levels they may see and, for an owner,
+their own confidential records (few rows): a record the viewer may not see never changes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, tuple_
+
+from kb import access
+from kb.extensions import db
+from kb.matching.aggregates import LEVELS, viewer_levels
+from kb.models import Country, MatchNeed, Programme, Request, StateAggregate, StateFact
+from search.matching import eligibility as rule
+
+ALL_STATES = "*"
+#: The stored best score each kind of viewer reads (``MatchNeed``), by viewer class.
+NEED_COLUMN = {"public": "best_public", "verified": "best_verified", "secretariat": "best_all"}
+#: The record levels each viewer class may see.
+CLASS_LEVELS = {"public": ("public",), "verified": ("public", "verified"), "secretariat": LEVELS}
+Cell = tuple[str, str, str]  # level, kind, state
+
+
+@dataclass(frozen=True)
+class StateFigures:
+    """One state's figures as a viewer may see them."""
+
+    needs: int = 0  # open requests of the state
+    offers: int = 0  # available programmes open to the state
+    unmet: int = 0  # open requests with no good enough match
+
+    def get(self, measure: str) -> int:
+        return int(getattr(self, measure))
+
+
+def _level(record: Request | Programme) -> str:
+    return record.visibility if record.visibility in LEVELS else "secretariat"
+
+
+def _open_to(programme: Programme, countries: dict[str, str], cache: dict) -> list[str]:
+    """The states an available programme is open to (``["*"]``: all), by the one rule."""
+    audience = programme.audience()
+    if rule.is_open_to_all(audience):
+        return [ALL_STATES]
+    key = (
+        tuple(sorted(audience["eligible_regions"])),
+        tuple(sorted(audience["eligible_countries"])),
+    )
+    if key not in cache:
+        cache[key] = [
+            iso3
+            for iso3, region in countries.items()
+            if rule.holds(rule.OPEN_TO, audience, rule.params_for(iso3, region))
+        ]
+    return cache[key]
+
+
+def _request_facts(request: Request, needs: dict[int, dict[str, float]], threshold: float):
+    if request.status != "open":
+        return []
+    level = _level(request)
+    facts = [{"kind": "request", "record_id": request.id, "level": level,
+              "state": request.country_code}]  # fmt: skip
+    best = needs.get(request.id, {})
+    for viewer_class, column in NEED_COLUMN.items():
+        if level in CLASS_LEVELS[viewer_class] and best.get(column, 0.0) < threshold:
+            facts.append(
+                {"kind": "unmet", "record_id": request.id, "level": viewer_class,
+                 "state": request.country_code}
+            )  # fmt: skip
+    return facts
+
+
+def _programme_facts(programme: Programme, countries: dict[str, str], today: date, cache: dict):
+    audience = {
+        "status": programme.status,
+        "end_date": programme.end_date,
+        "application_deadline": programme.application_deadline,
+    }
+    if not rule.available(audience, today):
+        return []
+    level = _level(programme)
+    return [
+        {"kind": "programme", "record_id": programme.id, "level": level, "state": state}
+        for state in _open_to(programme, countries, cache)
+    ]
+
+
+def _needs(request_ids: list[int]) -> dict[int, dict[str, float]]:
+    rows = db.session.scalars(select(MatchNeed).where(MatchNeed.request_id.in_(request_ids)))
+    return {
+        n.request_id: {c: getattr(n, c) for c in NEED_COLUMN.values()} for n in rows
+    }  # fmt: skip
+
+
+def _countries() -> dict[str, str]:
+    return dict(db.session.execute(select(Country.iso3, Country.region)).all())
+
+
+def update_records(
+    request_ids: Iterable[int], programme_ids: Iterable[int], threshold: float
+) -> None:
+    """Replace the facts of these records and recount the states they touch."""
+    request_ids, programme_ids = sorted(set(request_ids)), sorted(set(programme_ids))
+    if not request_ids and not programme_ids:
+        return
+    mine = or_(
+        and_(StateFact.kind.in_(("request", "unmet")), StateFact.record_id.in_(request_ids)),
+        and_(StateFact.kind == "programme", StateFact.record_id.in_(programme_ids)),
+    )
+    cells: set[Cell] = {
+        (level, kind, state)
+        for level, kind, state in db.session.execute(
+            select(StateFact.level, StateFact.kind, StateFact.state).where(mine)
+        )
+    }
+    db.session.execute(delete(StateFact).where(mine))
+    facts: list[dict[str, Any]] = []
+    if request_ids:
+        needs = _needs(request_ids)
+        for r in db.session.scalars(select(Request).where(Request.id.in_(request_ids))):
+            facts += _request_facts(r, needs, threshold)
+    if programme_ids:
+        countries, today, cache = _countries(), date.today(), {}
+        for p in db.session.scalars(select(Programme).where(Programme.id.in_(programme_ids))):
+            facts += _programme_facts(p, countries, today, cache)
+    if facts:
+        db.session.execute(StateFact.__table__.insert(), facts)
+    cells |= {(f["level"], f["kind"], f["state"]) for f in facts}
+    _recount(cells)
+
+
+def _recount(cells: set[Cell]) -> None:
+    if not cells:
+        return
+    keys = [StateFact.level, StateFact.kind, StateFact.state]
+    agg = [StateAggregate.level, StateAggregate.kind, StateAggregate.state]
+    cell_list = sorted(cells)
+    counts = dict.fromkeys(cell_list, 0)
+    for start in range(0, len(cell_list), 500):
+        chunk = cell_list[start : start + 500]
+        rows = db.session.execute(
+            select(*keys, func.count()).where(tuple_(*keys).in_(chunk)).group_by(*keys)
+        )
+        for level, kind, state, n in rows:
+            counts[(level, kind, state)] = n
+        db.session.execute(delete(StateAggregate).where(tuple_(*agg).in_(chunk)))
+    out = [{"level": c[0], "kind": c[1], "state": c[2], "count": n} for c, n in counts.items() if n]
+    if out:
+        db.session.execute(StateAggregate.__table__.insert(), out)
+
+
+def rebuild(threshold: float) -> None:
+    """Recompute every fact and count (after a full ``flask match refresh``)."""
+    db.session.execute(delete(StateFact))
+    db.session.execute(delete(StateAggregate))
+    facts: list[dict[str, Any]] = []
+    open_requests = list(db.session.scalars(select(Request).where(Request.status == "open")))
+    needs = _needs([r.id for r in open_requests]) if open_requests else {}
+    for r in open_requests:
+        facts += _request_facts(r, needs, threshold)
+    countries, today, cache = _countries(), date.today(), {}
+    for p in db.session.scalars(select(Programme).where(Programme.status == "open")):
+        facts += _programme_facts(p, countries, today, cache)
+    for start in range(0, len(facts), 5000):
+        db.session.execute(StateFact.__table__.insert(), facts[start : start + 5000])
+    keys = [StateFact.level, StateFact.kind, StateFact.state]
+    rows = db.session.execute(select(*keys, func.count()).group_by(*keys))
+    counts = [{"level": lv, "kind": k, "state": s, "count": n} for lv, k, s, n in rows]
+    if counts:
+        db.session.execute(StateAggregate.__table__.insert(), counts)
+
+
+def _viewer_class(viewer: Any) -> str:
+    levels = viewer_levels(viewer)
+    return "secretariat" if "secretariat" in levels else levels[-1]
+
+
+def figures(viewer: Any, threshold: float) -> dict[str, StateFigures]:
+    """ISO3 → the state's figures from the records ``viewer`` may see (stored counts)."""
+    levels, viewer_class = viewer_levels(viewer), _viewer_class(viewer)
+    needs: dict[str, int] = {}
+    offers: dict[str, int] = {}
+    unmet: dict[str, int] = {}
+    seen = or_(
+        and_(StateAggregate.kind.in_(("request", "programme")), StateAggregate.level.in_(levels)),
+        and_(StateAggregate.kind == "unmet", StateAggregate.level == viewer_class),
+    )
+    rows = db.session.execute(
+        select(StateAggregate.kind, StateAggregate.state, StateAggregate.count).where(seen)
+    )
+    target = {"request": needs, "programme": offers, "unmet": unmet}
+    for kind, state, n in rows:
+        target[kind][state] = target[kind].get(state, 0) + n
+    if viewer_class != "secretariat":
+        _add_own_confidential(viewer, viewer_class, threshold, target)
+    everywhere = offers.pop(ALL_STATES, 0)
+    states = set(needs) | set(offers) | set(unmet)
+    result = {
+        s: StateFigures(needs.get(s, 0), offers.get(s, 0) + everywhere, unmet.get(s, 0))
+        for s in states
+    }
+    if everywhere:
+        for iso3 in db.session.scalars(select(Country.iso3)):
+            result.setdefault(iso3, StateFigures(0, everywhere, 0))
+    return result
+
+
+def _add_own_confidential(
+    viewer: Any, viewer_class: str, threshold: float, target: dict[str, dict[str, int]]
+) -> None:
+    """The viewer's own records at the ``secretariat`` level (owners see them; few rows)."""
+    if not any(t.startswith("owner:") for t in access.viewer_tokens(viewer)):
+        return
+    for kind, model in (("request", Request), ("programme", Programme)):
+        rows = db.session.execute(
+            select(StateFact.state, func.count())
+            .join(model, model.id == StateFact.record_id)
+            .where(StateFact.kind == kind, StateFact.level == "secretariat")
+            .where(access.owned_clause(model, viewer))
+            .group_by(StateFact.state)
+        )
+        for state, n in rows:
+            target[kind][state] = target[kind].get(state, 0) + n
+    best = getattr(MatchNeed, NEED_COLUMN[viewer_class])
+    rows = db.session.execute(
+        select(Request.country_code, func.count())
+        .join(StateFact, and_(StateFact.record_id == Request.id, StateFact.kind == "request"))
+        .outerjoin(MatchNeed, MatchNeed.request_id == Request.id)
+        .where(StateFact.level == "secretariat", access.owned_clause(Request, viewer))
+        .where(or_(best.is_(None), best < threshold))
+        .group_by(Request.country_code)
+    )
+    for state, n in rows:
+        target["unmet"][state] = target["unmet"].get(state, 0) + n
