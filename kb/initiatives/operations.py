@@ -92,7 +92,7 @@ def _organisation(
         name=name[:200],
         type=ORG_TYPES.get(type_code or "", "international_organisation"),
         external_key=f"iati:{ref}"[:80] if ref else None,
-        description="Proposed by an IATI import; check and complete.",
+        description="",
     )
     db.session.add(org)
     db.session.flush()
