@@ -35,6 +35,7 @@ ENV_DEFAULTS: dict[str, str | None] = {
     "KB_REDIS_URL": None,  # rate-limit storage shared by workers; default: per-process memory
     "KB_QUEUE_URL": None,  # redis://… : jobs go to Dramatiq workers; default: run in-process
     "KB_JOB_RETRIES": "3",  # retries of a failed job before it is listed as failed
+    "KB_EMBEDDED_JOBS": None,  # without a queue: background (after the response) | inline
     "KB_QUEUE_HEARTBEAT_MS": "60000",  # a worker silent this long is dead: its jobs are requeued
     "KB_QUEUE_MAINTENANCE_CHANCE": "10000",  # per million broker calls: look for dead workers
     "KB_WORKER_THREADS": "2",  # jobs run at once by one `flask kb worker`
@@ -127,6 +128,7 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "REDIS_URL": _env("KB_REDIS_URL"),
         "QUEUE_URL": _env("KB_QUEUE_URL"),
         "JOB_RETRIES": _int_env("KB_JOB_RETRIES", minimum=0),
+        "EMBEDDED_JOBS": _env("KB_EMBEDDED_JOBS"),
         "QUEUE_HEARTBEAT_MS": _int_env("KB_QUEUE_HEARTBEAT_MS", minimum=1000),
         "QUEUE_MAINTENANCE_CHANCE": _int_env("KB_QUEUE_MAINTENANCE_CHANCE", minimum=1),
         "WORKER_THREADS": _int_env("KB_WORKER_THREADS", minimum=1),

@@ -77,3 +77,34 @@ def test_the_job_closes_past_deadline_programmes_and_says_why(make):
         ).all()
     )
     assert comments == {ended.id: "End date passed.", late.id: "Application deadline passed."}
+
+
+def test_search_never_lists_a_lapsed_programme_as_open(client, make):
+    """Indexed while open; the next day it is past its end date and nobody closed it."""
+    from kb.searching.service import search_service
+
+    make.country("KEN")
+    org = make.organisation()
+    lapsing = make.programme(org, title="Lapsing forensics programme", end_date=date.today())
+    make.programme(org, title="Lasting forensics programme")
+    search_service().reindex()
+    first = client.get("/search.json?q=forensics&status=open").get_json()
+    assert {h["title"] for h in first["hits"]} == {
+        "Lapsing forensics programme",
+        "Lasting forensics programme",
+    }
+    # The next day: the end date has passed (moved back a day here), the scheduler did not run
+    # and no write re-indexed the record; the process last looked for lapsed programmes
+    # yesterday.
+    db.session.execute(
+        Programme.__table__.update().where(Programme.id == lapsing.id).values(end_date=YESTERDAY)
+    )
+    db.session.commit()
+    search_service()._lapsed_on = YESTERDAY
+    body = client.get("/search.json?q=forensics&status=open").get_json()
+    assert [h["title"] for h in body["hits"]] == ["Lasting forensics programme"]
+    assert body["total"] == 1
+    ended = client.get("/search.json?q=forensics&status=ended").get_json()
+    assert [h["title"] for h in ended["hits"]] == ["Lapsing forensics programme"]
+    page = client.get("/search?q=forensics&status=open").get_data(as_text=True)
+    assert "Lasting forensics programme" in page and "Lapsing forensics programme" not in page

@@ -171,3 +171,47 @@ def test_unmet_needs_use_the_programmes_each_viewer_may_see(catalogue, make):
     best = dict(queries.unmet_needs(secretariat, queries.MatchFilters(), 1.01))
     assert best[request] > 0  # the Secretariat sees the confidential one
     assert queries.unmet_count(None, queries.MatchFilters(), 0.3) == len(anonymous_unmet)
+
+
+def _ranked(viewer) -> list[int]:
+    """The overview's pairs ranked at read time (the path owners take)."""
+    from kb.matching import queries
+
+    query = queries._filtered(queries._ranked_pairs(viewer, False), queries.MatchFilters())
+    return list(db.session.scalars(query))
+
+
+def test_stored_overview_flags_give_the_pairs_ranked_at_read_time(make):
+    """Several requests, programmes at every level: the flags stored with each list give
+    public, verified and Secretariat viewers exactly the pairs ranking per view gave, after
+    a full refresh and after commits refresh only what changed."""
+    from kb.matching import queries
+
+    org = make.organisation()
+    programmes = []
+    for n, visibility in enumerate(["public", "verified", "secretariat"] * 3):
+        programmes.append(make.programme(
+            org, title=f"Forensics laboratory course {n}", visibility=visibility,
+            description="We equip digital forensics laboratories and train police examiners "
+            f"in evidence handling, cohort {n}.", themes=["cybercrime"],
+            support_types=["equipment", "training"], end_date=FUTURE))  # fmt: skip
+    for n in range(4):
+        make.request("KEN", title=f"Forensics laboratory for unit {n}", **FORENSICS)
+    with unit_of_work():
+        match_service().refresh()
+    viewers = [None, make.user(None), make.user("secretariat")]  # anonymous, verified, all
+
+    def check() -> None:
+        for viewer in viewers:
+            stored = list(
+                db.session.scalars(queries.best_pairs_query(viewer, queries.MatchFilters()))
+            )
+            assert stored == _ranked(viewer) and stored, viewer
+
+    check()
+    secretariat = viewers[2]
+    with unit_of_work():  # a public programme becomes confidential, another closes
+        operations.update_record(secretariat, programmes[0], {"visibility": "secretariat"},
+                                 partial=True)  # fmt: skip
+        operations.change_status(secretariat, programmes[3], "close")
+    check()

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, not_, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
 
 from kb.extensions import db
 from kb.models import Country, Programme
@@ -95,10 +95,29 @@ def states_clause(states: Iterable[str]) -> ColumnElement[bool]:
     return compile_rule(rule.OPEN_TO_SOME, rule.some_params({s: groups.get(s) for s in states}))
 
 
-def listed_codes(field: str) -> set[str]:
-    """Every code some programme lists in the code-list ``field``."""
+#: ``(database, field)`` → (programme catalogue signature, codes): see :func:`listed_codes`.
+_LISTED: dict[tuple[str, str], tuple[tuple[Any, ...], frozenset[str]]] = {}
+
+
+def listed_codes(field: str) -> frozenset[str]:
+    """Every code some programme lists in the code-list ``field``.
+
+    Reading them means reading every programme, so they are kept per process and read again
+    only when the catalogue's signature (count, id sum, last update: one index-only query)
+    says a programme was added, removed or changed."""
+    signature = tuple(
+        db.session.execute(
+            select(func.count(Programme.id), func.sum(Programme.id), func.max(Programme.updated_at))
+        ).one()
+    )
+    key = (str(db.engine.url), field)
+    cached = _LISTED.get(key)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
     rows = db.session.scalars(select(getattr(Programme, field)).distinct())
-    return {code for codes in rows for code in codes}
+    codes = frozenset(code for codes in rows for code in codes)
+    _LISTED[key] = (signature, codes)
+    return codes
 
 
 def region_map() -> dict[str, str]:

@@ -8,10 +8,13 @@ retries failed jobs with exponential backoff. See docs/ARCHITECTURE.md."""
 
 from __future__ import annotations
 
+import atexit
+import queue as stdqueue
 import threading
+import time
 from typing import Any, Protocol
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 
 from kb.jobs.runner import run_with_retries
 
@@ -34,16 +37,57 @@ class JobQueue(Protocol):
 
 
 class EmbeddedQueue:
-    """Runs each job in this process, right away, with immediate retries."""
+    """Runs each job in this process. Jobs sent while a page is being served (after its
+    commit) run in one background thread, in the order sent, so the page answers without
+    waiting for them (a programme edit does not refit the matcher in the editor's request);
+    jobs sent elsewhere (CLI, scheduler) run at once. ``KB_EMBEDDED_JOBS=inline`` (and tests)
+    run every job at once."""
 
     kind = "embedded"
 
-    def __init__(self, retries: int) -> None:
+    def __init__(self, retries: int, inline: bool = False) -> None:
         # at most one immediate retry: the caller (a page view) waits for it
         self.retries = min(retries, 1)
+        self.inline = inline
+        self._jobs: stdqueue.Queue[tuple[Flask, str, dict[str, Any], int | None]] = stdqueue.Queue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
 
     def send(self, name: str, kwargs: dict[str, Any], job_id: int | None = None) -> None:
-        run_with_retries(name, kwargs, job_id, self.retries)
+        if self.inline or not has_request_context():
+            run_with_retries(name, kwargs, job_id, self.retries)
+            return
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        self._jobs.put((app, name, kwargs, job_id))
+        self._ensure_worker()
+
+    def _ensure_worker(self) -> None:
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._work, name="kb-embedded-jobs", daemon=True
+                )
+                self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            app, name, kwargs, job_id = self._jobs.get()
+            try:
+                with app.app_context():
+                    run_with_retries(name, kwargs, job_id, self.retries)
+            except Exception:  # never lose the worker thread
+                app.logger.exception("Embedded job %s failed outside its retries.", name)
+            finally:
+                self._jobs.task_done()
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Wait until the background jobs sent so far have run; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while self._jobs.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
 
     def send_background(self, name: str, kwargs: dict[str, Any], job_id: int) -> None:
         """A tracked job (e.g. a web import) runs in a thread so its page can show progress."""
@@ -148,6 +192,8 @@ def get_queue(app: Flask | None = None) -> JobQueue:
                 int(app.config["QUEUE_MAINTENANCE_CHANCE"]),
             )
         else:
-            queue = EmbeddedQueue(retries)
+            mode = app.config.get("EMBEDDED_JOBS") or ("inline" if app.testing else "background")
+            queue = EmbeddedQueue(retries, inline=mode == "inline")
+            atexit.register(queue.wait, 30.0)  # let jobs sent by the last pages finish
         app.extensions["kb_jobs"] = queue
     return queue

@@ -16,12 +16,15 @@ def refresh(if_empty: bool) -> None:
     landscape report's counts."""
     from sqlalchemy import func, select
 
+    from kb.matching.queries import OVERVIEW_STAMP
     from kb.matching.service import match_service
     from kb.models import MatchSuggestion
     from kb.reports import counts
+    from kb.stamps import stamped
 
     stored = db.session.scalar(select(func.count()).select_from(MatchSuggestion))
-    if if_empty and stored and counts.computed_at() is not None:
+    complete = counts.computed_at() is not None and stamped(OVERVIEW_STAMP) is not None
+    if if_empty and stored and complete:
         click.echo("Match suggestions already computed.")
         return
     service = match_service()

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from kb import access, codes
+from kb import access, codes, stamps
 from kb.extensions import db
 from kb.matching import aggregates
 from kb.models import Country, Match, MatchNeed, MatchSuggestion, Programme, Request
@@ -18,6 +18,8 @@ from search.matching import NeedStatus
 
 #: The overview lists at most this many programmes per request, and no weak pairs.
 BEST_PER_REQUEST = 3
+#: The stamp of the overview flags (set by a full refresh).
+OVERVIEW_STAMP = "match_overview"
 OPEN_STATUSES = ("open", "matched")
 
 
@@ -64,15 +66,35 @@ def _pair_seen(viewer: Any) -> ColumnElement[bool]:
     return or_(seen, both)
 
 
+def _overview_column(viewer: Any) -> Any:
+    if access.is_secretariat(viewer):
+        return MatchSuggestion.overview_all
+    if "verified" in aggregates.viewer_levels(viewer):
+        return MatchSuggestion.overview_verified
+    return MatchSuggestion.overview_public
+
+
 def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
     """Ids of the stored suggestions whose request AND programme the viewer may see, best
     first (a page of them is loaded with :func:`load_pairs`: sorting and counting ids reads
     one index, not the rows' reasons).
 
-    The pair's stored ``level`` decides for most viewers, so the unfiltered overview reads
-    ``match_suggestions`` alone (one index); the records are joined only for filters and for
-    owners, whose own confidential records are checked on the rows."""
+    Each request's best pairs for public, verified and Secretariat viewers are flagged when
+    its list is stored (``MatchSuggestion.overview_*``), so for them the overview reads one
+    index; the records are joined only for filters. Owners, whose own confidential records
+    count too, have their pairs ranked here (as everyone's were before the first full
+    refresh stored the flags)."""
     owner = any(t.startswith("owner:") for t in access.viewer_tokens(viewer))
+    if owner or stamps.stamped(OVERVIEW_STAMP) is None:
+        return _filtered(_ranked_pairs(viewer, owner), filters)
+    query = select(MatchSuggestion.id).where(
+        MatchSuggestion.side == "request", _overview_column(viewer).is_(True), not_declined()
+    )
+    return _filtered(query, filters)
+
+
+def _ranked_pairs(viewer: Any, owner: bool) -> Select[Any]:
+    """The overview's pairs ranked per request among those the viewer may see."""
     # Each request's best pairs are ranked among the pairs the viewer may see, so a hidden
     # programme never takes a visible pair's place (nor changes a total).
     place = func.row_number().over(
@@ -86,12 +108,16 @@ def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
             Programme, MatchSuggestion.programme_id == Programme.id
         )
     visible = seen.where(_pair_seen(viewer)).subquery()
-    query = (
+    return (
         select(MatchSuggestion.id)
         .join(visible, visible.c.id == MatchSuggestion.id)
         .where(visible.c.place <= BEST_PER_REQUEST, MatchSuggestion.quality != "weak")
     )
-    if filters.region or filters.country or filters.theme or filters.since:
+
+
+def _filtered(query: Select[Any], filters: MatchFilters) -> Select[Any]:
+    scoped = filters.states is not None
+    if filters.region or filters.country or filters.theme or filters.since or scoped:
         query = query.join(Request, MatchSuggestion.request_id == Request.id).join(
             Programme, MatchSuggestion.programme_id == Programme.id
         )

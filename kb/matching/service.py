@@ -19,17 +19,19 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import joinedload
 
 from kb import access
 from kb.extensions import db
 from kb.matching import aggregates, state_map
 from kb.matching.documents import programme_dict, request_dict
+from kb.matching.queries import BEST_PER_REQUEST, OVERVIEW_STAMP
 from kb.models import Match as MatchCase
 from kb.models import MatchNeed, MatchSuggestion, Programme, Request
 from kb.models.types import utcnow
 from kb.reports import counts as report_counts
+from kb.stamps import stamp
 from search.matching import Match, MatchConfig, MatchEngine
 
 #: Programmes listed for a request; requests listed for a programme.
@@ -118,6 +120,7 @@ class MatchService:
             for found in by_request.values()
             for rank, m in enumerate(found, start=1)
         ]
+        _mark_overview(rows)
         _write_needs([r.id for r in live], rows, levels)
         open_programmes = set(
             db.session.scalars(select(Programme.id).where(Programme.status == "open"))
@@ -132,6 +135,8 @@ class MatchService:
         aggregates.rebuild()
         report_counts.rebuild()
         state_map.rebuild(self.config.unmet_threshold)
+        stamp(OVERVIEW_STAMP)
+        _planner_statistics()
         return len(live)
 
     def refresh_records(self, refs: Iterable[Ref]) -> None:
@@ -160,9 +165,11 @@ class MatchService:
                     changed.add(case.request_id)
         if not changed and not programme_ids:
             return
+        # Fit (when the catalogue changed) before the first write: on SQLite a write holds
+        # the database lock until the commit, and a fit takes seconds at 10k programmes.
+        engine = self.engine()
         aggregates.update_records(changed, programme_ids)
         report_counts.update_records(changed, programme_ids)
-        engine = self.engine()
         today, now = date.today(), utcnow()
         self.levels = _Levels()
         relisted = set(changed)
@@ -212,6 +219,7 @@ class MatchService:
             for ms in found.values()
             for rank, m in enumerate(ms, 1)
         ]
+        _mark_overview(rows)
         _insert(rows)
         _write_needs([r.id for r in live], rows, self.levels)
 
@@ -369,6 +377,30 @@ def _write_needs(request_ids: list[int], rows: list[dict[str, Any]], levels: _Le
         db.session.execute(MatchNeed.__table__.insert(), list(best.values()))
 
 
+#: Viewers of the Matches page, and the pair levels each may see.
+OVERVIEW_CLASSES = {
+    "overview_public": ("public",),
+    "overview_verified": ("public", "verified"),
+    "overview_all": aggregates.LEVELS,
+}
+
+
+def _mark_overview(rows: list[dict[str, Any]]) -> None:
+    """Flag, for each class of viewer, each request's best pairs on the Matches page: its
+    first ``BEST_PER_REQUEST`` rows (by rank) that those viewers may see, when not weak."""
+    by_request: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_request.setdefault(row["request_id"], []).append(row)
+    for listed in by_request.values():
+        listed.sort(key=lambda r: r["rank"])
+        for column, levels in OVERVIEW_CLASSES.items():
+            seen = [r for r in listed if r["level"] in levels][:BEST_PER_REQUEST]
+            for row in listed:
+                row[column] = False
+            for row in seen:
+                row[column] = row["quality"] != "weak"
+
+
 def _row(side: str, rank: int, match: Match, now: datetime, levels: _Levels) -> dict[str, Any]:
     request_id, programme_id = _id(match.request_id), _id(match.programme_id)
     return {
@@ -382,7 +414,17 @@ def _row(side: str, rank: int, match: Match, now: datetime, levels: _Levels) -> 
         "covers": match.covers,
         "reasons": [r.as_dict() for r in match.reasons],
         "computed_at": now,
+        **dict.fromkeys(OVERVIEW_CLASSES, False),  # set by _mark_overview (request lists)
     }
+
+
+def _planner_statistics() -> None:
+    """After a full refresh (imports, the nightly job): SQLite's query planner keeps no
+    statistics of its own, and without them it filters lists by the visibility index and
+    sorts every row instead of walking the date index to the page it needs. PostgreSQL's
+    autovacuum keeps its statistics current."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("ANALYZE"))
 
 
 def _insert(rows: list[dict[str, Any]]) -> None:

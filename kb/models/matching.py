@@ -36,6 +36,9 @@ class MatchSuggestion(db.Model):
         Index("ix_match_suggestions_request_list", "side", "request_id", "rank"),
         Index("ix_match_suggestions_programme_list", "side", "programme_id", "rank"),
         Index("ix_match_suggestions_overview", "side", "level", "rank", "quality", "score"),
+        Index("ix_match_suggestions_overview_public", "side", "overview_public", "score"),
+        Index("ix_match_suggestions_overview_verified", "side", "overview_verified", "score"),
+        Index("ix_match_suggestions_overview_all", "side", "overview_all", "score"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +56,13 @@ class MatchSuggestion(db.Model):
     #: published at most that restricted, the request open or matched, the programme open),
     #: ``secretariat`` otherwise. Rewritten whenever either record changes.
     level: Mapped[str] = mapped_column(String(12), default="secretariat")
+    #: On the Matches page for public / verified / all (Secretariat) viewers: one of the
+    #: request's best pairs those viewers may see, and not weak (``side="request"`` rows;
+    #: written with the request's list, so a pair hidden from a viewer never takes the place
+    #: of one they may see).
+    overview_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    overview_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    overview_all: Mapped[bool] = mapped_column(Boolean, default=False)
 
     request: Mapped[Request] = relationship()
     programme: Mapped[Programme] = relationship()

@@ -20,18 +20,16 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, tuple_
 
-from kb import access
+from kb import access, stamps
 from kb.extensions import db
 from kb.models import (
     Country,
-    DerivedStamp,
     Organisation,
     Programme,
     ReportCount,
     ReportFact,
     Request,
 )
-from kb.models.types import utcnow
 from search.matching import eligibility as rule
 
 LEVELS = ("public", "verified", "secretariat")
@@ -185,17 +183,12 @@ def rebuild() -> None:
 
 
 def _stamp() -> None:
-    stamp = db.session.get(DerivedStamp, STAMP)
-    if stamp is None:
-        db.session.add(DerivedStamp(name=STAMP, computed_at=utcnow()))
-    else:
-        stamp.computed_at = utcnow()
+    stamps.stamp(STAMP)
 
 
 def computed_at() -> datetime | None:
     """When the counts were last brought up to date (None: never)."""
-    stamp = db.session.get(DerivedStamp, STAMP)
-    return stamp.computed_at if stamp else None
+    return stamps.stamped(STAMP)
 
 
 def lag(viewer: Any) -> datetime | None:

@@ -43,6 +43,14 @@ def _available(record: CatalogueRecord) -> bool:
     return True
 
 
+def _status(record: CatalogueRecord) -> str:
+    """The status as read on the day the document is made: a programme past its end date or
+    application deadline reads ``ended`` (``Programme.effective_status``, the one rule)."""
+    if isinstance(record, Programme):
+        return record.effective_status(date.today())
+    return record.status
+
+
 class SearchDocumentSchema(RecordTextSchema):
     """The document shape of ``search.interface.documents.DocumentDict``."""
 
@@ -60,7 +68,7 @@ class SearchDocumentSchema(RecordTextSchema):
         lambda r: r.organisation.country_code if isinstance(r, Programme) else None
     )
     available = fields.Function(_available)
-    status = fields.String()
+    status = fields.Function(_status)
     visibility = fields.String()
     access = fields.Function(access.record_tokens)
     created_at = fields.DateTime()
