@@ -230,7 +230,8 @@ def test_a_web_import_runs_as_a_job_with_progress_then_its_report(make, client, 
     running = client.get(location)
     assert running.status_code == 200 and "Import" in running.get_data(as_text=True)
     page = follow_import(client, response)
-    assert "300 rows were imported (300 created" in page and count(Request) == 300
+    assert "300 rows imported." in page and "<dt>Created</dt><dd>300</dd>" in page
+    assert count(Request) == 300
     status = client.get(location + ".json").get_json()
     assert status["finished"] and status["percent"] == 100 and status["status"] == "done"
     found = client.get("/search.json?q=drill").get_json()
