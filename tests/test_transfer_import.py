@@ -493,3 +493,18 @@ def test_one_upload_limit_with_the_apps_own_message(app, client, auth, make):
     )
     assert response.status_code == 413
     assert "The file is too large: the limit is 1 MB." in response.get_data(as_text=True)
+
+
+def test_an_import_report_speaks_the_language_of_the_one_who_imported(make, client, auth) -> None:
+    """The background job words its row messages in the uploader's language (profile)."""
+    make.country("KEN")
+    admin = make.user("secretariat")
+    admin.locale = "fr"
+    db.session.commit()
+    auth.login(admin.email)
+    rows = [request_row("ok-1"), request_row("bad", country="ZZZ"), request_row("")]
+    page = follow_import(client, upload(client, write(rows, "requests", "csv"), dry_run=""))
+    assert "Rien n’a été importé" in page
+    assert "Code de pays inconnu : ZZZ." in page
+    assert "Une clé est requise (elle identifie la fiche)." in page
+    assert 'lang="fr"' in page and "3 lignes lues ; rien n’a été écrit." in page
