@@ -37,11 +37,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(overrides)
     check_search(app.config)
     if "MAX_CONTENT_LENGTH" not in overrides:  # the one upload limit, plus the form's fields
-        from kb.config import FORM_OVERHEAD_BYTES, upload_limit_bytes
+        from kb.config import DEFAULT_UPLOAD_MB, FORM_OVERHEAD_BYTES, upload_limit_bytes
 
-        app.config["MAX_CONTENT_LENGTH"] = (
-            upload_limit_bytes(int(app.config["MAX_UPLOAD_MB"] or 5)) + FORM_OVERHEAD_BYTES
-        )
+        megabytes = int(app.config["MAX_UPLOAD_MB"] or DEFAULT_UPLOAD_MB)
+        app.config["MAX_CONTENT_LENGTH"] = upload_limit_bytes(megabytes) + FORM_OVERHEAD_BYTES
 
     from kb.ops.logs import configure_logging
 

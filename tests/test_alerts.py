@@ -104,28 +104,30 @@ def test_records_published_before_the_search_was_saved_do_not_alert(client, make
 def test_a_search_page_query_alerts_only_on_records_with_every_word(client, make):
     focal = make.user("focal_point", country="SEN")
     _login(client, focal)
-    assert "Save this search" in client.get("/search?q=forensics+laboratory").get_data(as_text=True)
-    _save(client, "search", "q=forensics+laboratory&kind=programme&page=3")
+    assert "Save this search" in client.get("/search?q=microscope+laboratory").get_data(
+        as_text=True
+    )
+    _save(client, "search", "q=microscope+laboratory&kind=programme&page=3")
     saved = db.session.scalars(select(SavedSearch)).one()
-    assert saved.params == {"kind": ["programme"], "q": ["forensics laboratory"]}
+    assert saved.params == {"kind": ["programme"], "q": ["microscope laboratory"]}
     both = make.programme(
-        title="Forensics laboratory setup",
+        title="Laboratory microscope donation",
         description="Equipment and training.",
         status="submitted",
     )
     one_word = make.programme(
-        title="Forensics for judges", description="Courtroom evidence.", status="submitted"
+        title="Laboratory renovation", description="Courtroom evidence.", status="submitted"
     )
     a_request = make.request(
         country="KEN",
-        title="Forensics laboratory wanted",
+        title="Microscope laboratory wanted",
         description="We need one.",
         status="submitted",
     )
     for record in (both, one_word, a_request):
         _publish(record)
     (note,) = _notes(focal)
-    assert "Forensics laboratory setup" in note.text
+    assert "Laboratory microscope donation" in note.text
 
 
 def test_the_search_engine_bridges_acronyms_in_alerts_as_on_the_page(client, make):
@@ -509,3 +511,51 @@ def test_a_person_keeps_at_most_fifty_saved_searches(make):
 
     with pytest.raises(Conflict), unit_of_work():
         alerts.save_search(focal, "search", _args("q=one+more"))
+
+
+def test_records_published_by_a_bulk_import_alert_too(make):
+    from kb.transfer.importer import run_import
+    from tests.test_transfer_import import csv_rows, request_row
+
+    make.country("KEN")
+    provider = make.user("provider")
+    with unit_of_work():
+        alerts.save_search(provider, "requests", _args("theme=incident_response"))
+    rows = [request_row("r-1"), request_row("r-2", status="draft")]
+    report = run_import(csv_rows(rows), "requests")
+    assert report.created == 2
+    (note,) = _notes(provider)  # the open one only: a draft is not published
+    assert "Incident response training r-1" in note.text
+
+
+def test_a_large_batch_gives_one_notification_and_a_bounded_email(make, sink):
+    from kb.alerts.emails import MAX_LISTED
+
+    provider = make.user("provider")
+    with unit_of_work():
+        saved = alerts.save_search(provider, "requests", _args(""), frequency="instant")
+    records = [make.request(country="KEN", status="submitted") for _ in range(MAX_LISTED + 3)]
+    with unit_of_work():
+        for record in records:
+            apply_transition(None, record, "publish")
+    (note,) = _notes(provider)
+    assert note.text.startswith(f"{MAX_LISTED + 3} new matches") and note.link == (
+        f"/alerts/{saved.id}"
+    )
+    (raw,) = wait_for(sink)
+    body = _message(raw).get_content()
+    assert body.count("/requests/") == MAX_LISTED and "… and 3 more: http" in body
+
+
+def test_the_offer_is_on_the_owners_record_pages(client, make):
+    request = make.request(country="SEN", themes=["cybercrime"])
+    other = make.request(country="KEN", themes=["cybercrime"])
+    focal = make.user("focal_point", country="SEN")
+    _login(client, focal)
+    assert "Set this alert" in client.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "Set this alert" not in client.get(f"/requests/{other.id}").get_data(as_text=True)
+    provider = make.user("provider")
+    programme = make.programme(organisation=provider.organisation)
+    client.post("/account/logout")
+    _login(client, provider)
+    assert "Set this alert" in client.get(f"/programmes/{programme.id}").get_data(as_text=True)

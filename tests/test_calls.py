@@ -501,3 +501,26 @@ def test_inbox_lists_calls_awaiting_my_answer(client, auth, people):
     auth.logout()
     auth.login("fji@example.org")  # not addressed
     assert 'id="calls"' not in client.get("/my").get_data(as_text=True)
+
+
+def test_api_secretariat_writes_and_publishes_a_call(client, auth, people):
+    body = {
+        "reference": "API/1",
+        "title": "Views by API",
+        "questions": ["One?", "Two?"],
+        "addressed_states": "all",
+        "deadline_date": FUTURE,
+        "deadline_tz": "Asia/Bangkok",
+    }
+    assert client.post("/api/v1/calls", json=body).status_code == 401
+    auth.login("ken@example.org")
+    assert client.post("/api/v1/calls", json=body).status_code == 403
+    auth.logout()
+    auth.login("sec@example.org")
+    bad = client.post("/api/v1/calls", json={**body, "deadline_tz": "Nowhere/City"})
+    assert bad.status_code == 422 and "deadline_tz" in bad.json["errors"]
+    created = client.post("/api/v1/calls", json=body)
+    assert created.status_code == 201 and created.json["status"] == "draft"
+    published = client.post(f"/api/v1/calls/{created.json['id']}/publish")
+    assert published.status_code == 200 and published.json["status"] == "open"
+    assert client.post(f"/api/v1/calls/{created.json['id']}/publish").status_code == 409

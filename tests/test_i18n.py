@@ -234,6 +234,7 @@ def _data_strings() -> list[str]:
     for model in (Request, Programme):
         for record in db.session.query(model):
             found.update({record.title, getattr(record, "contact_email", None) or ""})
+            found.add(record.description)  # in the edit form's text area
     # places of search/places (UN groups, M49 regions, organisations): names in en/fr/es data
     from search.places import default_gazetteer
 
@@ -313,6 +314,12 @@ SIGNED_IN_PAGES = [
     "/matches/{match}",
     "/requests/{request}/status/withdraw",
     "/requests/{request}",
+    "/requests/{request}/edit",
+    "/matches/cases",
+    "/word/upload",
+    "/alerts",
+    "/calendar",
+    "/calls",
 ]
 
 
@@ -362,7 +369,8 @@ def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
         if left:
             failures[url] = left
     failures.update(_account_security_pages(pseudo_app, make, data))
-    failures.update(_secretariat_pages(pseudo_app, make, data))
+    ids = {"programme": programme.id, "organisation": provider_org.id}
+    failures.update(_secretariat_pages(pseudo_app, make, data, ids))
     assert not failures, f"plain English outside translation calls: {failures}"
 
 
@@ -393,10 +401,16 @@ SECRETARIAT_PAGES = [
     "/secretariat/import",
     "/reports/sessions",
     "/reports/briefing?session=last",
+    "/programmes/new",
+    "/programmes/{programme}/edit",
+    "/organisations/new",
+    "/organisations/{organisation}/edit",
+    "/calendar/events/new",
+    "/calls/new",
 ]
 
 
-def _secretariat_pages(app, make, data: list[str]) -> dict[str, list[str]]:
+def _secretariat_pages(app, make, data: list[str], ids: dict[str, int]) -> dict[str, list[str]]:
     admin = make.user("secretariat", email="sec@example.org")
     waiting = make.user("provider", email="waiting@example.org", status="pending")
     # names and organisations made since (the selects show "Name (ACRONYM)")
@@ -404,12 +418,23 @@ def _secretariat_pages(app, make, data: list[str]) -> dict[str, list[str]]:
     client = app.test_client()
     client.post("/account/login", data={"email": admin.email, "password": PASSWORD})
     found = {}
-    for url in SECRETARIAT_PAGES:
-        response = client.get(f"{url}?lang=en")
+    for pattern in SECRETARIAT_PAGES:
+        url = pattern.format(**ids)
+        joiner = "&" if "?" in url else "?"
+        response = client.get(f"{url}{joiner}lang=en")
         assert response.status_code == 200, url
         left = plain_english(response.get_data(as_text=True), [d for d in data if d])
         if left:
             found[url] = left
+    # the review page of an uploaded Word form (a blank one: every problem is listed)
+    from kb.wordio.template import build_template
+    from tests.test_word_pages import upload
+
+    review = upload(client, build_template("request"), "request")
+    assert review.status_code == 200
+    left = plain_english(review.get_data(as_text=True), [d for d in data if d])
+    if left:
+        found["/word/upload (review)"] = left
     return found
 
 
@@ -475,3 +500,24 @@ def test_domain_errors_are_worded_when_shown(client, make, auth) -> None:
     with client.application.test_request_context("/?lang=es"):
         refresh()
         assert str(err) == "Este programa no está abierto."
+
+
+def test_exports_name_their_columns_in_the_readers_language(client, make) -> None:
+    """The header row keeps the import codes (the file imports back); a second XLSX sheet names
+    each column in the reader's language, and the readable columns are in that language."""
+    import io
+
+    from openpyxl import load_workbook
+
+    make.request(country="CIV", themes=["confidence_building"])
+    data = client.get("/requests/export.xlsx?lang=fr").data
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    records, names = book.worksheets
+    header = next(records.iter_rows(values_only=True))
+    assert header[:3] == ("key", "country", "title")
+    row = dict(zip(header, next(records.iter_rows(min_row=2, values_only=True)), strict=False))
+    assert row["country_name"] == "Côte d’Ivoire" and row["themes_names"] == "Mesures de confiance"
+    assert names.title == "Colonnes"
+    legend = dict(names.iter_rows(values_only=True))
+    assert legend["themes"] == "Thèmes" and legend["themes_names"] == "Thèmes (noms)"
+    assert legend["country"] == "État demandeur (code ISO 3166 alpha-3)"

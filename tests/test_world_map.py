@@ -125,7 +125,8 @@ def test_pages_draw_the_map_from_stored_figures(client, catalogue, make):
     assert svg.count('<a href="/countries/') == 3  # each state of the app links to its page
     assert svg.count('class="map-other"') >= 165  # the rest of the world is drawn, plain
     kenya = re.search(
-        r'<a href="/countries/KEN"><path d="[^"]+" class="b(\d)"><title>([^<]+)', page
+        r'<a href="/countries/KEN" aria-label="[^"]+"><path d="[^"]+" class="b(\d)"><title>([^<]+)',
+        page,
     )
     assert kenya and "needs: 2, offers: 1" in kenya.group(2)
     assert "Confidential grid need" not in page
@@ -150,9 +151,28 @@ def test_landscape_and_region_pages_carry_the_map(client, catalogue):
     table = africa[africa.index('id="world-map-table-caption"') :]
     assert "/countries/KEN" in table and "/countries/FJI" not in table  # its states only
     assert 'class="map-out"' in africa  # the other states are drawn, not shaded nor linked
-    assert '<a href="/countries/FJI">' not in africa[africa.index('id="world-map"') :]
+    assert '<a href="/countries/FJI"' not in africa[africa.index('id="world-map"') :]
 
 
 def test_an_unknown_measure_falls_back_to_unmet_needs(client, catalogue):
     page = client.get("/matches?map=<script>").get_data(as_text=True)
     assert 'class="map measure-unmet"' in page and "<script>#" not in page
+
+
+def test_the_landscape_docx_carries_the_map_and_its_table(client, catalogue):
+    import io
+
+    import docx
+
+    document = docx.Document(io.BytesIO(client.get("/reports/landscape.docx").data))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "Needs, offers and unmet needs by state" in headings
+    pictures = [r for r in document.part.rels.values() if r.reltype.endswith("/image")]
+    assert all(r.target_part.blob.startswith(b"\x89PNG") for r in pictures)
+    first = re.search(r'r:embed="(rId\d+)"', document.element.body.xml).group(1)
+    assert document.part.rels[first].target_part.blob[:4] == b"\x89PNG"  # the map comes first
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "State")
+    rows = [[c.text for c in r.cells] for r in table.rows[1:]]
+    assert rows[0][:3] == ["Kenya", "2", "1"]  # public figures; Senegal's hidden need absent
+    assert all(r[0] != "Senegal" for r in rows)
+    assert any("do not imply official endorsement" in p.text for p in document.paragraphs)

@@ -19,7 +19,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
 
-from kb.i18n import DEFAULT, LANGUAGES, country_name, format_day
+from kb.i18n import DEFAULT, FORMAT_LOCALES, LANGUAGES, country_name, format_day
 from kb.models import CatalogueRecord, Programme, Request, SavedSearch, User
 
 SALT = "kb.alerts.unsubscribe"
@@ -31,6 +31,12 @@ def _serializer() -> URLSafeSerializer:
 
 def unsubscribe_token(user: User, searches: list[SavedSearch]) -> str:
     return _serializer().dumps({"u": user.id, "s": sorted(s.id for s in searches)})
+
+
+def unsubscribe_link(user: User, searches: list[SavedSearch]) -> str:
+    """The page that stops these e-mails, in the recipient's language."""
+    extra = {"lang": user.locale} if user.locale in LANGUAGES else {}
+    return absolute("alerts.unsubscribe", token=unsubscribe_token(user, searches), **extra)
 
 
 def read_token(token: str) -> tuple[int, list[int]]:
@@ -55,7 +61,7 @@ def absolute(endpoint: str, **values: Any) -> str:
 def in_language_of(user: User) -> Iterator[None]:
     """Translate and format in the recipient's chosen language (English if none)."""
     lang = user.locale if user.locale in LANGUAGES else DEFAULT
-    with force_locale(lang):
+    with force_locale(FORMAT_LOCALES.get(lang, lang)):
         yield
 
 
@@ -79,6 +85,23 @@ def _record_line(record: CatalogueRecord) -> str:
     return f"- {record.title}\n  {what} · {when}\n  {url}"
 
 
+#: Records listed per saved search in one e-mail; the rest are on the saved search's page.
+MAX_LISTED = 30
+
+
+def _record_lines(saved: SavedSearch, records: list[CatalogueRecord]) -> list[str]:
+    lines = [_record_line(r) for r in records[:MAX_LISTED]]
+    rest = len(records) - MAX_LISTED
+    if rest > 0:
+        link = absolute("alerts.detail", saved_id=saved.id)
+        lines.append(
+            ngettext(
+                "… and %(num)s more: %(link)s", "… and %(num)s more: %(link)s", rest, link=link
+            )
+        )
+    return lines
+
+
 def _headers(link: str) -> dict[str, str]:
     return {
         "List-Unsubscribe": f"<{link}>",
@@ -89,7 +112,7 @@ def _headers(link: str) -> dict[str, str]:
 
 def instant(user: User, saved: SavedSearch, records: list[CatalogueRecord]) -> Email:
     """The e-mail sent at once for new matches of one saved search."""
-    link = absolute("alerts.unsubscribe", token=unsubscribe_token(user, [saved]))
+    link = unsubscribe_link(user, [saved])
     with in_language_of(user):
         subject = ngettext(
             "Capacity Exchange: %(num)s new match for “%(name)s”",
@@ -100,7 +123,7 @@ def instant(user: User, saved: SavedSearch, records: list[CatalogueRecord]) -> E
         lines = [
             _("New records match your saved search “%(name)s”:", name=saved.name),
             "",
-            *(_record_line(r) for r in records),
+            *_record_lines(saved, records),
             "",
             _("Your saved searches: %(link)s", link=absolute("alerts.index")),
             _("Stop e-mails for this search: %(link)s", link=link),
@@ -113,7 +136,7 @@ def digest(
 ) -> Email:
     """One digest for one person: every saved search with new matches, each with its records."""
     searches = [saved for saved, _records in groups]
-    link_all = absolute("alerts.unsubscribe", token=unsubscribe_token(user, searches))
+    link_all = unsubscribe_link(user, searches)
     total = sum(len(records) for _saved, records in groups)
     with in_language_of(user):
         if frequency == "weekly":
@@ -130,13 +153,11 @@ def digest(
             )
         lines = [_("New records match your saved searches."), ""]
         for saved, records in groups:
-            one = absolute("alerts.unsubscribe", token=unsubscribe_token(user, [saved]))
-            lines += [
-                f"== {saved.name} ==",
-                *(_record_line(r) for r in records),
-                _("Stop e-mails for this search: %(link)s", link=one),
-                "",
-            ]
+            lines += [f"== {saved.name} ==", *_record_lines(saved, records)]
+            if len(groups) > 1:
+                one = unsubscribe_link(user, [saved])
+                lines.append(_("Stop e-mails for this search: %(link)s", link=one))
+            lines.append("")
         lines += [
             _("Your saved searches: %(link)s", link=absolute("alerts.index")),
             _("Stop all the e-mails of this digest: %(link)s", link=link_all),

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from kb import access
 from kb.alerts.searches import MATCHES, as_args
 from kb.extensions import db
 from kb.models import CatalogueRecord, Country, Programme, Request, SavedSearch, User
-from kb.models.types import has_code
 from search import SearchQuery
 from search.backends.registry import get_backend
 from search.interface.backend import SearchBackend
@@ -42,12 +41,32 @@ def state_themes(country_code: str) -> list[str]:
     return sorted(found)
 
 
+class _Everyone:
+    """A viewer who sees every record: the saver's own visibility is applied to the
+    candidates first, so a search's conditions can be evaluated once for all its savers."""
+
+    is_authenticated = True
+    is_active = True
+    role = "secretariat"
+    country_code = None
+    organisation_id = None
+
+
+EVERYONE = _Everyone()
+
+
 class Matcher:
-    """Matches one batch of new records against saved searches (one per job run)."""
+    """Matches one batch of new records against saved searches (one per job run).
+
+    Each distinct search (kind and arguments) is evaluated once over the whole batch; each
+    saver then gets the part of that answer they may see."""
 
     def __init__(self, records: Iterable[CatalogueRecord]) -> None:
         self.records = list(records)
         self.today = date.today()
+        self._answers: dict[str, set[str]] = {}
+        self._themes: dict[str, set[str]] = {}
+        self._programmes: dict[int, list[Programme]] = {}
         self._single: dict[str, SearchBackend] = {}
 
     def matches(self, saved: SavedSearch, user: User) -> list[CatalogueRecord]:
@@ -65,33 +84,38 @@ class Matcher:
         ]
         if not candidates:
             return []
-        if saved.kind in ("requests", "programmes"):
-            return self._listed(saved, user, candidates)
-        if saved.kind == "search":
-            return [r for r in candidates if self._found(saved, user, r)]
         if saved.kind == "state_programmes":
             return self._eligible(user, candidates)
-        return self._servable(user, candidates)
+        if saved.kind == "org_requests":
+            return self._servable(user, candidates)
+        if saved.key not in self._answers:
+            self._answers[saved.key] = self._answer(saved)
+        found = self._answers[saved.key]
+        return [r for r in candidates if r.ref in found]
 
-    # -- a filtered list: the list's own query, for this viewer, limited to the batch ---
-    def _listed(
-        self, saved: SavedSearch, user: User, candidates: list[CatalogueRecord]
-    ) -> list[CatalogueRecord]:
+    def _answer(self, saved: SavedSearch) -> set[str]:
+        """The refs of the batch's records the search's conditions hold for."""
+        records = [r for r in self.records if r.kind in MATCHES[saved.kind]]
+        if saved.kind == "search":
+            return {r.ref for r in records if self._found(saved, r)}
+        return self._listed(saved, records)
+
+    # -- a filtered list: the list's own query, limited to the batch ---------------------
+    def _listed(self, saved: SavedSearch, records: list[CatalogueRecord]) -> set[str]:
         from kb.catalogue import queries
 
         model = Request if saved.kind == "requests" else Programme
         build = queries.request_query if model is Request else queries.programme_query
         filters = queries.Filters.from_args(as_args(saved.params or {}), model.kind)
-        ids = {r.id for r in candidates}
-        query = build(user, filters).where(model.id.in_(ids))
-        found = set(db.session.scalars(query).unique())
-        return [r for r in candidates if r in found]
+        ids = {r.id for r in records}
+        query = build(EVERYONE, filters).where(model.id.in_(ids))
+        return {f"{model.kind}:{i}" for i in db.session.scalars(query.with_only_columns(model.id))}
 
     # -- the search page: the same engine and query, over this one record ---------------
-    def _found(self, saved: SavedSearch, user: User, record: CatalogueRecord) -> bool:
+    def _found(self, saved: SavedSearch, record: CatalogueRecord) -> bool:
         from kb.searching.routes import build_query
 
-        query = build_query(as_args(saved.params or {}), user, per_page=1)
+        query = build_query(as_args(saved.params or {}), EVERYONE, per_page=1)
         query = SearchQuery(
             text=query.text,
             filters=query.filters,
@@ -120,7 +144,9 @@ class Matcher:
         country = db.session.get(Country, user.country_code or "")
         if country is None:
             return []
-        themes = set(state_themes(country.iso3))
+        if country.iso3 not in self._themes:
+            self._themes[country.iso3] = set(state_themes(country.iso3))
+        themes = self._themes[country.iso3]
         return [
             p
             for p in candidates
@@ -132,18 +158,26 @@ class Matcher:
 
     # -- offered: requests one of my organisation's available programmes could serve ------
     def _servable(self, user: User, candidates: list[CatalogueRecord]) -> list[CatalogueRecord]:
-        from kb.catalogue.eligibility import eligible_clause
-
+        org = user.organisation_id or 0
+        if org not in self._programmes:
+            query = select(Programme).where(
+                Programme.organisation_id == org, Programme.status == "open"
+            )
+            self._programmes[org] = [
+                p
+                for p in db.session.scalars(query)
+                if eligibility.available(p.availability(), self.today)
+            ]
+        programmes = self._programmes[org]
         found = []
         for r in candidates:
-            themes = request_themes(r) if isinstance(r, Request) else []
-            if not themes or not isinstance(r, Request):
+            if not isinstance(r, Request):
                 continue
-            query = select(Programme.id).where(
-                Programme.organisation_id == user.organisation_id,
-                eligible_clause(r.country, self.today),
-                or_(*(has_code(Programme.themes, t) for t in themes)),
-            )
-            if db.session.scalar(query.limit(1)) is not None:
+            themes = set(request_themes(r))
+            if any(
+                themes.intersection(p.themes or [])
+                and eligibility.open_to(p.audience(), r.country_code, r.country.region)
+                for p in programmes
+            ):
                 found.append(r)
         return found

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import contains_eager
 
 from kb import access
 from kb.alerts import emails
@@ -230,17 +231,25 @@ def evaluate(refs: Iterable[tuple[str, int]] = (), since: datetime | None = None
             SavedSearch.created_at <= newest,
             User.status == "active",
         )
+        .options(contains_eager(SavedSearch.user))
         .order_by(SavedSearch.id)
     ).all()
     known = _known_hits([s.id for s in searches], records)
     matcher = Matcher(records)
-    hits = sent = 0
-    for saved in searches:
-        found = [
-            r for r in matcher.matches(saved, saved.user) if (saved.id, r.kind, r.id) not in known
+    with db.session.no_autoflush:  # match everything first, then write
+        found_for = [
+            (saved, found)
+            for saved in searches
+            if (
+                found := [
+                    r
+                    for r in matcher.matches(saved, saved.user)
+                    if (saved.id, r.kind, r.id) not in known
+                ]
+            )
         ]
-        if not found:
-            continue
+    hits = sent = 0
+    for saved, found in found_for:
         due = saved.frequency in DIGESTS
         for record in found:
             db.session.add(

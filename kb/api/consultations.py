@@ -184,3 +184,44 @@ def calendar(args: dict[str, Any]) -> Any:
         filters = Filters(start, end, filters.category, filters.theme, place)
     items = entries(current_user, filters)
     return {"total": len(items), "items": items}
+
+
+class CallBodySchema(Schema):
+    reference = fields.String(required=True)
+    title = fields.String(required=True)
+    mandate = fields.String()
+    questions = fields.List(fields.String(), required=True)
+    addressed_states = fields.String(metadata={"description": "all, listed or none"})
+    addressed_countries = fields.List(fields.String())
+    addressed_org_types = fields.List(fields.String())
+    opens_on = fields.String(metadata={"description": "YYYY-MM-DD (default: today)"})
+    deadline_date = fields.String(required=True, metadata={"description": "YYYY-MM-DD"})
+    deadline_time = fields.String(metadata={"description": "HH:MM (default 23:59)"})
+    deadline_tz = fields.String(metadata={"description": "IANA time zone (default UTC)"})
+    formats = fields.List(fields.String())
+    session_id = fields.Integer(allow_none=True)
+    publish_by_default = fields.Boolean()
+    accept_late = fields.Boolean()
+    remind_days = fields.Integer()
+
+
+@blp.route("/calls", methods=["POST"], endpoint="create_call")
+@body_doc(blp, CallBodySchema)
+@blp.response(201, CallSchema)
+@errors(blp, 400, 401, 403, 415, 422)
+def create_call() -> Any:
+    """Write a call as a draft (Secretariat)."""
+    with unit_of_work():
+        created = operations.create_call(current_user, json_body())
+    return created, 201
+
+
+@blp.route("/calls/<int:call_id>/publish", methods=["POST"], endpoint="publish_call")
+@blp.response(200, CallSchema)
+@errors(blp, 401, 403, 404, 409)
+def publish_call(call_id: int) -> Any:
+    """Publish a draft call and notify its addressees (Secretariat)."""
+    found = _visible_call(call_id)
+    with unit_of_work():
+        operations.publish_call(current_user, found)
+    return found

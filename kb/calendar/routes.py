@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -81,7 +82,7 @@ def index() -> Any:
     filters, errors = _filters()
     found = entries(current_user, filters)
     months = [
-        (month, list(items))
+        (format_date(month, "LLLL y"), list(items))
         for month, items in groupby(found, key=lambda e: e.starts_on.replace(day=1))
     ]
     places = sorted(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -42,16 +42,23 @@ def email_send(to: str, subject: str, body: str, headers: dict[str, str] | None 
 
 
 @job("alerts.evaluate")
-def alerts_evaluate(refs: list[list[Any]] | None = None, since_hours: int | None = None) -> int:
+def alerts_evaluate(
+    refs: list[list[Any]] | None = None,
+    since_hours: int | None = None,
+    since: str | None = None,
+) -> int:
     """Alert the savers of searches the changed records ``refs`` ([kind, id] pairs) now
-    match, or (the hourly sweep) every record published in the last ``since_hours``."""
+    match, or every record published since ``since`` (ISO time: after an import) or in the
+    last ``since_hours`` (the hourly sweep)."""
     from kb.alerts.operations import evaluate
     from kb.models.types import utcnow
     from kb.uow import unit_of_work
 
-    since = utcnow() - timedelta(hours=since_hours) if since_hours else None
+    start = datetime.fromisoformat(since) if since else None
+    if since_hours:
+        start = utcnow() - timedelta(hours=since_hours)
     with unit_of_work(index=False):
-        counts = evaluate([(str(k), int(i)) for k, i in refs or []], since)
+        counts = evaluate([(str(k), int(i)) for k, i in refs or []], start)
     return counts["hits"]
 
 

@@ -9,6 +9,7 @@ fallback after DejaVu Sans.
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 REQUESTS_COLOUR = "#1f5f9f"
@@ -123,3 +124,72 @@ def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
     buffer = BytesIO()
     fig.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+#: The map's classes: none, then four shades (the page's colours, ``static/site.css``).
+MAP_COLOURS = {
+    "unmet": ("#d5dbe5", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"),
+    "other": ("#d5dbe5", "#c6dbef", "#6baed6", "#2171b5", "#08306b"),
+}
+MAP_LAND = "#e6e9ef"
+
+
+def _rings(path: str) -> list[list[tuple[float, float]]]:
+    """The rings of a map path (``M x y l dx dy … z``, tenths of a unit) in map units."""
+    rings = []
+    for part in path.split("M")[1:]:
+        head, _, rest = part.rstrip("z").partition("l")
+        numbers = [int(n) for n in re.findall(r"-?\d+", head + " " + rest)]
+        x, y = numbers[0], numbers[1]
+        ring = [(x / 10, y / 10)]
+        for i in range(2, len(numbers) - 1, 2):
+            x, y = x + numbers[i], y + numbers[i + 1]
+            ring.append((x / 10, y / 10))
+        rings.append(ring)
+    return rings
+
+
+def world_map(
+    title: str,
+    size: tuple[float, float],
+    shaded: list[tuple[str, int]],
+    points: list[tuple[tuple[float, float], int]],
+    plain: list[str],
+    measure: str,
+    legend: list[tuple[int, str]],
+) -> bytes:
+    """The page's world map as a PNG: ``shaded`` (path, class 0-4) outlines, ``points`` (small
+    states) and ``plain`` unshaded land, with the legend of the classes."""
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
+
+    plt = _pyplot()
+    colours = MAP_COLOURS["unmet" if measure == "unmet" else "other"]
+    width, height = size
+    fig, ax = plt.subplots(figsize=(6.3, 6.3 * height / width + 0.5), dpi=150)
+    try:
+        plain_rings = [ring for path in plain for ring in _rings(path)]
+        ax.add_collection(PolyCollection(plain_rings, facecolors=MAP_LAND, edgecolors="white",
+                                         linewidths=0.2))  # fmt: skip
+        rings, faces = [], []
+        for path, bucket in shaded:
+            for ring in _rings(path):
+                rings.append(ring)
+                faces.append(colours[bucket])
+        ax.add_collection(PolyCollection(rings, facecolors=faces, edgecolors="white",
+                                         linewidths=0.3))  # fmt: skip
+        if points:
+            ax.scatter([p[0][0] for p in points], [p[0][1] for p in points], s=6,
+                       c=[colours[b] for _, b in points], edgecolors="#5b6475", linewidths=0.3,
+                       zorder=3)  # fmt: skip
+        ax.set_xlim(0, width)
+        ax.set_ylim(height, 0)
+        ax.set_aspect("equal")
+        ax.axis("off")
+        ax.set_title(title, fontsize=10, loc="left")
+        handles = [Patch(facecolor=colours[b], edgecolor="#999", label=text) for b, text in legend]
+        ax.legend(handles=handles, fontsize=7, frameon=False, loc="lower left", ncol=len(handles))
+        fig.tight_layout()
+        return _png(fig)
+    finally:
+        plt.close(fig)

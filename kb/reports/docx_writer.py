@@ -20,6 +20,7 @@ from kb.i18n import country_name, direction, format_decimal_fixed, format_month,
 from kb.i18n_docx import localise, right_to_left_table
 from kb.reports import charts
 from kb.reports.data import Breakdown, Briefing, Landscape
+from kb.reports.world_map import MapView
 
 #: The printable width of an A4 page with python-docx's default margins.
 PAGE_WIDTH = Cm(15.9)
@@ -98,7 +99,34 @@ def _save(doc: DocumentType) -> bytes:
     return buffer.getvalue()
 
 
-def landscape_docx(report: Landscape, audience: str) -> bytes:
+def _world_map(doc: DocumentType, world: MapView) -> None:
+    """The page's world map as a picture, then the states with needs as a table."""
+    doc.add_heading(_("Needs, offers and unmet needs by state"), level=1)
+    shaded = [(s.path, s.bucket) for s in world.shapes if s.path and s.in_scope]
+    points = [(s.point, s.bucket) for s in world.shapes if s.point and not s.path and s.in_scope]
+    plain = [*world.others, *(s.path for s in world.shapes if s.path and not s.in_scope)]
+    png = charts.world_map(
+        _(world.label), (world.width, world.height), shaded, points, plain, world.measure,
+        world.legend,
+    )  # fmt: skip
+    _chart(doc, png)
+    doc.add_paragraph(
+        _(
+            "Boundaries: Natural Earth (public domain). The boundaries and names shown and the "
+            "designations used on this map do not imply official endorsement or acceptance by "
+            "the United Nations."
+        )
+    )
+    rows = [s for s in world.rows if s.figures.needs or s.figures.unmet]
+    doc.add_heading(_("The figures by state"), level=2)
+    _table(
+        doc,
+        [_("State"), _("Needs"), _("Offers"), _("Unmet needs")],
+        [[s.name, _n(s.figures.needs), _n(s.figures.offers), _n(s.figures.unmet)] for s in rows],
+    )
+
+
+def landscape_docx(report: Landscape, audience: str, world: MapView | None = None) -> bytes:
     period = report.period
     doc = _new_document(
         _("The capacity-building landscape"),
@@ -122,6 +150,8 @@ def landscape_docx(report: Landscape, audience: str) -> bytes:
             ]
         ],
     )  # fmt: skip
+    if world is not None:
+        _world_map(doc, world)
     doc.add_heading(_("Requests and programmes by category"), level=1)
     for item in report.breakdowns:
         _breakdown(doc, item)

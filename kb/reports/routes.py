@@ -85,9 +85,11 @@ def landscape() -> str:
 
 @bp.route("/landscape.docx")
 def landscape_word() -> Response:
-    report = data.landscape(current_user, _period(), match_service().config.unmet_threshold)
+    threshold = match_service().config.unmet_threshold
+    report = data.landscape(current_user, _period(), threshold)
     name = f"landscape-{report.period.start}-{report.period.end}.docx"
-    return _docx(landscape_docx(report, _audience()), name)
+    world = world_map.build(current_user, threshold)
+    return _docx(landscape_docx(report, _audience(), world), name)
 
 
 @dataclass(frozen=True)

@@ -36,11 +36,19 @@ def _countries(record: CatalogueRecord) -> list[str]:
 
 def _available(record: CatalogueRecord) -> bool:
     """Programmes: the availability rule (``search.matching.eligibility.AVAILABLE``) on
-    the day the document is made; the daily ``programmes.close_expired`` job closes those
-    past their end date, which re-indexes them.  Requests have no such rule: True."""
+    the day the document is made; documents of programmes that lapse since are rewritten
+    each day (``SearchService.refresh_lapsed``).  Requests have no such rule: True."""
     if isinstance(record, Programme):
         return eligibility.available(record.availability(), date.today())
     return True
+
+
+def _status(record: CatalogueRecord) -> str:
+    """The status as read on the day the document is made: a programme past its end date or
+    application deadline reads ``ended`` (``Programme.effective_status``, the one rule)."""
+    if isinstance(record, Programme):
+        return record.effective_status(date.today())
+    return record.status
 
 
 class SearchDocumentSchema(RecordTextSchema):
@@ -60,7 +68,7 @@ class SearchDocumentSchema(RecordTextSchema):
         lambda r: r.organisation.country_code if isinstance(r, Programme) else None
     )
     available = fields.Function(_available)
-    status = fields.String()
+    status = fields.Function(_status)
     visibility = fields.String()
     access = fields.Function(access.record_tokens)
     created_at = fields.DateTime()

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import delete, func, select
 
+from kb.catalogue.eligibility import status_clause
 from kb.extensions import db
-from kb.models import SearchQueueEntry
+from kb.models import Programme, SearchQueueEntry
+from kb.models.catalogue import ENDED
 from kb.searching.cache import GenerationMarker, ResultCache
 from kb.searching.documents import (
     all_documents,
@@ -77,6 +80,8 @@ class SearchService:
             options["table"] = app.config["SEARCH_TABLE"]
         self.backend: SearchBackend = get_backend(name, **options)
         self._checked = False
+        #: The day this process last rewrote the documents of programmes that lapsed.
+        self._lapsed_on: date | None = None
         #: Results cache (whoosh: the index and its generation marker are on this host).
         self.marker: GenerationMarker | None = None
         self.cache: ResultCache | None = None
@@ -167,8 +172,28 @@ class SearchService:
                 self._changed()
         return report
 
+    def refresh_lapsed(self, today: date | None = None) -> int:
+        """Rewrite the documents of programmes still ``open`` in the database but past their
+        end date or application deadline (``eligibility.status_clause(ENDED)``, the one rule):
+        they then read ``ended`` (and unavailable) in the index, so ``status=open`` never lists
+        them, whatever the scheduler did. Once a day per process, before its first search; the
+        daily job closes them for good. Returns how many documents were rewritten."""
+        today = today or date.today()
+        if self._lapsed_on == today:
+            return 0
+        ids = list(db.session.scalars(select(Programme.id).where(status_clause(ENDED, today))))
+        if ids:
+            with self._lock():
+                names = country_names()
+                records = load_records({("programme", i) for i in ids}).values()
+                self.backend.upsert(to_document(r, names) for r in records)
+                self._changed()
+        self._lapsed_on = today
+        return len(ids)
+
     def search(self, query: SearchQuery) -> SearchResult:
         self.ensure_ready()
+        self.refresh_lapsed()
         if self.cache is None:
             return self.backend.search(query)
         return self.cache.get_or_compute(query.normalised(), self.backend.search)

@@ -32,15 +32,20 @@ from search.quality import (
     recall,
 )
 
-#: Reporting part, per backend: (nDCG@10 floor, zero-result-rate-with-a-word ceiling).
-#: Measured 3 Dec 2026 before the forgiving search: whoosh 0.345 / 0.391, memory 0.336 / 0.406,
-#: postgres 0.345 / 0.391; after it (f84572a, fcf126f): whoosh 0.787 / 0.0, memory 0.793 / 0.0,
-#: postgres 0.794 / 0.0.  The zero-result target (none when a word is present) is met: keep it.
+#: Reporting part in English, French and Spanish, per backend: (nDCG@10 floor,
+#: zero-result-rate-with-a-word ceiling).  Measured 3 Dec 2026 before the forgiving search:
+#: whoosh 0.345 / 0.391, memory 0.336 / 0.406, postgres 0.345 / 0.391; after it (f84572a,
+#: fcf126f): whoosh 0.787 / 0.0, memory 0.793 / 0.0, postgres 0.794 / 0.0; with the
+#: search thesaurus layer, swaps as one edit, availability and place readings: whoosh
+#: 0.846, memory 0.843, postgres 0.839 (0 empty results).
 REPORT_FLOORS: dict[str, tuple[float, float]] = {
-    "whoosh": (0.77, 0.0),
-    "memory": (0.78, 0.0),
-    "postgres": (0.78, 0.0),
+    "whoosh": (0.84, 0.0),
+    "memory": (0.84, 0.0),
+    "postgres": (0.83, 0.0),
 }
+#: The whole reporting part (all six languages): the target of issue 10, nDCG@10 >= 0.85,
+#: is met on whoosh (0.857) and memory (0.853); postgres is at 0.847.
+OVERALL_FLOORS = {"whoosh": TARGETS["ndcg@10"], "memory": TARGETS["ndcg@10"], "postgres": 0.84}
 #: Earlier set 2026-11: mean nDCG@10 per backend and per category (whoosh).
 OLD_SET_FLOORS = {"whoosh": 0.89, "memory": 0.89}  # measured 0.910 / 0.909 (3 Dec 2026)
 OLD_SET_CATEGORY_FLOORS = {
@@ -150,6 +155,13 @@ def test_report_part_floors(name, results):
     assert zero <= zero_ceiling, (name, round(zero, 4))
 
 
+@pytest.mark.parametrize("name", ["whoosh", "memory"])
+def test_whole_report_part_meets_the_target(name, results):
+    score, zero = _part(results[name], load_judgements(split="report"))
+    assert score >= OVERALL_FLOORS[name], (name, round(score, 4))
+    assert zero == 0.0
+
+
 @pytest.mark.parametrize("name", sorted(OLD_SET_FLOORS))
 def test_earlier_set_floors(name, results):
     old = [q for q in load_judgements() if q.judged_set == "2026-11"]
@@ -182,6 +194,13 @@ def test_postgres_report_part_and_gap_to_whoosh(docs, results):
     assert res["zero_rate_present"] <= zero_ceiling, res["zero_rate_present"]
     whoosh, _ = _part(results["whoosh"], queries)
     assert abs(res["ndcg@10"] - whoosh) <= TARGETS["backend_gap"], (res["ndcg@10"], whoosh)
+    every = load_judgements(split="report")
+    backend = build_backend("postgres", docs, url=POSTGRES_URL)
+    try:
+        overall = evaluate(backend, every, docs)["ndcg@10"]
+    finally:
+        dispose(backend)
+    assert overall >= OVERALL_FLOORS["postgres"], overall
 
 
 #: Reporting part per query language, whoosh (issue 13 point 6).  Measured 3 Dec 2026, see

@@ -64,6 +64,8 @@ from search.text.thesaurus import Thesaurus
 CANDIDATES = 200
 #: In the candidate score of a loose query, one clause matched outweighs any title score.
 COVERAGE_BIT = 8
+#: Documents read for the surface form of a close index term ("did you mean").
+SURFACE_DOCS = 5
 #: Clause weights are counted in steps of 1/WEIGHT_STEPS when choosing candidates.
 WEIGHT_STEPS = 4
 
@@ -395,7 +397,7 @@ class WhooshSession(Session):
                     visible = self.m.term(field, cand) & self.base
                     if cand == t or not visible:
                         continue
-                    surface = self._surface(field, lang, cand, visible)
+                    surface = self._surface(field, lang, cand, visible, w)
                     dist = edit_distance(w, surface) if surface else 99
                     if surface and dist <= max_distance(w):
                         df = visible.bit_count()
@@ -426,15 +428,25 @@ class WhooshSession(Session):
                     found.add(cand)
         return found
 
-    def _surface(self, field: str, lang: str, cand: str, visible: int) -> str | None:
+    def _surface(
+        self, field: str, lang: str, cand: str, visible: int, word: str = ""
+    ) -> str | None:
+        """The word of a visible document indexed as ``cand`` that is closest to ``word``
+        (``strategy``, not ``strategies``, for ``stratgey``), from the first few documents."""
         if field == "names":
             return cand
-        docnum = (visible & -visible).bit_length() - 1
-        _, title, desc, _ = self.searcher.stored_fields(docnum)["data"]
-        for raw in WORD_RE.findall(title if field.startswith("title") else desc):
-            if term(raw, lang) == cand:
-                return fold_token(raw)
-        return None
+        best: tuple[int, str] | None = None
+        for n, docnum in enumerate(bitsets.iter_ids(visible)):
+            if n >= SURFACE_DOCS or (best is not None and best[0] <= 1):
+                break
+            _, title, desc, _ = self.searcher.stored_fields(docnum)["data"]
+            for raw in WORD_RE.findall(title if field.startswith("title") else desc):
+                if term(raw, lang) == cand:
+                    surface = fold_token(raw)
+                    dist = edit_distance(word, surface) if word else 0
+                    if best is None or (dist, surface) < best:
+                        best = (dist, surface)
+        return best[1] if best else None
 
     # -- hits ----------------------------------------------------------------------
     def hit(self, ref: Any, score: float, marker: Marker | None) -> Hit:
