@@ -106,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from kb.catalogue.routes import bp as catalogue_bp
     from kb.consultations.routes import bp as calls_bp
     from kb.directory.routes import bp as directory_bp
+    from kb.initiatives.routes import bp as initiatives_bp
     from kb.main.routes import bp as main_bp
     from kb.matching.routes import bp as matching_bp
     from kb.places.routes import bp as places_bp
@@ -123,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(calls_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(initiatives_bp)
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/secretariat")
     app.register_blueprint(wordio_bp)
