@@ -80,8 +80,8 @@ FLOORS: dict[str, dict[str, float]] = {
     "cross_language": {"ndcg@10": 0.82, "recall@10": 0.85, "mrr": 0.80},
     "fr_es_requests": {"ndcg@10": 0.85, "recall@10": 0.85, "mrr": 0.85},
     # Requests written in Arabic, Chinese and Russian, as posted (issue 13; measured 3 Dec 2026:
-    # 0.765 / 0.856 / 1.000 for 4 / 4 / 2 requests; English 0.888)
-    "lang_ar": {"ndcg@10": 0.74, "recall@10": 0.85},
+    # 0.793 / 0.856 / 1.000 for 4 / 4 / 2 requests; English 0.888)
+    "lang_ar": {"ndcg@10": 0.77, "recall@10": 0.85},
     "lang_ru": {"ndcg@10": 0.83, "recall@10": 0.95},
     "lang_zh": {"ndcg@10": 0.95, "recall@10": 0.95},
     # The "report" part (nothing is fitted on it). Targets of issue 11: nDCG@10 >= 0.95
@@ -111,7 +111,7 @@ MAX_NO_SHARED_LANGUAGE = {
 #: Unmet needs on the "report" part: least recall, most answerable requests flagged.
 #: Targets: recall >= 0.9 with <= 10 % flagged, for both. The cover rule of issue 11
 #: point 4 (``MatchConfig.cover_*``, chosen on the "fit" part: best recall with <= 10 %
-#: flagged there) gives 0.875 / 0.18 structured and 0.75 / 0.15 text-only on "report"
+#: flagged there) gives 0.875 / 0.18 structured and 0.75 / 0.18 text-only on "report"
 #: (the score threshold gave 0.50 / 0.09 and 0.38 / 0.06).
 UNMET_FLOORS = {
     "structured": {"recall": 0.85, "false_flag_rate": 0.20},

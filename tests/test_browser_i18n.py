@@ -64,6 +64,16 @@ def _pages(request, programme) -> dict[str, str]:
         "request": f"/requests/{request.id}",
         "programme": f"/programmes/{programme.id}",
         "search": "/search?q=csirt",
+        "programmes": "/programmes",
+        "countries": "/countries",
+        "country": "/countries/SEN",
+        "organisations": "/organisations",
+        "matches": "/matches",
+        "places": "/places",
+        "landscape": "/reports/landscape",
+        "briefing": "/reports/briefing",
+        "login": "/account/login",
+        "register": "/account/register",
     }
 
 

@@ -61,6 +61,9 @@ def test_the_web_form_takes_places_and_the_rule_applies(client, auth, make) -> N
     bad = client.post("/programmes/new", data=_form(provider, eligible_places=["m49:999"]))
     assert bad.status_code == 200 and 'id="eligible_places-err"' in bad.get_data(as_text=True)
     assert db.session.query(Programme).count() == 1
+    # place names in the reader's language where the gazetteer has them
+    french = client.get(f"/programmes/{record.id}?lang=fr").get_data(as_text=True)
+    assert "Afrique orientale" in french
 
 
 def test_listed_states_win_over_places(client, auth, make) -> None:
@@ -121,11 +124,14 @@ def test_the_word_form_takes_place_names_and_codes(client, auth, make) -> None:
             "Themes": ["incident_response"],
             "Support types": ["exercise"],
             "Working languages": ["en"],
+            "Interpretation or translated material in": ["fr"],
         },
     )
     html = upload(client, filled, "programme").get_data(as_text=True)
     assert "Other eligible places: &#39;Narnia&#39; is not a known region" in html
-    assert form_values(html)["eligible_places"] == ["m49:014", "org:EAC", "grouping:SIDS"]
+    values = form_values(html)
+    assert values["eligible_places"] == ["m49:014", "org:EAC", "grouping:SIDS"]
+    assert values["interpretation_languages"] == ["fr"]  # reviewed, so kept on saving
 
 
 def test_resolution_and_labels() -> None:

@@ -500,3 +500,24 @@ def test_domain_errors_are_worded_when_shown(client, make, auth) -> None:
     with client.application.test_request_context("/?lang=es"):
         refresh()
         assert str(err) == "Este programa no está abierto."
+
+
+def test_exports_name_their_columns_in_the_readers_language(client, make) -> None:
+    """The header row keeps the import codes (the file imports back); a second XLSX sheet names
+    each column in the reader's language, and the readable columns are in that language."""
+    import io
+
+    from openpyxl import load_workbook
+
+    make.request(country="CIV", themes=["confidence_building"])
+    data = client.get("/requests/export.xlsx?lang=fr").data
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    records, names = book.worksheets
+    header = next(records.iter_rows(values_only=True))
+    assert header[:3] == ("key", "country", "title")
+    row = dict(zip(header, next(records.iter_rows(min_row=2, values_only=True)), strict=False))
+    assert row["country_name"] == "Côte d’Ivoire" and row["themes_names"] == "Mesures de confiance"
+    assert names.title == "Colonnes"
+    legend = dict(names.iter_rows(values_only=True))
+    assert legend["themes"] == "Thèmes" and legend["themes_names"] == "Thèmes (noms)"
+    assert legend["country"] == "État demandeur (code ISO 3166 alpha-3)"

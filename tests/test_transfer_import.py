@@ -230,7 +230,8 @@ def test_a_web_import_runs_as_a_job_with_progress_then_its_report(make, client, 
     running = client.get(location)
     assert running.status_code == 200 and "Import" in running.get_data(as_text=True)
     page = follow_import(client, response)
-    assert "300 rows were imported (300 created" in page and count(Request) == 300
+    assert "300 rows imported." in page and "<dt>Created</dt><dd>300</dd>" in page
+    assert count(Request) == 300
     status = client.get(location + ".json").get_json()
     assert status["finished"] and status["percent"] == 100 and status["status"] == "done"
     found = client.get("/search.json?q=drill").get_json()
@@ -492,3 +493,37 @@ def test_one_upload_limit_with_the_apps_own_message(app, client, auth, make):
     )
     assert response.status_code == 413
     assert "The file is too large: the limit is 1 MB." in response.get_data(as_text=True)
+
+
+def test_an_import_report_speaks_the_language_of_the_one_who_imported(make, client, auth) -> None:
+    """The background job words its row messages in the uploader's language (profile)."""
+    make.country("KEN")
+    admin = make.user("secretariat")
+    admin.locale = "fr"
+    db.session.commit()
+    auth.login(admin.email)
+    rows = [request_row("ok-1"), request_row("bad", country="ZZZ"), request_row("")]
+    page = follow_import(client, upload(client, write(rows, "requests", "csv"), dry_run=""))
+    assert "Rien n’a été importé" in page
+    assert "Code de pays inconnu : ZZZ." in page
+    assert "Une clé est requise (elle identifie la fiche)." in page
+    assert 'lang="fr"' in page and "3 lignes lues ; rien n’a été écrit." in page
+
+
+def test_pages_keep_reading_while_a_large_import_writes(app, make, client) -> None:
+    """A large write (an import's transaction, a match refresh) does not make pages fail with
+    "database is locked": SQLite runs in write-ahead-log mode (PostgreSQL always reads)."""
+    from sqlalchemy import insert
+
+    make.country("KEN")
+    with db.engine.connect() as writer, writer.begin():
+        if db.engine.dialect.name == "sqlite":
+            writer.exec_driver_sql("PRAGMA cache_size = 1")  # spill to the file at once
+        rows = [
+            {"record_kind": "request", "record_id": i, "action": "imported", "changes": {}}
+            for i in range(3000)
+        ]
+        writer.execute(insert(Revision), rows)
+        started = time.monotonic()
+        assert client.get("/countries/KEN").status_code == 200
+        assert time.monotonic() - started < 10

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from flask_babel import get_locale
+
 from kb import codes
 from search.places import Place, default_gazetteer
 from search.places.names import fold
@@ -43,13 +45,29 @@ def other_places() -> dict[str, str]:
     return {code: p.name for code, p in _places().items()}
 
 
+def display_name(place: Place) -> str:
+    """The place's name in the interface language where the gazetteer has one (en, fr,
+    es), else its English name."""
+    try:
+        lang = str(get_locale() or "en").split("_")[0]
+    except RuntimeError:  # outside a request
+        lang = "en"
+    names = place.names.get(lang) if lang != "en" else None
+    if not names:
+        return place.name
+    return names[0][:1].upper() + names[0][1:]
+
+
 def grouped_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """``(kind label, [(code, name), ...])`` for a select with option groups."""
+    """``(kind label, [(code, name), ...])`` for a select with option groups, names in
+    the interface language, in alphabetical order."""
     g = default_gazetteer()
-    return [
-        (codes.label(codes.PLACE_KINDS, kind), [(p.code, p.name) for p in g.places(kind)])
-        for kind in KINDS
-    ]
+    out = []
+    for kind in KINDS:
+        named = [(p.code, display_name(p)) for p in g.places(kind)]
+        named.sort(key=lambda item: (fold(item[1]), item[0]))
+        out.append((codes.label(codes.PLACE_KINDS, kind), named))
+    return out
 
 
 def is_listable(value: str) -> bool:
@@ -73,7 +91,7 @@ def label(value: str) -> str:
     if value in codes.ELIGIBLE_REGIONS:
         return codes.label(codes.ELIGIBLE_REGIONS, value)
     place = _places().get(value)
-    return place.name if place else value
+    return display_name(place) if place else value
 
 
 def unknown_message(value: str) -> str:

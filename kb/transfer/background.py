@@ -21,6 +21,7 @@ from kb.extensions import db
 from kb.jobs import enqueue_tracked
 from kb.models import ImportUpload, JobRecord, User
 from kb.models.types import utcnow
+from kb.notifications.operations import in_language_of
 from kb.transfer.importer import ImportReport, catch_up, run_import
 from kb.transfer.reading import read_file
 
@@ -54,14 +55,20 @@ def run_import_job(upload_id: int, kind: str, dry_run: bool, job_id: int) -> dic
     user = db.session.get(User, upload.created_by_id) if upload.created_by_id else None
     if user is None or user.role != "secretariat" or not user.is_active:
         raise PermissionError("the account that uploaded the file may no longer import")
+    with in_language_of(user) as lang:  # the report in the language of the one who asked
+        result = _run(upload, user, kind, dry_run, job_id)
+        result["lang"] = lang
+    _finish(job_id, upload_id, result)
+    return result
+
+
+def _run(upload: ImportUpload, user: User, kind: str, dry_run: bool, job_id: int) -> dict[str, Any]:
     progress = _ProgressWriter(job_id)
     try:
         kind, rows = read_file(upload.data, kind)
     except Invalid as err:
         messages = [m for ms in err.fields.values() for m in ms] or [err.message]
-        result: dict[str, Any] = {"step": "finished", "refused": messages}
-        _finish(job_id, upload_id, result)
-        return result
+        return {"step": "finished", "refused": messages}
     report = run_import(
         rows,
         kind,
@@ -76,7 +83,6 @@ def run_import_job(upload_id: int, kind: str, dry_run: bool, job_id: int) -> dic
         progress.set(result | {"step": "updating"})
         catch_up(report)  # queued for workers, or run here by the embedded queue
     result["step"] = "finished"
-    _finish(job_id, upload_id, result)
     return result
 
 
@@ -184,4 +190,5 @@ def import_status(job_id: int) -> dict[str, Any] | None:
         "updated_at": record.updated_at.isoformat(),
         "report": result if "summary" in result else None,
         "refused": result.get("refused"),
+        "lang": result.get("lang"),  # the language the job worded its messages in
     }

@@ -6,13 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from kb import codes
 from kb.catalogue import queries
+from kb.codes import N_
 from kb.errors import DomainError
 from kb.extensions import db
+from kb.i18n import country_name, format_number
 from kb.models import Country, Programme, Request
 from kb.transfer.formats import to_row, write
 
@@ -33,11 +36,20 @@ def too_many(total: int, plural: str) -> str | None:
     """Why a list of ``total`` records cannot be downloaded (None: it can)."""
     if total <= MAX_ROWS:
         return None
-    return (
-        f"{total:,} {plural} match: more than the {MAX_ROWS:,} a download holds. Narrow the "
-        "filters to download them; the Secretariat can export the whole catalogue with "
-        "flask kb export-all."
+    message = (
+        N_(
+            "%(total)s requests match: more than the %(max)s a download holds. Narrow the "
+            "filters to download them; the Secretariat can export the whole catalogue with "
+            "flask kb export-all."
+        )
+        if plural == "requests"
+        else N_(
+            "%(total)s programmes match: more than the %(max)s a download holds. Narrow the "
+            "filters to download them; the Secretariat can export the whole catalogue with "
+            "flask kb export-all."
+        )
     )
+    return _(message, total=format_number(total), max=format_number(MAX_ROWS))
 
 
 def export_list(viewer: Any, plural: str, args: Any, fmt: str) -> bytes:
@@ -60,7 +72,32 @@ def export_list(viewer: Any, plural: str, args: Any, fmt: str) -> bytes:
     records = db.session.scalars(query).all()
     names = readable_names()
     rows = [{**to_row(r), **readable(r, names)} for r in records]
-    return write(rows, plural, fmt, extra=READABLE[plural])
+    legend = (_("Columns"), column_names())
+    return write(rows, plural, fmt, extra=READABLE[plural], legend=legend)
+
+
+#: The names of the export's own columns (the record fields' are ``codes.FIELD_NAMES``).
+COLUMN_NAMES = {
+    "key": N_("Key (keep it to update the record by a new import)"),
+    "country": N_("Requesting state (ISO 3166 alpha-3 code)"),
+    "organisation": N_("Provider (its key)"),
+    "text_language": N_("Language of this text"),
+    "interpretation_languages": N_("Interpretation or translated material in"),
+    "link": N_("Link to the record"),
+    "country_name": N_("Requesting state"),
+    "organisation_name": N_("Provider"),
+    "themes_names": N_("Themes (names)"),
+    "support_types_names": N_("Support types (names)"),
+    "eligible_countries_names": N_("Open to these states only (names)"),
+    "created_at": N_("Created"),
+    "updated_at": N_("Updated"),
+}
+
+
+def column_names() -> dict[str, str]:
+    """Each export column's name in the interface language (the header row keeps the codes)."""
+    names = {**codes.FIELD_NAMES, **COLUMN_NAMES}
+    return {column: _(name) for column, name in names.items()}
 
 
 #: Columns a person reads (names, the record's address, dates) after the import columns, which
@@ -89,8 +126,8 @@ READABLE: dict[str, tuple[str, ...]] = {
 
 
 def readable_names() -> dict[str, str]:
-    """ISO3 → country name, read once per export."""
-    return {iso3: name for iso3, name in db.session.execute(select(Country.iso3, Country.name))}
+    """ISO3 → country name in the interface language, read once per export."""
+    return {country.iso3: country_name(country) for country in db.session.scalars(select(Country))}
 
 
 def readable(record: Request | Programme, countries: dict[str, str]) -> dict[str, Any]:

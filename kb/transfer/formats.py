@@ -120,9 +120,17 @@ def _flat(value: Any) -> str:
     return neutralise(str(value))
 
 
-def write(rows: list[Row], kind: str, fmt: str, extra: tuple[str, ...] = ()) -> bytes:
+def write(
+    rows: list[Row],
+    kind: str,
+    fmt: str,
+    extra: tuple[str, ...] = (),
+    legend: tuple[str, dict[str, str]] | None = None,
+) -> bytes:
     """Serialise rows in ``fmt`` (``csv``, ``xlsx`` or ``json``): the import columns of
-    ``kind``, then ``extra`` ones (read by people, ignored by import)."""
+    ``kind``, then ``extra`` ones (read by people, ignored by import). The header row holds
+    the columns' codes (so that the file imports back); ``legend`` — a sheet title and each
+    column's name in the reader's language — adds a second XLSX sheet that names them."""
     columns = (*COLUMNS[kind], *extra)
     if fmt == "json":
         document = {"kind": kind, "records": rows}
@@ -143,6 +151,13 @@ def write(rows: list[Row], kind: str, fmt: str, extra: tuple[str, ...] = ()) -> 
     sheet.append(list(columns))
     for line in table:
         sheet.append(line)
+    if legend is not None:
+        title, names = legend
+        names_sheet = book.create_sheet(title[:31])
+        names_sheet.column_dimensions["A"].width = 28
+        names_sheet.column_dimensions["B"].width = 48
+        for column in columns:
+            names_sheet.append([column, names.get(column, column)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

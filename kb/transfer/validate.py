@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 
@@ -186,17 +187,17 @@ class Validator:
         before = len(self.errors)
         key = str(row.get("key") or "").strip()
         if not key:
-            self._error(number, "key", "A key is required (it identifies the record).")
+            self._error(number, "key", _("A key is required (it identifies the record)."))
         elif len(key) > 80:
-            self._error(number, "key", "At most 80 characters.")
+            self._error(number, "key", _("At most %(num)s characters.", num=80))
         elif key in self._keys:
-            self._error(number, "key", f"The same key is on row {self._keys[key]}.")
+            self._error(number, "key", _("The same key is on row %(row)s.", row=self._keys[key]))
         else:
             self._keys[key] = number
         data = self._input(number, row)
         status = str(row.get("status") or "").strip() or None
         if self.kind in _STATUSES and status is not None and status not in _STATUSES[self.kind]:
-            self._error(number, "status", f"Unknown status {status}.")
+            self._error(number, "status", _("Unknown status %(status)s.", status=status))
         values = self._load(number, data)
         self._check_refs(number, values if values is not None else data)
         if len(self.errors) > before or values is None:
@@ -235,7 +236,9 @@ class Validator:
             org_key = str(row.get("organisation") or "").strip()
             org = self._organisation(org_key) if org_key else None
             if org is None:
-                message = f"Unknown organisation {org_key}." if org_key else "Required."
+                message = (
+                    _("Unknown organisation %(key)s.", key=org_key) if org_key else _("Required.")
+                )
                 self._error(number, "organisation", message)
             data["organisation_id"] = org.id if org else 0
         return data
@@ -256,21 +259,29 @@ class Validator:
     def _check_refs(self, number: int, values: dict[str, Any]) -> None:
         country = values.get("country_code")
         if isinstance(country, str) and len(country) == 3 and not self._known_country(country):
-            self._error(number, "country", f"Unknown country code {country}.")
+            self._error(number, "country", _("Unknown country code %(code)s.", code=country))
         unknown = [c for c in values.get("eligible_countries", []) if not self._known_country(c)]
         if unknown:
-            self._error(number, "eligible_countries", f"Unknown country code(s): {unknown}.")
+            self._error(
+                number,
+                "eligible_countries",
+                _("Unknown country code(s): %(codes)s.", codes=str(unknown)),
+            )
 
     def _check_name(self, number: int, name: str, existing: Record | None) -> None:
         if name.casefold() in self._names:
-            self._error(number, "name", f"The same name is on row {self._names[name.casefold()]}.")
+            self._error(
+                number,
+                "name",
+                _("The same name is on row %(row)s.", row=self._names[name.casefold()]),
+            )
             return
         self._names[name.casefold()] = number
         if self._org_names is None:  # as the directory checks: names unique regardless of case
             self._org_names = {o.name.lower(): o for o in db.session.scalars(select(Organisation))}
         other = self._org_names.get(name.lower())
         if other is not None and other is not existing:
-            self._error(number, "name", "Another organisation already has this name.")
+            self._error(number, "name", _("Another organisation already has this name."))
 
     # --- duplicates ----------------------------------------------------------------------
 

@@ -178,7 +178,28 @@ def check_judgements(today: date = TODAY) -> list[str]:
                 problems.append(f"{key}: {pid} does not exist")
             elif not (available(by_id[pid], today) and eligible(by_id[pid], r)):
                 problems.append(f"{key}: {pid} is graded but not eligible")
+            else:
+                problems.extend(_grade_problems(key, pid, j["relevant"][pid], by_id[pid], r))
     return problems
+
+
+def _grade_problems(
+    key: str, pid: str, grade: int, programme: Mapping[str, Any], request: Mapping[str, Any]
+) -> list[str]:
+    """Grades the written rules forbid: a 3 must be offered in a language the requester
+    listed, and so cover the need's subject and kind of support (one of its themes and one
+    of its support types); a 2 offered in no shared language must be such a 3."""
+    covers = bool(set(request["themes"]) & set(programme.get("themes") or [])) and bool(
+        set(request["support_types"]) & set(programme.get("support_types") or [])
+    )
+    language = shares_language(programme, request)
+    if grade == 3 and not language:
+        return [f"{key}: {pid} is graded 3 but offered in none of the requester's languages"]
+    if grade == 3 and not covers:
+        return [f"{key}: {pid} is graded 3 but shares no theme or no support type"]
+    if grade == 2 and not language and not covers:
+        return [f"{key}: {pid} is graded 2 in no shared language but would not be a 3"]
+    return []
 
 
 def expected_unmet(judgement: Mapping[str, Any]) -> bool:

@@ -1,4 +1,4 @@
-"""Themes and support types suggested for a need written in prose (en, fr, es).
+"""Themes and support types suggested for a need written in prose (the six UN languages).
 
 Two sources of evidence, both matched on folded, accent-free keys
 (``search.text.thesaurus.keys``), title words counting ``TITLE_BOOST`` times:
@@ -28,6 +28,9 @@ from search.text.analysis import WORD_RE
 from search.text.thesaurus import Concept, Thesaurus, base_thesaurus
 
 CUES_FILE = Path(__file__).resolve().parents[1] / "data" / "suggestion_cues.json"
+#: The same cues in Arabic, Chinese and Russian (same ids).
+MORE_CUES_FILE = CUES_FILE.with_name("suggestion_cues_ar_ru_zh.json")
+LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh")
 TITLE_BOOST = 2
 LIMIT = 3
 #: Per list: (minimum score, minimum share of the best code's score).
@@ -38,10 +41,15 @@ MIN_SHARE = {"themes": 0.4, "support_types": 0.3}
 @lru_cache(maxsize=1)
 def _cues() -> tuple[Thesaurus, dict[str, float]]:
     data = json.loads(CUES_FILE.read_text(encoding="utf-8"))["cues"]
+    more = json.loads(MORE_CUES_FILE.read_text(encoding="utf-8"))["cues"]
     concepts = [
         Concept(
             id=cid,
-            terms={lang: list(v[lang]) for lang in ("en", "fr", "es") if v.get(lang)},
+            terms={
+                lang: list(v.get(lang) or more.get(cid, {})[lang])
+                for lang in LANGUAGES
+                if v.get(lang) or more.get(cid, {}).get(lang)
+            },
             themes=list(v.get("themes", [])),
             support_types=list(v.get("support_types", [])),
         )

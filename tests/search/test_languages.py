@@ -173,3 +173,33 @@ def test_no_place_in_ordinary_words(text):
     from search.places import default_gazetteer
 
     assert default_gazetteer().find(text) == []
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "theme", "support"),
+    [
+        (
+            "أمن أنظمة التحكم الصناعي",
+            "نطلب دورات تدريبية لمهندسي محطات الكهرباء حول حماية أنظمة سكادا.",
+            "critical_infrastructure",
+            "training",
+        ),
+        (
+            "Учения для банковского сектора",
+            "Просим провести штабные учения по кибератаке на платежную систему.",
+            "critical_infrastructure",
+            "exercise",
+        ),
+        (
+            "电子证据培训",
+            "为检察官举办电子证据和跨境司法协助培训。",
+            "cybercrime",
+            "training",
+        ),
+    ],
+)
+def test_codes_suggested_from_arabic_chinese_russian_prose(title, description, theme, support):
+    from search.matching.suggest import suggest_codes
+
+    codes = suggest_codes(title, description, "xx")
+    assert theme in codes["themes"] and support in codes["support_types"], codes

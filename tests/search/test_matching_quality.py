@@ -94,3 +94,15 @@ def test_suggestions_on_the_report_part(figures: dict[str, Any]) -> None:
     got = figures["suggestions"]["report"]
     for metric, floor in evaluate.SUGGESTION_FLOORS.items():
         assert got[metric] >= floor, (metric, got[metric], floor)
+
+
+def test_grades_are_held_to_the_written_rules() -> None:
+    request = {"themes": ["cybercrime"], "support_types": ["training"], "languages": ["es"]}
+    offer = {"themes": ["cybercrime"], "support_types": ["training"], "languages": ["en"]}
+    assert judgements._grade_problems("r", "p", 3, offer, request)  # no shared language
+    assert not judgements._grade_problems("r", "p", 2, offer, request)  # a 3 in English
+    assert judgements._grade_problems("r", "p", 2, {**offer, "support_types": ["funding"]}, request)
+    assert not judgements._grade_problems("r", "p", 3, {**offer, "languages": ["es"]}, request)
+    assert judgements._grade_problems(
+        "r", "p", 3, {**offer, "languages": ["es"], "themes": []}, request
+    )
