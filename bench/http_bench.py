@@ -7,7 +7,7 @@
    ``--dir`` (default ``/tmp/kb-http-bench-<P>-<R>``), ``flask db upgrade``, ``flask kb seed``
    (the 193 member states, demo accounts), then organisations, programmes and requests
    generated from the seed texts and loaded with the product's own import
-   (``flask kb import FILE``, CSV files under the 5 MB limit), which indexes them and stores
+   (``flask kb import FILE``, CSV files under the upload limit), which indexes them and stores
    the match suggestions after each file. Programmes: 85 % open, requests: 75 % open; 80 %
    public, 15 % verified, 5 % confidential.
 2. **Serve**: ``gunicorn -w N 'kb:create_app()'`` on 127.0.0.1 (``--port``), with the API rate
@@ -53,7 +53,7 @@ from search.matching.codes import REGIONS, SUPPORT_TYPES, THEMES  # noqa: E402
 from search.matching.seed_loader import country_regions  # noqa: E402
 
 BIN = Path(sys.executable).parent
-#: Rows per imported CSV file (each stays under the 5 MB upload limit).
+#: Rows per imported CSV file (each stays under the default upload limit).
 ROWS_PER_FILE = 5000
 QUERIES = [
     "incident response",

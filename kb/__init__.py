@@ -41,11 +41,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(overrides)
     check_search(app.config)
     if "MAX_CONTENT_LENGTH" not in overrides:  # the one upload limit, plus the form's fields
-        from kb.config import FORM_OVERHEAD_BYTES, upload_limit_bytes
+        from kb.config import DEFAULT_UPLOAD_MB, FORM_OVERHEAD_BYTES, upload_limit_bytes
 
-        app.config["MAX_CONTENT_LENGTH"] = (
-            upload_limit_bytes(int(app.config["MAX_UPLOAD_MB"] or 5)) + FORM_OVERHEAD_BYTES
-        )
+        megabytes = int(app.config["MAX_UPLOAD_MB"] or DEFAULT_UPLOAD_MB)
+        app.config["MAX_CONTENT_LENGTH"] = upload_limit_bytes(megabytes) + FORM_OVERHEAD_BYTES
 
     from kb.ops.logs import configure_logging
 
@@ -111,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from kb.catalogue.routes import bp as catalogue_bp
     from kb.consultations.routes import bp as calls_bp
     from kb.directory.routes import bp as directory_bp
+    from kb.initiatives.routes import bp as initiatives_bp
     from kb.main.routes import bp as main_bp
     from kb.matching.routes import bp as matching_bp
     from kb.places.routes import bp as places_bp
@@ -128,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(calls_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(initiatives_bp)
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/secretariat")
     app.register_blueprint(wordio_bp)

@@ -166,6 +166,24 @@ EVENT_CATEGORIES: dict[str, str] = {
     "other": N_("Other event"),
 }
 
+#: Initiatives (kb.initiatives): the work's status and the partners' roles.
+WORK_STATUSES: dict[str, str] = {
+    "planned": N_("Planned"),
+    "ongoing": N_("Ongoing"),
+    "completed": N_("Completed"),
+    "cancelled": N_("Cancelled"),
+}
+OVERLAP_VERDICTS: dict[str, str] = {
+    "open": N_("To be reviewed"),
+    "coordinated": N_("Coordinated"),
+    "not_overlap": N_("Not an overlap"),
+}
+PARTNER_ROLES: dict[str, str] = {
+    "funder": N_("Funder"),
+    "implementer": N_("Implementer"),
+    "partner": N_("Partner"),
+}
+
 #: What a revision (the history of a record) records.
 REVISION_ACTIONS: dict[str, str] = {
     "created": N_("Created"),

@@ -39,7 +39,7 @@ ENV_DEFAULTS: dict[str, str | None] = {
     "KB_QUEUE_HEARTBEAT_MS": "60000",  # a worker silent this long is dead: its jobs are requeued
     "KB_QUEUE_MAINTENANCE_CHANCE": "10000",  # per million broker calls: look for dead workers
     "KB_WORKER_THREADS": "2",  # jobs run at once by one `flask kb worker`
-    "KB_MAX_UPLOAD_MB": "5",  # the one upload limit (imports, Word documents)
+    "KB_MAX_UPLOAD_MB": "10",  # the one upload limit (imports, Word documents)
     "KB_SOFFICE": None,  # LibreOffice for .doc/.odt/.rtf uploads; default: on PATH; "off": none
     "KB_CONVERT_TIMEOUT": "60",  # seconds one LibreOffice conversion may take
     "KB_LOG_FORMAT": "text",  # text | json (one JSON object per line, with the request id)
@@ -47,6 +47,8 @@ ENV_DEFAULTS: dict[str, str | None] = {
 }
 
 
+#: The default of the one upload limit, ``KB_MAX_UPLOAD_MB`` (stated once: ``ENV_DEFAULTS``).
+DEFAULT_UPLOAD_MB = int(ENV_DEFAULTS["KB_MAX_UPLOAD_MB"] or 10)
 #: Room for a form's other fields next to the largest allowed file.
 FORM_OVERHEAD_BYTES = 64 * 1024
 
@@ -136,7 +138,9 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "LOG_FORMAT": _env("KB_LOG_FORMAT"),
         "LOG_LEVEL": _env("KB_LOG_LEVEL"),
         # a request body may hold the largest allowed file plus the form's other fields
-        "MAX_CONTENT_LENGTH": upload_limit_bytes(_int_env("KB_MAX_UPLOAD_MB", minimum=1) or 5)
+        "MAX_CONTENT_LENGTH": upload_limit_bytes(
+            _int_env("KB_MAX_UPLOAD_MB", minimum=1) or DEFAULT_UPLOAD_MB
+        )
         + FORM_OVERHEAD_BYTES,
         "WTF_CSRF_TIME_LIMIT": None,
     }

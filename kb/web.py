@@ -91,7 +91,7 @@ def _http_error(err: HTTPException) -> Any:
     if err.code == 413:  # the one upload limit (KB_MAX_UPLOAD_MB), in the app's words
         from kb.uploads.safety import too_large_message
 
-        return _render_error(413, "File too large", too_large_message())
+        return _render_error(413, _("File too large"), too_large_message())
     return _render_error(err.code, http_error_title(err.code, err.name), http_error_text(err))
 
 

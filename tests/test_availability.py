@@ -108,3 +108,23 @@ def test_search_never_lists_a_lapsed_programme_as_open(client, make):
     assert [h["title"] for h in ended["hits"]] == ["Lapsing forensics programme"]
     page = client.get("/search?q=forensics&status=open").get_data(as_text=True)
     assert "Lasting forensics programme" in page and "Lapsing forensics programme" not in page
+
+
+def test_search_ranks_what_is_available_first_and_reads_the_providers_state(client, make):
+    """Documents carry the availability rule's answer and the provider's state (#10)."""
+    from kb.searching.service import search_service
+
+    make.country("KEN")
+    make.country("UGA")
+    nairobi = make.organisation(country_code="KEN")
+    elsewhere = make.organisation()
+    make.programme(elsewhere, title="Numbat forensics course", status="closed",
+                   eligible_countries=["UGA"])  # fmt: skip
+    make.programme(nairobi, title="Numbat forensics course", eligible_countries=["UGA"])
+    search_service().reindex()
+    body = client.get("/search.json?q=numbat+forensics").get_json()
+    closed, open_ = (next(h for h in body["hits"] if h["id"] == f"programme:{p.id}")
+                     for p in Programme.query.order_by(Programme.id).all()[-2:])  # fmt: skip
+    assert body["hits"].index(open_) < body["hits"].index(closed)
+    kenya = client.get("/search.json?q=numbat&place=KEN").get_json()
+    assert [h["id"] for h in kenya["hits"]] == [open_["id"]]  # offered from Kenya

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from kb.config import DEFAULT_UPLOAD_MB, upload_limit_bytes
 from kb.extensions import db
 from kb.history import revisions_for
 from kb.models import Programme, Request, Revision
@@ -204,7 +205,7 @@ def test_refusals_show_a_message_and_save_nothing(client, auth, make):
         (b"not a word file", 415),
         (b"PK\x03\x04 broken", 400),
         (b"", 400),
-        (b"x" * (5 * 1024 * 1024 + 10), 413),
+        (b"x" * (upload_limit_bytes(DEFAULT_UPLOAD_MB) + 10), 413),
     ]
     for data, status in cases:
         response = upload(client, data)
@@ -224,7 +225,9 @@ def test_upload_page_needs_a_role_that_creates(client, auth, make):
 
 def test_a_body_over_the_request_limit_gets_the_upload_page_with_413(client, auth, make):
     auth.login(make.user("provider").email)
-    response = upload(client, b"x" * (6 * 1024 * 1024), "programme")
+    response = upload(
+        client, b"x" * (upload_limit_bytes(DEFAULT_UPLOAD_MB) + 1024 * 1024), "programme"
+    )
     assert response.status_code == 413
     assert "too large" in response.get_data(as_text=True)
 

@@ -61,7 +61,16 @@ def init_app(app: Flask) -> None:
 
 
 def _blueprints() -> list[Blueprint]:
-    from kb.api import codes, consultations, directory, matching, meta, records, search
+    from kb.api import (
+        codes,
+        consultations,
+        directory,
+        initiatives,
+        matching,
+        meta,
+        records,
+        search,
+    )
 
     return [
         meta.blp,
@@ -69,6 +78,7 @@ def _blueprints() -> list[Blueprint]:
         matching.blp,
         directory.blp,
         consultations.blp,
+        initiatives.blp,
         search.blp,
         codes.blp,
     ]

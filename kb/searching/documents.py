@@ -36,8 +36,8 @@ def _countries(record: CatalogueRecord) -> list[str]:
 
 def _available(record: CatalogueRecord) -> bool:
     """Programmes: the availability rule (``search.matching.eligibility.AVAILABLE``) on
-    the day the document is made; the daily ``programmes.close_expired`` job closes those
-    past their end date, which re-indexes them.  Requests have no such rule: True."""
+    the day the document is made; documents of programmes that lapse since are rewritten
+    each day (``SearchService.refresh_lapsed``).  Requests have no such rule: True."""
     if isinstance(record, Programme):
         return eligibility.available(record.availability(), date.today())
     return True

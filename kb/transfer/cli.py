@@ -21,7 +21,11 @@ def _fail(err: DomainError) -> click.ClickException:
 
 @click.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--kind", type=click.Choice(KINDS), help="What the file holds (else from columns).")
+@click.option(
+    "--kind",
+    type=click.Choice([*KINDS, "iati"]),
+    help="What the file holds (else from columns); iati: an IATI activity file (XML).",
+)
 @click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
 @click.option(
     "--as",
@@ -35,6 +39,9 @@ def import_command(path: Path, kind: str | None, dry_run: bool, as_email: str | 
     from kb.transfer.reading import read_file
 
     actor = _secretariat_account(as_email) if as_email is not None else None
+    if kind == "iati":
+        _import_iati(path, actor, dry_run)
+        return
     try:
         kind, rows = read_file(path.read_bytes(), kind)
     except DomainError as err:
@@ -69,6 +76,41 @@ def import_command(path: Path, kind: str | None, dry_run: bool, as_email: str | 
     if report.written and report.changed:
         click.echo("Updating the search index and match suggestions…")
         catch_up(report)
+
+
+def _import_iati(path: Path, actor: User | None, dry_run: bool) -> None:
+    """IATI activities into initiatives: all or nothing; the dry run lists what is kept and why."""
+    from kb.initiatives.operations import import_iati, refresh_overlaps
+    from kb.uploads.safety import check_size
+
+    data = path.read_bytes()
+    try:
+        check_size(data)
+        with unit_of_work(index=False):
+            report = import_iati(data, actor, dry_run=dry_run)
+            for identifier, title, why in report.kept:
+                click.echo(f"  kept     {identifier}: {title[:70]} ({why})")
+            for identifier, title in report.skipped:
+                click.echo(f"  skipped  {identifier}: {title[:70]} (not about ICT security)")
+            if report.unknown_countries:
+                click.echo(
+                    f"Unknown recipient countries: {', '.join(sorted(report.unknown_countries))}"
+                )
+            if dry_run:
+                click.echo(report.summary())
+                raise _DryRunDone
+            found = refresh_overlaps()
+    except _DryRunDone:
+        click.echo("Dry run: nothing written.")
+        return
+    except DomainError as err:
+        raise _fail(err) from err
+    click.echo(report.summary())
+    click.echo(f"Possible overlaps listed: {found}.")
+
+
+class _DryRunDone(Exception):
+    """Leaves the unit of work of a dry run by rolling it back."""
 
 
 def _secretariat_account(email: str) -> User:

@@ -15,10 +15,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from kb.config import DEFAULT_UPLOAD_MB, upload_limit_bytes
 from kb.errors import Invalid
 
-#: The default of ``KB_MAX_UPLOAD_MB``; the app's limit is :func:`upload_limit`.
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+#: The default of ``KB_MAX_UPLOAD_MB`` (kb.config); the app's limit is :func:`upload_limit`.
+MAX_UPLOAD_BYTES = upload_limit_bytes(DEFAULT_UPLOAD_MB)
 MAX_ZIP_ENTRIES = 2000
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100
@@ -79,7 +80,7 @@ def check_size(data: bytes, limit: int | None = None) -> None:
         raise UnsafeFile(
             _l(
                 "The file is too large (%(size)s MB); the limit is %(limit)s MB.",
-                size=f"{len(data) / 1048576:.1f}",
+                size=f"{len(data) / 1048576:.2f}",
                 limit=round(limit / 1048576),
             ),
             413,

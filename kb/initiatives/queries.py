@@ -1,0 +1,115 @@
+"""Who may see which initiative and its budget (one rule, Python and SQL), and the lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy.orm import aliased
+
+from kb import access
+from kb.models.initiative import Initiative, InitiativeOverlap, InitiativePartner
+from kb.models.types import has_code
+
+PUBLISHED = "published"
+
+
+def _shown(user: Any) -> tuple[str, ...]:
+    signed_in = getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)
+    return ("public", "verified") if signed_in else ("public",)
+
+
+def can_view(user: Any, initiative: Initiative) -> bool:
+    if access.is_secretariat(user):
+        return True
+    return initiative.status == PUBLISHED and initiative.visibility in _shown(user)
+
+
+def visible_clause(user: Any) -> ColumnElement[bool]:
+    """SQL twin of :func:`can_view`."""
+    if access.is_secretariat(user):
+        return true()
+    return and_(Initiative.status == PUBLISHED, Initiative.visibility.in_(_shown(user)))
+
+
+def budget_visible(user: Any, initiative: Initiative) -> bool:
+    """The budget has its own visibility, never wider than the initiative's."""
+    if access.is_secretariat(user):
+        return True
+    return can_view(user, initiative) and initiative.budget_visibility in _shown(user)
+
+
+@dataclass(frozen=True)
+class Filters:
+    funder: int | None = None
+    implementer: int | None = None
+    beneficiary: str = ""
+    theme: str = ""
+    work_status: str = ""
+
+    @classmethod
+    def from_args(cls, args: Any) -> Filters:
+        def number(name: str) -> int | None:
+            value = args.get(name, "")
+            return int(value) if value.isdigit() and len(value) < 10 else None
+
+        return cls(
+            funder=number("funder"),
+            implementer=number("implementer"),
+            beneficiary=args.get("beneficiary", "").strip().upper()[:3],
+            theme=args.get("theme", "").strip()[:40],
+            work_status=args.get("work_status", "").strip()[:20],
+        )
+
+
+def _role(role: str, organisation_id: int) -> ColumnElement[bool]:
+    partner = aliased(InitiativePartner)
+    return Initiative.id.in_(
+        select(partner.initiative_id).where(
+            partner.role == role, partner.organisation_id == organisation_id
+        )
+    )
+
+
+def initiative_query(user: Any, filters: Filters) -> Select[Any]:
+    query = select(Initiative).where(visible_clause(user))
+    if filters.funder:
+        query = query.where(_role("funder", filters.funder))
+    if filters.implementer:
+        query = query.where(_role("implementer", filters.implementer))
+    if filters.beneficiary:
+        query = query.where(has_code(Initiative.beneficiary_countries, filters.beneficiary))
+    if filters.theme:
+        query = query.where(has_code(Initiative.themes, filters.theme))
+    if filters.work_status:
+        query = query.where(Initiative.work_status == filters.work_status)
+    return query.order_by(Initiative.start_date.desc().nulls_last(), Initiative.id)
+
+
+def overlaps_query(user: Any, state: str = "", verdict: str = "open") -> Select[Any]:
+    """Stored overlaps whose two initiatives the viewer may both see."""
+    first, second = aliased(Initiative), aliased(Initiative)
+    query = (
+        select(InitiativeOverlap)
+        .join(first, InitiativeOverlap.first_id == first.id)
+        .join(second, InitiativeOverlap.second_id == second.id)
+    )
+    if not access.is_secretariat(user):
+        shown = _shown(user)
+        query = query.where(
+            first.status == PUBLISHED,
+            second.status == PUBLISHED,
+            first.visibility.in_(shown),
+            second.visibility.in_(shown),
+        )
+    if verdict:
+        query = query.where(InitiativeOverlap.verdict == verdict)
+    if state:
+        query = query.where(
+            or_(
+                has_code(first.beneficiary_countries, state),
+                has_code(second.beneficiary_countries, state),
+            )
+        )
+    return query.order_by(InitiativeOverlap.score.desc())
