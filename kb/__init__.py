@@ -10,6 +10,10 @@ from typing import Any
 
 from flask import Flask
 
+from kb import i18n_marshmallow
+
+i18n_marshmallow.apply()  # before any schema is defined
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 

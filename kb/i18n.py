@@ -15,9 +15,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from babel import Locale
+from babel import numbers as babel_numbers
 from babel.core import get_global
 from flask import Flask, Response, g, has_request_context, request
 from flask_babel import Babel, get_locale
@@ -139,8 +141,23 @@ def _store_choice(response: Response) -> Response:
     return response
 
 
+def _request_locale() -> Locale | None:
+    """The request's locale, read once per request (pages ask for it hundreds of times, and
+    Flask-Babel's lookup walks several context proxies each time)."""
+    if not has_request_context():
+        return None
+    cached = request.__dict__.get("_kb_locale", _UNSET)
+    if cached is _UNSET:
+        cached = get_locale()
+        request.__dict__["_kb_locale"] = cached
+    return cached
+
+
+_UNSET: Any = object()
+
+
 def current_language() -> str:
-    locale = get_locale() if has_request_context() else None
+    locale = _request_locale()
     return locale.language if locale is not None else DEFAULT
 
 
@@ -216,7 +233,16 @@ def format_ago(value: datetime | None, now: datetime | None = None) -> str:
 
 
 def format_number(value: float | int) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # Pages print hundreds of counts (the world map: three per state); Babel's pattern
+        # work is the same for every one, so whole numbers are formatted once per language.
+        return _format_int(value, str(_request_locale() or DEFAULT))
     return _babel_format_decimal(value)
+
+
+@lru_cache(maxsize=4096)
+def _format_int(value: int, locale: str) -> str:
+    return babel_numbers.format_decimal(value, locale=locale)
 
 
 def format_decimal_fixed(value: float, digits: int) -> str:

@@ -521,3 +521,31 @@ def test_exports_name_their_columns_in_the_readers_language(client, make) -> Non
     legend = dict(names.iter_rows(values_only=True))
     assert legend["themes"] == "Thèmes" and legend["themes_names"] == "Thèmes (noms)"
     assert legend["country"] == "État demandeur (code ISO 3166 alpha-3)"
+
+
+def test_marshmallow_messages_speak_the_request_language(app) -> None:
+    """The API's validation errors (marshmallow's own messages and the schemas') are worded
+    when a value fails, in the request's language."""
+    from marshmallow import ValidationError
+
+    from kb.catalogue.schemas import RequestInputSchema
+
+    bad = {"description": "short", "themes": ["nonsense"], "languages": []}
+    for lang, expected in {
+        "fr": ("Donnée manquante pour un champ obligatoire.", "La longueur doit être comprise"),
+        "ru": ("Нет данных для обязательного поля.", "Длина должна быть от 20 до 20000."),
+        "en": ("Missing data for required field.", "Length must be between 20 and 20000."),
+    }.items():
+        with app.test_request_context(f"/?lang={lang}"):
+            refresh()
+            with pytest.raises(ValidationError) as caught:
+                RequestInputSchema().load(bad)
+            messages = caught.value.messages
+            assert messages["title"] == [expected[0]]
+            assert messages["description"][0].startswith(expected[1])
+    with app.test_request_context("/?lang=es"):
+        refresh()
+        with pytest.raises(ValidationError) as caught:
+            RequestInputSchema().load(bad)
+        assert caught.value.messages["themes"] == {0: ["Código desconocido: nonsense."]}
+        assert caught.value.messages["languages"] == ["Elija un idioma."]

@@ -508,3 +508,22 @@ def test_an_import_report_speaks_the_language_of_the_one_who_imported(make, clie
     assert "Code de pays inconnu : ZZZ." in page
     assert "Une clé est requise (elle identifie la fiche)." in page
     assert 'lang="fr"' in page and "3 lignes lues ; rien n’a été écrit." in page
+
+
+def test_pages_keep_reading_while_a_large_import_writes(app, make, client) -> None:
+    """A large write (an import's transaction, a match refresh) does not make pages fail with
+    "database is locked": SQLite runs in write-ahead-log mode (PostgreSQL always reads)."""
+    from sqlalchemy import insert
+
+    make.country("KEN")
+    with db.engine.connect() as writer, writer.begin():
+        if db.engine.dialect.name == "sqlite":
+            writer.exec_driver_sql("PRAGMA cache_size = 1")  # spill to the file at once
+        rows = [
+            {"record_kind": "request", "record_id": i, "action": "imported", "changes": {}}
+            for i in range(3000)
+        ]
+        writer.execute(insert(Revision), rows)
+        started = time.monotonic()
+        assert client.get("/countries/KEN").status_code == 200
+        assert time.monotonic() - started < 10

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from kb import codes
@@ -19,6 +20,8 @@ from kb.catalogue.schemas import (
     RequestInputSchema,
     RequestOutputSchema,
 )
+from kb.codes import N_
+from kb.i18n_marshmallow import Message
 from search.interface.query import MAX_PAGE, SORTS
 from search.places import default_gazetteer
 
@@ -26,13 +29,17 @@ MAX_INT = 2**31 - 1
 LINKS = {"type": "object", "additionalProperties": {"type": "string"}}
 
 
+#: marshmallow messages, translated when a value fails (kb.i18n_marshmallow).
+ISO3 = Message(N_("Use an ISO 3166-1 alpha-3 code."))
+
+
 def _one_of(choices: Any) -> validate.OneOf:
-    return validate.OneOf(list(choices), error="Must be one of: {choices}.")
+    return validate.OneOf(list(choices), error=Message(N_("Must be one of: {choices}.")))
 
 
 def _known_place(value: str) -> None:
     if default_gazetteer().get(value) is None:
-        raise ValidationError("Unknown place: use a code listed on /places (e.g. m49:014).")
+        raise ValidationError(_("Unknown place: use a code listed on /places (e.g. m49:014)."))
 
 
 # --- problems -------------------------------------------------------------------------------
@@ -75,7 +82,7 @@ class RecordFilterArgsSchema(PageArgsSchema):
     support_type = fields.String(validate=_one_of(codes.SUPPORT_TYPES))
     region = fields.String(validate=_one_of(codes.REGIONS))
     country = fields.String(
-        validate=validate.Regexp(r"^[A-Za-z]{3}$", error="Use an ISO 3166-1 alpha-3 code."),
+        validate=validate.Regexp(r"^[A-Za-z]{3}$", error=ISO3),
         metadata={"description": "Requests: from this state. Programmes: open to this state."},
     )
     place = fields.String(
@@ -134,9 +141,7 @@ class SearchArgsSchema(Schema):
     theme = _many(codes.THEMES)
     support_type = _many(codes.SUPPORT_TYPES)
     region = _many(codes.ELIGIBLE_REGIONS)
-    country = fields.List(
-        fields.String(validate=validate.Regexp(r"^[A-Z]{3}$", error="Use an ISO alpha-3 code."))
-    )
+    country = fields.List(fields.String(validate=validate.Regexp(r"^[A-Z]{3}$", error=ISO3)))
     organisation_type = _many(codes.ORGANISATION_TYPES)
     place = fields.List(
         fields.String(validate=_known_place),

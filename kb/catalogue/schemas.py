@@ -9,15 +9,26 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from kb import codes
+from kb.codes import N_
 from kb.dates import EXPECTED, parse_day
+from kb.i18n_marshmallow import Message
+
+#: marshmallow messages, translated when a value fails (kb.i18n_marshmallow).
+UNKNOWN_CODE = Message(N_("Unknown code {input}."))
+ONE_OF = Message(N_("Must be one of: {choices}."))
+ISO639 = Message(N_("Use an ISO 639-1 code."))
+NO_THEME = Message(N_("Choose a theme."))
+NO_SUPPORT_TYPE = Message(N_("Choose a support type."))
+NO_LANGUAGE = Message(N_("Choose a language."))
 
 
 def code_list(choices: dict[str, str], **kwargs: Any) -> fields.List:
     return fields.List(
-        fields.String(validate=validate.OneOf(list(choices), error="Unknown code {input}.")),
+        fields.String(validate=validate.OneOf(list(choices), error=UNKNOWN_CODE)),
         **kwargs,
     )
 
@@ -31,7 +42,8 @@ def _listable_place(value: str) -> None:
 
 def code(choices: dict[str, str], **kwargs: Any) -> fields.String:
     return fields.String(
-        validate=validate.OneOf(list(choices), error="Must be one of: {choices}."), **kwargs
+        validate=validate.OneOf(list(choices), error=ONE_OF),
+        **kwargs,
     )
 
 
@@ -52,18 +64,23 @@ class RecordInputSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=5, max=200))
     description = fields.String(required=True, validate=validate.Length(min=20, max=20000))
     text_language = fields.String(
-        load_default="en", validate=validate.Regexp(r"^[a-z]{2}$", error="Use an ISO 639-1 code.")
+        load_default="en",
+        validate=validate.Regexp(r"^[a-z]{2}$", error=ISO639),
     )
     themes = code_list(
-        codes.THEMES, required=True, validate=validate.Length(min=1, error="Choose a theme.")
+        codes.THEMES,
+        required=True,
+        validate=validate.Length(min=1, error=NO_THEME),
     )
     support_types = code_list(
         codes.SUPPORT_TYPES,
         required=True,
-        validate=validate.Length(min=1, error="Choose a support type."),
+        validate=validate.Length(min=1, error=NO_SUPPORT_TYPE),
     )
     languages = code_list(
-        codes.LANGUAGES, required=True, validate=validate.Length(min=1, error="Choose a language.")
+        codes.LANGUAGES,
+        required=True,
+        validate=validate.Length(min=1, error=NO_LANGUAGE),
     )
     visibility = code(codes.VISIBILITIES, load_default="public")
 
@@ -111,10 +128,10 @@ class ProgrammeInputSchema(RecordInputSchema):
         start, end = data.get("start_date"), data.get("end_date")
         deadline = data.get("application_deadline")
         if start and end and end < start:
-            raise ValidationError("The end date is before the start date.", "end_date")
+            raise ValidationError(gettext("The end date is before the start date."), "end_date")
         if deadline and end and deadline > end:
             raise ValidationError(
-                "The application deadline is after the end date.", "application_deadline"
+                gettext("The application deadline is after the end date."), "application_deadline"
             )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import request, url_for
+from flask import g, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -32,6 +32,14 @@ MEASURES = {
 DEFAULT_MEASURE = "unmet"
 
 
+def _country_url(iso3: str) -> str:
+    """A state's page (the URL is built once per request: the map links ~200 states)."""
+    pattern = g.get("_country_url")
+    if pattern is None:
+        pattern = g._country_url = url_for("directory.country", iso3="__ISO3__")
+    return pattern.replace("__ISO3__", iso3)
+
+
 @dataclass
 class Shape:
     iso3: str
@@ -44,7 +52,7 @@ class Shape:
 
     @property
     def href(self) -> str:
-        return url_for("directory.country", iso3=self.iso3)
+        return _country_url(self.iso3)
 
     @property
     def title(self) -> str:

@@ -193,7 +193,11 @@ class SearchService:
 
     def search(self, query: SearchQuery) -> SearchResult:
         self.ensure_ready()
-        self.refresh_lapsed()
+        try:
+            self.refresh_lapsed()
+        except Exception:  # the index is busy or failing: search anyway, retry next time
+            db.session.rollback()
+            current_app.logger.exception("Could not rewrite lapsed programmes before a search.")
         if self.cache is None:
             return self.backend.search(query)
         return self.cache.get_or_compute(query.normalised(), self.backend.search)

@@ -1,0 +1,89 @@
+"""One request at a time: wall and CPU time of each main page on a catalogue built by
+``bench/http_bench.py`` (in-process, through Flask's test client; no server, no concurrency).
+
+    python bench/page_cpu.py /tmp/kb-http-bench-10000-5000            # every page
+    python bench/page_cpu.py DIR --only matches,landscape --profile   # + pyinstrument reports
+
+CPU time (``time.process_time``, SQLite included: it runs in-process) moves far less than wall
+time on a shared machine, so it is the figure to compare between runs. ``--profile`` writes a
+pyinstrument report per page into ``DIR/profiles/`` (``pip install pyinstrument``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dir", type=Path)
+    parser.add_argument("--only", default="", help="comma-separated page names")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    directory = args.dir.resolve()
+    os.environ.update({
+        "FLASK_APP": "kb", "KB_DATABASE_URL": f"sqlite:///{directory / 'kb.sqlite3'}",
+        "KB_SEARCH_DIR": str(directory / "search-index"), "KB_SECRET_KEY": "page-cpu-bench",
+        "KB_API_RATE_LIMIT": "1000000/minute",
+    })  # fmt: skip
+    sys.path.insert(0, str(ROOT))
+    from kb import create_app
+
+    client = create_app().test_client()
+    db = sqlite3.connect(directory / "kb.sqlite3")
+    live = "status='open' AND visibility='public' ORDER BY id LIMIT 1 OFFSET 50"
+    rid = db.execute(f"SELECT id FROM requests WHERE {live}").fetchone()[0]
+    pid = db.execute(f"SELECT id FROM programmes WHERE {live}").fetchone()[0]
+    oid = db.execute("SELECT organisation_id FROM programmes WHERE id=?", (pid,)).fetchone()[0]
+    db.close()
+    pages = {
+        "home": "/", "requests": "/requests", "requests_theme": "/requests?theme=cybercrime",
+        "programmes": "/programmes", "programmes_region": "/programmes?region=Africa",
+        "request": f"/requests/{rid}", "programme": f"/programmes/{pid}",
+        "country": "/countries/KEN", "organisation": f"/organisations/{oid}",
+        "matches": "/matches", "matches_region": "/matches?region=Africa",
+        "landscape": "/reports/landscape", "search": "/search?q=incident%20response",
+        "search_json": "/search.json?q=CERT", "api_requests": "/api/v1/requests",
+        "api_programmes": "/api/v1/programmes", "api_matches": "/api/v1/matches",
+        "api_request_matches": f"/api/v1/requests/{rid}/matches",
+        "api_programme_matches": f"/api/v1/programmes/{pid}/matches",
+    }  # fmt: skip
+    names = [n for n in args.only.split(",") if n] or list(pages)
+    headers = {"Accept-Language": "en"}
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    for name in names:
+        path = pages[name]
+        status = client.get(path, headers=headers).status_code  # warm this code path
+        wall, cpu = [], []
+        for _ in range(args.repeat):
+            w0, c0 = time.perf_counter(), time.process_time()
+            client.get(path, headers=headers)
+            wall.append(time.perf_counter() - w0)
+            cpu.append(time.process_time() - c0)
+        print(f"{name:22} {status} wall min {min(wall) * 1000:7.1f} ms  "
+              f"cpu min {min(cpu) * 1000:6.1f} median {statistics.median(cpu) * 1000:6.1f} ms",
+              flush=True)  # fmt: skip
+        if args.profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.001)
+            profiler.start()
+            client.get(path, headers=headers)
+            profiler.stop()
+            out = directory / "profiles"
+            out.mkdir(exist_ok=True)
+            (out / f"{name}.txt").write_text(profiler.output_text(color=False))
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
