@@ -9,11 +9,11 @@ from urllib.parse import urlparse
 from flask_babel import gettext as _
 
 from kb import access, codes
-from kb.consultations.schemas import _day, _list, _text, _zone
+from kb.consultations.schemas import _day, _list, _text, _zone, session_of
 from kb.errors import Forbidden, Invalid
 from kb.extensions import db
 from kb.history import apply_changes, json_safe, record_revision
-from kb.models import Event, OewgSession, User
+from kb.models import Event, User
 from kb.models.types import utcnow
 from search.places import default_gazetteer
 
@@ -87,17 +87,7 @@ def load_event(data: dict[str, Any]) -> dict[str, Any]:
             _("Regions: unknown place(s) %(codes)s.", codes=", ".join(unknown[:5]))
         ]
     out["regions"] = regions
-    session = data.get("session_id")
-    out["session_id"] = None
-    if session not in (None, ""):
-        try:
-            session_id = int(session)
-        except (TypeError, ValueError):
-            session_id = -1
-        if session_id < 1 or db.session.get(OewgSession, session_id) is None:
-            errors["session_id"] = [_("Session: unknown session.")]
-        else:
-            out["session_id"] = session_id
+    out["session_id"] = session_of(data.get("session_id"), errors)
     out["source"] = _text(data, "source")[:500]
     if errors:
         raise Invalid(_("Please correct the fields marked."), errors)

@@ -7,12 +7,11 @@ import io
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from kb import codes
 from kb.consultations.queries import TrackerRow
 from kb.models import Call
-from kb.transfer.formats import neutralise
+from kb.transfer.formats import add_sheet, neutralise
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_LABELS = codes.TRACKER_STATUSES
@@ -56,14 +55,7 @@ def tracker_file(call: Call, rows: list[TrackerRow], fmt: str) -> bytes:
         writer.writerows(table)
         return out.getvalue().encode("utf-8-sig")
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(call.reference[:31].replace("/", "-") or "tracker")
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(header, start=1):
-        widest = max([len(column), *(len(line[index - 1]) for line in table[:300])])
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, 8), 60)
-    sheet.append(header)
-    for line in table:
-        sheet.append(line)
+    add_sheet(book, call.reference.replace("/", "-") or "tracker", header, table)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -131,21 +131,7 @@ def load_call(data: dict[str, Any]) -> dict[str, Any]:
         errors["formats"] = [_("Accepted formats: choose web form and/or Word document.")]
     out["formats"] = [f for f in FORMATS if f in formats]
 
-    session_raw = (
-        _text(data, "session_id")
-        if isinstance(data.get("session_id"), str)
-        else data.get("session_id")
-    )
-    out["session_id"] = None
-    if session_raw not in (None, ""):
-        try:
-            session_id = int(session_raw)
-        except (TypeError, ValueError):
-            session_id = -1
-        if session_id < 1 or db.session.get(OewgSession, session_id) is None:
-            errors["session_id"] = [_("Session: unknown session.")]
-        else:
-            out["session_id"] = session_id
+    out["session_id"] = session_of(data.get("session_id"), errors)
     out["publish_by_default"] = _flag(data, "publish_by_default", True)
     out["accept_late"] = _flag(data, "accept_late", True)
     try:
@@ -158,6 +144,21 @@ def load_call(data: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise Invalid(_("Please correct the fields marked."), errors)
     return out
+
+
+def session_of(value: Any, errors: dict[str, list[str]]) -> int | None:
+    """The id of an existing OEWG session from a form or JSON value (empty: none); an unknown
+    one is reported under ``session_id``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        session_id = int(value)
+    except (TypeError, ValueError):
+        session_id = -1
+    if not 0 < session_id < 2**31 or db.session.get(OewgSession, session_id) is None:
+        errors["session_id"] = [_("Session: unknown session.")]
+        return None
+    return session_id
 
 
 def _day(

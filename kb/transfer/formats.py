@@ -143,14 +143,7 @@ def write(
         writer.writerows(table)
         return out.getvalue().encode("utf-8-sig")
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(kind)
-    sheet.freeze_panes = "A2"  # the header stays in view
-    for index, column in enumerate(columns, start=1):
-        widest = max([len(column), *(len(line[index - 1]) for line in table[:200])])
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, 8), 60)
-    sheet.append(list(columns))
-    for line in table:
-        sheet.append(line)
+    add_sheet(book, kind, list(columns), table)
     if legend is not None:
         title, names = legend
         names_sheet = book.create_sheet(title[:31])
@@ -161,6 +154,19 @@ def write(
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def add_sheet(book: Workbook, title: str, header: list[str], table: list[list[str]]) -> None:
+    """Append a sheet to a write-only workbook: the header row frozen in view and column widths
+    that fit the header and the first 200 rows (at most 60 characters)."""
+    sheet = book.create_sheet(title[:31])
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(header, start=1):
+        widest = max([len(column), *(len(line[index - 1]) for line in table[:200])])
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, 8), 60)
+    sheet.append(header)
+    for line in table:
+        sheet.append(line)
 
 
 # --- reading ----------------------------------------------------------------------------
