@@ -524,3 +524,37 @@ def test_api_secretariat_writes_and_publishes_a_call(client, auth, people):
     published = client.post(f"/api/v1/calls/{created.json['id']}/publish")
     assert published.status_code == 200 and published.json["status"] == "open"
     assert client.post(f"/api/v1/calls/{created.json['id']}/publish").status_code == 409
+
+
+def test_secretariat_drafts_a_programme_for_an_organisation_an_answer_names(client, auth, people):
+    call_id = published_call(client, auth)
+    auth.login("ken@example.org")
+    text = "With the Cyber Institute we run a yearly CSIRT bootcamp for East African analysts."
+    client.post(f"/calls/{call_id}/answer", data={"answer_1": text, "action": "submit"})
+    answer = db.session.scalar(select(CallAnswer))
+    institute = people["uni"].organisation_id
+    forbidden = client.post(
+        f"/calls/{call_id}/answers/{answer.id}/draft",
+        data={"question": "1", "organisation_id": str(institute)},
+    )
+    assert forbidden.status_code == 403  # the state cannot make drafts for others
+    auth.logout()
+    auth.login("sec@example.org")
+    page = client.get(f"/calls/{call_id}/answers/{answer.id}").get_data(as_text=True)
+    assert 'name="organisation_id"' in page
+    response = client.post(
+        f"/calls/{call_id}/answers/{answer.id}/draft",
+        data={"question": "1", "organisation_id": str(institute)},
+    )
+    assert response.status_code == 302
+    from kb.models import Programme
+
+    programme = db.session.scalar(select(Programme))
+    assert programme.organisation_id == institute and programme.status == "draft"
+    db.session.expire_all()
+    assert db.session.get(CallAnswer, answer.id).drafts == [["programme", programme.id, 1]]
+    bad = client.post(
+        f"/calls/{call_id}/answers/{answer.id}/draft",
+        data={"question": "1", "organisation_id": "99999"},
+    )
+    assert bad.status_code == 422

@@ -15,7 +15,7 @@ from kb.consultations.schemas import load_answers, load_call
 from kb.errors import Conflict, Forbidden, Invalid, NotFound
 from kb.extensions import db
 from kb.history import apply_changes, json_safe, record_revision
-from kb.models import Call, CallAnswer, CallReminder, Programme, Request, User
+from kb.models import Call, CallAnswer, CallReminder, Organisation, Programme, Request, User
 from kb.models.consultation import (
     ANSWER_DRAFT,
     ANSWER_SUBMITTED,
@@ -272,9 +272,13 @@ def due_for_reminder(now: datetime | None = None) -> list[Call]:
     return [c for c in calls if c.deadline_at - timedelta(days=c.remind_days) <= now]
 
 
-def draft_from_answer(actor: User, answer: CallAnswer, question: int) -> Request | Programme:
-    """Turn the answer to question ``question`` (1-based) into a catalogue draft owned by the
-    answering state (a request) or organisation (a programme), linked both ways."""
+def draft_from_answer(
+    actor: User, answer: CallAnswer, question: int, organisation_id: int | None = None
+) -> Request | Programme:
+    """Turn the answer to question ``question`` (1-based) into a catalogue draft, linked both
+    ways: a request of the answering state, a programme of the answering organisation, or — the
+    Secretariat choosing ``organisation_id`` — a programme of an organisation the answer names
+    (a state describing a programme it runs with a partner)."""
     from kb.catalogue.operations import create_programme, create_request
     from kb.consultations.visibility import is_own
     from search.matching.suggest import suggest_codes
@@ -301,14 +305,22 @@ def draft_from_answer(actor: User, answer: CallAnswer, question: int) -> Request
         "text_language": language if len(language) == 2 else "en",
         "languages": [language] if language in {"ar", "zh", "en", "fr", "ru", "es"} else ["en"],
     }
-    if answer.country_code:
+    owner_org = answer.organisation_id
+    if organisation_id is not None:
+        if not access.is_secretariat(actor):
+            raise Forbidden(_("Only the Secretariat chooses another owner for a draft."))
+        if db.session.get(Organisation, organisation_id) is None:
+            message = _("Organisation: unknown organisation.")
+            raise Invalid(message, {"organisation_id": [message]})
+        owner_org = organisation_id
+    if answer.country_code and organisation_id is None:
         record: Request | Programme = create_request(
             actor, {**data, "country_code": answer.country_code}
         )
     else:
         codes = suggest_codes(title, text, data["text_language"])
         data |= {
-            "organisation_id": answer.organisation_id,
+            "organisation_id": owner_org,
             "themes": codes["themes"][:3] or ["technical_skills"],
             "support_types": codes["support_types"][:2] or ["training"],
         }

@@ -29,7 +29,7 @@ from kb.consultations import export, operations, queries, schemas, visibility, w
 from kb.consultations.docx_report import compilation_docx
 from kb.errors import DomainError, Invalid
 from kb.extensions import db
-from kb.models import Call, CallAnswer, Country, OewgSession
+from kb.models import Call, CallAnswer, Country, OewgSession, Organisation
 from kb.models.types import utcnow
 from kb.uow import unit_of_work
 from kb.uploads.safety import too_large_message, upload_limit
@@ -281,7 +281,17 @@ def answer_detail(call_id: int, answer_id: int) -> str:
     call = _call(call_id)
     item = _answer(call, answer_id)
     manage = access.is_secretariat(current_user) or visibility.is_own(current_user, item)
-    return render_template("calls/answer_detail.html", call=call, answer=item, manage=manage)
+    organisations = []
+    if access.is_secretariat(current_user):
+        query = select(Organisation).order_by(Organisation.name)
+        organisations = db.session.scalars(query).all()
+    return render_template(
+        "calls/answer_detail.html",
+        call=call,
+        answer=item,
+        manage=manage,
+        organisations=organisations,
+    )
 
 
 @bp.route("/<int:call_id>/answers/<int:answer_id>/publication", methods=["POST"])
@@ -304,8 +314,13 @@ def make_draft(call_id: int, answer_id: int) -> WerkzeugResponse:
         question = int(request.form.get("question", ""))
     except ValueError:
         abort(400)
+    owner = request.form.get("organisation_id", "").strip()
+    if owner and not (owner.isdigit() and len(owner) < 10):
+        abort(400)
     with unit_of_work():
-        record = operations.draft_from_answer(current_user, item, question)
+        record = operations.draft_from_answer(
+            current_user, item, question, int(owner) if owner else None
+        )
     flash(_("Draft created from the answer: complete it and submit it for publication."), "success")
     return redirect(url_for("catalogue.detail", plural=record.kind + "s", record_id=record.id))
 
