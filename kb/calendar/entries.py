@@ -9,7 +9,7 @@ region (sessions, events without regions, calls to all states).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -145,13 +145,18 @@ def _touches(regions: list[str], states: frozenset[str]) -> bool:
 
 
 def _call_deadlines(user: Any, filters: Filters) -> list[Entry]:
-    query = select(Call).where(calls_clause(user), Call.status != "draft")
+    start = datetime.combine(filters.start, time(0), tzinfo=UTC)
+    end = datetime.combine(filters.end + timedelta(days=1), time(0), tzinfo=UTC)
+    query = select(Call).where(
+        calls_clause(user),
+        Call.status != "draft",
+        Call.deadline_at >= start,
+        Call.deadline_at < end,
+    )
     states = filters.states()
     result = []
     for call in db.session.scalars(query):
         day = call.deadline_at.date()
-        if not filters.start <= day <= filters.end:
-            continue
         listed = call.addressed_states == "listed"
         if states is not None and listed and not states & set(call.addressed_countries):
             continue
