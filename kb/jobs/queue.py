@@ -32,6 +32,9 @@ class JobQueue(Protocol):
 
     def send_background(self, name: str, kwargs: dict[str, Any], job_id: int) -> None: ...
 
+    def send_soon(self, name: str, kwargs: dict[str, Any]) -> None:
+        """Run the job after the caller's work, never inside it."""
+
     def check(self) -> None:
         """Raise if the queue cannot take jobs."""
 
@@ -57,6 +60,15 @@ class EmbeddedQueue:
         if self.inline or not has_request_context():
             run_with_retries(name, kwargs, job_id, self.retries)
             return
+        self._later(name, kwargs, job_id)
+
+    def send_soon(self, name: str, kwargs: dict[str, Any]) -> None:
+        if self.inline:
+            run_with_retries(name, kwargs, None, self.retries)
+        else:
+            self._later(name, kwargs, None)
+
+    def _later(self, name: str, kwargs: dict[str, Any], job_id: int | None) -> None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         self._jobs.put((app, name, kwargs, job_id))
         self._ensure_worker()
@@ -138,6 +150,9 @@ class DramatiqQueue:
 
     def send_background(self, name: str, kwargs: dict[str, Any], job_id: int) -> None:
         self.send(name, kwargs, job_id)
+
+    def send_soon(self, name: str, kwargs: dict[str, Any]) -> None:
+        self.send(name, kwargs)
 
     def check(self) -> None:
         self.broker.client.ping()

@@ -15,7 +15,7 @@ from kb import access, codes
 from kb.codes import N_
 from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
-from search import Reading, SearchQuery, SearchResult
+from search import IndexUnavailable, Reading, SearchQuery, SearchResult
 
 bp = Blueprint("searching", __name__)
 
@@ -42,6 +42,13 @@ FACET_LABELS = {
     "status": (N_("Status"), {**codes.PROGRAMME_READ_STATUSES, **codes.REQUEST_STATUSES}),
 }
 MAX_TEXT = 2000
+#: While the index is being built (a new install, a new release's schema): pages answer 503.
+REBUILDING = N_(
+    "The search index is being rebuilt after an update. Search will be back in a few "
+    "minutes; the rest of the site works as usual."
+)
+#: Seconds a client should wait before asking again while the index is being rebuilt.
+RETRY_AFTER = "30"
 #: At most this many undone readings per search (``literal`` parameters).
 MAX_LITERAL = 20
 
@@ -144,10 +151,18 @@ def toggle_url(field: str, value: str) -> str:
     return url_for("searching.search_page", **args.to_dict(flat=False))
 
 
+def _rebuilding_page() -> tuple[str, int, dict[str, str]]:
+    page = render_template("error.html", title=_("Temporarily unavailable"), message=_(REBUILDING))
+    return page, 503, {"Retry-After": RETRY_AFTER}
+
+
 @bp.route("/search")
-def search_page() -> str:
+def search_page() -> str | tuple[str, int, dict[str, str]]:
     query = build_query(request.args, current_user)
-    result = search_service().search(query)
+    try:
+        result = search_service().search(query)
+    except IndexUnavailable:
+        return _rebuilding_page()
     return render_template(
         "search.html",
         query=query,
@@ -181,9 +196,12 @@ def result_summary(text: str, result: SearchResult) -> dict[str, Any]:
 
 
 @bp.route("/search.json")
-def search_json() -> Response:
+def search_json() -> Response | tuple[Response, int, dict[str, str]]:
     query = build_query(request.args, current_user, per_page=_per_page())
-    result = search_service().search(query)
+    try:
+        result = search_service().search(query)
+    except IndexUnavailable:
+        return jsonify({"error": _(REBUILDING)}), 503, {"Retry-After": RETRY_AFTER}
     return jsonify(
         {
             **result_summary(request.args.get("q", ""), result),
