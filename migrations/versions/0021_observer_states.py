@@ -4,8 +4,8 @@ The non-member observer States (Holy See, State of Palestine) are seeded as coun
 ``un_status = "observer"``; every existing country stays a member state. Calls gain a flag
 that addresses the observer States.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-03 13:05:00
 
 """
@@ -13,8 +13,8 @@ Create Date: 2026-12-03 13:05:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
