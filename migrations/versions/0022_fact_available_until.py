@@ -5,8 +5,8 @@ yesterday shown as today's)
 Existing programme facts get the earlier of the programme's end date and application
 deadline (the availability rule, search/matching/eligibility.py, as of this revision).
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-03 13:20:00
 
 """
@@ -14,8 +14,8 @@ Create Date: 2026-12-03 13:20:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
