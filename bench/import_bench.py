@@ -1,6 +1,8 @@
 """Time a bulk import of N generated requests through the product's own import
 (``kb.transfer``): a dry run, the real import, the index and match updates after its commit,
-then the same file again with every description changed (N updates) and once more unchanged.
+then N/10 new rows into that catalogue (``--then-rows``) and their follow-up, then the same
+file again with every description changed (N updates) and once more unchanged
+(``--skip-updates`` leaves those two out).
 
     .venv/bin/python -m bench.import_bench --rows 10000
     .venv/bin/python -m bench.import_bench --rows 10000 \\
@@ -73,8 +75,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", help="PostgreSQL database to use (emptied first)")
     parser.add_argument("--profile", type=Path, help="write pyinstrument profiles here")
+    parser.add_argument("--skip-updates", action="store_true", help="no update and unchanged runs")
     parser.add_argument(
-        "--skip-updates", action="store_true", help="stop after the import and its follow-up"
+        "--then-rows",
+        type=int,
+        default=None,
+        help="then import this many new rows into the catalogue (default: a tenth of --rows)",
     )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="kb-import-bench-"))
@@ -100,7 +106,9 @@ def main() -> None:
     from kb.transfer.importer import ImportReport, run_import
     from kb.transfer.reading import read_file
 
-    generated = generate(args.rows, args.rows, args.seed)["requests"]
+    then_rows = args.rows // 10 if args.then_rows is None else args.then_rows
+    everything = generate(args.rows, args.rows + then_rows, args.seed)["requests"]
+    generated, later = everything[: args.rows], everything[args.rows :]
     data = _csv(generated)
     edited = _csv([{**row, "description": row["description"] + " (revised)"} for row in generated])
     app = create_app()
@@ -150,6 +158,11 @@ def main() -> None:
         assert dry is not None and real is not None and real.created == args.rows
         timed("follow_up_s", follow_up("follow_up", real))
         result["peak_rss_mb_after_follow_up"] = _peak_mb()
+        if later:  # new rows into the catalogue just built: the follow-up is theirs only
+            more = timed("then_import_s", importer(_csv(later), False))
+            assert more is not None and more.created == len(later)
+            timed("then_follow_up_s", follow_up("then_follow_up", more))
+            result["then_rows"] = len(later)
         if not args.skip_updates:
             updated = timed("update_s", importer(edited, False))
             assert updated is not None and updated.updated == args.rows

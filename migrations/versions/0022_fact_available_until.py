@@ -1,6 +1,7 @@
-"""stored supply-and-demand and world-map facts keep a programme's last available day, so that
-readers leave out a programme that lapsed since the counts were stored (no figure of
-yesterday shown as today's)
+"""supply-and-demand and world-map facts keep a programme's last available day
+
+Readers leave out a programme that lapsed since the counts were stored (no figure of
+yesterday shown as today's).
 
 Existing programme facts get the earlier of the programme's end date and application
 deadline (the availability rule, search/matching/eligibility.py, as of this revision).
