@@ -46,6 +46,7 @@ def main() -> None:
     oid = db.execute("SELECT organisation_id FROM programmes WHERE id=?", (pid,)).fetchone()[0]
     db.close()
     pages = {
+        "static": "/static/site.css",
         "home": "/", "requests": "/requests", "requests_theme": "/requests?theme=cybercrime",
         "programmes": "/programmes", "programmes_region": "/programmes?region=Africa",
         "request": f"/requests/{rid}", "programme": f"/programmes/{pid}",
@@ -56,6 +57,7 @@ def main() -> None:
         "api_programmes": "/api/v1/programmes", "api_matches": "/api/v1/matches",
         "api_request_matches": f"/api/v1/requests/{rid}/matches",
         "api_programme_matches": f"/api/v1/programmes/{pid}/matches",
+        "api_search": "/api/v1/search?q=CERT",
     }  # fmt: skip
     names = [n for n in args.only.split(",") if n] or list(pages)
     headers = {"Accept-Language": "en"}

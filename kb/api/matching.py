@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import Response, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
+from kb import fragments
 from kb.api import schemas
-from kb.api.common import PAGE_HEADERS, ApiPage, json_body, load_visible, per_page
+from kb.api.common import (
+    PAGE_HEADERS,
+    ApiPage,
+    json_body,
+    load_visible,
+    page_response,
+    per_page,
+)
 from kb.api.docs import body_doc, errors
 from kb.api.problems import Problem, flatten_messages
 from kb.history import revisions_for
@@ -103,6 +111,9 @@ class PairSchema(Schema):
 
 class PairPageSchema(schemas.PageSchema):
     items = fields.List(fields.Nested(PairSchema))
+
+
+PAIR_PAGE = PairPageSchema()
 
 
 class PairArgsSchema(schemas.PageArgsSchema):
@@ -237,19 +248,24 @@ def programme_matches(record_id: int) -> Any:
 def pairs(args: dict[str, Any]) -> Any:
     """The best open pairs across the catalogue (both sides visible to you), best first."""
     filters = queries.MatchFilters.from_args(args)
-    page = ApiPage(queries.best_pairs_query(current_user, filters), args["page"], per_page(args))
-    page.items = [
-        {
-            "request": s.request,
-            "programme": s.programme,
-            "rank": s.rank,
-            "score": s.score,
-            "quality": s.quality,
-            "reasons": s.reasons,
-        }
-        for s in queries.load_pairs(page.items)
-    ]
-    return page.envelope(), 200, page.headers()
+
+    def render() -> Response:
+        query = queries.best_pairs_query(current_user, filters)
+        page = ApiPage(query, args["page"], per_page(args))
+        page.items = [
+            {
+                "request": s.request,
+                "programme": s.programme,
+                "rank": s.rank,
+                "score": s.score,
+                "quality": s.quality,
+                "reasons": s.reasons,
+            }
+            for s in queries.load_pairs(page.items)
+        ]
+        return page_response(PAIR_PAGE, page)
+
+    return fragments.json_response("api-matches", render)
 
 
 @blp.route("/matches/unmet", endpoint="unmet")
