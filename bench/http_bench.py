@@ -19,8 +19,9 @@
    requests for ``--seconds`` (at most ``--max-requests``); a static file is measured in the
    same run as the control. Record pages and their API twins cycle through public records.
 4. **Report**: req/s, p50/p95/p99 (ms) and errors per endpoint, the ratio of each p95 to the
-   control's and of the control's req/s to each endpoint's, the resident memory of each gunicorn worker (current and peak, from
-   ``/proc``), and, as the last line, all of it as JSON.
+   control's and of the control's req/s to each endpoint's, the resident memory of each
+   gunicorn worker (current and peak, from ``/proc``), and, as the last line, all of it as
+   JSON.
 
 Loopback only; every loop is bounded. The machine may be shared: compare ratios to the
 control, not absolute figures, between runs.
