@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, url_for
+from flask import Response, current_app, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
@@ -98,6 +98,9 @@ class RecordMatchesSchema(Schema):
     suggested_codes = fields.Dict(
         keys=fields.String(), values=fields.List(fields.String()), allow_none=True
     )
+
+
+RECORD_MATCHES = RecordMatchesSchema()
 
 
 class PairSchema(Schema):
@@ -218,15 +221,20 @@ def _scored(record: Any, match: Any) -> dict[str, Any]:
 def request_matches(record_id: int) -> Any:
     """Programmes that could meet a request, explained; only programmes you may see."""
     request = load_visible(Request, record_id)
-    service = match_service()
-    listed = request.status in LISTED_REQUEST_STATUSES
-    pairs = queries.programmes_for(request, current_user) if listed else []
-    need = queries.need_of(request, pairs, service.config.unmet_threshold)
-    return {
-        "items": [_scored(p, m) for p, m in pairs if service.config.listed(m.score)],
-        "need": need.as_dict(),
-        "suggested_codes": service.infer_codes(request),
-    }
+
+    def render() -> Response:
+        service = match_service()
+        listed = request.status in LISTED_REQUEST_STATUSES
+        pairs = queries.programmes_for(request, current_user) if listed else []
+        need = queries.need_of(request, pairs, service.config.unmet_threshold)
+        body = {
+            "items": [_scored(p, m) for p, m in pairs if service.config.listed(m.score)],
+            "need": need.as_dict(),
+            "suggested_codes": service.infer_codes(request),
+        }
+        return current_app.json.response(RECORD_MATCHES.dump(body))
+
+    return fragments.json_response("api-request-matches", render)
 
 
 @blp.route(f"/programmes/{RECORD_ID}/matches", endpoint="programme_matches")
@@ -235,10 +243,16 @@ def request_matches(record_id: int) -> Any:
 def programme_matches(record_id: int) -> Any:
     """Open requests a programme could serve; only requests you may see."""
     programme = load_visible(Programme, record_id)
-    pairs = queries.requests_for(programme, current_user) if programme.status == "open" else []
-    listed = match_service().config.listed
-    items = [_scored(r, m) for r, m in pairs if listed(m.score)]
-    return {"items": items, "need": None, "suggested_codes": None}
+
+    def render() -> Response:
+        open_ = programme.status == "open"
+        pairs = queries.requests_for(programme, current_user) if open_ else []
+        listed = match_service().config.listed
+        items = [_scored(r, m) for r, m in pairs if listed(m.score)]
+        body = {"items": items, "need": None, "suggested_codes": None}
+        return current_app.json.response(RECORD_MATCHES.dump(body))
+
+    return fragments.json_response("api-programme-matches", render)
 
 
 @blp.route("/matches", endpoint="pairs")
