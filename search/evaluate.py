@@ -285,6 +285,34 @@ def fit_unmet_threshold(
     return math.floor(answerable[allowed] * 10_000) / 10_000 if answerable else 1.0
 
 
+#: Targets of issue 11 for suggested codes: (precision, recall) per list.
+SUGGESTION_TARGETS = {"themes": (0.9, 0.8), "support_types": (0.85, 0.7)}
+
+
+def fit_suggestion_floors(requests: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """Per list, the least model probability (``suggest.MIN_PROBABILITY``) that gives the
+    largest smaller margin over the targets (precision, recall) on ``requests``."""
+    from search.matching.judgements import precision_recall
+    from search.matching.suggest import suggest_codes
+
+    grid = [round(0.1 * i, 1) for i in range(6)]
+    out = {}
+    for field, (p_target, r_target) in SUGGESTION_TARGETS.items():
+        best = None
+        for floor in grid:
+            floors = {"themes": 0.0, "support_types": 0.0, field: floor}
+            pairs = [
+                (set(r[field]), set(suggest_codes(r["title"], r["description"], "en", floors)[field]))
+                for r in requests
+            ]
+            p, rc = precision_recall(pairs)
+            margin = min(p - p_target, rc - r_target)
+            if best is None or margin > best[0] + 1e-9:
+                best = (margin, floor)
+        out[field] = best[1] if best else 0.0
+    return out
+
+
 def suggest_codes_for(request: Mapping[str, Any]) -> dict[str, list[str]]:
     from search.matching.suggest import suggest_codes
 
@@ -388,6 +416,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             "(set MatchConfig.calibration_a / _b / unmet_threshold)"
         )
         config = replace(config, unmet_threshold=threshold)
+        labelled_fit = [r for r in fit if r["text_language"] not in NEW_LANGUAGES]
+        print(
+            f"suggestion floors on the fit part: {fit_suggestion_floors(labelled_fit)} "
+            "(set search.matching.suggest.MIN_PROBABILITY)"
+        )
     figures = evaluate(config)
     print(f"{'run':26} {'n':>3} {'nDCG@10':>8} {'R@10':>6} {'MRR':>6} {'inelig':>6} {'nolang':>6}")
     for name, m in figures["runs"].items():
