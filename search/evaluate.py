@@ -307,7 +307,10 @@ def fit_suggestion_floors(requests: Sequence[Mapping[str, Any]]) -> dict[str, fl
         for floor in grid:
             floors = {"themes": 0.0, "support_types": 0.0, field: floor}
             pairs = [
-                (set(r[field]), set(suggest_codes(r["title"], r["description"], "en", floors)[field]))
+                (
+                    set(r[field]),
+                    set(suggest_codes(r["title"], r["description"], "en", floors)[field]),
+                )
                 for r in requests
             ]
             p, rc = precision_recall(pairs)
