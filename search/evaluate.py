@@ -84,13 +84,13 @@ FLOORS: dict[str, dict[str, float]] = {
     "cross_language": {"ndcg@10": 0.82, "recall@10": 0.85, "mrr": 0.78},
     "fr_es_requests": {"ndcg@10": 0.85, "recall@10": 0.85, "mrr": 0.85},
     # Requests written in Arabic, Chinese and Russian, as posted (issue 13; measured 3 Dec 2026:
-    # 0.765 / 0.856 / 1.000 for 4 / 4 / 2 requests; English 0.885)
-    "lang_ar": {"ndcg@10": 0.74, "recall@10": 0.85},
+    # 0.793 / 0.856 / 1.000 for 4 / 4 / 2 requests; English 0.888)
+    "lang_ar": {"ndcg@10": 0.77, "recall@10": 0.85},
     "lang_ru": {"ndcg@10": 0.83, "recall@10": 0.95},
     "lang_zh": {"ndcg@10": 0.95, "recall@10": 0.95},
     # The "report" part (nothing is fitted on it; the stratified split of 3 Dec 2026). Targets
-    # of issue 11: nDCG@10 >= 0.95 structured (measured 0.884) and >= 0.90 prose-only
-    # (measured 0.857 on its 9 requests).
+    # of issue 11: nDCG@10 >= 0.95 structured (measured 0.883) and >= 0.90 prose-only
+    # (measured 0.858 on its 9 requests).
     "structured_report": {"ndcg@10": 0.87, "recall@10": 0.93, "mrr": 0.85},
     "prose_only_report": {"ndcg@10": 0.84, "recall@10": 0.92, "mrr": 0.80},
     "text_only_report": {"ndcg@10": 0.84, "recall@10": 0.90, "mrr": 0.83},
@@ -122,12 +122,12 @@ UNMET_FLOORS = {
     "text_only": {"recall": 0.65, "false_flag_rate": 0.15},
 }
 #: Suggested codes on the "report" part (targets: themes 0.9 / 0.8, support 0.85 / 0.7;
-#: measured 0.963 / 0.743 and 0.889 / 0.727).
+#: measured 0.963 / 0.743 and 0.862 / 0.758).
 SUGGESTION_FLOORS = {
     "themes_precision": 0.93,
     "themes_recall": 0.72,
-    "support_types_precision": 0.86,
-    "support_types_recall": 0.70,
+    "support_types_precision": 0.85,
+    "support_types_recall": 0.72,
 }
 Ranker = Callable[[Mapping[str, Any], frozenset[str]], list[str]]
 #: Languages of the requests' texts, reported one by one (``lang_ar`` …, issue 13).

@@ -41,7 +41,7 @@ LIMIT = 3
 MIN_SCORE = {"themes": 1.0, "support_types": 1.0}
 MIN_SHARE = {"themes": 0.4, "support_types": 0.3}
 #: Per list: least probability of a candidate under ``suggest_model`` (chosen on "fit").
-MIN_PROBABILITY = {"themes": 0.3, "support_types": 0.3}
+MIN_PROBABILITY = {"themes": 0.2, "support_types": 0.2}
 
 
 @lru_cache(maxsize=1)
