@@ -217,8 +217,13 @@ def works() -> list[overlap_rule.Work]:
 def refresh_overlaps() -> int:
     """Recompute the stored overlaps, keeping the Secretariat's verdicts; return how many.
 
-    The partners of each pair listed for the first time are told after the commit (the
-    ``overlaps.notify`` job)."""
+    Called after initiatives change. After the commit, the partners of each pair listed for
+    the first time are told (the ``overlaps.notify`` job), and the stored matches are
+    refreshed (``match.refresh``, all of them: a state's history can move any of its
+    requests' lists; ``search.matching.history``)."""
+    from kb.jobs import enqueue_after_commit
+
+    enqueue_after_commit("match.refresh")
     found = {(o.first, o.second): o for o in overlap_rule.overlaps(works())}
     stored = {(o.first_id, o.second_id): o for o in db.session.scalars(select(InitiativeOverlap))}
     for key, row in stored.items():
@@ -237,8 +242,6 @@ def refresh_overlaps() -> int:
             row.score, row.reasons = overlap.score, overlap.reasons
     db.session.flush()
     if added:
-        from kb.jobs import enqueue_after_commit
-
         enqueue_after_commit("overlaps.notify", ids=sorted(row.id for row in added))
     return len(found)
 

@@ -494,7 +494,9 @@ def _declined_by_programme(programme_id: int) -> set[int]:
 def _history() -> list[dict[str, Any]]:
     """The initiatives matching learns from: published, public, ongoing or completed (a hidden
     initiative never changes what others see; ``search.matching.history``)."""
-    regions = dict(db.session.execute(select(Country.iso3, Country.region)).tuples().all())
+    regions = {
+        iso3: region for iso3, region in db.session.execute(select(Country.iso3, Country.region))
+    }
     rows = db.session.scalars(
         select(Initiative).where(
             Initiative.status == "published",
