@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import docx
+import pytest
 from sqlalchemy import delete, select
 
 from kb.extensions import db
@@ -14,9 +15,16 @@ from kb.initiatives import operations
 from kb.models import Notification, Organisation
 from kb.models.initiative import Initiative, InitiativeOverlap
 from kb.uow import unit_of_work
-from tests.test_initiatives import run_import, states  # noqa: F401  (fixture)
+from tests.test_initiatives import run_import
 
 PAIR = ("National CSIRT capacity for Kenya", "Kenya CERT incident response tooling")
+
+
+@pytest.fixture
+def states(make):
+    """The states of tests/data/iati_activities.xml."""
+    for iso3 in ("KEN", "SEN", "GHA"):
+        make.country(iso3)
 
 
 def _docx_text(data: bytes) -> str:

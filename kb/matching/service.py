@@ -27,8 +27,8 @@ from kb.extensions import db
 from kb.matching import aggregates, state_map
 from kb.matching.documents import initiative_dict, programme_dict, request_dict
 from kb.matching.queries import BEST_PER_REQUEST, OVERVIEW_STAMP
-from kb.models import Match as MatchCase
 from kb.models import Country, MatchNeed, MatchSuggestion, Programme, Request
+from kb.models import Match as MatchCase
 from kb.models.initiative import Initiative
 from kb.models.types import utcnow
 from kb.reports import counts as report_counts

@@ -13,8 +13,9 @@ rules, each in one place:
   is a list of proposals, and the state's page already shows the work it receives.
 * **Track record** (:class:`TrackRecord`). A provider that has implemented ongoing or
   completed initiatives in the requesting state's UN regional group, on the request's main
-  theme (its first), which the programme offers, gets a small boost (``MatchConfig.weight_track_record``
-  on the raw score, outside the weighted mean so that no other score moves) with its reason:
+  theme (its first), which the programme offers, gets a small boost
+  (``MatchConfig.weight_track_record`` on the raw score, outside the weighted mean so that no
+  other score moves) with its reason:
   "Has delivered incident response work in Africa".
 """
 
