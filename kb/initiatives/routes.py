@@ -206,7 +206,10 @@ def overlaps() -> Any:
     verdict = request.args.get("verdict", "open")
     if verdict not in ("open", "coordinated", "not_overlap", ""):
         verdict = "open"
-    rows = db.session.scalars(queries.overlaps_query(current_user, state, verdict).limit(200)).all()
+    organisation = request.args.get("organisation", "")
+    org_id = int(organisation) if organisation.isdigit() and len(organisation) < 10 else None
+    query = queries.overlaps_query(current_user, state, verdict, organisation=org_id)
+    rows = db.session.scalars(query.limit(200)).all()
     countries = {c.iso3: c for c in db.session.scalars(select(Country))}
     return render_template(
         "initiatives/overlaps.html", rows=rows, state=state, verdict=verdict, countries=countries
@@ -262,3 +265,15 @@ def initiatives_of(org_id: int, role: str, limit: int = 20) -> list[Initiative]:
         queries.Filters(funder=org_id) if role == "funder" else queries.Filters(implementer=org_id)
     )
     return list(db.session.scalars(queries.initiative_query(current_user, filters).limit(limit)))
+
+
+@bp.app_template_global()
+def overlaps_of(org_id: int, limit: int = 10) -> tuple[list[InitiativeOverlap], int]:
+    """Possible overlaps the viewer may see of initiatives ``org_id`` funds or implements
+    (organisation pages, "My work"), and how many there are."""
+    return queries.overlap_list(current_user, limit, organisation=org_id)
+
+
+@bp.app_template_filter("overlap_reasons")
+def overlap_reasons(reasons: dict[str, Any]) -> list[str]:
+    return queries.reason_phrases(reasons)
