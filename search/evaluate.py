@@ -86,7 +86,7 @@ FLOORS: dict[str, dict[str, float]] = {
     "cross_language": {"ndcg@10": 0.82, "recall@10": 0.85, "mrr": 0.78},
     "fr_es_requests": {"ndcg@10": 0.85, "recall@10": 0.85, "mrr": 0.85},
     # Requests written in Arabic, Chinese and Russian, as posted (issue 13; measured 3 Dec 2026:
-    # 0.793 / 0.856 / 1.000 for 4 / 4 / 2 requests; English 0.888)
+    # 0.796 / 0.856 / 1.000 for 4 / 4 / 2 requests; English 0.890)
     "lang_ar": {"ndcg@10": 0.77, "recall@10": 0.85},
     "lang_ru": {"ndcg@10": 0.83, "recall@10": 0.95},
     "lang_zh": {"ndcg@10": 0.95, "recall@10": 0.95},
@@ -96,6 +96,10 @@ FLOORS: dict[str, dict[str, float]] = {
     "structured_report": {"ndcg@10": 0.87, "recall@10": 0.93, "mrr": 0.85},
     "prose_only_report": {"ndcg@10": 0.84, "recall@10": 0.92, "mrr": 0.80},
     "text_only_report": {"ndcg@10": 0.84, "recall@10": 0.90, "mrr": 0.83},
+    # Requests where history matters (issue 16 point 5, search/data/match_eval_history.json;
+    # measured 3 Dec 2026: 0.997 fit, 0.913 report; without history 0.833 / 0.821).
+    "history_fit": {"ndcg@10": 0.95, "recall@10": 0.95},
+    "history_report": {"ndcg@10": 0.88, "recall@10": 0.95, "mrr": 0.9},
 }
 #: Text-only matching within this nDCG@10 of the same requests with their codes (issue 11
 #: target; held on "report" and on the whole set, for all requests stripped of their codes
@@ -114,6 +118,8 @@ MAX_NO_SHARED_LANGUAGE = {
     "text_only": 0.02,
     "prose_only": 0.02,
     "fr_es_requests": 0.04,
+    "history_fit": 0.02,
+    "history_report": 0.04,
 }
 #: Unmet needs on the "report" part: least recall, most answerable requests flagged.
 #: Targets: recall >= 0.9 with <= 10 % flagged, for both. The cover rule of issue 11

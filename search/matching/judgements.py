@@ -255,6 +255,57 @@ def check_judgements(today: date = TODAY) -> list[str]:
                 problems.append(f"{key}: {pid} is graded but not eligible")
             else:
                 problems.extend(_grade_problems(key, pid, j["relevant"][pid], by_id[pid], r))
+    return problems + _history_problems(by_id, requests, today)
+
+
+def _history_problems(
+    by_id: Mapping[str, Mapping[str, Any]], requests: Mapping[str, Mapping[str, Any]], today: date
+) -> list[str]:
+    """The history set's grades against its two written rules (header of
+    ``match_eval_history.json``), on top of the set's own."""
+    works = [w for w in history() if w["work_status"] in ("ongoing", "completed")]
+
+    def received(programme: Mapping[str, Any], state: str) -> bool:
+        themes, support = programme.get("themes") or [], set(programme.get("support_types") or [])
+        return any(
+            state in w["states"]
+            and programme.get("organisation_id") in {*w["funders"], *w["implementers"]}
+            and themes
+            and themes[0] in w["themes"]
+            and (not support or not w["support_types"] or support & set(w["support_types"]))
+            for w in works
+        )
+
+    def track_record(programme: Mapping[str, Any], request: Mapping[str, Any]) -> bool:
+        main = (request.get("themes") or [None])[0]
+        return main in (programme.get("themes") or []) and any(
+            request.get("region") in w["regions"]
+            and programme.get("organisation_id") in w["implementers"]
+            and main in w["themes"]
+            for w in works
+        )
+
+    problems = []
+    for key, j in history_judgements().items():
+        r = requests.get(key)
+        if r is None:
+            problems.append(f"{key}: no such request")
+            continue
+        for pid in j["never"]:
+            p = by_id.get(pid)
+            if p is None:
+                problems.append(f"{key}: {pid} does not exist")
+            elif available(p, today) and eligible(p, r) and not received(p, r["country"]):
+                problems.append(f"{key}: {pid} is listed as never but is offered and not received")
+        for pid, grade in j["relevant"].items():
+            p = by_id.get(pid)
+            if p is None:
+                problems.append(f"{key}: {pid} does not exist")
+            elif not (available(p, today) and eligible(p, r)) or received(p, r["country"]):
+                problems.append(f"{key}: {pid} is graded but not eligible or already received")
+            else:
+                raised = grade == 3 and track_record(p, r)
+                problems.extend(_grade_problems(key, pid, 2 if raised else grade, p, r))
     return problems
 
 
