@@ -1,8 +1,8 @@
 """data_generations: a value that changes with every write to what pages show (the key of
 the cached page fragments)
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-03 13:05:00
 
 """
@@ -12,8 +12,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
