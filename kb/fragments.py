@@ -10,13 +10,14 @@ generation is never visible without the data written with it, on one host or sev
 
 **The cache.** A page asks :func:`fragment` for a piece of HTML, with a function that renders
 it. The key holds the generation (read first, one primary-key read per request), the viewer's
-class, the interface language, the day (what is open or ended depends on it) and the address
-asked for (path and query string) plus whatever else the caller adds. The viewer's class is
-their access tokens (:func:`kb.access.viewer_tokens`, which decide every visibility clause)
-and role, so a fragment is never served to a viewer who may see other records; the caller
-keeps per-user parts (forms, buttons that depend on who is signed in) outside the fragment,
-and a fragment holding a form's CSRF token is never stored. A transaction that has written
-and not yet committed neither reads nor stores fragments.
+class, the interface language, the day (what is open or ended depends on it), the host and
+the address asked for (path and query string), plus whatever else the caller adds. The
+viewer's class is their access tokens (:func:`kb.access.viewer_tokens`, which decide every
+visibility clause), whether they are signed in and the role of an approved user, so a
+fragment is never served to a viewer who may see other records. The caller keeps per-user
+parts (forms, what a user saved) outside the fragment or adds the user to the key; a
+fragment holding a form's CSRF token is never stored. A transaction that has written and not
+yet committed neither reads nor stores fragments.
 
 Each process keeps at most ``KB_FRAGMENT_CACHE_MB`` (16 MB by default) of fragments, least
 recently used first out; a new generation empties it.
@@ -185,11 +186,13 @@ def generation() -> Hashable | None:
 
 
 def viewer_class(user: Any = None) -> Hashable:
-    """Who sees the same fragments: the access tokens and the role of an approved user."""
+    """Who sees the same fragments: the access tokens, whether signed in (pages offer a
+    signed-in user more links, approved or not) and the role of an approved user."""
     user = current_user if user is None else user
     tokens = tuple(sorted(access.viewer_tokens(user)))
-    active = getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)
-    return (tokens, user.role if active else None)
+    signed_in = bool(getattr(user, "is_authenticated", False))
+    active = signed_in and getattr(user, "is_active", False)
+    return (tokens, signed_in, user.role if active else None)
 
 
 class FragmentCache:
