@@ -521,24 +521,90 @@ def works() -> list[overlap_rule.Work]:
 
 
 def refresh_overlaps() -> int:
-    """Recompute the stored overlaps, keeping the Secretariat's verdicts; return how many."""
+    """Recompute the stored overlaps, keeping the Secretariat's verdicts; return how many.
+
+    Called after initiatives change. After the commit, the partners of each pair listed for
+    the first time are told (the ``overlaps.notify`` job), and the stored matches are
+    refreshed (``match.refresh``, all of them: a state's history can move any of its
+    requests' lists; ``search.matching.history``)."""
+    from kb.jobs import enqueue_after_commit
+
+    enqueue_after_commit("match.refresh")
     found = {(o.first, o.second): o for o in overlap_rule.overlaps(works())}
     stored = {(o.first_id, o.second_id): o for o in db.session.scalars(select(InitiativeOverlap))}
     for key, row in stored.items():
         if key not in found and row.verdict == "open":
             db.session.delete(row)
+    added = []
     for key, overlap in found.items():
         row = stored.get(key)
         if row is None:
-            db.session.add(
-                InitiativeOverlap(
-                    first_id=key[0], second_id=key[1], score=overlap.score, reasons=overlap.reasons
-                )
+            row = InitiativeOverlap(
+                first_id=key[0], second_id=key[1], score=overlap.score, reasons=overlap.reasons
             )
+            db.session.add(row)
+            added.append(row)
         else:
             row.score, row.reasons = overlap.score, overlap.reasons
     db.session.flush()
+    if added:
+        enqueue_after_commit("overlaps.notify", ids=sorted(row.id for row in added))
     return len(found)
+
+
+def partners_to_tell(overlap: InitiativeOverlap) -> list[tuple[User, Initiative]]:
+    """Active users acting for a funder or implementer of either initiative who may see both,
+    each with the initiative of theirs (the page the notification links to)."""
+    from kb.initiatives.queries import can_view
+
+    pair = (overlap.first, overlap.second)
+    theirs: dict[int, Initiative] = {}
+    for initiative in pair:
+        for partner in initiative.partners:
+            if partner.role in ("funder", "implementer"):
+                theirs.setdefault(partner.organisation_id, initiative)
+    if not theirs:
+        return []
+    users = db.session.scalars(
+        select(User)
+        .where(User.status == "active", User.organisation_id.in_(sorted(theirs)))
+        .order_by(User.id)
+    )
+    return [
+        (user, theirs[user.organisation_id])
+        for user in users
+        if all(can_view(user, initiative) for initiative in pair)
+    ]
+
+
+def notify_overlaps(ids: list[int]) -> int:
+    """Tell the partners concerned about these newly listed overlaps (in-app notification,
+    and email when configured); return how many notifications were added."""
+    from flask_babel import gettext as _
+
+    from kb.notifications.operations import notify
+
+    sent = 0
+    for overlap in db.session.scalars(
+        select(InitiativeOverlap)
+        .where(InitiativeOverlap.id.in_(ids))
+        .order_by(InitiativeOverlap.id)
+    ):
+        if overlap.verdict != "open":
+            continue
+        first, second = overlap.first.title, overlap.second.title
+        for user, initiative in partners_to_tell(overlap):
+            notify(
+                [user],
+                lambda a=first, b=second: _(
+                    "Possible overlap between initiatives: %(first)s and %(second)s",
+                    first=a,
+                    second=b,
+                ),
+                f"/initiatives/{initiative.id}",
+            )
+            sent += 1
+    return sent
 
 
 def decide_overlap(actor: User, overlap_id: int, verdict: str) -> InitiativeOverlap:

@@ -247,7 +247,10 @@ def overlaps() -> Any:
     verdict = request.args.get("verdict", "open")
     if verdict not in ("open", "coordinated", "not_overlap", ""):
         verdict = "open"
-    rows = db.session.scalars(queries.overlaps_query(current_user, state, verdict).limit(200)).all()
+    organisation = request.args.get("organisation", "")
+    org_id = int(organisation) if organisation.isdigit() and len(organisation) < 10 else None
+    query = queries.overlaps_query(current_user, state, verdict, organisation=org_id)
+    rows = db.session.scalars(query.limit(200)).all()
     countries = {c.iso3: c for c in db.session.scalars(select(Country))}
     return render_template(
         "initiatives/overlaps.html", rows=rows, state=state, verdict=verdict, countries=countries
@@ -317,3 +320,15 @@ def initiatives_of(org_id: int, role: str, limit: int = 20) -> tuple[list[Initia
 def _some(query: Any, limit: int) -> tuple[list[Initiative], int]:
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     return list(db.session.scalars(query.limit(limit))), total or 0
+
+
+@bp.app_template_global()
+def overlaps_of(org_id: int, limit: int = 10) -> tuple[list[InitiativeOverlap], int]:
+    """Possible overlaps the viewer may see of initiatives ``org_id`` funds or implements
+    (organisation pages, "My work"), and how many there are."""
+    return queries.overlap_list(current_user, limit, organisation=org_id)
+
+
+@bp.app_template_filter("overlap_reasons")
+def overlap_reasons(reasons: dict[str, Any]) -> list[str]:
+    return queries.reason_phrases(reasons)

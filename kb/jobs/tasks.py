@@ -127,3 +127,14 @@ def calls_remind() -> int:
         for call in due_for_reminder():
             reminded += remind(None, call)[0]
     return reminded
+
+
+@job("overlaps.notify")
+def overlaps_notify(ids: list[int]) -> int:
+    """Tell the funders and implementers of newly listed possible overlaps (who may see both
+    initiatives); return how many notifications were added."""
+    from kb.initiatives.operations import notify_overlaps
+    from kb.uow import unit_of_work
+
+    with unit_of_work(index=False):
+        return notify_overlaps([int(i) for i in ids])

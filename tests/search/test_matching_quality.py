@@ -106,3 +106,14 @@ def test_grades_are_held_to_the_written_rules() -> None:
     assert judgements._grade_problems(
         "r", "p", 3, {**offer, "languages": ["es"], "themes": []}, request
     )
+
+
+def test_history_helps_where_it_matters(figures: dict[str, Any]) -> None:
+    """Issue 16 point 5: on the requests of match_eval_history.json the engine fed with the
+    initiatives proposes nothing the state already receives and ranks better than the one
+    that knows none (the other runs' floors hold with the history fed in)."""
+    for part in judgements.PARTS:
+        with_history = figures["runs"][f"history_{part}"]
+        without = figures["runs"][f"history_{part}_without_history"]
+        assert with_history["ineligible@10"] == 0 < without["ineligible@10"], part
+        assert with_history["ndcg@10"] > without["ndcg@10"], part
