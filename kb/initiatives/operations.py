@@ -1,19 +1,26 @@
-"""Writing initiatives: the IATI import (all-or-nothing, re-import updates by identifier) and
-the stored list of possible overlaps with the Secretariat's verdicts."""
+"""Writing initiatives: by hand (the form and the API, with moderation as for programmes), the
+IATI import (all-or-nothing, re-import updates by identifier) and the stored list of possible
+overlaps with the Secretariat's verdicts. Operations flush; the caller's unit of work commits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from kb import access
-from kb.errors import Forbidden, Invalid, NotFound
+from kb.catalogue.operations import OWNER, SECRETARIAT, Transition, field_messages
+from kb.codes import N_
+from kb.errors import Conflict, Forbidden, Invalid, NotFound
 from kb.extensions import db
-from kb.history import json_safe, record_revision
+from kb.history import apply_changes, json_safe, record_revision
+from kb.initiatives import queries
 from kb.initiatives.iati import Activity, IatiError, ict_security, parse
-from kb.models import Country, Organisation, User
+from kb.initiatives.schemas import ROLE_OF, InitiativeInputSchema
+from kb.models import Country, Organisation, Revision, User
 from kb.models.initiative import Initiative, InitiativeOverlap, InitiativePartner
 from kb.models.types import utcnow
 from search.matching import overlaps as overlap_rule
@@ -193,6 +200,271 @@ def _store(
     record_revision(
         initiative, actor, action, changes, comment=f"IATI import ({activity.identifier})"
     )  # type: ignore[arg-type]
+
+
+# --- written by hand: the form, the API and the CSV/XLSX template -------------------------
+
+EITHER = "either"
+#: Moderation as for programmes: partners write drafts and submit them, the Secretariat
+#: publishes (or returns with a comment); either withdraws, the Secretariat reinstates.
+TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition(
+        frozenset({"draft"}), "submitted", OWNER, label=N_("Submit for publication")
+    ),
+    "publish": Transition(frozenset({"submitted"}), "published", SECRETARIAT, label=N_("Publish")),
+    "return": Transition(
+        frozenset({"submitted", "published"}), "draft", SECRETARIAT, True, N_("Return to owner")
+    ),
+    "withdraw": Transition(
+        frozenset({"draft", "submitted", "published"}),
+        "withdrawn",
+        EITHER,
+        label=N_("Withdraw"),
+        confirm=N_(
+            "Withdrawing hides this record from everyone but its owner and the Secretariat, and "
+            "only the Secretariat can reinstate it."
+        ),
+    ),
+    "reinstate": Transition(frozenset({"withdrawn"}), None, SECRETARIAT, label=N_("Reinstate")),
+}
+_SCHEMA = InitiativeInputSchema()
+#: Fields of the input that are columns of the initiative (the rest are its partners).
+COLUMNS = tuple(name for name in InitiativeInputSchema._declared_fields if name not in ROLE_OF)
+
+
+def load_input(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` checked by the one schema, with the references it names (organisations,
+    states). :raise Invalid: with a message for each field at fault."""
+    cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+    for key in ("budget_amount", "budget_currency", "start_date", "end_date"):
+        if cleaned.get(key) == "":
+            cleaned[key] = None
+    for key in ("description", "beneficiary_regions", "outputs"):
+        if key in cleaned and cleaned[key] is None:
+            cleaned[key] = ""
+    if isinstance(cleaned.get("budget_currency"), str):
+        cleaned["budget_currency"] = cleaned["budget_currency"].upper()
+    if isinstance(cleaned.get("beneficiary_countries"), list):
+        cleaned["beneficiary_countries"] = [
+            str(c).strip().upper() for c in cleaned["beneficiary_countries"]
+        ]
+    problems: dict[str, list[str]] = {}
+    try:
+        values = _SCHEMA.load(cleaned)
+    except ValidationError as err:
+        messages = err.messages if isinstance(err.messages, dict) else {"_": err.messages}
+        problems = field_messages(messages)
+        values = err.valid_data if isinstance(err.valid_data, dict) else {}
+    for name, messages in _reference_problems(values).items():
+        problems.setdefault(name, messages)
+    if problems:
+        raise Invalid(_l("Please correct the fields marked."), problems)
+    values["beneficiary_countries"] = sorted(set(values["beneficiary_countries"]))
+    for name in ROLE_OF:
+        values[name] = list(dict.fromkeys(values[name]))
+    return values
+
+
+def _reference_problems(values: dict[str, Any]) -> dict[str, list[str]]:
+    """Unknown states and organisations among the (otherwise valid) ``values``."""
+    problems: dict[str, list[str]] = {}
+    states = values.get("beneficiary_countries") or []
+    known = set(db.session.scalars(select(Country.iso3).where(Country.iso3.in_(states))))
+    unknown = [c for c in states if c not in known]
+    if unknown:
+        problems["beneficiary_countries"] = [
+            str(_l("Unknown country code(s): %(codes)s.", codes=", ".join(unknown)))
+        ]
+    wanted = {i for name in ROLE_OF for i in values.get(name) or []}
+    found = set(db.session.scalars(select(Organisation.id).where(Organisation.id.in_(wanted))))
+    for name in ROLE_OF:
+        if any(i not in found for i in values.get(name) or []):
+            problems[name] = [str(_l("Unknown organisation."))]
+    return problems
+
+
+def _suggest_codes(values: dict[str, Any]) -> None:
+    """Themes and support types left empty are suggested from the text (as for IATI)."""
+    if values.get("themes") and values.get("support_types"):
+        return
+    from search.matching.suggest import suggest_codes
+
+    guess = suggest_codes(values["title"], values["description"], values["text_language"])
+    for name in ("themes", "support_types"):
+        if not values.get(name):
+            values[name] = list(guess[name])
+
+
+def _check_own_organisation(actor: Any, values: dict[str, Any]) -> None:
+    """A provider writes only initiatives its own organisation takes part in."""
+    if access.is_secretariat(actor):
+        return
+    org = getattr(actor, "organisation_id", None)
+    if not any(org in values[name] for name in ROLE_OF):
+        message = _l("Name your own organisation as a funder, implementer or partner.")
+        raise Invalid(message, {"funders": [str(message)]})
+
+
+def _partner_names(initiative: Initiative, role: str) -> list[str]:
+    return [o.display_name for o in initiative.organisations(role)]
+
+
+def _set_partners(initiative: Initiative, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Replace the partners when they differ; return the changes (names, for the history)."""
+    changes: dict[str, list[Any]] = {}
+    current = {
+        name: [p.organisation_id for p in initiative.partners if p.role == role]
+        for name, role in ROLE_OF.items()
+    }
+    if all(sorted(current[name]) == sorted(values[name]) for name in ROLE_OF):
+        return changes
+    before = {name: _partner_names(initiative, role) for name, role in ROLE_OF.items()}
+    initiative.partners.clear()
+    db.session.flush()
+    for name, role in ROLE_OF.items():
+        for org_id in values[name]:
+            initiative.partners.append(InitiativePartner(organisation_id=org_id, role=role))
+    db.session.flush()
+    db.session.expire(initiative, ["partners"])
+    for name, role in ROLE_OF.items():
+        after = _partner_names(initiative, role)
+        if after != before[name]:
+            changes[name] = [before[name], after]
+    return changes
+
+
+def after_change(initiative: Initiative) -> None:
+    """Derived data catches up after the commit: the stored overlaps (a job: they compare
+    every published initiative of the same states)."""
+    from kb.jobs import enqueue_after_commit
+
+    enqueue_after_commit("initiatives.overlaps")
+
+
+def create_initiative(
+    actor: User | None, data: dict[str, Any], comment: str | None = None, **extra: Any
+) -> Initiative:
+    """A new initiative, a draft (``actor`` None: the trusted loader, who may pass ``extra``
+    columns: ``status``, ``external_key``).
+
+    :raise Invalid: bad fields. :raise Forbidden: neither the Secretariat nor a provider.
+    """
+    if actor is not None and not queries.can_create(actor):
+        raise Forbidden(_l("Only the Secretariat and providers write initiatives."))
+    values = load_input(data)
+    if actor is not None:
+        _check_own_organisation(actor, values)
+    _suggest_codes(values)
+    columns = {k: values[k] for k in COLUMNS}
+    initiative = Initiative(
+        **columns,
+        status=extra.get("status", "draft"),
+        external_key=extra.get("external_key"),
+        created_by_id=actor.id if actor is not None else None,
+        source=extra.get("source", ""),
+    )
+    db.session.add(initiative)
+    db.session.flush()
+    for name, role in ROLE_OF.items():
+        for org_id in values[name]:
+            initiative.partners.append(InitiativePartner(organisation_id=org_id, role=role))
+    db.session.flush()
+    db.session.expire(initiative, ["partners"])
+    changes = {k: [None, json_safe(v)] for k, v in columns.items() if v not in (None, "", [])}
+    for name, role in ROLE_OF.items():
+        if values[name]:
+            changes[name] = [None, _partner_names(initiative, role)]
+    changes["status"] = [None, initiative.status]
+    record_revision(initiative, actor, "created" if actor else "imported", changes, comment)
+    if initiative.status == "published":
+        after_change(initiative)
+    return initiative
+
+
+def update_initiative(
+    actor: Any, initiative: Initiative, data: dict[str, Any], comment: str | None = None
+) -> dict[str, list[Any]]:
+    """Apply an edit (every field: the form and the template send the whole initiative, the
+    API merges its patch first); return the changes (none: no revision).
+
+    :raise Forbidden: may not edit. :raise Invalid: bad fields, or a provider leaving its own
+        organisation out.
+    """
+    if not queries.can_edit(actor, initiative):
+        raise Forbidden(_l("You may not edit this record."))
+    values = load_input(data)
+    _check_own_organisation(actor, values)
+    _suggest_codes(values)
+    changes = apply_changes(initiative, {k: values[k] for k in COLUMNS})  # type: ignore[arg-type]
+    changes.update(_set_partners(initiative, values))
+    if changes:
+        initiative.updated_at = utcnow()
+        db.session.flush()
+        user = actor if isinstance(actor, User) else None
+        record_revision(initiative, user, "edited", changes, comment)
+        if initiative.status == "published":
+            after_change(initiative)
+    return changes
+
+
+def _may(actor: Any, initiative: Initiative, transition: Transition) -> bool:
+    if access.is_secretariat(actor):
+        return True
+    return transition.who in (OWNER, EITHER) and queries.owns(actor, initiative)
+
+
+def allowed_actions(actor: Any, initiative: Initiative) -> list[tuple[str, Transition]]:
+    """The moderation actions ``actor`` may apply now (for buttons and the API)."""
+    return [
+        (name, t)
+        for name, t in TRANSITIONS.items()
+        if initiative.status in t.sources and _may(actor, initiative, t)
+    ]
+
+
+def change_status(
+    actor: User, initiative: Initiative, action: str, comment: str | None = None
+) -> str:
+    """Apply a moderation ``action``; return the new status.
+
+    :raise Invalid: unknown action or missing comment. :raise Forbidden: not allowed to.
+    :raise Conflict: not from the current status.
+    """
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise Invalid(_l("Unknown action."), {"action": [str(_l("Unknown action."))]})
+    if not (queries.can_view(actor, initiative) and _may(actor, initiative, transition)):
+        raise Forbidden(_l("You may not do this to this record."))
+    if initiative.status not in transition.sources:
+        raise Conflict(_l("This initiative cannot be changed this way now."))
+    comment = (comment or "").strip() or None
+    if transition.needs_comment and not comment:
+        raise Invalid(
+            _l("Say why, for the owner."), {"comment": [str(_l("A comment is required."))]}
+        )
+    old = initiative.status
+    target = transition.target or _status_before_withdrawal(initiative)
+    initiative.status = target
+    initiative.updated_at = utcnow()
+    initiative.return_comment = comment if action == "return" else None
+    db.session.flush()
+    record_revision(initiative, actor, action, {"status": [old, target]}, comment)
+    if "published" in (old, target):
+        after_change(initiative)
+    return target
+
+
+def _status_before_withdrawal(initiative: Initiative) -> str:
+    last = db.session.scalars(
+        select(Revision)
+        .where(
+            Revision.record_kind == initiative.kind,
+            Revision.record_id == initiative.id,
+            Revision.action == "withdraw",
+        )
+        .order_by(Revision.id.desc())
+    ).first()
+    return str(last.changes["status"][0]) if last else "draft"
 
 
 def works() -> list[overlap_rule.Work]:

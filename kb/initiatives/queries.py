@@ -20,8 +20,23 @@ def _shown(user: Any) -> tuple[str, ...]:
     return ("public", "verified") if signed_in else ("public",)
 
 
+def _own_organisation(user: Any) -> int | None:
+    """The organisation a signed-in, approved provider represents."""
+    signed_in = getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)
+    if signed_in and getattr(user, "role", None) == "provider":
+        return getattr(user, "organisation_id", None)
+    return None
+
+
+def owns(user: Any, initiative: Initiative) -> bool:
+    """Its partners own an initiative: the providers of any organisation named in it (funder,
+    implementer or partner)."""
+    org = _own_organisation(user)
+    return org is not None and any(p.organisation_id == org for p in initiative.partners)
+
+
 def can_view(user: Any, initiative: Initiative) -> bool:
-    if access.is_secretariat(user):
+    if access.is_secretariat(user) or owns(user, initiative):
         return True
     return initiative.status == PUBLISHED and initiative.visibility in _shown(user)
 
@@ -30,14 +45,36 @@ def visible_clause(user: Any) -> ColumnElement[bool]:
     """SQL twin of :func:`can_view`."""
     if access.is_secretariat(user):
         return true()
-    return and_(Initiative.status == PUBLISHED, Initiative.visibility.in_(_shown(user)))
+    clause = and_(Initiative.status == PUBLISHED, Initiative.visibility.in_(_shown(user)))
+    org = _own_organisation(user)
+    if org is None:
+        return clause
+    partner = aliased(InitiativePartner)
+    owned = Initiative.id.in_(select(partner.initiative_id).where(partner.organisation_id == org))
+    return or_(clause, owned)
 
 
 def budget_visible(user: Any, initiative: Initiative) -> bool:
     """The budget has its own visibility, never wider than the initiative's."""
-    if access.is_secretariat(user):
+    if access.is_secretariat(user) or owns(user, initiative):
         return True
     return can_view(user, initiative) and initiative.budget_visibility in _shown(user)
+
+
+def can_create(user: Any) -> bool:
+    """The Secretariat, and providers (for initiatives their organisation takes part in)."""
+    return access.is_secretariat(user) or _own_organisation(user) is not None
+
+
+def can_edit(user: Any, initiative: Initiative) -> bool:
+    """The Secretariat, and the partners' providers unless it was withdrawn (as programmes)."""
+    if initiative.status == "withdrawn":
+        return access.is_secretariat(user)
+    return access.is_secretariat(user) or owns(user, initiative)
+
+
+def can_see_history(user: Any, initiative: Initiative) -> bool:
+    return access.is_secretariat(user) or owns(user, initiative)
 
 
 @dataclass(frozen=True)
