@@ -338,11 +338,14 @@ def bench_search(
             out["procs"] = backend.procs
             out["limitmb"] = backend.limitmb
         if reuse:
-            if backend.needs_rebuild() or backend.count() != len(docs):
-                raise SystemExit(
-                    f"{keep}: no complete index of {len(docs)} records with this schema; "
-                    "build it again with --keep"
-                )
+            if backend.count() != len(docs):
+                raise SystemExit(f"{keep}: no index of {len(docs)} records; build it with --keep")
+            # Built by other code (another schema or thesaurus): the figures are then not
+            # those of this code's index.
+            out["index_stale"] = backend.needs_rebuild()
+            if out["index_stale"]:
+                warn = f"warning: {keep} was built with another schema or thesaurus; rebuild it"
+                print(warn + " with --keep for figures of this code", file=sys.stderr)
             out["index_s"] = None
         else:
             t = time.perf_counter()
