@@ -263,6 +263,9 @@ def test_initiative_pages_have_no_plain_english(pseudo_app):  # noqa: F811
     data = [*_data_strings(), "USD"]
     for i in db.session.scalars(select(Initiative)):
         data += [i.title, i.description, i.iati_identifier or "", i.beneficiary_regions]
+    from kb.models import Revision
+
+    data += [r.comment for r in db.session.scalars(select(Revision)) if r.comment]  # stored notes
     for overlap in db.session.scalars(select(InitiativeOverlap)):
         data += list(overlap.reasons.get("words", []))  # words the two texts share: data
     data = sorted((d for d in data if d), key=len, reverse=True)
