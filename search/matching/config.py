@@ -65,8 +65,8 @@ class MatchConfig:
     #: shared language.
     no_shared_language_cap: float = 0.9
     #: Platt scaling of the raw score: ``score = 1 / (1 + exp(-(a * raw + b)))``.
-    calibration_a: float = 18.07
-    calibration_b: float = -10.18
+    calibration_a: float = 17.26
+    calibration_b: float = -9.91
 
     #: Weight of the word space in text relevance when both texts share a language ...
     word_share_same_language: float = 0.7
