@@ -20,6 +20,7 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +45,57 @@ K = 10
 PARTS = ("fit", "report")
 
 
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def part_of(key: str) -> str:
-    """The fixed, documented split: first hex digit of sha256(key) even -> "fit"."""
-    return PARTS[int(hashlib.sha256(key.encode()).hexdigest()[0], 16) % 2]
+    """The fixed, documented split of the judged requests (:func:`split`); a key outside
+    the judged set: first hex digit of sha256(key) even -> "fit"."""
+    found = split().get(key)
+    return found or PARTS[int(_hash(key)[0], 16) % 2]
+
+
+def kind_of(request: Mapping[str, Any], judgement: Mapping[str, Any]) -> tuple[bool, bool]:
+    """The stratum of a judged request: whether it was posted as prose only, and whether
+    it is an expected unmet need."""
+    return bool(request.get("prose_only")), expected_unmet(judgement)
+
+
+def _language_group(request: Mapping[str, Any]) -> str:
+    language = request.get("text_language") or "en"
+    return language if language in ("en", "fr", "es") else "ar_ru_zh"
+
+
+@lru_cache(maxsize=1)
+def split() -> dict[str, str]:
+    """``{request key: part}``, stratified by kind (:func:`kind_of`): within each kind,
+    requests ordered by text language (English, French, Spanish, then the newer ones) and
+    by sha256(key) go to "fit" and "report" in turn, the turn carrying over from one kind
+    to the next — so each kind, and each language within it, is split evenly (the parts
+    differ by at most one request per kind). An edition of a judged request in another
+    language (``edition_of``) goes to its original's part, so that no need is fitted in
+    one part and reported in the other."""
+    judgements = load_judgements()
+    requests = [r for r in all_requests() if r["key"] in judgements]
+    originals = {r["key"]: r["edition_of"] for r in requests if r.get("edition_of")}
+    strata: dict[tuple[bool, bool], list[Mapping[str, Any]]] = {}
+    for r in requests:
+        if r["key"] not in originals:
+            strata.setdefault(kind_of(r, judgements[r["key"]]), []).append(r)
+    order = {"en": 0, "fr": 1, "es": 2}
+    out: dict[str, str] = {}
+    turn = 0
+    for kind in sorted(strata):
+        ranked = sorted(
+            strata[kind], key=lambda r: (order.get(_language_group(r), 3), _hash(r["key"]))
+        )
+        for r in ranked:
+            out[r["key"]] = PARTS[turn % 2]
+            turn += 1
+    for key, original in originals.items():
+        out[key] = out.get(original) or PARTS[int(_hash(key)[0], 16) % 2]
+    return out
 
 
 def load_judgements(path: Path = JUDGEMENTS, field: str = "requests") -> dict[str, dict[str, Any]]:
@@ -134,6 +183,7 @@ def all_requests() -> list[dict[str, Any]]:
                 "created_at": r.get("created"),
                 "updated_at": r.get("last_confirmed") or r.get("created"),
                 "prose_only": bool(r.get("prose_only")),
+                "edition_of": r.get("edition_of"),
             }
         )
     return out
