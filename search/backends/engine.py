@@ -70,6 +70,11 @@ class Session(ABC):
     def run(self, node: Node | None, q: SearchQuery, facets: bool) -> Run:
         """Evaluate ``node`` (None = everything) and return the page asked for in ``q``."""
 
+    def count_upto(self, node: Node | None, limit: int) -> int:
+        """How many visible records match ``node`` (None: all), counted up to ``limit``:
+        ``min(total, limit)``.  Backends that can stop counting early override it."""
+        return min(self.run(node, _count_only(), False).total, limit)
+
     @abstractmethod
     def knows(self, word: str) -> bool:
         """True if ``word`` occurs in at least one visible document."""
@@ -262,7 +267,7 @@ class Engine(ABC):
             if run.total >= FILL:
                 plan.node, plan.run = strict, run
                 return
-        elif session.run(strict, _count_only(q), False).total >= FILL:
+        elif session.count_upto(strict, FILL) >= FILL:
             final = Coverage(
                 tuple(required), tuple(optional), len(optional), tuple(boosts), demote=DEMOTE
             )
@@ -346,13 +351,12 @@ class Engine(ABC):
         if fold_token(shown) == fold_token(text):
             return None, None
         corrected = re.sub(r"[^\W_]+", swap, text if searched is None else searched)
-        probe = SearchQuery(text=corrected, page=1, per_page=1, facets=False, snippets=False)
         node = drop_stopwords(add_concepts(parse(corrected).node, self.thesaurus))
         if node is None:
             return None, None
         required, optional = split_clauses(node)
         check = and_of([*required, Or(tuple(optional))]) if len(optional) > 1 else node
-        if check is None or not session.run(check, probe, False).total:
+        if check is None or not session.count_upto(check, 1):
             return None, None
         return shown, node
 
@@ -439,9 +443,9 @@ def _field_boosts(filters: dict[str, tuple[str, ...]]) -> list[Node]:
     return out
 
 
-def _count_only(q: SearchQuery) -> SearchQuery:
+def _count_only() -> SearchQuery:
+    """A query whose run gives the total (sessions are bound to the viewer already)."""
     return SearchQuery(
-        viewer_tokens=q.viewer_tokens,
         sort="newest",
         page=1,
         per_page=1,
