@@ -385,6 +385,12 @@ def reason_text(reason: Any) -> str:
         return _("Targeted at %(country)s", country=country_name(_IsoOnly(code, english)))
     if kind == "delivery":
         return codes.label(codes.DELIVERY_MODES, items[0]) if items else _("Delivery")
+    if kind == "track_record" and len(items) > 1:  # (region, theme): search.matching.history
+        return _(
+            "Has delivered work on %(themes)s in %(region)s",
+            themes=joined(codes.label(codes.THEMES, c) for c in items[1:]),
+            region=codes.label(codes.REGIONS, items[0]),
+        )
     if kind == "freshness":
         found = _AGE.search(english)
         if found and int(found.group(1)) == 0:

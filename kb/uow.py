@@ -45,12 +45,15 @@ def follow_up_jobs(changed: set[tuple[str, int]]) -> list[tuple[str, dict[str, A
     """The jobs that bring derived data up to date after ``changed`` records were committed:
     the search queue drain, the stored matches of what they can affect (the refresher
     decides how: one by one, in chunks, or all of them when many programmes changed; see
-    :meth:`kb.matching.service.MatchService.refresh_records`), and the saved-search alerts
-    they raise."""
+    :meth:`kb.matching.service.MatchService.refresh_records`), the saved-search alerts they
+    raise, and for initiatives their report counts and the possible overlaps."""
     refs = sorted([kind, record_id] for kind, record_id in changed)
     jobs: list[tuple[str, dict[str, Any]]] = [("search.drain", {})]
     jobs.append(("match.refresh", {"refs": refs}))
     records = [ref for ref in refs if ref[0] in ("request", "programme")]
     if records:  # saved searches the changed records now match
         jobs.append(("alerts.evaluate", {"refs": records}))
+    initiatives = [record_id for kind, record_id in refs if kind == "initiative"]
+    if initiatives:  # their report counts and the possible overlaps
+        jobs.append(("initiatives.refresh", {"ids": initiatives}))
     return jobs

@@ -31,10 +31,11 @@ T = TypeVar("T")
 # --- loading --------------------------------------------------------------------------------
 
 
-def get_or_404(model: type[T], ident: int) -> T:
+def get_or_404(model: type[T], ident: int, message: str | None = None) -> T:
+    """The row with this id; 404 (with ``message``, a translatable text) when there is none."""
     obj = db.session.get(model, ident) if 0 < ident <= MAX_INT else None
     if obj is None:
-        raise NotFound(_l("No such resource."))
+        raise NotFound(message or _l("No such resource."))
     return obj
 
 
@@ -115,6 +116,14 @@ class ApiPage:
             "X-Total-Count": str(self.total),
             "Link": link_header(page_links(self.page, self.pages)),
         }
+
+
+def page_response(schema: Schema, page: ApiPage) -> Response:
+    """A page as the API answers it (``schema``'s JSON of its envelope, with its headers):
+    what :func:`kb.fragments.json_response` keeps."""
+    response = current_app.json.response(schema.dump(page.envelope()))
+    response.headers.update(page.headers())
+    return response
 
 
 PAGE_HEADERS = {

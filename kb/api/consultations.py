@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from kb.api.common import json_body
+from kb.api.common import get_or_404, json_body
 from kb.api.docs import body_doc, errors
 from kb.calendar.entries import Filters, entries
 from kb.calendar.operations import CATEGORIES, create_event, update_event
@@ -320,10 +320,7 @@ class SessionListSchema(Schema):
 
 
 def _event(event_id: int) -> Event:
-    found = db.session.get(Event, event_id) if 0 < event_id <= 2**31 - 1 else None
-    if found is None:
-        raise NotFound(N_("No such event."))
-    return found
+    return get_or_404(Event, event_id, N_("No such event."))
 
 
 def _event_body() -> dict[str, Any]:
@@ -401,7 +398,4 @@ def sessions() -> Any:
 @errors(blp, 404)
 def session(session_id: int) -> Any:
     """One session, with its events and the calls for views that feed it."""
-    found = db.session.get(OewgSession, session_id) if 0 < session_id <= 2**31 - 1 else None
-    if found is None:
-        raise NotFound(N_("No such session."))
-    return found
+    return get_or_404(OewgSession, session_id, N_("No such session."))

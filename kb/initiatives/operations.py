@@ -200,6 +200,7 @@ def _store(
     record_revision(
         initiative, actor, action, changes, comment=f"IATI import ({activity.identifier})"
     )  # type: ignore[arg-type]
+    after_change(initiative)
 
 
 # --- written by hand: the form, the API and the CSV/XLSX template -------------------------
@@ -334,18 +335,38 @@ def _set_partners(initiative: Initiative, values: dict[str, Any]) -> dict[str, l
 
 
 def after_change(initiative: Initiative) -> None:
-    """Derived data catches up after the commit: the stored overlaps (a job: they compare
-    every published initiative of the same states)."""
-    from kb.jobs import enqueue_after_commit
+    """Derived data catches up after the commit (``kb.uow.follow_up_jobs``: the
+    ``initiatives.refresh`` job): the landscape report's stored counts of the changed
+    initiatives and the stored overlaps (they compare every published initiative of the same
+    states: not work for a page view)."""
+    db.session.info.setdefault("changed_refs", set()).add(("initiative", initiative.id))
 
-    enqueue_after_commit("initiatives.overlaps")
+
+def changed_initiatives() -> list[int]:
+    """The initiatives this unit of work changed (for imports that bring derived data up to
+    date themselves, before their commit)."""
+    refs = db.session.info.get("changed_refs", set())
+    return sorted(record_id for kind, record_id in refs if kind == "initiative")
+
+
+def refresh_derived(initiative_ids: list[int]) -> int:
+    """The report counts of these initiatives, and the overlaps; return how many overlaps."""
+    from kb.reports import counts
+
+    counts.update_records((), (), initiative_ids)
+    return refresh_overlaps()
 
 
 def create_initiative(
-    actor: User | None, data: dict[str, Any], comment: str | None = None, **extra: Any
+    actor: User | None,
+    data: dict[str, Any],
+    comment: str | None = None,
+    action: str | None = None,
+    **extra: Any,
 ) -> Initiative:
-    """A new initiative, a draft (``actor`` None: the trusted loader, who may pass ``extra``
-    columns: ``status``, ``external_key``).
+    """A new initiative, a draft (``actor`` None: the trusted loader). Imports pass
+    ``action="imported"`` and ``extra`` columns (``status``, ``external_key``); a provider may
+    only write drafts.
 
     :raise Invalid: bad fields. :raise Forbidden: neither the Secretariat nor a provider.
     """
@@ -354,6 +375,8 @@ def create_initiative(
     values = load_input(data)
     if actor is not None:
         _check_own_organisation(actor, values)
+        if not access.is_secretariat(actor):
+            extra["status"] = "draft"
     _suggest_codes(values)
     columns = {k: values[k] for k in COLUMNS}
     initiative = Initiative(
@@ -375,10 +398,23 @@ def create_initiative(
         if values[name]:
             changes[name] = [None, _partner_names(initiative, role)]
     changes["status"] = [None, initiative.status]
-    record_revision(initiative, actor, "created" if actor else "imported", changes, comment)
-    if initiative.status == "published":
-        after_change(initiative)
+    action = action or ("created" if actor else "imported")
+    record_revision(initiative, actor, action, changes, comment)
+    after_change(initiative)
     return initiative
+
+
+def as_input(initiative: Initiative) -> dict[str, Any]:
+    """The stored initiative in the input's shape (a patch or a template row that leaves out
+    some columns is merged into it, then checked whole)."""
+    data: dict[str, Any] = {name: getattr(initiative, name) for name in COLUMNS}
+    for key in ("start_date", "end_date"):
+        data[key] = data[key].isoformat() if data[key] else None
+    amount = initiative.budget_amount
+    data["budget_amount"] = None if amount is None else f"{amount:f}"
+    for name, role in ROLE_OF.items():
+        data[name] = [o.id for o in initiative.organisations(role)]
+    return data
 
 
 def update_initiative(
@@ -402,8 +438,7 @@ def update_initiative(
         db.session.flush()
         user = actor if isinstance(actor, User) else None
         record_revision(initiative, user, "edited", changes, comment)
-        if initiative.status == "published":
-            after_change(initiative)
+        after_change(initiative)
     return changes
 
 
@@ -449,8 +484,7 @@ def change_status(
     initiative.return_comment = comment if action == "return" else None
     db.session.flush()
     record_revision(initiative, actor, action, {"status": [old, target]}, comment)
-    if "published" in (old, target):
-        after_change(initiative)
+    after_change(initiative)
     return target
 
 
@@ -487,24 +521,90 @@ def works() -> list[overlap_rule.Work]:
 
 
 def refresh_overlaps() -> int:
-    """Recompute the stored overlaps, keeping the Secretariat's verdicts; return how many."""
+    """Recompute the stored overlaps, keeping the Secretariat's verdicts; return how many.
+
+    Called after initiatives change. After the commit, the partners of each pair listed for
+    the first time are told (the ``overlaps.notify`` job), and the stored matches are
+    refreshed (``match.refresh``, all of them: a state's history can move any of its
+    requests' lists; ``search.matching.history``)."""
+    from kb.jobs import enqueue_after_commit
+
+    enqueue_after_commit("match.refresh")
     found = {(o.first, o.second): o for o in overlap_rule.overlaps(works())}
     stored = {(o.first_id, o.second_id): o for o in db.session.scalars(select(InitiativeOverlap))}
     for key, row in stored.items():
         if key not in found and row.verdict == "open":
             db.session.delete(row)
+    added = []
     for key, overlap in found.items():
         row = stored.get(key)
         if row is None:
-            db.session.add(
-                InitiativeOverlap(
-                    first_id=key[0], second_id=key[1], score=overlap.score, reasons=overlap.reasons
-                )
+            row = InitiativeOverlap(
+                first_id=key[0], second_id=key[1], score=overlap.score, reasons=overlap.reasons
             )
+            db.session.add(row)
+            added.append(row)
         else:
             row.score, row.reasons = overlap.score, overlap.reasons
     db.session.flush()
+    if added:
+        enqueue_after_commit("overlaps.notify", ids=sorted(row.id for row in added))
     return len(found)
+
+
+def partners_to_tell(overlap: InitiativeOverlap) -> list[tuple[User, Initiative]]:
+    """Active users acting for a funder or implementer of either initiative who may see both,
+    each with the initiative of theirs (the page the notification links to)."""
+    from kb.initiatives.queries import can_view
+
+    pair = (overlap.first, overlap.second)
+    theirs: dict[int, Initiative] = {}
+    for initiative in pair:
+        for partner in initiative.partners:
+            if partner.role in ("funder", "implementer"):
+                theirs.setdefault(partner.organisation_id, initiative)
+    if not theirs:
+        return []
+    users = db.session.scalars(
+        select(User)
+        .where(User.status == "active", User.organisation_id.in_(sorted(theirs)))
+        .order_by(User.id)
+    )
+    return [
+        (user, theirs[user.organisation_id])
+        for user in users
+        if all(can_view(user, initiative) for initiative in pair)
+    ]
+
+
+def notify_overlaps(ids: list[int]) -> int:
+    """Tell the partners concerned about these newly listed overlaps (in-app notification,
+    and email when configured); return how many notifications were added."""
+    from flask_babel import gettext as _
+
+    from kb.notifications.operations import notify
+
+    sent = 0
+    for overlap in db.session.scalars(
+        select(InitiativeOverlap)
+        .where(InitiativeOverlap.id.in_(ids))
+        .order_by(InitiativeOverlap.id)
+    ):
+        if overlap.verdict != "open":
+            continue
+        first, second = overlap.first.title, overlap.second.title
+        for user, initiative in partners_to_tell(overlap):
+            notify(
+                [user],
+                lambda a=first, b=second: _(
+                    "Possible overlap between initiatives: %(first)s and %(second)s",
+                    first=a,
+                    second=b,
+                ),
+                f"/initiatives/{initiative.id}",
+            )
+            sent += 1
+    return sent
 
 
 def decide_overlap(actor: User, overlap_id: int, verdict: str) -> InitiativeOverlap:

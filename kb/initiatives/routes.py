@@ -69,6 +69,47 @@ def index() -> str:
     )
 
 
+def _download(data: bytes, name: str, fmt: str) -> Response:
+    from kb.transfer.export import MIMETYPES
+
+    return Response(
+        data,
+        mimetype=MIMETYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@bp.route("/export.<any(csv,xlsx):fmt>")
+def export(fmt: str) -> Response | tuple[str, int]:
+    """The list's initiatives (same filters), in the template's columns plus readable ones."""
+    from datetime import date
+
+    from kb.transfer.export import TooManyRows, export_initiatives
+
+    try:
+        data = export_initiatives(current_user, request.args, fmt)
+    except TooManyRows as err:
+        back = url_for(".index", **request.args)
+        page = render_template(
+            "transfer/too_many.html", plural="initiatives", message=err.message, back=back
+        )
+        return page, 400
+    return _download(data, f"initiatives-{date.today().isoformat()}", fmt)
+
+
+@bp.route("/template.<any(csv,xlsx):fmt>")
+def template(fmt: str) -> Response:
+    """The empty template to fill in and import (``flask kb import FILE --kind initiatives``
+    or the Secretariat's import page)."""
+    from kb.transfer.export import initiative_template
+
+    return _download(initiative_template(fmt), "initiatives-template", fmt)
+
+
 @bp.route("/<int:initiative_id>")
 def detail(initiative_id: int) -> str:
     item = db.session.get(Initiative, initiative_id)
@@ -206,7 +247,10 @@ def overlaps() -> Any:
     verdict = request.args.get("verdict", "open")
     if verdict not in ("open", "coordinated", "not_overlap", ""):
         verdict = "open"
-    rows = db.session.scalars(queries.overlaps_query(current_user, state, verdict).limit(200)).all()
+    organisation = request.args.get("organisation", "")
+    org_id = int(organisation) if organisation.isdigit() and len(organisation) < 10 else None
+    query = queries.overlaps_query(current_user, state, verdict, organisation=org_id)
+    rows = db.session.scalars(query.limit(200)).all()
     countries = {c.iso3: c for c in db.session.scalars(select(Country))}
     return render_template(
         "initiatives/overlaps.html", rows=rows, state=state, verdict=verdict, countries=countries
@@ -231,7 +275,7 @@ def import_page() -> Any:
             report = operations.import_iati(data, current_user, dry_run=dry_run)
             if dry_run:
                 raise _DryRun(report)
-            operations.refresh_overlaps()
+            operations.refresh_derived(operations.changed_initiatives())
     except _DryRun as done:
         return render_template("initiatives/import.html", report=done.report, error=None)
     except (Invalid, UnsafeFile) as err:
@@ -249,16 +293,42 @@ class _DryRun(Exception):
 
 
 @bp.app_template_global()
-def initiatives_in(iso3: str, limit: int = 20) -> list[Initiative]:
-    """Initiatives the viewer may see that take place in ``iso3`` (country pages)."""
+def initiatives_in(
+    iso3: str, statuses: tuple[str, ...] = (), limit: int = 20
+) -> tuple[list[Initiative], int]:
+    """Initiatives the viewer may see that take place in ``iso3`` (country pages), of these
+    work ``statuses`` (all when empty): the ``limit`` latest, and how many there are."""
     query = queries.initiative_query(current_user, queries.Filters(beneficiary=iso3))
-    return list(db.session.scalars(query.limit(limit)))
+    if statuses:
+        query = query.where(Initiative.work_status.in_(statuses))
+    return _some(query, limit)
 
 
 @bp.app_template_global()
-def initiatives_of(org_id: int, role: str, limit: int = 20) -> list[Initiative]:
-    """Initiatives the viewer may see that ``org_id`` funds or implements (organisation pages)."""
-    filters = (
-        queries.Filters(funder=org_id) if role == "funder" else queries.Filters(implementer=org_id)
-    )
-    return list(db.session.scalars(queries.initiative_query(current_user, filters).limit(limit)))
+def initiatives_of(org_id: int, role: str, limit: int = 20) -> tuple[list[Initiative], int]:
+    """Initiatives the viewer may see that ``org_id`` funds, implements or partners in
+    (organisation pages): the ``limit`` latest, and how many there are."""
+    if role == "funder":
+        filters = queries.Filters(funder=org_id)
+    elif role == "implementer":
+        filters = queries.Filters(implementer=org_id)
+    else:
+        filters = queries.Filters(partner=org_id)
+    return _some(queries.initiative_query(current_user, filters), limit)
+
+
+def _some(query: Any, limit: int) -> tuple[list[Initiative], int]:
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return list(db.session.scalars(query.limit(limit))), total or 0
+
+
+@bp.app_template_global()
+def overlaps_of(org_id: int, limit: int = 10) -> tuple[list[InitiativeOverlap], int]:
+    """Possible overlaps the viewer may see of initiatives ``org_id`` funds or implements
+    (organisation pages, "My work"), and how many there are."""
+    return queries.overlap_list(current_user, limit, organisation=org_id)
+
+
+@bp.app_template_filter("overlap_reasons")
+def overlap_reasons(reasons: dict[str, Any]) -> list[str]:
+    return queries.reason_phrases(reasons)

@@ -42,14 +42,15 @@ def match_refresh(refs: list[list[Any]] | None = None) -> None:
     db.session.commit()
 
 
-@job("initiatives.overlaps")
-def initiatives_overlaps() -> int:
-    """Recompute the stored possible overlaps between initiatives (keeping the verdicts)."""
-    from kb.initiatives.operations import refresh_overlaps
+@job("initiatives.refresh")
+def initiatives_refresh(ids: list[int] | None = None) -> int:
+    """After initiatives changed: their counts in the landscape report, and the stored
+    possible overlaps (keeping the verdicts); returns how many overlaps are listed."""
+    from kb.initiatives.operations import refresh_derived
     from kb.uow import unit_of_work
 
     with unit_of_work(index=False):
-        return refresh_overlaps()
+        return refresh_derived([int(i) for i in ids or []])
 
 
 @job("email.send")
@@ -135,3 +136,14 @@ def calls_remind() -> int:
         for call in due_for_reminder():
             reminded += remind(None, call)[0]
     return reminded
+
+
+@job("overlaps.notify")
+def overlaps_notify(ids: list[int]) -> int:
+    """Tell the funders and implementers of newly listed possible overlaps (who may see both
+    initiatives); return how many notifications were added."""
+    from kb.initiatives.operations import notify_overlaps
+    from kb.uow import unit_of_work
+
+    with unit_of_work(index=False):
+        return notify_overlaps([int(i) for i in ids])

@@ -18,8 +18,10 @@ from flask_babel import gettext as _
 from kb import codes
 from kb.i18n import country_name, direction, format_decimal_fixed, format_month, format_number
 from kb.i18n_docx import localise, right_to_left_table
+from kb.initiatives.queries import reason_phrases
+from kb.models.initiative import InitiativeOverlap
 from kb.reports import charts
-from kb.reports.data import Breakdown, Briefing, Landscape
+from kb.reports.data import WORK_LISTED, Breakdown, Briefing, Landscape
 from kb.reports.world_map import MapView
 
 #: The printable width of an A4 page with python-docx's default margins.
@@ -66,6 +68,8 @@ def _breakdown(doc: DocumentType, item: Breakdown, legend: tuple[str, str] | Non
     if not item.rows:
         doc.add_paragraph(_("None."))
         return
+    if legend is None and item.first:
+        legend = (_(item.first), _(item.second))
     legend = legend or _legend()
     rows = [(_(label), req, prog) for label, req, prog in item.rows]
     _chart(doc, charts.paired_bars(title, rows, legend, _rtl()))
@@ -126,6 +130,30 @@ def _world_map(doc: DocumentType, world: MapView) -> None:
     )
 
 
+def _overlaps(doc: DocumentType, rows: list[InitiativeOverlap], total: int) -> None:
+    """Possible overlaps between initiatives: the pair, why it is listed, the verdict."""
+    doc.add_heading(f"{_('Possible overlaps between initiatives')} ({_n(total)})", level=1)
+    if not rows:
+        doc.add_paragraph(_("No possible overlap."))
+        return
+    if total > len(rows):
+        doc.add_paragraph(
+            _("The %(num)s highest-scoring of %(total)s.", num=_n(len(rows)), total=_n(total))
+        )
+    _table(
+        doc,
+        [_("Initiatives"), _("Why listed"), _("Verdict")],
+        [
+            [
+                f"{o.first.title} ↔ {o.second.title}",
+                "; ".join(reason_phrases(o.reasons)),
+                codes.label(codes.OVERLAP_VERDICTS, o.verdict),
+            ]
+            for o in rows
+        ],
+    )
+
+
 def landscape_docx(report: Landscape, audience: str, world: MapView | None = None) -> bytes:
     period = report.period
     doc = _new_document(
@@ -137,12 +165,13 @@ def landscape_docx(report: Landscape, audience: str, world: MapView | None = Non
     counts = report.match_counts
     _table(
         doc,
-        [_("Requests"), _("Programmes"), _("Matches proposed"), _("Accepted"), _("Completed"),
-         _("Unmet needs")],
+        [_("Requests"), _("Programmes"), _("Initiatives"), _("Matches proposed"), _("Accepted"),
+         _("Completed"), _("Unmet needs")],
         [
             [
                 _n(report.request_total),
                 _n(report.programme_total),
+                _n(report.initiative_total),
                 _n(counts["proposed"]),
                 _n(counts["accepted"]),
                 _n(counts["completed"]),
@@ -155,6 +184,18 @@ def landscape_docx(report: Landscape, audience: str, world: MapView | None = Non
     doc.add_heading(_("Requests and programmes by category"), level=1)
     for item in report.breakdowns:
         _breakdown(doc, item)
+    doc.add_heading(_("Who does what where: initiatives and offers"), level=1)
+    doc.add_paragraph(
+        _(
+            "Initiatives (work planned, ongoing or completed, created in the period) beside "
+            "programmes (open offers). Funders, implementers and states: the %(num)s most "
+            "frequent.",
+            num=WORK_LISTED,
+        )
+    )
+    for item in report.work:
+        if item.rows:
+            _breakdown(doc, item)
     doc.add_heading(_("Supply and demand by theme and region (open records)"), level=1)
     doc.add_paragraph(_("Each cell: open requests / open programmes available in the region."))
     rows = [
@@ -183,6 +224,7 @@ def landscape_docx(report: Landscape, audience: str, world: MapView | None = Non
         )
     else:
         doc.add_paragraph(_("None: every open request has a good match."))
+    _overlaps(doc, report.overlaps, report.overlap_total)
     return _save(doc)
 
 
@@ -222,6 +264,7 @@ def briefing_docx(pack: Briefing, audience: str) -> bytes:
                 doc.add_paragraph(
                     f"{r.title} — {country_name(r.country)} ({best}).", style="List Bullet"
                 )
+    _overlaps(doc, pack.overlaps, pack.overlap_total)
     return _save(doc)
 
 

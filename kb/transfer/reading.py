@@ -28,6 +28,6 @@ def read_file(data: bytes, kind: str | None = None) -> tuple[str, list[tuple[int
         raise Invalid(f"Unknown kind {kind}.", {"kind": [f"Choose one of: {', '.join(KINDS)}."]})
     chosen = kind or found
     if chosen is None:
-        message = "Say what the file holds: requests, programmes or organisations."
+        message = "Say what the file holds: requests, programmes, organisations or initiatives."
         raise Invalid(message, {"kind": [message]})
     return chosen, rows

@@ -6,8 +6,8 @@ yesterday shown as today's).
 Existing programme facts get the earlier of the programme's end date and application
 deadline (the availability rule, search/matching/eligibility.py, as of this revision).
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-03 13:20:00
 
 """
@@ -15,8 +15,8 @@ Create Date: 2026-12-03 13:20:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
