@@ -107,9 +107,13 @@ class MatchService:
         self,
         request_ids: Iterable[int] | None = None,
         progress: Callable[[int, int], None] | None = None,
+        changed: tuple[set[int], set[int]] | None = None,
     ) -> int:
         """Recompute stored suggestions: everything when ``request_ids`` is None (both
-        directions, and the supply-and-demand aggregates), else those requests' lists."""
+        directions, and the supply-and-demand aggregates), else those requests' lists.
+        ``changed`` (request ids, programme ids): only those records changed (many
+        programmes: every list is recomputed, but the stored facts only of those records,
+        and the map's figures of every request, whose best scores may have moved)."""
         if request_ids is not None:
             refs = [(REQUEST, i) for i in request_ids]
             self.refresh_records(refs)
@@ -131,9 +135,12 @@ class MatchService:
             db.session.scalars(select(Programme.id).where(Programme.status == "open"))
         )
         _insert(best.ranked_rows(open_programmes, now, self.levels))
-        aggregates.rebuild()
-        report_counts.rebuild()
-        state_map.rebuild(self.config.unmet_threshold)
+        if changed is None:
+            aggregates.rebuild()
+            report_counts.rebuild()
+            state_map.rebuild(self.config.unmet_threshold)
+        else:
+            self._update_facts(changed[0], changed[1], set(ids) | changed[0])
         stamp(OVERVIEW_STAMP)
         _planner_statistics()
         return len(ids)
@@ -212,15 +219,11 @@ class MatchService:
         if not changed and not programme_ids:
             return
         if len(programme_ids) >= FULL_REFRESH_PROGRAMMES:
-            self.refresh()
+            self.refresh(changed=(changed, programme_ids))
             return
         # Fit (when the catalogue changed) before the first write: on SQLite a write holds
         # the database lock until the commit, and a fit takes seconds at 10k programmes.
         engine = self.engine()
-        for n, part in enumerate(_chunks(sorted(changed)) or [[]]):
-            programmes = programme_ids if n == 0 else set()
-            aggregates.update_records(part, programmes)
-            report_counts.update_records(part, programmes)
         today, now = date.today(), utcnow()
         self.levels = _Levels()
         relisted = set(changed)
@@ -232,10 +235,24 @@ class MatchService:
             self._refresh_in_chunks(engine, sorted(relisted), changed, today, now)
         else:
             self._refresh_one_by_one(engine, relisted, changed, today, now)
-        # the map's figures: the changed records, and the requests whose best scores moved
-        for n, part in enumerate(_chunks(sorted(relisted)) or [[]]):
-            programmes = programme_ids if n == 0 else set()
-            state_map.update_records(part, programmes, self.config.unmet_threshold)
+        self._update_facts(changed, programme_ids, relisted)
+
+    def _update_facts(
+        self, request_ids: set[int], programme_ids: set[int], relisted: set[int]
+    ) -> None:
+        """The stored facts of the changed records (supply and demand, the landscape's
+        counts, the map), and the map's figures of the requests whose best scores moved,
+        :data:`REFRESH_CHUNK` records at a time."""
+        threshold = self.config.unmet_threshold
+        for part in _chunks(sorted(request_ids)):
+            aggregates.update_records(part, [])
+            report_counts.update_records(part, [])
+        for part in _chunks(sorted(programme_ids)):
+            aggregates.update_records([], part)
+            report_counts.update_records([], part)
+            state_map.update_records([], part, threshold)
+        for part in _chunks(sorted(relisted)):
+            state_map.update_records(part, [], threshold)
 
     def _refresh_in_chunks(
         self, engine: MatchEngine, relisted: list[int], changed: set[int], today: date,
