@@ -99,7 +99,7 @@ class MatchConfig:
     #: Boost of a provider that has implemented work on the request's theme in its UN
     #: regional group (ongoing or completed initiatives; ``search.matching.history``), on the
     #: raw score and outside the weighted mean of :meth:`weights` (no other score moves).
-    weight_track_record: float = 0.03
+    weight_track_record: float = 0.02
 
     def weights(self) -> dict[str, float]:
         """Component weights keyed by reason kind."""

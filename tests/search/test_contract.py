@@ -253,3 +253,21 @@ def test_initiatives_have_funder_implementer_and_beneficiary_facets(backend):
     assert owner.ids == ["initiative:2"]  # initiative:1 is public: "owner:org:7" alone is not
     assert dict(owner.facets["beneficiaries"]) == {"SEN": 1}
     assert "SEN" not in dict(backend.search(SearchQuery(text="CSIRT")).facets["beneficiaries"])
+
+
+def test_count_upto_stops_at_the_limit_and_counts_only_visible_records(backend):
+    from search.querylang.parser import Word
+
+    session = backend.session(PUBLIC, {})
+    try:
+        assert session.count_upto(None, 100) == 5
+        assert session.count_upto(None, 2) == 2
+        assert session.count_upto(Word("zanzibarian"), 10) == 0  # not public
+    finally:
+        session.close()
+    session = backend.session(SECRET, {"kind": ("request",)})
+    try:
+        assert session.count_upto(Word("zanzibarian"), 10) == 1
+        assert session.count_upto(Word("zanzibarian"), 0) == 0
+    finally:
+        session.close()
