@@ -247,6 +247,17 @@ def test_api_lists_initiatives_and_hides_budgets(client, states):
     assert client.get("/api/v1/initiatives/999999").status_code == 404
 
 
+#: The pages of initiatives (the import page: for the Secretariat), and those that list them.
+INITIATIVE_PAGES = [
+    "/initiatives",
+    "/initiatives/{initiative}",
+    "/initiatives/overlaps",
+    "/countries/KEN",
+    "/organisations/{organisation}",
+    "/initiatives/import",
+]
+
+
 def test_initiative_pages_have_no_plain_english(pseudo_app):  # noqa: F811
     from tests.factories import PASSWORD, Factory
     from tests.test_i18n import _data_strings, plain_english
@@ -267,13 +278,8 @@ def test_initiative_pages_have_no_plain_english(pseudo_app):  # noqa: F811
         data += list(overlap.reasons.get("words", []))  # words the two texts share: data
     data = sorted((d for d in data if d), key=len, reverse=True)
     client = pseudo_app.test_client()
-    urls = [
-        "/initiatives",
-        f"/initiatives/{item.id}",
-        "/initiatives/overlaps",
-        "/countries/KEN",
-        f"/organisations/{funder.id}",
-    ]
+    ids = {"initiative": item.id, "organisation": funder.id}
+    urls = [url.format(**ids) for url in INITIATIVE_PAGES if url != "/initiatives/import"]
     failures = {}
     for signed_in in (False, True):
         if signed_in:

@@ -106,9 +106,9 @@ def approve(user_id: int) -> Response:
                 current_user, user, form.role.data, form.country_code.data or None, org_id
             )
     except DomainError as err:
-        flash(f"{user.email}: {err.message}", "error")
+        flash(_("%(email)s: %(message)s", email=user.email, message=err.message), "error")
     else:
-        flash(f"{user.name} is approved.", "success")
+        flash(_("%(name)s is approved.", name=user.name), "success")
     return redirect(url_for(".queue"))
 
 
@@ -124,7 +124,8 @@ def set_disabled(user_id: int, action: str) -> Response:
     except DomainError as err:
         flash(err.message, "error")
     else:
-        flash(f"{user.name}: {action}d.", "success")
+        done = _("%(name)s: disabled.") if action == "disable" else _("%(name)s: enabled.")
+        flash(done % {"name": user.name}, "success")
     return redirect(url_for(".accounts_list"))
 
 
@@ -154,5 +155,5 @@ def retry_job(job_id: int) -> Response:
     except LookupError:
         flash(_("That job is no longer waiting for a retry."), "error")
     else:
-        flash(f"Job {job_id} queued again.", "success")
+        flash(_("Job %(id)s queued again.", id=job_id), "success")
     return redirect(url_for(".jobs"))

@@ -193,7 +193,7 @@ def edit(plural: str, record_id: int) -> str | Response:
         except Invalid as err:
             copy_errors(form, err)
         else:
-            flash(_("Saved.") if changes else "Nothing changed.", "success")
+            flash(_("Saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for(".detail", plural=plural, record_id=record.id))
     suggested |= {name for name in request.form.getlist("suggested") if name in form._fields}
     return render_template(

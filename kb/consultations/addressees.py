@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from kb import access
 from kb.extensions import db
+from kb.i18n import country_name, sort_countries
 from kb.models import Call, Country, Organisation, User
 
 
@@ -29,13 +30,17 @@ class Addressee:
 
 
 def addressees(call: Call) -> list[Addressee]:
-    """Every addressee of ``call``: states first (by name), then organisations."""
+    """Every addressee of ``call``: states first (by name in the interface language), then
+    organisations."""
     result: list[Addressee] = []
     if call.addressed_states != "none":
         query = select(Country).order_by(Country.name)
         if call.addressed_states == "listed":
             query = query.where(Country.iso3.in_(call.addressed_countries or [""]))
-        result += [Addressee(c.iso3, None, c.name, c.region) for c in db.session.scalars(query)]
+        result += [
+            Addressee(c.iso3, None, country_name(c), c.region)
+            for c in sort_countries(db.session.scalars(query))
+        ]
     if call.addressed_org_types:
         query = select(Organisation).where(Organisation.type.in_(call.addressed_org_types))
         for org in db.session.scalars(query.order_by(Organisation.name)):

@@ -128,7 +128,7 @@ def import_page() -> Any:
         return render_template("initiatives/import.html", report=done.report, error=None)
     except (Invalid, UnsafeFile) as err:
         return render_template("initiatives/import.html", report=None, error=err.message), 400
-    flash(report.summary(), "success")
+    # the page words the report (what was kept, added, updated)
     return render_template("initiatives/import.html", report=report, error=None)
 
 

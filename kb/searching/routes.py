@@ -13,9 +13,11 @@ from werkzeug.wrappers import Response
 
 from kb import access, codes
 from kb.codes import N_
+from kb.i18n import place_description
 from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
 from search import Reading, SearchQuery, SearchResult
+from search.places import default_gazetteer
 
 bp = Blueprint("searching", __name__)
 
@@ -70,6 +72,10 @@ def reading_label(reading: Reading) -> str:
         return _("Requests only") if reading.value == "request" else _("Programmes only")
     if reading.field == "support_types":
         return _("Support: %(list)s", list=codes.label(codes.SUPPORT_TYPES, reading.value))
+    if reading.field == "place":
+        place = default_gazetteer().get(reading.value)
+        if place is not None:
+            return place_description(place)
     return reading.detail or reading.label
 
 
