@@ -183,6 +183,13 @@ PARTNER_ROLES: dict[str, str] = {
     "implementer": N_("Implementer"),
     "partner": N_("Partner"),
 }
+#: Moderation of an initiative, as for programmes (kb.initiatives.operations.TRANSITIONS).
+INITIATIVE_STATUSES: dict[str, str] = {
+    "draft": N_("Draft"),
+    "submitted": N_("Submitted"),
+    "published": N_("Published"),
+    "withdrawn": N_("Withdrawn"),
+}
 
 #: What a revision (the history of a record) records.
 REVISION_ACTIONS: dict[str, str] = {
@@ -240,6 +247,16 @@ FIELD_NAMES: dict[str, str] = {
     "acronym": N_("Acronym"),
     "type": N_("Type"),
     "website": N_("Website"),
+    "funders": N_("Funders"),
+    "implementers": N_("Implementers"),
+    "partners": N_("Other partners"),
+    "beneficiary_countries": N_("Beneficiary states"),
+    "beneficiary_regions": N_("Regions named by the source"),
+    "budget_amount": N_("Budget"),
+    "budget_currency": N_("Currency"),
+    "budget_visibility": N_("Who may see the budget"),
+    "work_status": N_("Work status"),
+    "outputs": N_("Outputs"),
 }
 
 

@@ -11,6 +11,7 @@ here so that every page, export and report speaks one style.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -272,6 +273,14 @@ def alpha2(iso3: str) -> str | None:
     return found[0] if found else None
 
 
+@lru_cache(maxsize=1)
+def observer_state_names() -> dict[str, dict[str, str]]:
+    """The observer States' UN names per language (CLDR names them as territories, not as
+    the UN does: "Palestinian Territories", "Vatican City")."""
+    with (PROJECT_ROOT / "seed_data" / "observer_states.json").open(encoding="utf-8") as fh:
+        return {row["iso3"]: row["names"] for row in json.load(fh)["states"]}
+
+
 def country_name(country: Any) -> str:
     """A country's name in the interface language.
 
@@ -285,6 +294,8 @@ def country_name(country: Any) -> str:
     lang = current_language()
     if lang == DEFAULT or not iso3:
         return name
+    if iso3 in observer_state_names():
+        return observer_state_names()[iso3].get(lang, name)
     code = alpha2(iso3)
     return Locale.parse(lang).territories.get(code, name) if code else name
 
@@ -382,6 +393,11 @@ def sort_countries(countries: Iterable[Any]) -> list[Any]:
     return sorted_by_label(countries, country_name)
 
 
+def country_choices(countries: Iterable[Any]) -> list[tuple[str, str]]:
+    """``(iso3, name)`` for a select: names in the interface language, in its order."""
+    return [(c.iso3, country_name(c)) for c in sort_countries(countries)]
+
+
 def sorted_by_label(items: Iterable[T], label: Callable[[T], str]) -> list[T]:
     return sorted(items, key=lambda item: sort_key(label(item)))
 
@@ -439,6 +455,12 @@ def reason_text(reason: Any) -> str:
         return _("Targeted at %(country)s", country=country_name(_IsoOnly(code, english)))
     if kind == "delivery":
         return codes.label(codes.DELIVERY_MODES, items[0]) if items else _("Delivery")
+    if kind == "track_record" and len(items) > 1:  # (region, theme): search.matching.history
+        return _(
+            "Has delivered work on %(themes)s in %(region)s",
+            themes=joined(codes.label(codes.THEMES, c) for c in items[1:]),
+            region=codes.label(codes.REGIONS, items[0]),
+        )
     if kind == "freshness":
         found = _AGE.search(english)
         if found and int(found.group(1)) == 0:

@@ -37,6 +37,10 @@ def apply() -> None:
         },
         fields.String: {"invalid": N_("Not a valid string.")},
         fields.Integer: {"invalid": N_("Not a valid integer.")},
+        fields.Decimal: {
+            "invalid": N_("Not a valid number."),
+            "special": N_("Special numeric values (nan or infinity) are not permitted."),
+        },
         fields.Date: {"invalid": N_("Not a valid date.")},
         fields.Email: {"invalid": N_("Not a valid email address.")},
         fields.Url: {"invalid": N_("Not a valid URL.")},

@@ -15,6 +15,7 @@ from kb.accounts import operations as accounts
 from kb.catalogue import operations
 from kb.extensions import db
 from kb.models import Call, Country, Event, OewgSession, Organisation, Programme, Request, User
+from kb.models.country import OBSERVER
 from kb.transfer.formats import COLUMNS
 
 SEED_DIR = PROJECT_ROOT / "seed_data"
@@ -39,6 +40,21 @@ def seed_countries(seed_dir: Path = SEED_DIR) -> int:
             added += 1
         else:
             country.name, country.region = row["name"], row["region"]
+    db.session.flush()
+    return added
+
+
+def seed_observer_states(seed_dir: Path = SEED_DIR) -> int:
+    """The non-member observer States, as countries with ``un_status = "observer"``."""
+    added = 0
+    for row in _read("observer_states.json", seed_dir)["states"]:
+        name = row["names"]["en"]
+        country = db.session.get(Country, row["iso3"])
+        if country is None:
+            country = Country(iso3=row["iso3"], name=name, region=row["region"])
+            db.session.add(country)
+            added += 1
+        country.name, country.region, country.un_status = name, row["region"], OBSERVER
     db.session.flush()
     return added
 
@@ -198,6 +214,7 @@ def seed_all(demo_users: bool = True, progress: Progress | None = None) -> dict[
     say = progress or (lambda _msg: None)
     steps: list[tuple[str, Callable[[], int]]] = [
         ("countries", seed_countries),
+        ("observer States", seed_observer_states),
         ("organisations", seed_organisations),
         ("requests", seed_requests),
         ("programmes", seed_programmes),

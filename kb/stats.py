@@ -27,7 +27,8 @@ def catalogue_stats() -> dict[str, Any]:
         }
 
     return {
-        "countries": count(Country),
+        "countries": _grouped(Country.un_status).get("member", 0),
+        "observer_states": _grouped(Country.un_status).get("observer", 0),
         "organisations": count(Organisation),
         "users": {
             "total": count(User),

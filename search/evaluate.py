@@ -58,6 +58,8 @@ from search.matching.judgements import (
     check_judgements,
     eligible,
     expected_unmet,
+    history,
+    history_judgements,
     load_judgements,
     ndcg,
     part_of,
@@ -301,7 +303,7 @@ def evaluate(config: MatchConfig | None = None) -> dict[str, Any]:
     # requests they were set on; Arabic, Chinese and Russian ones have runs of their own
     labelled = [r for r in judged if r["text_language"] not in NEW_LANGUAGES]
     newer = [r for r in judged if r["text_language"] in NEW_LANGUAGES]
-    engine = MatchEngine(config).fit(programmes)
+    engine = MatchEngine(config).fit(programmes, history=history())
     eng = engine_ranker(engine)
     tfidf, facets = tfidf_ranker(programmes), facets_rules_ranker(programmes)
     prose = [r for r in labelled if r["prose_only"]]
@@ -333,6 +335,14 @@ def evaluate(config: MatchConfig | None = None) -> dict[str, Any]:
         runs[f"prose_only_{part}"] = run(eng, [as_posted(r) for r in mine_prose], judgements, by_id)
         runs[f"prose_with_codes_{part}"] = run(eng, mine_prose, judgements, by_id)
         runs[f"text_only_{part}"] = run(eng, [without_codes(r) for r in mine], judgements, by_id)
+    # matching learns from history (search.matching.history): the requests where it matters,
+    # with the engine above and with one that knows no initiative ("*_without_history")
+    past = history_judgements()
+    plain = engine_ranker(MatchEngine(config).fit(programmes))
+    for part in PARTS:
+        mine = [r for r in all_requests() if r["key"] in past and part_of(r["key"]) == part]
+        runs[f"history_{part}"] = run(eng, mine, past, by_id)
+        runs[f"history_{part}_without_history"] = run(plain, mine, past, by_id)
     unmet: dict[str, Any] = {}
     suggestions: dict[str, Any] = {}
     for part in (*PARTS, "all"):

@@ -197,3 +197,43 @@ def test_api_calendar_lists_entries(client, agenda):
     body = client.get("/api/v1/calendar").json
     assert "Global Mechanism, first plenary" in {item["title"] for item in body["items"]}
     assert body["total"] == len(body["items"])
+
+
+def test_api_events_and_sessions(client, auth, make, agenda):
+    make.user("secretariat", email="sec@example.org")
+    make.user("focal_point", email="ken@example.org")
+    listed = client.get("/api/v1/events?from=2000-01-01").json
+    assert listed["total"] == len(listed["items"]) >= 1
+    first = listed["items"][0]
+    one = client.get(f"/api/v1/events/{first['id']}")
+    assert one.status_code == 200 and one.json["title"] == first["title"]
+    assert client.get("/api/v1/events/999999").status_code == 404
+    assert client.get("/api/v1/events?category=nonsense").status_code == 422
+    body = {
+        "title": "Stakeholder briefing",
+        "category": "stakeholder",
+        "starts_on": (SOON + timedelta(days=3)).isoformat(),
+        "start_time": "15:00",
+        "timezone": "America/New_York",
+        "documents": ["https://example.org/a.pdf"],
+        "regions": ["org:AU"],
+    }
+    assert client.post("/api/v1/events", json=body).status_code == 401
+    auth.login("ken@example.org")
+    assert client.post("/api/v1/events", json=body).status_code == 403
+    auth.logout()
+    auth.login("sec@example.org")
+    bad = client.post("/api/v1/events", json={**body, "timezone": "Mars/Olympus"})
+    assert bad.status_code == 422 and "timezone" in bad.json["errors"]
+    created = client.post("/api/v1/events", json=body)
+    assert created.status_code == 201, created.json
+    assert created.json["documents"] == ["https://example.org/a.pdf"]
+    assert created.json["start_time"].startswith("15:00")
+    patched = client.patch(f"/api/v1/events/{created.json['id']}", json={"location": "Geneva"})
+    assert patched.status_code == 200, patched.json
+    assert patched.json["location"] == "Geneva" and patched.json["title"] == body["title"]
+    assert patched.json["start_time"].startswith("15:00") and patched.json["regions"] == ["org:AU"]
+    sessions = client.get("/api/v1/sessions").json
+    session = next(s for s in sessions["items"] if s["name"] == "Global Mechanism, first plenary")
+    assert client.get(f"/api/v1/sessions/{session['id']}").json["events"] == session["events"]
+    assert client.get("/api/v1/sessions/999999").status_code == 404

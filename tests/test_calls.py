@@ -595,3 +595,48 @@ def test_secretariat_drafts_a_programme_for_an_organisation_an_answer_names(clie
         data={"question": "1", "organisation_id": "99999"},
     )
     assert bad.status_code == 422
+
+
+def test_observer_states_are_addressed_only_when_the_call_asks_them(client, auth, make, people):
+    from kb.consultations import addressees as addr
+    from kb.seed import seed_observer_states
+
+    seed_observer_states()
+    db.session.commit()
+    palestine = make.user("focal_point", country="PSE", email="pse@example.org")
+    everyone = published_call(client, auth, addressed_states="all", reference="CX/ALL")
+    keys = {a.key for a in addr.addressees(db.session.get(Call, everyone))}
+    assert "KEN" in keys and not keys & {"PSE", "VAT"}  # "all Member States" is members only
+    auth.login("sec@example.org")
+    form = client.get("/calls/new").get_data(as_text=True)
+    assert "Holy See" in form and "State of Palestine" in form
+    auth.logout()
+    with_observers = published_call(
+        client, auth, addressed_states="all", addressed_observers="1", reference="CX/OBS"
+    )
+    call = db.session.get(Call, with_observers)
+    keys = {a.key for a in addr.addressees(call)}
+    assert {"KEN", "PSE", "VAT"} <= keys
+    assert any(n.user_id == palestine.id for n in db.session.scalars(select(Notification)))
+    only = published_call(
+        client, auth, addressed_states="none", addressed_observers="1", reference="CX/ONLY"
+    )
+    assert {a.key for a in addr.addressees(db.session.get(Call, only))} == {
+        "PSE",
+        "VAT",
+        "org:" + str(people["uni"].organisation_id),
+    }
+    auth.login("pse@example.org")
+    assert client.get(f"/calls/{everyone}/answer").status_code == 403
+    answered = client.post(
+        f"/calls/{with_observers}/answer", data={"answer_1": "Our views.", "action": "submit"}
+    )
+    assert answered.status_code == 302
+    auth.logout()
+    auth.login("sec@example.org")
+    rows = {row.addressee.key: row.status for row in tracker(db.session.get(Call, with_observers))}
+    assert rows["PSE"] == "submitted" and rows["VAT"] == "not_started"
+    api = client.get(f"/api/v1/calls/{with_observers}").json
+    assert api["addressed_observers"] is True
+    page = client.get(f"/calls/{with_observers}/tracker?lang=fr").get_data(as_text=True)
+    assert "État de Palestine" in page and "Saint-Siège" in page

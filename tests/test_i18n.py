@@ -645,7 +645,7 @@ def test_every_html_page_is_rendered_in_the_pseudo_locale(app) -> None:
         *ACCOUNT_SECURITY_PAGES,
         IMPORT_STATUS_PAGE,
         *(url for urls in CALL_PAGES.values() for url in urls),
-        *INITIATIVE_PAGES,
+        *(url for urls in INITIATIVE_PAGES.values() for url in urls),
     ]
     adapter = app.url_map.bind("localhost")
     covered = set()

@@ -247,15 +247,23 @@ def test_api_lists_initiatives_and_hides_budgets(client, states):
     assert client.get("/api/v1/initiatives/999999").status_code == 404
 
 
-#: The pages of initiatives (the import page: for the Secretariat), and those that list them.
-INITIATIVE_PAGES = [
-    "/initiatives",
-    "/initiatives/{initiative}",
-    "/initiatives/overlaps",
-    "/countries/KEN",
-    "/organisations/{organisation}",
-    "/initiatives/import",
-]
+#: The pages of initiatives and those that list them, for a visitor, then for the Secretariat
+#: (the forms, the withdrawal's confirmation and the IATI import).
+INITIATIVE_PAGES = {
+    "visitor": [
+        "/initiatives",
+        "/initiatives/{initiative}",
+        "/initiatives/overlaps",
+        "/countries/KEN",
+        "/organisations/{organisation}",
+    ],
+    "sec": [
+        "/initiatives/import",
+        "/initiatives/new",
+        "/initiatives/{initiative}/edit",
+        "/initiatives/{initiative}/status/withdraw",
+    ],
+}
 
 
 def test_initiative_pages_have_no_plain_english(pseudo_app):  # noqa: F811
@@ -274,17 +282,20 @@ def test_initiative_pages_have_no_plain_english(pseudo_app):  # noqa: F811
     data = [*_data_strings(), "USD"]
     for i in db.session.scalars(select(Initiative)):
         data += [i.title, i.description, i.iati_identifier or "", i.beneficiary_regions]
+    from kb.models import Revision
+
+    data += [r.comment for r in db.session.scalars(select(Revision)) if r.comment]  # stored notes
     for overlap in db.session.scalars(select(InitiativeOverlap)):
         data += list(overlap.reasons.get("words", []))  # words the two texts share: data
     data = sorted((d for d in data if d), key=len, reverse=True)
     client = pseudo_app.test_client()
     ids = {"initiative": item.id, "organisation": funder.id}
-    urls = [url.format(**ids) for url in INITIATIVE_PAGES if url != "/initiatives/import"]
+    urls = [url.format(**ids) for url in INITIATIVE_PAGES["visitor"]]
     failures = {}
     for signed_in in (False, True):
         if signed_in:
             client.post("/account/login", data={"email": "sec@example.org", "password": PASSWORD})
-            urls = [*urls, "/initiatives/import"]
+            urls = [*urls, *(url.format(**ids) for url in INITIATIVE_PAGES["sec"])]
         for url in urls:
             response = client.get(f"{url}?lang=en")
             assert response.status_code == 200, url

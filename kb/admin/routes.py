@@ -18,6 +18,7 @@ from kb.catalogue.forms import CommentForm
 from kb.errors import DomainError
 from kb.extensions import db
 from kb.formfields import choices
+from kb.i18n import country_choices
 from kb.models import Country, Organisation, Programme, Request, User
 from kb.models.user import PENDING
 from kb.uow import unit_of_work
@@ -41,7 +42,7 @@ def _approve_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     countries = db.session.scalars(select(Country).order_by(Country.name))
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
     return (
-        choices([("", "—")] + [(c.iso3, c.name) for c in countries]),
+        choices([("", "—"), *country_choices(countries)]),
         choices([("", "—")] + [(str(o.id), o.display_name) for o in orgs]),
     )
 

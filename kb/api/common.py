@@ -32,10 +32,11 @@ T = TypeVar("T")
 # --- loading --------------------------------------------------------------------------------
 
 
-def get_or_404(model: type[T], ident: int) -> T:
+def get_or_404(model: type[T], ident: int, message: str | None = None) -> T:
+    """The row with this id; 404 (with ``message``, a translatable text) when there is none."""
     obj = db.session.get(model, ident) if 0 < ident <= MAX_INT else None
     if obj is None:
-        raise NotFound(_l("No such resource."))
+        raise NotFound(message or _l("No such resource."))
     return obj
 
 

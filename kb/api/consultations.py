@@ -10,15 +10,16 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from kb.api.common import json_body
+from kb.api.common import get_or_404, json_body
 from kb.api.docs import body_doc, errors
 from kb.calendar.entries import Filters, entries
+from kb.calendar.operations import CATEGORIES, create_event, update_event
 from kb.calendar.routes import MAX_DAYS
 from kb.codes import EVENT_CATEGORIES, N_, THEMES
 from kb.consultations import operations, queries, visibility
 from kb.errors import Invalid, NotFound
 from kb.extensions import db
-from kb.models import Call, CallAnswer
+from kb.models import Call, CallAnswer, Event, OewgSession
 from kb.uow import unit_of_work
 
 blp = Blueprint(
@@ -38,6 +39,9 @@ class CallSchema(Schema):
     addressed_states = fields.String()
     addressed_countries = fields.List(fields.String())
     addressed_org_types = fields.List(fields.String())
+    addressed_observers = fields.Boolean(
+        metadata={"description": "whether the non-member observer States are addressed"}
+    )
     opens_on = fields.Date()
     deadline_at = fields.DateTime()
     deadline_tz = fields.String()
@@ -194,6 +198,9 @@ class CallBodySchema(Schema):
     addressed_states = fields.String(metadata={"description": "all, listed or none"})
     addressed_countries = fields.List(fields.String())
     addressed_org_types = fields.List(fields.String())
+    addressed_observers = fields.Boolean(
+        metadata={"description": "also address the non-member observer States (default false)"}
+    )
     opens_on = fields.String(metadata={"description": "YYYY-MM-DD (default: today)"})
     deadline_date = fields.String(required=True, metadata={"description": "YYYY-MM-DD"})
     deadline_time = fields.String(metadata={"description": "HH:MM (default 23:59)"})
@@ -225,3 +232,170 @@ def publish_call(call_id: int) -> Any:
     with unit_of_work():
         operations.publish_call(current_user, found)
     return found
+
+
+# -- events and sessions ---------------------------------------------------------------------
+
+
+class EventSchema(Schema):
+    id = fields.Integer()
+    category = fields.String()
+    title = fields.String()
+    description = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    start_time = fields.Time(allow_none=True)
+    end_time = fields.Time(allow_none=True)
+    timezone = fields.String()
+    location = fields.String()
+    virtual = fields.Boolean()
+    agenda_url = fields.String(allow_none=True)
+    documents = fields.Method("_documents")
+    guiding_questions = fields.String()
+    themes = fields.List(fields.String())
+    regions = fields.List(fields.String())
+    session_id = fields.Integer(allow_none=True)
+    source = fields.String()
+    updated_at = fields.DateTime()
+
+    def _documents(self, event: Event) -> list[str]:
+        return [line for line in event.documents.splitlines() if line]
+
+
+class EventListSchema(Schema):
+    total = fields.Integer()
+    items = fields.List(fields.Nested(EventSchema))
+
+
+class EventArgsSchema(Schema):
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    category = fields.String(validate=validate.OneOf(list(CATEGORIES)))
+
+
+class EventBodySchema(Schema):
+    title = fields.String(required=True)
+    category = fields.String(metadata={"description": ", ".join(CATEGORIES)})
+    description = fields.String()
+    starts_on = fields.String(required=True, metadata={"description": "YYYY-MM-DD"})
+    ends_on = fields.String(metadata={"description": "YYYY-MM-DD (default: starts_on)"})
+    start_time = fields.String(metadata={"description": "HH:MM, local time"})
+    end_time = fields.String(metadata={"description": "HH:MM, local time"})
+    timezone = fields.String(metadata={"description": "IANA time zone (default UTC)"})
+    location = fields.String()
+    virtual = fields.Boolean()
+    agenda_url = fields.String(metadata={"description": "https://…"})
+    documents = fields.List(fields.String(), metadata={"description": "https://… links"})
+    guiding_questions = fields.String()
+    themes = fields.List(fields.String())
+    regions = fields.List(fields.String(), metadata={"description": "gazetteer place codes"})
+    session_id = fields.Integer(allow_none=True)
+    source = fields.String()
+
+
+class SessionSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    start_date = fields.Date()
+    end_date = fields.Date()
+    location = fields.String()
+    agenda_url = fields.String(allow_none=True)
+    source = fields.String()
+    events = fields.Method("_events")
+    calls = fields.Method("_calls")
+
+    def _events(self, session: OewgSession) -> list[int]:
+        query = select(Event.id).where(Event.session_id == session.id).order_by(Event.starts_on)
+        return list(db.session.scalars(query))
+
+    def _calls(self, session: OewgSession) -> list[int]:
+        clause = visibility.calls_clause(current_user)
+        query = select(Call.id).where(Call.session_id == session.id, clause).order_by(Call.id)
+        return list(db.session.scalars(query))
+
+
+class SessionListSchema(Schema):
+    total = fields.Integer()
+    items = fields.List(fields.Nested(SessionSchema))
+
+
+def _event(event_id: int) -> Event:
+    return get_or_404(Event, event_id, N_("No such event."))
+
+
+def _event_body() -> dict[str, Any]:
+    """The JSON body as the event operations read it (lists of links as lines)."""
+    body = json_body()
+    documents = body.get("documents")
+    if isinstance(documents, list):
+        body["documents"] = "\n".join(str(d) for d in documents)
+    return body
+
+
+@blp.route("/events", endpoint="events")
+@blp.arguments(EventArgsSchema, location="query")
+@blp.response(200, EventListSchema)
+@errors(blp, 422)
+def events(args: dict[str, Any]) -> Any:
+    """Meetings and other events of the calendar (default: from a month ago on), by date."""
+    start = args.get("from_") or date.today() - timedelta(days=31)
+    query = select(Event).where(Event.ends_on >= start)
+    if args.get("to"):
+        query = query.where(Event.starts_on <= args["to"])
+    if args.get("category"):
+        query = query.where(Event.category == args["category"])
+    items = list(db.session.scalars(query.order_by(Event.starts_on, Event.id).limit(1000)))
+    return {"total": len(items), "items": items}
+
+
+@blp.route("/events/<int:event_id>", endpoint="event")
+@blp.response(200, EventSchema)
+@errors(blp, 404)
+def event(event_id: int) -> Any:
+    """One event of the calendar."""
+    return _event(event_id)
+
+
+@blp.route("/events", methods=["POST"], endpoint="create_event")
+@body_doc(blp, EventBodySchema)
+@blp.response(201, EventSchema)
+@errors(blp, 400, 401, 403, 415, 422)
+def create_event_api() -> Any:
+    """Add an event to the calendar (Secretariat)."""
+    with unit_of_work():
+        created = create_event(current_user, _event_body())
+    return created, 201
+
+
+@blp.route("/events/<int:event_id>", methods=["PATCH"], endpoint="update_event")
+@body_doc(blp, EventBodySchema)
+@blp.response(200, EventSchema)
+@errors(blp, 400, 401, 403, 404, 415, 422)
+def update_event_api(event_id: int) -> Any:
+    """Change some fields of an event (Secretariat); the others keep their values."""
+    found = _event(event_id)
+    current = EventSchema().dump(found)
+    current["documents"] = found.documents
+    for key in ("start_time", "end_time"):
+        current[key] = (current[key] or "")[:5]
+    data = {**current, **_event_body()}
+    with unit_of_work():
+        update_event(current_user, found, data)
+    return found
+
+
+@blp.route("/sessions", endpoint="sessions")
+@blp.response(200, SessionListSchema)
+def sessions() -> Any:
+    """OEWG sessions and those of its successor, newest first, with their events and calls."""
+    query = select(OewgSession).order_by(OewgSession.start_date.desc())
+    items = list(db.session.scalars(query))
+    return {"total": len(items), "items": items}
+
+
+@blp.route("/sessions/<int:session_id>", endpoint="session")
+@blp.response(200, SessionSchema)
+@errors(blp, 404)
+def session(session_id: int) -> Any:
+    """One session, with its events and the calls for views that feed it."""
+    return get_or_404(OewgSession, session_id, N_("No such session."))

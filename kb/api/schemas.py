@@ -282,6 +282,9 @@ class CountrySchema(Schema):
     iso3 = fields.String()
     name = fields.String()
     region = fields.String()
+    un_status = fields.String(
+        metadata={"description": "member, or observer (a non-member observer State)"}
+    )
     visible_requests = fields.Integer(
         metadata={"description": "Requests of this state that the caller may see."}
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 
 from kb import access
 from kb.extensions import db
-from kb.i18n import country_name, sort_countries
+from kb.i18n import country_name, sort_key
 from kb.models import Call, Country, Organisation, User
+from kb.models.country import MEMBER, OBSERVER
 
 
 @dataclass(frozen=True)
@@ -29,18 +30,35 @@ class Addressee:
         return self.country_code or f"org:{self.organisation_id}"
 
 
+def _states_clause(call: Call) -> ColumnElement[bool] | None:
+    """Which countries ``call`` addresses, as SQL: every member state (``all``), the listed
+    states (member or observer), and the observer States when the call asks them."""
+    parts: list[ColumnElement[bool]] = []
+    if call.addressed_states == "all":
+        parts.append(Country.un_status == MEMBER)
+    elif call.addressed_states == "listed":
+        parts.append(Country.iso3.in_(call.addressed_countries or [""]))
+    if call.addressed_observers:
+        parts.append(Country.un_status == OBSERVER)
+    return or_(*parts) if parts else None
+
+
+def observer_states() -> list[Country]:
+    """The non-member observer States (Holy See, State of Palestine), by name."""
+    query = select(Country).where(Country.un_status == OBSERVER).order_by(Country.name)
+    return list(db.session.scalars(query))
+
+
 def addressees(call: Call) -> list[Addressee]:
-    """Every addressee of ``call``: states first (by name in the interface language), then
-    organisations."""
+    """Every addressee of ``call``: states first (by name), then organisations."""
     result: list[Addressee] = []
-    if call.addressed_states != "none":
-        query = select(Country).order_by(Country.name)
-        if call.addressed_states == "listed":
-            query = query.where(Country.iso3.in_(call.addressed_countries or [""]))
-        result += [
-            Addressee(c.iso3, None, country_name(c), c.region)
-            for c in sort_countries(db.session.scalars(query))
+    clause = _states_clause(call)
+    if clause is not None:
+        query = select(Country).where(clause).order_by(Country.name)
+        states = [
+            Addressee(c.iso3, None, country_name(c), c.region) for c in db.session.scalars(query)
         ]
+        result += sorted(states, key=lambda a: sort_key(a.name))
     if call.addressed_org_types:
         query = select(Organisation).where(Organisation.type.in_(call.addressed_org_types))
         for org in db.session.scalars(query.order_by(Organisation.name)):
@@ -50,9 +68,11 @@ def addressees(call: Call) -> list[Addressee]:
 
 def is_addressed(call: Call, country_code: str | None, organisation_id: int | None) -> bool:
     if country_code:
-        if call.addressed_states == "all":
-            return True
-        return call.addressed_states == "listed" and country_code in call.addressed_countries
+        clause = _states_clause(call)
+        if clause is None:
+            return False
+        query = select(Country.iso3).where(Country.iso3 == country_code, clause)
+        return db.session.scalar(query) is not None
     if organisation_id is not None:
         org = db.session.get(Organisation, organisation_id)
         return org is not None and org.type in call.addressed_org_types

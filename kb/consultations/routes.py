@@ -74,6 +74,7 @@ def _form_page(call: Call | None, values: dict[str, Any], errors: dict[str, list
         sessions=sessions.all(),
         org_types=codes.labels(codes.ORGANISATION_TYPES),
         audiences=schemas.STATE_AUDIENCES,
+        observer_states=addr.observer_states(),
         formats=schemas.FORMATS,
     )
     return page, status
@@ -91,6 +92,7 @@ def _values_of(call: Call) -> dict[str, Any]:
         "addressed_states": call.addressed_states,
         "addressed_countries": " ".join(call.addressed_countries),
         "addressed_org_types": call.addressed_org_types,
+        "addressed_observers": call.addressed_observers,
         "opens_on": call.opens_on.isoformat(),
         "deadline_date": local.date().isoformat(),
         "deadline_time": local.strftime("%H:%M"),
@@ -109,6 +111,7 @@ def _posted() -> dict[str, Any]:
     data["formats"] = request.form.getlist("formats")
     data["publish_by_default"] = "publish_by_default" in request.form
     data["accept_late"] = "accept_late" in request.form
+    data["addressed_observers"] = "addressed_observers" in request.form
     return data
 
 

@@ -101,7 +101,13 @@ def load_call(data: dict[str, Any]) -> dict[str, Any]:
             _("Stakeholders addressed: unknown type(s) %(codes)s.", codes=", ".join(bad_types))
         ]
     out["addressed_org_types"] = sorted(set(org_types))
-    if audience == "none" and not org_types and "addressed_org_types" not in errors:
+    out["addressed_observers"] = _flag(data, "addressed_observers", False)
+    if (
+        audience == "none"
+        and not org_types
+        and not out["addressed_observers"]
+        and "addressed_org_types" not in errors
+    ):
         errors["addressed_states"] = [
             _("Addressees: the call must address states or stakeholders.")
         ]

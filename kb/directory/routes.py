@@ -41,9 +41,15 @@ def countries() -> str:
         ).all()
     )
     by_region: dict[str, list[Country]] = {region: [] for region in codes.REGIONS}
+    observers: list[Country] = []
     for country in db.session.scalars(select(Country).order_by(Country.name)):
-        by_region.setdefault(country.region, []).append(country)
-    return render_template("directory/countries.html", by_region=by_region, counts=counts)
+        if country.is_observer:
+            observers.append(country)
+        else:
+            by_region.setdefault(country.region, []).append(country)
+    return render_template(
+        "directory/countries.html", by_region=by_region, observers=observers, counts=counts
+    )
 
 
 @bp.route("/countries/<iso3>")

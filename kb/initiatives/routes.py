@@ -1,4 +1,5 @@
-"""Initiative pages: the list with facets, one initiative, possible overlaps, IATI import."""
+"""Initiative pages: the list with facets, one initiative, the form (create, edit) and its
+moderation actions, possible overlaps, IATI import."""
 
 from __future__ import annotations
 
@@ -6,18 +7,25 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from werkzeug.wrappers import Response
 
 from kb import access, codes
 from kb.admin.routes import secretariat_required
-from kb.errors import Invalid
+from kb.catalogue.forms import CommentForm
+from kb.errors import DomainError, Invalid
 from kb.extensions import db
+from kb.formfields import choices
+from kb.history import revisions_for
+from kb.i18n import country_choices
 from kb.initiatives import operations, queries
+from kb.initiatives.forms import InitiativeForm
 from kb.models import Country, Organisation
 from kb.models.initiative import Initiative, InitiativeOverlap, InitiativePartner
 from kb.uow import unit_of_work
 from kb.uploads.safety import UnsafeFile, check_size, upload_limit
+from kb.views import copy_errors
 
 bp = Blueprint("initiatives", __name__, url_prefix="/initiatives")
 PER_PAGE = 50
@@ -57,6 +65,7 @@ def index() -> str:
         implementers=_facet("implementer", base),
         countries=countries,
         work_statuses=codes.labels(codes.WORK_STATUSES),
+        can_create=queries.can_create(current_user),
         args={k: v for k, v in request.args.items() if k != "page"},
     )
 
@@ -72,13 +81,113 @@ def detail(initiative_id: int) -> str:
         )
     ).all()
     countries = {c.iso3: c for c in db.session.scalars(select(Country))}
+    history = revisions_for(item) if queries.can_see_history(current_user, item) else None  # type: ignore[arg-type]
     return render_template(
         "initiatives/detail.html",
         item=item,
         budget=queries.budget_visible(current_user, item),
         overlaps=overlaps,
         countries=countries,
+        history=history,
+        can_edit=queries.can_edit(current_user, item),
+        actions=operations.allowed_actions(current_user, item),
     )
+
+
+def _fill_choices(form: InitiativeForm) -> None:
+    orgs = [(o.id, o.display_name) for o in db.session.scalars(select(Organisation))]
+    orgs.sort(key=lambda pair: pair[1].casefold())
+    for name in ("funders", "implementers", "partners"):
+        getattr(form, name).choices = choices(orgs)
+    states = db.session.scalars(select(Country).order_by(Country.name))
+    form.beneficiary_countries.choices = choices(country_choices(states))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create() -> str | Response:
+    if not queries.can_create(current_user):
+        abort(403)
+    form = InitiativeForm()
+    _fill_choices(form)
+    if request.method == "GET" and current_user.organisation_id:
+        form.implementers.data = [current_user.organisation_id]
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                item = operations.create_initiative(current_user, form.to_data())
+        except Invalid as err:
+            copy_errors(form, err)
+        else:
+            flash(_("Saved as a draft. Submit it when it is ready for publication."), "success")
+            return redirect(url_for(".detail", initiative_id=item.id))
+    return render_template("initiatives/form.html", form=form, item=None), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/<int:initiative_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(initiative_id: int) -> str | Response:
+    item = db.session.get(Initiative, initiative_id)
+    if item is None or not queries.can_view(current_user, item):
+        abort(404)
+    if not queries.can_edit(current_user, item):
+        abort(403)
+    form = InitiativeForm(obj=item)
+    _fill_choices(form)
+    if request.method == "GET":
+        form.fill(item)
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                changes = operations.update_initiative(current_user, item, form.to_data())
+        except Invalid as err:
+            copy_errors(form, err)
+        else:
+            flash(_("Saved.") if changes else _("Nothing changed."), "success")
+            return redirect(url_for(".detail", initiative_id=item.id))
+    return render_template("initiatives/form.html", form=form, item=item), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/<int:initiative_id>/status/<action>", methods=["GET", "POST"])
+@login_required
+def change_status(initiative_id: int, action: str) -> str | Response:
+    """POST applies a moderation action; withdrawing first shows a confirmation page (GET),
+    whose button posts back with ``confirmed=yes``."""
+    item = db.session.get(Initiative, initiative_id)
+    if item is None or not queries.can_view(current_user, item):
+        abort(404)
+    transition = operations.TRANSITIONS.get(action)
+    if transition is None:
+        abort(404)
+    form = CommentForm()
+    needs_confirmation = bool(transition.confirm) and request.form.get("confirmed") != "yes"
+    if request.method == "GET" or needs_confirmation:
+        if action not in dict(operations.allowed_actions(current_user, item)):
+            abort(403)
+        return render_template(
+            "initiatives/confirm_status.html",
+            item=item,
+            action=action,
+            transition=transition,
+            form=form,
+        )
+    if not form.validate():
+        abort(400)
+    try:
+        with unit_of_work():
+            status = operations.change_status(current_user, item, action, form.comment.data)
+    except DomainError as err:
+        if err.status_code == 403:
+            raise
+        flash(err.message, "error")
+    else:
+        label = codes.label(codes.INITIATIVE_STATUSES, status)
+        flash(_("Status is now: %(status)s.", status=label), "success")
+    return redirect(url_for(".detail", initiative_id=initiative_id))
 
 
 @bp.route("/overlaps", methods=["GET", "POST"])
@@ -98,7 +207,10 @@ def overlaps() -> Any:
     verdict = request.args.get("verdict", "open")
     if verdict not in ("open", "coordinated", "not_overlap", ""):
         verdict = "open"
-    rows = db.session.scalars(queries.overlaps_query(current_user, state, verdict).limit(200)).all()
+    organisation = request.args.get("organisation", "")
+    org_id = int(organisation) if organisation.isdigit() and len(organisation) < 10 else None
+    query = queries.overlaps_query(current_user, state, verdict, organisation=org_id)
+    rows = db.session.scalars(query.limit(200)).all()
     countries = {c.iso3: c for c in db.session.scalars(select(Country))}
     return render_template(
         "initiatives/overlaps.html", rows=rows, state=state, verdict=verdict, countries=countries
@@ -154,3 +266,15 @@ def initiatives_of(org_id: int, role: str, limit: int = 20) -> list[Initiative]:
         queries.Filters(funder=org_id) if role == "funder" else queries.Filters(implementer=org_id)
     )
     return list(db.session.scalars(queries.initiative_query(current_user, filters).limit(limit)))
+
+
+@bp.app_template_global()
+def overlaps_of(org_id: int, limit: int = 10) -> tuple[list[InitiativeOverlap], int]:
+    """Possible overlaps the viewer may see of initiatives ``org_id`` funds or implements
+    (organisation pages, "My work"), and how many there are."""
+    return queries.overlap_list(current_user, limit, organisation=org_id)
+
+
+@bp.app_template_filter("overlap_reasons")
+def overlap_reasons(reasons: dict[str, Any]) -> list[str]:
+    return queries.reason_phrases(reasons)

@@ -33,6 +33,16 @@ def match_refresh(refs: list[list[Any]] | None = None) -> None:
     db.session.commit()
 
 
+@job("initiatives.overlaps")
+def initiatives_overlaps() -> int:
+    """Recompute the stored possible overlaps between initiatives (keeping the verdicts)."""
+    from kb.initiatives.operations import refresh_overlaps
+    from kb.uow import unit_of_work
+
+    with unit_of_work(index=False):
+        return refresh_overlaps()
+
+
 @job("email.send")
 def email_send(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
     """Send one email (raises on SMTP errors, so it is retried)."""
@@ -116,3 +126,14 @@ def calls_remind() -> int:
         for call in due_for_reminder():
             reminded += remind(None, call)[0]
     return reminded
+
+
+@job("overlaps.notify")
+def overlaps_notify(ids: list[int]) -> int:
+    """Tell the funders and implementers of newly listed possible overlaps (who may see both
+    initiatives); return how many notifications were added."""
+    from kb.initiatives.operations import notify_overlaps
+    from kb.uow import unit_of_work
+
+    with unit_of_work(index=False):
+        return notify_overlaps([int(i) for i in ids])

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import fields
+from marshmallow import Schema, fields
 
 from kb.catalogue.schemas import RecordTextSchema
 from kb.models import Programme, Request
+from kb.models.initiative import Initiative
 
 
 class RequestMatchSchema(RecordTextSchema):
@@ -27,6 +28,7 @@ class ProgrammeMatchSchema(RecordTextSchema):
     eligible_countries = fields.List(fields.String())
     interpretation_languages = fields.List(fields.String())
     delivery_mode = fields.String()
+    organisation_id = fields.Integer()
     organisation_name = fields.Function(lambda p: p.organisation.name)
     organisation_type = fields.Function(lambda p: p.organisation.type)
     status = fields.String()
@@ -35,6 +37,18 @@ class ProgrammeMatchSchema(RecordTextSchema):
     application_deadline = fields.Date(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+
+class InitiativeHistorySchema(Schema):
+    """An initiative as matching history (``search.matching.history.Delivery``)."""
+
+    id = fields.Function(lambda i: f"initiative:{i.id}")
+    states = fields.List(fields.String(), attribute="beneficiary_countries")
+    themes = fields.List(fields.String())
+    support_types = fields.List(fields.String())
+    work_status = fields.String()
+    funders = fields.Function(lambda i: [o.id for o in i.organisations("funder")])
+    implementers = fields.Function(lambda i: [o.id for o in i.organisations("implementer")])
 
 
 _REQUEST = RequestMatchSchema()
@@ -47,3 +61,13 @@ def request_dict(record: Request) -> dict[str, Any]:
 
 def programme_dict(record: Programme) -> dict[str, Any]:
     return _PROGRAMME.dump(record)
+
+
+_INITIATIVE = InitiativeHistorySchema()
+
+
+def initiative_dict(record: Initiative, regions: dict[str, str]) -> dict[str, Any]:
+    """``regions``: ISO3 -> UN regional group (the beneficiary states' groups)."""
+    out = _INITIATIVE.dump(record)
+    out["regions"] = sorted({regions[c] for c in out["states"] if c in regions})
+    return out

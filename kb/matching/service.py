@@ -25,10 +25,11 @@ from sqlalchemy.orm import joinedload
 from kb import access
 from kb.extensions import db
 from kb.matching import aggregates, state_map
-from kb.matching.documents import programme_dict, request_dict
+from kb.matching.documents import initiative_dict, programme_dict, request_dict
 from kb.matching.queries import BEST_PER_REQUEST, OVERVIEW_STAMP
+from kb.models import Country, MatchNeed, MatchSuggestion, Programme, Request
 from kb.models import Match as MatchCase
-from kb.models import MatchNeed, MatchSuggestion, Programme, Request
+from kb.models.initiative import Initiative
 from kb.models.types import utcnow
 from kb.reports import counts as report_counts
 from kb.stamps import stamp
@@ -62,7 +63,12 @@ class MatchService:
         row = db.session.execute(
             select(func.count(Programme.id), func.max(Programme.updated_at), func.sum(Programme.id))
         ).one()
-        return tuple(row)
+        history = db.session.execute(
+            select(
+                func.count(Initiative.id), func.max(Initiative.updated_at), func.sum(Initiative.id)
+            )
+        ).one()
+        return (*row, *history)
 
     def engine(self) -> MatchEngine:
         """The engine fitted on the current programme catalogue (refitted when it changed).
@@ -76,7 +82,7 @@ class MatchService:
             # the score of a pair others can see.
             public = {p.ref for p in programmes if access.can_view(None, p)}
             self._engine = MatchEngine(self.config).fit(
-                [programme_dict(p) for p in programmes], statistics=public
+                [programme_dict(p) for p in programmes], statistics=public, history=_history()
             )
             self._signature = signature
         return self._engine
@@ -483,6 +489,22 @@ def _declined_by_programme(programme_id: int) -> set[int]:
             )
         )
     )
+
+
+def _history() -> list[dict[str, Any]]:
+    """The initiatives matching learns from: published, public, ongoing or completed (a hidden
+    initiative never changes what others see; ``search.matching.history``)."""
+    regions = {
+        iso3: region for iso3, region in db.session.execute(select(Country.iso3, Country.region))
+    }
+    rows = db.session.scalars(
+        select(Initiative).where(
+            Initiative.status == "published",
+            Initiative.visibility == "public",
+            Initiative.work_status.in_(("ongoing", "completed")),
+        )
+    )
+    return [initiative_dict(i, regions) for i in rows]
 
 
 def match_service() -> MatchService:

@@ -32,6 +32,8 @@ class Call(db.Model):
     #: ``all`` (every Member State), ``listed`` (``countries``) or ``none``.
     addressed_states: Mapped[str] = mapped_column(String(10), default="all")
     addressed_countries: Mapped[list[str]] = mapped_column(CodeList, default=list)
+    #: Whether the non-member observer States (``Country.un_status == "observer"``) are asked.
+    addressed_observers: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Stakeholders addressed by organisation type (``academia``, ``private_sector`` …).
     addressed_org_types: Mapped[list[str]] = mapped_column(CodeList, default=list)
     opens_on: Mapped[date] = mapped_column(Date)

@@ -1,4 +1,4 @@
-"""Countries (UN member states) and organisations."""
+"""Countries (UN member states and non-member observer States) and organisations."""
 
 from __future__ import annotations
 
@@ -10,13 +10,25 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kb.extensions import db
 from kb.models.types import UTCDateTime, utcnow
 
+MEMBER = "member"
+OBSERVER = "observer"
+
 
 class Country(db.Model):
+    """A UN member state, or a non-member observer State (``un_status == "observer"``)."""
+
     __tablename__ = "countries"
 
     iso3: Mapped[str] = mapped_column(String(3), primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     region: Mapped[str] = mapped_column(String(40), index=True)
+    un_status: Mapped[str] = mapped_column(
+        String(10), default=MEMBER, server_default=MEMBER, index=True
+    )
+
+    @property
+    def is_observer(self) -> bool:
+        return self.un_status == OBSERVER
 
     def __repr__(self) -> str:
         return f"<Country {self.iso3}>"

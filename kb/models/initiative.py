@@ -24,6 +24,9 @@ class Initiative(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The IATI activity identifier when imported from IATI (re-import updates by it).
     iati_identifier: Mapped[str | None] = mapped_column(String(200), unique=True)
+    #: The key of a CSV/XLSX template row (a re-import updates by it; exports write
+    #: ``kb-initiative-<id>`` for the others).
+    external_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     text_language: Mapped[str] = mapped_column(String(5), default="en")
@@ -49,6 +52,9 @@ class Initiative(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     visibility: Mapped[str] = mapped_column(String(20), default="public", index=True)
     source: Mapped[str] = mapped_column(String(500), default="")
+    #: The Secretariat's reason when it returned the initiative to its partners.
+    return_comment: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 

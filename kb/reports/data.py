@@ -16,12 +16,16 @@ from kb.catalogue.eligibility import states_clause
 from kb.codes import N_
 from kb.extensions import db
 from kb.i18n import day_element, format_day
+from kb.initiatives.queries import overlap_list
 from kb.matching.queries import MatchFilters, supply_and_demand, unmet_count, unmet_needs
 from kb.models import Match, Programme, Request
+from kb.models.initiative import InitiativeOverlap
 from kb.reports import counts
 
 #: Unmet needs a report lists (worst first).
 UNMET_LISTED = 200
+#: Possible overlaps between initiatives a report or a briefing pack lists (highest first).
+OVERLAPS_LISTED = 100
 
 
 @dataclass
@@ -79,6 +83,9 @@ class Landscape:
     unmet_total: int = 0
     #: When the stored counts were computed, if a record changed since (else ``None``).
     as_of: datetime | None = None
+    #: Possible overlaps between initiatives the viewer may see (any verdict), and how many.
+    overlaps: list[InitiativeOverlap] = field(default_factory=list)
+    overlap_total: int = 0
 
 
 def _in_period(model: type[Request] | type[Programme], viewer: Any, period: Period) -> Any:
@@ -133,6 +140,7 @@ def landscape(viewer: Any, period: Period, threshold: float) -> Landscape:
     report.match_counts = match_counts(viewer, period)
     report.by_month = _by_month(found)
     report.as_of = counts.lag(viewer)
+    report.overlaps, report.overlap_total = overlap_list(viewer, OVERLAPS_LISTED)
     return report
 
 
@@ -200,6 +208,9 @@ class Briefing:
     completed_matches: list[Match]
     unmet: dict[str, list[tuple[Request, float]]]
     title_html: Markup | None = None  # the title for a page (dates in ``<time>``)
+    #: Possible overlaps between initiatives in the pack's states (any verdict), how many.
+    overlaps: list[InitiativeOverlap] = field(default_factory=list)
+    overlap_total: int = 0
 
     @property
     def heading(self) -> str:
@@ -269,7 +280,7 @@ def briefing(
     scoped = MatchFilters(states=states)
     for request, score in unmet_needs(viewer, scoped, threshold, limit=UNMET_LISTED):
         unmet[request.country.region].append((request, score))
-    return Briefing(
+    pack = Briefing(
         title=title,
         period=period,
         new_requests=by_region,
@@ -279,3 +290,6 @@ def briefing(
         unmet=unmet,
         title_html=title_html,
     )
+    # overlaps where one of the pack's states is a beneficiary (all of them: every state)
+    pack.overlaps, pack.overlap_total = overlap_list(viewer, OVERLAPS_LISTED, states=states)
+    return pack

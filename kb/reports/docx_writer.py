@@ -18,6 +18,8 @@ from flask_babel import gettext as _
 from kb import codes
 from kb.i18n import country_name, direction, format_decimal_fixed, format_month, format_number
 from kb.i18n_docx import localise, right_to_left_table
+from kb.initiatives.queries import reason_phrases
+from kb.models.initiative import InitiativeOverlap
 from kb.reports import charts
 from kb.reports.data import Breakdown, Briefing, Landscape
 from kb.reports.world_map import MapView
@@ -126,6 +128,30 @@ def _world_map(doc: DocumentType, world: MapView) -> None:
     )
 
 
+def _overlaps(doc: DocumentType, rows: list[InitiativeOverlap], total: int) -> None:
+    """Possible overlaps between initiatives: the pair, why it is listed, the verdict."""
+    doc.add_heading(f"{_('Possible overlaps between initiatives')} ({_n(total)})", level=1)
+    if not rows:
+        doc.add_paragraph(_("No possible overlap."))
+        return
+    if total > len(rows):
+        doc.add_paragraph(
+            _("The %(num)s highest-scoring of %(total)s.", num=_n(len(rows)), total=_n(total))
+        )
+    _table(
+        doc,
+        [_("Initiatives"), _("Why listed"), _("Verdict")],
+        [
+            [
+                f"{o.first.title} ↔ {o.second.title}",
+                "; ".join(reason_phrases(o.reasons)),
+                codes.label(codes.OVERLAP_VERDICTS, o.verdict),
+            ]
+            for o in rows
+        ],
+    )
+
+
 def landscape_docx(report: Landscape, audience: str, world: MapView | None = None) -> bytes:
     period = report.period
     doc = _new_document(
@@ -183,6 +209,7 @@ def landscape_docx(report: Landscape, audience: str, world: MapView | None = Non
         )
     else:
         doc.add_paragraph(_("None: every open request has a good match."))
+    _overlaps(doc, report.overlaps, report.overlap_total)
     return _save(doc)
 
 
@@ -222,6 +249,7 @@ def briefing_docx(pack: Briefing, audience: str) -> bytes:
                 doc.add_paragraph(
                     f"{r.title} — {country_name(r.country)} ({best}).", style="List Bullet"
                 )
+    _overlaps(doc, pack.overlaps, pack.overlap_total)
     return _save(doc)
 
 

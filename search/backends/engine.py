@@ -368,8 +368,9 @@ def choose_minimum(hist: list[int], n: int) -> int:
 
 
 def split_clauses(node: Node | None) -> tuple[list[Node], list[Node]]:
-    """``(required, optional)`` parts of a plain query: words and concepts are optional;
-    quoted phrases, prefixes, field terms and negations are required."""
+    """``(required, optional)`` parts of a plain query: words, compounds typed without
+    quotes and concepts are optional; quoted phrases, prefixes, field terms and negations
+    are required."""
     if node is None:
         return [], []
     items = list(node.items) if isinstance(node, And) else [node]
@@ -379,10 +380,10 @@ def split_clauses(node: Node | None) -> tuple[list[Node], list[Node]]:
 
 
 def _optional(node: Node) -> bool:
-    if isinstance(node, Word):
-        return True
-    if isinstance(node, Concept):
-        return not isinstance(node.inner, Phrase)
+    if isinstance(node, Word | Concept):
+        return True  # a concept's inner node is words or a compound typed without quotes
+    if isinstance(node, Phrase):
+        return node.loose
     if isinstance(node, Or):  # fuzzy alternatives of a word
         return all(isinstance(n, Word) for n in node.items)
     return False

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 
 from search.matching.codes import REGIONS
 from search.matching.config import MatchConfig
+from search.matching.history import TrackRecord
 from search.matching.rules import RuleTable
 from search.matching.scoring import (
     Encoded,
@@ -25,7 +26,9 @@ from search.matching.scoring import (
 from search.matching.structured import language_columns, segments
 
 #: Order of the parts of a score (also the order of reasons with equal contributions).
-KINDS = ("text", "themes", "support", "language", "region", "delivery", "freshness")
+KINDS = (
+    "text", "themes", "support", "language", "region", "delivery", "freshness", "track_record",
+)  # fmt: skip
 
 
 #: Penalty that pushes pairs breaking a hard rule far below any eligible score.
@@ -65,8 +68,17 @@ class Catalogue:
     structured features) over the programmes the region may get.
     """
 
-    def __init__(self, enc: Encoded, rules: RuleTable, cfg: MatchConfig, n_languages: int) -> None:
+    def __init__(
+        self,
+        enc: Encoded,
+        rules: RuleTable,
+        cfg: MatchConfig,
+        n_languages: int,
+        track: TrackRecord | None = None,
+    ) -> None:
         self.enc, self.rules, self.cfg = enc, rules, cfg
+        #: What states receive and who delivered where (:mod:`search.matching.history`).
+        self.track = track
         self.total = sum(cfg.weights().values()) or 1.0
         self.words = tagged_words(enc.words, enc.keys)
         self.factor = concept_factor(enc.keys, cfg)
@@ -177,7 +189,14 @@ class Catalogue:
                 pos = pos[view.cols[pos] == listed]
                 cols = view.cols[pos]
                 raw[i, pos] += self.country_weight[cols] + BIG * view.country_only[pos]
+        if self.track is not None:
+            regions = [r.get("region") for r in requests]
+            self.track.add_block(raw, regions, [c.themes for c in q.codes], view.cols)
         return raw, view.cols
+
+    def received(self, request: Mapping[str, Any]) -> list[int]:
+        """Positions of the programmes the request's state already receives."""
+        return [] if self.track is None else self.track.received(request.get("country"))
 
     def no_shared_language(self, q: Encoded, cols: np.ndarray) -> np.ndarray:
         """``(requests, cols)``: both sides state languages and share none."""
@@ -224,6 +243,11 @@ class Catalogue:
             listed[np.flatnonzero(known)] = np.asarray(hit).ravel().astype(bool)
         out["region"] = out["region"] + np.where(listed, self.country_weight[pj], 0.0)
         out["freshness"] = self.fresh(today)[pj]
+        out["track_record"] = np.zeros(len(qi))
+        if self.track is not None:
+            regions = [requests[i].get("region") for i in qi.tolist()]
+            wanted = [q.codes[i].themes for i in qi.tolist()]
+            out["track_record"] = self.track.pairs(regions, wanted, pj)
         return {k: np.asarray(out[k], dtype=np.float64) for k in KINDS}
 
 

@@ -96,6 +96,10 @@ class MatchConfig:
     inactive_request_statuses: tuple[str, ...] = ("draft", "withdrawn", "closed", "fulfilled")
     #: Rows per chunk in ``match_all`` (memory ~ 30 bytes x chunk x programmes).
     chunk_size: int = 256
+    #: Boost of a provider that has implemented work on the request's theme in its UN
+    #: regional group (ongoing or completed initiatives; ``search.matching.history``), on the
+    #: raw score and outside the weighted mean of :meth:`weights` (no other score moves).
+    weight_track_record: float = 0.03
 
     def weights(self) -> dict[str, float]:
         """Component weights keyed by reason kind."""

@@ -14,6 +14,7 @@ from search.matching.codes import LANGUAGES, infer_codes_from_text
 from search.matching.compute import Catalogue
 from search.matching.config import MatchConfig
 from search.matching.features import Space, record_terms
+from search.matching.history import Delivery, History, TrackRecord
 from search.matching.model import Match, NeedStatus
 from search.matching.ranking import sparse_rows
 from search.matching.scoring import Encoded, calibrate, encode
@@ -42,15 +43,23 @@ class MatchEngine:
         self.fit([])
 
     def fit(
-        self, programmes: Iterable[Record], statistics: Collection[str] | None = None
+        self,
+        programmes: Iterable[Record],
+        statistics: Collection[str] | None = None,
+        history: Iterable[Record | Delivery] = (),
     ) -> MatchEngine:
         """Index a programme catalogue (any status: the hard rules apply at match time).
 
         ``statistics``: ids of the programmes the word and concept weights (IDF) are learnt
         from, e.g. the public ones, so that adding or editing a hidden programme never
         changes the score of a pair others can see (all programmes when None or empty).
+        ``history``: initiatives (:class:`~search.matching.history.Delivery` or dicts with
+        ``states``, ``regions``, ``themes``, ``work_status``, ``funders``, ``implementers``):
+        what a state already receives is not proposed to it, and a provider with a track
+        record in the request's region on its theme gets a small boost.
         """
         cfg = self.config
+        self._history = History(history)
         self.programmes = sorted(programmes, key=lambda p: str(p["id"]))
         self._pos = {str(p["id"]): i for i, p in enumerate(self.programmes)}
         terms = [record_terms(p, cfg) for p in self.programmes]
@@ -63,6 +72,7 @@ class MatchEngine:
         self._concepts = Space.fit([t.concepts for t in basis])
         self._named = why.named_concepts(self._concepts.terms)
         self._explainer = why.Explainer(self._words.terms, self._concepts.terms)
+        self._explainer.history = self._history or None
         codes = dict.fromkeys(LANGUAGES)
         for p in self.programmes:
             codes.update(dict.fromkeys(offered_languages(p)))
@@ -79,7 +89,14 @@ class MatchEngine:
         )  # fmt: skip
 
     def _make_catalogue(self, enc: Encoded, programmes: Sequence[Record]) -> Catalogue:
-        return Catalogue(enc, rules.RuleTable(programmes), self.config, len(self._languages))
+        track = None
+        if self._history:
+            weight = self.config.weight_track_record / (sum(self.config.weights().values()) or 1)
+            owners = [p.get("organisation_id") for p in programmes]
+            themes = [c.themes for c in enc.codes]
+            support = [c.support_types for c in enc.codes]
+            track = TrackRecord(self._history, owners, themes, support, weight)
+        return Catalogue(enc, rules.RuleTable(programmes), self.config, len(self._languages), track)
 
     def prepare(self, today: date | None = None) -> MatchEngine:
         """Build the per-region structures for ``today`` now rather than on first use."""
@@ -159,8 +176,8 @@ class MatchEngine:
             q = self._encode(block, "request")
             raw, cols = cat.block(q, block, today)
             for i, r in enumerate(block):
-                for pid in (exclude or {}).get(str(r["id"]), ()):
-                    j = self._pos.get(pid, -1)
+                skip = [self._pos.get(p, -1) for p in (exclude or {}).get(str(r["id"]), ())]
+                for j in skip + cat.received(r):  # declined, or already received
                     local = int(np.searchsorted(cols, j))
                     if local < len(cols) and cols[local] == j:
                         raw[i, local] = -compute.BIG
@@ -200,9 +217,10 @@ class MatchEngine:
         row = raw[0]
         keep = np.flatnonzero(row > -1.0)
         out = {}
+        received = set(self._catalogue.received(request))
         for j, value in zip(cols[keep].tolist(), row[keep].tolist(), strict=True):
             pid = str(self.programmes[j]["id"])
-            if pid not in exclude:
+            if pid not in exclude and j not in received:
                 out[pid] = calibrate(value, self.config)
         return out
 
@@ -220,16 +238,17 @@ class MatchEngine:
         if not rules.offerable(programme, today):
             return {}
         inactive = self.config.inactive_request_statuses
+        cat = self._make_catalogue(self._encode([programme], "programme"), [programme])
         pool = [
             r
             for r in requests
             if r.get("status") not in inactive
             and str(r["id"]) not in exclude
             and rules.eligible(programme, r)
+            and not cat.received(r)
         ]
         if not pool:
             return {}
-        cat = self._make_catalogue(self._encode([programme], "programme"), [programme])
         q = self._encode(pool, "request")
         n = len(pool)
         parts = cat.pairs(q, pool, np.arange(n), np.zeros(n, dtype=np.intp), today)
@@ -262,16 +281,17 @@ class MatchEngine:
         if not rules.offerable(programme, today):
             return []
         inactive = self.config.inactive_request_statuses
+        cat = self._make_catalogue(self._encode([programme], "programme"), [programme])
         pool = [
             r
             for r in requests
             if r.get("status") not in inactive
             and str(r["id"]) not in exclude
             and rules.eligible(programme, r)
+            and not cat.received(r)
         ]
         if not pool:
             return []
-        cat = self._make_catalogue(self._encode([programme], "programme"), [programme])
         q = self._encode(pool, "request")
         picks = [np.zeros(1, dtype=np.intp) for _ in pool]
         found = self._matches(pool, q, picks, cat, [programme], today)

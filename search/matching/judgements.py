@@ -35,6 +35,8 @@ JUDGEMENTS = DATA / "match_judgements.json"
 EVAL_RECORDS = DATA / "match_eval_records.json"
 #: Requests in Arabic, Chinese and Russian written for the evaluation.
 EVAL_RECORDS_LANGUAGES = DATA / "match_eval_records_ar_ru_zh.json"
+#: Initiatives as matching history, with requests where history matters and their grades.
+EVAL_HISTORY = DATA / "match_eval_history.json"
 #: The day the judgements hold for (seed statuses and dates are fixed).
 TODAY = date(2026, 11, 29)
 K = 10
@@ -47,9 +49,9 @@ def part_of(key: str) -> str:
     return PARTS[int(hashlib.sha256(key.encode()).hexdigest()[0], 16) % 2]
 
 
-def load_judgements(path: Path = JUDGEMENTS) -> dict[str, dict[str, Any]]:
+def load_judgements(path: Path = JUDGEMENTS, field: str = "requests") -> dict[str, dict[str, Any]]:
     """``{request key: {"relevant": {programme id: grade}, "never": {programme ids}}}``."""
-    raw = json.loads(path.read_text(encoding="utf-8"))["requests"]
+    raw = json.loads(path.read_text(encoding="utf-8"))[field]
     return {
         key: {
             "relevant": {programme_id(p): int(g) for p, g in v["relevant"].items()},
@@ -64,7 +66,8 @@ def _eval_records(path: Path = EVAL_RECORDS) -> dict[str, list[dict[str, Any]]]:
 
 
 def all_programmes() -> list[dict[str, Any]]:
-    """Seed programmes plus those written for the evaluation, as engine input dicts."""
+    """Seed programmes plus those written for the evaluation, as engine input dicts; the
+    organisation's name stands for its id (``organisation_id``, as the history names it)."""
     out = load_programmes()
     for p in _eval_records()["programmes"]:
         out.append(
@@ -77,7 +80,25 @@ def all_programmes() -> list[dict[str, Any]]:
                 "updated_at": p.get("last_confirmed") or p.get("created"),
             }
         )
+    for p in out:
+        p.setdefault("organisation_id", p.get("organisation_name"))
     return out
+
+
+def history() -> list[dict[str, Any]]:
+    """The initiatives of the history set, with their states' UN regional groups."""
+    from search.matching.seed_loader import country_regions
+
+    regions = country_regions()
+    out = []
+    for i in _eval_records(EVAL_HISTORY)["initiatives"]:
+        out.append({**i, "regions": sorted({regions[c] for c in i["states"] if c in regions})})
+    return out
+
+
+def history_judgements() -> dict[str, dict[str, Any]]:
+    """The history set's grades, as :func:`load_judgements`."""
+    return load_judgements(EVAL_HISTORY, "judgements")
 
 
 def all_requests() -> list[dict[str, Any]]:
@@ -89,7 +110,11 @@ def all_requests() -> list[dict[str, Any]]:
     regions = {c["iso3"]: c["region"] for c in countries}
     names = {c["iso3"]: c["name"] for c in countries}
     out = [{**r, "prose_only": False} for r in load_requests()]
-    written = [*_eval_records()["requests"], *_eval_records(EVAL_RECORDS_LANGUAGES)["requests"]]
+    written = [
+        *_eval_records()["requests"],
+        *_eval_records(EVAL_RECORDS_LANGUAGES)["requests"],
+        *_eval_records(EVAL_HISTORY)["requests"],
+    ]
     for r in written:
         out.append(
             {

@@ -16,6 +16,8 @@ import numpy as np
 
 from search.matching.codes import SUPPORT_TYPES, THEMES, label, language_name
 from search.matching.features import concept_label, surfaces
+from search.matching.history import History, track_items
+from search.matching.history import reason_text as history_reason
 from search.matching.model import Reason
 from search.matching.rules import day
 from search.matching.structured import Codes
@@ -23,7 +25,9 @@ from search.text.analysis import fold
 from search.text.thesaurus import base_thesaurus
 
 #: Order of the reasons (also the tie order of equal contributions).
-ORDER = ("text", "themes", "support", "language", "region", "delivery", "freshness")
+ORDER = (
+    "text", "themes", "support", "language", "region", "delivery", "freshness", "track_record",
+)  # fmt: skip
 #: Reasons shown even when they add nothing (they tell the user what is missing).
 ALWAYS_SHOWN = frozenset({"language", "region"})
 #: Words that say nothing about what is needed or offered: never shown as a shared "Text:"
@@ -78,6 +82,8 @@ class Explainer:
 
     def __init__(self, word_terms: Sequence[str], concept_terms: Sequence[str]) -> None:
         self.word_terms, self.concept_terms = word_terms, concept_terms
+        #: Who delivered what where, for the track-record reason (set by the engine).
+        self.history: History | None = None
         self._phrases: dict[tuple, tuple[str, tuple[str, ...]]] = {}
 
     def text_items(
@@ -194,6 +200,15 @@ class Explainer:
                 phrase, items = self._language(ctx.wanted, offered, interpreted)
             elif kind == "region":
                 phrase, items = self._region(ctx, programme)
+            elif kind == "track_record":
+                items = track_items(
+                    self.history,
+                    ctx.region,
+                    codes[0].themes,
+                    programme.get("organisation_id"),
+                    codes[1].themes,
+                )
+                phrase = history_reason(items) if items else "Track record"
             elif kind == "delivery":
                 mode = programme.get("delivery_mode") or ""
                 phrase, items = DELIVERY.get(mode, "Delivery"), ((mode,) if mode else ())

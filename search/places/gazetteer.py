@@ -18,7 +18,7 @@ from babel import Locale
 from babel.core import get_global
 
 from search.places.model import KIND_PRIORITY, Place, PlaceMention
-from search.places.names import fold, is_short_acronym, key, match_fold, words
+from search.places.names import RU_STEM_MIN, fold, is_short_acronym, key, match_fold, words
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 STATES_FILE = "places_m49.json"
@@ -169,6 +169,8 @@ class Gazetteer:
                 continue
             if rule == CAPITAL and not surface[0][:1].isupper():
                 continue
+            if len(surface) == 1 and not _declined_form(surface[0], name_words[0]):
+                continue
             return self._places[code]
         return None
 
@@ -182,6 +184,15 @@ class Gazetteer:
         shown = ", ".join(names[:limit]) + (", …" if n > limit else "")
         noun = "member state" if n == 1 else "member states"
         return f"{place.name}: {n} {noun}" + (f" — {shown}" if n else "")
+
+
+def _declined_form(word: str, name: str) -> bool:
+    """A one-word Russian name matched on its stem must also be a declined form of it:
+    only the ending changes (``Дании`` is Denmark, ``данных``, "of data", has the same
+    stem and is not)."""
+    if not ("\u0400" <= name[:1] <= "\u052f") or len(name) < RU_STEM_MIN:
+        return True
+    return fold(word).startswith(fold(name)[:-1])
 
 
 def fold_accents(word: str) -> str:
@@ -294,6 +305,7 @@ def load(data_dir: Path = DATA_DIR) -> Gazetteer:
         if len(waiting) == len(pending):
             raise ValueError(f"unresolved members_of: {[o['code'] for _, o in waiting]}")
         pending = waiting
+    places = _with_adjectives(places, groups.get("adjectives", {}))
     more = json.loads((data_dir / MORE_NAMES_FILE).read_text(encoding="utf-8"))["names"]
     unknown_codes = set(more) - {p.code for p in places}
     if unknown_codes:
@@ -301,6 +313,26 @@ def load(data_dir: Path = DATA_DIR) -> Gazetteer:
     cldr = {lang: Locale.parse(lang).territories for lang in CLDR_LANGUAGES}
     places = [_with_more_names(p, more.get(p.code, {}), cldr) for p in places]
     return Gazetteer(places, groups.get("common_word_names", {}).get("names", ()))
+
+
+def _with_adjectives(places: list[Place], adjectives: Mapping[str, Any]) -> list[Place]:
+    """``places`` with the adjectives of their names ("East African", "ouest-africain",
+    "centroamericano") among their names: a query writing one reads the place."""
+    listed = {k: v for k, v in adjectives.items() if not k.startswith("_")}
+    unknown = set(listed) - {p.code for p in places}
+    if unknown:
+        raise ValueError(f"adjectives for unknown places: {sorted(unknown)}")
+    out = []
+    for p in places:
+        extra = _names(listed.get(p.code))
+        if any(extra.values()):
+            names = {
+                lang: list(dict.fromkeys([*p.names.get(lang, []), *extra[lang]]))
+                for lang in LANGUAGES
+            }
+            p = replace(p, names=names)
+        out.append(p)
+    return out
 
 
 def _cldr_code(place: Place) -> str | None:

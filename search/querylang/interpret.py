@@ -161,6 +161,17 @@ KIND_WORDS: dict[str, str] = {
             "necesidades",
             "solicitud",
             "solicitudes",
+            "потребности",
+            "потребностей",
+            "запросы",
+            "запросов",
+            "заявки",
+            "заявок",
+            "احتياجات",
+            "الاحتياجات",
+            "طلبات",
+            "الطلبات",
+            "需求",
         ],
         "request",
     ),
@@ -178,6 +189,12 @@ KIND_WORDS: dict[str, str] = {
             "offres",
             "oferta",
             "ofertas",
+            "программа",
+            "программы",
+            "программ",
+            "برنامج",
+            "برامج",
+            "البرامج",
         ],
         "programme",
     ),
@@ -205,7 +222,9 @@ def kind_spans(text: str, thesaurus: Thesaurus | None) -> list[tuple[int, int, s
 
 #: Words after a place name that belong to it ("Andean countries", "pays du Sahel").
 _PLACE_TAIL = re.compile(
-    r"\s+(?:countries|country|states|nations|region|member states|pays|países|paises|estados)\b",
+    r"\s+(?:countries|country|states|nations|region|member states|pays|países|paises|estados"
+    r"|стран[аыу]?|странах|государств[аоу]?|государствах)\b"
+    r"|\s*(?:国家|各国)",
     re.IGNORECASE,
 )
 
@@ -219,7 +238,12 @@ _PLACE_HEAD = re.compile(
     r"|abiert[oa]s?|disponibles?|dirigid[oa]s?|destinad[oa]s?|reservad[oa]s?"
     r"|elegibles?|[ée]ligibles?)"
     r"\s+(?:to|for|in|à|a|au|aux|al|pour|para|en)"
-    r"(?:\s+(?:the|les|la|le|los|las|el))?\s*(?:l['’]\s*)?)$",
+    r"(?:\s+(?:the|les|la|le|los|las|el))?\s*(?:l['’]\s*)?"
+    # "countries" before an adjective: "les pays ouest-africains", "los países andinos".
+    r"|\b(?:pays|pa[ií]ses|[ée]tats|estados|états)\s+"
+    # Russian names a place after "countries of": "для стран Центральной Азии".
+    r"|(?:\b(?:для|в|из|от)\s+)?\b(?:стран[аыу]?|странах|странам|государств[аоу]?"
+    r"|государствах|государствам)\s+)$",
     re.IGNORECASE,
 )
 

@@ -25,6 +25,11 @@ MAX_DEPTH = 8
 #: with every word, and no record title or sentence needs more to be found).
 MAX_PHRASE_WORDS = 12
 MIN_PREFIX = 2
+#: French elided articles and pronouns: outside quotes, ``l'administration`` is the word
+#: ``administration`` (the elided word is a stop word, never indexed), not a phrase that
+#: every record must hold.
+ELIDED = frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu"})
+_APOSTROPHES = "'’"
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,12 @@ class Word:
 
 @dataclass(frozen=True)
 class Phrase:
+    """Words at consecutive positions.  Quoted (``"energy grids"``): exactly these words,
+    required, never read as a thesaurus concept.  ``loose``: a compound typed without
+    quotes (``e-government``, ``cyber/ICT``), a word like any other."""
+
     words: tuple[str, ...]
+    loose: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,7 +140,9 @@ def _clean(text: str, messages: list[str]) -> str:
     return text
 
 
-def _text_node(raw: str, messages: list[str] | None = None) -> Node | None:
+def _text_node(raw: str, messages: list[str] | None = None, quoted: bool = False) -> Node | None:
+    """The words of ``raw``: one word, or a phrase.  Quoted text is always a (strict)
+    phrase, even of one word."""
     words = WORD_RE.findall(raw)
     if not words:
         return None
@@ -138,7 +150,19 @@ def _text_node(raw: str, messages: list[str] | None = None) -> Node | None:
         words = words[:MAX_PHRASE_WORDS]
         if messages is not None:
             messages.append(f"A phrase was cut to its first {MAX_PHRASE_WORDS} words.")
-    return Word(words[0]) if len(words) == 1 else Phrase(tuple(words))
+    if quoted:
+        return Phrase(tuple(words))
+    return Word(words[0]) if len(words) == 1 else Phrase(tuple(words), loose=True)
+
+
+def _bare_node(raw: str, messages: list[str]) -> Node | None:
+    """A word typed without quotes; an elided article before it is dropped."""
+    words = WORD_RE.findall(raw)
+    if len(words) > 1 and fold(words[0]) in ELIDED:
+        rest = raw[raw.find(words[0]) + len(words[0]) :]
+        if rest[:1] in _APOSTROPHES:
+            return _text_node(rest[1:], messages)
+    return _text_node(raw, messages)
 
 
 def _lex(text: str, messages: list[str]) -> list[tuple[str, object]]:
@@ -156,7 +180,7 @@ def _lex(text: str, messages: list[str]) -> list[tuple[str, object]]:
             if end < 0:
                 messages.append("An unclosed quote was closed at the end of the query.")
                 end = n
-            node = _text_node(text[i + 1 : end], messages)
+            node = _text_node(text[i + 1 : end], messages, quoted=True)
             if node:
                 out.append(("TERM", node))
             i = end + 1
@@ -206,7 +230,7 @@ def _lex(text: str, messages: list[str]) -> list[tuple[str, object]]:
             if is_han(bare):  # Chinese is written without spaces: its words, not a phrase
                 out.extend(("TERM", Word(w)) for w in WORD_RE.findall(bare)[:MAX_PHRASE_WORDS])
                 continue
-            node = _text_node(bare, messages)
+            node = _bare_node(bare, messages)
             if node:
                 out.append(("TERM", node))
     return out

@@ -19,9 +19,12 @@ from search.text.thesaurus import Thesaurus, key
 
 
 def add_concepts(node: Node | None, thesaurus: Thesaurus) -> Node | None:
-    """Wrap words, runs of words and phrases that name thesaurus concepts in ``Concept``."""
+    """Wrap words, runs of words and compounds typed without quotes that name thesaurus
+    concepts in ``Concept``.  A quoted phrase means exactly its words: never a concept."""
     if node is None:
         return None
+    if isinstance(node, Phrase) and not node.loose:
+        return node
     if isinstance(node, Word | Phrase):
         words = (node.text,) if isinstance(node, Word) else node.words
         ids = thesaurus.lookup(words)

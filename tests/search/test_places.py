@@ -230,6 +230,25 @@ def test_bad_data_is_refused(tmp_path: Path) -> None:
         ("CHAD", [("CHAD", "TCD")]),
         ("Türkiye or Turkey", [("Türkiye", "TUR"), ("Turkey", "TUR")]),
         ("Royaume-Uni", [("Royaume-Uni", "GBR")]),
+        # adjectives of places
+        ("programmes for East African ministries", [("East African", "m49:014")]),
+        ("East African Community", [("East African Community", "org:EAC")]),
+        ("West African CERTs", [("West African", "m49:011")]),
+        ("Central Asian states", [("Central Asian", "m49:143")]),
+        ("Southeast Asian regulators", [("Southeast Asian", "m49:035")]),
+        ("Latin American CERTs", [("Latin American", "informal:latin_america")]),
+        ("Pacific island CERT", [("Pacific island", "informal:pacific_islands")]),
+        ("Arab women in cyber", [("Arab", "org:LAS")]),
+        ("United Arab Emirates", [("United Arab Emirates", "ARE")]),
+        ("what do African states need", [("African states", "group:Africa")]),
+        ("South African police", [("South African", "ZAF")]),
+        ("Central African Republic", [("Central African Republic", "CAF")]),
+        ("les pays ouest-africains", [("ouest-africains", "m49:011")]),
+        ("programas centroamericanos", [("centroamericanos", "informal:central_america")]),
+        ("cursos latinoamericanos", [("latinoamericanos", "informal:latin_america")]),
+        ("para los países árabes", [("países árabes", "org:LAS")]),
+        ("программы для центральноазиатских стран", [("центральноазиатских", "m49:143")]),
+        ("программы для Дании", [("Дании", "DNK")]),
     ],
 )  # fmt: skip
 def test_find(text: str, expected: list[tuple[str, str]]) -> None:
@@ -248,6 +267,9 @@ def test_find(text: str, expected: list[tuple[str, str]]) -> None:
         "a guinea pig",
         "your georgia peach",
         "oas, au, eu, uk in lower case",
+        "орган по защите данных",  # данных ("of data") has the stem of Дания (Denmark)
+        "formation en arabe",  # the language, not the Arab states
+        "Arabic course",
         "",
     ],
 )
@@ -280,3 +302,16 @@ def test_the_eligibility_rule_reads_place_membership_from_the_gazetteer() -> Non
     assert eligibility.open_to(by_org, "SEN", "Africa")
     assert not eligibility.open_to(by_org, "MLI", "Africa")  # left ECOWAS in 2025
     assert eligibility.open_to({"eligible_regions": ["Africa"]}, "MLI", "Africa")
+
+
+def test_adjectives_are_names_of_their_place() -> None:
+    """Each adjective reads its place, in English, French and Spanish, with its source."""
+    data = json.loads((ROOT / "search/data/places_groups.json").read_text(encoding="utf-8"))
+    assert any(s["facts"] == "adjectives of place names" for s in data["_sources"])
+    adjectives = {k: v for k, v in data["adjectives"].items() if not k.startswith("_")}
+    assert {"m49:011", "m49:014", "m49:143", "m49:035", "org:LAS", "group:Africa"} <= set(
+        adjectives
+    )
+    for code, names in adjectives.items():
+        for name in (n for lang in ("en", "fr", "es") for n in names.get(lang, [])):
+            assert [m.place.code for m in g.find(name)] == [code], (code, name)

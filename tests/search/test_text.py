@@ -122,6 +122,30 @@ def test_parse_oddities_become_messages():
     assert deep.node == Word("x")
 
 
+def test_elided_articles_leave_the_word():
+    """Outside quotes, "l'administration" is the word "administration", not a phrase."""
+    node = parse("normes pour l'administration publique").node
+    assert node == And((Word("normes"), Word("pour"), Word("administration"), Word("publique")))
+    assert parse("besoins d’Haïti").node == And((Word("besoins"), Word("Haïti")))
+    assert parse('"l\'administration"').node == Phrase(("l", "administration"))
+    assert parse("e-government").node == Phrase(("e", "government"), loose=True)
+
+
+def test_a_quoted_phrase_is_never_a_concept():
+    th = default_thesaurus()
+    assert add_concepts(parse('"incident response"').node, th) == Phrase(("incident", "response"))
+    assert add_concepts(parse('"CERT"').node, th) == Phrase(("CERT",))
+    assert isinstance(add_concepts(parse("CERT").node, th), Concept)
+    assert isinstance(add_concepts(parse("awareness-raising").node, th), Concept)
+
+
+def test_ransomware_is_its_own_concept():
+    for text in ("ransomware", "rançongiciels", "secuestro de datos", "برمجيات الفدية"):
+        assert "ransomware" in concepts_in(text), text
+        assert "malware_analysis" not in concepts_in(text), text
+    assert "ransomware" not in concepts_in("malware analysis")
+
+
 def test_add_concepts_finds_multiword_runs():
     node = add_concepts(parse("incident response team Kenya").node, default_thesaurus())
     assert isinstance(node, And)

@@ -167,6 +167,46 @@ def test_places_filter_and_describe(find):
     assert "place:informal:gulf" not in _keys(undone)
 
 
+def test_a_quoted_phrase_means_its_words(find):
+    """Unquoted, "incident response" is a thesaurus concept (request:1 says "réponse aux
+    incidents"); quoted, only records with the phrase."""
+    assert "request:1" in find("incident response").ids
+    assert find('"incident response"').ids == ["programme:30"]
+    assert "request:1" in find("CERT").ids
+    assert "request:1" not in find('"CERT"').ids
+
+
+def test_adjectives_of_places_are_places_and_can_be_undone(find):
+    res = find("training for West African CERTs")
+    place = next(r for r in res.readings if r.field == "place")
+    assert (place.key, place.surface, place.label) == (
+        "place:m49:011",
+        "West African",
+        "Western Africa",
+    )
+    assert res.ids[0] == "programme:30" and "request:3" not in res.ids
+    undone = find("training for West African CERTs", literal=frozenset({place.key}))
+    assert not any(r.field == "place" for r in undone.readings)
+    assert undone.ids[0] == "programme:30"
+
+
+def test_kind_and_place_words_in_russian_and_arabic():
+    from search.querylang.interpret import default_places, understand
+
+    und = understand("программы для стран Центральной Азии", default_places())
+    assert und.filters == {"kind": ("programme",), "place": ("m49:143",)}
+    assert und.text == ""
+    und = understand("потребности в Кении", default_places())
+    assert und.filters["kind"] == ("request",)
+    und = understand("برامج للدول العربية", default_places())
+    assert und.filters == {"kind": ("programme",), "place": ("org:LAS",)}
+    # a kind word inside a thesaurus phrase is no kind: "вредоносных программ" is malware
+    from search.text.thesaurus import default_thesaurus
+
+    malware = understand("анализ вредоносных программ", None, thesaurus=default_thesaurus())
+    assert "kind" not in malware.filters
+
+
 def test_kind_words(find):
     res = find("needs in Western Africa")
     assert "kind:request" in _keys(res) and res.ids
