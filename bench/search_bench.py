@@ -4,9 +4,15 @@ corpus.
     python bench/search_bench.py --records 10000
     python bench/search_bench.py --records 10000 --backend postgres \
         --url postgresql+psycopg://user@host/db      # a table of its own, dropped afterwards
+    python bench/search_bench.py --records 100000 --keep DIR   # build once, keep the indexes
+    python bench/search_bench.py --reuse DIR                    # only the queries, again
 
 Vocabulary comes from ``seed_data/*.json`` (a built-in word list if absent).  Prints a
-side-by-side table, then one JSON object as the last line.
+side-by-side table, then one JSON object as the last line.  Besides wall-clock latency, each
+query's CPU time is measured: the querying thread's (``time.thread_time``) and, for postgres
+on this machine, the server's (the scheduler's run time of its backend processes, from
+``/proc/PID/schedstat``).  On a shared machine wall-clock time includes waiting for a core;
+CPU time does not, so it estimates the latency of an idle machine.
 """
 
 from __future__ import annotations
@@ -221,6 +227,86 @@ def timed(fn: Callable[[], Any]) -> float:
     return (time.perf_counter() - t) * 1000
 
 
+def run_time_ns(pid: int) -> int | None:
+    """Nanoseconds process ``pid`` has run on a CPU (``/proc/PID/schedstat``), or None when
+    it cannot be read (another machine, no schedstat)."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class ServerClock:
+    """CPU time of the PostgreSQL backends serving a SQLAlchemy engine's connections, when
+    the server runs on this machine (else ``available`` is False)."""
+
+    def __init__(self, engine: Any) -> None:
+        import sqlalchemy as sa
+
+        self.pids: set[int] = set()
+        engine.dispose()  # new connections: each reports its backend's pid
+
+        @sa.event.listens_for(engine, "connect")
+        def _pid(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("SELECT pg_backend_pid()")
+            self.pids.add(int(cur.fetchone()[0]))
+            cur.close()
+
+        with engine.connect():
+            pass
+        self.available = all(run_time_ns(p) is not None for p in self.pids) and bool(self.pids)
+
+    def ns(self) -> int:
+        return sum(run_time_ns(p) or 0 for p in self.pids) if self.available else 0
+
+
+def measure(
+    mix: list[dict[str, Any]], run: Callable[[dict[str, Any]], int], server: ServerClock | None
+) -> tuple[list[float], list[float], list[float], list[int]]:
+    """Per query: wall-clock ms, the querying thread's CPU ms, the server's CPU ms (0
+    without a server clock), and the total the query returned."""
+    wall, cpu, srv, totals = [], [], [], []
+    for m in mix:
+        s0 = server.ns() if server else 0
+        c0, t0 = time.thread_time(), time.perf_counter()
+        totals.append(run(m))
+        t1, c1 = time.perf_counter(), time.thread_time()
+        srv.append(((server.ns() if server else 0) - s0) / 1e6)
+        wall.append((t1 - t0) * 1000)
+        cpu.append((c1 - c0) * 1000)
+    return wall, cpu, srv, totals
+
+
+def summarise(
+    prefix: str,
+    mix: list[dict[str, Any]],
+    wall: list[float],
+    cpu: list[float],
+    srv: list[float],
+    totals: list[int],
+) -> dict[str, Any]:
+    """p50/p95 of wall-clock and CPU time, per shape too, and the empty results."""
+    both = [c + s for c, s in zip(cpu, srv, strict=True)]
+    out: dict[str, Any] = {
+        f"{prefix}p50_ms": statistics.median(wall),
+        f"{prefix}p95_ms": percentile(wall, 95),
+        f"{prefix}cpu_p50_ms": statistics.median(both),
+        f"{prefix}cpu_p95_ms": percentile(both, 95),
+        f"{prefix}zero_results": sum(n == 0 for n in totals),
+    }
+    if any(srv):
+        out[f"{prefix}client_cpu_p95_ms"] = percentile(cpu, 95)
+        out[f"{prefix}server_cpu_p95_ms"] = percentile(srv, 95)
+    for shape in dict.fromkeys(m["shape"] for m in mix):
+        idx = [i for i, m in enumerate(mix) if m["shape"] == shape]
+        out[f"{prefix}p95_{shape}_ms"] = percentile([wall[i] for i in idx], 95)
+        out[f"{prefix}cpu_p95_{shape}_ms"] = percentile([both[i] for i in idx], 95)
+        out[f"{prefix}zero_{shape}"] = sum(totals[i] == 0 for i in idx)
+    return out
+
+
 def bench_search(
     docs: list[dict[str, Any]],
     mix: list[dict[str, Any]],
@@ -228,46 +314,57 @@ def bench_search(
     limitmb: int | None = None,
     name: str = "whoosh",
     url: str | None = None,
+    keep: Path | None = None,
+    reuse: bool = False,
 ) -> dict[str, Any]:
+    """Build the index (or, with ``reuse``, open the one kept in ``keep``), run the mix,
+    then one update and the mix's first 50 queries again.  With ``keep`` the index stays
+    (whoosh: ``keep/whoosh``; postgres: the table named in ``keep/bench.json``) and the
+    updated record is put back as it was, so that the next ``--reuse`` run sees the same
+    records."""
     out: dict[str, Any] = {"backend": name}
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         if name == "postgres":
-            backend: Any = get_backend("postgres", url=url, table=f"search_bench_{os.getpid()}")
+            table = f"search_bench_{os.getpid()}" if keep is None else keep_table(keep)
+            backend: Any = get_backend("postgres", url=url, table=table)
             stack.callback(backend.close)
-            stack.callback(backend.drop)  # runs first
+            if keep is None:
+                stack.callback(backend.drop)  # runs first
         else:
             options = {} if limitmb is None else {"limitmb": limitmb}
-            backend = get_backend("whoosh", path=tmp, procs=procs, **options)
+            path = tmp if keep is None else str(keep / "whoosh")
+            backend = get_backend("whoosh", path=path, procs=procs, **options)
             stack.callback(backend.close)
             out["procs"] = backend.procs
             out["limitmb"] = backend.limitmb
-        t = time.perf_counter()
-        backend.rebuild(iter(docs))
-        out["index_s"] = time.perf_counter() - t
+        if reuse:
+            if backend.count() != len(docs):
+                raise SystemExit(f"{keep}: no index of {len(docs)} records; build it with --keep")
+            # Built by other code (another schema or thesaurus): the figures are then not
+            # those of this code's index.
+            out["index_stale"] = backend.needs_rebuild()
+            if out["index_stale"]:
+                warn = f"warning: {keep} was built with another schema or thesaurus; rebuild it"
+                print(warn + " with --keep for figures of this code", file=sys.stderr)
+            out["index_s"] = None
+        else:
+            t = time.perf_counter()
+            backend.rebuild(iter(docs))
+            out["index_s"] = time.perf_counter() - t
         viewer = frozenset({"public"})
 
-        def run(m: dict[str, Any]) -> Any:
+        def run(m: dict[str, Any]) -> int:
             return backend.search(SearchQuery(
                 text=m["text"], filters=m["filters"], viewer_tokens=viewer,
-                facets=m["full"], snippets=m["full"], per_page=20))  # fmt: skip
+                facets=m["full"], snippets=m["full"], per_page=20)).total  # fmt: skip
 
         run(mix[0])  # open searcher, warm caches once
-        lat, totals = [], []
-        for m in mix:
-            t = time.perf_counter()
-            totals.append(run(m).total)
-            lat.append((time.perf_counter() - t) * 1000)
-        out["p50_ms"] = statistics.median(lat)
-        out["p95_ms"] = percentile(lat, 95)
-        out["zero_results"] = sum(n == 0 for n in totals)
-        for shape in dict.fromkeys(m["shape"] for m in mix):
-            vals = [v for v, m in zip(lat, mix, strict=True) if m["shape"] == shape]
-            out[f"p95_{shape}_ms"] = percentile(vals, 95)
-            out[f"zero_{shape}"] = sum(
-                n == 0 for n, m in zip(totals, mix, strict=True) if m["shape"] == shape
-            )
+        server = ServerClock(backend.engine) if name == "postgres" else None
+        out["server_cpu_measured"] = bool(server and server.available)
+        out.update(summarise("", mix, *measure(mix, run, server)))
         # single-record update until visible to a fresh search
-        doc = dict(docs[len(docs) // 2], title="Quokkaville unique bench marker", access=["public"])
+        original = docs[len(docs) // 2]
+        doc = dict(original, title="Quokkaville unique bench marker", access=["public"])
         t = time.perf_counter()
         backend.upsert([doc])
         found = backend.search(SearchQuery(text="quokkaville", viewer_tokens=viewer)).total
@@ -276,7 +373,14 @@ def bench_search(
         # the same mix right after an update (caches of the new generation are cold)
         lat2 = [timed(lambda m=m: run(m)) for m in mix[:50]]  # type: ignore[misc]
         out["after_update_p95_ms"] = percentile(lat2, 95)
+        if keep is not None:
+            backend.upsert([original])
     return out
+
+
+def keep_table(keep: Path) -> str:
+    """The postgres table of a kept benchmark: named in ``keep/bench.json``."""
+    return str(json.loads((keep / "bench.json").read_text())["table"])
 
 
 def fts_query(text: str, op: str = "AND") -> str:
@@ -308,12 +412,37 @@ def _place_scope(text: str) -> tuple[str, tuple[frozenset[str], frozenset[str]] 
     return text, (scope.countries, scope.regions)
 
 
-def bench_fts5(docs: list[dict[str, Any]], mix: list[dict[str, Any]]) -> dict[str, Any]:
+def bench_fts5(
+    docs: list[dict[str, Any]],
+    mix: list[dict[str, Any]],
+    keep: Path | None = None,
+    reuse: bool = False,
+) -> dict[str, Any]:
     """The same mix on SQLite FTS5, doing comparable work: places read with the gazetteer
     and applied as a filter, AND of the words and, when that finds nothing, OR of them
     (FTS5 has no coverage ranking or spelling help), the page of 20 by bm25 with a
-    ``snippet()``, the total, and counts of the eight facet fields."""
+    ``snippet()``, the total, and counts of the eight facet fields.  The database is in
+    memory; ``keep`` saves it to ``keep/fts5.sqlite``, ``reuse`` loads it from there."""
     db = sqlite3.connect(":memory:")
+    if reuse:
+        assert keep is not None
+        with contextlib.closing(sqlite3.connect(keep / "fts5.sqlite")) as saved:
+            saved.backup(db)
+        out: dict[str, Any] = {"fts5_index_s": None}
+    else:
+        out = build_fts5(db, docs)
+        if keep is not None:
+            (keep / "fts5.sqlite").unlink(missing_ok=True)
+            with contextlib.closing(sqlite3.connect(keep / "fts5.sqlite")) as saved:
+                db.backup(saved)
+    run = fts5_runner(db)
+    run(mix[0])
+    res = summarise("fts5_", mix, *measure(mix, run, None))
+    db.close()
+    return out | res
+
+
+def build_fts5(db: sqlite3.Connection, docs: list[dict[str, Any]]) -> dict[str, Any]:
     db.execute(
         "CREATE VIRTUAL TABLE f USING fts5(title, description, names, "
         "tokenize='porter unicode61 remove_diacritics 2')"
@@ -334,7 +463,11 @@ def bench_fts5(docs: list[dict[str, Any]], mix: list[dict[str, Any]]) -> dict[st
                     db.execute("INSERT INTO fa VALUES (?,?,?)", (i, field, value))
         db.execute("CREATE INDEX fa_rid ON fa(rid)")
         db.execute("CREATE INDEX fa_value ON fa(field, value, rid)")
-    out: dict[str, Any] = {"fts5_index_s": time.perf_counter() - t}
+    return {"fts5_index_s": time.perf_counter() - t}
+
+
+def fts5_runner(db: sqlite3.Connection) -> Callable[[dict[str, Any]], int]:
+    """One query of the mix on the FTS5 database ``db``; returns its total."""
 
     def run(m: dict[str, Any]) -> int:
         text, scope = _place_scope(m["text"])
@@ -371,20 +504,7 @@ def bench_fts5(docs: list[dict[str, Any]], mix: list[dict[str, Any]]) -> dict[st
         ).fetchall()
         return int(total)
 
-    run(mix[0])
-    lat, totals = [], []
-    for m in mix:
-        t = time.perf_counter()
-        totals.append(run(m))
-        lat.append((time.perf_counter() - t) * 1000)
-    out["fts5_zero_results"] = sum(n == 0 for n in totals)
-    out["fts5_p50_ms"] = statistics.median(lat)
-    out["fts5_p95_ms"] = percentile(lat, 95)
-    for shape in dict.fromkeys(m["shape"] for m in mix):
-        vals = [v for v, m in zip(lat, mix, strict=True) if m["shape"] == shape]
-        out[f"fts5_p95_{shape}_ms"] = percentile(vals, 95)
-    db.close()
-    return out
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -398,36 +518,85 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--backend", choices=("whoosh", "postgres"), default="whoosh")
     ap.add_argument("--url", help="PostgreSQL URL for --backend postgres")
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument(
+        "--keep", type=Path, metavar="DIR",
+        help="build the indexes (whoosh in DIR, FTS5 in DIR, postgres in a table named in "
+        "DIR/bench.json) and keep them for --reuse",
+    )  # fmt: skip
+    where.add_argument(
+        "--reuse", type=Path, metavar="DIR",
+        help="run only the queries against the indexes kept by --keep DIR (records, seed, "
+        "queries and backend are read from DIR/bench.json)",
+    )  # fmt: skip
     args = ap.parse_args(argv)
+    keep: Path | None = args.keep or args.reuse
+    if args.reuse:
+        try:
+            saved = json.loads((args.reuse / "bench.json").read_text())
+        except (OSError, ValueError):
+            ap.error(f"--reuse {args.reuse}: no bench.json there (build with --keep first)")
+        args.records, args.seed = saved["records"], saved["seed"]
+        args.queries, args.backend = saved["queries"], saved["backend"]
     if args.backend == "postgres" and not args.url:
         ap.error("--backend postgres needs --url")
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        saved = {"records": args.records, "seed": args.seed, "queries": args.queries,
+                 "backend": args.backend, "table": f"search_bench_keep_{args.records}"}  # fmt: skip
+        (args.keep / "bench.json").write_text(json.dumps(saved, indent=1))
     rng = random.Random(args.seed)
     docs = list(make_corpus(args.records, rng))
     mix = query_mix(docs, rng, args.queries)
     res: dict[str, Any] = {"records": args.records, "queries": len(mix)}
+    res["reused"] = bool(args.reuse)
     res["load_before"] = os.getloadavg()[0]
-    res.update(bench_search(docs, mix, args.procs, args.limitmb, args.backend, args.url))
-    res.update(bench_fts5(docs, mix))
+    reuse = bool(args.reuse)
+    res.update(
+        bench_search(docs, mix, args.procs, args.limitmb, args.backend, args.url, keep, reuse)
+    )
+    res.update(bench_fts5(docs, mix, keep, reuse))
     res["load_after"] = os.getloadavg()[0]
     res["p95_ratio_fts5"] = res["p95_ms"] / res["fts5_p95_ms"] if res["fts5_p95_ms"] else 0.0
+    res["cpu_p95_ratio_fts5"] = (
+        res["cpu_p95_ms"] / res["fts5_cpu_p95_ms"] if res["fts5_cpu_p95_ms"] else 0.0
+    )
     res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # the largest writer sub-process of the rebuild (0 when the rebuild used one process)
     res["peak_writer_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    rows = [("index build (s)", "index_s", "fts5_index_s"),
-            ("query p50 (ms)", "p50_ms", "fts5_p50_ms"),
-            ("query p95 (ms)", "p95_ms", "fts5_p95_ms")]  # fmt: skip
-    label = f"search/ ({args.backend})"
-    print(f"{'metric':<22}{label:>20}{'sqlite fts5':>14}{'ratio':>9}")
-    for label, a, b in rows:
-        ratio = res[a] / res[b] if res[b] else float("inf")
-        print(f"{label:<22}{res[a]:>20.2f}{res[b]:>14.2f}{ratio:>8.1f}x")
-    print(f"{'p95 by shape (ms)':<22}{'':>20}{'':>14}  zero results (search/, fts5)")
+    report(res, args.backend)
+    return 0
+
+
+def report(res: dict[str, Any], backend: str) -> None:
+    """The table, then the JSON line."""
+
+    def row(label: str, a: float | None, b: float | None, tail: str = "") -> None:
+        if a is None or b is None:
+            print(f"{label:<24}{'(reused)' if a is None else a:>18}{'' if b is None else b:>14}")
+            return
+        ratio = f"{a / b:>8.2f}x" if b else f"{'':>9}"
+        print(f"{label:<24}{a:>18.2f}{b:>14.2f}{ratio}{tail}")
+
+    label = f"search/ ({backend})"
+    print(f"{'metric':<24}{label:>18}{'sqlite fts5':>14}{'ratio':>9}")
+    row("index build (s)", res["index_s"], res["fts5_index_s"])
+    row("query p50 (ms)", res["p50_ms"], res["fts5_p50_ms"])
+    row("query p95 (ms)", res["p95_ms"], res["fts5_p95_ms"])
+    cpu = "query CPU p95 (ms)" + (" *" if res.get("server_cpu_measured") else "")
+    row("query CPU p50 (ms)", res["cpu_p50_ms"], res["fts5_cpu_p50_ms"])
+    row(cpu, res["cpu_p95_ms"], res["fts5_cpu_p95_ms"])
+    if res.get("server_cpu_measured"):
+        print(f"  * client + server; p95 client {res.get('client_cpu_p95_ms', 0):.2f}, "
+              f"server {res.get('server_cpu_p95_ms', 0):.2f}")  # fmt: skip
+    print(f"{'p95 by shape (ms)':<24}{'wall':>18}{'':>14}{'':>9}  CPU  (fts5 CPU)  zero results")
     for shape in SHAPES:
         a, b = res.get(f"p95_{shape}_ms"), res.get(f"fts5_p95_{shape}_ms")
         if a is None or b is None:
             continue
-        print(f"  {shape:<20}{a:>20.2f}{b:>14.2f}{a / b if b else 0:>8.1f}x"
-              f"  {res[f'zero_{shape}']}")  # fmt: skip
+        tail = (f"  {res[f'cpu_p95_{shape}_ms']:.1f} ({res[f'fts5_cpu_p95_{shape}_ms']:.1f})"
+                f"  {res[f'zero_{shape}']}")  # fmt: skip
+        row(f"  {shape}", a, b, tail)
     print(f"  {'zero results, all':<32}{res['zero_results']:>10} (fts5 {res['fts5_zero_results']})")
     print(f"  {'after_update_p95_ms':<32}{res['after_update_p95_ms']:>10.2f}")
     print(f"  {'update_visible_ms':<32}{res['update_visible_ms']:>10.2f}")
@@ -436,7 +605,6 @@ def main(argv: list[str] | None = None) -> int:
     load = f"{res['load_before']:.1f} / {res['load_after']:.1f}"
     print(f"  {'load average before / after':<32}{load:>10}")
     print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in res.items()}))
-    return 0
 
 
 if __name__ == "__main__":

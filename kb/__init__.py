@@ -101,6 +101,10 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
 
+    from kb import fragments
+
+    fragments.init_app(app)
+
 
 def _register_blueprints(app: Flask) -> None:
     from kb.accounts.routes import bp as accounts_bp

@@ -44,6 +44,7 @@ ENV_DEFAULTS: dict[str, str | None] = {
     "KB_CONVERT_TIMEOUT": "60",  # seconds one LibreOffice conversion may take
     "KB_LOG_FORMAT": "text",  # text | json (one JSON object per line, with the request id)
     "KB_LOG_LEVEL": "INFO",
+    "KB_FRAGMENT_CACHE_MB": "16",  # rendered page fragments kept per process (0: none)
 }
 
 
@@ -137,6 +138,7 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "CONVERT_TIMEOUT": _int_env("KB_CONVERT_TIMEOUT", minimum=1),
         "LOG_FORMAT": _env("KB_LOG_FORMAT"),
         "LOG_LEVEL": _env("KB_LOG_LEVEL"),
+        "FRAGMENT_CACHE_MB": _int_env("KB_FRAGMENT_CACHE_MB", minimum=0),
         # a request body may hold the largest allowed file plus the form's other fields
         "MAX_CONTENT_LENGTH": upload_limit_bytes(
             _int_env("KB_MAX_UPLOAD_MB", minimum=1) or DEFAULT_UPLOAD_MB

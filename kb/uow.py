@@ -49,7 +49,8 @@ FULL_REFRESH_FROM = 500
 def follow_up_jobs(changed: set[tuple[str, int]]) -> list[tuple[str, dict[str, Any]]]:
     """The jobs that bring derived data up to date after ``changed`` records were committed:
     the search queue drain, the stored matches of what they can affect (all of them for a
-    bulk change), and the saved-search alerts they raise."""
+    bulk change), the saved-search alerts they raise, and for initiatives their report counts
+    and the possible overlaps."""
     refs = sorted([kind, record_id] for kind, record_id in changed)
     jobs: list[tuple[str, dict[str, Any]]] = [("search.drain", {})]
     if len(changed) >= FULL_REFRESH_FROM:
@@ -59,4 +60,7 @@ def follow_up_jobs(changed: set[tuple[str, int]]) -> list[tuple[str, dict[str, A
     records = [ref for ref in refs if ref[0] in ("request", "programme")]
     if records:  # saved searches the changed records now match
         jobs.append(("alerts.evaluate", {"refs": records}))
+    initiatives = [record_id for kind, record_id in refs if kind == "initiative"]
+    if initiatives:  # their report counts and the possible overlaps
+        jobs.append(("initiatives.refresh", {"ids": initiatives}))
     return jobs

@@ -559,3 +559,43 @@ def test_the_offer_is_on_the_owners_record_pages(client, make):
     client.post("/account/logout")
     _login(client, provider)
     assert "Set this alert" in client.get(f"/programmes/{programme.id}").get_data(as_text=True)
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+def test_api_saved_searches_are_the_callers_own(client, make):
+    focal = make.user("focal_point", country="SEN")
+    other = make.user("focal_point", country="KEN")
+    body = {"kind": "programmes", "params": {"theme": ["cybercrime"], "page": ["2"]}}
+    assert client.get("/api/v1/saved-searches").status_code == 401
+    assert client.post("/api/v1/saved-searches", json=body).status_code == 401
+    _login(client, focal)
+    created = client.post("/api/v1/saved-searches", json=body)
+    assert created.status_code == 201, created.json
+    item = created.json
+    assert item["params"] == {"theme": ["cybercrime"]} and item["frequency"] == "app"
+    assert item["name"] == "Programmes: Cybercrime"
+    assert item["links"]["results"].endswith("/programmes?theme=cybercrime")
+    assert client.post("/api/v1/saved-searches", json=body).status_code == 409
+    bad = client.post("/api/v1/saved-searches", json={"kind": "nonsense", "frequency": "hourly"})
+    assert bad.status_code == 422 and {"kind", "frequency"} <= set(bad.json["errors"])
+    listed = client.get("/api/v1/saved-searches").json
+    assert listed["total"] == 1 and listed["items"][0]["id"] == item["id"]
+    path = f"/api/v1/saved-searches/{item['id']}"
+    patched = client.patch(path, json={"frequency": "daily", "name": "  Cybercrime offers "})
+    assert patched.status_code == 200
+    assert (patched.json["name"], patched.json["frequency"]) == ("Cybercrime offers", "daily")
+    assert client.patch(path, json={"frequency": "hourly"}).status_code == 422
+    match = make.programme(title="Forensics for police", themes=["cybercrime"], status="submitted")
+    _publish(match)
+    assert client.get(path).json["new_last_7_days"] == 1
+    client.post("/account/logout")
+    _login(client, other)  # someone else's saved search does not exist for them
+    assert client.get(path).status_code == 404
+    assert client.delete(path).status_code == 404
+    assert client.get("/api/v1/saved-searches").json["total"] == 0
+    client.post("/account/logout")
+    _login(client, focal)
+    assert client.delete(path).status_code == 204
+    assert client.get(path).status_code == 404

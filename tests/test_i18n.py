@@ -616,6 +616,8 @@ def test_marshmallow_messages_speak_the_request_language(app) -> None:
 NOT_PAGES = {
     "static": "CSS, scripts and images",
     "transfer.export": "a CSV, XLSX or JSON download (headings: tests/test_export_readable.py)",
+    "initiatives.export": "a CSV or XLSX download (tests/test_initiative_transfer.py)",
+    "initiatives.template": "the empty CSV or XLSX template of initiatives (column codes)",
     "calendar.feed": "an iCalendar feed (text/calendar)",
     "calls.report_word": "a .docx download (Word output: tests/test_calls.py)",
     "calls.template": "a .docx download (the call's answer form)",

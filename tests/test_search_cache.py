@@ -46,6 +46,24 @@ def test_the_viewer_is_part_of_the_key(whoosh, make):
     assert _search(secretariat, "quokkaland").total == 2
 
 
+def test_an_undone_reading_is_part_of_the_key(whoosh, make):
+    """Undoing a chip (``literal``) after the search was made is a new search: the cached
+    result still had the reading."""
+    make.request("KEN", title="Quokkaland forensic laboratory")
+    search_service().reindex()
+
+    def search(literal: frozenset[str] = frozenset()):
+        return search_service().search(
+            SearchQuery(
+                text="quokkaland Kenya", viewer_tokens=access.viewer_tokens(None), literal=literal
+            )
+        )
+
+    assert "place:KEN" in {r.key for r in search().readings}
+    undone = search(frozenset({"place:KEN"}))
+    assert "place:KEN" not in {r.key for r in undone.readings}
+
+
 def test_another_process_writing_the_index_invalidates(whoosh, make):
     make.request("KEN", title="Quokkaland public plan")
     search_service().reindex()

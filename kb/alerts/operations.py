@@ -149,7 +149,7 @@ def accept_offer(user: User, kind: str, frequency: str = "daily") -> SavedSearch
 
 def owned(user: User, saved_id: int) -> SavedSearch:
     """The user's saved search. :raise NotFound: none, or someone else's."""
-    saved = db.session.get(SavedSearch, saved_id)
+    saved = db.session.get(SavedSearch, saved_id) if 0 < saved_id <= 2**31 - 1 else None
     if saved is None or saved.user_id != getattr(user, "id", None):
         raise NotFound(N_("No such saved search."))
     return saved

@@ -62,6 +62,7 @@ def init_app(app: Flask) -> None:
 
 def _blueprints() -> list[Blueprint]:
     from kb.api import (
+        alerts,
         codes,
         consultations,
         directory,
@@ -79,6 +80,7 @@ def _blueprints() -> list[Blueprint]:
         directory.blp,
         consultations.blp,
         initiatives.blp,
+        alerts.blp,
         search.blp,
         codes.blp,
     ]

@@ -119,6 +119,14 @@ class ApiPage:
         }
 
 
+def page_response(schema: Schema, page: ApiPage) -> Response:
+    """A page as the API answers it (``schema``'s JSON of its envelope, with its headers):
+    what :func:`kb.fragments.json_response` keeps."""
+    response = current_app.json.response(schema.dump(page.envelope()))
+    response.headers.update(page.headers())
+    return response
+
+
 PAGE_HEADERS = {
     "X-Total-Count": {"description": "Items over all pages.", "schema": {"type": "integer"}},
     "Link": {"description": "RFC 8288 first, last, prev, next.", "schema": {"type": "string"}},

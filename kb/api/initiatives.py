@@ -91,7 +91,6 @@ class InitiativeBodySchema(InitiativeInputSchema):
 
 
 _OUTPUT = InitiativeSchema()
-_ROLES = {"funder": "funders", "implementer": "implementers", "partner": "partners"}
 
 
 def _etag(item: Initiative) -> str:
@@ -119,18 +118,6 @@ def _check_if_match(item: Initiative, required: bool) -> None:
             detail="The record changed since you read it: GET it again and retry.",
             headers=_headers(item),
         )
-
-
-def _as_input(item: Initiative) -> dict[str, Any]:
-    """The stored initiative in the body's shape (a PATCH is merged into it, then checked
-    whole)."""
-    data: dict[str, Any] = {name: getattr(item, name) for name in operations.COLUMNS}
-    for key in ("start_date", "end_date"):
-        data[key] = data[key].isoformat() if data[key] else None
-    data["budget_amount"] = None if item.budget_amount is None else f"{item.budget_amount:f}"
-    for role, name in _ROLES.items():
-        data[name] = [o.id for o in item.organisations(role)]
-    return data
 
 
 def _load_visible(initiative_id: int) -> Initiative:
@@ -198,7 +185,7 @@ class InitiativeResource(MethodView):
         with unit_of_work():
             lock_for_update(item)  # type: ignore[arg-type]
             _check_if_match(item, required=True)
-            operations.update_initiative(current_user, item, {**_as_input(item), **patch})
+            operations.update_initiative(current_user, item, {**operations.as_input(item), **patch})
         return item, 200, _headers(item)
 
 

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import Response, current_app, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
+from kb import fragments
 from kb.api import schemas
-from kb.api.common import PAGE_HEADERS, ApiPage, json_body, load_visible, per_page
+from kb.api.common import (
+    PAGE_HEADERS,
+    ApiPage,
+    json_body,
+    load_visible,
+    page_response,
+    per_page,
+)
 from kb.api.docs import body_doc, errors
 from kb.api.problems import Problem, flatten_messages
 from kb.codes import N_
@@ -93,6 +101,9 @@ class RecordMatchesSchema(Schema):
     )
 
 
+RECORD_MATCHES = RecordMatchesSchema()
+
+
 class PairSchema(Schema):
     request = fields.Nested(RecordRefSchema)
     programme = fields.Nested(RecordRefSchema)
@@ -104,6 +115,9 @@ class PairSchema(Schema):
 
 class PairPageSchema(schemas.PageSchema):
     items = fields.List(fields.Nested(PairSchema))
+
+
+PAIR_PAGE = PairPageSchema()
 
 
 class PairArgsSchema(schemas.PageArgsSchema):
@@ -208,15 +222,20 @@ def _scored(record: Any, match: Any) -> dict[str, Any]:
 def request_matches(record_id: int) -> Any:
     """Programmes that could meet a request, explained; only programmes you may see."""
     request = load_visible(Request, record_id)
-    service = match_service()
-    listed = request.status in LISTED_REQUEST_STATUSES
-    pairs = queries.programmes_for(request, current_user) if listed else []
-    need = queries.need_of(request, pairs, service.config.unmet_threshold)
-    return {
-        "items": [_scored(p, m) for p, m in pairs if service.config.listed(m.score)],
-        "need": need.as_dict(),
-        "suggested_codes": service.infer_codes(request),
-    }
+
+    def render() -> Response:
+        service = match_service()
+        listed = request.status in LISTED_REQUEST_STATUSES
+        pairs = queries.programmes_for(request, current_user) if listed else []
+        need = queries.need_of(request, pairs, service.config.unmet_threshold)
+        body = {
+            "items": [_scored(p, m) for p, m in pairs if service.config.listed(m.score)],
+            "need": need.as_dict(),
+            "suggested_codes": service.infer_codes(request),
+        }
+        return current_app.json.response(RECORD_MATCHES.dump(body))
+
+    return fragments.json_response("api-request-matches", render)
 
 
 @blp.route(f"/programmes/{RECORD_ID}/matches", endpoint="programme_matches")
@@ -225,10 +244,16 @@ def request_matches(record_id: int) -> Any:
 def programme_matches(record_id: int) -> Any:
     """Open requests a programme could serve; only requests you may see."""
     programme = load_visible(Programme, record_id)
-    pairs = queries.requests_for(programme, current_user) if programme.status == "open" else []
-    listed = match_service().config.listed
-    items = [_scored(r, m) for r, m in pairs if listed(m.score)]
-    return {"items": items, "need": None, "suggested_codes": None}
+
+    def render() -> Response:
+        open_ = programme.status == "open"
+        pairs = queries.requests_for(programme, current_user) if open_ else []
+        listed = match_service().config.listed
+        items = [_scored(r, m) for r, m in pairs if listed(m.score)]
+        body = {"items": items, "need": None, "suggested_codes": None}
+        return current_app.json.response(RECORD_MATCHES.dump(body))
+
+    return fragments.json_response("api-programme-matches", render)
 
 
 @blp.route("/matches", endpoint="pairs")
@@ -238,19 +263,24 @@ def programme_matches(record_id: int) -> Any:
 def pairs(args: dict[str, Any]) -> Any:
     """The best open pairs across the catalogue (both sides visible to you), best first."""
     filters = queries.MatchFilters.from_args(args)
-    page = ApiPage(queries.best_pairs_query(current_user, filters), args["page"], per_page(args))
-    page.items = [
-        {
-            "request": s.request,
-            "programme": s.programme,
-            "rank": s.rank,
-            "score": s.score,
-            "quality": s.quality,
-            "reasons": s.reasons,
-        }
-        for s in queries.load_pairs(page.items)
-    ]
-    return page.envelope(), 200, page.headers()
+
+    def render() -> Response:
+        query = queries.best_pairs_query(current_user, filters)
+        page = ApiPage(query, args["page"], per_page(args))
+        page.items = [
+            {
+                "request": s.request,
+                "programme": s.programme,
+                "rank": s.rank,
+                "score": s.score,
+                "quality": s.quality,
+                "reasons": s.reasons,
+            }
+            for s in queries.load_pairs(page.items)
+        ]
+        return page_response(PAIR_PAGE, page)
+
+    return fragments.json_response("api-matches", render)
 
 
 @blp.route("/matches/unmet", endpoint="unmet")

@@ -13,13 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError
 
-from kb import access
+from kb import access, fragments
 from kb.api import schemas
 from kb.api.common import (
     IF_MATCH_OPTIONAL,
@@ -33,6 +34,7 @@ from kb.api.common import (
     load_visible,
     lock_for_update,
     not_modified,
+    page_response,
     per_page,
     record_headers,
 )
@@ -97,6 +99,7 @@ def build_blueprint(kind: ApiKind) -> Blueprint:
         description=f"{kind.plural.capitalize()}: what the caller may see, as on the pages.",
     )
     output = kind.output()
+    page_schema = kind.page()
     patch_body = partial_schema(kind.body)
     actions = sorted(operations.TRANSITIONS[kind.kind])
 
@@ -112,8 +115,12 @@ def build_blueprint(kind: ApiKind) -> Blueprint:
                 raise Invalid(
                     _l("Unknown code."), {name: [_l("Unknown code.")] for name in filters.ignored}
                 )
-            page = ApiPage(kind.query(current_user, filters), args["page"], per_page(args))
-            return page.envelope(), 200, page.headers()
+
+            def render() -> Response:
+                page = ApiPage(kind.query(current_user, filters), args["page"], per_page(args))
+                return page_response(page_schema, page)
+
+            return fragments.json_response(f"api-{kind.plural}", render)
 
         @body_doc(blp, kind.body)
         @blp.response(201, kind.output, headers=RECORD_HEADERS)

@@ -24,6 +24,7 @@ from kb.catalogue.forms import CommentForm, ProgrammeForm, RecordForm, RequestFo
 from kb.errors import DomainError, Invalid
 from kb.extensions import db
 from kb.formfields import choices
+from kb.fragments import lazy
 from kb.history import revisions_for
 from kb.i18n import country_choices
 from kb.matching.routes import panel_for
@@ -117,17 +118,20 @@ def list_records(plural: str) -> str:
     kind = _kind(plural)
     filters = queries.Filters.from_args(request.args, kind.kind)
     shown = Request.country if kind.model is Request else Programme.organisation
-    query = kind.query(current_user, filters).options(contains_eager(shown))  # one query
-    page = Page(query, page_arg(), current_app.config["PER_PAGE"])
-    countries = db.session.scalars(select(Country).order_by(Country.name)).all()
+
+    def listed() -> Page:
+        query = kind.query(current_user, filters).options(contains_eager(shown))  # one query
+        return Page(query, page_arg(), current_app.config["PER_PAGE"])
+
+    page = lazy(listed)
     return render_template(
         "catalogue/list.html",
         kind=kind,
         page=page,
         filters=filters,
-        countries=countries,
+        countries=lazy(lambda: db.session.scalars(select(Country).order_by(Country.name)).all()),
         sorts=queries.SORTS,
-        no_download=export.too_many(page.total, plural),
+        no_download=lazy(lambda: export.too_many(page.total, plural)),
     )
 
 
@@ -164,7 +168,11 @@ def create(plural: str) -> str | Response:
 def detail(plural: str, record_id: int) -> str:
     kind = _kind(plural)
     record = _load_visible(kind, record_id)
-    history = revisions_for(record) if access.can_see_history(current_user, record) else None
+    history = (
+        lazy(lambda: revisions_for(record))
+        if access.can_see_history(current_user, record)
+        else None
+    )
     return render_template(
         f"catalogue/{kind.kind}.html",
         kind=kind,
@@ -173,7 +181,7 @@ def detail(plural: str, record_id: int) -> str:
         actions=operations.allowed_actions(current_user, record),
         can_edit=access.can_edit(current_user, record),
         comment_form=CommentForm(),
-        matching=panel_for(record),
+        matching=lazy(lambda: panel_for(record)),
     )
 
 

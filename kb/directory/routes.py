@@ -20,6 +20,7 @@ from kb.directory.forms import OrganisationForm
 from kb.errors import DomainError
 from kb.extensions import db
 from kb.formfields import choices
+from kb.fragments import lazy
 from kb.history import revisions_for
 from kb.models import Country, Organisation, Programme, Request
 from kb.uow import unit_of_work
@@ -57,6 +58,15 @@ def country(iso3: str) -> str:
     record = db.session.get(Country, iso3.upper())
     if record is None:
         abort(404)
+
+    def listed() -> dict[str, Any]:
+        return _country_records(record)
+
+    return render_template("directory/country.html", country=record, listed=lazy(listed))
+
+
+def _country_records(record: Country) -> dict[str, Any]:
+    """The newest requests of the state and programmes open to it, with their totals."""
     requests = (
         select(Request)
         .where(Request.country_code == record.iso3, access.visible_clause(Request, current_user))
@@ -70,13 +80,11 @@ def country(iso3: str) -> str:
         )
         .options(joinedload(Programme.organisation))
     )
-    return render_template(
-        "directory/country.html",
-        country=record,
-        requests=_newest(Request, requests),
-        programmes=_newest(Programme, programmes),
-        totals={"requests": _count(requests), "programmes": _count(programmes)},
-    )
+    return {
+        "requests": _newest(Request, requests),
+        "programmes": _newest(Programme, programmes),
+        "totals": {"requests": _count(requests), "programmes": _count(programmes)},
+    }
 
 
 def _newest(model: type[Request] | type[Programme], query: Select[Any]) -> list[Any]:
@@ -171,12 +179,17 @@ def organisation(org_id: int) -> str:
     org = db.session.get(Organisation, org_id)
     if org is None:
         abort(404)
-    programmes = db.session.scalars(
-        select(Programme)
-        .where(Programme.organisation_id == org.id, access.visible_clause(Programme, current_user))
-        .order_by(Programme.updated_at.desc())
-    ).all()
-    history = revisions_for(org) if access.is_secretariat(current_user) else None
+    programmes = lazy(
+        lambda: db.session.scalars(
+            select(Programme)
+            .where(
+                Programme.organisation_id == org.id, access.visible_clause(Programme, current_user)
+            )
+            .options(joinedload(Programme.organisation))
+            .order_by(Programme.updated_at.desc())
+        ).all()
+    )
+    history = lazy(lambda: revisions_for(org) if access.is_secretariat(current_user) else None)
     return render_template(
         "directory/organisation.html", org=org, programmes=programmes, history=history
     )

@@ -207,6 +207,7 @@ def _store(
         changes,
         comment=_("IATI import (%(id)s)", id=activity.identifier),
     )  # type: ignore[arg-type]
+    after_change(initiative)
 
 
 # --- written by hand: the form, the API and the CSV/XLSX template -------------------------
@@ -341,18 +342,38 @@ def _set_partners(initiative: Initiative, values: dict[str, Any]) -> dict[str, l
 
 
 def after_change(initiative: Initiative) -> None:
-    """Derived data catches up after the commit: the stored overlaps (a job: they compare
-    every published initiative of the same states)."""
-    from kb.jobs import enqueue_after_commit
+    """Derived data catches up after the commit (``kb.uow.follow_up_jobs``: the
+    ``initiatives.refresh`` job): the landscape report's stored counts of the changed
+    initiatives and the stored overlaps (they compare every published initiative of the same
+    states: not work for a page view)."""
+    db.session.info.setdefault("changed_refs", set()).add(("initiative", initiative.id))
 
-    enqueue_after_commit("initiatives.overlaps")
+
+def changed_initiatives() -> list[int]:
+    """The initiatives this unit of work changed (for imports that bring derived data up to
+    date themselves, before their commit)."""
+    refs = db.session.info.get("changed_refs", set())
+    return sorted(record_id for kind, record_id in refs if kind == "initiative")
+
+
+def refresh_derived(initiative_ids: list[int]) -> int:
+    """The report counts of these initiatives, and the overlaps; return how many overlaps."""
+    from kb.reports import counts
+
+    counts.update_records((), (), initiative_ids)
+    return refresh_overlaps()
 
 
 def create_initiative(
-    actor: User | None, data: dict[str, Any], comment: str | None = None, **extra: Any
+    actor: User | None,
+    data: dict[str, Any],
+    comment: str | None = None,
+    action: str | None = None,
+    **extra: Any,
 ) -> Initiative:
-    """A new initiative, a draft (``actor`` None: the trusted loader, who may pass ``extra``
-    columns: ``status``, ``external_key``).
+    """A new initiative, a draft (``actor`` None: the trusted loader). Imports pass
+    ``action="imported"`` and ``extra`` columns (``status``, ``external_key``); a provider may
+    only write drafts.
 
     :raise Invalid: bad fields. :raise Forbidden: neither the Secretariat nor a provider.
     """
@@ -361,6 +382,8 @@ def create_initiative(
     values = load_input(data)
     if actor is not None:
         _check_own_organisation(actor, values)
+        if not access.is_secretariat(actor):
+            extra["status"] = "draft"
     _suggest_codes(values)
     columns = {k: values[k] for k in COLUMNS}
     initiative = Initiative(
@@ -382,10 +405,23 @@ def create_initiative(
         if values[name]:
             changes[name] = [None, _partner_names(initiative, role)]
     changes["status"] = [None, initiative.status]
-    record_revision(initiative, actor, "created" if actor else "imported", changes, comment)
-    if initiative.status == "published":
-        after_change(initiative)
+    action = action or ("created" if actor else "imported")
+    record_revision(initiative, actor, action, changes, comment)
+    after_change(initiative)
     return initiative
+
+
+def as_input(initiative: Initiative) -> dict[str, Any]:
+    """The stored initiative in the input's shape (a patch or a template row that leaves out
+    some columns is merged into it, then checked whole)."""
+    data: dict[str, Any] = {name: getattr(initiative, name) for name in COLUMNS}
+    for key in ("start_date", "end_date"):
+        data[key] = data[key].isoformat() if data[key] else None
+    amount = initiative.budget_amount
+    data["budget_amount"] = None if amount is None else f"{amount:f}"
+    for name, role in ROLE_OF.items():
+        data[name] = [o.id for o in initiative.organisations(role)]
+    return data
 
 
 def update_initiative(
@@ -409,8 +445,7 @@ def update_initiative(
         db.session.flush()
         user = actor if isinstance(actor, User) else None
         record_revision(initiative, user, "edited", changes, comment)
-        if initiative.status == "published":
-            after_change(initiative)
+        after_change(initiative)
     return changes
 
 
@@ -456,8 +491,7 @@ def change_status(
     initiative.return_comment = comment if action == "return" else None
     db.session.flush()
     record_revision(initiative, actor, action, {"status": [old, target]}, comment)
-    if "published" in (old, target):
-        after_change(initiative)
+    after_change(initiative)
     return target
 
 

@@ -21,7 +21,7 @@ def _shown(user: Any) -> tuple[str, ...]:
     return ("public", "verified") if signed_in else ("public",)
 
 
-def _own_organisation(user: Any) -> int | None:
+def own_organisation(user: Any) -> int | None:
     """The organisation a signed-in, approved provider represents."""
     signed_in = getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)
     if signed_in and getattr(user, "role", None) == "provider":
@@ -32,7 +32,7 @@ def _own_organisation(user: Any) -> int | None:
 def owns(user: Any, initiative: Initiative) -> bool:
     """Its partners own an initiative: the providers of any organisation named in it (funder,
     implementer or partner)."""
-    org = _own_organisation(user)
+    org = own_organisation(user)
     return org is not None and any(p.organisation_id == org for p in initiative.partners)
 
 
@@ -47,7 +47,7 @@ def visible_clause(user: Any) -> ColumnElement[bool]:
     if access.is_secretariat(user):
         return true()
     clause = and_(Initiative.status == PUBLISHED, Initiative.visibility.in_(_shown(user)))
-    org = _own_organisation(user)
+    org = own_organisation(user)
     if org is None:
         return clause
     partner = aliased(InitiativePartner)
@@ -64,7 +64,7 @@ def budget_visible(user: Any, initiative: Initiative) -> bool:
 
 def can_create(user: Any) -> bool:
     """The Secretariat, and providers (for initiatives their organisation takes part in)."""
-    return access.is_secretariat(user) or _own_organisation(user) is not None
+    return access.is_secretariat(user) or own_organisation(user) is not None
 
 
 def can_edit(user: Any, initiative: Initiative) -> bool:
@@ -82,6 +82,7 @@ def can_see_history(user: Any, initiative: Initiative) -> bool:
 class Filters:
     funder: int | None = None
     implementer: int | None = None
+    partner: int | None = None
     beneficiary: str = ""
     theme: str = ""
     work_status: str = ""
@@ -95,6 +96,7 @@ class Filters:
         return cls(
             funder=number("funder"),
             implementer=number("implementer"),
+            partner=number("partner"),
             beneficiary=args.get("beneficiary", "").strip().upper()[:3],
             theme=args.get("theme", "").strip()[:40],
             work_status=args.get("work_status", "").strip()[:20],
@@ -116,6 +118,8 @@ def initiative_query(user: Any, filters: Filters) -> Select[Any]:
         query = query.where(_role("funder", filters.funder))
     if filters.implementer:
         query = query.where(_role("implementer", filters.implementer))
+    if filters.partner:
+        query = query.where(_role("partner", filters.partner))
     if filters.beneficiary:
         query = query.where(has_code(Initiative.beneficiary_countries, filters.beneficiary))
     if filters.theme:

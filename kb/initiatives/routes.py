@@ -70,6 +70,47 @@ def index() -> str:
     )
 
 
+def _download(data: bytes, name: str, fmt: str) -> Response:
+    from kb.transfer.export import MIMETYPES
+
+    return Response(
+        data,
+        mimetype=MIMETYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@bp.route("/export.<any(csv,xlsx):fmt>")
+def export(fmt: str) -> Response | tuple[str, int]:
+    """The list's initiatives (same filters), in the template's columns plus readable ones."""
+    from datetime import date
+
+    from kb.transfer.export import TooManyRows, export_initiatives
+
+    try:
+        data = export_initiatives(current_user, request.args, fmt)
+    except TooManyRows as err:
+        back = url_for(".index", **request.args)
+        page = render_template(
+            "transfer/too_many.html", plural="initiatives", message=err.message, back=back
+        )
+        return page, 400
+    return _download(data, f"initiatives-{date.today().isoformat()}", fmt)
+
+
+@bp.route("/template.<any(csv,xlsx):fmt>")
+def template(fmt: str) -> Response:
+    """The empty template to fill in and import (``flask kb import FILE --kind initiatives``
+    or the Secretariat's import page)."""
+    from kb.transfer.export import initiative_template
+
+    return _download(initiative_template(fmt), "initiatives-template", fmt)
+
+
 @bp.route("/<int:initiative_id>")
 def detail(initiative_id: int) -> str:
     item = db.session.get(Initiative, initiative_id)
@@ -235,7 +276,7 @@ def import_page() -> Any:
             report = operations.import_iati(data, current_user, dry_run=dry_run)
             if dry_run:
                 raise _DryRun(report)
-            operations.refresh_overlaps()
+            operations.refresh_derived(operations.changed_initiatives())
     except _DryRun as done:
         return render_template("initiatives/import.html", report=done.report, error=None)
     except (Invalid, UnsafeFile) as err:
@@ -253,19 +294,33 @@ class _DryRun(Exception):
 
 
 @bp.app_template_global()
-def initiatives_in(iso3: str, limit: int = 20) -> list[Initiative]:
-    """Initiatives the viewer may see that take place in ``iso3`` (country pages)."""
+def initiatives_in(
+    iso3: str, statuses: tuple[str, ...] = (), limit: int = 20
+) -> tuple[list[Initiative], int]:
+    """Initiatives the viewer may see that take place in ``iso3`` (country pages), of these
+    work ``statuses`` (all when empty): the ``limit`` latest, and how many there are."""
     query = queries.initiative_query(current_user, queries.Filters(beneficiary=iso3))
-    return list(db.session.scalars(query.limit(limit)))
+    if statuses:
+        query = query.where(Initiative.work_status.in_(statuses))
+    return _some(query, limit)
 
 
 @bp.app_template_global()
-def initiatives_of(org_id: int, role: str, limit: int = 20) -> list[Initiative]:
-    """Initiatives the viewer may see that ``org_id`` funds or implements (organisation pages)."""
-    filters = (
-        queries.Filters(funder=org_id) if role == "funder" else queries.Filters(implementer=org_id)
-    )
-    return list(db.session.scalars(queries.initiative_query(current_user, filters).limit(limit)))
+def initiatives_of(org_id: int, role: str, limit: int = 20) -> tuple[list[Initiative], int]:
+    """Initiatives the viewer may see that ``org_id`` funds, implements or partners in
+    (organisation pages): the ``limit`` latest, and how many there are."""
+    if role == "funder":
+        filters = queries.Filters(funder=org_id)
+    elif role == "implementer":
+        filters = queries.Filters(implementer=org_id)
+    else:
+        filters = queries.Filters(partner=org_id)
+    return _some(queries.initiative_query(current_user, filters), limit)
+
+
+def _some(query: Any, limit: int) -> tuple[list[Initiative], int]:
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return list(db.session.scalars(query.limit(limit))), total or 0
 
 
 @bp.app_template_global()

@@ -33,14 +33,15 @@ def match_refresh(refs: list[list[Any]] | None = None) -> None:
     db.session.commit()
 
 
-@job("initiatives.overlaps")
-def initiatives_overlaps() -> int:
-    """Recompute the stored possible overlaps between initiatives (keeping the verdicts)."""
-    from kb.initiatives.operations import refresh_overlaps
+@job("initiatives.refresh")
+def initiatives_refresh(ids: list[int] | None = None) -> int:
+    """After initiatives changed: their counts in the landscape report, and the stored
+    possible overlaps (keeping the verdicts); returns how many overlaps are listed."""
+    from kb.initiatives.operations import refresh_derived
     from kb.uow import unit_of_work
 
     with unit_of_work(index=False):
-        return refresh_overlaps()
+        return refresh_derived([int(i) for i in ids or []])
 
 
 @job("email.send")

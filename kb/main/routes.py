@@ -16,6 +16,7 @@ from kb.catalogue import queries
 from kb.catalogue.eligibility import available_clause
 from kb.consultations.queries import awaiting_answer
 from kb.extensions import db
+from kb.fragments import lazy
 from kb.main import inbox
 from kb.models import Country, Organisation, Programme, Request
 from kb.models.types import utcnow
@@ -26,6 +27,17 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def home() -> str:
+    """Counts and the latest records, computed only when the page's cached block (per viewer
+    class and data generation, :mod:`kb.fragments`) is not at hand."""
+    return render_template(
+        "home.html",
+        stats=lazy(_home_stats),
+        latest_requests=lazy(lambda: queries.latest(Request, current_user)),
+        latest_programmes=lazy(lambda: queries.latest(Programme, current_user)),
+    )
+
+
+def _home_stats() -> dict[str, int]:
     open_requests = db.session.scalar(
         select(func.count())
         .select_from(Request)
@@ -47,12 +59,7 @@ def home() -> str:
         or 0,
         "organisations": db.session.scalar(select(func.count()).select_from(Organisation)) or 0,
     }
-    return render_template(
-        "home.html",
-        stats=stats,
-        latest_requests=queries.latest(Request, current_user),
-        latest_programmes=queries.latest(Programme, current_user),
-    )
+    return stats
 
 
 def _mine(model: type[Request] | type[Programme]) -> list:

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from kb import access, codes
 from kb.errors import DomainError
 from kb.extensions import db
+from kb.fragments import lazy
 from kb.history import revisions_for
 from kb.matching import operations, queries
 from kb.matching.service import LISTED_REQUEST_STATUSES, match_service
@@ -45,23 +46,33 @@ class StepForm(FlaskForm):
 
 @bp.route("/matches")
 def overview() -> str:
+    """Every figure is read when the page's cached block (per viewer class and data
+    generation, :mod:`kb.fragments`) is not at hand."""
     filters = queries.MatchFilters.from_args(request.args)
     threshold = match_service().config.unmet_threshold
-    page = Page(queries.best_pairs_query(current_user, filters), page_arg(), 20)
-    page.items = queries.load_pairs(page.items)
-    table = queries.supply_and_demand(current_user)
+
+    def pairs() -> Page:
+        page = Page(queries.best_pairs_query(current_user, filters), page_arg(), 20)
+        page.items = queries.load_pairs(page.items)
+        return page
+
+    def unmet() -> dict[str, Any]:
+        return {
+            "listed": queries.unmet_needs(current_user, filters, threshold, limit=UNMET_SHOWN),
+            "total": queries.unmet_count(current_user, filters, threshold),
+        }
+
     return render_template(
         "matching/overview.html",
-        page=page,
+        page=lazy(pairs),
         filters=filters,
-        unmet=queries.unmet_needs(current_user, filters, threshold, limit=UNMET_SHOWN),
-        unmet_total=queries.unmet_count(current_user, filters, threshold),
-        computed_at=queries.latest_computed(),
-        table=table,
+        unmet=lazy(unmet),
+        computed_at=lazy(lambda: [queries.latest_computed()]),
+        table=lazy(lambda: queries.supply_and_demand(current_user)),
         threshold=threshold,
-        countries=db.session.scalars(db.select(Country).order_by(Country.name)).all(),
+        countries=lazy(lambda: db.session.scalars(db.select(Country).order_by(Country.name)).all()),
         regions=list(codes.REGIONS),
-        world=world_map.build(current_user, threshold),
+        world=lazy(lambda: world_map.build(current_user, threshold)),
     )
 
 

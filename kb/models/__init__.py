@@ -21,7 +21,7 @@ from kb.models.matching import (
     StateAggregate,
     StateFact,
 )
-from kb.models.reporting import DerivedStamp, ReportCount, ReportFact
+from kb.models.reporting import DataGeneration, DerivedStamp, ReportCount, ReportFact
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
 from kb.models.user import LoginAttempt, PasswordReset, User
@@ -34,6 +34,7 @@ __all__ = [
     "CallReminder",
     "CatalogueRecord",
     "Country",
+    "DataGeneration",
     "DerivedStamp",
     "Event",
     "ImportUpload",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy import BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.extensions import db
@@ -50,3 +50,13 @@ class DerivedStamp(db.Model):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DataGeneration(db.Model):
+    """A value that changes in every transaction that writes what pages show (see
+    :mod:`kb.fragments`): cached page fragments are keyed on it."""
+
+    __tablename__ = "data_generations"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

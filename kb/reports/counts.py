@@ -1,14 +1,16 @@
 """The landscape report's counts, stored per day of creation and visibility level.
 
-Each record adds facts (:class:`~kb.models.ReportFact`): one ``total``, one per theme,
-support type and language, one per region (a request's state's group; the groups a programme
-is open to, or ``global``) and a programme's provider type, on the day it was created, at its
-level. ``report_counts`` holds their counts per cell, recounted after each commit for the
-cells the changed records touch (the ``match.refresh`` job) and rebuilt by ``flask match
-refresh``. A viewer's report sums the levels they may see over the period's days, plus, for an
-owner, their own records at the ``secretariat`` level (few rows) — so a record the viewer may
-not see never changes a number they see, and the page reads a few hundred rows whatever the
-size of the catalogue.
+Each record adds facts (:class:`~kb.models.ReportFact`): one ``total``, one per theme, support
+type and language, one per region (a request's state's group; the groups a programme is open
+to, or ``global``; the groups of an initiative's beneficiary states) and a programme's provider
+type and provider (``implementer``), on the day it was created, at its level. An initiative
+(kind ``initiative``) adds one fact per funder, implementer and beneficiary state and its work
+status. ``report_counts`` holds their counts per cell, recounted after each commit for the
+cells the changed records touch (the ``match.refresh`` job; for initiatives
+``initiatives.refresh``) and rebuilt by ``flask match refresh``. A viewer's report sums the
+levels they may see over the period's days, plus, for an owner, their own records at the
+``secretariat`` level (few rows) — so a record the viewer may not see never changes a number
+they see, and the page reads a few hundred rows whatever the size of the catalogue.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from kb.models import (
     ReportFact,
     Request,
 )
+from kb.models.initiative import Initiative, InitiativePartner
 from search.matching import eligibility as rule
 
 LEVELS = ("public", "verified", "secretariat")
@@ -39,10 +42,14 @@ Cell = tuple[str, str, date, str, str]  # level, kind, day, dimension, code
 Totals = Counter[tuple[str, str, str]]
 
 
+#: Statuses in which each kind is published (initiatives: kb.initiatives.queries).
+PUBLISHED = {**access.PUBLISHED, "initiative": frozenset({"published"})}
+
+
 def level_of(kind: str, status: str, visibility: str) -> str:
     """Who sees the record: ``public`` / ``verified`` when published at that visibility,
     ``secretariat`` otherwise (its owner sees it too: added per viewer)."""
-    if status in access.PUBLISHED[kind] and visibility in ("public", "verified"):
+    if status in PUBLISHED[kind] and visibility in ("public", "verified"):
         return visibility
     return "secretariat"
 
@@ -79,7 +86,7 @@ def _programme_rows(ids: list[int] | None) -> Any:
     query = select(
         Programme.id, Programme.status, Programme.visibility, Programme.created_at,
         Programme.themes, Programme.support_types, Programme.languages, Organisation.type,
-        Programme.eligible_regions, Programme.eligible_countries,
+        Programme.eligible_regions, Programme.eligible_countries, Programme.organisation_id,
     ).join(Organisation, Programme.organisation_id == Organisation.id)  # fmt: skip
     return db.session.execute(query if ids is None else query.where(Programme.id.in_(ids)))
 
@@ -92,7 +99,41 @@ def _codes(themes: list[str], supports: list[str], languages: list[str]) -> list
     )
 
 
-def _facts_for(request_ids: list[int] | None, programme_ids: list[int] | None) -> list[dict]:
+def _initiative_facts(ids: list[int] | None, regions_of: dict[str, str]) -> list[dict]:
+    query = select(
+        Initiative.id, Initiative.status, Initiative.visibility, Initiative.created_at,
+        Initiative.themes, Initiative.support_types, Initiative.beneficiary_countries,
+        Initiative.work_status,
+    )  # fmt: skip
+    partners = select(
+        InitiativePartner.initiative_id, InitiativePartner.role, InitiativePartner.organisation_id
+    )
+    if ids is not None:
+        query = query.where(Initiative.id.in_(ids))
+        partners = partners.where(InitiativePartner.initiative_id.in_(ids))
+    roles: dict[int, list[tuple[str, str]]] = {}
+    for initiative_id, role, org_id in db.session.execute(partners):
+        if role in ("funder", "implementer"):
+            roles.setdefault(initiative_id, []).append((role, str(org_id)))
+    facts: list[dict[str, Any]] = []
+    for iid, status, vis, created, themes, supports, states, work in db.session.execute(query):
+        regions = sorted({regions_of[s] for s in states if s in regions_of})
+        pairs = [
+            *_codes(themes, supports, []),
+            *(("region", r) for r in regions),
+            *(("beneficiary", s) for s in states),
+            *sorted(set(roles.get(iid, []))),
+            ("work_status", work),
+        ]
+        facts += _facts("initiative", iid, level_of("initiative", status, vis), created, pairs)
+    return facts
+
+
+def _facts_for(
+    request_ids: list[int] | None,
+    programme_ids: list[int] | None,
+    initiative_ids: list[int] | None = (),  # type: ignore[assignment]
+) -> list[dict]:
     facts: list[dict[str, Any]] = []
     if request_ids is None or request_ids:
         for rid, status, vis, created, themes, supports, langs, region in _request_rows(
@@ -103,15 +144,19 @@ def _facts_for(request_ids: list[int] | None, programme_ids: list[int] | None) -
     if programme_ids is None or programme_ids:
         regions_of = dict(db.session.execute(select(Country.iso3, Country.region)).all())
         for row in _programme_rows(programme_ids):
-            pid, status, vis, created, themes, supports, langs, org_type, er, ec = row
+            pid, status, vis, created, themes, supports, langs, org_type, er, ec, org = row
             audience = {"eligible_regions": er, "eligible_countries": ec}
             reached = rule.regions_reached(audience, regions_of)
             pairs = [
                 *_codes(themes, supports, langs),
                 *(("region", r) for r in reached),
                 ("org_type", org_type),
+                ("implementer", str(org)),
             ]
             facts += _facts("programme", pid, level_of("programme", status, vis), created, pairs)
+    if initiative_ids is None or initiative_ids:
+        regions_of = dict(db.session.execute(select(Country.iso3, Country.region)).all())
+        facts += _initiative_facts(initiative_ids, regions_of)
     return facts
 
 
@@ -119,18 +164,23 @@ def _cell(fact: dict[str, Any]) -> Cell:
     return (fact["level"], fact["kind"], fact["day"], fact["dimension"], fact["code"])
 
 
-def update_records(request_ids: Iterable[int], programme_ids: Iterable[int]) -> None:
+def update_records(
+    request_ids: Iterable[int], programme_ids: Iterable[int], initiative_ids: Iterable[int] = ()
+) -> None:
     """Replace the facts of these records and recount the cells they touch."""
     request_ids, programme_ids = sorted(set(request_ids)), sorted(set(programme_ids))
-    if not request_ids and not programme_ids:
+    initiative_ids = sorted(set(initiative_ids))
+    if not request_ids and not programme_ids and not initiative_ids:
         return
     keys = [ReportFact.level, ReportFact.kind, ReportFact.day, ReportFact.dimension]
-    mine = ((ReportFact.kind == "request") & ReportFact.record_id.in_(request_ids)) | (
-        (ReportFact.kind == "programme") & ReportFact.record_id.in_(programme_ids)
+    mine = (
+        ((ReportFact.kind == "request") & ReportFact.record_id.in_(request_ids))
+        | ((ReportFact.kind == "programme") & ReportFact.record_id.in_(programme_ids))
+        | ((ReportFact.kind == "initiative") & ReportFact.record_id.in_(initiative_ids))
     )
     cells: set[Cell] = set(db.session.execute(select(*keys, ReportFact.code).where(mine)).all())
     db.session.execute(delete(ReportFact).where(mine))
-    facts = _facts_for(request_ids, programme_ids)
+    facts = _facts_for(request_ids, programme_ids, initiative_ids)
     if facts:
         db.session.execute(ReportFact.__table__.insert(), facts)
     cells |= {_cell(f) for f in facts}
@@ -168,7 +218,7 @@ def rebuild() -> None:
     """Recompute every fact and count (``flask match refresh``, imports)."""
     db.session.execute(delete(ReportFact))
     db.session.execute(delete(ReportCount))
-    facts = _facts_for(None, None)
+    facts = _facts_for(None, None, None)
     for start in range(0, len(facts), 5000):
         db.session.execute(ReportFact.__table__.insert(), facts[start : start + 5000])
     keys = [ReportFact.level, ReportFact.kind, ReportFact.day, ReportFact.dimension,
@@ -194,6 +244,8 @@ def computed_at() -> datetime | None:
 def lag(viewer: Any) -> datetime | None:
     """``computed_at`` when a record ``viewer`` may see changed after it (the refresh has not
     caught up yet); a change to a record they may not see is not theirs to know of."""
+    from kb.initiatives.queries import visible_clause as initiative_visible
+
     computed = computed_at()
     changed = [
         db.session.scalar(
@@ -204,6 +256,14 @@ def lag(viewer: Any) -> datetime | None:
         )
         for model in (Request, Programme)
     ]
+    changed.append(
+        db.session.scalar(
+            select(Initiative.updated_at)
+            .where(initiative_visible(viewer))
+            .order_by(Initiative.updated_at.desc())
+            .limit(1)
+        )
+    )
     latest = max((t for t in changed if t is not None), default=None)
     if computed is None or latest is None or latest <= computed:
         return None
@@ -248,4 +308,19 @@ def _own_hidden(viewer: Any, start: date, end: date) -> list[tuple[str, date, st
             .group_by(ReportFact.day, ReportFact.dimension, ReportFact.code)
         )
         out += [(kind, d, dim, c, n) for d, dim, c, n in rows]
+    from kb.initiatives.queries import own_organisation
+
+    org = own_organisation(viewer)
+    if org is not None:  # the partners' providers own their initiatives
+        theirs = select(InitiativePartner.initiative_id).where(
+            InitiativePartner.organisation_id == org
+        )
+        rows = db.session.execute(
+            select(ReportFact.day, ReportFact.dimension, ReportFact.code, func.count())
+            .where(ReportFact.kind == "initiative", ReportFact.level == "secretariat")
+            .where(ReportFact.record_id.in_(theirs))
+            .where(ReportFact.day >= start, ReportFact.day <= end)
+            .group_by(ReportFact.day, ReportFact.dimension, ReportFact.code)
+        )
+        out += [("initiative", d, dim, c, n) for d, dim, c, n in rows]
     return out

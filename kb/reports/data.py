@@ -24,6 +24,8 @@ from kb.reports import counts
 
 #: Unmet needs a report lists (worst first).
 UNMET_LISTED = 200
+#: Organisations and states listed in a "who does what where" breakdown (the most frequent).
+WORK_LISTED = 15
 #: Possible overlaps between initiatives a report or a briefing pack lists (highest first).
 OVERLAPS_LISTED = 100
 
@@ -63,6 +65,9 @@ class Breakdown:
 
     title: str
     rows: list[tuple[str, int, int]]  # (label, requests, programmes)
+    #: What the two numbers count, when not requests and programmes (msgids).
+    first: str = ""
+    second: str = ""
 
     @property
     def max(self) -> int:
@@ -76,6 +81,11 @@ class Landscape:
     request_total: int = 0
     programme_total: int = 0
     breakdowns: list[Breakdown] = field(default_factory=list)
+    #: Initiatives (the work: planned, ongoing, completed) created in the period.
+    initiative_total: int = 0
+    #: Who does what where: initiatives beside offers (programmes).
+    work: list[Breakdown] = field(default_factory=list)
+    work_listed: int = WORK_LISTED
     supply_demand: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     unmet: list[tuple[Request, float]] = field(default_factory=list)
     match_counts: dict[str, int] = field(default_factory=dict)
@@ -134,6 +144,8 @@ def landscape(viewer: Any, period: Period, threshold: float) -> Landscape:
         for c, label in codes.ORGANISATION_TYPES.items()
     ]
     report.breakdowns.append(Breakdown(N_("Provider types (programmes)"), org_rows))
+    report.initiative_total = found[("initiative", "total", "")]
+    report.work = who_does_what_where(found)
     report.supply_demand = supply_and_demand(viewer)
     report.unmet = unmet_needs(viewer, MatchFilters(), threshold, limit=UNMET_LISTED)
     report.unmet_total = unmet_count(viewer, MatchFilters(), threshold)
@@ -142,6 +154,50 @@ def landscape(viewer: Any, period: Period, threshold: float) -> Landscape:
     report.as_of = counts.lag(viewer)
     report.overlaps, report.overlap_total = overlap_list(viewer, OVERLAPS_LISTED)
     return report
+
+
+INITIATIVES, OFFERS = N_("initiatives"), N_("programmes")
+
+
+def who_does_what_where(found: counts.Totals) -> list[Breakdown]:
+    """Initiatives beside offers (programmes) by theme, region, funder, implementer (for a
+    programme: its provider), beneficiary state and work status, from the stored counts."""
+    from kb.i18n import country_name
+    from kb.models import Country, Organisation
+
+    def pair(dimension: str, code: str) -> tuple[int, int]:
+        return found[("initiative", dimension, code)], found[("programme", dimension, code)]
+
+    def coded(title: str, table: dict[str, str], dimension: str) -> Breakdown:
+        rows = [(label, *pair(dimension, code)) for code, label in table.items()]
+        return Breakdown(title, [r for r in rows if r[1] or r[2]], INITIATIVES, OFFERS)
+
+    def top(dimension: str) -> list[tuple[str, int, int]]:
+        codes_ = {c for k, d, c in found if d == dimension and k in ("initiative", "programme")}
+        ranked = sorted(codes_, key=lambda c: (-sum(pair(dimension, c)), c))[:WORK_LISTED]
+        return [(code, *pair(dimension, code)) for code in ranked if sum(pair(dimension, code))]
+
+    def organisations(dimension: str) -> list[tuple[str, int, int]]:
+        rows = top(dimension)
+        ids = [int(code) for code, _a, _b in rows if code.isdigit()]
+        orgs = db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
+        names = {str(o.id): o.display_name for o in orgs}
+        return [(names.get(code, code), a, b) for code, a, b in rows]
+
+    states = top("beneficiary")
+    known = db.session.scalars(select(Country).where(Country.iso3.in_([c for c, *_ in states])))
+    state_names = {c.iso3: country_name(c) for c in known}
+    return [
+        coded(N_("Themes"), codes.THEMES, "theme"),
+        coded(N_("Regions (initiatives: where; programmes: open to)"), codes.ELIGIBLE_REGIONS,
+              "region"),
+        Breakdown(N_("Funders (initiatives)"), organisations("funder"), INITIATIVES, OFFERS),
+        Breakdown(N_("Implementers (programmes: providers)"), organisations("implementer"),
+                  INITIATIVES, OFFERS),
+        Breakdown(N_("Beneficiary states (initiatives)"),
+                  [(state_names.get(c, c), a, b) for c, a, b in states], INITIATIVES, OFFERS),
+        coded(N_("Work status"), codes.WORK_STATUSES, "work_status"),
+    ]  # fmt: skip
 
 
 def _by_month(found: counts.Totals) -> list[tuple[str, int, int]]:

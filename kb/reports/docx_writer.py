@@ -21,7 +21,7 @@ from kb.i18n_docx import localise, right_to_left_table
 from kb.initiatives.queries import reason_phrases
 from kb.models.initiative import InitiativeOverlap
 from kb.reports import charts
-from kb.reports.data import Breakdown, Briefing, Landscape
+from kb.reports.data import WORK_LISTED, Breakdown, Briefing, Landscape
 from kb.reports.world_map import MapView
 
 #: The printable width of an A4 page with python-docx's default margins.
@@ -68,6 +68,8 @@ def _breakdown(doc: DocumentType, item: Breakdown, legend: tuple[str, str] | Non
     if not item.rows:
         doc.add_paragraph(_("None."))
         return
+    if legend is None and item.first:
+        legend = (_(item.first), _(item.second))
     legend = legend or _legend()
     rows = [(_(label), req, prog) for label, req, prog in item.rows]
     _chart(doc, charts.paired_bars(title, rows, legend, _rtl()))
@@ -163,12 +165,13 @@ def landscape_docx(report: Landscape, audience: str, world: MapView | None = Non
     counts = report.match_counts
     _table(
         doc,
-        [_("Requests"), _("Programmes"), _("Matches proposed"), _("Accepted"), _("Completed"),
-         _("Unmet needs")],
+        [_("Requests"), _("Programmes"), _("Initiatives"), _("Matches proposed"), _("Accepted"),
+         _("Completed"), _("Unmet needs")],
         [
             [
                 _n(report.request_total),
                 _n(report.programme_total),
+                _n(report.initiative_total),
                 _n(counts["proposed"]),
                 _n(counts["accepted"]),
                 _n(counts["completed"]),
@@ -181,6 +184,18 @@ def landscape_docx(report: Landscape, audience: str, world: MapView | None = Non
     doc.add_heading(_("Requests and programmes by category"), level=1)
     for item in report.breakdowns:
         _breakdown(doc, item)
+    doc.add_heading(_("Who does what where: initiatives and offers"), level=1)
+    doc.add_paragraph(
+        _(
+            "Initiatives (work planned, ongoing or completed, created in the period) beside "
+            "programmes (open offers). Funders, implementers and states: the %(num)s most "
+            "frequent.",
+            num=WORK_LISTED,
+        )
+    )
+    for item in report.work:
+        if item.rows:
+            _breakdown(doc, item)
     doc.add_heading(_("Supply and demand by theme and region (open records)"), level=1)
     doc.add_paragraph(_("Each cell: open requests / open programmes available in the region."))
     rows = [

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from kb import access
 from kb.admin.routes import secretariat_required
 from kb.extensions import db
+from kb.fragments import lazy
 from kb.i18n import country_name, place_name
 from kb.matching.service import match_service
 from kb.models import Country, OewgSession
@@ -75,11 +76,15 @@ def _docx(content: bytes, name: str) -> Response:
 
 @bp.route("/landscape")
 def landscape() -> str:
+    """Read when the page's cached block (per viewer class and data generation,
+    :mod:`kb.fragments`) is not at hand."""
     threshold = match_service().config.unmet_threshold
-    report = data.landscape(current_user, _period(), threshold)
-    world = world_map.build(current_user, threshold)
+    period = _period()
     return render_template(
-        "reports/landscape.html", report=report, audience=_audience(), world=world
+        "reports/landscape.html",
+        report=lazy(lambda: data.landscape(current_user, period, threshold)),
+        audience=_audience(),
+        world=lazy(lambda: world_map.build(current_user, threshold)),
     )
 
 

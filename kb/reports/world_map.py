@@ -56,13 +56,22 @@ class Shape:
 
     @property
     def title(self) -> str:
-        return _(
-            "%(state)s — needs: %(needs)s, offers: %(offers)s, unmet needs: %(unmet)s",
-            state=self.name,
-            needs=format_number(self.figures.needs),
-            offers=format_number(self.figures.offers),
-            unmet=format_number(self.figures.unmet),
+        return _title_pattern() % {
+            "state": self.name,
+            "needs": format_number(self.figures.needs),
+            "offers": format_number(self.figures.offers),
+            "unmet": format_number(self.figures.unmet),
+        }
+
+
+def _title_pattern() -> str:
+    """A state's title, translated once per request (the map has ~200 of them)."""
+    pattern = g.get("_map_title")
+    if pattern is None:
+        pattern = g._map_title = _(
+            "%(state)s — needs: %(needs)s, offers: %(offers)s, unmet needs: %(unmet)s"
         )
+    return pattern
 
 
 @dataclass

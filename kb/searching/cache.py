@@ -34,6 +34,10 @@ def query_key(query: SearchQuery) -> Hashable:
         query.per_page,
         query.facets,
         query.snippets,
+        # The readings undone (a chip's undo link) and whether the text is read at all: without
+        # them, undoing a chip served the result that still had it.
+        query.interpret,
+        tuple(sorted(query.literal)),
     )
 
 

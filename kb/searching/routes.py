@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from kb import access, codes
 from kb.codes import N_
+from kb.fragments import lazy, value_of
 from kb.i18n import place_description
 from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
@@ -152,18 +153,22 @@ def toggle_url(field: str, value: str) -> str:
 
 @bp.route("/search")
 def search_page() -> str:
+    """The results are searched, loaded and drawn only when the page's cached blocks (per
+    viewer class, data generation and index generation: :mod:`kb.fragments`) are not at hand."""
     query = build_query(request.args, current_user)
-    result = search_service().search(query)
+    service = search_service()
+    result = lazy(lambda: service.search(query))
     return render_template(
         "search.html",
         query=query,
         result=result,
-        records=_records_for(result),
-        facet_labels={**FACET_LABELS, "countries": (N_("Country"), country_names())},
+        records=lazy(lambda: _records_for(value_of(result))),
+        index_generation=service.generation(),
+        facet_labels=lazy(lambda: {**FACET_LABELS, "countries": (N_("Country"), country_names())}),
         selected={f: request.args.getlist(p) for p, f in PARAMS.items()},
         toggle_url=toggle_url,
         reading_label=reading_label,
-        notice=notice_html(result),
+        notice=lazy(lambda: notice_html(value_of(result))),
         undo_url=undo_url,
         redo_url=redo_url,
     )

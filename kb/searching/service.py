@@ -12,7 +12,7 @@ another drain's newer commit could still write the older state last.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -88,6 +88,11 @@ class SearchService:
         if self.lock_path is not None and app.config.get("SEARCH_CACHE", True):
             self.marker = GenerationMarker(self.lock_path.with_suffix(".generation"))
             self.cache = ResultCache(self.marker)
+
+    def generation(self) -> Hashable:
+        """This host's index generation (``None`` for the postgres backend, whose writes
+        are database writes: they change the data generation of :mod:`kb.fragments`)."""
+        return self.marker.read() if self.marker is not None else None
 
     def _changed(self) -> None:
         """After writing the index: other processes' cached results are now stale."""

@@ -118,6 +118,7 @@ def report_dict(report: ImportReport) -> dict[str, Any]:
         "errors": issues(report.errors),
         "duplicates": issues(report.duplicates),
         "duplicate_headline": report.duplicate_headline,
+        "proposed": report.proposed,
     }
 
 

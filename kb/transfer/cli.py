@@ -34,7 +34,8 @@ def _fail(err: DomainError) -> click.ClickException:
     help="The active Secretariat account to name in the records' history.",
 )
 def import_command(path: Path, kind: str | None, dry_run: bool, as_email: str | None) -> None:
-    """Import requests, programmes or organisations from a CSV, XLSX or JSON file."""
+    """Import requests, programmes, organisations or initiatives from a CSV, XLSX or JSON
+    file (or an IATI activity file: --kind iati)."""
     from kb.transfer.importer import catch_up, run_import
     from kb.transfer.reading import read_file
 
@@ -70,6 +71,11 @@ def import_command(path: Path, kind: str | None, dry_run: bool, as_email: str | 
                 click.echo(f"  {issue}")
     if report.duplicates:
         click.echo(report.duplicate_headline)
+    if report.proposed and report.ok:
+        verb = "would be created" if dry_run else "created"
+        click.echo(f"Organisations not found, {verb} for the Secretariat to check:")
+        for name in report.proposed:
+            click.echo(f"  {name}")
     click.echo(report.summary())
     if not report.ok:
         raise SystemExit(1)
@@ -80,7 +86,7 @@ def import_command(path: Path, kind: str | None, dry_run: bool, as_email: str | 
 
 def _import_iati(path: Path, actor: User | None, dry_run: bool) -> None:
     """IATI activities into initiatives: all or nothing; the dry run lists what is kept and why."""
-    from kb.initiatives.operations import import_iati, refresh_overlaps
+    from kb.initiatives.operations import changed_initiatives, import_iati, refresh_derived
     from kb.uploads.safety import check_size
 
     data = path.read_bytes()
@@ -99,7 +105,7 @@ def _import_iati(path: Path, actor: User | None, dry_run: bool) -> None:
             if dry_run:
                 click.echo(report.summary())
                 raise _DryRunDone
-            found = refresh_overlaps()
+            found = refresh_derived(changed_initiatives())
     except _DryRunDone:
         click.echo("Dry run: nothing written.")
         return

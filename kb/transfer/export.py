@@ -17,7 +17,7 @@ from kb.errors import DomainError
 from kb.extensions import db
 from kb.i18n import country_name, format_number
 from kb.models import Country, Programme, Request
-from kb.transfer.formats import to_row, write
+from kb.transfer.formats import initiative_row, to_row, write
 from kb.transfer.headings import CODES, NAMES, column_names
 
 MIMETYPES = {
@@ -135,3 +135,67 @@ def readable(record: Request | Programme, countries: dict[str, str]) -> dict[str
 
 def _day(value: Any) -> str:
     return value.date().isoformat() if value is not None else ""
+
+
+# --- initiatives ----------------------------------------------------------------------------
+
+READABLE["initiatives"] = (
+    "link",
+    "funders_names",
+    "implementers_names",
+    "partners_names",
+    "beneficiary_countries_names",
+    "themes_names",
+    "updated_at",
+)
+
+
+def export_initiatives(viewer: Any, args: Any, fmt: str) -> bytes:
+    """The initiatives of the list page (its filters; what ``viewer`` may see), in the
+    template's columns; each budget only where its own visibility lets ``viewer`` see it.
+
+    :raise TooManyRows: more than :data:`MAX_ROWS` match.
+    """
+    from kb.initiatives import queries as initiative_queries
+
+    filters = initiative_queries.Filters.from_args(args)
+    query = initiative_queries.initiative_query(viewer, filters)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if (total or 0) > MAX_ROWS:
+        raise TooManyRows(
+            _(
+                "%(total)s initiatives match: more than the %(max)s a download holds. Narrow "
+                "the filters to download them.",
+                total=format_number(total or 0),
+                max=format_number(MAX_ROWS),
+            )
+        )
+    countries = readable_names()
+    rows = []
+    for item in db.session.scalars(query):
+        row = initiative_row(item, budget=initiative_queries.budget_visible(viewer, item))
+        row["link"] = url_for("initiatives.detail", initiative_id=item.id, _external=True)
+        for role, column in (
+            ("funder", "funders"),
+            ("implementer", "implementers"),
+            ("partner", "partners"),
+        ):
+            row[f"{column}_names"] = [o.display_name for o in item.organisations(role)]
+        row["beneficiary_countries_names"] = [
+            countries.get(c, c) for c in item.beneficiary_countries
+        ]
+        row["themes_names"] = [codes.label(codes.THEMES, c) for c in item.themes]
+        row["updated_at"] = _day(item.updated_at)
+        rows.append(row)
+    legend = (_("Columns"), column_names())
+    headings = CODES if args.get("headings") == CODES else NAMES
+    return write(
+        rows, "initiatives", fmt, extra=READABLE["initiatives"], legend=legend, headings=headings
+    )
+
+
+def initiative_template(fmt: str) -> bytes:
+    """The empty CSV/XLSX template for initiatives: the header row (the columns' codes) and,
+    in XLSX, a second sheet naming each column in the reader's language."""
+    legend = (_("Columns"), column_names())
+    return write([], "initiatives", fmt, legend=legend)

@@ -19,10 +19,11 @@ from openpyxl.utils import get_column_letter
 
 from kb.errors import Invalid
 from kb.models import Organisation, Programme, Request
+from kb.models.initiative import Initiative
 from kb.transfer.headings import code_of, header
 
 FORMATS = ("csv", "xlsx", "json")
-KINDS = ("requests", "programmes", "organisations")
+KINDS = ("requests", "programmes", "organisations", "initiatives")
 LIST_FIELDS = frozenset(
     {
         "themes",
@@ -31,6 +32,10 @@ LIST_FIELDS = frozenset(
         "eligible_regions",
         "eligible_countries",
         "interpretation_languages",
+        "funders",
+        "implementers",
+        "partners",
+        "beneficiary_countries",
     }
 )
 _RECORD = ("title", "description", "text_language", "themes", "support_types", "languages")
@@ -63,15 +68,38 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "interpretation_languages",
     ),
     "organisations": ("key", "name", "acronym", "type", "country", "website", "description"),
+    #: Organisations by key, name or acronym; states by ISO 3166-1 alpha-3 code.
+    "initiatives": (
+        "key",
+        "title",
+        "description",
+        "text_language",
+        "funders",
+        "implementers",
+        "partners",
+        "beneficiary_countries",
+        "beneficiary_regions",
+        "work_status",
+        "start_date",
+        "end_date",
+        "themes",
+        "support_types",
+        "budget_amount",
+        "budget_currency",
+        "budget_visibility",
+        "outputs",
+        "visibility",
+        "status",
+    ),
 }
 #: Characters that make a spreadsheet treat a cell as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_GENERATED_KEY = re.compile(r"^kb-(request|programme|organisation)-(\d+)$")
+_GENERATED_KEY = re.compile(r"^kb-(request|programme|organisation|initiative)-(\d+)$")
 
 Row = dict[str, Any]
 
 
-def record_key(record: Request | Programme | Organisation) -> str:
+def record_key(record: Request | Programme | Organisation | Initiative) -> str:
     """The record's external key, or a generated ``kb-<kind>-<id>`` one."""
     kind = "organisation" if isinstance(record, Organisation) else record.kind
     return record.external_key or f"kb-{kind}-{record.id}"
@@ -83,8 +111,11 @@ def generated_id(key: str, kind: str) -> int | None:
     return int(found.group(2)) if found and found.group(1) == kind else None
 
 
-def to_row(record: Request | Programme | Organisation) -> Row:
-    """One record as an import row (lists as lists, dates as ISO text)."""
+def to_row(record: Request | Programme | Organisation | Initiative) -> Row:
+    """One record as an import row (lists as lists, dates as ISO text). An initiative's budget
+    is written only by :func:`initiative_row`, which knows who reads it."""
+    if isinstance(record, Initiative):
+        return initiative_row(record, budget=False)
     if isinstance(record, Organisation):
         row: Row = {c: getattr(record, c, None) for c in COLUMNS["organisations"][1:]}
         row["country"] = record.country_code
@@ -97,6 +128,24 @@ def to_row(record: Request | Programme | Organisation) -> Row:
             row["organisation"] = record_key(record.organisation)
     row["key"] = record_key(record)
     return {c: _plain(row.get(c)) for c in COLUMNS[_kind_of(record)]}
+
+
+def initiative_row(record: Initiative, budget: bool) -> Row:
+    """An initiative as a template row: its partners by organisation key, its budget only
+    when ``budget`` (the reader may see it)."""
+    row: Row = {c: getattr(record, c, None) for c in COLUMNS["initiatives"]}
+    for role, column in (
+        ("funder", "funders"),
+        ("implementer", "implementers"),
+        ("partner", "partners"),
+    ):
+        row[column] = [record_key(o) for o in record.organisations(role)]
+    row["key"] = record_key(record)
+    if record.budget_amount is not None:
+        row["budget_amount"] = f"{record.budget_amount:f}"
+    if not budget:
+        row["budget_amount"] = row["budget_currency"] = None
+    return {c: _plain(row.get(c)) for c in COLUMNS["initiatives"]}
 
 
 def _kind_of(record: Request | Programme | Organisation) -> str:
@@ -272,6 +321,8 @@ def _unflat_json(name: str, value: Any) -> Any:
 def guess_kind(header: list[str]) -> str | None:
     """Which kind a header row describes (requests name a country, programmes an organisation)."""
     names = set(header)
+    if "funders" in names or "implementers" in names:
+        return "initiatives"
     if "organisation" in names:
         return "programmes"
     if "title" in names and "country" in names:

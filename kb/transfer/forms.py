@@ -15,6 +15,7 @@ KIND_CHOICES = {
     "requests": N_("Requests"),
     "programmes": N_("Programmes"),
     "organisations": N_("Organisations"),
+    "initiatives": N_("Initiatives"),
 }
 
 

@@ -35,6 +35,15 @@ COLUMN_NAMES = {
     "eligible_countries_names": N_("Open to these states only (names)"),
     "created_at": N_("Created"),
     "updated_at": N_("Updated"),
+    # initiatives
+    "funders": N_("Funders (keys, names or acronyms of organisations)"),
+    "implementers": N_("Implementers (keys, names or acronyms of organisations)"),
+    "partners": N_("Other partners (keys, names or acronyms of organisations)"),
+    "beneficiary_countries": N_("Beneficiary states (ISO 3166 alpha-3 codes)"),
+    "funders_names": N_("Funders"),
+    "implementers_names": N_("Implementers"),
+    "partners_names": N_("Other partners"),
+    "beneficiary_countries_names": N_("Beneficiary states"),
 }
 
 

@@ -60,6 +60,9 @@ class ImportReport:
     duplicates: list[Issue] = field(default_factory=list)
     #: The records the import changed (``(kind, id)``), for the index and match updates.
     changed: list[tuple[str, int]] = field(default_factory=list)
+    #: Organisations the file names that were found nowhere: created (or, in a dry run, to be
+    #: created) for the Secretariat to check (initiatives).
+    proposed: list[str] = field(default_factory=list)
 
     @property
     def duplicate_headline(self) -> str:
@@ -89,7 +92,11 @@ class ImportReport:
         if self.errors:
             return f"{self.kind}: nothing written ({parts})."
         verb = "would be" if self.dry_run else "were"
-        return f"{self.kind}: {self.total} rows {verb} imported ({parts})."
+        proposed = ""
+        if self.proposed:
+            made = "would be created" if self.dry_run else "created"
+            proposed = f" {len(self.proposed)} organisation(s) not found {made}."
+        return f"{self.kind}: {self.total} rows {verb} imported ({parts}).{proposed}"
 
 
 class _Rollback(Exception):
@@ -128,6 +135,8 @@ def run_import(
     """
     report = ImportReport(kind=kind, dry_run=dry_run, total=len(rows))
     editor: Any = actor if actor is not None else _Loader()
+    if kind == "initiatives":
+        return _import_initiatives(rows, report, actor, editor, progress, comment, follow_up)
     validator = Validator(kind, editor)
     planned = validator.check(rows, _step(progress, "checking", len(rows)))
     report.errors = [Issue(*issue) for issue in validator.errors]
@@ -146,6 +155,46 @@ def run_import(
             report.created = report.updated = report.unchanged = 0
         return report
     except IntegrityError as err:  # e.g. another import took a key meanwhile: nothing written
+        current_app.logger.warning("Import refused by the database: %s", err.orig)
+        report.errors = [Issue(0, "key", gettext(CONFLICT_MESSAGE))]
+        report.created = report.updated = report.unchanged = 0
+        return report
+    if follow_up:
+        catch_up(report)
+    return report
+
+
+def _import_initiatives(
+    rows: list[tuple[int, Row]],
+    report: ImportReport,
+    actor: User | None,
+    editor: Any,
+    progress: Progress | None,
+    comment: str | None,
+    follow_up: bool,
+) -> ImportReport:
+    """Initiatives (:mod:`kb.initiatives.transfer`): each row through the operations inside
+    one unit of work, rolled back whole on any error or for a dry run."""
+    from kb.initiatives.transfer import write_rows
+
+    if progress:  # rows are checked as they are written, by the operations
+        progress("checking", len(rows), len(rows))
+    step = _step(progress, "writing", len(rows))
+    try:
+        with unit_of_work(index=False):
+            counts, errors, duplicates, proposed = write_rows(rows, actor, editor, comment, step)
+            report.errors = [Issue(*issue) for issue in errors]
+            report.duplicates = [Issue(*issue) for issue in duplicates]
+            report.proposed = proposed
+            if not errors:
+                for name, n in counts.items():
+                    setattr(report, name, n)
+            if errors or report.dry_run:
+                raise _Rollback
+            report.changed = sorted(db.session.info.get("changed_refs", set()))
+    except _Rollback:
+        return report
+    except IntegrityError as err:
         current_app.logger.warning("Import refused by the database: %s", err.orig)
         report.errors = [Issue(0, "key", gettext(CONFLICT_MESSAGE))]
         report.created = report.updated = report.unchanged = 0

@@ -33,6 +33,6 @@ def read_file(data: bytes, kind: str | None = None) -> tuple[str, list[tuple[int
         )
     chosen = kind or found
     if chosen is None:
-        message = N_("Say what the file holds: requests, programmes or organisations.")
+        message = N_("Say what the file holds: requests, programmes, organisations or initiatives.")
         raise Invalid(message, {"kind": [message]})
     return chosen, rows

@@ -302,26 +302,10 @@ class Validator:
         existing = self._existing_keys({owner for owner, _ in groups})
         found: list[DuplicateTuple] = []
         for key, items in groups.items():
-            first, known = items[0], existing.get(key, [])
-            title = str(first.title)
-            if len(items) > 1:
-                rows = ", ".join(str(i.row) for i in items)
-                if known:
-                    message = _(
-                        "On %(num)s rows (%(rows)s), and as %(records)s: “%(title)s”.",
-                        num=len(items), rows=rows, records=", ".join(known), title=title,
-                    )  # fmt: skip
-                else:
-                    message = _(
-                        "On %(num)s rows (%(rows)s): “%(title)s”.",
-                        num=len(items), rows=rows, title=title,
-                    )  # fmt: skip
-                found.append((first.row, "title", message, title))
-            elif known:
-                message = _(
-                    "Same as %(records)s: “%(title)s”.", records=", ".join(known), title=title
-                )
-                found.append((first.row, "title", message, title))
+            rows = [i.row for i in items]
+            warning = duplicate_warning(rows, existing.get(key, []), str(items[0].title))
+            if warning is not None:
+                found.append(warning)
         return found
 
     def _existing_keys(self, owners: set[Any]) -> dict[tuple[Any, str], list[str]]:
@@ -355,6 +339,28 @@ def title_key(text: str) -> str:
     infrastructure plan")."""
     words = re.findall(r"[^\W\d_]+", _norm(text))
     return " ".join(sorted(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words))
+
+
+def duplicate_warning(rows: list[int], known: list[str], title: str) -> DuplicateTuple | None:
+    """The warning, on the first of ``rows``, about new rows that share a title key with each
+    other or with the existing records ``known`` ("request 12"); None for one row that matches
+    nothing. Worded in the current language."""
+    if len(rows) > 1:
+        listed = ", ".join(str(n) for n in rows)
+        if known:
+            message = _(
+                "On %(num)s rows (%(rows)s), and as %(records)s: “%(title)s”.",
+                num=len(rows), rows=listed, records=", ".join(known), title=title,
+            )  # fmt: skip
+        else:
+            message = _(
+                "On %(num)s rows (%(rows)s): “%(title)s”.", num=len(rows), rows=listed, title=title
+            )
+        return (rows[0], "title", message, title)
+    if known:
+        message = _("Same as %(records)s: “%(title)s”.", records=", ".join(known), title=title)
+        return (rows[0], "title", message, title)
+    return None
 
 
 def duplicate_headline(issues: list[Any]) -> str:

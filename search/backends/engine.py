@@ -41,6 +41,7 @@ from search.querylang.parser import (
 from search.querylang.rewrite import add_concepts, drop_stopwords, positive_terms, replace_words
 from search.text.analysis import ALL_STOPWORDS, fold_token
 from search.text.highlight import Marker
+from search.text.spelling import edit_distance, max_distance, transpositions
 from search.text.thesaurus import Thesaurus, default_thesaurus, key
 
 #: Records that are not available now (the app's availability rule, read when the
@@ -50,6 +51,7 @@ DEMOTE: tuple[Node, ...] = (FieldTerm(*UNAVAILABLE),)
 SUGGEST_BELOW = 3
 #: Alternatives per misspelt word in the fuzzy fallback.
 FUZZY_ALTERNATIVES = 3
+__all__ = ["Engine", "Run", "Session", "edit_distance", "max_distance", "transpositions"]
 
 
 @dataclass
@@ -67,6 +69,11 @@ class Session(ABC):
     @abstractmethod
     def run(self, node: Node | None, q: SearchQuery, facets: bool) -> Run:
         """Evaluate ``node`` (None = everything) and return the page asked for in ``q``."""
+
+    def count_upto(self, node: Node | None, limit: int) -> int:
+        """How many visible records match ``node`` (None: all), counted up to ``limit``:
+        ``min(total, limit)``.  Backends that can stop counting early override it."""
+        return min(self.run(node, _count_only(), False).total, limit)
 
     @abstractmethod
     def knows(self, word: str) -> bool:
@@ -92,36 +99,6 @@ class Session(ABC):
         """Release per-search resources."""
 
 
-def max_distance(word: str) -> int:
-    """Edit distance allowed when correcting ``word``."""
-    return 1 if len(word) <= 5 else 2
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Damerau-Levenshtein distance (optimal string alignment) between two short words:
-    a swap of two adjacent letters ("samll", "tabeltop") counts as one edit."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            d = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb and ca != cb:
-                d = min(d, prev2[j - 2] + 1)
-            cur.append(d)
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
-def transpositions(word: str) -> set[str]:
-    """``word`` with two adjacent letters swapped, every way (``samll`` -> ``small`` …)."""
-    return {
-        word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-        for i in range(len(word) - 1)
-        if word[i] != word[i + 1]
-    }
-
-
 class Engine(ABC):
     """Implements ``search()`` on top of ``Session``; subclasses implement ``session()``."""
 
@@ -140,6 +117,51 @@ class Engine(ABC):
     def search(self, q: SearchQuery) -> SearchResult:
         """Run ``q``; user text never makes this raise."""
         q = q.normalised()
+        res = self._search(q)
+        if not q.interpret:
+            return res
+        if res.fuzzy and res.suggestion:
+            return self._reread(q, res, res.suggestion) or res
+        if res.missing:
+            corrected = self._place_spelling(q.text, res.missing)
+            if corrected:
+                return self._reread(q, res, corrected) or res
+        return res
+
+    def _place_spelling(self, text: str, missing: list[str]) -> str | None:
+        """``text`` with the words found in no visible record that misspell a place name
+        ("Carribean") written as the name; None when none does."""
+        closest = getattr(self._places(), "closest_name", None)
+        if closest is None:
+            return None
+        fixed = text
+        for word in missing:
+            name = closest(word)
+            if name:
+                fixed = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", name, fixed)
+        return fixed if fixed != text else None
+
+    def _reread(self, q: SearchQuery, res: SearchResult, corrected: str) -> SearchResult | None:
+        """A corrected query that names a place or a language the typed one did not
+        ("Carribean cyber crime" -> "Caribbean cyber crime") is read again, so the
+        correction is understood as the correct spelling would be; one notice still says
+        what was corrected.  None when the correction reads nothing new."""
+        places = self._places()
+        before = {r.key for r in understand(q.text, places, q.literal, self.thesaurus).readings}
+        after = understand(corrected, places, q.literal, self.thesaurus).readings
+        if not any(r.key not in before and r.field in ("place", "languages") for r in after):
+            return None
+        again = self._search(replace(q, text=corrected))
+        if not again.total or again.fuzzy or (again.message and not again.relaxed):
+            return None
+        tail = " that match most of it" if again.relaxed else ""
+        missing = ", ".join(f"“{w}”" for w in res.missing)
+        notice = f"No record contains {missing}; showing results for “{corrected}”{tail}."
+        again.fuzzy, again.suggestion, again.missing = True, corrected, res.missing
+        again.message = notice
+        return again
+
+    def _search(self, q: SearchQuery) -> SearchResult:
         parsed = parse(q.text)
         plain = not parsed.operators
         und = Understanding(q.text)
@@ -245,7 +267,7 @@ class Engine(ABC):
             if run.total >= FILL:
                 plan.node, plan.run = strict, run
                 return
-        elif session.run(strict, _count_only(q), False).total >= FILL:
+        elif session.count_upto(strict, FILL) >= FILL:
             final = Coverage(
                 tuple(required), tuple(optional), len(optional), tuple(boosts), demote=DEMOTE
             )
@@ -323,19 +345,18 @@ class Engine(ABC):
 
         def swap(m: re.Match[str]) -> str:
             alts = alternatives.get(key(m.group()))
-            return alts[0] if alts else m.group()
+            return _like_case(m.group(), alts[0]) if alts else m.group()
 
         shown = re.sub(r"[^\W_]+", swap, text)
         if fold_token(shown) == fold_token(text):
             return None, None
         corrected = re.sub(r"[^\W_]+", swap, text if searched is None else searched)
-        probe = SearchQuery(text=corrected, page=1, per_page=1, facets=False, snippets=False)
         node = drop_stopwords(add_concepts(parse(corrected).node, self.thesaurus))
         if node is None:
             return None, None
         required, optional = split_clauses(node)
         check = and_of([*required, Or(tuple(optional))]) if len(optional) > 1 else node
-        if check is None or not session.run(check, probe, False).total:
+        if check is None or not session.count_upto(check, 1):
             return None, None
         return shown, node
 
@@ -422,9 +443,9 @@ def _field_boosts(filters: dict[str, tuple[str, ...]]) -> list[Node]:
     return out
 
 
-def _count_only(q: SearchQuery) -> SearchQuery:
+def _count_only() -> SearchQuery:
+    """A query whose run gives the total (sessions are bound to the viewer already)."""
     return SearchQuery(
-        viewer_tokens=q.viewer_tokens,
         sort="newest",
         page=1,
         per_page=1,
@@ -537,6 +558,16 @@ class Plan:
             relaxed=self.relaxed and bool(run.total),
             missing=self.missing,
         )
+
+
+def _like_case(typed: str, word: str) -> str:
+    """``word`` written as ``typed`` was: capitalised ("Carribean" -> "Caribbean") or in
+    capitals ("CSRIT" -> "CSIRT")."""
+    if len(typed) > 1 and typed.isupper():
+        return word.upper()
+    if typed[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
 
 
 def _plain_words(node: Node | None) -> list[str]:

@@ -65,8 +65,8 @@ class MatchConfig:
     #: shared language.
     no_shared_language_cap: float = 0.9
     #: Platt scaling of the raw score: ``score = 1 / (1 + exp(-(a * raw + b)))``.
-    calibration_a: float = 18.07
-    calibration_b: float = -10.18
+    calibration_a: float = 17.26
+    calibration_b: float = -9.91
 
     #: Weight of the word space in text relevance when both texts share a language ...
     word_share_same_language: float = 0.7
@@ -99,7 +99,7 @@ class MatchConfig:
     #: Boost of a provider that has implemented work on the request's theme in its UN
     #: regional group (ongoing or completed initiatives; ``search.matching.history``), on the
     #: raw score and outside the weighted mean of :meth:`weights` (no other score moves).
-    weight_track_record: float = 0.03
+    weight_track_record: float = 0.02
 
     def weights(self) -> dict[str, float]:
         """Component weights keyed by reason kind."""

@@ -72,15 +72,18 @@ class History:
         done = [d for d in done if d.work_status in DELIVERED]
         #: (state, organisation) -> the work it funds or implements there.
         self._in_state: dict[tuple[str, Hashable], list[Delivery]] = defaultdict(list)
-        #: (region, organisation) -> themes it has implemented there.
-        self._in_region: dict[tuple[str, Hashable], set[str]] = defaultdict(set)
+        #: organisation -> region -> themes it has implemented there.
+        self._in_region: dict[Hashable, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        #: organisation -> states where it funds or implements work.
+        self._states_of: dict[Hashable, set[str]] = defaultdict(set)
         for d in done:
             for state in d.states:
                 for org in d.funders | d.implementers:
                     self._in_state[state, org].append(d)
+                    self._states_of[org].add(state)
             for region in d.regions:
                 for org in d.implementers:
-                    self._in_region[region, org] |= d.themes
+                    self._in_region[org][region] |= d.themes
         self.size = len(done)
 
     def __bool__(self) -> bool:
@@ -106,9 +109,9 @@ class History:
 
     def delivered(self, region: str | None, organisation: Hashable | None) -> set[str]:
         """Themes ``organisation`` has implemented in ``region`` (empty when none)."""
-        if not region or organisation is None:
+        if not region or organisation not in self._in_region:
             return set()
-        return self._in_region.get((region, organisation), set())
+        return self._in_region[organisation].get(region, set())
 
 
 class TrackRecord:
@@ -130,23 +133,17 @@ class TrackRecord:
         #: (region, theme) -> sorted positions of the programmes on that theme whose provider
         #: has implemented work on it in the region.
         index: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for (region, org), delivered in history._in_region.items():
-            for j, (owner, offered) in enumerate(zip(self.organisations, self.themes, strict=True)):
-                if owner == org:
-                    for theme in delivered.intersection(offered):
-                        index[region, theme].append(j)
-        self._boosted = {k: np.array(sorted(v), dtype=np.intp) for k, v in index.items()}
-        by_org: dict[Hashable, list[int]] = defaultdict(list)
-        for j, owner in enumerate(self.organisations):
-            if owner is not None and self.themes[j]:
-                by_org[owner].append(j)
         received: dict[str, list[int]] = defaultdict(list)
-        for state, org in history._in_state:
-            received[state] += [
-                j
-                for j in by_org.get(org, ())
-                if history.receives(state, org, self.themes[j], self.support_types[j])
-            ]
+        for j, (owner, offered) in enumerate(zip(self.organisations, self.themes, strict=True)):
+            if owner is None or not offered:
+                continue
+            for region, delivered in history._in_region.get(owner, {}).items():
+                for theme in delivered.intersection(offered):
+                    index[region, theme].append(j)
+            for state in history._states_of.get(owner, ()):
+                if history.receives(state, owner, offered, self.support_types[j]):
+                    received[state].append(j)
+        self._boosted = {k: np.array(sorted(v), dtype=np.intp) for k, v in index.items()}
         self._received = {state: sorted(set(js)) for state, js in received.items()}
 
     def received(self, state: str | None) -> list[int]:

@@ -20,6 +20,7 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +45,57 @@ K = 10
 PARTS = ("fit", "report")
 
 
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def part_of(key: str) -> str:
-    """The fixed, documented split: first hex digit of sha256(key) even -> "fit"."""
-    return PARTS[int(hashlib.sha256(key.encode()).hexdigest()[0], 16) % 2]
+    """The fixed, documented split of the judged requests (:func:`split`); a key outside
+    the judged set: first hex digit of sha256(key) even -> "fit"."""
+    found = split().get(key)
+    return found or PARTS[int(_hash(key)[0], 16) % 2]
+
+
+def kind_of(request: Mapping[str, Any], judgement: Mapping[str, Any]) -> tuple[bool, bool]:
+    """The stratum of a judged request: whether it was posted as prose only, and whether
+    it is an expected unmet need."""
+    return bool(request.get("prose_only")), expected_unmet(judgement)
+
+
+def _language_group(request: Mapping[str, Any]) -> str:
+    language = request.get("text_language") or "en"
+    return language if language in ("en", "fr", "es") else "ar_ru_zh"
+
+
+@lru_cache(maxsize=1)
+def split() -> dict[str, str]:
+    """``{request key: part}``, stratified by kind (:func:`kind_of`): within each kind,
+    requests ordered by text language (English, French, Spanish, then the newer ones) and
+    by sha256(key) go to "fit" and "report" in turn, the turn carrying over from one kind
+    to the next — so each kind, and each language within it, is split evenly (the parts
+    differ by at most one request per kind). An edition of a judged request in another
+    language (``edition_of``) goes to its original's part, so that no need is fitted in
+    one part and reported in the other."""
+    judgements = load_judgements()
+    requests = [r for r in all_requests() if r["key"] in judgements]
+    originals = {r["key"]: r["edition_of"] for r in requests if r.get("edition_of")}
+    strata: dict[tuple[bool, bool], list[Mapping[str, Any]]] = {}
+    for r in requests:
+        if r["key"] not in originals:
+            strata.setdefault(kind_of(r, judgements[r["key"]]), []).append(r)
+    order = {"en": 0, "fr": 1, "es": 2}
+    out: dict[str, str] = {}
+    turn = 0
+    for kind in sorted(strata):
+        ranked = sorted(
+            strata[kind], key=lambda r: (order.get(_language_group(r), 3), _hash(r["key"]))
+        )
+        for r in ranked:
+            out[r["key"]] = PARTS[turn % 2]
+            turn += 1
+    for key, original in originals.items():
+        out[key] = out.get(original) or PARTS[int(_hash(key)[0], 16) % 2]
+    return out
 
 
 def load_judgements(path: Path = JUDGEMENTS, field: str = "requests") -> dict[str, dict[str, Any]]:
@@ -134,6 +183,7 @@ def all_requests() -> list[dict[str, Any]]:
                 "created_at": r.get("created"),
                 "updated_at": r.get("last_confirmed") or r.get("created"),
                 "prose_only": bool(r.get("prose_only")),
+                "edition_of": r.get("edition_of"),
             }
         )
     return out
@@ -205,6 +255,57 @@ def check_judgements(today: date = TODAY) -> list[str]:
                 problems.append(f"{key}: {pid} is graded but not eligible")
             else:
                 problems.extend(_grade_problems(key, pid, j["relevant"][pid], by_id[pid], r))
+    return problems + _history_problems(by_id, requests, today)
+
+
+def _history_problems(
+    by_id: Mapping[str, Mapping[str, Any]], requests: Mapping[str, Mapping[str, Any]], today: date
+) -> list[str]:
+    """The history set's grades against its two written rules (header of
+    ``match_eval_history.json``), on top of the set's own."""
+    works = [w for w in history() if w["work_status"] in ("ongoing", "completed")]
+
+    def received(programme: Mapping[str, Any], state: str) -> bool:
+        themes, support = programme.get("themes") or [], set(programme.get("support_types") or [])
+        return any(
+            state in w["states"]
+            and programme.get("organisation_id") in {*w["funders"], *w["implementers"]}
+            and themes
+            and themes[0] in w["themes"]
+            and (not support or not w["support_types"] or support & set(w["support_types"]))
+            for w in works
+        )
+
+    def track_record(programme: Mapping[str, Any], request: Mapping[str, Any]) -> bool:
+        main = (request.get("themes") or [None])[0]
+        return main in (programme.get("themes") or []) and any(
+            request.get("region") in w["regions"]
+            and programme.get("organisation_id") in w["implementers"]
+            and main in w["themes"]
+            for w in works
+        )
+
+    problems = []
+    for key, j in history_judgements().items():
+        r = requests.get(key)
+        if r is None:
+            problems.append(f"{key}: no such request")
+            continue
+        for pid in j["never"]:
+            p = by_id.get(pid)
+            if p is None:
+                problems.append(f"{key}: {pid} does not exist")
+            elif available(p, today) and eligible(p, r) and not received(p, r["country"]):
+                problems.append(f"{key}: {pid} is listed as never but is offered and not received")
+        for pid, grade in j["relevant"].items():
+            p = by_id.get(pid)
+            if p is None:
+                problems.append(f"{key}: {pid} does not exist")
+            elif not (available(p, today) and eligible(p, r)) or received(p, r["country"]):
+                problems.append(f"{key}: {pid} is graded but not eligible or already received")
+            else:
+                raised = grade == 3 and track_record(p, r)
+                problems.extend(_grade_problems(key, pid, 2 if raised else grade, p, r))
     return problems
 
 

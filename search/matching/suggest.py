@@ -9,11 +9,15 @@ Two sources of evidence, both matched on folded, accent-free keys
   support is wanted ("asesoría", "study visit", "bourses") or which subject a need is
   about ("SCADA", "fichier électoral", "mujeres"), each with a weight.
 
-A code is suggested when its score reaches ``MIN_SCORE`` and ``MIN_SHARE`` of the best
-code of its list, at most ``LIMIT`` per list, most likely first. The thresholds were
-chosen on the "fit" part of the judged set only (``search.matching.judgements.part_of``;
-a grid search maximising the smaller margin over the targets of issue 11);
-``python -m search.evaluate`` reports precision and recall on the "report" part.
+A code is a candidate when its score reaches ``MIN_SCORE`` and ``MIN_SHARE`` of the best
+code of its list, at most ``LIMIT`` per list, most likely first; a candidate is then
+suggested unless a small model learnt from labelled records outside the judged set
+(``search.matching.suggest_model``: the seed programmes and the unjudged seed requests)
+gives it a probability under ``MIN_PROBABILITY`` (the best candidate of a list is kept when
+the model would drop them all). The thresholds were chosen on the "fit" part of the judged
+set only (``search.matching.judgements.part_of``; the largest smaller margin over the
+targets of issue 11, ``python -m search.evaluate --calibrate``); ``python -m
+search.evaluate`` reports precision and recall on the "report" part.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ LIMIT = 3
 #: Per list: (minimum score, minimum share of the best code's score).
 MIN_SCORE = {"themes": 1.0, "support_types": 1.0}
 MIN_SHARE = {"themes": 0.4, "support_types": 0.3}
+#: Per list: least probability of a candidate under ``suggest_model`` (chosen on "fit").
+MIN_PROBABILITY = {"themes": 0.2, "support_types": 0.2}
 
 
 @lru_cache(maxsize=1)
@@ -94,8 +100,24 @@ def pick(scores: Mapping[str, float], field: str, limit: int = LIMIT) -> list[st
     return [code for code, s in ranked[:limit] if s >= floor]
 
 
-def suggest_codes(title: str, description: str, language: str = "en") -> dict[str, list[str]]:
+def suggest_codes(
+    title: str,
+    description: str,
+    language: str = "en",
+    min_probability: Mapping[str, float] | None = None,
+) -> dict[str, list[str]]:
     """``{"themes": [...], "support_types": [...]}`` for a need written in prose, most
-    likely first (``language`` is accepted for callers; cues cover en, fr and es)."""
+    likely first (``language`` is accepted for callers: the evidence reads the six UN
+    languages). ``min_probability`` overrides ``MIN_PROBABILITY`` (for calibration)."""
+    from search.matching.suggest_model import probabilities
+
+    floors = MIN_PROBABILITY if min_probability is None else min_probability
     scores = code_scores(title, description)
-    return {field: pick(scores[field], field) for field in ("themes", "support_types")}
+    likely = probabilities(scores)
+    out: dict[str, list[str]] = {}
+    for field in ("themes", "support_types"):
+        candidates = pick(scores[field], field)
+        model = likely.get(field, {})
+        kept = [c for c in candidates if model.get(c, 1.0) >= floors[field]]
+        out[field] = kept or candidates[:1]
+    return out

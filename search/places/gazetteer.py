@@ -19,6 +19,7 @@ from babel.core import get_global
 
 from search.places.model import KIND_PRIORITY, Place, PlaceMention
 from search.places.names import RU_STEM_MIN, fold, is_short_acronym, key, match_fold, words
+from search.text.spelling import edit_distance, max_distance
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 STATES_FILE = "places_m49.json"
@@ -30,6 +31,9 @@ CLDR_LANGUAGES = ("ar", "ru", "zh")
 LANGUAGES = ("en", "fr", "es", *CLDR_LANGUAGES)
 GROUP_PREFIX = "group:"
 
+#: Words shorter than this are not corrected to a place name ("Mali", "Oman" are too
+#: close to other words).
+MIN_CORRECTED = 6
 #: How a name must be written to count: as is (acronyms), capitalised, or any way.
 EXACT, CAPITAL, ANY = "exact", "capital", "any"
 
@@ -173,6 +177,40 @@ class Gazetteer:
                 continue
             return self._places[code]
         return None
+
+    def closest_name(self, word: str) -> str | None:
+        """The one-word place name, in Latin script, that ``word`` misspells ("Carribean" ->
+        "Caribbean"): within ``search.text.spelling.max_distance`` edits of a name of five
+        letters or more, not an acronym; None when there is none or two places tie."""
+        folded = fold(word)
+        if len(folded) < MIN_CORRECTED or not folded.isalpha() or not folded.isascii():
+            return None
+        maxd = max_distance(folded)
+        best: dict[int, dict[str, str]] = {}
+        for name, surface, code in self._one_word_names():
+            if abs(len(name) - len(folded)) <= maxd and name != folded:
+                d = edit_distance(folded, name)
+                if d <= maxd:
+                    best.setdefault(d, {}).setdefault(code, surface)
+        if not best:
+            return None
+        found = best[min(best)]
+        return next(iter(found.values())) if len(found) == 1 else None
+
+    def _one_word_names(self) -> list[tuple[str, str, str]]:
+        """``(folded name, name as written, place code)`` of the one-word Latin-script
+        names that are no acronym (cached)."""
+        cached = getattr(self, "_one_word", None)
+        if cached is None:
+            cached = [
+                (k[0], surface[0], code)
+                for k, entries in self._index.items()
+                if len(k) == 1 and len(k[0]) >= MIN_CORRECTED - 1 and k[0].isascii()
+                for _, code, rule, surface in entries
+                if rule != EXACT
+            ]
+            self._one_word = cached
+        return cached
 
     # -- prose ----------------------------------------------------------------------
     def describe(self, place: Place, limit: int = 5) -> str:

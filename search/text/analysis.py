@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import Stemmer
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
-from search.text.segment import WORD_RE
+from search.text.segment import WORD_RE, word_spans
 
 #: Languages with a Snowball stemmer (whoosh's for en/fr/es, PyStemmer's for ar/ru).
 STEMMED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ar", "ru")
@@ -178,10 +178,9 @@ def analyze(text: str, lang: str) -> list[str]:
     return out
 
 
-def tokens(text: str) -> Iterator[tuple[int, int, str]]:
-    """Yield ``(start, end, raw_token)`` for each word of ``text``."""
-    for m in WORD_RE.finditer(text):
-        yield m.start(), m.end(), m.group()
+def tokens(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, raw_token)`` of each word of ``text``."""
+    return word_spans(text)
 
 
 def words(text: str) -> list[str]:

@@ -22,6 +22,9 @@ class Marker:
     concepts: Iterable[str] = ()
     thesaurus: Thesaurus | None = None
     _terms: dict[str, set[str]] = field(init=False, default_factory=dict)
+    #: Per language key, whether each word seen so far is marked (a page's snippets
+    #: share most of their words).
+    _marked: dict[str, dict[str, bool]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.prefixes = tuple(self.prefixes)
@@ -33,20 +36,32 @@ class Marker:
     def __bool__(self) -> bool:
         return bool(self._terms or self.prefixes or self.concepts)
 
-    def spans(self, text: str, lang: str) -> list[tuple[int, int]]:
-        """Character spans to mark in ``text`` written in language ``lang``."""
+    def spans(
+        self, text: str, lang: str, toks: list[tuple[int, int, str]] | None = None
+    ) -> list[tuple[int, int]]:
+        """Character spans to mark in ``text`` written in language ``lang`` (``toks``: the
+        words of ``text`` when the caller has them already)."""
         lk = language_key(lang)
-        wanted = self._terms.get(lk, set())
+        if toks is None:
+            toks = tokens(text)
+        marked = self._marked.setdefault(lk, {})
         out: list[tuple[int, int]] = []
-        for start, end, raw in tokens(text):
-            t = term(raw, lk)
-            if (t and t in wanted) or (
-                self.prefixes and fold_token(raw).startswith(self.prefixes)  # type: ignore[arg-type]
-            ):
+        for start, end, raw in toks:
+            hit = marked.get(raw)
+            if hit is None:
+                hit = marked[raw] = self._marks(raw, lk)
+            if hit:
                 out.append((start, end))
         if self.concepts and self.thesaurus is not None:
-            out.extend(self.thesaurus.char_spans(text, self.concepts))  # type: ignore[arg-type]
+            out.extend(self.thesaurus.char_spans(text, self.concepts, toks))  # type: ignore[arg-type]
         return _merge(out)
+
+    def _marks(self, raw: str, lk: str) -> bool:
+        """True when the word ``raw`` of a text in language key ``lk`` is marked."""
+        t = term(raw, lk)
+        return bool(t and t in self._terms.get(lk, ())) or bool(
+            self.prefixes and fold_token(raw).startswith(self.prefixes)  # type: ignore[arg-type]
+        )
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -64,10 +79,11 @@ def snippet(text: str, lang: str, marker: Marker, size: int = SNIPPET_TOKENS) ->
     """An escaped fragment of ``text`` around the densest matches; None if nothing matches."""
     if not text or not marker:
         return None
-    spans = marker.spans(text, lang)
+    words = tokens(text)
+    spans = marker.spans(text, lang, words)
     if not spans:
         return None
-    toks = [(s, e) for s, e, _ in tokens(text)]
+    toks = [(s, e) for s, e, _ in words]
     # Windows start a few tokens before each match; keep the one holding most matches.
     tok_starts = [s for s, _ in toks]
     starts = [s for s, _ in spans]
@@ -103,6 +119,6 @@ def best_snippet(title: str, description: str, lang: str, marker: Marker) -> str
         return found
     if not description:
         return None
-    ends = [e for _, e, _ in tokens(description)]
-    cut = ends[SNIPPET_TOKENS - 1] if len(ends) > SNIPPET_TOKENS else len(description)
+    words = tokens(description)
+    cut = words[SNIPPET_TOKENS - 1][1] if len(words) > SNIPPET_TOKENS else len(description)
     return escape(description[:cut]) + ("…" if cut < len(description) else "")

@@ -182,12 +182,19 @@ class Thesaurus:
             found |= ids
         return found
 
-    def char_spans(self, text: str, wanted: Iterable[str]) -> list[tuple[int, int]]:
-        """Character spans in ``text`` of surfaces of the ``wanted`` concepts."""
+    def char_spans(
+        self,
+        text: str,
+        wanted: Iterable[str],
+        toks: list[tuple[int, int, str]] | None = None,
+    ) -> list[tuple[int, int]]:
+        """Character spans in ``text`` of surfaces of the ``wanted`` concepts (``toks``:
+        the words of ``text``, when the caller has them)."""
         wanted = set(wanted)
         if not wanted:
             return []
-        toks = list(tokens(text))
+        if toks is None:
+            toks = tokens(text)
         return [
             (toks[s][0], toks[e - 1][1])
             for s, e, ids in self.spans([t[2] for t in toks])

@@ -207,3 +207,21 @@ def test_messages_for_odd_input(search):
 
 def test_public_token_default():
     assert SearchQuery().viewer_tokens == PUBLIC
+
+
+def test_count_upto_stops_at_the_limit_and_counts_only_visible_records(backend):
+    from search.querylang.parser import Word
+
+    session = backend.session(PUBLIC, {})
+    try:
+        assert session.count_upto(None, 100) == 5
+        assert session.count_upto(None, 2) == 2
+        assert session.count_upto(Word("zanzibarian"), 10) == 0  # not public
+    finally:
+        session.close()
+    session = backend.session(SECRET, {"kind": ("request",)})
+    try:
+        assert session.count_upto(Word("zanzibarian"), 10) == 1
+        assert session.count_upto(Word("zanzibarian"), 0) == 0
+    finally:
+        session.close()

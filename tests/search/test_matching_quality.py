@@ -106,3 +106,49 @@ def test_grades_are_held_to_the_written_rules() -> None:
     assert judgements._grade_problems(
         "r", "p", 3, {**offer, "languages": ["es"], "themes": []}, request
     )
+
+
+def test_split_is_stratified_by_kind() -> None:
+    """Each kind of judged request (prose-only or not, unmet or not) is split evenly, and
+    an edition in another language sits in its original's part."""
+    marks = judgements.load_judgements()
+    requests = [r for r in judgements.all_requests() if r["key"] in marks]
+    counts: dict[tuple[bool, bool], list[int]] = {}
+    for r in requests:
+        if r.get("edition_of"):
+            assert judgements.part_of(r["key"]) == judgements.part_of(r["edition_of"])
+            continue
+        parts = counts.setdefault(judgements.kind_of(r, marks[r["key"]]), [0, 0])
+        parts[judgements.PARTS.index(judgements.part_of(r["key"]))] += 1
+    assert len(counts) == 4
+    assert all(abs(fit - report) <= 1 for fit, report in counts.values()), counts
+
+
+def test_suggestion_model_is_the_stored_fit() -> None:
+    """The stored suggestion model is what ``python -m search.matching.suggest_model``
+    learns from the seed records outside the judged set (refit it after editing the
+    thesaurus or the cues)."""
+    from search.matching import suggest_model
+
+    records = suggest_model.training_records()
+    judged = set(judgements.load_judgements())
+    assert records and not judged & {r["key"] for r in records}
+    stored = json.loads(suggest_model.MODEL_FILE.read_text(encoding="utf-8"))["models"]
+    refit = suggest_model.fit(records)["models"]
+    assert stored.keys() == refit.keys()
+    for field, codes in refit.items():
+        assert stored[field].keys() == codes.keys()
+        for code, model in codes.items():
+            assert model["intercept"] == pytest.approx(stored[field][code]["intercept"], abs=1e-3)
+            assert model["coef"] == pytest.approx(stored[field][code]["coef"], abs=1e-3)
+
+
+def test_history_helps_where_it_matters(figures: dict[str, Any]) -> None:
+    """Issue 16 point 5: on the requests of match_eval_history.json the engine fed with the
+    initiatives proposes nothing the state already receives and ranks better than the one
+    that knows none (the other runs' floors hold with the history fed in)."""
+    for part in judgements.PARTS:
+        with_history = figures["runs"][f"history_{part}"]
+        without = figures["runs"][f"history_{part}_without_history"]
+        assert with_history["ineligible@10"] == 0 < without["ineligible@10"], part
+        assert with_history["ndcg@10"] > without["ndcg@10"], part

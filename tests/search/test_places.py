@@ -315,3 +315,19 @@ def test_adjectives_are_names_of_their_place() -> None:
     for code, names in adjectives.items():
         for name in (n for lang in ("en", "fr", "es") for n in names.get(lang, [])):
             assert [m.place.code for m in g.find(name)] == [code], (code, name)
+
+
+@pytest.mark.parametrize(
+    ("word", "name"),
+    [
+        ("Carribean", "Caribbean"),
+        ("Phillipines", "Philippines"),
+        ("Kazakstan", "Kazakhstan"),
+        ("Guatamala", "Guatemala"),
+        ("training", None),  # no place is that close
+        ("Keyna", None),  # too short to correct safely
+        ("Senegal", None),  # a name is not a misspelling
+    ],
+)
+def test_closest_name_corrects_misspelt_place_names(word: str, name: str | None) -> None:
+    assert g.closest_name(word) == name

@@ -58,3 +58,36 @@ def test_place_scope_reads_places_with_the_gazetteer(bench):
     assert "ECOWAS" not in text and "training" in text
     assert scope is not None and "SEN" in scope[0]
     assert bench._place_scope("training only") == ("training only", None)
+
+
+def test_keep_then_reuse_runs_only_the_queries(bench, tmp_path, capsys):
+    """``--keep DIR`` builds and keeps the indexes; ``--reuse DIR`` runs the same mix on
+    them without building, and leaves them as it found them.  Both report CPU time."""
+    import json
+
+    keep = tmp_path / "kept"
+    assert (
+        bench.main(["--records", "300", "--queries", "16", "--procs", "1", "--keep", str(keep)])
+        == 0
+    )
+    built = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert built["index_s"] > 0 and not built["reused"]
+    assert (keep / "fts5.sqlite").exists() and (keep / "whoosh").is_dir()
+    generations = sorted(p.name for p in (keep / "whoosh").glob("gen-*"))
+    assert bench.main(["--reuse", str(keep)]) == 0
+    reused = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert reused["reused"] and reused["index_s"] is None and reused["fts5_index_s"] is None
+    assert not reused["index_stale"]
+    assert (reused["records"], reused["queries"]) == (300, 16)
+    assert reused["zero_results"] == built["zero_results"]
+    assert reused["fts5_zero_results"] == built["fts5_zero_results"]
+    assert sorted(p.name for p in (keep / "whoosh").glob("gen-*")) == generations
+    for res in (built, reused):
+        assert 0 < res["cpu_p50_ms"] <= res["cpu_p95_ms"]
+        assert res["fts5_cpu_p95_ms"] > 0 and res["cpu_p95_ratio_fts5"] > 0
+        assert all(res[f"cpu_p95_{shape}_ms"] >= 0 for shape in bench.SHAPES)
+
+
+def test_reuse_needs_a_kept_directory(bench, tmp_path):
+    with pytest.raises(SystemExit):
+        bench.main(["--reuse", str(tmp_path)])

@@ -37,26 +37,28 @@ from search.quality import (
 #: whoosh 0.345 / 0.391, memory 0.336 / 0.406, postgres 0.345 / 0.391; after it (f84572a,
 #: fcf126f): whoosh 0.787 / 0.0, memory 0.793 / 0.0, postgres 0.794 / 0.0; with the
 #: search thesaurus layer, swaps as one edit, availability and place readings: whoosh
-#: 0.846, memory 0.843, postgres 0.839 (0 empty results).
+#: 0.846, memory 0.843, postgres 0.839; with strict quoted phrases, elided articles, place
+#: adjectives and corrected place names read as places: whoosh 0.852, memory 0.850,
+#: postgres 0.844 (0 empty results).
 REPORT_FLOORS: dict[str, tuple[float, float]] = {
-    "whoosh": (0.84, 0.0),
-    "memory": (0.84, 0.0),
-    "postgres": (0.83, 0.0),
+    "whoosh": (0.845, 0.0),
+    "memory": (0.845, 0.0),
+    "postgres": (0.84, 0.0),
 }
 #: The whole reporting part (all six languages): the target of issue 10, nDCG@10 >= 0.85,
-#: is met on whoosh (0.857) and memory (0.853); postgres is at 0.847.
-OVERALL_FLOORS = {"whoosh": TARGETS["ndcg@10"], "memory": TARGETS["ndcg@10"], "postgres": 0.84}
+#: is met on whoosh (0.858) and memory (0.854); postgres is at 0.847.
+OVERALL_FLOORS = {"whoosh": TARGETS["ndcg@10"], "memory": TARGETS["ndcg@10"], "postgres": 0.845}
 #: Earlier set 2026-11: mean nDCG@10 per backend and per category (whoosh).
-OLD_SET_FLOORS = {"whoosh": 0.89, "memory": 0.89}  # measured 0.910 / 0.909 (3 Dec 2026)
-OLD_SET_CATEGORY_FLOORS = {
-    "en": 0.85,
-    "fr": 0.83,
-    "es": 0.85,
-    "misspelt": 0.85,
-    "acronym": 0.88,
-    "cross_language": 0.80,
-    "phrase": 0.85,
-    "field": 0.93,
+OLD_SET_FLOORS = {"whoosh": 0.905, "memory": 0.905}  # measured 0.912 / 0.915 (3 Dec 2026)
+OLD_SET_CATEGORY_FLOORS = {  # measured on whoosh, 3 Dec 2026
+    "en": 0.92,  # 0.929
+    "fr": 0.89,  # 0.897
+    "es": 0.89,  # 0.900
+    "misspelt": 0.90,  # 0.910
+    "acronym": 0.92,  # 0.933
+    "cross_language": 0.87,  # 0.879
+    "phrase": 0.90,  # 0.906 (quoted phrases no longer reach other languages' records)
+    "field": 0.95,  # 0.958
 }
 NEW_KINDS = (
     "natural", "place", "fr", "es", "misspelt", "acronym", "programmes_for", "needs_in", "strict",
@@ -205,7 +207,7 @@ def test_postgres_report_part_and_gap_to_whoosh(docs, results):
 
 #: Reporting part per query language, whoosh (issue 13 point 6).  Measured 3 Dec 2026, see
 #: docs/SEARCH.md "Languages of the content".
-LANGUAGE_FLOORS = {"ar": 0.71, "ru": 0.74, "zh": 0.75}
+LANGUAGE_FLOORS = {"ar": 0.845, "ru": 0.875, "zh": 0.885}  # measured 0.852, 0.882, 0.893
 
 
 @pytest.mark.parametrize("lang", sorted(LANGUAGE_FLOORS))

@@ -319,3 +319,24 @@ def test_place_filter_admits_programmes_offered_from_the_place(backend):
     assert set(backend.search(SearchQuery(text="numbat programmes from Kenya")).ids) == {
         "programme:43"
     }
+
+
+def test_a_corrected_place_name_is_read_as_the_place(find):
+    """ "Senagal" is corrected to "Senegal", which is then read as the place (a filter and
+    a chip), with one notice saying what was corrected."""
+    res = find("prosecutors in Senagal")
+    assert res.fuzzy and res.suggestion == "prosecutors in Senegal"
+    assert "place:SEN" in _keys(res)
+    assert res.ids[0] == "request:32" and "request:3" not in res.ids
+    assert res.message == (
+        "No record contains “Senagal”; showing results for “prosecutors in Senegal”."
+    )
+
+
+def test_a_misspelt_place_name_found_in_no_record_is_read_as_the_place(find):
+    """No record says "Ethiopia": the gazetteer corrects "Ethopia", and the programmes open
+    to Ethiopia are shown, with one notice."""
+    res = find("Ethopia")
+    assert res.fuzzy and res.suggestion == "Ethiopia" and "place:ETH" in _keys(res)
+    assert res.total and "programme:2" in res.ids  # open to every state
+    assert res.message == "No record contains “Ethopia”; showing results for “Ethiopia”."

@@ -179,6 +179,109 @@ def test_leaf_all_ids_and_block_ids_match_whoosh(tmp_path):
         assert list(m._ids) == list(delta_decode(m._data[0])) == expected[: len(m._ids)]
 
 
+def test_tree_scores_match_stepping_the_matcher_tree(tmp_path):
+    """``rank.tree_scores`` (leaf by leaf, a block at a time) gives the docs and the very
+    floats that ``skip_to`` + ``score()`` on whoosh's matcher tree give: unions, an
+    intersection, a boosted term, deletions, several segments, inlined postings."""
+    import random
+
+    from whoosh import fields
+    from whoosh import index as whoosh_index
+    from whoosh import query as wq
+
+    from search.backends.whoosh.rank import SkipOr, tree_scores
+
+    schema = fields.Schema(a=fields.TEXT(field_boost=4.0), b=fields.TEXT, n=fields.ID(stored=True))
+    ix = whoosh_index.create_in(str(tmp_path), schema)
+    rng = random.Random(11)
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "rare"]
+    for part in range(3):  # three segments
+        with ix.writer() as w:
+            for i in range(1500):
+                text = " ".join(rng.choices(words[:-1], k=rng.randint(1, 12)))
+                w.add_document(a=text[:30], b=text, n=f"{part}-{i}")
+            w.add_document(a="rare", b="rare alpha", n=f"{part}-rare")  # inlined postings
+    with ix.writer() as w:
+        for i in range(0, 1500, 7):
+            w.delete_by_term("n", f"1-{i}")
+    queries = [
+        SkipOr([wq.Term("a", "alpha"), wq.Term("b", "beta"), wq.Term("b", "rare")]),
+        wq.And([wq.Term("b", "gamma"), wq.Term("b", "delta")]),
+        SkipOr(
+            [wq.Term("a", "zeta", boost=2.5), wq.And([wq.Term("b", "eta"), wq.Term("a", "theta")])]
+        ),
+        wq.Term("b", "nothing-here"),
+    ]
+    with ix.searcher() as s:
+        assert len(s.leaf_searchers()) > 1
+        for q in queries:
+            for sub, _ in s.leaf_searchers():
+                live = [d for d in range(sub.doc_count_all()) if not sub.reader().is_deleted(d)]
+                wanted = sorted(rng.sample(live, min(300, len(live))))
+                stepped = {}
+                m = q.matcher(sub, sub.context())
+                for d in wanted:
+                    if not m.is_active():
+                        break
+                    if m.id() < d:
+                        m.skip_to(d)
+                        if not m.is_active():
+                            break
+                    if m.id() == d:
+                        stepped[d] = m.score()
+                assert tree_scores(q.matcher(sub, sub.context()), wanted) == stepped
+
+
+def test_spelling_automaton_is_built_once_for_every_field_and_segment(tmp_path):
+    from search.backends.whoosh import masks
+
+    b = get_backend("whoosh", path=tmp_path, procs=1)
+    b.rebuild(CORPUS)
+    b.upsert([doc("request:77", "Cybersecurity strategy review")])  # a second segment
+    masks.levenshtein_dfa.cache_clear()
+    s = b.session(frozenset({"public"}), {})
+    try:
+        m = s.inner.m
+        assert len(m.leaves) > 1
+        found = m.terms_within("title_en", "strateg", 2)
+        expected = set()
+        for leaf, _, _ in m.leaves:
+            expected.update(leaf.terms_within("title_en", "strateg", 2, prefix=1))
+        assert found == expected and "strategi" in found
+        m.terms_within("desc_en", "strateg", 2)
+        assert masks.levenshtein_dfa.cache_info().misses == 1
+    finally:
+        s.close()
+        b.close()
+
+
+def test_posting_mask_matches_the_posting_ids(tmp_path):
+    """``masks.posting_mask`` (numpy, a block at a time) sets the bits of exactly the ids
+    whoosh's posting list holds: long lists, a one-block list, inlined postings."""
+    import random
+
+    from whoosh import fields
+    from whoosh import index as whoosh_index
+    from whoosh.matching import Matcher
+
+    from search.backends.whoosh import bitsets
+    from search.backends.whoosh.masks import posting_mask
+
+    ix = whoosh_index.create_in(str(tmp_path), fields.Schema(t=fields.KEYWORD))
+    rng = random.Random(9)
+    with ix.writer() as w:
+        for i in range(5000):
+            terms = ["b"] + (["a"] if rng.random() < 0.3 else []) + (["c"] if i % 97 == 0 else [])
+            w.add_document(t=" ".join(terms + (["once"] if i == 4321 else [])))
+    with ix.searcher() as s:
+        reader = s.reader()
+        for term in ("a", "b", "c", "once"):
+            expected = list(Matcher.all_ids(reader.postings("t", term)))
+            mask = posting_mask(reader.postings("t", term), reader.doc_count_all())
+            assert mask == bitsets.from_ids(expected, reader.doc_count_all())
+            assert list(bitsets.iter_ids(mask)) == expected
+
+
 def test_phrase_position_decoder_matches_whoosh():
     from whoosh.formats import Positions
 

@@ -372,11 +372,13 @@ class PostgresBackend(Engine):
             # One snapshot for the whole search: totals, facets and the page agree.
             # Prefer the GIN indexes: the planner prices a sequential scan without the cost of
             # detoasting every tsvector, and chose it (3x slower) once the table was analysed
-            # (autovacuum analyses it too).
+            # (autovacuum analyses it too).  No JIT compilation: with sequential scans priced
+            # out, the few statements that still scan (the vocabulary's size) cost over
+            # jit_above_cost, and compiling them took 50-400 ms for a 1 ms statement.
             conn.execute(
                 sa.text(
                     "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
-                    "SET LOCAL enable_seqscan = off"
+                    "SET LOCAL enable_seqscan = off; SET LOCAL jit = off"
                 )
             )
             now = time.monotonic()
@@ -649,7 +651,8 @@ class _PgSession(Session):
     def _strict_rows(
         self, node: Coverage, boost_facets: list[list[str]]
     ) -> tuple[str, dict[str, Any]]:
-        """``_coverage_rows`` when every optional node must match (one index scan)."""
+        """The rows of ``_coverage_rows`` when every optional node must match: one index
+        scan, with the columns the page needs (``t``'s), so that nothing is joined back."""
         where, params = self.where, {}
         every = and_of([*node.required, *node.optional])
         if every is not None:
@@ -662,31 +665,39 @@ class _PgSession(Session):
         )
         for i, values in enumerate(boost_facets):
             params[f"bf{i}"] = values
+        # n, nw and nb have the types of _coverage_rows' sums (bigint, float8, bigint).
         sql = (
-            f"SELECT id, {n} AS o, CAST({weight} AS float8) AS w, {boosts or '0'} AS b "
+            f"SELECT id, created, updated, facets, ttv, CAST({n} AS bigint) AS n, "
+            f"CAST({weight} AS float8) AS nw, CAST({boosts or '0'} AS bigint) AS nb "
             f"FROM {self.table} WHERE {where}"
         )
-        # The same shape as _coverage_rows (the caller adds "HAVING sum(o) >= :minimum").
-        sql = f"SELECT id, sum(o) AS n, sum(w) AS nw, sum(b) AS nb FROM ({sql}) AS u GROUP BY id"
         return sql, params
 
     def _run_coverage(self, node: Coverage, q: SearchQuery, facets: bool) -> Run:
         """A loose query: the rows of ``_coverage_rows`` with at least ``minimum``
         optional matches; ranked by coverage, then ``ts_rank`` (candidates as in ``run``)."""
-        required = and_of(list(node.required))
-        rows_sql, params = self._coverage_rows(
-            required, node.optional, node.boosts, node.minimum == 0, node.weights
-        )
         boost_facets = _facet_values(node.boosts)
         if node.minimum == len(node.optional) and boost_facets is not None:
             # Every word is required: the strict match, with the boosts read from the
             # narrow facets column (a place's states), not from one index scan per node.
             rows_sql, params = self._strict_rows(node, boost_facets)
+            source, cv = f"({rows_sql}) AS t", "t"
+        else:
+            rows_sql, params = self._coverage_rows(
+                and_of(list(node.required)),
+                node.optional,
+                node.boosts,
+                node.minimum == 0,
+                node.weights,
+            )
+            source = f"(({rows_sql} HAVING sum(o) >= :minimum)) AS cv "
+            source += f"JOIN {self.table} t ON t.id = cv.id"
+            cv = "cv"
         need = q.page * q.per_page
         params.update(lim=q.per_page, off=need - q.per_page, minimum=node.minimum)
         cols = "t.id, t.created, t.updated" + (", t.facets" if facets else "")
         rank = compile_rank(Coverage(node.required, node.optional, 0))
-        cov = f"cv.nw + {BOOST_WEIGHT} * cv.nb"
+        cov = f"{cv}.nw + {BOOST_WEIGHT} * {cv}.nb"
         demote = _facet_values(node.demote)
         if demote:
             params["demote"] = sorted({v for values in demote for v in values})
@@ -695,8 +706,7 @@ class _PgSession(Session):
         if q.sort != "relevance":
             order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
             ctes = (
-                f"cv AS ({rows_sql} HAVING sum(o) >= :minimum), "
-                f"m AS MATERIALIZED (SELECT {cols} FROM cv JOIN {self.table} t ON t.id = cv.id), "
+                f"m AS MATERIALIZED (SELECT {cols} FROM {source}), "
                 f"p AS (SELECT id, created, updated, 0.0 AS score FROM m ORDER BY {order} "
                 "LIMIT :lim OFFSET :off)"
             )
@@ -711,9 +721,7 @@ class _PgSession(Session):
         else:
             tier, exact = "0", "0"
         ctes = (
-            f"cv AS ({rows_sql} HAVING sum(o) >= :minimum), "
-            f"m AS MATERIALIZED (SELECT {cols}, {cov} AS cov, {tier} AS tier "
-            f"FROM cv JOIN {self.table} t ON t.id = cv.id), "
+            f"m AS MATERIALIZED (SELECT {cols}, {cov} AS cov, {tier} AS tier FROM {source}), "
             "c AS (SELECT id, created, updated, cov FROM m "
             "ORDER BY cov DESC, tier DESC, created DESC, id LIMIT :cand), "
             f"s AS (SELECT c.id, c.created, c.updated, c.cov + r.r / (1 + r.r) AS score "
@@ -721,6 +729,19 @@ class _PgSession(Session):
             f"p AS (SELECT * FROM s ORDER BY {order} LIMIT :lim OFFSET :off)"
         )
         return self._finish(ctes, order, params, facets)
+
+    def count_upto(self, node: Node | None, limit: int) -> int:
+        """Counts at most ``limit`` rows: the index scan stops there."""
+        if not self.ok:
+            return 0
+        if isinstance(node, Coverage):
+            return super().count_upto(node, limit)
+        where, params = self.where, {"lim": limit}
+        if node is not None:
+            where += " AND tsv @@ CAST(:match AS tsquery)"
+            params["match"] = compile_match(node)
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {self.table} WHERE {where} LIMIT :lim) AS s"
+        return int(self._query(sql, **params).scalar() or 0)
 
     def knows(self, word: str) -> bool:
         if not self.ok:

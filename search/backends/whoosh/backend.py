@@ -320,6 +320,9 @@ class _LockedSession(Session):
     ) -> tuple[list[int], list[int]]:
         return self.inner.coverage(required, optional)
 
+    def count_upto(self, node: Node | None, limit: int) -> int:
+        return self.inner.count_upto(node, limit)
+
     def knows(self, word: str) -> bool:
         return self.inner.knows(word)
 

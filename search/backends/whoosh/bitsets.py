@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+import numpy as np
 from whoosh.idsets import DocIdSet
 
 _TO_ASCII = bytes.maketrans(b"\x00\x01", b"01")
@@ -24,6 +25,11 @@ def from_ids(ids: Iterable[int], size: int) -> int:
         flags[i] = 1
     flags.reverse()
     return int(flags.translate(_TO_ASCII), 2)
+
+
+def from_flags(flags: np.ndarray) -> int:
+    """Mask of a numpy array of one 0/1 byte per document."""
+    return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
 
 
 def to_flags(mask: int, size: int) -> bytes:

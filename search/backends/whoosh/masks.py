@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from itertools import islice
+from typing import Any
 
+import numpy as np
+from whoosh.codec.base import Automata
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 
@@ -42,7 +48,7 @@ class SegmentMaskCache:
             m = leaf.postings(field, text)
             if isinstance(m, FilterMatcher):  # deletions are applied via live masks
                 m = m.child
-            mask = bitsets.from_ids(m.all_ids(), leaf.doc_count_all())
+            mask = posting_mask(m, leaf.doc_count_all())
         with self._lock:
             cache[(field, text)] = mask
             if len(cache) > self.limit:
@@ -148,9 +154,16 @@ class Masks:
         return found
 
     def terms_within(self, field: str, word: str, maxdist: int) -> set[str]:
+        """Index terms of ``field`` within ``maxdist`` edits of ``word`` (same first letter),
+        as ``IndexReader.terms_within``, with the automaton built once for every segment
+        and field (building it costs more than walking a term list with it)."""
         found: set[str] = set()
+        if not self.leaves:
+            return found
+        dfa = levenshtein_dfa(word, maxdist)
         for leaf, _, _ in self.leaves:
-            found.update(leaf.terms_within(field, word, maxdist, prefix=1))
+            spelling = leaf.schema[field].spelling_fieldname(field)
+            found.update(Automata.find_matches(dfa, leaf.cursor(spelling)))
         return found
 
     def column(self, field: str) -> list[int]:
@@ -175,3 +188,24 @@ class Masks:
                 self.cache._columns[(segid, key)] = order
             out.append((offset, order))
         return out
+
+
+@lru_cache(maxsize=256)
+def levenshtein_dfa(word: str, maxdist: int) -> Any:
+    """Whoosh's Levenshtein automaton of ``word`` (first letter fixed), built once."""
+    return Automata.levenshtein_dfa(word, maxdist, 1)
+
+
+def posting_mask(m: Matcher, size: int) -> int:
+    """The mask of every document of the posting list ``m`` (a fresh matcher), decoded a
+    block at a time: the ids of a block are summed and set by numpy, not one by one."""
+    if type(m) is not W3LeafMatcher or m._byteids:
+        return bitsets.from_ids(m.all_ids(), size)
+    flags = np.zeros(size, dtype=np.uint8)
+    while m.is_active():
+        if m._data is None:
+            m._read_data()
+        ids = np.cumsum(np.asarray(m._data[0], dtype=np.int64))
+        flags[ids[m._i :]] = 1
+        m._next_block()
+    return bitsets.from_flags(flags)

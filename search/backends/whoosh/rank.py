@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching import Matcher
-from whoosh.matching.wrappers import FilterMatcher
+from whoosh.matching import Matcher, NullMatcherClass
+from whoosh.matching.binary import IntersectionMatcher, UnionMatcher
+from whoosh.matching.wrappers import FilterMatcher, WrappingMatcher
+from whoosh.scoring import WeightLengthScorer
 
 from search.backends.whoosh import bitsets
 from search.backends.whoosh import speedups as _speedups  # noqa: F401 - patches whoosh
@@ -80,6 +82,76 @@ def posting_values(m: Matcher, wanted: list[int]) -> dict[int, bytes]:
                 v = block.get(d)
                 if v is not None:
                     out[d] = v
+        i = j
+        m._next_block()
+    return out
+
+
+def tree_scores(m: Matcher, wanted: list[int]) -> dict[int, float]:
+    """``m.score()`` of each doc of the sorted local doc numbers ``wanted`` that the
+    matcher tree ``m`` matches: the same sums, in the same order, as ``skip_to`` and
+    ``score()`` on the tree, but computed leaf by leaf (each leaf reads only the posting
+    blocks that hold a wanted doc), without stepping the whole tree for every doc."""
+    if not wanted or not m.is_active():
+        return {}
+    kind = type(m)
+    if kind is UnionMatcher or kind is IntersectionMatcher:
+        a = tree_scores(m.a, wanted)
+        b = tree_scores(m.b, wanted)
+        if kind is IntersectionMatcher:
+            return {d: s + b[d] for d, s in a.items() if d in b}
+        out = dict(a)
+        for d, s in b.items():
+            out[d] = a[d] + s if d in a else s
+        return out
+    if kind is FilterMatcher:
+        ids, exclude, boost = m._ids, m._exclude, m.boost
+        kept = [d for d in wanted if (d in ids) != exclude]
+        return {d: s * boost for d, s in tree_scores(m.child, kept).items()}
+    if kind is WrappingMatcher:
+        return {d: s * m.boost for d, s in tree_scores(m.child, wanted).items()}
+    if kind is W3LeafMatcher and isinstance(m.scorer, WeightLengthScorer):
+        return _leaf_scores(m, wanted)
+    if isinstance(m, NullMatcherClass):
+        return {}
+    out = {}
+    for d in wanted:  # any other matcher: step through it
+        if not m.is_active():
+            break
+        if m.id() < d:
+            m.skip_to(d)
+            if not m.is_active():
+                break
+        if m.id() == d:
+            out[d] = m.score()
+    return out
+
+
+def _leaf_scores(m: W3LeafMatcher, wanted: list[int]) -> dict[int, float]:
+    """``tree_scores`` of one on-disk posting list: a block at a time."""
+    scorer = m.scorer
+    score, dfl = scorer._score, scorer.dfl
+    out: dict[int, float] = {}
+    i, n = 0, len(wanted)
+    while i < n and m.is_active():
+        target = wanted[i]
+        while m.is_active() and m.block_max_id() < target:
+            m._next_block()
+        if not m.is_active():
+            break
+        j = bisect_right(wanted, m.block_max_id(), i)
+        if j > i:
+            if m._ids is None:
+                m._read_ids()
+            if m._weights is None:
+                m._read_weights()
+            ids = m._ids
+            lo = m._i
+            for d in wanted[i:j]:
+                k = bisect_left(ids, d, lo)
+                if k < len(ids) and ids[k] == d:
+                    out[d] = score(m._weights[k], dfl(d))
+                    lo = k + 1
         i = j
         m._next_block()
     return out

@@ -38,6 +38,7 @@ from search.backends.whoosh.rank import (
     sliced_sum,
     top_tiers,
     top_weighted,
+    tree_scores,
 )
 from search.backends.whoosh.schema import DESC_FIELDS, TEXT_FIELDS, TITLE_FIELDS
 from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
@@ -268,7 +269,7 @@ class WhooshSession(Session):
         return out
 
     def _score_docs(self, q: wq.Query, cand: int) -> list[tuple[int, float]]:
-        """BM25F scores of the docs of ``cand`` that ``q`` matches (skip_to per doc)."""
+        """BM25F scores of the docs of ``cand`` that ``q`` matches."""
         out: list[tuple[int, float]] = []
         ids = list(bitsets.iter_ids(cand))
         for sub, offset in self.searcher.leaf_searchers():
@@ -277,17 +278,9 @@ class WhooshSession(Session):
             hi = bisect_left(ids, end)
             if lo == hi:
                 continue
-            m = q.matcher(sub, sub.context())
-            for d in ids[lo:hi]:
-                if not m.is_active():
-                    break
-                local = d - offset
-                if m.id() < local:
-                    m.skip_to(local)
-                    if not m.is_active():
-                        break
-                if m.id() == local:
-                    out.append((d, m.score()))
+            local = [d - offset for d in ids[lo:hi]]
+            scores = tree_scores(q.matcher(sub, sub.context()), local)
+            out += [(d + offset, scores[d]) for d in local if d in scores]
         return out
 
     # -- run -----------------------------------------------------------------------
@@ -379,6 +372,10 @@ class WhooshSession(Session):
             scored.append((d, score))
         scored.sort(key=lambda p: (-p[1], -created[p[0]], p[0]))
         return scored[:limit]
+
+    def count_upto(self, node: Node | None, limit: int) -> int:
+        exact = self.base if node is None else self.compile(node)[0] & self.base
+        return min(exact.bit_count(), limit)
 
     # -- spelling ------------------------------------------------------------------
     def knows(self, word: str) -> bool:
