@@ -33,16 +33,28 @@ PARAMS = {
     "organisation_type": "organisation_type",
     "language": "languages",
     "status": "status",
+    "funder": "funders",
+    "implementer": "implementers",
+    "beneficiary": "beneficiaries",
 }
 FACET_LABELS = {
-    "kind": (N_("Kind"), {"request": N_("Requests"), "programme": N_("Programmes")}),
+    "kind": (
+        N_("Kind"),
+        {"request": N_("Requests"), "programme": N_("Programmes"), "initiative": N_("Initiatives")},
+    ),
     "themes": (N_("Theme"), codes.THEMES),
     "support_types": (N_("Support type"), codes.SUPPORT_TYPES),
     "regions": (N_("Region"), codes.ELIGIBLE_REGIONS),
     "countries": (N_("Country"), {}),
     "organisation_type": (N_("Organisation type"), codes.ORGANISATION_TYPES),
     "languages": (N_("Language"), codes.LANGUAGES),
-    "status": (N_("Status"), {**codes.PROGRAMME_READ_STATUSES, **codes.REQUEST_STATUSES}),
+    "status": (
+        N_("Status"),
+        {**codes.PROGRAMME_READ_STATUSES, **codes.REQUEST_STATUSES, **codes.WORK_STATUSES},
+    ),
+    "funders": (N_("Funders"), {}),
+    "implementers": (N_("Implementers"), {}),
+    "beneficiaries": (N_("Beneficiary states"), {}),
 }
 MAX_TEXT = 2000
 #: At most this many undone readings per search (``literal`` parameters).
@@ -131,14 +143,57 @@ def readings_json(result: SearchResult) -> list[dict[str, Any]]:
 
 
 def _records_for(result: SearchResult) -> dict[str, Any]:
+    from kb.initiatives import queries as initiatives
+
     refs = {(h.kind, int(h.id.split(":")[1])) for h in result.hits}
     records = load_records(refs)
     # Defence in depth: the index filtered by access tokens; check the rows too.
     return {
         f"{kind}:{rid}": record
         for (kind, rid), record in records.items()
-        if access.can_view(current_user, record)
+        if (
+            initiatives.can_view(current_user, record)
+            if kind == "initiative"
+            else access.can_view(current_user, record)
+        )
     }
+
+
+def _organisation_names(result: SearchResult) -> dict[str, str]:
+    """Names of the organisations in the funder and implementer facets (one query)."""
+    from sqlalchemy import select
+
+    from kb.extensions import db
+    from kb.models import Organisation
+
+    ids = {
+        int(value)
+        for name in ("funders", "implementers")
+        for value, _n in result.facets.get(name, [])
+        if value.isdigit() and len(value) < 10
+    }
+    if not ids:
+        return {}
+    orgs = db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
+    return {str(o.id): o.display_name for o in orgs}
+
+
+def _facet_labels(result: SearchResult) -> dict[str, Any]:
+    """Each facet's heading and value labels (names of the states and organisations shown)."""
+    organisations = _organisation_names(result)
+    return {
+        **FACET_LABELS,
+        "countries": (N_("Country"), country_names()),
+        "funders": (N_("Funders"), organisations),
+        "implementers": (N_("Implementers"), organisations),
+    }
+
+
+def hit_url(kind: str, record_id: int, external: bool = False) -> str:
+    """The page of a search hit."""
+    if kind == "initiative":
+        return url_for("initiatives.detail", initiative_id=record_id, _external=external)
+    return url_for("catalogue.detail", plural=kind + "s", record_id=record_id, _external=external)
 
 
 def toggle_url(field: str, value: str) -> str:
@@ -164,7 +219,8 @@ def search_page() -> str:
         result=result,
         records=lazy(lambda: _records_for(value_of(result))),
         index_generation=service.generation(),
-        facet_labels=lazy(lambda: {**FACET_LABELS, "countries": (N_("Country"), country_names())}),
+        facet_labels=lazy(lambda: _facet_labels(value_of(result))),
+        hit_url=hit_url,
         selected={f: request.args.getlist(p) for p, f in PARAMS.items()},
         toggle_url=toggle_url,
         reading_label=reading_label,
@@ -206,12 +262,7 @@ def search_json() -> Response:
                     "title": h.title,
                     "score": round(h.score, 4),
                     "snippet": h.snippet,
-                    "url": url_for(
-                        "catalogue.detail",
-                        plural=h.kind + "s",
-                        record_id=int(h.id.split(":")[1]),
-                        _external=True,
-                    ),
+                    "url": hit_url(h.kind, int(h.id.split(":")[1]), external=True),
                 }
                 for h in result.hits
             ],
