@@ -14,10 +14,10 @@ from werkzeug.wrappers import Response
 from kb import access, codes
 from kb.codes import N_
 from kb.fragments import lazy, value_of
-from kb.i18n import place_description
+from kb.i18n import place_description, place_name
 from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
-from search import Reading, SearchQuery, SearchResult
+from search import Notice, Reading, SearchQuery, SearchResult
 from search.places import default_gazetteer
 
 bp = Blueprint("searching", __name__)
@@ -110,20 +110,71 @@ def redo_url() -> str:
 
 
 def notice_html(result: SearchResult) -> Markup | None:
-    """The result's message, with the corrected query it shows as a link to that query."""
-    if not result.message:
-        return None
-    html = escape(result.message)
-    if result.fuzzy and result.suggestion:
-        quoted = escape(f"“{result.suggestion}”")
+    """The situation of the results (one sentence, ``SearchResult.notices``) in the reader's
+    language, the corrected query shown as a link to that query; then what was said about the
+    query text itself."""
+    parts = [_notice(n, result) for n in result.notices]
+    parts += [escape(m) for m in result.query_messages]
+    if not parts:
+        return escape(result.message) if result.message else None
+    return Markup(" ").join(parts)
+
+
+def _words(words: tuple[str, ...]) -> Markup:
+    return Markup(", ").join(Markup("“{}”").format(w) for w in words)
+
+
+def _scope(result: SearchResult, keys: tuple[str, ...]) -> str:
+    """The readings ``keys`` by name: "Senegal", "In French"."""
+    names = []
+    for r in result.readings:
+        if r.key in keys:
+            place = default_gazetteer().get(r.value) if r.field == "place" else None
+            names.append(place_name(place) if place is not None else reading_label(r))
+    return ", ".join(names)
+
+
+def _notice(n: Notice, result: SearchResult) -> Markup:
+    missing = _words(n.missing) if n.missing else escape(_("those words"))
+    if n.kind == "relaxed":
+        text = _("No record contains all of “%(words)s”; showing those that match most of it.")
+        return escape(text) % {"words": n.words}
+    if n.kind == "corrected" and n.suggestion:
         args = MultiDict(request.args)
-        args.setlist("q", [result.suggestion])
+        args.setlist("q", [n.suggestion])
         args.pop("page", None)
         link = Markup('“<a href="{}">{}</a>”').format(
-            url_for("searching.search_page", **args.to_dict(flat=False)), result.suggestion
+            url_for("searching.search_page", **args.to_dict(flat=False)), n.suggestion
         )
-        html = Markup(html.replace(quoted, link, 1))
-    return html
+        text = (
+            _(
+                "No record contains %(missing)s; showing results for %(query)s "
+                "that match most of it."
+            )
+            if n.relaxed
+            else _("No record contains %(missing)s; showing results for %(query)s.")
+        )
+        return escape(text) % {"missing": missing, "query": link}
+    if n.kind == "corrected":
+        text = (
+            _(
+                "No record contains %(missing)s; showing results for similar words "
+                "that match most of it."
+            )
+            if n.relaxed
+            else _("No record contains %(missing)s; showing results for similar words.")
+        )
+        return escape(text) % {"missing": missing}
+    if n.kind == "filters_only":
+        scope = _scope(result, n.keys)
+        if scope:
+            text = _("No record contains %(missing)s; showing every record for %(scope)s.")
+            return escape(text) % {"missing": missing, "scope": scope}
+        return escape(_("No record contains %(missing)s; showing every record.")) % {
+            "missing": missing
+        }
+    text = _("Nothing matches %(filters)s; showing every match, those first.")
+    return escape(text) % {"filters": _scope(result, n.keys)}
 
 
 def readings_json(result: SearchResult) -> list[dict[str, Any]]:
