@@ -12,7 +12,8 @@
    file; then ``flask match refresh`` (what the nightly job does: the Matches page's flags,
    ``ANALYZE``) and ``flask search reindex --if-needed``. Programmes: 85 % open, requests:
    75 % open; 80 % public, 15 % verified, 5 % confidential. A reused catalogue is brought to
-   the current schema first (``flask db upgrade``, a no-op when it is current).
+   the current schema first (``flask db upgrade``, and ``flask search reindex --if-needed``
+   when the index's schema changed: both no-ops when current).
 2. **Serve**: ``gunicorn -w N 'kb:create_app()'`` on 127.0.0.1 (``--port``), with the API rate
    limit raised so that the driver is not throttled.
 3. **Drive**: for each endpoint, ``--concurrency`` threads with keep-alive connections send
@@ -407,6 +408,7 @@ def main() -> None:
         args.programmes, args.requests = timings["programmes"], timings["requests"]
         print(f"Reusing the catalogue in {directory}", flush=True)
         _flask(directory, "db", "upgrade")
+        _flask(directory, "search", "reindex", "--if-needed")  # a newer index schema
     else:
         print(f"Building {args.programmes} programmes, {args.requests} requests in {directory}",
               flush=True)  # fmt: skip

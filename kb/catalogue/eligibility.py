@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
 
+from kb import fragments
 from kb.extensions import db
 from kb.models import Country, Programme
 from kb.models.catalogue import ENDED
@@ -103,13 +104,20 @@ def listed_codes(field: str) -> frozenset[str]:
     """Every code some programme lists in the code-list ``field``.
 
     Reading them means reading every programme, so they are kept per process and read again
-    only when the catalogue's signature (count, id sum, last update: one index-only query)
-    says a programme was added, removed or changed."""
-    signature = tuple(
-        db.session.execute(
-            select(func.count(Programme.id), func.sum(Programme.id), func.max(Programme.updated_at))
-        ).one()
-    )
+    only when the data generation (:mod:`kb.fragments`: one key read) changed, or, while this
+    transaction holds uncommitted writes, when the catalogue's signature (count, id sum, last
+    update: an index-only scan of every programme) says a programme was added, removed or
+    changed."""
+    generation = fragments.generation()
+    signature: tuple[Any, ...] = ("generation", generation)
+    if generation in (None, False):
+        signature = tuple(
+            db.session.execute(
+                select(
+                    func.count(Programme.id), func.sum(Programme.id), func.max(Programme.updated_at)
+                )
+            ).one()
+        )
     key = (str(db.engine.url), field)
     cached = _LISTED.get(key)
     if cached is not None and cached[0] == signature:

@@ -338,8 +338,11 @@ def after_change(initiative: Initiative) -> None:
     """Derived data catches up after the commit (``kb.uow.follow_up_jobs``: the
     ``initiatives.refresh`` job): the landscape report's stored counts of the changed
     initiatives and the stored overlaps (they compare every published initiative of the same
-    states: not work for a page view)."""
-    db.session.info.setdefault("changed_refs", set()).add(("initiative", initiative.id))
+    states: not work for a page view), and its search document (the search queue, in this
+    transaction)."""
+    from kb.history import queue_for_index
+
+    queue_for_index("initiative", initiative.id)
 
 
 def changed_initiatives() -> list[int]:

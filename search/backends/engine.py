@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from search.interface.query import UNAVAILABLE, SearchQuery, normalise_filters
-from search.interface.results import Hit, Reading, SearchResult
+from search.interface.results import Hit, Notice, Reading, SearchResult
 from search.querylang.interpret import (
     PlaceRecogniser,
     Understanding,
@@ -158,7 +158,12 @@ class Engine(ABC):
         missing = ", ".join(f"“{w}”" for w in res.missing)
         notice = f"No record contains {missing}; showing results for “{corrected}”{tail}."
         again.fuzzy, again.suggestion, again.missing = True, corrected, res.missing
-        again.message = notice
+        again.message = " ".join([*again.query_messages, notice])
+        again.notices = [
+            Notice(
+                "corrected", missing=tuple(res.missing), suggestion=corrected, relaxed=again.relaxed
+            )
+        ]
         return again
 
     def _search(self, q: SearchQuery) -> SearchResult:
@@ -542,6 +547,25 @@ class Plan:
             )
         return " ".join(parts) or None
 
+    def notices(self) -> list[Notice]:
+        """``notice()`` as data, for the application to word in the reader's language."""
+        if not (self.run and self.run.total):
+            return []
+        out: list[Notice] = []
+        if self.dropped:
+            keys = tuple(r.key for r in self.readings if r.label in self.dropped)
+            out.append(Notice("unfiltered", keys=keys))
+        missing = tuple(self.missing)
+        if self.only_filters and not self.fuzzy:
+            keys = tuple(r.key for r in self.readings if r.effect == "filter")
+            out.append(Notice("filters_only", missing=missing, keys=keys))
+        elif self.fuzzy:
+            out.append(Notice("corrected", missing=missing, suggestion=self.suggestion,
+                              relaxed=self.relaxed))  # fmt: skip
+        elif self.relaxed:
+            out.append(Notice("relaxed", words=" ".join(self.clauses)))
+        return out
+
     def result(self, hits: list[Hit]) -> SearchResult:
         run = self.run or Run(0, [])
         notice = self.notice()
@@ -557,6 +581,8 @@ class Plan:
             readings=self.readings,
             relaxed=self.relaxed and bool(run.total),
             missing=self.missing,
+            notices=self.notices(),
+            query_messages=list(self.messages),
         )
 
 

@@ -186,9 +186,15 @@ class Gazetteer:
         if len(folded) < MIN_CORRECTED or not folded.isalpha() or not folded.isascii():
             return None
         maxd = max_distance(folded)
+        grams = _bigrams(folded)
+        need = len(grams) - 3 * maxd  # an edit changes at most three distinct bigrams
         best: dict[int, dict[str, str]] = {}
-        for name, surface, code in self._one_word_names():
-            if abs(len(name) - len(folded)) <= maxd and name != folded:
+        for name, surface, code in self._one_word_names().get(folded[0], ()):
+            if (
+                abs(len(name) - len(folded)) <= maxd
+                and name != folded
+                and len(grams & _bigrams(name)) >= need
+            ):
                 d = edit_distance(folded, name)
                 if d <= maxd:
                     best.setdefault(d, {}).setdefault(code, surface)
@@ -197,18 +203,18 @@ class Gazetteer:
         found = best[min(best)]
         return next(iter(found.values())) if len(found) == 1 else None
 
-    def _one_word_names(self) -> list[tuple[str, str, str]]:
+    def _one_word_names(self) -> dict[str, list[tuple[str, str, str]]]:
         """``(folded name, name as written, place code)`` of the one-word Latin-script
-        names that are no acronym (cached)."""
-        cached = getattr(self, "_one_word", None)
+        names that are no acronym, by first letter (a misspelling keeps it: "Carribean",
+        "Phillipines"); cached."""
+        cached: dict[str, list[tuple[str, str, str]]] | None = getattr(self, "_one_word", None)
         if cached is None:
-            cached = [
-                (k[0], surface[0], code)
-                for k, entries in self._index.items()
-                if len(k) == 1 and len(k[0]) >= MIN_CORRECTED - 1 and k[0].isascii()
-                for _, code, rule, surface in entries
-                if rule != EXACT
-            ]
+            cached = {}
+            for k, entries in self._index.items():
+                if len(k) == 1 and len(k[0]) >= MIN_CORRECTED - 1 and k[0].isascii():
+                    for _, code, rule, surface in entries:
+                        if rule != EXACT:
+                            cached.setdefault(k[0][0], []).append((k[0], surface[0], code))
             self._one_word = cached
         return cached
 
@@ -222,6 +228,10 @@ class Gazetteer:
         shown = ", ".join(names[:limit]) + (", …" if n > limit else "")
         noun = "member state" if n == 1 else "member states"
         return f"{place.name}: {n} {noun}" + (f" — {shown}" if n else "")
+
+
+def _bigrams(word: str) -> set[str]:
+    return {word[i : i + 2] for i in range(len(word) - 1)}
 
 
 def _declined_form(word: str, name: str) -> bool:
