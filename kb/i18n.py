@@ -408,6 +408,20 @@ _AGE = re.compile(r"Updated (\d+) (day|days|months|years) ago")
 _AGE_DAYS = {"day": 1, "days": 1, "months": 30.4, "years": 365.25}
 
 
+def score_meaning(strong_from: float, good_from: float) -> str:
+    """What a match score means, with the thresholds in force, in the interface language."""
+    from flask_babel import gettext as _
+
+    return _(
+        "The score estimates the chance (0 to 1) that a reviewer would call this a good match, "
+        "learnt from judged pairs: strong from %(strong)s, good from %(good)s. A programme that "
+        "does not cover the request's main theme or is offered in none of its languages is "
+        "labelled weak whatever its score.",
+        strong=format_decimal_fixed(strong_from, 2),
+        good=format_decimal_fixed(good_from, 2),
+    )
+
+
 def reason_text(reason: Any) -> str:
     """A match reason in the interface language, from its ``kind`` and ``items``.
 
