@@ -21,7 +21,7 @@ from search.interface.backend import SearchBackend
 from search.interface.documents import DocumentDict, Record, validate
 from search.interface.errors import BadQuery, InvalidDocument, SearchError, UnknownBackend
 from search.interface.query import FILTER_FIELDS, PLACE, PlaceScope, SearchQuery
-from search.interface.results import Hit, Reading, SearchResult
+from search.interface.results import Hit, Notice, Reading, SearchResult
 from search.text.thesaurus import concepts_in, expand, suggest_codes
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "DocumentDict",
     "Hit",
     "InvalidDocument",
+    "Notice",
     "NullBackend",
     "PlaceScope",
     "Reading",
