@@ -27,7 +27,7 @@ from search.interface.errors import (
     UnknownBackend,
 )
 from search.interface.query import FILTER_FIELDS, PLACE, PlaceScope, SearchQuery
-from search.interface.results import Hit, Reading, SearchResult
+from search.interface.results import Hit, Notice, Reading, SearchResult
 from search.text.thesaurus import concepts_in, expand, suggest_codes
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "Hit",
     "IndexUnavailable",
     "InvalidDocument",
+    "Notice",
     "NullBackend",
     "PlaceScope",
     "Reading",

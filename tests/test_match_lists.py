@@ -106,3 +106,38 @@ def test_interpretation_counts_as_a_language_and_is_kept(make, client, auth):
     assert "interpretation or translated material in Spanish" in page
     record = client.get(f"/api/v1/programmes/{programme.id}").get_json()
     assert record["interpretation_languages"] == ["es"]
+
+
+def test_score_meaning_is_in_the_viewers_language(make, client):
+    request = _request(make)
+    make.programme(title="Digital forensics laboratory set-up", description=FORENSICS,
+                   themes=["cybercrime"], support_types=["equipment", "training"],
+                   eligible_countries=["KEN"], end_date=FUTURE)  # fmt: skip
+    _refresh()
+    body = client.get(f"/requests/{request.id}?lang=fr").get_data(as_text=True)
+    assert "Pourquoi ce libellé ?" in body
+    assert "The score estimates" not in body and "learnt from judged pairs" not in body
+    assert "0,60" in body and "0,22" in body  # the thresholds in force, as numbers of the locale
+
+
+def test_weak_by_its_score_alone_is_not_said_to_miss_the_theme(make, client):
+    """The "does not cover the main theme … in a shared language" note explains a label
+    lowered to weak; a match that shares the language and scores under "good" is weak by its
+    score, and saying it misses the theme would be wrong (seen on a Spanish request whose
+    Spanish incident-response programme was "weak · does not cover the main theme")."""
+    request = _request(make)
+    org = make.organisation()
+    make.programme(org, title="Digital forensics laboratory set-up", description=FORENSICS,
+                   themes=["cybercrime"], support_types=["equipment", "training"],
+                   eligible_countries=["KEN"], end_date=FUTURE)  # fmt: skip
+    faint = make.programme(org, title="Annual meeting of regional ministers",
+                           description="Ministers meet once a year to agree on priorities.",
+                           themes=["cybercrime"], support_types=["funding"])  # fmt: skip
+    _refresh()
+    api = client.get(f"/api/v1/requests/{request.id}/matches").get_json()
+    item = next(i for i in api["items"] if i["record"]["title"] == faint.title)
+    good_from = match_service().config.good_threshold
+    assert item["quality"] == "weak" and item["score"] < good_from and not item["covers_need"]
+    body = client.get(f"/requests/{request.id}").get_data(as_text=True)
+    card = body.partition(faint.title)[2].partition("</li>")[0]
+    assert "score 0." in card and "does not cover the main theme" not in card

@@ -263,3 +263,16 @@ def test_search_page_one_notice_and_places(make, client):
     fuzzy = client.get("/search?q=incidnet+response").get_data(as_text=True)
     assert fuzzy.count('class="flash flash-info notice"') == 1
     assert "Did you mean" not in fuzzy  # the notice already says what is shown
+
+
+def test_the_notice_is_in_the_readers_language(make, client):
+    """The sentence saying what is shown is worded in the reader's language, the corrected
+    query still a link to it."""
+    make.request("SEN", title="Incident response training", themes=["incident_response"])
+    search_service().reindex()
+    page = client.get("/search?q=incidnet+response&lang=fr").get_data(as_text=True)
+    assert page.count('class="flash flash-info notice"') == 1
+    assert "Aucune fiche ne contient “incidnet” ; voici les résultats pour “<a" in page
+    assert "showing results for" not in page and "/search?q=incident+response" in page
+    relaxed = client.get("/search?q=incident+response+zanzibarian&lang=es").get_data(as_text=True)
+    assert "Ningún registro contiene todas las palabras de" in relaxed

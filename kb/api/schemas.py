@@ -137,7 +137,7 @@ class SearchArgsSchema(Schema):
         validate=validate.Length(max=20),
         metadata={"description": "Keys of query readings to undo (``interpretation[].key``)."},
     )
-    kind = _many(["request", "programme"])
+    kind = _many(["request", "programme", "initiative"])
     theme = _many(codes.THEMES)
     support_type = _many(codes.SUPPORT_TYPES)
     region = _many(codes.ELIGIBLE_REGIONS)
@@ -148,7 +148,21 @@ class SearchArgsSchema(Schema):
         metadata={"description": "Place codes (see /places): records from or open to its states."},
     )
     language = _many(codes.LANGUAGES)
-    status = _many({**codes.REQUEST_STATUSES, **codes.PROGRAMME_READ_STATUSES})
+    status = _many(
+        {**codes.REQUEST_STATUSES, **codes.PROGRAMME_READ_STATUSES, **codes.WORK_STATUSES}
+    )
+    funder = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
+        metadata={"description": "Initiatives funded by these organisations (ids)."},
+    )
+    implementer = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
+        metadata={"description": "Initiatives implemented by these organisations (ids)."},
+    )
+    beneficiary = fields.List(
+        fields.String(validate=validate.Regexp(r"^[A-Z]{3}$", error=ISO3)),
+        metadata={"description": "Initiatives taking place in these states (ISO3)."},
+    )
     sort = fields.String(load_default="relevance", validate=_one_of(SORTS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

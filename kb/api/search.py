@@ -29,7 +29,8 @@ blp = Blueprint(
 @blp.response(200, schemas.SearchResultSchema)
 @errors(blp, 400, 422, 503)
 def search(args: dict[str, Any]) -> Any:
-    """Search requests and programmes (parameters may repeat: values are OR-ed)."""
+    """Search requests, programmes and initiatives (parameters may repeat: values are
+    OR-ed; `funder`, `implementer` and `beneficiary` facet initiatives)."""
     query = build_query(request.args, current_user, per_page=args["per_page"])
     try:
         result = search_service().search(query)
@@ -50,13 +51,17 @@ def search(args: dict[str, Any]) -> Any:
 
 
 def _hit(hit: Any) -> dict[str, Any]:
+    from kb.searching.routes import hit_url
+
     plural, record_id = hit.kind + "s", int(hit.id.split(":")[1])
+    api = "api_initiatives.initiative" if hit.kind == "initiative" else f"api_{plural}.record"
+    key = "initiative_id" if hit.kind == "initiative" else "record_id"
     return {
         "id": hit.id,
         "kind": hit.kind,
         "title": hit.title,
         "score": round(hit.score, 4),
         "snippet": hit.snippet,
-        "url": url_for(f"api_{plural}.record", record_id=record_id, _external=True),
-        "html_url": url_for("catalogue.detail", plural=plural, record_id=record_id, _external=True),
+        "url": url_for(api, **{key: record_id}, _external=True),
+        "html_url": hit_url(hit.kind, record_id, external=True),
     }

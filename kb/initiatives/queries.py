@@ -74,6 +74,16 @@ def can_edit(user: Any, initiative: Initiative) -> bool:
     return access.is_secretariat(user) or owns(user, initiative)
 
 
+def access_tokens(initiative: Initiative) -> list[str]:
+    """The search document's access tokens: the same rule as :func:`can_view` (the
+    Secretariat; the partners' providers, ``owner:org:<id>`` as ``kb.access.viewer_tokens``
+    gives them; everyone allowed by its visibility once published)."""
+    tokens = ["secretariat", *(f"owner:org:{p.organisation_id}" for p in initiative.partners)]
+    if initiative.status == PUBLISHED and initiative.visibility in ("public", "verified"):
+        tokens.append(initiative.visibility)
+    return list(dict.fromkeys(tokens))
+
+
 def can_see_history(user: Any, initiative: Initiative) -> bool:
     return access.is_secretariat(user) or owns(user, initiative)
 

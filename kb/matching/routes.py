@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from kb import access, codes
+from kb import access, codes, i18n
 from kb.errors import DomainError
 from kb.extensions import db
 from kb.fragments import lazy
@@ -26,7 +26,7 @@ from kb.notifications import operations as notifications
 from kb.reports import world_map
 from kb.uow import unit_of_work
 from kb.views import Page, page_arg
-from search.matching import MatchConfig, labels
+from search.matching import MatchConfig
 
 bp = Blueprint("matching", __name__)
 
@@ -195,7 +195,8 @@ def panel_for(record: Request | Programme) -> dict[str, object]:
                 "need": queries.need_of(record, pairs, config.unmet_threshold),
                 "inferred": inferred,
                 "as_of": _lag(record),
-                "score_meaning": labels.score_meaning(config),
+                "score_meaning": i18n.score_meaning(config.strong_threshold, config.good_threshold),
+                "good_from": config.good_threshold,
             }
         if record.status != "open":
             return {}
@@ -205,7 +206,8 @@ def panel_for(record: Request | Programme) -> dict[str, object]:
             "requests": shown,
             "weaker": weaker,
             "as_of": _lag(record),
-            "score_meaning": labels.score_meaning(config),
+            "score_meaning": i18n.score_meaning(config.strong_threshold, config.good_threshold),
+            "good_from": config.good_threshold,
         }
     except Exception:  # matching must never break a record page
         current_app.logger.exception("Matching failed for %s", record.ref)

@@ -1,4 +1,4 @@
-"""Requests and programmes serialised (marshmallow dumps) into search documents."""
+"""Requests, programmes and initiatives serialised into search documents."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from typing import Any
 
 from marshmallow import fields
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from kb import access
 from kb.catalogue.schemas import RecordTextSchema
 from kb.extensions import db
 from kb.models import CatalogueRecord, Country, Programme, Request
+from kb.models.initiative import Initiative
 from search.matching import eligibility
 from search.places import state_groups
 
@@ -82,15 +83,72 @@ def country_names() -> dict[str, str]:
     return {iso3: name for iso3, name in db.session.execute(select(Country.iso3, Country.name))}
 
 
-def to_document(record: CatalogueRecord, names: Mapping[str, str]) -> dict[str, Any]:
+def to_document(record: CatalogueRecord | Initiative, names: Mapping[str, str]) -> dict[str, Any]:
+    if isinstance(record, Initiative):
+        return initiative_document(record, names)
     doc = _SCHEMA.dump(record)
     doc["country_names"] = [names.get(code, code) for code in doc["countries"]]
     return doc
 
 
-def load_records(refs: set[tuple[str, int]]) -> dict[tuple[str, int], CatalogueRecord]:
+def initiative_document(item: Initiative, names: Mapping[str, str]) -> dict[str, Any]:
+    """An initiative as a search document: its beneficiary states are its ``countries`` (the
+    place filter reads them), its work status its ``status``, its funders' and implementers'
+    names its organisation names; funders, implementers and beneficiary states are facets.
+    The budget is not in the document."""
+    from kb.initiatives.queries import access_tokens
+
+    regions_of = _country_regions()
+    organisations = [*item.organisations("funder"), *item.organisations("implementer")]
+    states = list(item.beneficiary_countries)
+    return {
+        "id": f"initiative:{item.id}",
+        "kind": "initiative",
+        "title": item.title,
+        "description": item.description,
+        "text_language": item.text_language,
+        "themes": list(item.themes),
+        "support_types": list(item.support_types),
+        "languages": [],
+        "regions": sorted({regions_of[s] for s in states if s in regions_of}),
+        "countries": states,
+        "country_names": [names.get(code, code) for code in states],
+        "organisation_name": "; ".join(dict.fromkeys(o.display_name for o in organisations)),
+        "organisation_type": None,
+        "provider_country": None,
+        "status": item.work_status,
+        "available": True,
+        "visibility": item.visibility,
+        "access": access_tokens(item),
+        "created_at": item.created_at.isoformat(),
+        "updated_at": item.updated_at.isoformat(),
+        "funders": [str(o.id) for o in item.organisations("funder")],
+        "implementers": [str(o.id) for o in item.organisations("implementer")],
+        "beneficiaries": states,
+    }
+
+
+def _country_regions() -> dict[str, str]:
+    """ISO3 → UN regional group, read once per request or drain batch."""
+    from flask import g, has_app_context
+
+    if has_app_context() and "kb_country_regions" in g:
+        return g.kb_country_regions  # type: ignore[no-any-return]
+    found = dict(db.session.execute(select(Country.iso3, Country.region)).all())
+    if has_app_context():
+        g.kb_country_regions = found
+    return found
+
+
+def load_records(
+    refs: set[tuple[str, int]],
+) -> dict[tuple[str, int], CatalogueRecord | Initiative]:
     """Records by ``(kind, id)``, with what their documents need loaded in the same query."""
-    found: dict[tuple[str, int], CatalogueRecord] = {}
+    found: dict[tuple[str, int], CatalogueRecord | Initiative] = {}
+    initiative_ids = [i for kind, i in refs if kind == "initiative"]
+    if initiative_ids:
+        for item in db.session.scalars(select(Initiative).where(Initiative.id.in_(initiative_ids))):
+            found[("initiative", item.id)] = item
     request_ids = [i for kind, i in refs if kind == "request"]
     programme_ids = [i for kind, i in refs if kind == "programme"]
     if request_ids:
@@ -105,12 +163,14 @@ def load_records(refs: set[tuple[str, int]]) -> dict[tuple[str, int], CatalogueR
 
 
 def all_documents(batch: int = 500) -> Iterator[dict[str, Any]]:
-    """Every request and programme as a document, read in batches."""
+    """Every request, programme and initiative as a document, read in batches."""
     names = country_names()
-    for model, option in (
+    models: tuple[tuple[Any, Any], ...] = (
         (Request, joinedload(Request.country)),
         (Programme, joinedload(Programme.organisation)),
-    ):
+        (Initiative, selectinload(Initiative.partners)),
+    )
+    for model, option in models:
         last = 0
         while True:
             rows = db.session.scalars(
@@ -126,4 +186,5 @@ def all_documents(batch: int = 500) -> Iterator[dict[str, Any]]:
 
 def all_refs() -> set[str]:
     refs = {f"request:{i}" for i in db.session.scalars(select(Request.id))}
+    refs |= {f"initiative:{i}" for i in db.session.scalars(select(Initiative.id))}
     return refs | {f"programme:{i}" for i in db.session.scalars(select(Programme.id))}

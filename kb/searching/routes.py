@@ -14,9 +14,11 @@ from werkzeug.wrappers import Response
 from kb import access, codes
 from kb.codes import N_
 from kb.fragments import lazy, value_of
+from kb.i18n import place_description, place_name
 from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
-from search import IndexUnavailable, Reading, SearchQuery, SearchResult
+from search import IndexUnavailable, Notice, Reading, SearchQuery, SearchResult
+from search.places import default_gazetteer
 
 bp = Blueprint("searching", __name__)
 
@@ -31,16 +33,28 @@ PARAMS = {
     "organisation_type": "organisation_type",
     "language": "languages",
     "status": "status",
+    "funder": "funders",
+    "implementer": "implementers",
+    "beneficiary": "beneficiaries",
 }
 FACET_LABELS = {
-    "kind": (N_("Kind"), {"request": N_("Requests"), "programme": N_("Programmes")}),
+    "kind": (
+        N_("Kind"),
+        {"request": N_("Requests"), "programme": N_("Programmes"), "initiative": N_("Initiatives")},
+    ),
     "themes": (N_("Theme"), codes.THEMES),
     "support_types": (N_("Support type"), codes.SUPPORT_TYPES),
     "regions": (N_("Region"), codes.ELIGIBLE_REGIONS),
     "countries": (N_("Country"), {}),
     "organisation_type": (N_("Organisation type"), codes.ORGANISATION_TYPES),
     "languages": (N_("Language"), codes.LANGUAGES),
-    "status": (N_("Status"), {**codes.PROGRAMME_READ_STATUSES, **codes.REQUEST_STATUSES}),
+    "status": (
+        N_("Status"),
+        {**codes.PROGRAMME_READ_STATUSES, **codes.REQUEST_STATUSES, **codes.WORK_STATUSES},
+    ),
+    "funders": (N_("Funders"), {}),
+    "implementers": (N_("Implementers"), {}),
+    "beneficiaries": (N_("Beneficiary states"), {}),
 }
 MAX_TEXT = 2000
 #: While the index is being built (a new install, a new release's schema): pages answer 503.
@@ -78,6 +92,10 @@ def reading_label(reading: Reading) -> str:
         return _("Requests only") if reading.value == "request" else _("Programmes only")
     if reading.field == "support_types":
         return _("Support: %(list)s", list=codes.label(codes.SUPPORT_TYPES, reading.value))
+    if reading.field == "place":
+        place = default_gazetteer().get(reading.value)
+        if place is not None:
+            return place_description(place)
     return reading.detail or reading.label
 
 
@@ -99,20 +117,71 @@ def redo_url() -> str:
 
 
 def notice_html(result: SearchResult) -> Markup | None:
-    """The result's message, with the corrected query it shows as a link to that query."""
-    if not result.message:
-        return None
-    html = escape(result.message)
-    if result.fuzzy and result.suggestion:
-        quoted = escape(f"“{result.suggestion}”")
+    """The situation of the results (one sentence, ``SearchResult.notices``) in the reader's
+    language, the corrected query shown as a link to that query; then what was said about the
+    query text itself."""
+    parts = [_notice(n, result) for n in result.notices]
+    parts += [escape(m) for m in result.query_messages]
+    if not parts:
+        return escape(result.message) if result.message else None
+    return Markup(" ").join(parts)
+
+
+def _words(words: tuple[str, ...]) -> Markup:
+    return Markup(", ").join(Markup("“{}”").format(w) for w in words)
+
+
+def _scope(result: SearchResult, keys: tuple[str, ...]) -> str:
+    """The readings ``keys`` by name: "Senegal", "In French"."""
+    names = []
+    for r in result.readings:
+        if r.key in keys:
+            place = default_gazetteer().get(r.value) if r.field == "place" else None
+            names.append(place_name(place) if place is not None else reading_label(r))
+    return ", ".join(names)
+
+
+def _notice(n: Notice, result: SearchResult) -> Markup:
+    missing = _words(n.missing) if n.missing else escape(_("those words"))
+    if n.kind == "relaxed":
+        text = _("No record contains all of “%(words)s”; showing those that match most of it.")
+        return escape(text) % {"words": n.words}
+    if n.kind == "corrected" and n.suggestion:
         args = MultiDict(request.args)
-        args.setlist("q", [result.suggestion])
+        args.setlist("q", [n.suggestion])
         args.pop("page", None)
         link = Markup('“<a href="{}">{}</a>”').format(
-            url_for("searching.search_page", **args.to_dict(flat=False)), result.suggestion
+            url_for("searching.search_page", **args.to_dict(flat=False)), n.suggestion
         )
-        html = Markup(html.replace(quoted, link, 1))
-    return html
+        text = (
+            _(
+                "No record contains %(missing)s; showing results for %(query)s "
+                "that match most of it."
+            )
+            if n.relaxed
+            else _("No record contains %(missing)s; showing results for %(query)s.")
+        )
+        return escape(text) % {"missing": missing, "query": link}
+    if n.kind == "corrected":
+        text = (
+            _(
+                "No record contains %(missing)s; showing results for similar words "
+                "that match most of it."
+            )
+            if n.relaxed
+            else _("No record contains %(missing)s; showing results for similar words.")
+        )
+        return escape(text) % {"missing": missing}
+    if n.kind == "filters_only":
+        scope = _scope(result, n.keys)
+        if scope:
+            text = _("No record contains %(missing)s; showing every record for %(scope)s.")
+            return escape(text) % {"missing": missing, "scope": scope}
+        return escape(_("No record contains %(missing)s; showing every record.")) % {
+            "missing": missing
+        }
+    text = _("Nothing matches %(filters)s; showing every match, those first.")
+    return escape(text) % {"filters": _scope(result, n.keys)}
 
 
 def readings_json(result: SearchResult) -> list[dict[str, Any]]:
@@ -132,14 +201,57 @@ def readings_json(result: SearchResult) -> list[dict[str, Any]]:
 
 
 def _records_for(result: SearchResult) -> dict[str, Any]:
+    from kb.initiatives import queries as initiatives
+
     refs = {(h.kind, int(h.id.split(":")[1])) for h in result.hits}
     records = load_records(refs)
     # Defence in depth: the index filtered by access tokens; check the rows too.
     return {
         f"{kind}:{rid}": record
         for (kind, rid), record in records.items()
-        if access.can_view(current_user, record)
+        if (
+            initiatives.can_view(current_user, record)
+            if kind == "initiative"
+            else access.can_view(current_user, record)
+        )
     }
+
+
+def _organisation_names(result: SearchResult) -> dict[str, str]:
+    """Names of the organisations in the funder and implementer facets (one query)."""
+    from sqlalchemy import select
+
+    from kb.extensions import db
+    from kb.models import Organisation
+
+    ids = {
+        int(value)
+        for name in ("funders", "implementers")
+        for value, _n in result.facets.get(name, [])
+        if value.isdigit() and len(value) < 10
+    }
+    if not ids:
+        return {}
+    orgs = db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
+    return {str(o.id): o.display_name for o in orgs}
+
+
+def _facet_labels(result: SearchResult) -> dict[str, Any]:
+    """Each facet's heading and value labels (names of the states and organisations shown)."""
+    organisations = _organisation_names(result)
+    return {
+        **FACET_LABELS,
+        "countries": (N_("Country"), country_names()),
+        "funders": (N_("Funders"), organisations),
+        "implementers": (N_("Implementers"), organisations),
+    }
+
+
+def hit_url(kind: str, record_id: int, external: bool = False) -> str:
+    """The page of a search hit."""
+    if kind == "initiative":
+        return url_for("initiatives.detail", initiative_id=record_id, _external=external)
+    return url_for("catalogue.detail", plural=kind + "s", record_id=record_id, _external=external)
 
 
 def toggle_url(field: str, value: str) -> str:
@@ -173,7 +285,8 @@ def search_page() -> str | tuple[str, int, dict[str, str]]:
         result=result,
         records=lazy(lambda: _records_for(value_of(result))),
         index_generation=service.generation(),
-        facet_labels=lazy(lambda: {**FACET_LABELS, "countries": (N_("Country"), country_names())}),
+        facet_labels=lazy(lambda: _facet_labels(value_of(result))),
+        hit_url=hit_url,
         selected={f: request.args.getlist(p) for p, f in PARAMS.items()},
         toggle_url=toggle_url,
         reading_label=reading_label,
@@ -218,12 +331,7 @@ def search_json() -> Response | tuple[Response, int, dict[str, str]]:
                     "title": h.title,
                     "score": round(h.score, 4),
                     "snippet": h.snippet,
-                    "url": url_for(
-                        "catalogue.detail",
-                        plural=h.kind + "s",
-                        record_id=int(h.id.split(":")[1]),
-                        _external=True,
-                    ),
+                    "url": hit_url(h.kind, int(h.id.split(":")[1]), external=True),
                 }
                 for h in result.hits
             ],

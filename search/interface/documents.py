@@ -11,7 +11,7 @@ from search.interface.errors import InvalidDocument
 from search.text.analysis import fold
 from search.text.detect import analysis_language
 
-KINDS = ("request", "programme")
+KINDS = ("request", "programme", "initiative")
 REGIONS = (
     "Africa",
     "Asia-Pacific",
@@ -29,6 +29,9 @@ LIST_FIELDS = (
     "countries",
     "country_names",
     "access",
+    "funders",
+    "implementers",
+    "beneficiaries",
 )
 
 
@@ -36,7 +39,7 @@ class DocumentDict(TypedDict, total=False):
     """Shape of the plain dict the app passes to ``upsert`` / ``rebuild``."""
 
     id: str
-    kind: Literal["request", "programme"]
+    kind: Literal["request", "programme", "initiative"]
     title: str
     description: str
     text_language: str
@@ -58,6 +61,11 @@ class DocumentDict(TypedDict, total=False):
     access: list[str]
     created_at: str
     updated_at: str
+    #: Initiatives: the organisations funding and implementing them (opaque keys, e.g. ids)
+    #: and the states where the work happens (ISO3).  Facets of their own.
+    funders: list[str]
+    implementers: list[str]
+    beneficiaries: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +93,9 @@ class Record:
     access: tuple[str, ...]
     created_at: int  # epoch seconds, UTC
     updated_at: int
+    funders: tuple[str, ...] = ()
+    implementers: tuple[str, ...] = ()
+    beneficiaries: tuple[str, ...] = ()
 
     def tags(self, name: str) -> tuple[str, ...]:
         """Values of a filter/facet field as a tuple (empty when unset)."""
@@ -166,4 +177,7 @@ def validate(doc: Mapping[str, Any]) -> Record:
         access=tuple(_list(doc, "access")),
         created_at=_epoch(doc.get("created_at"), "created_at"),
         updated_at=_epoch(doc.get("updated_at"), "updated_at"),
+        funders=tuple(_list(doc, "funders")),
+        implementers=tuple(_list(doc, "implementers")),
+        beneficiaries=tuple(v.upper() for v in _list(doc, "beneficiaries")),
     )

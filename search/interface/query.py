@@ -19,6 +19,9 @@ FILTER_FIELDS: tuple[str, ...] = (
     "organisation_type",
     "languages",
     "status",
+    "funders",
+    "implementers",
+    "beneficiaries",
 )
 #: Fields indexed as tags: the filters, plus the provider's state (read by the place
 #: filter) and the availability (read by the ranking); these two are not facets.
@@ -54,6 +57,12 @@ FIELD_ALIASES: dict[str, str] = {
     "organisation_type": "organisation_type",
     "organization_type": "organisation_type",
     "status": "status",
+    "funder": "funders",
+    "funders": "funders",
+    "implementer": "implementers",
+    "implementers": "implementers",
+    "beneficiary": "beneficiaries",
+    "beneficiaries": "beneficiaries",
 }
 _KIND_ALIASES = {
     "request": "request",
@@ -64,13 +73,17 @@ _KIND_ALIASES = {
     "program": "programme",
     "programs": "programme",
     "offer": "programme",
+    "initiative": "initiative",
+    "initiatives": "initiative",
+    "project": "initiative",
+    "projects": "initiative",
 }
 
 
 def normalise_value(field_name: str, value: str) -> str:
     """Canonical form of a filter value (codes lowercase, ISO3 uppercase, region names)."""
     value = value.strip()
-    if field_name == "countries":
+    if field_name in ("countries", "beneficiaries"):
         return value.upper()
     if field_name == "regions":
         return canonical_region(value)

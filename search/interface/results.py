@@ -35,6 +35,25 @@ class Reading:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One situation the results page states in one sentence (``SearchResult.message`` says
+    the same in English), for the application to word in the reader's language.
+
+    ``kind``: ``"relaxed"`` (no record has every word: ``words``), ``"corrected"`` (words in
+    no record: ``missing``; results for ``suggestion``, or for similar words when it is None;
+    ``relaxed`` when those match only part of it), ``"filters_only"`` (no word occurs: every
+    record of the readings ``keys`` is shown) or ``"unfiltered"`` (the filters read in the
+    text, ``keys``, left nothing: every match is shown, theirs first)."""
+
+    kind: str
+    words: str = ""
+    missing: tuple[str, ...] = ()
+    suggestion: str | None = None
+    relaxed: bool = False
+    keys: tuple[str, ...] = ()
+
+
 @dataclass
 class SearchResult:
     """A page of results plus totals, facet counts and hints, all for one viewer."""
@@ -53,6 +72,10 @@ class SearchResult:
     relaxed: bool = False
     #: Words of the query that occur in no visible record.
     missing: list[str] = field(default_factory=list)
+    #: The situations ``message`` states, as data (see ``Notice``).
+    notices: list[Notice] = field(default_factory=list)
+    #: What ``message`` says about the query text itself (cut, unclosed quote …), in English.
+    query_messages: list[str] = field(default_factory=list)
 
     @property
     def pages(self) -> int:

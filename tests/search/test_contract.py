@@ -193,6 +193,9 @@ def test_result_shape(search):
         "organisation_type",
         "languages",
         "status",
+        "funders",
+        "implementers",
+        "beneficiaries",
     }
     assert search("x", facets=False).facets == {}
 
@@ -207,6 +210,49 @@ def test_messages_for_odd_input(search):
 
 def test_public_token_default():
     assert SearchQuery().viewer_tokens == PUBLIC
+
+
+def test_initiatives_have_funder_implementer_and_beneficiary_facets(backend):
+    """An initiative document: its own kind, facets by funder, implementer and beneficiary
+    state (filters too, and in the query text), and access as for any document."""
+    backend.upsert(
+        [
+            doc(
+                "initiative:1",
+                "National CSIRT capacity for Kenya",
+                "Incident response tooling and training for the national CSIRT.",
+                countries=["KEN"],
+                regions=["Africa"],
+                status="ongoing",
+                funders=["7"],
+                implementers=["8", "9"],
+                beneficiaries=["ken"],
+            ),
+            doc(
+                "initiative:2",
+                "Confidential CSIRT support",
+                "Incident response support.",
+                funders=["7"],
+                beneficiaries=["SEN"],
+                access=["secretariat", "owner:org:7"],
+            ),
+        ]
+    )
+    res = backend.search(SearchQuery(text="CSIRT", filters={"kind": ["initiatives"]}))
+    assert res.ids == ["initiative:1"]
+    assert dict(res.facets["funders"]) == {"7": 1}
+    assert dict(res.facets["implementers"]) == {"8": 1, "9": 1}
+    assert dict(res.facets["beneficiaries"]) == {"KEN": 1}
+    assert backend.search(SearchQuery(filters={"implementers": ["9"]})).ids == ["initiative:1"]
+    assert backend.search(SearchQuery(text="beneficiary:ken csirt")).ids == ["initiative:1"]
+    owner = backend.search(
+        SearchQuery(
+            text="CSIRT", filters={"funders": ["7"]}, viewer_tokens=frozenset({"owner:org:7"})
+        )
+    )
+    assert owner.ids == ["initiative:2"]  # initiative:1 is public: "owner:org:7" alone is not
+    assert dict(owner.facets["beneficiaries"]) == {"SEN": 1}
+    assert "SEN" not in dict(backend.search(SearchQuery(text="CSIRT")).facets["beneficiaries"])
 
 
 def test_count_upto_stops_at_the_limit_and_counts_only_visible_records(backend):
@@ -225,3 +271,28 @@ def test_count_upto_stops_at_the_limit_and_counts_only_visible_records(backend):
         assert session.count_upto(Word("zanzibarian"), 0) == 0
     finally:
         session.close()
+
+
+def test_spelling_looks_up_a_bounded_number_of_words(backend, monkeypatch):
+    """A query of many unknown words spell-checks only the first ``MAX_SPELL_WORDS``."""
+    from search.backends import engine
+
+    looked_up: list[str] = []
+    open_session = backend.session
+
+    def session(*args, **kwargs):
+        s = open_session(*args, **kwargs)
+        similar = s.similar
+
+        def counted(word):
+            looked_up.append(word)
+            return similar(word)
+
+        s.similar = counted
+        return s
+
+    monkeypatch.setattr(backend, "session", session)
+    words = [f"zq{chr(97 + i)}rtonic" for i in range(engine.MAX_SPELL_WORDS + 4)]
+    res = backend.search(SearchQuery(text=" ".join(words), viewer_tokens=PUBLIC))
+    assert res.total == 0
+    assert set(looked_up) == set(words[: engine.MAX_SPELL_WORDS])

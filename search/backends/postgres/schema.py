@@ -36,7 +36,7 @@ from search.text.analysis import analyze, language_key, spell_words, words
 from search.text.thesaurus import Thesaurus
 
 #: Bump when the tables or the lexemes change: the index then needs a rebuild.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 #: ``ts_rank`` weights for {D, C, B, A}: description 1, names / codes 2, title 4.
 RANK_WEIGHTS = "{0.25, 0.25, 0.5, 1.0}"
 #: Characters of the description stored for snippets.

@@ -28,7 +28,7 @@ from search.text.analysis import (
 from search.text.thesaurus import Thesaurus
 
 #: Bump when the fields or their analysis change: the index then needs a rebuild.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TITLE_BOOST = 4.0
 NAMES_BOOST = 2.0
 CODES_BOOST = 2.0
