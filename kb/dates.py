@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from kb.codes import N_
+
 #: ISO first; then day-first forms (the UN's usage, and what spreadsheets in most of the
 #: world write): 04/01/2027 is 4 January 2027.
 DAY_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
-EXPECTED = "YYYY-MM-DD or DD/MM/YYYY"
+#: How to write a day, said in error messages (worded where shown: ``gettext(EXPECTED)``).
+EXPECTED = N_("YYYY-MM-DD or DD/MM/YYYY")
 
 
 def parse_day(text: str) -> date | None:

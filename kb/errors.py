@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import has_app_context
+from flask_babel import gettext
+
 
 class DomainError(Exception):
     """Base class: ``message`` is safe to show to the user."""
@@ -22,12 +25,13 @@ class DomainError(Exception):
 
     @property
     def message(self) -> str:
-        """The message in the current language (a lazy message is translated now)."""
-        return str(self._message)
+        """The message in the current language (a lazy message is translated now, a message
+        marked ``N_()`` looked up now)."""
+        return _worded(self._message)
 
     @property
     def fields(self) -> dict[str, list[str]]:
-        return {name: [str(m) for m in messages] for name, messages in self._fields.items()}
+        return {name: [_worded(m) for m in messages] for name, messages in self._fields.items()}
 
     @fields.setter
     def fields(self, value: dict[str, list[Any]]) -> None:
@@ -35,6 +39,14 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def _worded(message: Any) -> str:
+    """A lazy message as worded now; a plain one (``N_()``) through the catalogue, unchanged
+    when the catalogue lacks it (already worded, or not meant for translation)."""
+    if isinstance(message, str) and has_app_context():
+        return gettext(message)
+    return str(message)
 
 
 class NotFound(DomainError):

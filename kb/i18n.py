@@ -78,7 +78,11 @@ def init_app(app: Flask) -> None:
         sort_countries=sort_countries,
         iso_country_name=iso_country_name,
         place_name=place_name,
+        place_description=place_description,
+        place_other_names=place_other_names,
+        sort_places=sorted_places,
         reason=reason_text,
+        note=system_note,
         score=lambda value: format_decimal_fixed(value, 2),
     )
 
@@ -250,6 +254,14 @@ def format_decimal_fixed(value: float, digits: int) -> str:
     return _babel_format_decimal(value, format="0." + "0" * digits)
 
 
+def system_note(comment: str | None) -> str:
+    """A revision comment as shown: a note the system wrote (``N_()``, stored in English, e.g.
+    "End date passed.") in the interface language; a person's comment as written."""
+    from flask_babel import gettext
+
+    return gettext(comment) if comment else ""
+
+
 # --- places and sorting ----------------------------------------------------------------------
 
 _ALPHA2: dict[str, list[str]] = get_global("territory_aliases")
@@ -310,8 +322,10 @@ def iso_country_name(iso3: str) -> str:
 
 
 def place_name(place: Any) -> str:
-    """A place's name (search.places) in the interface language where the gazetteer has one
-    (English, French, Spanish); a member state by its CLDR name; else the English name."""
+    """A place's name (search.places) in the interface language: a member state by its
+    country name (:func:`country_name`), any other place by the first of its names in that
+    language in the gazetteer data (UNSD M49 names, organisations' own names), capitalised
+    as a label; English: the gazetteer's name."""
     if place is None:
         return ""
     lang = current_language()
@@ -319,13 +333,69 @@ def place_name(place: Any) -> str:
         code = alpha2(place.code.removeprefix("state:")) if hasattr(place, "code") else None
         if code:
             return Locale.parse(lang).territories.get(code, place.name)
-    names = getattr(place, "names", {}).get(lang) or []
-    return names[0] if names and lang != DEFAULT else place.name
+    names = getattr(place, "names", {}).get(lang) if lang != DEFAULT else None
+    name = names[0] if names else place.name
+    return name[:1].upper() + name[1:]
+
+
+#: How the names of a list are separated, by language (Chinese: the enumeration comma).
+LIST_SEPARATORS = {"zh": "、", "ar": "، "}
+
+
+def join_names(names: Iterable[str]) -> str:
+    """Names in a list, separated as the interface language separates them."""
+    return LIST_SEPARATORS.get(current_language(), ", ").join(names)
+
+
+def place_description(place: Any, limit: int = 5) -> str:
+    """ "Eastern Africa: 18 member states — Burundi, Comoros, …" in the interface language,
+    the states named and sorted in that language."""
+    from flask_babel import gettext as _
+    from flask_babel import ngettext
+
+    from search.places import default_gazetteer
+
+    name = place_name(place)
+    if place.kind == "state":
+        return _("%(place)s: UN member state", place=name)
+    g = default_gazetteer()
+    names = sorted((place_name(g.state(c)) for c in place.members), key=sort_key)
+    shown = join_names([*names[:limit], "…"] if len(names) > limit else names)
+    return ngettext(
+        "%(place)s: %(num)s member state — %(states)s",
+        "%(place)s: %(num)s member states — %(states)s",
+        len(names),
+        place=name,
+        states=shown,
+    )
+
+
+def place_other_names(place: Any) -> list[tuple[str, str]]:
+    """``(language, name)``: the place's name in each of the other UN languages, where it
+    differs from the name shown, in the order of :data:`LANGUAGES`."""
+    shown = {place_name(place)}
+    out = []
+    for lang in LANGUAGES:
+        names = place.names.get(lang) if lang != DEFAULT else [place.name]
+        if lang != current_language() and names and names[0] not in shown:
+            shown.add(names[0])
+            out.append((lang, names[0]))
+    return out
+
+
+def sorted_places(places: Iterable[T]) -> list[T]:
+    """Places in the alphabetical order of their names in the interface language."""
+    return sorted_by_label(places, place_name)
 
 
 def sort_countries(countries: Iterable[Any]) -> list[Any]:
     """Countries in the alphabetical order of their names in the interface language."""
     return sorted_by_label(countries, country_name)
+
+
+def country_choices(countries: Iterable[Any]) -> list[tuple[str, str]]:
+    """``(iso3, name)`` for a select: names in the interface language, in its order."""
+    return [(c.iso3, country_name(c)) for c in sort_countries(countries)]
 
 
 def sorted_by_label(items: Iterable[T], label: Callable[[T], str]) -> list[T]:

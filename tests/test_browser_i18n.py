@@ -70,6 +70,8 @@ def _pages(request, programme) -> dict[str, str]:
         "organisations": "/organisations",
         "matches": "/matches",
         "places": "/places",
+        "place": "/places/m49:014",
+        "search-place": "/search?q=training+ECOWAS",
         "landscape": "/reports/landscape",
         "briefing": "/reports/briefing",
         "login": "/account/login",
@@ -108,6 +110,44 @@ def test_arabic_reads_right_to_left_on_desktop_and_phone(browser, live_server, r
         page.screenshot(path=str(shots / f"ar-requests-{label}.png"), full_page=True)
         context.close()
         assert not errors, errors
+
+
+def _no_sideways_scroll(page, label: str) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"{label}: {overflow}px wider than the window"
+
+
+def test_places_and_their_chips_in_arabic_and_chinese_on_a_phone(
+    browser, live_server, records, tmp_path
+):
+    """A place's page and the chip of a place read from a search, in Arabic (right to left)
+    and Chinese, at 390 px: names, counts and states in the language, nothing off screen."""
+    shots = _shots(tmp_path)
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server}/places/m49:014?lang=ar")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("h1").inner_text().startswith("شرق أفريقيا")
+    lead = page.locator("p.lead").inner_text()
+    assert lead.startswith("شرق أفريقيا:") and "دولة عضوًا" in lead and "، " in lead
+    _no_sideways_scroll(page, "ar place")
+    page.screenshot(path=str(shots / "ar-place-phone.png"), full_page=True)
+    page.goto(f"{live_server}/places?lang=zh")
+    assert "东非" in page.locator("main").inner_text()
+    _no_sideways_scroll(page, "zh places")
+    for lang, name, count in (
+        ("ar", "الجماعة الاقتصادية لدول غرب أفريقيا", "دولة عضوًا"),
+        ("zh", "西非国家经济共同体：", "个会员国"),
+    ):
+        page.goto(f"{live_server}/search?q=training+ECOWAS&lang={lang}")
+        chip = page.locator(".chips .chip").first
+        text = chip.inner_text()
+        assert name in text and count in text, text
+        box = chip.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1
+        _no_sideways_scroll(page, f"{lang} search")
+        page.screenshot(path=str(shots / f"{lang}-search-place-phone.png"), full_page=True)
+    context.close()
 
 
 @pytest.mark.parametrize("lang", ["ar", "zh", "en"])

@@ -15,7 +15,16 @@ from sqlalchemy import select
 from kb.consultations import operations, visibility
 from kb.consultations.queries import tracker
 from kb.extensions import db
-from kb.models import Call, CallAnswer, CallReminder, Notification, Request, Revision
+from kb.models import (
+    Call,
+    CallAnswer,
+    CallReminder,
+    Event,
+    Notification,
+    OewgSession,
+    Request,
+    Revision,
+)
 from kb.models.types import utcnow
 from kb.uow import unit_of_work
 from tests.test_i18n import pseudo_app  # noqa: F401  (the pseudo-locale app fixture)
@@ -425,6 +434,29 @@ def test_tracker_counts_addressees(app, people):
     assert any(r.addressee.key.startswith("org:") for r in rows)
 
 
+#: The pages of calls and the calendar, as a focal point and as the Secretariat sees them.
+CALL_PAGES = {
+    "focal": [
+        "/calls",
+        "/calls/{call}",
+        "/calls/{call}/answer",
+        "/calls/{call}/answers/{answer}",
+        "/calls/{call}/report",
+        "/calendar",
+        "/calendar/events/{event}",
+        "/calendar/sessions/{session}",
+    ],
+    "sec": [
+        "/calls/new",
+        "/calls/{call}/edit",
+        "/calls/{call}/tracker",
+        "/calls/{call}/close",
+        "/calendar/events/new",
+        "/calendar/events/{event}/edit",
+    ],
+}
+
+
 def test_calls_and_calendar_pages_have_no_plain_english(pseudo_app):  # noqa: F811
     """Every page of calls and the calendar, rendered in the pseudo-locale, shows no English
     outside the data (titles, questions, answers, names, time zones)."""
@@ -456,23 +488,28 @@ def test_calls_and_calendar_pages_have_no_plain_english(pseudo_app):  # noqa: F8
         operations.deadline_text(call),
         "Europe/Zurich",
     ]
-    pages = {
-        "focal": [
-            "/calls",
-            f"/calls/{call.id}",
-            f"/calls/{call.id}/answer",
-            f"/calls/{call.id}/answers/{answer.id}",
-            f"/calls/{call.id}/report",
-            "/calendar",
-        ],
-        "sec": [
-            "/calls/new",
-            f"/calls/{call.id}/edit",
-            f"/calls/{call.id}/tracker",
-            f"/calls/{call.id}/close",
-            "/calendar/events/new",
-        ],
-    }
+    with unit_of_work():
+        session = OewgSession(
+            name="OEWG 2027-1",
+            start_date=date.today() + timedelta(days=40),
+            end_date=date.today() + timedelta(days=44),
+            location="New York",
+        )
+        db.session.add(session)
+        db.session.flush()
+        event = Event(
+            category="informal",
+            title="Informal meeting on CSIRT cooperation",
+            starts_on=date.today() + timedelta(days=41),
+            ends_on=date.today() + timedelta(days=41),
+            themes=["incident_response"],
+            regions=["m49:002"],
+            session_id=session.id,
+        )
+        db.session.add(event)
+    data += [session.name, session.location, event.title]
+    ids = {"call": call.id, "answer": answer.id, "event": event.id, "session": session.id}
+    pages = {who: [url.format(**ids) for url in urls] for who, urls in CALL_PAGES.items()}
     failures = {}
     for who, urls in pages.items():
         if who == "sec":

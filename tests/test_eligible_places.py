@@ -128,7 +128,7 @@ def test_the_word_form_takes_place_names_and_codes(client, auth, make) -> None:
         },
     )
     html = upload(client, filled, "programme").get_data(as_text=True)
-    assert "Other eligible places: &#39;Narnia&#39; is not a known region" in html
+    assert "Other eligible places: “Narnia” is not a known region" in html
     values = form_values(html)
     assert values["eligible_places"] == ["m49:014", "org:EAC", "grouping:SIDS"]
     assert values["interpretation_languages"] == ["fr"]  # reviewed, so kept on saving

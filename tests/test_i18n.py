@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 from babel import Locale
 from flask_babel import refresh
+from werkzeug.exceptions import NotFound
 
 from kb import create_app, i18n
 from kb.extensions import db
 from kb.i18n_catalogues import problems
 from kb.i18n_pseudo import pseudo, source_messages, write_pseudo_catalogue
 from kb.models import Country, Match, OewgSession, Organisation, Programme, Request, User
+from kb.uow import unit_of_work
 from tests.factories import PASSWORD
 
 LANGS = ["ar", "en", "es", "fr", "ru", "zh"]
@@ -368,10 +370,38 @@ def test_no_plain_english_on_the_main_pages(pseudo_app) -> None:
         left = plain_english(response.get_data(as_text=True), data)
         if left:
             failures[url] = left
+    failures.update(_saved_search_pages(pseudo_app, focal, data))
     failures.update(_account_security_pages(pseudo_app, make, data))
     ids = {"programme": programme.id, "organisation": provider_org.id}
     failures.update(_secretariat_pages(pseudo_app, make, data, ids))
     assert not failures, f"plain English outside translation calls: {failures}"
+
+
+#: A saved search's page and the unsubscribe page of its e-mails.
+SAVED_SEARCH_PAGES = ["/alerts/{saved}", "/alerts/unsubscribe/{token}"]
+
+
+def _saved_search_pages(app, focal: User, data: list[str]) -> dict[str, list[str]]:
+    from werkzeug.datastructures import MultiDict
+
+    from kb.alerts import operations as alerts
+    from kb.alerts.emails import unsubscribe_token
+
+    with unit_of_work():
+        args = MultiDict([("theme", "cybercrime")])
+        saved = alerts.save_search(focal, "requests", args, "", "daily")
+    client = app.test_client()
+    client.post("/account/login", data={"email": focal.email, "password": PASSWORD})
+    ids = {"saved": saved.id, "token": unsubscribe_token(focal, [saved])}
+    found = {}
+    for pattern in SAVED_SEARCH_PAGES:
+        url = pattern.format(**ids)
+        response = client.get(f"{url}?lang=en")
+        assert response.status_code == 200, url
+        left = plain_english(response.get_data(as_text=True), [saved.name, *data])
+        if left:
+            found[pattern] = left
+    return found
 
 
 def _proposed_match(request: Request, programme: Programme, focal: User) -> Match:
@@ -435,7 +465,29 @@ def _secretariat_pages(app, make, data: list[str], ids: dict[str, int]) -> dict[
     left = plain_english(review.get_data(as_text=True), [d for d in data if d])
     if left:
         found["/word/upload (review)"] = left
+    # an import's status page: a dry run with a probable duplicate (a title already in the
+    # catalogue), and an import refused for a bad row
+    from kb.transfer.formats import write
+    from tests.test_transfer_import import follow_import, request_row
+    from tests.test_transfer_import import upload as upload_file
+
+    title = "Forensics lab for the police"
+    for row in (request_row("p-1", title=title), request_row("p-2", themes=["nope"])):
+        sent = upload_file(client, write([row], "requests", "csv"), dry_run="y")
+        page = follow_import(client, sent)
+        left = plain_english(page, [row["title"], "nope", *[d for d in data if d]])
+        if left:
+            found[f"{IMPORT_STATUS_PAGE} ({row['key']})"] = left
     return found
+
+
+#: The status page of an import (rendered by ``_secretariat_pages`` after an upload).
+IMPORT_STATUS_PAGE = "/secretariat/import/{job}"
+
+
+#: Rendered by ``_account_security_pages``: a password-reset link, the sign-in code page and
+#: the two-factor page once two-factor sign-in is on.
+ACCOUNT_SECURITY_PAGES = ["/account/reset/{token}", "/account/login/code", "/account/two-factor"]
 
 
 def _account_security_pages(app, make, data: list[str]) -> dict[str, list[str]]:
@@ -503,14 +555,19 @@ def test_domain_errors_are_worded_when_shown(client, make, auth) -> None:
 
 
 def test_exports_name_their_columns_in_the_readers_language(client, make) -> None:
-    """The header row keeps the import codes (the file imports back); a second XLSX sheet names
-    each column in the reader's language, and the readable columns are in that language."""
+    """The header row names the columns in the reader's language (``headings=codes``: the
+    codes); a second XLSX sheet pairs each code with its name, and the readable columns are in
+    that language."""
     import io
 
     from openpyxl import load_workbook
 
     make.request(country="CIV", themes=["confidence_building"])
     data = client.get("/requests/export.xlsx?lang=fr").data
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    header = next(book.worksheets[0].iter_rows(values_only=True))
+    assert header[2:4] == ("Titre", "Description")
+    data = client.get("/requests/export.xlsx?lang=fr&headings=codes").data
     book = load_workbook(io.BytesIO(data), read_only=True)
     records, names = book.worksheets
     header = next(records.iter_rows(values_only=True))
@@ -549,3 +606,63 @@ def test_marshmallow_messages_speak_the_request_language(app) -> None:
             RequestInputSchema().load(bad)
         assert caught.value.messages["themes"] == {0: ["Código desconocido: nonsense."]}
         assert caught.value.messages["languages"] == ["Elija un idioma."]
+
+
+# --- every page of the app is rendered in the pseudo-locale --------------------------------
+
+#: GET routes that are not HTML pages (files, feeds, JSON) or only redirect, with the reason
+#: they are outside the pseudo-locale render; everything under ``/api/`` is JSON (its problem
+#: details are checked by ``test_api_problems_speak_the_accept_language``).
+NOT_PAGES = {
+    "static": "CSS, scripts and images",
+    "transfer.export": "a CSV, XLSX or JSON download (headings: tests/test_export_readable.py)",
+    "initiatives.export": "a CSV or XLSX download (tests/test_initiative_transfer.py)",
+    "initiatives.template": "the empty CSV or XLSX template of initiatives (column codes)",
+    "calendar.feed": "an iCalendar feed (text/calendar)",
+    "calls.report_word": "a .docx download (Word output: tests/test_calls.py)",
+    "calls.template": "a .docx download (the call's answer form)",
+    "reports.briefing_word": "a .docx download (Word reports: tests/test_reports.py)",
+    "reports.landscape_word": "a .docx download (Word reports: tests/test_reports.py)",
+    "wordio.template": "a .docx download (Word forms: tests/test_word_languages.py)",
+    "searching.search_json": "JSON (the search page's twin)",
+    "transfer.import_status_json": "JSON polled by the import's status page",
+    "ops.healthz": "a JSON probe for load balancers",
+    "ops.readyz": "a JSON probe for load balancers",
+    "main.account_shortcut": "only redirects to the account pages (/login, /register)",
+}
+
+
+def test_every_html_page_is_rendered_in_the_pseudo_locale(app) -> None:
+    """Every GET route of the URL map that answers with an HTML page is in one of the lists
+    the pseudo-locale tests render (here, ``tests/test_calls.py`` and
+    ``tests/test_initiatives.py``), or in :data:`NOT_PAGES` with its reason."""
+    from tests.test_calls import CALL_PAGES
+    from tests.test_initiatives import INITIATIVE_PAGES
+
+    rendered = [
+        *PUBLIC_PAGES,
+        *SIGNED_IN_PAGES,
+        *SECRETARIAT_PAGES,
+        *SAVED_SEARCH_PAGES,
+        *ACCOUNT_SECURITY_PAGES,
+        IMPORT_STATUS_PAGE,
+        *(url for urls in CALL_PAGES.values() for url in urls),
+        *(url for urls in INITIATIVE_PAGES.values() for url in urls),
+    ]
+    adapter = app.url_map.bind("localhost")
+    covered = set()
+    for pattern in rendered:
+        path = re.sub(r"\{[a-z_]+\}", "1", pattern).split("?")[0]
+        try:
+            endpoint, _args = adapter.match(path, method="GET")
+        except NotFound:
+            continue  # the error page ("/no-such-page")
+        covered.add(endpoint)
+    pages = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or ()) and not rule.rule.startswith("/api/")
+    }
+    assert not set(NOT_PAGES) - pages, "NOT_PAGES names routes that no longer exist"
+    missing = sorted(pages - covered - set(NOT_PAGES))
+    assert not missing, f"HTML pages outside the pseudo-locale render: {missing}"

@@ -109,7 +109,7 @@ def test_export_keeps_filters_and_hidden_budgets_and_imports_back(client, app, m
     _orgs(make)
     run_import(_csv(*ROWS), "initiatives")
     kenya = db.session.scalar(select(Initiative).where(Initiative.external_key == "GFCE-1"))
-    response = client.get("/initiatives/export.csv?beneficiary=KEN")
+    response = client.get("/initiatives/export.csv?beneficiary=KEN&headings=codes")
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert [r["key"] for r in rows] == ["GFCE-1"]  # GFCE-3 is a draft, GFCE-2 in Senegal

@@ -247,6 +247,25 @@ def test_api_lists_initiatives_and_hides_budgets(client, states):
     assert client.get("/api/v1/initiatives/999999").status_code == 404
 
 
+#: The pages of initiatives and those that list them, for a visitor, then for the Secretariat
+#: (the forms, the withdrawal's confirmation and the IATI import).
+INITIATIVE_PAGES = {
+    "visitor": [
+        "/initiatives",
+        "/initiatives/{initiative}",
+        "/initiatives/overlaps",
+        "/countries/KEN",
+        "/organisations/{organisation}",
+    ],
+    "sec": [
+        "/initiatives/import",
+        "/initiatives/new",
+        "/initiatives/{initiative}/edit",
+        "/initiatives/{initiative}/status/withdraw",
+    ],
+}
+
+
 def test_initiative_pages_have_no_plain_english(pseudo_app):  # noqa: F811
     from tests.factories import PASSWORD, Factory
     from tests.test_i18n import _data_strings, plain_english
@@ -270,18 +289,13 @@ def test_initiative_pages_have_no_plain_english(pseudo_app):  # noqa: F811
         data += list(overlap.reasons.get("words", []))  # words the two texts share: data
     data = sorted((d for d in data if d), key=len, reverse=True)
     client = pseudo_app.test_client()
-    urls = [
-        "/initiatives",
-        f"/initiatives/{item.id}",
-        "/initiatives/overlaps",
-        "/countries/KEN",
-        f"/organisations/{funder.id}",
-    ]
+    ids = {"initiative": item.id, "organisation": funder.id}
+    urls = [url.format(**ids) for url in INITIATIVE_PAGES["visitor"]]
     failures = {}
     for signed_in in (False, True):
         if signed_in:
             client.post("/account/login", data={"email": "sec@example.org", "password": PASSWORD})
-            urls = [*urls, "/initiatives/import"]
+            urls = [*urls, *(url.format(**ids) for url in INITIATIVE_PAGES["sec"])]
         for url in urls:
             response = client.get(f"{url}?lang=en")
             assert response.status_code == 200, url

@@ -110,6 +110,26 @@ def test_place_pages(client: Any, auth: Any, make: Any, world: dict[str, Any]) -
     assert "Senegal confidential plan" in client.get("/places/org:ECOWAS").get_data(as_text=True)
 
 
+def test_places_in_the_reader_s_language(client: Any, world: dict[str, Any]) -> None:
+    html = client.get("/places/m49:014?lang=fr").get_data(as_text=True)
+    assert "<h1>Afrique orientale" in html
+    # the sentence about the place: its name, the count and the states, in French, sorted
+    assert "Afrique orientale : 18 États Membres — Burundi, Comores, Djibouti" in html
+    html = client.get("/places/m49:014?lang=zh").get_data(as_text=True)
+    assert "东非：18 个会员国——" in html and "、" in html
+    html = client.get("/places/org:ECOWAS?lang=ar").get_data(as_text=True)
+    assert "الجماعة الاقتصادية لدول غرب أفريقيا: 12 دولة عضوًا" in html
+    assert "Economic Community of West African States" in html  # "also written", lang="en"
+    assert 'lang="en" dir="ltr">Economic Community of West African States' in html
+    html = client.get("/places/org:IGAD?lang=ru").get_data(as_text=True)
+    assert "Межправительственный орган по вопросам развития" in html
+    # lists sorted by the names in the reader's language (English: Central America first)
+    index = client.get("/places?lang=fr").get_data(as_text=True)
+    assert index.index("Afrique australe") < index.index("Amérique centrale")
+    html = client.get("/requests?place=org:ECOWAS&lang=es").get_data(as_text=True)
+    assert "Comunidad Económica de los Estados de África Occidental" in html
+
+
 def test_country_page_shows_its_subregion_and_organisations(
     client: Any, world: dict[str, Any]
 ) -> None:
@@ -135,6 +155,14 @@ def test_search_filters_by_place(client: Any, world: dict[str, Any]) -> None:
     html = client.get("/search?place=org:ECOWAS").get_data(as_text=True)
     assert "Economic Community of West African States ×" in html
     assert "Senegal confidential plan" not in html
+    html = client.get("/search?place=org:ECOWAS&lang=ru").get_data(as_text=True)
+    assert "Экономическое сообщество западноафриканских государств ×" in html
+    # a place read from the query: the chip says it in the reader's language
+    html = client.get("/search?q=training+ECOWAS&lang=fr").get_data(as_text=True)
+    ecowas = "Communauté économique des États de l&#39;Afrique de l&#39;Ouest"
+    assert f"{ecowas} : 12 États Membres" in html
+    html = client.get("/search?q=training+ECOWAS&lang=zh").get_data(as_text=True)
+    assert "西非国家经济共同体：12 个会员国" in html
     api = client.get("/api/v1/search?place=org:ECOWAS&kind=request")
     assert api.status_code == 200
     assert client.get("/api/v1/search?place=nowhere").status_code == 422

@@ -98,6 +98,10 @@ def test_probable_duplicates_are_warnings(make) -> None:
     assert [i.row for i in report.duplicates] == [2, 3]  # one warning per group
     assert report.duplicates[0].message.startswith("Same as request ")
     assert report.duplicates[1].message.startswith("On 2 rows (3, 4): ")
+    assert report.duplicate_headline == (
+        "2 titles appear more than once or match existing records: "
+        "“National CERT training for analysts.”, “Critical infrastructure protection plan”"
+    )
 
 
 def test_many_copies_of_a_title_give_one_grouped_warning() -> None:
@@ -109,7 +113,7 @@ def test_many_copies_of_a_title_give_one_grouped_warning() -> None:
     report = run_import(csv_rows(rows), "requests", dry_run=True)
     assert report.ok and len(report.duplicates) == 1
     assert report.duplicates[0].message.startswith("On 400 rows (2, 3, 4, ")
-    assert report.duplicate_headline.startswith("1 title(s) appear more than once")
+    assert report.duplicate_headline.startswith("1 title appears more than once")
 
 
 def test_organisations_and_programmes_by_key(make) -> None:
@@ -423,7 +427,7 @@ def test_withdrawn_then_reinstated_by_import(make) -> None:
     assert run_import(csv_rows([request_row("w-1", status="withdrawn")]), "requests").updated
     report = run_import(csv_rows([request_row("w-1", status="open")]), "requests")
     assert [str(i) for i in report.errors] == [
-        "row 2, status: A withdrawn request cannot become open in one step; allowed: matched."
+        "row 2, status: The status cannot go from withdrawn to open in one step; allowed: matched."
     ]
     assert run_import(csv_rows([request_row("w-1", status="matched")]), "requests").updated
     db.session.expire_all()
@@ -442,10 +446,10 @@ def test_a_status_change_that_is_not_allowed_is_an_error_and_nothing_is_written(
     ]
     report = run_import(csv_rows(rows), "requests")
     assert [str(i) for i in report.errors] == [
-        "row 3, status: A draft request cannot become open in one step; "
+        "row 3, status: The status cannot go from draft to open in one step; "
         "allowed: submitted, withdrawn.",
-        "row 4, status: Return to owner needs a comment for the owner: use that action on the "
-        "request's page.",
+        "row 4, status: “Return to owner” needs a comment for the owner: use that action on the "
+        "record's page.",
         "row 5, themes: Unknown code nope.",
     ]
     assert count(Request) == 2 and count(Revision) == 0
@@ -469,7 +473,7 @@ def test_status_changes_get_the_actors_rights_check(make) -> None:
     assert report.updated == 1
     report = run_import(csv_rows([request_row("f-1", status="open")]), "requests", focal)
     assert [i.message for i in report.errors] == [
-        "A submitted request cannot become open in one step; allowed: withdrawn."
+        "The status cannot go from submitted to open in one step; allowed: withdrawn."
     ]
 
 
@@ -527,3 +531,25 @@ def test_pages_keep_reading_while_a_large_import_writes(app, make, client) -> No
         started = time.monotonic()
         assert client.get("/countries/KEN").status_code == 200
         assert time.monotonic() - started < 10
+
+
+def test_the_report_is_worded_in_the_importer_s_language(make) -> None:
+    """Duplicate warnings, the headline and status refusals in the language of the one who
+    imports (the job runs under ``in_language_of``; here ``force_locale``)."""
+    from flask_babel import force_locale
+
+    make.request("KEN", title="National CERT training for analysts")
+    existing_request(make, "w-9", "withdrawn")
+    rows = [
+        request_row("n-1", title="National CERT training for analysts."),
+        request_row("n-2", title="Critical infrastructure protection plan"),
+        request_row("n-3", title="Critical infrastructure protection plans"),
+    ]
+    with force_locale("fr"):
+        report = run_import(csv_rows(rows), "requests", dry_run=True)
+        headline = report.duplicate_headline
+        refused = run_import(csv_rows([request_row("w-9", status="open")]), "requests")
+    assert report.duplicates[0].message.startswith("Comme demande ")
+    assert report.duplicates[1].message.startswith("Sur 2 lignes (3, 4) : ")
+    assert headline.startswith("2 titres figurent plusieurs fois")
+    assert refused.errors[0].message.startswith("Le statut ne peut pas passer de withdrawn à open")

@@ -18,6 +18,7 @@ from kb.catalogue.forms import CommentForm
 from kb.errors import DomainError
 from kb.extensions import db
 from kb.formfields import choices
+from kb.i18n import country_choices
 from kb.models import Country, Organisation, Programme, Request, User
 from kb.models.user import PENDING
 from kb.uow import unit_of_work
@@ -41,7 +42,7 @@ def _approve_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     countries = db.session.scalars(select(Country).order_by(Country.name))
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
     return (
-        choices([("", "—")] + [(c.iso3, c.name) for c in countries]),
+        choices([("", "—"), *country_choices(countries)]),
         choices([("", "—")] + [(str(o.id), o.display_name) for o in orgs]),
     )
 
@@ -106,9 +107,9 @@ def approve(user_id: int) -> Response:
                 current_user, user, form.role.data, form.country_code.data or None, org_id
             )
     except DomainError as err:
-        flash(f"{user.email}: {err.message}", "error")
+        flash(_("%(email)s: %(message)s", email=user.email, message=err.message), "error")
     else:
-        flash(f"{user.name} is approved.", "success")
+        flash(_("%(name)s is approved.", name=user.name), "success")
     return redirect(url_for(".queue"))
 
 
@@ -124,7 +125,8 @@ def set_disabled(user_id: int, action: str) -> Response:
     except DomainError as err:
         flash(err.message, "error")
     else:
-        flash(f"{user.name}: {action}d.", "success")
+        done = _("%(name)s: disabled.") if action == "disable" else _("%(name)s: enabled.")
+        flash(done % {"name": user.name}, "success")
     return redirect(url_for(".accounts_list"))
 
 
@@ -154,5 +156,5 @@ def retry_job(job_id: int) -> Response:
     except LookupError:
         flash(_("That job is no longer waiting for a retry."), "error")
     else:
-        flash(f"Job {job_id} queued again.", "success")
+        flash(_("Job %(id)s queued again.", id=job_id), "success")
     return redirect(url_for(".jobs"))

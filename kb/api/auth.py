@@ -18,6 +18,7 @@ from wtforms import ValidationError
 
 from kb.api import tokens
 from kb.api.problems import Problem
+from kb.codes import N_
 from kb.models import ApiToken
 from kb.models.token import WRITE
 from kb.uow import unit_of_work
@@ -86,7 +87,9 @@ def authenticate() -> Principal:
             raise Problem(
                 401,
                 "invalid-token",
-                "The bearer token is unknown, revoked or expired, or its account is not active.",
+                N_(
+                    "The bearer token is unknown, revoked or expired, or its account is not active."
+                ),
                 headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'},
             )
         current_app.login_manager._update_request_context_with_user(token.user)  # type: ignore[attr-defined]
@@ -109,14 +112,14 @@ def _check_write(principal: Principal) -> None:
         raise Problem(
             401,
             "unauthenticated",
-            "Writes need a logged-in user or a bearer token.",
+            N_("Writes need a logged-in user or a bearer token."),
             headers={"WWW-Authenticate": 'Bearer realm="api"'},
         )
     if principal.method == "token" and principal.scope != WRITE:
         raise Problem(
             403,
             "insufficient-scope",
-            "This token has read scope; writes need a write-scope token.",
+            N_("This token has read scope; writes need a write-scope token."),
             headers={"WWW-Authenticate": 'Bearer realm="api", error="insufficient_scope"'},
         )
     if principal.method == "session" and current_app.config.get("WTF_CSRF_ENABLED", True):

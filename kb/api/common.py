@@ -21,6 +21,7 @@ from sqlalchemy import Select, func, select, update
 
 from kb import access
 from kb.api.problems import Problem
+from kb.codes import N_
 from kb.errors import NotFound
 from kb.extensions import db
 from kb.models import CatalogueRecord
@@ -182,14 +183,14 @@ def check_if_match(record: CatalogueRecord, schema: Schema, required: bool = Tru
     """Refuse a lost update: 428 without ``If-Match`` (when required), 412 when it is stale."""
     if not request.if_match:
         if required:
-            raise Problem(428, detail="Send If-Match with the ETag you read (GET this record).")
+            raise Problem(428, detail=N_("Send If-Match with the ETag you read (GET this record)."))
         return
     if request.if_match.star_tag:
         return
     if not request.if_match.contains(record_etag(record, schema)):
         raise Problem(
             412,
-            detail="The record changed since you read it: GET it again and retry.",
+            detail=N_("The record changed since you read it: GET it again and retry."),
             headers=record_headers(record, schema),
         )
 
@@ -230,19 +231,23 @@ def json_body(required: bool = True) -> dict[str, Any]:
     raw = request.get_data(cache=True)
     if not raw.strip():
         if required:
-            raise Problem(422, detail="Send a JSON object.", errors={"_body": ["Required."]})
+            raise Problem(
+                422, detail=N_("Send a JSON object."), errors={"_body": [N_("Required.")]}
+            )
         return {}
     if not request.is_json:
-        raise Problem(415, detail="Send the body as application/json.")
+        raise Problem(415, detail=N_("Send the body as application/json."))
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError) as err:
-        raise Problem(400, detail="The body is not valid JSON.") from err
+        raise Problem(400, detail=N_("The body is not valid JSON.")) from err
     if not isinstance(data, dict):
-        raise Problem(422, detail="Send a JSON object.", errors={"_body": ["Expected an object."]})
+        raise Problem(
+            422, detail=N_("Send a JSON object."), errors={"_body": [N_("Expected an object.")]}
+        )
     errors = _unstorable(data)
     if errors:
-        raise Problem(422, detail="Some values cannot be stored.", errors=errors)
+        raise Problem(422, detail=N_("Some values cannot be stored."), errors=errors)
     return data
 
 
@@ -253,16 +258,16 @@ def _unstorable(data: Mapping[str, Any]) -> dict[str, list[str]]:
     def check(value: Any) -> str | None:
         if isinstance(value, str):
             if "\x00" in value:
-                return "Contains a NUL character."
+                return N_("Contains a NUL character.")
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
-                return "Contains invalid characters."
+                return N_("Contains invalid characters.")
         elif isinstance(value, int | float) and not isinstance(value, bool):
             if isinstance(value, float) and not math.isfinite(value):
-                return "Must be a finite number."
+                return N_("Must be a finite number.")
             if abs(value) > MAX_INT:
-                return "Number out of range."
+                return N_("Number out of range.")
         elif isinstance(value, list):
             return next((m for m in map(check, value) if m), None)
         elif isinstance(value, dict):

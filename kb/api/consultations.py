@@ -156,7 +156,7 @@ def save_answer(call_id: int) -> Any:
     if not isinstance(data["answers"], list) or not all(
         isinstance(a, str) for a in data["answers"]
     ):
-        raise Invalid(N_("answers must be a list of texts."), {"answers": ["A list of texts."]})
+        raise Invalid(N_("answers must be a list of texts."), {"answers": [N_("A list of texts.")]})
     if "publishable" in body:
         data["publishable"] = bool(body["publishable"])
     with unit_of_work():
@@ -184,7 +184,7 @@ def calendar(args: dict[str, Any]) -> Any:
         from search.places import default_gazetteer
 
         if default_gazetteer().get(place) is None:
-            raise Invalid(N_("Unknown place."), {"place": ["Unknown place."]})
+            raise Invalid(N_("Unknown place."), {"place": [N_("Unknown place.")]})
         filters = Filters(start, end, filters.category, filters.theme, place)
     items = entries(current_user, filters)
     return {"total": len(items), "items": items}

@@ -22,6 +22,7 @@ from kb.api.common import (
 )
 from kb.api.docs import body_doc, errors
 from kb.api.problems import Problem, flatten_messages
+from kb.codes import N_
 from kb.history import revisions_for
 from kb.matching import operations, queries
 from kb.matching.service import LISTED_REQUEST_STATUSES, match_service
@@ -198,7 +199,7 @@ def _load(schema: Schema, required: bool = True) -> dict[str, Any]:
 
 def _logged_in() -> None:
     if not (current_user.is_authenticated and current_user.is_active):
-        raise Problem(401, "unauthenticated", "Log in or send a bearer token.")
+        raise Problem(401, "unauthenticated", N_("Log in or send a bearer token."))
 
 
 def _scored(record: Any, match: Any) -> dict[str, Any]:

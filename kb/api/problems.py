@@ -175,7 +175,8 @@ def problem_response(
         if detail
         else (_(PROBLEM_TYPES[slug][2]) if slug in PROBLEM_TYPES else title),
         "instance": request.path,
-        "errors": {str(k): [str(m) for m in v] for k, v in (errors or {}).items()},
+        # messages marked N_() are worded here; lazy or already worded ones pass unchanged
+        "errors": {str(k): [_(str(m)) for m in v] for k, v in (errors or {}).items()},
         "request_id": request_id(),
     }
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)

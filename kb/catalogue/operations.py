@@ -486,10 +486,14 @@ def close_expired(today: Any) -> list[Programme]:
 
 def _why_closed(programme: Programme, today: Any) -> str:
     """The revision comment of an automatic closure (stored text, as other system notes)."""
-    reasons = []
-    if programme.end_date is not None and programme.end_date < today:
-        reasons.append("End date passed.")
+    ended = programme.end_date is not None and programme.end_date < today
     deadline = programme.application_deadline
-    if deadline is not None and deadline < today:
-        reasons.append("Application deadline passed.")
-    return " ".join(reasons) or "No longer available."
+    late = deadline is not None and deadline < today
+    # stored in English, worded in the reader's language when shown (the ``note`` filter)
+    if ended and late:
+        return N_("End date and application deadline passed.")
+    if ended:
+        return N_("End date passed.")
+    if late:
+        return N_("Application deadline passed.")
+    return N_("No longer available.")

@@ -26,6 +26,7 @@ from kb.extensions import db
 from kb.formfields import choices
 from kb.fragments import lazy
 from kb.history import revisions_for
+from kb.i18n import country_choices
 from kb.matching.routes import panel_for
 from kb.models import CatalogueRecord, Country, Organisation, Programme, Request
 from kb.places import eligible as eligible_places
@@ -91,10 +92,10 @@ def fill_choices(form: RecordForm, record: CatalogueRecord | None = None) -> Non
     if isinstance(form, RequestForm):
         if secretariat:
             countries = db.session.scalars(select(Country).order_by(Country.name))
-            form.country_code.choices = choices([(c.iso3, c.name) for c in countries])
+            form.country_code.choices = choices(country_choices(countries))
         else:
             country = record.country if isinstance(record, Request) else current_user.country
-            form.country_code.choices = choices([(country.iso3, country.name)] if country else [])
+            form.country_code.choices = choices(country_choices([country] if country else []))
     elif isinstance(form, ProgrammeForm):
         if secretariat:
             orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
@@ -104,7 +105,7 @@ def fill_choices(form: RecordForm, record: CatalogueRecord | None = None) -> Non
             org = org or current_user.organisation
             form.organisation_id.choices = choices([(org.id, org.display_name)] if org else [])
         countries = db.session.scalars(select(Country).order_by(Country.name))
-        form.eligible_countries.choices = choices([(c.iso3, c.name) for c in countries])
+        form.eligible_countries.choices = choices(country_choices(countries))
         form.eligible_places.choices = [
             SelectChoice(code, name, optgroup=group)
             for group, places in eligible_places.grouped_choices()
@@ -201,7 +202,7 @@ def edit(plural: str, record_id: int) -> str | Response:
         except Invalid as err:
             copy_errors(form, err)
         else:
-            flash(_("Saved.") if changes else "Nothing changed.", "success")
+            flash(_("Saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for(".detail", plural=plural, record_id=record.id))
     suggested |= {name for name in request.form.getlist("suggested") if name in form._fields}
     return render_template(

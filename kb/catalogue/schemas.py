@@ -55,7 +55,13 @@ class Day(fields.Date):
         if isinstance(value, str):
             day = parse_day(value)
             if day is None and value.strip():
-                raise ValidationError(f"“{value.strip()[:40]}” is not a date: use {EXPECTED}.")
+                raise ValidationError(
+                    gettext(
+                        "“%(value)s” is not a date; use %(format)s.",
+                        value=value.strip()[:40],
+                        format=gettext(EXPECTED),
+                    )
+                )
             return day
         return super()._deserialize(value, attr, data, **kwargs)
 

@@ -189,7 +189,7 @@ def _day(
                 "%(field)s: “%(value)s” is not a date; use %(format)s.",
                 field=label,
                 value=text[:40],
-                format=EXPECTED,
+                format=_(EXPECTED),
             )
         ]
     return day

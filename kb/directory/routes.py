@@ -143,7 +143,10 @@ def organisation_new() -> str | Response:
             copy_errors(form, err)
         else:
             if back_to_queue:
-                flash(f"{org.display_name} added: you can now approve the account.", "success")
+                flash(
+                    _("%(name)s added: you can now approve the account.", name=org.display_name),
+                    "success",
+                )
                 return redirect(url_for("admin.queue"))
             flash(_("Organisation added."), "success")
             return redirect(url_for(".organisation", org_id=org.id))
@@ -166,7 +169,7 @@ def organisation_edit(org_id: int) -> str | Response:
         except DomainError as err:
             copy_errors(form, err)
         else:
-            flash(_("Saved.") if changes else "Nothing changed.", "success")
+            flash(_("Saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for(".organisation", org_id=org.id))
     return render_template("directory/organisation_form.html", form=form, org=org)
 

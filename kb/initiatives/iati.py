@@ -15,6 +15,7 @@ from typing import Any
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
+from flask_babel import lazy_gettext as _l
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: participating-org/@role (IATI OrganisationRole codelist) → our roles.
@@ -96,15 +97,15 @@ def parse(data: bytes) -> list[Activity]:
     try:
         root = ElementTree.fromstring(data)
     except DefusedXmlException as exc:
-        raise IatiError("The XML declares entities or a DTD, which is not allowed.") from exc
+        raise IatiError(_l("The XML declares entities or a DTD, which is not allowed.")) from exc
     except ElementTree.ParseError as exc:
-        raise IatiError(f"The file is not well-formed XML ({exc}).") from exc
+        raise IatiError(_l("The file is not well-formed XML (%(error)s).", error=exc)) from exc
     if root.tag == "iati-activity":
         elements = [root]
     elif root.tag == "iati-activities":
         elements = root.findall("iati-activity")
     else:
-        raise IatiError(f"Expected <iati-activities>, found <{root.tag}>.")
+        raise IatiError(_l("Expected <iati-activities>, found <%(tag)s>.", tag=root.tag))
     return [_activity(e, n) for n, e in enumerate(elements, start=1)]
 
 
@@ -112,7 +113,7 @@ def _activity(element: Any, number: int) -> Activity:
     default = (element.get(XML_LANG) or "en")[:2].lower()
     identifier = " ".join((element.findtext("iati-identifier") or "").split())
     if not identifier:
-        raise IatiError(f"Activity {number}: <iati-identifier> is missing.")
+        raise IatiError(_l("Activity %(num)s: <iati-identifier> is missing.", num=number))
     activity = Activity(
         identifier=identifier,
         titles=_narratives(element.find("title"), default),
@@ -125,7 +126,7 @@ def _activity(element: Any, number: int) -> Activity:
                 activity.descriptions.get(lang, "") + "\n\n" + text
             ).strip()
     if not activity.titles:
-        raise IatiError(f"Activity {identifier}: it has no title.")
+        raise IatiError(_l("Activity %(id)s: it has no title.", id=identifier))
     for org in element.findall("participating-org"):
         names = _narratives(org, default)
         name = names.get(default) or next(iter(names.values()), "")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import func, select
@@ -58,6 +59,8 @@ class IatiReport:
     dry_run: bool = False
 
     def summary(self) -> str:
+        """One line for the command line (English, as its other output; the import page words
+        the report itself)."""
         verb = "Would add" if self.dry_run else "Added"
         return (
             f"{len(self.kept)} ICT-security activities kept, {len(self.skipped)} skipped as "
@@ -114,7 +117,7 @@ def import_iati(data: bytes, actor: User | None, dry_run: bool = False) -> IatiR
     from search.matching.suggest import suggest_codes
 
     if actor is not None and not access.is_secretariat(actor):
-        raise Forbidden("Only the Secretariat imports initiatives.")
+        raise Forbidden(N_("Only the Secretariat imports initiatives."))
     try:
         activities = parse(data)
     except IatiError as err:
@@ -198,7 +201,11 @@ def _store(
     db.session.flush()
     changes.pop("translations", None)
     record_revision(
-        initiative, actor, action, changes, comment=f"IATI import ({activity.identifier})"
+        initiative,
+        actor,
+        action,
+        changes,
+        comment=_("IATI import (%(id)s)", id=activity.identifier),
     )  # type: ignore[arg-type]
     after_change(initiative)
 
@@ -612,12 +619,14 @@ def notify_overlaps(ids: list[int]) -> int:
 
 def decide_overlap(actor: User, overlap_id: int, verdict: str) -> InitiativeOverlap:
     if not access.is_secretariat(actor):
-        raise Forbidden("Only the Secretariat marks overlaps.")
+        raise Forbidden(N_("Only the Secretariat marks overlaps."))
     if verdict not in ("coordinated", "not_overlap", "open"):
-        raise Invalid("Unknown verdict.", {"verdict": ["Choose coordinated or not an overlap."]})
+        raise Invalid(
+            N_("Unknown verdict."), {"verdict": [N_("Choose coordinated or not an overlap.")]}
+        )
     row = db.session.get(InitiativeOverlap, overlap_id)
     if row is None:
-        raise NotFound("No such overlap.")
+        raise NotFound(N_("No such overlap."))
     row.verdict = verdict
     row.decided_at = utcnow()
     db.session.flush()

@@ -18,6 +18,7 @@ from kb.errors import DomainError, Invalid
 from kb.extensions import db
 from kb.formfields import choices
 from kb.history import revisions_for
+from kb.i18n import country_choices
 from kb.initiatives import operations, queries
 from kb.initiatives.forms import InitiativeForm
 from kb.models import Country, Organisation
@@ -140,7 +141,7 @@ def _fill_choices(form: InitiativeForm) -> None:
     for name in ("funders", "implementers", "partners"):
         getattr(form, name).choices = choices(orgs)
     states = db.session.scalars(select(Country).order_by(Country.name))
-    form.beneficiary_countries.choices = choices([(c.iso3, c.name) for c in states])
+    form.beneficiary_countries.choices = choices(country_choices(states))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -280,7 +281,7 @@ def import_page() -> Any:
         return render_template("initiatives/import.html", report=done.report, error=None)
     except (Invalid, UnsafeFile) as err:
         return render_template("initiatives/import.html", report=None, error=err.message), 400
-    flash(report.summary(), "success")
+    # the page words the report (what was kept, added, updated)
     return render_template("initiatives/import.html", report=report, error=None)
 
 

@@ -32,6 +32,8 @@ from kb.transfer.formats import COLUMNS, Row, generated_id
 FIELDS = tuple(c for c in COLUMNS["initiatives"] if c not in ("key", "status"))
 STATUSES = ("draft", "submitted", "published", "withdrawn")
 IssueTuple = tuple[int, str, str]
+#: A duplicate warning: row, column, message and the title it is about.
+DuplicateTuple = tuple[int, str, str, str]
 
 
 def _norm(text: str) -> str:
@@ -130,7 +132,7 @@ def write_rows(
     editor: Any,
     comment: str | None,
     progress: Callable[[int], None] | None = None,
-) -> tuple[dict[str, int], list[IssueTuple], list[IssueTuple], list[str]]:
+) -> tuple[dict[str, int], list[IssueTuple], list[DuplicateTuple], list[str]]:
     """Create or update an initiative per row, in the caller's unit of work (which the caller
     rolls back when errors come back, or for a dry run). Return the counts (created, updated,
     unchanged), the errors and probable duplicates as ``(row, column, message)``, and the
@@ -201,20 +203,16 @@ def write_rows(
 
 def _duplicates(
     new_titles: dict[str, list[tuple[int, str]]], existing: dict[str, list[str]]
-) -> list[IssueTuple]:
+) -> list[DuplicateTuple]:
     """New rows whose normalised title is another new row's or an existing initiative's: one
-    warning per group, on its first row (grouped by key, not compared pair by pair)."""
-    found: list[IssueTuple] = []
+    warning per group, on its first row (grouped by key, not compared pair by pair), worded as
+    for the other kinds (:func:`kb.transfer.validate.duplicate_warning`)."""
+    from kb.transfer.validate import duplicate_warning
+
+    found: list[DuplicateTuple] = []
     for key, items in new_titles.items():
-        first_row, first_title = items[0]
         rows = [n for n, _title in items]
-        known = existing.get(key, [])
-        if len(items) > 1:
-            also = f"; also {', '.join(known)}" if known else ""
-            listed = ", ".join(str(n) for n in rows)
-            found.append(
-                (first_row, "title", f"On {len(items)} rows ({listed}){also}: {first_title!r}.")
-            )
-        elif known:
-            found.append((first_row, "title", f"Same as {', '.join(known)}: {first_title!r}."))
+        warning = duplicate_warning(rows, existing.get(key, []), items[0][1])
+        if warning is not None:
+            found.append(warning)
     return found

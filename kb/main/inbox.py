@@ -11,15 +11,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 
 from kb import access
+from kb.codes import N_
 from kb.extensions import db
 from kb.models import Match, Programme, Request, User
 from kb.models.types import utcnow
 
 LIVE = ("open", "matched", "in_progress")
-NEXT_STEP = {"accepted": "Start implementation", "in_progress": "Record the outcome"}
+NEXT_STEP = {"accepted": N_("Start implementation"), "in_progress": N_("Record the outcome")}
 
 
 @dataclass(frozen=True)
@@ -86,12 +88,15 @@ def match_items(user: Any, limit: int = 50) -> list[Item]:
         select(Match).where(_to_answer(user)).order_by(Match.created_at.desc()).limit(limit)
     )
     for m in answer:
-        asker = "The provider offers" if m.proposed_by_side == "provider" else "The state asks for"
+        if m.proposed_by_side == "provider":
+            detail = _("The provider offers this match: accept or decline.")
+        else:
+            detail = _("The state asks for this match: accept or decline.")
         items.append(
             Item(
                 "proposal",
                 f"{m.programme.title} ↔ {m.request.title}",
-                f"{asker} this match: accept or decline.",
+                detail,
                 url_for("matching.match_detail", match_id=m.id),
                 m.created_at,
             )
@@ -104,7 +109,7 @@ def match_items(user: Any, limit: int = 50) -> list[Item]:
             Item(
                 "case",
                 f"{m.programme.title} ↔ {m.request.title}",
-                f"Next step: {NEXT_STEP[m.status]}.",
+                _("Next step: %(step)s.", step=_(NEXT_STEP[m.status])),
                 url_for("matching.match_detail", match_id=m.id),
                 m.updated_at,
             )

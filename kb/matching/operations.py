@@ -223,5 +223,5 @@ def _advance_request(actor: User, match: Match, action: str) -> None:
     source, transition = wanted
     sources = catalogue.TRANSITIONS["request"][transition].sources
     if request.status in sources and (source is None or request.status == source):
-        comment = f"Match with “{match.programme.title}”."
+        comment = _("Match with “%(title)s”.", title=match.programme.title)
         catalogue.apply_transition(actor, request, transition, comment)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask_babel import get_locale
+from flask_babel import gettext
 
 from kb import codes
+from kb.i18n import place_name, sort_key
 from search.places import Place, default_gazetteer
 from search.places.names import fold
 
@@ -46,16 +47,8 @@ def other_places() -> dict[str, str]:
 
 
 def display_name(place: Place) -> str:
-    """The place's name in the interface language where the gazetteer has one (en, fr,
-    es), else its English name."""
-    try:
-        lang = str(get_locale() or "en").split("_")[0]
-    except RuntimeError:  # outside a request
-        lang = "en"
-    names = place.names.get(lang) if lang != "en" else None
-    if not names:
-        return place.name
-    return names[0][:1].upper() + names[0][1:]
+    """The place's name in the interface language (``kb.i18n.place_name``)."""
+    return place_name(place)
 
 
 def grouped_choices() -> list[tuple[str, list[tuple[str, str]]]]:
@@ -65,7 +58,7 @@ def grouped_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     out = []
     for kind in KINDS:
         named = [(p.code, display_name(p)) for p in g.places(kind)]
-        named.sort(key=lambda item: (fold(item[1]), item[0]))
+        named.sort(key=lambda item: (sort_key(item[1]), item[0]))
         out.append((codes.label(codes.PLACE_KINDS, kind), named))
     return out
 
@@ -95,8 +88,9 @@ def label(value: str) -> str:
 
 
 def unknown_message(value: str) -> str:
-    return (
-        f"Unknown region or place “{value}”: use a UN regional group (e.g. Africa), "
+    return gettext(
+        "Unknown region or place “%(value)s”: use a UN regional group (e.g. Africa), "
         "global, or the code of an M49 region or sub-region, organisation or grouping "
-        "(e.g. m49:014, org:EAC; see eligible_places in /api/v1/codes)."
+        "(e.g. m49:014, org:EAC; see eligible_places in /api/v1/codes).",
+        value=value,
     )

@@ -9,10 +9,11 @@ from flask_login import current_user
 
 from kb import codes
 from kb.catalogue import queries
+from kb.i18n import place_description, sorted_places
 from kb.matching.service import match_service
 from kb.reports import world_map
 from kb.views import Page
-from search.places import KIND_LABELS, Place, default_gazetteer
+from search.places import Place, default_gazetteer
 
 bp = Blueprint("places", __name__)
 
@@ -41,9 +42,10 @@ def places_of(iso3: str) -> dict[str, Any]:
 
 @bp.app_template_global()
 def place_choices() -> list[tuple[str, list[Place]]]:
-    """Places for a filter menu, grouped by kind (states are filtered by country)."""
+    """Places for a filter menu, grouped by kind (states are filtered by country), in the
+    alphabetical order of their names in the interface language."""
     g = default_gazetteer()
-    return [(codes.label(codes.PLACE_KINDS, kind), g.places(kind)) for kind in KINDS]
+    return [(codes.label(codes.PLACE_KINDS, kind), sorted_places(g.places(kind))) for kind in KINDS]
 
 
 @bp.app_template_global()
@@ -54,7 +56,7 @@ def place_of(code: str | None) -> Place | None:
 @bp.route("/places")
 def index() -> str:
     g = default_gazetteer()
-    groups = [(kind, KIND_LABELS[kind], g.places(kind)) for kind in KINDS]
+    groups = [(kind, sorted_places(g.places(kind))) for kind in KINDS]
     return render_template("places/index.html", groups=groups)
 
 
@@ -68,12 +70,12 @@ def place(code: str) -> str:
     requests = Page(queries.request_query(current_user, filters), 1, SHOWN)
     open_filters = queries.Filters(place=found.code, status="open")
     programmes = Page(queries.programme_query(current_user, open_filters), 1, SHOWN)
-    members = sorted((g.state(c) for c in found.members), key=lambda p: p.name)
+    members = sorted_places(g.state(c) for c in found.members)
     parent = g.get(found.parent) if found.parent else None
     return render_template(
         "places/place.html",
         place=found,
-        description=g.describe(found),
+        description=place_description(found),
         members=members,
         parent=parent,
         requests=requests,

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from kb import access, codes
 from kb.codes import N_
 from kb.fragments import lazy, value_of
-from kb.i18n import place_name
+from kb.i18n import place_description, place_name
 from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
 from search import Notice, Reading, SearchQuery, SearchResult
@@ -85,6 +85,10 @@ def reading_label(reading: Reading) -> str:
         return _("Requests only") if reading.value == "request" else _("Programmes only")
     if reading.field == "support_types":
         return _("Support: %(list)s", list=codes.label(codes.SUPPORT_TYPES, reading.value))
+    if reading.field == "place":
+        place = default_gazetteer().get(reading.value)
+        if place is not None:
+            return place_description(place)
     return reading.detail or reading.label
 
 

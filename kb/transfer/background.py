@@ -14,6 +14,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, update
 
 from kb.errors import Invalid
@@ -75,7 +76,7 @@ def _run(upload: ImportUpload, user: User, kind: str, dry_run: bool, job_id: int
         user,
         dry_run=dry_run,
         progress=progress,
-        comment=f"Imported from {upload.filename}",
+        comment=_("Imported from %(file)s", file=upload.filename),
         follow_up=False,
     )
     result = report_dict(report)

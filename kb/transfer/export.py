@@ -18,6 +18,7 @@ from kb.extensions import db
 from kb.i18n import country_name, format_number
 from kb.models import Country, Programme, Request
 from kb.transfer.formats import initiative_row, to_row, write
+from kb.transfer.headings import CODES, NAMES, column_names
 
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -54,7 +55,8 @@ def too_many(total: int, plural: str) -> str | None:
 
 def export_list(viewer: Any, plural: str, args: Any, fmt: str) -> bytes:
     """The records of ``plural`` the viewer may see, filtered and sorted by ``args`` as on the
-    list page, as a ``fmt`` file.
+    list page, as a ``fmt`` file. The header row names the columns in the interface language;
+    ``headings=codes`` in ``args`` gives their codes instead (``kb.transfer.headings``).
 
     :raise TooManyRows: more than :data:`MAX_ROWS` match.
     """
@@ -73,31 +75,8 @@ def export_list(viewer: Any, plural: str, args: Any, fmt: str) -> bytes:
     names = readable_names()
     rows = [{**to_row(r), **readable(r, names)} for r in records]
     legend = (_("Columns"), column_names())
-    return write(rows, plural, fmt, extra=READABLE[plural], legend=legend)
-
-
-#: The names of the export's own columns (the record fields' are ``codes.FIELD_NAMES``).
-COLUMN_NAMES = {
-    "key": N_("Key (keep it to update the record by a new import)"),
-    "country": N_("Requesting state (ISO 3166 alpha-3 code)"),
-    "organisation": N_("Provider (its key)"),
-    "text_language": N_("Language of this text"),
-    "interpretation_languages": N_("Interpretation or translated material in"),
-    "link": N_("Link to the record"),
-    "country_name": N_("Requesting state"),
-    "organisation_name": N_("Provider"),
-    "themes_names": N_("Themes (names)"),
-    "support_types_names": N_("Support types (names)"),
-    "eligible_countries_names": N_("Open to these states only (names)"),
-    "created_at": N_("Created"),
-    "updated_at": N_("Updated"),
-}
-
-
-def column_names() -> dict[str, str]:
-    """Each export column's name in the interface language (the header row keeps the codes)."""
-    names = {**codes.FIELD_NAMES, **COLUMN_NAMES}
-    return {column: _(name) for column, name in names.items()}
+    headings = CODES if args.get("headings") == CODES else NAMES
+    return write(rows, plural, fmt, extra=READABLE[plural], legend=legend, headings=headings)
 
 
 #: Columns a person reads (names, the record's address, dates) after the import columns, which
@@ -169,18 +148,6 @@ READABLE["initiatives"] = (
     "themes_names",
     "updated_at",
 )
-COLUMN_NAMES.update(
-    {
-        "funders": N_("Funders (keys, names or acronyms of organisations)"),
-        "implementers": N_("Implementers (keys, names or acronyms of organisations)"),
-        "partners": N_("Other partners (keys, names or acronyms of organisations)"),
-        "beneficiary_countries": N_("Beneficiary states (ISO 3166 alpha-3 codes)"),
-        "funders_names": N_("Funders"),
-        "implementers_names": N_("Implementers"),
-        "partners_names": N_("Other partners"),
-        "beneficiary_countries_names": N_("Beneficiary states"),
-    }
-)
 
 
 def export_initiatives(viewer: Any, args: Any, fmt: str) -> bytes:
@@ -221,7 +188,10 @@ def export_initiatives(viewer: Any, args: Any, fmt: str) -> bytes:
         row["updated_at"] = _day(item.updated_at)
         rows.append(row)
     legend = (_("Columns"), column_names())
-    return write(rows, "initiatives", fmt, extra=READABLE["initiatives"], legend=legend)
+    headings = CODES if args.get("headings") == CODES else NAMES
+    return write(
+        rows, "initiatives", fmt, extra=READABLE["initiatives"], legend=legend, headings=headings
+    )
 
 
 def initiative_template(fmt: str) -> bytes:

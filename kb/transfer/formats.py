@@ -13,12 +13,14 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from kb.errors import Invalid
 from kb.models import Organisation, Programme, Request
 from kb.models.initiative import Initiative
+from kb.transfer.headings import code_of, header
 
 FORMATS = ("csv", "xlsx", "json")
 KINDS = ("requests", "programmes", "organisations", "initiatives")
@@ -175,11 +177,14 @@ def write(
     fmt: str,
     extra: tuple[str, ...] = (),
     legend: tuple[str, dict[str, str]] | None = None,
+    headings: str = "codes",
 ) -> bytes:
     """Serialise rows in ``fmt`` (``csv``, ``xlsx`` or ``json``): the import columns of
     ``kind``, then ``extra`` ones (read by people, ignored by import). The header row holds
-    the columns' codes (so that the file imports back); ``legend`` — a sheet title and each
-    column's name in the reader's language — adds a second XLSX sheet that names them."""
+    the columns' codes, or with ``headings="names"`` their names in the reader's language
+    (an import reads both: :func:`kb.transfer.headings.code_of`); JSON keys are always codes.
+    ``legend`` — a sheet title and each column's name in the reader's language — adds a second
+    XLSX sheet that pairs each code with its name."""
     columns = (*COLUMNS[kind], *extra)
     if fmt == "json":
         document = {"kind": kind, "records": rows}
@@ -188,11 +193,11 @@ def write(
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(columns)
+        writer.writerow(header(columns, headings))
         writer.writerows(table)
         return out.getvalue().encode("utf-8-sig")
     book = Workbook(write_only=True)
-    add_sheet(book, kind, list(columns), table)
+    add_sheet(book, kind, header(columns, headings), table)
     if legend is not None:
         title, names = legend
         names_sheet = book.create_sheet(title[:31])
@@ -238,19 +243,27 @@ def parse(data: bytes | str, fmt: str) -> tuple[str | None, list[tuple[int, Row]
             assert isinstance(data, bytes)
             lines = _xlsx_lines(data)
     except RecursionError as err:  # e.g. JSON nested thousands of levels deep
-        raise Invalid(f"The file could not be read as {fmt.upper()}: nested too deeply.") from err
+        message = _l(
+            "The file could not be read as %(format)s: nested too deeply.", format=fmt.upper()
+        )
+        raise Invalid(message) from err
     except (ValueError, KeyError, csv.Error, OSError) as err:
-        raise Invalid(f"The file could not be read as {fmt.upper()}: {err}") from err
+        message = _l(
+            "The file could not be read as %(format)s: %(error)s", format=fmt.upper(), error=err
+        )
+        raise Invalid(message) from err
     if not lines:
-        raise Invalid("The file is empty.")
-    header = [str(h or "").strip().lower() for h in lines[0]]
+        raise Invalid(_l("The file is empty."))
+    columns = [code_of(str(h or "")) for h in lines[0]]
     rows = []
     for number, line in enumerate(lines[1:], start=2):
         values = [_cell(v) for v in line]
         if not any(values):
             continue
-        rows.append((number, {h: _unflat(h, v) for h, v in zip(header, values, strict=False) if h}))
-    return guess_kind(header), rows
+        rows.append(
+            (number, {h: _unflat(h, v) for h, v in zip(columns, values, strict=False) if h})
+        )
+    return guess_kind(columns), rows
 
 
 def _parse_json(data: bytes | str) -> tuple[str | None, list[tuple[int, Row]]]:
@@ -260,7 +273,7 @@ def _parse_json(data: bytes | str) -> tuple[str | None, list[tuple[int, Row]]]:
         kind = document.get("kind")
         document = document.get("records")
     if not isinstance(document, list) or not all(isinstance(r, dict) for r in document):
-        raise Invalid('Expected a list of objects, or {"kind": …, "records": [ … ]}.')
+        raise Invalid(_l('Expected a list of objects, or {"kind": …, "records": [ … ]}.'))
     rows = [
         (n, {str(k).lower(): _unflat_json(k, v) for k, v in r.items()})
         for n, r in enumerate(document, start=1)

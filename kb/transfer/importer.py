@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kb import access
 from kb.catalogue import operations
+from kb.codes import N_
 from kb.directory import operations as directory
 from kb.errors import Conflict, DomainError
 from kb.extensions import db
@@ -39,6 +41,8 @@ class Issue:
     row: int
     field: str
     message: str
+    #: What the issue is about (a duplicate's title), for the report's headline.
+    subject: str = ""
 
     def __str__(self) -> str:
         return f"row {self.row}, {self.field}: {self.message}"
@@ -152,7 +156,7 @@ def run_import(
         return report
     except IntegrityError as err:  # e.g. another import took a key meanwhile: nothing written
         current_app.logger.warning("Import refused by the database: %s", err.orig)
-        report.errors = [Issue(0, "key", CONFLICT_MESSAGE)]
+        report.errors = [Issue(0, "key", gettext(CONFLICT_MESSAGE))]
         report.created = report.updated = report.unchanged = 0
         return report
     if follow_up:
@@ -192,7 +196,7 @@ def _import_initiatives(
         return report
     except IntegrityError as err:
         current_app.logger.warning("Import refused by the database: %s", err.orig)
-        report.errors = [Issue(0, "key", CONFLICT_MESSAGE)]
+        report.errors = [Issue(0, "key", gettext(CONFLICT_MESSAGE))]
         report.created = report.updated = report.unchanged = 0
         return report
     if follow_up:
@@ -201,7 +205,7 @@ def _import_initiatives(
 
 
 #: A database constraint refused the rows after they were checked (a concurrent change).
-CONFLICT_MESSAGE = (
+CONFLICT_MESSAGE = N_(
     "The database refused the rows (another change to the same records happened meanwhile); "
     "nothing was written. Run the import again."
 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
+from kb.codes import N_
 from kb.errors import Invalid
 from kb.transfer.formats import KINDS, Row, parse
 from kb.uploads.safety import check_office_zip, check_size, check_text, sniff
@@ -21,13 +24,15 @@ def read_file(data: bytes, kind: str | None = None) -> tuple[str, list[tuple[int
     elif fmt in ("csv", "json"):
         found, rows = parse(check_text(data), fmt)
     else:
-        raise Invalid(
-            "Upload a CSV, XLSX or JSON file.", {"file": ["Upload a CSV, XLSX or JSON file."]}
-        )
+        message = N_("Upload a CSV, XLSX or JSON file.")
+        raise Invalid(message, {"file": [message]})
     if kind is not None and kind not in KINDS:
-        raise Invalid(f"Unknown kind {kind}.", {"kind": [f"Choose one of: {', '.join(KINDS)}."]})
+        raise Invalid(
+            _l("Unknown kind %(kind)s.", kind=kind),
+            {"kind": [_l("Choose one of: %(kinds)s.", kinds=", ".join(KINDS))]},
+        )
     chosen = kind or found
     if chosen is None:
-        message = "Say what the file holds: requests, programmes, organisations or initiatives."
+        message = N_("Say what the file holds: requests, programmes, organisations or initiatives.")
         raise Invalid(message, {"kind": [message]})
     return chosen, rows

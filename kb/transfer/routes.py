@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
@@ -59,7 +60,7 @@ def import_file() -> str | Response:
         except Invalid as err:
             copy_errors(form, err)
         else:
-            name = secure_filename(form.file.data.filename or "") or "an uploaded file"
+            name = secure_filename(form.file.data.filename or "") or _("an uploaded file")
             job_id = start_import(data, name, kind, bool(form.dry_run.data), current_user)
             return redirect(url_for(".import_status", job_id=job_id), 303)
     limit_mb = upload_limit() // (1024 * 1024)

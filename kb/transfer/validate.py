@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 
@@ -40,6 +41,8 @@ _MODELS: dict[str, tuple[type[Record], str]] = {
     "organisations": (Organisation, "organisation"),
 }
 IssueTuple = tuple[int, str, str]
+#: A duplicate warning: row, column, message, and the title it is about.
+DuplicateTuple = tuple[int, str, str, str]
 
 
 @dataclass
@@ -74,15 +77,18 @@ def status_action(editor: Any, record: Request | Programme, target: str) -> str:
     if action is not None and not transitions[action].needs_comment:
         return action
     if action is not None:
-        message = (
-            f"{transitions[action].label} needs a comment for the owner: use that action on "
-            f"the {record.kind}'s page."
+        message = _(
+            "“%(action)s” needs a comment for the owner: use that action on the record's page.",
+            action=_(transitions[action].label),
         )
     else:
         allowed = [s for s, a in targets.items() if not transitions[a].needs_comment]
-        message = (
-            f"A {record.status} {record.kind} cannot become {target} in one step; "
-            f"allowed: {', '.join(allowed) or 'none'}."
+        # statuses as the file's status column writes them (codes)
+        message = _(
+            "The status cannot go from %(status)s to %(target)s in one step; allowed: %(allowed)s.",
+            status=record.status,
+            target=target,
+            allowed=", ".join(allowed) or _("none"),
         )
     raise Conflict(message, {"status": [message]})
 
@@ -285,7 +291,7 @@ class Validator:
 
     # --- duplicates ----------------------------------------------------------------------
 
-    def duplicates(self, planned: list[Planned]) -> list[IssueTuple]:
+    def duplicates(self, planned: list[Planned]) -> list[DuplicateTuple]:
         """New rows whose owner and normalised title (:func:`title_key`) are those of an
         existing record or of other rows: one warning per group, on its first row. Grouping by
         a key is linear (a dict), not a comparison of every pair."""
@@ -294,17 +300,12 @@ class Validator:
             if item.existing is None:
                 groups.setdefault((item.owner, title_key(item.title)), []).append(item)
         existing = self._existing_keys({owner for owner, _ in groups})
-        found: list[IssueTuple] = []
+        found: list[DuplicateTuple] = []
         for key, items in groups.items():
-            first, known = items[0], existing.get(key, [])
-            if len(items) > 1:
-                rows = ", ".join(str(i.row) for i in items)
-                also = f"; also {', '.join(known)}" if known else ""
-                found.append(
-                    (first.row, "title", f"On {len(items)} rows ({rows}){also}: {first.title!r}.")
-                )
-            elif known:
-                found.append((first.row, "title", f"Same as {', '.join(known)}: {first.title!r}."))
+            rows = [i.row for i in items]
+            warning = duplicate_warning(rows, existing.get(key, []), str(items[0].title))
+            if warning is not None:
+                found.append(warning)
         return found
 
     def _existing_keys(self, owners: set[Any]) -> dict[tuple[Any, str], list[str]]:
@@ -321,9 +322,15 @@ class Validator:
             keyed = list(db.session.execute(query.where(where)).all())
         result: dict[tuple[Any, str], list[str]] = {}
         for owner, record_id, title in keyed:
-            label = f"{self.kind[:-1]} {record_id}"
-            result.setdefault((owner, title_key(title)), []).append(label)
+            result.setdefault((owner, title_key(title)), []).append(self._record_label(record_id))
         return result
+
+    def _record_label(self, record_id: int) -> str:
+        if self.kind == "requests":
+            return _("request %(id)s", id=record_id)
+        if self.kind == "programmes":
+            return _("programme %(id)s", id=record_id)
+        return _("organisation %(id)s", id=record_id)
 
 
 def title_key(text: str) -> str:
@@ -334,10 +341,40 @@ def title_key(text: str) -> str:
     return " ".join(sorted(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words))
 
 
+def duplicate_warning(rows: list[int], known: list[str], title: str) -> DuplicateTuple | None:
+    """The warning, on the first of ``rows``, about new rows that share a title key with each
+    other or with the existing records ``known`` ("request 12"); None for one row that matches
+    nothing. Worded in the current language."""
+    if len(rows) > 1:
+        listed = ", ".join(str(n) for n in rows)
+        if known:
+            message = _(
+                "On %(num)s rows (%(rows)s), and as %(records)s: “%(title)s”.",
+                num=len(rows), rows=listed, records=", ".join(known), title=title,
+            )  # fmt: skip
+        else:
+            message = _(
+                "On %(num)s rows (%(rows)s): “%(title)s”.", num=len(rows), rows=listed, title=title
+            )
+        return (rows[0], "title", message, title)
+    if known:
+        message = _("Same as %(records)s: “%(title)s”.", records=", ".join(known), title=title)
+        return (rows[0], "title", message, title)
+    return None
+
+
 def duplicate_headline(issues: list[Any]) -> str:
-    """One line for the report: "37 titles appear more than once: 'a', 'b', … (3 more)"."""
+    """One line for the report, in the current language: "37 titles appear more than once or
+    match existing records: “a”, “b”, … (32 more)"."""
     if not issues:
         return ""
-    titles = [str(i.message).rsplit(": ", 1)[-1].rstrip(".") for i in issues]
-    shown = ", ".join(titles[:5]) + (f" … ({len(titles) - 5} more)" if len(titles) > 5 else "")
-    return f"{len(titles)} title(s) appear more than once or match existing records: {shown}"
+    titles = [f"“{getattr(i, 'subject', '') or i.message}”" for i in issues]
+    shown = ", ".join(titles[:5])
+    if len(titles) > 5:
+        shown = _("%(titles)s … (%(num)s more)", titles=shown, num=len(titles) - 5)
+    return ngettext(
+        "%(num)s title appears more than once or matches existing records: %(titles)s",
+        "%(num)s titles appear more than once or match existing records: %(titles)s",
+        len(titles),
+        titles=shown,
+    )

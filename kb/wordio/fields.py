@@ -87,10 +87,12 @@ PROGRAMME_FIELDS: tuple[FieldSpec, ...] = (
     _LANGUAGE,
     FieldSpec(
         "eligible_places",
-        "Other eligible places",
-        "leave empty, or names or codes of UN M49 regions or sub-regions, organisations or "
-        "groupings, separated by commas (e.g. Eastern Africa, EAC, m49:014); the programme "
-        "is open to their states, as for the regions ticked in the table Open to regions",
+        N_("Other eligible places"),
+        N_(
+            "leave empty, or names or codes of UN M49 regions or sub-regions, organisations or "
+            "groupings, separated by commas (e.g. Eastern Africa, EAC, m49:014); the programme "
+            "is open to their states, as for the regions ticked in the table Open to regions"
+        ),
         "refs",
     ),
     FieldSpec(

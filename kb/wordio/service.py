@@ -185,8 +185,11 @@ def _resolve_places(reading: Reading) -> None:
         if code is None:
             reading.problem(
                 "eligible_places",
-                f"Other eligible places: '{name}' is not a known region, sub-region, "
-                "organisation or grouping",
+                _l(
+                    "Other eligible places: “%(name)s” is not a known region, sub-region, "
+                    "organisation or grouping",
+                    name=name,
+                ),
             )
         elif code not in found:
             found.append(code)

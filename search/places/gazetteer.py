@@ -26,7 +26,7 @@ STATES_FILE = "places_m49.json"
 GROUPS_FILE = "places_groups.json"
 #: Names of groups, organisations and informal regions in Arabic, Chinese and Russian.
 MORE_NAMES_FILE = "places_names_ar_ru_zh.json"
-#: Languages whose names of states and M49 areas come from CLDR (Babel).
+#: Languages whose names of states and M49 areas CLDR (Babel) adds to the UNSD names.
 CLDR_LANGUAGES = ("ar", "ru", "zh")
 LANGUAGES = ("en", "fr", "es", *CLDR_LANGUAGES)
 GROUP_PREFIX = "group:"
@@ -393,8 +393,9 @@ def _cldr_code(place: Place) -> str | None:
 def _with_more_names(
     place: Place, listed: Mapping[str, list[str]], cldr: Mapping[str, Mapping[str, str]]
 ) -> Place:
-    """``place`` with its names in Arabic, Chinese and Russian: CLDR's for states and M49
-    areas, then those of ``places_names_ar_ru_zh.json``."""
+    """``place`` with its names in Arabic, Chinese and Russian: after the UNSD names of
+    ``places_m49.json`` (states and M49 areas), CLDR's, then those of
+    ``places_names_ar_ru_zh.json`` (groups, organisations, informal names)."""
     code = _cldr_code(place)
     names = dict(place.names)
     for lang in CLDR_LANGUAGES:

@@ -36,7 +36,8 @@ class Place:
     """A state, a group of states, or a name for a set of states.
 
     ``members`` are ISO 3166-1 alpha-3 codes of UN member states (a state's members are
-    itself).  ``names`` maps ``en``/``fr``/``es`` to the names users write (acronyms in
+    itself).  ``names`` maps each of the six UN languages (``ar``, ``en``, ``es``, ``fr``,
+    ``ru``, ``zh``) to the names users write, the name to show first (acronyms in
     ``acronyms``).  ``source``/``as_of``/``basis``/``note`` say where the facts come from.
     """
 

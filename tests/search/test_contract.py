@@ -271,3 +271,28 @@ def test_count_upto_stops_at_the_limit_and_counts_only_visible_records(backend):
         assert session.count_upto(Word("zanzibarian"), 0) == 0
     finally:
         session.close()
+
+
+def test_spelling_looks_up_a_bounded_number_of_words(backend, monkeypatch):
+    """A query of many unknown words spell-checks only the first ``MAX_SPELL_WORDS``."""
+    from search.backends import engine
+
+    looked_up: list[str] = []
+    open_session = backend.session
+
+    def session(*args, **kwargs):
+        s = open_session(*args, **kwargs)
+        similar = s.similar
+
+        def counted(word):
+            looked_up.append(word)
+            return similar(word)
+
+        s.similar = counted
+        return s
+
+    monkeypatch.setattr(backend, "session", session)
+    words = [f"zq{chr(97 + i)}rtonic" for i in range(engine.MAX_SPELL_WORDS + 4)]
+    res = backend.search(SearchQuery(text=" ".join(words), viewer_tokens=PUBLIC))
+    assert res.total == 0
+    assert set(looked_up) == set(words[: engine.MAX_SPELL_WORDS])

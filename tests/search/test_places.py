@@ -122,6 +122,38 @@ def test_names_in_english_french_and_spanish() -> None:
             assert p.names["en"] and p.names["fr"] and p.names["es"], p.code
 
 
+def test_every_place_is_named_in_the_six_un_languages() -> None:
+    for p in g.places():
+        assert all(p.names.get(lang) for lang in ("en", "fr", "es", "ar", "ru", "zh")), p.code
+    # M49 areas by their UNSD names in each language (shown first), CLDR's kept as others
+    east = g.get("m49:014")
+    assert east is not None
+    assert east.names["ar"][0] == "شرق أفريقيا" and east.names["zh"][0] == "东非"
+    assert east.names["ru"][0] == "Восточная Африка"
+    lac = g.get("m49:419")
+    assert lac is not None and lac.names["ru"][0] == "Латинская Америка и Карибский бассейн"
+    assert "Латинская Америка" in lac.names["ru"]  # CLDR's
+    # states: UNSD's short and formal forms
+    bol = g.state("BOL")
+    assert bol.names["ru"][:2] == ["Боливия", "Многонациональное Государство Боливия"]
+    assert "دولة بوليفيا المتعددة القوميات" in bol.names["ar"]
+    assert bol.names["zh"][0] == "多民族玻利维亚国"
+    assert g.get("org:IGAD").names["zh"][0] == "政府间发展管理局"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("обучение для МОВР", "org:IGAD"),
+        ("培训 东南非共同市场 成员", "org:COMESA"),
+        ("تدريب لدول أفريقيا جنوب الصحراء الكبرى", "m49:202"),
+        ("Карибский бассейн", "m49:029"),
+    ],
+)
+def test_names_in_arabic_chinese_and_russian_are_found(text: str, code: str) -> None:
+    assert code in {m.place.code for m in g.find(text)}
+
+
 def test_get_containing_and_describe() -> None:
     assert g.get("ken").code == "KEN"
     assert g.get("Africa").code == "group:Africa"

@@ -91,3 +91,24 @@ def test_keep_then_reuse_runs_only_the_queries(bench, tmp_path, capsys):
 def test_reuse_needs_a_kept_directory(bench, tmp_path):
     with pytest.raises(SystemExit):
         bench.main(["--reuse", str(tmp_path)])
+
+
+def test_hostile_queries_run_against_a_kept_index(bench, tmp_path, capsys):
+    import json
+
+    keep = tmp_path / "kept"
+    args = ["--records", "200", "--queries", "8", "--procs", "1", "--keep", str(keep)]
+    assert bench.main(args) == 0
+    capsys.readouterr()
+    spec = importlib.util.spec_from_file_location(
+        "hostile_queries", BENCH.parent / "hostile_queries.py"
+    )
+    assert spec and spec.loader
+    hostile = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hostile)
+    assert hostile.main([str(keep)]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["backend"] == "whoosh" and out["records"] == 200
+    assert out["400-letter word"]["total"] == 0
+    runs = [v for v in out.values() if isinstance(v, dict)]
+    assert len(runs) == 8 and all(r["cold_cpu_ms"] > 0 and r["cpu_ms"] > 0 for r in runs)
