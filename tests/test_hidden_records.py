@@ -149,3 +149,24 @@ def test_the_secretariat_sees_hidden_programmes_in_matches(catalogue, make, clie
     titles = [i["record"]["title"] for i in client.get(
         f"/api/v1/requests/{requests[0].id}/matches").get_json()["items"]]  # fmt: skip
     assert "Forensics laboratory (secretariat, open)" in titles
+
+
+def test_a_hidden_programme_never_moves_a_visible_pairs_rank(catalogue, make, client):
+    """Seen on the demo data: a secretariat-only programme turned a public pair's "rank" on
+    /api/v1/matches from 2 into 3 for anonymous visitors (the stored rank counts every
+    programme); a pair's rank is its place among the pairs the viewer may see."""
+    org, requests, _ = catalogue
+    make.programme(org, title="Police forensics examiners course", description=FORENSICS,
+                   themes=["cybercrime"], support_types=["training"],
+                   end_date=FUTURE)  # fmt: skip
+    _refresh()
+
+    def ranks() -> dict[tuple[int, int], int]:
+        items = client.get("/api/v1/matches?per_page=100").get_json()["items"]
+        return {(i["request"]["id"], i["programme"]["id"]): i["rank"] for i in items}
+
+    before = ranks()
+    assert sorted(r for (req, _), r in before.items() if req == requests[0].id) == [1, 2]
+    _hide_records(make, org)
+    _refresh()
+    assert ranks() == before

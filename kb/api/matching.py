@@ -107,7 +107,9 @@ RECORD_MATCHES = RecordMatchesSchema()
 class PairSchema(Schema):
     request = fields.Nested(RecordRefSchema)
     programme = fields.Nested(RecordRefSchema)
-    rank = fields.Integer()
+    rank = fields.Integer(
+        metadata={"description": "Place among this request's pairs you may see (1 = best)."}
+    )
     score = fields.Float()
     quality = fields.String()
     reasons = fields.List(fields.Dict())
@@ -267,16 +269,18 @@ def pairs(args: dict[str, Any]) -> Any:
     def render() -> Response:
         query = queries.best_pairs_query(current_user, filters)
         page = ApiPage(query, args["page"], per_page(args))
+        pairs = queries.load_pairs(page.items)
+        ranks = queries.visible_ranks(current_user, pairs)
         page.items = [
             {
                 "request": s.request,
                 "programme": s.programme,
-                "rank": s.rank,
+                "rank": ranks[s.id],
                 "score": s.score,
                 "quality": s.quality,
                 "reasons": s.reasons,
             }
-            for s in queries.load_pairs(page.items)
+            for s in pairs
         ]
         return page_response(PAIR_PAGE, page)
 

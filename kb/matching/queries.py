@@ -93,10 +93,10 @@ def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
     return _filtered(query, filters)
 
 
-def _ranked_pairs(viewer: Any, owner: bool) -> Select[Any]:
-    """The overview's pairs ranked per request among those the viewer may see."""
-    # Each request's best pairs are ranked among the pairs the viewer may see, so a hidden
-    # programme never takes a visible pair's place (nor changes a total).
+def _visible_places(viewer: Any, owner: bool) -> Select[Any]:
+    """Each stored pair the viewer may see with its ``place`` among its request's pairs the
+    viewer may see (1 = best), so that a hidden programme never takes a visible pair's place
+    (nor changes a total): the stored ``rank`` counts every programme."""
     place = func.row_number().over(
         partition_by=MatchSuggestion.request_id, order_by=(MatchSuggestion.rank, MatchSuggestion.id)
     )
@@ -107,7 +107,25 @@ def _ranked_pairs(viewer: Any, owner: bool) -> Select[Any]:
         seen = seen.join(Request, MatchSuggestion.request_id == Request.id).join(
             Programme, MatchSuggestion.programme_id == Programme.id
         )
-    visible = seen.where(_pair_seen(viewer)).subquery()
+    return seen.where(_pair_seen(viewer))
+
+
+def visible_ranks(viewer: Any, pairs: list[MatchSuggestion]) -> dict[int, int]:
+    """The rank the viewer is shown for each of ``pairs`` (by id): its place among its
+    request's pairs that this viewer may see (:func:`_visible_places`)."""
+    if not pairs:
+        return {}
+    owner = any(t.startswith("owner:") for t in access.viewer_tokens(viewer))
+    places = _visible_places(viewer, owner).where(
+        MatchSuggestion.request_id.in_(sorted({p.request_id for p in pairs}))
+    )
+    wanted = {p.id for p in pairs}
+    return {pid: place for pid, place in db.session.execute(places) if pid in wanted}
+
+
+def _ranked_pairs(viewer: Any, owner: bool) -> Select[Any]:
+    """The overview's pairs ranked per request among those the viewer may see."""
+    visible = _visible_places(viewer, owner).subquery()
     return (
         select(MatchSuggestion.id)
         .join(visible, visible.c.id == MatchSuggestion.id)

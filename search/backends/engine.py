@@ -145,8 +145,19 @@ class Engine(ABC):
         """A corrected query that names a place or a language the typed one did not
         ("Carribean cyber crime" -> "Caribbean cyber crime") is read again, so the
         correction is understood as the correct spelling would be; one notice still says
-        what was corrected.  None when the correction reads nothing new."""
+        what was corrected.  None when the correction reads nothing new, or when it would
+        read again a word of a reading the user undid ("in French" undone must not become the
+        place "France")."""
         places = self._places()
+        if q.literal:
+            undone = {
+                word.casefold()
+                for r in understand(q.text, places, frozenset(), self.thesaurus).readings
+                if r.key in q.literal
+                for word in r.surface.split()
+            }
+            if any(w.casefold() in undone for w in res.missing):
+                return None
         before = {r.key for r in understand(q.text, places, q.literal, self.thesaurus).readings}
         after = understand(corrected, places, q.literal, self.thesaurus).readings
         if not any(r.key not in before and r.field in ("place", "languages") for r in after):

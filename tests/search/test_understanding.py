@@ -340,3 +340,13 @@ def test_a_misspelt_place_name_found_in_no_record_is_read_as_the_place(find):
     assert res.fuzzy and res.suggestion == "Ethiopia" and "place:ETH" in _keys(res)
     assert res.total and "programme:2" in res.ids  # open to every state
     assert res.message == "No record contains “Ethopia”; showing results for “Ethiopia”."
+
+
+def test_an_undone_reading_is_not_read_again_through_a_spelling_correction(find):
+    """Seen on the demo data: undoing "In French" searched "French" as a plain word, which no
+    record held, so the spelling correction made it "France" and read a place the user never
+    wrote (chip "France: UN member state"). The words of an undone reading stay words."""
+    res = find("workshops for prosecutors in French")
+    assert "languages:fr" in _keys(res)
+    undone = find("workshops for prosecutors in French", literal=frozenset({"languages:fr"}))
+    assert not any(r.field in ("place", "languages") for r in undone.readings)
