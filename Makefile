@@ -61,10 +61,13 @@ run: index
 
 # gunicorn: one worker process per core (each holds its own matching engine); WORKERS=… overrides
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+# gunicorn's access line, with the request id the app returns (X-Request-ID) and the duration
+ACCESS_FORMAT := %(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s
 serve: index
 	@echo "Serving on http://$(HOST):$(PORT) with $(WORKERS) gunicorn workers"
 	@if [ -n "$$KB_QUEUE_URL" ]; then echo "KB_QUEUE_URL is set: run '$(BIN)/flask kb worker' next to it"; fi
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'kb:create_app()'
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \
+	  --access-logformat '$(ACCESS_FORMAT)' 'kb:create_app()'
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -1,6 +1,8 @@
 """Time a bulk import of N generated requests through the product's own import
 (``kb.transfer``): a dry run, the real import, the index and match updates after its commit,
-then the same file again with every description changed (N updates) and once more unchanged.
+then N/10 new rows into that catalogue (``--then-rows``) and their follow-up, then the same
+file again with every description changed (N updates) and once more unchanged
+(``--skip-updates`` leaves those two out).
 
     .venv/bin/python -m bench.import_bench --rows 10000
     .venv/bin/python -m bench.import_bench --rows 10000 \\
@@ -60,12 +62,26 @@ def _empty_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _peak_mb() -> int:
+    """Peak resident memory of this process so far (MB)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", help="PostgreSQL database to use (emptied first)")
     parser.add_argument("--profile", type=Path, help="write pyinstrument profiles here")
+    parser.add_argument("--skip-updates", action="store_true", help="no update and unchanged runs")
+    parser.add_argument(
+        "--then-rows",
+        type=int,
+        default=None,
+        help="then import this many new rows into the catalogue (default: a tenth of --rows)",
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="kb-import-bench-"))
     url = args.database_url or f"sqlite:///{folder / 'kb.sqlite3'}"
@@ -87,10 +103,12 @@ def main() -> None:
 
     from bench.http_bench import _csv, generate
     from kb import create_app
-    from kb.transfer.importer import ImportReport, catch_up, run_import
+    from kb.transfer.importer import ImportReport, run_import
     from kb.transfer.reading import read_file
 
-    generated = generate(args.rows, args.rows, args.seed)["requests"]
+    then_rows = args.rows // 10 if args.then_rows is None else args.then_rows
+    everything = generate(args.rows, args.rows + then_rows, args.seed)["requests"]
+    generated, later = everything[: args.rows], everything[args.rows :]
     data = _csv(generated)
     edited = _csv([{**row, "description": row["description"] + " (revised)"} for row in generated])
     app = create_app()
@@ -116,17 +134,43 @@ def main() -> None:
 
         return work
 
+    def follow_up(label: str, report: ImportReport) -> Callable[[], None]:
+        """The jobs :func:`catch_up` queues, each timed (``<label>_jobs``) and run as the
+        embedded queue runs them."""
+
+        def work() -> None:
+            from kb.jobs.runner import execute
+            from kb.uow import follow_up_jobs
+
+            jobs: dict[str, float] = {}
+            for name, kwargs in follow_up_jobs(set(report.changed)):
+                started = time.perf_counter()
+                execute(name, kwargs)
+                jobs[name] = round(time.perf_counter() - started, 1)
+            result[f"{label}_jobs"] = jobs
+            print(f"  {label} jobs: {jobs}", flush=True)
+
+        return work
+
     with app.app_context():
         dry = timed("dry_run_s", importer(data, True))
         real = timed("import_s", importer(data, False))
         assert dry is not None and real is not None and real.created == args.rows
-        timed("follow_up_s", lambda: catch_up(real))
-        updated = timed("update_s", importer(edited, False))
-        assert updated is not None and updated.updated == args.rows
-        timed("update_follow_up_s", lambda: catch_up(updated))
-        unchanged = timed("unchanged_s", importer(edited, False))
-        assert unchanged is not None and unchanged.unchanged == args.rows
+        timed("follow_up_s", follow_up("follow_up", real))
+        result["peak_rss_mb_after_follow_up"] = _peak_mb()
+        if later:  # new rows into the catalogue just built: the follow-up is theirs only
+            more = timed("then_import_s", importer(_csv(later), False))
+            assert more is not None and more.created == len(later)
+            timed("then_follow_up_s", follow_up("then_follow_up", more))
+            result["then_rows"] = len(later)
+        if not args.skip_updates:
+            updated = timed("update_s", importer(edited, False))
+            assert updated is not None and updated.updated == args.rows
+            timed("update_follow_up_s", follow_up("update_follow_up", updated))
+            unchanged = timed("unchanged_s", importer(edited, False))
+            assert unchanged is not None and unchanged.unchanged == args.rows
         result["duplicate_warnings"] = len(real.duplicates)
+    result["peak_rss_mb"] = _peak_mb()
     result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(result))
 

@@ -61,12 +61,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from kb.ops import requests as request_ids
     from kb.ops.health import bp as ops_bp
-    from kb.ops.startup import check_database, should_check
+    from kb.ops.startup import check_database, check_index_soon, should_check
 
     request_ids.init_app(app)
     app.register_blueprint(ops_bp)
     if should_check(app):
         check_database(app)
+        check_index_soon(app)
     return app
 
 

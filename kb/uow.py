@@ -41,22 +41,15 @@ def unit_of_work(index: bool = True) -> Iterator[None]:
     dispatch_pending()
 
 
-#: From this many changed records on, one full match refresh (one pass over all the scores)
-#: is cheaper than refreshing what each record can affect.
-FULL_REFRESH_FROM = 500
-
-
 def follow_up_jobs(changed: set[tuple[str, int]]) -> list[tuple[str, dict[str, Any]]]:
     """The jobs that bring derived data up to date after ``changed`` records were committed:
-    the search queue drain, the stored matches of what they can affect (all of them for a
-    bulk change), the saved-search alerts they raise, and for initiatives their report counts
-    and the possible overlaps."""
+    the search queue drain, the stored matches of what they can affect (the refresher
+    decides how: one by one, in chunks, or all of them when many programmes changed; see
+    :meth:`kb.matching.service.MatchService.refresh_records`), the saved-search alerts they
+    raise, and for initiatives their report counts and the possible overlaps."""
     refs = sorted([kind, record_id] for kind, record_id in changed)
     jobs: list[tuple[str, dict[str, Any]]] = [("search.drain", {})]
-    if len(changed) >= FULL_REFRESH_FROM:
-        jobs.append(("match.refresh", {}))
-    else:
-        jobs.append(("match.refresh", {"refs": refs}))
+    jobs.append(("match.refresh", {"refs": refs}))
     records = [ref for ref in refs if ref[0] in ("request", "programme")]
     if records:  # saved searches the changed records now match
         jobs.append(("alerts.evaluate", {"refs": records}))

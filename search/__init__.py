@@ -19,7 +19,13 @@ from search.backends.registry import (
 )
 from search.interface.backend import SearchBackend
 from search.interface.documents import DocumentDict, Record, validate
-from search.interface.errors import BadQuery, InvalidDocument, SearchError, UnknownBackend
+from search.interface.errors import (
+    BadQuery,
+    IndexUnavailable,
+    InvalidDocument,
+    SearchError,
+    UnknownBackend,
+)
 from search.interface.query import FILTER_FIELDS, PLACE, PlaceScope, SearchQuery
 from search.interface.results import Hit, Notice, Reading, SearchResult
 from search.text.thesaurus import concepts_in, expand, suggest_codes
@@ -30,6 +36,7 @@ __all__ = [
     "BadQuery",
     "DocumentDict",
     "Hit",
+    "IndexUnavailable",
     "InvalidDocument",
     "Notice",
     "NullBackend",

@@ -215,3 +215,81 @@ def test_stored_overview_flags_give_the_pairs_ranked_at_read_time(make):
                                  partial=True)  # fmt: skip
         operations.change_status(secretariat, programmes[3], "close")
     check()
+
+
+def _snapshot() -> dict[str, list[tuple]]:
+    """Every stored suggestion (by pair and side), aggregate, map count and report count."""
+    from kb.models import MatchNeed, ReportCount, StateAggregate
+
+    def rows(query):
+        return sorted(tuple(r) for r in db.session.execute(query))
+
+    s = MatchSuggestion
+    return {
+        "suggestions": rows(db.select(s.side, s.request_id, s.programme_id, s.score)),
+        "needs": rows(db.select(MatchNeed.request_id, MatchNeed.best_all, MatchNeed.best_public)),
+        "aggregates": rows(
+            db.select(
+                MatchAggregate.level,
+                MatchAggregate.kind,
+                MatchAggregate.theme,
+                MatchAggregate.region,
+                MatchAggregate.count,
+            )
+        ),
+        "map": rows(
+            db.select(
+                StateAggregate.level,
+                StateAggregate.kind,
+                StateAggregate.state,
+                StateAggregate.count,
+            )
+        ),
+        "report": rows(
+            db.select(
+                ReportCount.level,
+                ReportCount.kind,
+                ReportCount.dimension,
+                ReportCount.code,
+                ReportCount.count,
+            )
+        ),
+    }
+
+
+def test_many_changed_records_are_refreshed_in_chunks_as_a_full_refresh_would(
+    catalogue, make, monkeypatch
+):
+    """An import's follow-up: many new requests are relisted in chunks and merged into the
+    stored programme lists; many new programmes relist everything but recount only their
+    own facts. Both leave what a full refresh stores."""
+    from kb.matching import service as service_module
+
+    _, _, _, org = catalogue
+    monkeypatch.setattr(service_module, "REFRESH_CHUNK", 2)  # several chunks
+    monkeypatch.setattr(service_module, "BULK_FROM", 2)
+    monkeypatch.setattr(service_module, "FULL_REFRESH_PROGRAMMES", 2)
+    monkeypatch.setattr(service_module, "PROGRAMME_KEEP", 3)  # lists fill up, rows fall off
+    new_requests = [
+        make.request(country, title=f"Forensics laboratory {n} for the police", **FORENSICS)
+        for n, country in enumerate(["KEN", "SEN", "FJI", "KEN", "SEN"])
+    ]
+    service = match_service()
+    with unit_of_work():
+        service.refresh_records([("request", r.id) for r in new_requests])
+    chunked = _snapshot()
+    with unit_of_work():
+        service.refresh()
+    assert chunked == _snapshot()
+
+    new_programmes = [
+        make.programme(org, title=f"Forensics training {n}", end_date=FUTURE, **FORENSICS)
+        for n in range(3)
+    ]
+    with unit_of_work():
+        service.refresh_records([("programme", p.id) for p in new_programmes])
+    incremental = _snapshot()
+    with unit_of_work():
+        service.refresh()
+    assert incremental == _snapshot()
+    assert any(row[0] == "programme" for row in incremental["suggestions"])

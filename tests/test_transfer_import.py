@@ -533,6 +533,39 @@ def test_pages_keep_reading_while_a_large_import_writes(app, make, client) -> No
         assert time.monotonic() - started < 10
 
 
+def test_a_web_import_runs_in_a_child_process_with_the_embedded_queue(
+    app, make, client, auth, monkeypatch, database_url, tmp_path
+) -> None:
+    """With the embedded queue in its ``background`` mode (servers), a web import runs in a
+    child process (``flask kb jobs perform``), so the web process does not keep the memory a
+    large import and its follow-up used; the page follows it as usual."""
+    import kb.jobs.queue as queue_module
+
+    for name, value in {
+        "KB_DATABASE_URL": database_url,
+        "KB_SECRET_KEY": "test-secret",
+        "KB_SEARCH_BACKEND": "memory",
+        "KB_SEARCH_DIR": str(tmp_path / "index"),
+    }.items():  # the child is configured from the environment, as a server is
+        monkeypatch.setenv(name, value)
+    app.config["EMBEDDED_JOBS"] = "background"
+    app.extensions.pop("kb_jobs", None)
+
+    def not_here(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the import ran in the web process")
+
+    monkeypatch.setattr(queue_module, "run_with_retries", not_here)
+    make.country("KEN")
+    admin = make.user("secretariat")
+    auth.login(admin.email)
+    rows = [request_row(f"child-{i}", title=f"Cyber incident drill {i}") for i in range(30)]
+    page = follow_import(client, upload(client, write(rows, "requests", "csv"), dry_run=""), 180)
+    assert "30 rows imported." in page
+    db.session.expire_all()
+    assert count(Request) == 30
+    app.extensions.pop("kb_jobs", None)
+
+
 def test_the_report_is_worded_in_the_importer_s_language(make) -> None:
     """Duplicate warnings, the headline and status refusals in the language of the one who
     imports (the job runs under ``in_language_of``; here ``force_locale``)."""

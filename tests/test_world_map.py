@@ -13,7 +13,7 @@ from kb.catalogue import operations
 from kb.extensions import db
 from kb.matching import state_map
 from kb.matching.service import match_service
-from kb.models import StateAggregate
+from kb.models import Programme, StateAggregate
 from kb.uow import unit_of_work
 from search.places.world_map import world_map
 
@@ -176,3 +176,45 @@ def test_the_landscape_docx_carries_the_map_and_its_table(client, catalogue):
     assert rows[0][:3] == ["Kenya", "2", "1"]  # public figures; Senegal's hidden need absent
     assert all(r[0] != "Senegal" for r in rows)
     assert any("do not imply official endorsement" in p.text for p in document.paragraphs)
+
+
+def test_a_programme_that_lapses_at_midnight_leaves_the_stored_figures_that_day(catalogue, make):
+    """Counted on its last day; from the next day the stored figures leave it out, before any
+    refresh or expiry job ran (map, supply and demand, an owner's own confidential ones)."""
+    from kb.matching.aggregates import supply_and_demand
+
+    today = date.today()
+    make.programme(
+        catalogue, title="Incident response clinic", themes=["cybercrime"], end_date=today
+    )
+    make.programme(
+        catalogue,
+        title="Confidential clinic",
+        themes=["cybercrime"],
+        application_deadline=today,
+        visibility="secretariat",
+    )
+    with unit_of_work():
+        match_service().refresh()
+    threshold = match_service().config.unmet_threshold
+    secretariat = make.user("secretariat")
+
+    def offers(viewer, day):
+        return state_map.figures(viewer, threshold, day)["KEN"].offers
+
+    def supply(viewer, day):
+        return supply_and_demand(viewer, day)["cybercrime"]["Africa"][1]
+
+    assert offers(None, today) == offers(None, today + timedelta(days=1)) + 1
+    assert offers(secretariat, today) == offers(secretariat, today + timedelta(days=1)) + 2
+    assert supply(None, today) == supply(None, today + timedelta(days=1)) + 1
+    assert supply(secretariat, today) == supply(secretariat, today + timedelta(days=1)) + 2
+    # the daily job closes them; the refresh then stores what readers already showed
+    next_day = state_map.figures(secretariat, threshold, today + timedelta(days=1))
+    tomorrow = {s: f.offers for s, f in next_day.items()}
+    lapsing = (Programme.end_date == today) | (Programme.application_deadline == today)
+    db.session.execute(db.update(Programme).where(lapsing).values(status="closed"))
+    with unit_of_work():
+        match_service().refresh()
+    after = {s: f.offers for s, f in state_map.figures(secretariat, threshold, today).items()}
+    assert {s: n for s, n in after.items() if n} == {s: n for s, n in tomorrow.items() if n}

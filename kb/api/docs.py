@@ -36,6 +36,7 @@ RESPONSE_HEADERS = {
     },
     405: {"Allow": {"description": "The allowed methods.", "schema": {"type": "string"}}},
     429: {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+    503: {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
 }
 
 

@@ -91,6 +91,14 @@ PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
         N_("Too many requests"),
         N_("The rate limit was reached; retry after `Retry-After` seconds."),
     ),
+    "unavailable": (
+        503,
+        N_("Temporarily unavailable"),
+        N_(
+            "This part of the service is being prepared (e.g. the search index is being "
+            "rebuilt after an update); retry after `Retry-After` seconds."
+        ),
+    ),
     "internal-error": (
         500,
         N_("Internal error"),
@@ -113,6 +121,7 @@ _DEFAULT_SLUGS = {
     428: "precondition-required",
     429: "rate-limited",
     500: "internal-error",
+    503: "unavailable",
 }
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 

@@ -12,9 +12,9 @@ from kb.api import schemas
 from kb.api.common import page_links
 from kb.api.docs import errors
 from kb.api.problems import Problem
-from kb.searching.routes import build_query, result_summary
+from kb.searching.routes import REBUILDING, RETRY_AFTER, build_query, result_summary
 from kb.searching.service import search_service
-from search import BadQuery
+from search import BadQuery, IndexUnavailable
 
 blp = Blueprint(
     "api_search",
@@ -27,7 +27,7 @@ blp = Blueprint(
 @blp.route("", endpoint="search")
 @blp.arguments(schemas.SearchArgsSchema, location="query")
 @blp.response(200, schemas.SearchResultSchema)
-@errors(blp, 400, 422)
+@errors(blp, 400, 422, 503)
 def search(args: dict[str, Any]) -> Any:
     """Search requests, programmes and initiatives (parameters may repeat: values are
     OR-ed; `funder`, `implementer` and `beneficiary` facet initiatives)."""
@@ -36,6 +36,9 @@ def search(args: dict[str, Any]) -> Any:
         result = search_service().search(query)
     except BadQuery as err:
         raise Problem(400, detail=str(err), errors={"q": [str(err)]}) from err
+    except IndexUnavailable as err:
+        headers = {"Retry-After": RETRY_AFTER}
+        raise Problem(503, detail=REBUILDING, headers=headers) from err
     return {
         **result_summary(args.get("q", ""), result),
         "facets": {

@@ -26,6 +26,7 @@ __all__ = [
     "dispatch_pending",
     "enqueue",
     "enqueue_after_commit",
+    "enqueue_soon",
     "enqueue_tracked",
     "job",
 ]
@@ -50,6 +51,20 @@ def enqueue(name: str, **kwargs: Any) -> None:
     """Send job ``name`` now (outside a unit of work: CLI, scheduler, retry button)."""
     _checked(name, kwargs)
     _send(name, kwargs, None)
+
+
+def enqueue_soon(name: str, **kwargs: Any) -> None:
+    """Send job ``name`` to run after the caller's work, never inside it (a page view, an
+    app's start): in a worker (Dramatiq), or in the embedded queue's background thread of
+    this process (at once only in its ``inline`` mode, the tests')."""
+    from kb.jobs.queue import get_queue
+
+    _checked(name, kwargs)
+    queue = get_queue()
+    try:
+        queue.send_soon(name, kwargs)
+    except Exception:  # the broker is down: the caller must not wait for the work
+        current_app.logger.exception("Could not queue job %s; it will be asked again.", name)
 
 
 def enqueue_tracked(name: str, user_id: int | None = None, **kwargs: Any) -> int:

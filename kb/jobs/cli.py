@@ -102,4 +102,18 @@ def run(name: str, raw: str) -> None:
     click.echo(f"Job {name} queued.")
 
 
+@jobs_cli.command("perform", hidden=True)
+@click.argument("job_id", type=int)
+def perform(job_id: int) -> None:
+    """Run tracked job JOB_ID here and now (the embedded queue starts this for web imports)."""
+    from kb.extensions import db
+    from kb.jobs.runner import run_with_retries
+    from kb.models import JobRecord
+
+    record = db.session.get(JobRecord, job_id)
+    if record is None:
+        raise click.ClickException(f"no job {job_id}")
+    run_with_retries(record.name, dict(record.kwargs or {}), job_id, 0)
+
+
 COMMANDS = (worker, scheduler, jobs_cli)

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import atexit
 import queue as stdqueue
+import subprocess
+import sys
 import threading
 import time
 from typing import Any, Protocol
 
 from flask import Flask, current_app, has_request_context
 
+from kb import PROJECT_ROOT
+from kb.extensions import db
 from kb.jobs.runner import run_with_retries
 
 ACTOR_NAME = "kb_job"
@@ -31,6 +35,9 @@ class JobQueue(Protocol):
     def send(self, name: str, kwargs: dict[str, Any], job_id: int | None = None) -> None: ...
 
     def send_background(self, name: str, kwargs: dict[str, Any], job_id: int) -> None: ...
+
+    def send_soon(self, name: str, kwargs: dict[str, Any]) -> None:
+        """Run the job after the caller's work, never inside it."""
 
     def check(self) -> None:
         """Raise if the queue cannot take jobs."""
@@ -57,6 +64,15 @@ class EmbeddedQueue:
         if self.inline or not has_request_context():
             run_with_retries(name, kwargs, job_id, self.retries)
             return
+        self._later(name, kwargs, job_id)
+
+    def send_soon(self, name: str, kwargs: dict[str, Any]) -> None:
+        if self.inline:
+            run_with_retries(name, kwargs, None, self.retries)
+        else:
+            self._later(name, kwargs, None)
+
+    def _later(self, name: str, kwargs: dict[str, Any], job_id: int | None) -> None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         self._jobs.put((app, name, kwargs, job_id))
         self._ensure_worker()
@@ -90,17 +106,45 @@ class EmbeddedQueue:
         return True
 
     def send_background(self, name: str, kwargs: dict[str, Any], job_id: int) -> None:
-        """A tracked job (e.g. a web import) runs in a thread so its page can show progress."""
+        """A tracked job (e.g. a web import) runs apart so its page can show progress: in a
+        child process (``flask kb jobs perform ID``, started with this process's environment)
+        in the ``background`` mode, so that a large import and its follow-up do not leave
+        the web process holding their memory (Python keeps what it once used); in a thread
+        in the ``inline`` mode (tests: their app's settings are not in the environment)."""
         app = current_app._get_current_object()  # type: ignore[attr-defined]
 
         def work() -> None:
             with app.app_context():
-                run_with_retries(name, kwargs, job_id, 0)
+                if self.inline:
+                    run_with_retries(name, kwargs, job_id, 0)
+                else:
+                    _perform_in_child(name, job_id)
 
         threading.Thread(target=work, name=f"job-{job_id}", daemon=True).start()
 
     def check(self) -> None:
         return None
+
+
+def _perform_in_child(name: str, job_id: int) -> None:
+    """Run tracked job ``job_id`` in a child process and wait for it; if the child dies
+    before the job's record says how it ended, the record says it failed."""
+    from kb.jobs.records import set_state
+    from kb.models import JobRecord
+
+    command = [sys.executable, "-m", "flask", "--app", "kb", "kb", "jobs", "perform", str(job_id)]
+    try:
+        ended = subprocess.run(
+            command, cwd=PROJECT_ROOT, timeout=TIME_LIMIT_MS / 1000, check=False
+        ).returncode
+    except subprocess.TimeoutExpired:
+        ended = -1
+    db.session.rollback()  # read what the child wrote
+    record = db.session.get(JobRecord, job_id)
+    if record is not None and record.status in ("queued", "running"):
+        error = f"Job {name} stopped: its process ended with status {ended}."
+        current_app.logger.error(error)
+        set_state(job_id, status="failed", error=error)
 
 
 class DramatiqQueue:
@@ -138,6 +182,9 @@ class DramatiqQueue:
 
     def send_background(self, name: str, kwargs: dict[str, Any], job_id: int) -> None:
         self.send(name, kwargs, job_id)
+
+    def send_soon(self, name: str, kwargs: dict[str, Any]) -> None:
+        self.send(name, kwargs)
 
     def check(self) -> None:
         self.broker.client.ping()

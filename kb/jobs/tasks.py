@@ -18,6 +18,15 @@ def search_drain() -> None:
     search_service().drain()
 
 
+@job("search.rebuild")
+def search_rebuild() -> int:
+    """Rebuild the search index when it is missing or outdated (queued by the first search
+    or readiness check that finds it so); then apply the queue. Returns documents indexed."""
+    from kb.searching.service import search_service
+
+    return search_service().reindex(if_needed=True)
+
+
 @job("match.refresh")
 def match_refresh(refs: list[list[Any]] | None = None) -> None:
     """Refresh stored match suggestions for the requests ``refs`` ([kind, id] pairs) can

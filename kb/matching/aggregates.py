@@ -10,7 +10,7 @@ a record the viewer may not see never changes a number they see.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
@@ -49,9 +49,23 @@ def _request_facts(request: Request) -> list[dict[str, Any]]:
         return []
     return [
         {"kind": "request", "record_id": request.id, "level": _level(request), "theme": t,
-         "region": request.country.region}
+         "region": request.country.region, "available_until": None}
         for t in request.themes
     ]  # fmt: skip
+
+
+def until(programme: Programme) -> date | None:
+    """The programme's last available day, by the one rule (``eligibility.AVAILABLE``)."""
+    return rule.available_until(
+        {"end_date": programme.end_date, "application_deadline": programme.application_deadline}
+    )
+
+
+def lapsed(column: Any, today: date | None = None) -> Any:
+    """Facts of programmes whose last available day has passed: stored counts include them
+    until the next refresh (after the daily expiry job, or the nightly one), so readers
+    subtract them — a page never counts on a day a programme that lapsed the day before."""
+    return column < (today or date.today())
 
 
 def _programme_facts(
@@ -59,12 +73,13 @@ def _programme_facts(
 ) -> list[dict[str, Any]]:
     if not _available(programme, today):
         return []
-    level = _level(programme)
+    level, last_day = _level(programme), until(programme)
     return [
-        {"kind": "programme", "record_id": programme.id, "level": level, "theme": t, "region": r}
+        {"kind": "programme", "record_id": programme.id, "level": level, "theme": t,
+         "region": r, "available_until": last_day}
         for t in programme.themes
         for r in _regions(programme, regions_of)
-    ]
+    ]  # fmt: skip
 
 
 def _regions_of() -> dict[str, str]:
@@ -125,14 +140,11 @@ def rebuild() -> None:
     """Recompute every fact and count (``flask match refresh``)."""
     db.session.execute(delete(MatchFact))
     db.session.execute(delete(MatchAggregate))
-    facts: list[dict[str, Any]] = []
-    for r in db.session.scalars(select(Request).where(Request.status == "open")):
-        facts += _request_facts(r)
     regions_of, today = _regions_of(), date.today()
-    for p in db.session.scalars(select(Programme).where(Programme.status == "open")):
-        facts += _programme_facts(p, regions_of, today)
-    for start in range(0, len(facts), 5000):
-        db.session.execute(MatchFact.__table__.insert(), facts[start : start + 5000])
+    for requests in in_chunks(Request, Request.status == "open"):
+        _insert_facts([f for r in requests for f in _request_facts(r)])
+    for programmes in in_chunks(Programme, Programme.status == "open"):
+        _insert_facts([f for p in programmes for f in _programme_facts(p, regions_of, today)])
     keys = [MatchFact.level, MatchFact.kind, MatchFact.theme, MatchFact.region]
     rows = db.session.execute(select(*keys, func.count()).group_by(*keys))
     counts = [
@@ -140,6 +152,22 @@ def rebuild() -> None:
     ]
     if counts:
         db.session.execute(MatchAggregate.__table__.insert(), counts)
+
+
+def _insert_facts(facts: list[dict[str, Any]]) -> None:
+    for start in range(0, len(facts), 5000):
+        db.session.execute(MatchFact.__table__.insert(), facts[start : start + 5000])
+
+
+#: Records loaded at once when facts are rebuilt: memory bounded by this, not the catalogue.
+REBUILD_CHUNK = 2000
+
+
+def in_chunks(model: Any, where: Any, size: int = REBUILD_CHUNK) -> Iterator[list[Any]]:
+    """The records of ``model`` matching ``where``, ``size`` at a time (ids read first)."""
+    ids = list(db.session.scalars(select(model.id).where(where).order_by(model.id)))
+    for start in range(0, len(ids), size):
+        yield list(db.session.scalars(select(model).where(model.id.in_(ids[start : start + size]))))
 
 
 def viewer_levels(viewer: Any) -> tuple[str, ...]:
@@ -150,9 +178,12 @@ def viewer_levels(viewer: Any) -> tuple[str, ...]:
     return ("public",)
 
 
-def supply_and_demand(viewer: Any) -> dict[str, dict[str, tuple[int, int]]]:
-    """theme → region → (open requests, available programmes open to states there), from
-    the records the viewer may see. Global programmes count in every region."""
+def supply_and_demand(
+    viewer: Any, today: date | None = None
+) -> dict[str, dict[str, tuple[int, int]]]:
+    """theme → region → (open requests, available programmes open to states there) on
+    ``today``, from the records the viewer may see. Global programmes count in every
+    region."""
     levels = viewer_levels(viewer)
     counts: dict[tuple[str, str, str], int] = {}
     rows = db.session.execute(
@@ -162,8 +193,15 @@ def supply_and_demand(viewer: Any) -> dict[str, dict[str, tuple[int, int]]]:
     )
     for kind, theme, region, n in rows:
         counts[(kind, theme, region)] = counts.get((kind, theme, region), 0) + n
+    gone = db.session.execute(  # lapsed since the counts were stored (few rows, indexed)
+        select(MatchFact.kind, MatchFact.theme, MatchFact.region, func.count())
+        .where(lapsed(MatchFact.available_until, today), MatchFact.level.in_(levels))
+        .group_by(MatchFact.kind, MatchFact.theme, MatchFact.region)
+    )
+    for kind, theme, region, n in gone:
+        counts[(kind, theme, region)] = counts.get((kind, theme, region), 0) - n
     if "secretariat" not in levels:
-        for kind, theme, region, n in _own_confidential(viewer):
+        for kind, theme, region, n in _own_confidential(viewer, today):
             counts[(kind, theme, region)] = counts.get((kind, theme, region), 0) + n
     return {
         theme: {
@@ -175,7 +213,7 @@ def supply_and_demand(viewer: Any) -> dict[str, dict[str, tuple[int, int]]]:
     }  # fmt: skip
 
 
-def _own_confidential(viewer: Any) -> list[tuple[str, str, str, int]]:
+def _own_confidential(viewer: Any, today: date | None) -> list[tuple[str, str, str, int]]:
     """Cells of the viewer's own records at the ``secretariat`` level (owners see them)."""
     out: list[tuple[str, str, str, int]] = []
     for kind, model in (("request", Request), ("programme", Programme)):
@@ -184,6 +222,7 @@ def _own_confidential(viewer: Any) -> list[tuple[str, str, str, int]]:
             select(MatchFact.theme, MatchFact.region, func.count())
             .join(model, model.id == MatchFact.record_id)
             .where(MatchFact.kind == kind, MatchFact.level == "secretariat", own)
+            .where(~lapsed(MatchFact.available_until, today) | MatchFact.available_until.is_(None))
             .group_by(MatchFact.theme, MatchFact.region)
         )
         out += [(kind, t, r, n) for t, r, n in rows]

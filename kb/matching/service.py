@@ -34,6 +34,7 @@ from kb.models.types import utcnow
 from kb.reports import counts as report_counts
 from kb.stamps import stamp
 from search.matching import Match, MatchConfig, MatchEngine
+from search.matching.engine import language_order, ranked
 
 #: Programmes listed for a request; requests listed for a programme.
 TOP_K = 10
@@ -45,6 +46,15 @@ LISTED_REQUEST_STATUSES = ("draft", "submitted", "open", "matched", "in_progress
 #: Requests offered to programmes.
 OPEN_REQUEST_STATUSES = ("open", "matched")
 REQUEST, PROGRAMME = "request", "programme"
+#: Requests matched per step of a full or bulk refresh: a step holds their records, scores
+#: and reasons, so the refresher's memory is bounded by this, not by the catalogue.
+REFRESH_CHUNK = 2000
+#: From this many requests to relist on, they are matched in chunks of :data:`REFRESH_CHUNK`
+#: (one pass of the engine per chunk, both directions) rather than one by one.
+BULK_FROM = 50
+#: From this many changed programmes on, one full refresh: each changed programme can enter
+#: any request's list, and scoring them one by one against every open request costs more.
+FULL_REFRESH_PROGRAMMES = 50
 
 Ref = tuple[str, int]
 
@@ -97,53 +107,90 @@ class MatchService:
         self,
         request_ids: Iterable[int] | None = None,
         progress: Callable[[int, int], None] | None = None,
+        changed: tuple[set[int], set[int]] | None = None,
     ) -> int:
         """Recompute stored suggestions: everything when ``request_ids`` is None (both
-        directions, and the supply-and-demand aggregates), else those requests' lists."""
+        directions, and the supply-and-demand aggregates), else those requests' lists.
+        ``changed`` (request ids, programme ids): only those records changed (many
+        programmes: every list is recomputed, but the stored facts only of those records,
+        and the map's figures of every request, whose best scores may have moved)."""
         if request_ids is not None:
             refs = [(REQUEST, i) for i in request_ids]
             self.refresh_records(refs)
             return len(refs)
         engine = self.engine()
-        requests = _load_requests(None)
-        live = [r for r in requests if r.status in LISTED_REQUEST_STATUSES]
-        pool = {r.ref for r in live if r.status in OPEN_REQUEST_STATUSES}
-        exclude = _declined_by_request()
-        by_request, by_programme = engine.match_both(
-            [request_dict(r) for r in live],
-            TOP_K,
-            PROGRAMME_KEEP,
-            today=date.today(),
-            progress=progress,
-            exclude={r.ref: exclude.get(r.id, set()) for r in live},
-            programme_pool=pool,
-        )
         db.session.execute(delete(MatchSuggestion))
         db.session.execute(delete(MatchNeed))
-        now, levels = utcnow(), _Levels()
-        rows = [
-            _row(REQUEST, rank, m, now, levels)
-            for found in by_request.values()
-            for rank, m in enumerate(found, start=1)
-        ]
-        _mark_overview(rows)
-        _write_needs([r.id for r in live], rows, levels)
+        today, now, self.levels = date.today(), utcnow(), _Levels()
+        ids = list(
+            db.session.scalars(
+                select(Request.id)
+                .where(Request.status.in_(LISTED_REQUEST_STATUSES))
+                .order_by(Request.id)
+            )
+        )
+        best = _ProgrammeBest()
+        self._match_chunks(engine, ids, set(ids), best, today, now, progress, fresh=True)
         open_programmes = set(
             db.session.scalars(select(Programme.id).where(Programme.status == "open"))
         )
-        rows += [
-            _row(PROGRAMME, rank, m, now, levels)
-            for pid, found in by_programme.items()
-            if _id(pid) in open_programmes
-            for rank, m in enumerate(found, start=1)
-        ]
-        _insert(rows)
-        aggregates.rebuild()
-        report_counts.rebuild()
-        state_map.rebuild(self.config.unmet_threshold)
+        _insert(best.ranked_rows(open_programmes, now, self.levels))
+        if changed is None:
+            aggregates.rebuild()
+            report_counts.rebuild()
+            state_map.rebuild(self.config.unmet_threshold)
+        else:
+            self._update_facts(changed[0], changed[1], set(ids) | changed[0])
         stamp(OVERVIEW_STAMP)
         _planner_statistics()
-        return len(live)
+        return len(ids)
+
+    def _match_chunks(
+        self,
+        engine: MatchEngine,
+        ids: list[int],
+        movers: set[int],
+        best: _ProgrammeBest,
+        today: date,
+        now: datetime,
+        progress: Callable[[int, int], None] | None = None,
+        fresh: bool = False,
+    ) -> None:
+        """Store the lists of programmes of requests ``ids`` (their old rows go, unless
+        ``fresh``: none are stored), :data:`REFRESH_CHUNK` at a time; collect in ``best`` the
+        open ones among ``movers`` that each programme's list could take."""
+        for start in range(0, len(ids), REFRESH_CHUNK):
+            chunk = ids[start : start + REFRESH_CHUNK]
+            if not fresh:
+                db.session.execute(
+                    delete(MatchSuggestion).where(
+                        MatchSuggestion.side == REQUEST, MatchSuggestion.request_id.in_(chunk)
+                    )
+                )
+                db.session.execute(delete(MatchNeed).where(MatchNeed.request_id.in_(chunk)))
+            live = [r for r in _load_requests(chunk) if r.status in LISTED_REQUEST_STATUSES]
+            declined = _declined_by_request([r.id for r in live])
+            pool = {r.ref for r in live if r.status in OPEN_REQUEST_STATUSES and r.id in movers}
+            by_request, by_programme = engine.match_both(
+                [request_dict(r) for r in live],
+                TOP_K,
+                PROGRAMME_KEEP,
+                today=today,
+                exclude={r.ref: declined.get(r.id, set()) for r in live},
+                programme_pool=pool,
+            )
+            rows = [
+                _row(REQUEST, rank, m, now, self.levels)
+                for found in by_request.values()
+                for rank, m in enumerate(found, start=1)
+            ]
+            _mark_overview(rows)
+            _insert(rows)
+            _write_needs([r.id for r in live], rows, self.levels)
+            best.add(by_programme)
+            del live, by_request, by_programme, rows
+            if progress:
+                progress(min(start + REFRESH_CHUNK, len(ids)), len(ids))
 
     def refresh_records(self, refs: Iterable[Ref]) -> None:
         """Bring stored rows up to date after these records changed (and only those rows a
@@ -171,16 +218,62 @@ class MatchService:
                     changed.add(case.request_id)
         if not changed and not programme_ids:
             return
+        if len(programme_ids) >= FULL_REFRESH_PROGRAMMES:
+            self.refresh(changed=(changed, programme_ids))
+            return
         # Fit (when the catalogue changed) before the first write: on SQLite a write holds
         # the database lock until the commit, and a fit takes seconds at 10k programmes.
         engine = self.engine()
-        aggregates.update_records(changed, programme_ids)
-        report_counts.update_records(changed, programme_ids)
         today, now = date.today(), utcnow()
         self.levels = _Levels()
         relisted = set(changed)
+        self._open_requests: dict[str, dict[str, Any]] | None = None
         for programme_id in sorted(programme_ids):
             relisted |= self._refresh_programme(engine, programme_id, today, now)
+        self._open_requests = None
+        if len(relisted) >= BULK_FROM:
+            self._refresh_in_chunks(engine, sorted(relisted), changed, today, now)
+        else:
+            self._refresh_one_by_one(engine, relisted, changed, today, now)
+        self._update_facts(changed, programme_ids, relisted)
+
+    def _update_facts(
+        self, request_ids: set[int], programme_ids: set[int], relisted: set[int]
+    ) -> None:
+        """The stored facts of the changed records (supply and demand, the landscape's
+        counts, the map), and the map's figures of the requests whose best scores moved,
+        :data:`REFRESH_CHUNK` records at a time."""
+        threshold = self.config.unmet_threshold
+        for part in _chunks(sorted(request_ids)):
+            aggregates.update_records(part, [])
+            report_counts.update_records(part, [])
+        for part in _chunks(sorted(programme_ids)):
+            aggregates.update_records([], part)
+            report_counts.update_records([], part)
+            state_map.update_records([], part, threshold)
+        for part in _chunks(sorted(relisted)):
+            state_map.update_records(part, [], threshold)
+
+    def _refresh_in_chunks(
+        self, engine: MatchEngine, relisted: list[int], changed: set[int], today: date,
+        now: datetime,
+    ) -> None:  # fmt: skip
+        """Many requests to relist (an import): their lists in chunks, and the changed ones
+        leave every programme list and enter those whose last row they beat."""
+        for part in _chunks(sorted(changed)):
+            db.session.execute(
+                delete(MatchSuggestion).where(
+                    MatchSuggestion.side == PROGRAMME, MatchSuggestion.request_id.in_(part)
+                )
+            )
+        best = _ProgrammeBest()
+        self._match_chunks(engine, relisted, changed, best, today, now)
+        best.merge_into_stored(now, self.levels)
+
+    def _refresh_one_by_one(
+        self, engine: MatchEngine, relisted: set[int], changed: set[int], today: date,
+        now: datetime,
+    ) -> None:  # fmt: skip
         requests = _load_requests(relisted)
         db.session.execute(
             delete(MatchSuggestion).where(
@@ -200,8 +293,6 @@ class MatchService:
             for request in moved:
                 if request.status in OPEN_REQUEST_STATUSES:
                     self._join_programme_lists(engine, request, lists, today, now)
-        # the map's figures: the changed records, and the requests whose best scores moved
-        state_map.update_records(relisted, programme_ids, self.config.unmet_threshold)
 
     def _list_programmes(
         self, engine: MatchEngine, requests: list[Request], today: date, now: datetime
@@ -277,12 +368,14 @@ class MatchService:
         )
         if programme is None or programme.status != "open":
             return affected
-        candidates = db.session.scalars(
-            select(Request)
-            .where(Request.status.in_(OPEN_REQUEST_STATUSES))
-            .options(joinedload(Request.country))
-        ).all()
-        records = {r.ref: request_dict(r) for r in candidates}
+        records = self._open_requests
+        if records is None:  # once per refresh, for every changed programme
+            candidates = db.session.scalars(
+                select(Request)
+                .where(Request.status.in_(OPEN_REQUEST_STATUSES))
+                .options(joinedload(Request.country))
+            ).all()
+            records = self._open_requests = {r.ref: request_dict(r) for r in candidates}
         record = programme_dict(programme)
         declined = {f"request:{i}" for i in _declined_by_programme(programme_id)}
         scores = engine.programme_scores(record, list(records.values()), today, declined)
@@ -297,6 +390,71 @@ class MatchService:
             if count < TOP_K or score > last:
                 affected.add(_id(ref))
         return affected
+
+
+class _ProgrammeBest:
+    """Each programme's best requests seen so far in a chunked refresh (at most
+    :data:`PROGRAMME_KEEP` matches each, with their reasons)."""
+
+    def __init__(self) -> None:
+        self.lists: dict[int, list[Match]] = {}
+
+    def add(self, by_programme: dict[str, list[Match]]) -> None:
+        for ref, found in by_programme.items():
+            pid = _id(ref)
+            merged = self.lists.get(pid, []) + found
+            merged.sort(key=lambda m: (-round(ranked(m), 9), m.request_id))
+            self.lists[pid] = merged[:PROGRAMME_KEEP]
+
+    def ranked_rows(
+        self, open_ids: set[int], now: datetime, levels: _Levels
+    ) -> list[dict[str, Any]]:
+        """Rows of the open programmes' lists, in the order users see them (full refresh)."""
+        return [
+            _row(PROGRAMME, rank, m, now, levels)
+            for pid, found in self.lists.items()
+            if pid in open_ids
+            for rank, m in enumerate(language_order(found), start=1)
+        ]
+
+    def merge_into_stored(self, now: datetime, levels: _Levels) -> None:
+        """Merge into the stored lists (incremental): each open programme keeps its best
+        :data:`PROGRAMME_KEEP` rows by score among its stored rows and these matches."""
+        pids = sorted(self.lists)
+        for part in _chunks(pids, 500):
+            open_ids = set(
+                db.session.scalars(
+                    select(Programme.id).where(Programme.id.in_(part), Programme.status == "open")
+                )
+            )
+            stored: dict[int, list[tuple[float, int, int]]] = {}
+            rows = db.session.execute(
+                select(
+                    MatchSuggestion.programme_id,
+                    MatchSuggestion.score,
+                    MatchSuggestion.request_id,
+                    MatchSuggestion.id,
+                ).where(MatchSuggestion.side == PROGRAMME, MatchSuggestion.programme_id.in_(part))
+            )
+            for pid, score, request_id, row_id in rows:
+                stored.setdefault(pid, []).append((score, request_id, row_id))
+            dropped: list[int] = []
+            added: list[dict[str, Any]] = []
+            for pid in part:
+                if pid not in open_ids:
+                    continue
+                entries: list[tuple[float, int, Any]] = [
+                    (s, r, i) for s, r, i in stored.get(pid, [])
+                ]
+                entries += [(m.score, _id(m.request_id), m) for m in self.lists[pid]]
+                entries.sort(key=lambda e: (-e[0], e[1]))
+                for _, _, kept in entries[:PROGRAMME_KEEP]:
+                    if isinstance(kept, Match):
+                        added.append(_row(PROGRAMME, 0, kept, now, levels))
+                dropped += [e[2] for e in entries[PROGRAMME_KEEP:] if isinstance(e[2], int)]
+            for ids in _chunks(dropped, 500):
+                db.session.execute(delete(MatchSuggestion).where(MatchSuggestion.id.in_(ids)))
+            _insert(added)
 
 
 class _ProgrammeLists:
@@ -328,6 +486,10 @@ class _ProgrammeLists:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _chunks(ids: list[int], size: int = REFRESH_CHUNK) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def _id(ref: str) -> int:

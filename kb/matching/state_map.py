@@ -21,7 +21,7 @@ from sqlalchemy import and_, delete, func, or_, select, tuple_
 
 from kb import access
 from kb.extensions import db
-from kb.matching.aggregates import LEVELS, viewer_levels
+from kb.matching.aggregates import LEVELS, in_chunks, lapsed, until, viewer_levels
 from kb.models import Country, MatchNeed, Programme, Request, StateAggregate, StateFact
 from search.matching import eligibility as rule
 
@@ -72,13 +72,13 @@ def _request_facts(request: Request, needs: dict[int, dict[str, float]], thresho
         return []
     level = _level(request)
     facts = [{"kind": "request", "record_id": request.id, "level": level,
-              "state": request.country_code}]  # fmt: skip
+              "state": request.country_code, "available_until": None}]  # fmt: skip
     best = needs.get(request.id, {})
     for viewer_class, column in NEED_COLUMN.items():
         if level in CLASS_LEVELS[viewer_class] and best.get(column, 0.0) < threshold:
             facts.append(
                 {"kind": "unmet", "record_id": request.id, "level": viewer_class,
-                 "state": request.country_code}
+                 "state": request.country_code, "available_until": None}
             )  # fmt: skip
     return facts
 
@@ -91,11 +91,12 @@ def _programme_facts(programme: Programme, countries: dict[str, str], today: dat
     }
     if not rule.available(audience, today):
         return []
-    level = _level(programme)
+    level, last_day = _level(programme), until(programme)
     return [
-        {"kind": "programme", "record_id": programme.id, "level": level, "state": state}
+        {"kind": "programme", "record_id": programme.id, "level": level, "state": state,
+         "available_until": last_day}
         for state in _open_to(programme, countries, cache)
-    ]
+    ]  # fmt: skip
 
 
 def _needs(request_ids: list[int]) -> dict[int, dict[str, float]]:
@@ -166,16 +167,12 @@ def rebuild(threshold: float) -> None:
     """Recompute every fact and count (after a full ``flask match refresh``)."""
     db.session.execute(delete(StateFact))
     db.session.execute(delete(StateAggregate))
-    facts: list[dict[str, Any]] = []
-    open_requests = list(db.session.scalars(select(Request).where(Request.status == "open")))
-    needs = _needs([r.id for r in open_requests]) if open_requests else {}
-    for r in open_requests:
-        facts += _request_facts(r, needs, threshold)
+    for requests in in_chunks(Request, Request.status == "open"):
+        needs = _needs([r.id for r in requests])
+        _insert_facts([f for r in requests for f in _request_facts(r, needs, threshold)])
     countries, today, cache = _countries(), date.today(), {}
-    for p in db.session.scalars(select(Programme).where(Programme.status == "open")):
-        facts += _programme_facts(p, countries, today, cache)
-    for start in range(0, len(facts), 5000):
-        db.session.execute(StateFact.__table__.insert(), facts[start : start + 5000])
+    for programmes in in_chunks(Programme, Programme.status == "open"):
+        _insert_facts([f for p in programmes for f in _programme_facts(p, countries, today, cache)])
     keys = [StateFact.level, StateFact.kind, StateFact.state]
     rows = db.session.execute(select(*keys, func.count()).group_by(*keys))
     counts = [{"level": lv, "kind": k, "state": s, "count": n} for lv, k, s, n in rows]
@@ -183,13 +180,19 @@ def rebuild(threshold: float) -> None:
         db.session.execute(StateAggregate.__table__.insert(), counts)
 
 
+def _insert_facts(facts: list[dict[str, Any]]) -> None:
+    for start in range(0, len(facts), 5000):
+        db.session.execute(StateFact.__table__.insert(), facts[start : start + 5000])
+
+
 def _viewer_class(viewer: Any) -> str:
     levels = viewer_levels(viewer)
     return "secretariat" if "secretariat" in levels else levels[-1]
 
 
-def figures(viewer: Any, threshold: float) -> dict[str, StateFigures]:
-    """ISO3 → the state's figures from the records ``viewer`` may see (stored counts)."""
+def figures(viewer: Any, threshold: float, today: date | None = None) -> dict[str, StateFigures]:
+    """ISO3 → the state's figures on ``today`` from the records ``viewer`` may see (stored
+    counts, less the programmes that lapsed since they were stored)."""
     levels, viewer_class = viewer_levels(viewer), _viewer_class(viewer)
     needs: dict[str, int] = {}
     offers: dict[str, int] = {}
@@ -204,8 +207,16 @@ def figures(viewer: Any, threshold: float) -> dict[str, StateFigures]:
     target = {"request": needs, "programme": offers, "unmet": unmet}
     for kind, state, n in rows:
         target[kind][state] = target[kind].get(state, 0) + n
+    gone = db.session.execute(  # lapsed since the counts were stored (few rows, indexed)
+        select(StateFact.state, func.count())
+        .where(lapsed(StateFact.available_until, today), StateFact.kind == "programme")
+        .where(StateFact.level.in_(levels))
+        .group_by(StateFact.state)
+    )
+    for state, n in gone:
+        offers[state] = offers.get(state, 0) - n
     if viewer_class != "secretariat":
-        _add_own_confidential(viewer, viewer_class, threshold, target)
+        _add_own_confidential(viewer, viewer_class, threshold, target, today)
     everywhere = offers.pop(ALL_STATES, 0)
     states = set(needs) | set(offers) | set(unmet)
     result = {
@@ -219,7 +230,11 @@ def figures(viewer: Any, threshold: float) -> dict[str, StateFigures]:
 
 
 def _add_own_confidential(
-    viewer: Any, viewer_class: str, threshold: float, target: dict[str, dict[str, int]]
+    viewer: Any,
+    viewer_class: str,
+    threshold: float,
+    target: dict[str, dict[str, int]],
+    today: date | None,
 ) -> None:
     """The viewer's own records at the ``secretariat`` level (owners see them; few rows)."""
     if not any(t.startswith("owner:") for t in access.viewer_tokens(viewer)):
@@ -229,6 +244,7 @@ def _add_own_confidential(
             select(StateFact.state, func.count())
             .join(model, model.id == StateFact.record_id)
             .where(StateFact.kind == kind, StateFact.level == "secretariat")
+            .where(~lapsed(StateFact.available_until, today) | StateFact.available_until.is_(None))
             .where(access.owned_clause(model, viewer))
             .group_by(StateFact.state)
         )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -91,6 +92,7 @@ class MatchFact(db.Model):
     __table_args__ = (
         Index("ix_match_facts_record", "kind", "record_id"),
         Index("ix_match_facts_cell", "level", "kind", "theme", "region"),
+        Index("ix_match_facts_until", "available_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +101,9 @@ class MatchFact(db.Model):
     level: Mapped[str] = mapped_column(String(12))
     theme: Mapped[str] = mapped_column(String(40))
     region: Mapped[str] = mapped_column(String(40))
+    #: A programme's last available day (``eligibility.available_until``): once it has
+    #: passed, readers leave the fact out until the next refresh removes it.
+    available_until: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class MatchAggregate(db.Model):
@@ -126,6 +131,7 @@ class StateFact(db.Model):
     __table_args__ = (
         Index("ix_state_facts_record", "kind", "record_id"),
         Index("ix_state_facts_cell", "level", "kind", "state"),
+        Index("ix_state_facts_until", "available_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -133,6 +139,8 @@ class StateFact(db.Model):
     record_id: Mapped[int] = mapped_column(Integer)
     level: Mapped[str] = mapped_column(String(12))
     state: Mapped[str] = mapped_column(String(3))
+    #: As :attr:`MatchFact.available_until`.
+    available_until: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class StateAggregate(db.Model):

@@ -28,8 +28,11 @@ def _database() -> str:
 def _index() -> str:
     from kb.searching.service import search_service
 
-    if search_service().backend.needs_rebuild():
-        raise RuntimeError("missing or outdated: run `flask search reindex`")
+    service = search_service()
+    if not service.ready():  # queues the rebuild when the index is missing or outdated
+        return "rebuilding (searches answer 503 until it is done; other pages work)"
+    if service.backend.needs_rebuild():
+        return "ok (outdated: rebuild queued, searches use the previous index)"
     return "ok"
 
 

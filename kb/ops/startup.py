@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 from flask import Flask
 from sqlalchemy import inspect
@@ -24,6 +25,29 @@ def should_check(app: Flask) -> bool:
     if app.config.get("TESTING") or click.get_current_context(silent=True) is not None:
         return False
     return bool(app.config.get("CHECK_DATABASE_ON_START")) or "gunicorn" in sys.modules
+
+
+def check_index_soon(app: Flask) -> None:
+    """At a server process's first request, look at the search index: when it is missing or
+    outdated (a new release's schema), its rebuild is queued as a job, never run in a page
+    view (:meth:`kb.searching.service.SearchService.ready`). Done at the first request, not
+    here: with ``gunicorn --preload`` this runs in the master, whose threads do not survive
+    the fork."""
+    looked = threading.Event()
+
+    def look() -> None:
+        if looked.is_set():
+            return
+        looked.set()
+        try:
+            from kb.searching.service import search_service
+
+            search_service().ready()
+        except Exception:  # the page must not fail for it: searches look again
+            db.session.rollback()
+            app.logger.exception("Could not look at the search index at start-up.")
+
+    app.before_request(look)
 
 
 def check_database(app: Flask) -> None:

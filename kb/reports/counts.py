@@ -36,6 +36,8 @@ from kb.models.initiative import Initiative, InitiativePartner
 from search.matching import eligibility as rule
 
 LEVELS = ("public", "verified", "secretariat")
+#: Records whose facts are computed at once by :func:`rebuild`.
+REBUILD_CHUNK = 2000
 STAMP = "report_counts"
 Cell = tuple[str, str, date, str, str]  # level, kind, day, dimension, code
 #: (kind, dimension, code) → count
@@ -218,7 +220,14 @@ def rebuild() -> None:
     """Recompute every fact and count (``flask match refresh``, imports)."""
     db.session.execute(delete(ReportFact))
     db.session.execute(delete(ReportCount))
-    facts = _facts_for(None, None, None)
+    for model, kind in ((Request, "request"), (Programme, "programme")):
+        ids = list(db.session.scalars(select(model.id).order_by(model.id)))
+        for start in range(0, len(ids), REBUILD_CHUNK):  # memory bounded by the chunk
+            chunk = ids[start : start + REBUILD_CHUNK]
+            facts = _facts_for(chunk, []) if kind == "request" else _facts_for([], chunk)
+            for part in range(0, len(facts), 5000):
+                db.session.execute(ReportFact.__table__.insert(), facts[part : part + 5000])
+    facts = _facts_for([], [], None)  # initiatives (few)
     for start in range(0, len(facts), 5000):
         db.session.execute(ReportFact.__table__.insert(), facts[start : start + 5000])
     keys = [ReportFact.level, ReportFact.kind, ReportFact.day, ReportFact.dimension,

@@ -17,7 +17,7 @@ from kb.fragments import lazy, value_of
 from kb.i18n import place_description, place_name
 from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
-from search import Notice, Reading, SearchQuery, SearchResult
+from search import IndexUnavailable, Notice, Reading, SearchQuery, SearchResult
 from search.places import default_gazetteer
 
 bp = Blueprint("searching", __name__)
@@ -57,6 +57,13 @@ FACET_LABELS = {
     "beneficiaries": (N_("Beneficiary states"), {}),
 }
 MAX_TEXT = 2000
+#: While the index is being built (a new install, a new release's schema): pages answer 503.
+REBUILDING = N_(
+    "The search index is being rebuilt after an update. Search will be back in a few "
+    "minutes; the rest of the site works as usual."
+)
+#: Seconds a client should wait before asking again while the index is being rebuilt.
+RETRY_AFTER = "30"
 #: At most this many undone readings per search (``literal`` parameters).
 MAX_LITERAL = 20
 
@@ -257,12 +264,20 @@ def toggle_url(field: str, value: str) -> str:
     return url_for("searching.search_page", **args.to_dict(flat=False))
 
 
+def _rebuilding_page() -> tuple[str, int, dict[str, str]]:
+    page = render_template("error.html", title=_("Temporarily unavailable"), message=_(REBUILDING))
+    return page, 503, {"Retry-After": RETRY_AFTER}
+
+
 @bp.route("/search")
-def search_page() -> str:
+def search_page() -> str | tuple[str, int, dict[str, str]]:
     """The results are searched, loaded and drawn only when the page's cached blocks (per
-    viewer class, data generation and index generation: :mod:`kb.fragments`) are not at hand."""
+    viewer class, data generation and index generation: :mod:`kb.fragments`) are not at hand.
+    While there is no index to read (it is being rebuilt, by a job), a 503 page says so."""
     query = build_query(request.args, current_user)
     service = search_service()
+    if not service.ready():
+        return _rebuilding_page()
     result = lazy(lambda: service.search(query))
     return render_template(
         "search.html",
@@ -299,9 +314,12 @@ def result_summary(text: str, result: SearchResult) -> dict[str, Any]:
 
 
 @bp.route("/search.json")
-def search_json() -> Response:
+def search_json() -> Response | tuple[Response, int, dict[str, str]]:
     query = build_query(request.args, current_user, per_page=_per_page())
-    result = search_service().search(query)
+    try:
+        result = search_service().search(query)
+    except IndexUnavailable:
+        return jsonify({"error": _(REBUILDING)}), 503, {"Retry-After": RETRY_AFTER}
     return jsonify(
         {
             **result_summary(request.args.get("q", ""), result),

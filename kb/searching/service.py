@@ -12,7 +12,8 @@ another drain's newer commit could still write the older state last.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+import time
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,9 +36,18 @@ from kb.searching.documents import (
 )
 from kb.searching.lock import index_lock
 from kb.searching.memory import default_plan
-from search import SearchBackend, SearchQuery, SearchResult, get_backend
+from search import IndexUnavailable, SearchBackend, SearchQuery, SearchResult, get_backend
 
+#: Records loaded from the database at once while draining.
 DRAIN_BATCH = 500
+#: Queued records written to the index in one commit (a whoosh commit merges segments: one
+#: per 500 records made a 10,000-row import's drain twice as slow).
+DRAIN_ROUND = 20_000
+#: While the index is missing or outdated, a process looks at its state again after this many
+#: seconds (the rebuild runs elsewhere: a job).
+RECHECK_SECONDS = 5.0
+#: A rebuild asked for this long ago and still not done (a lost job) is asked for again.
+REBUILD_ASK_AGAIN_SECONDS = 600.0
 
 
 @dataclass
@@ -79,7 +89,12 @@ class SearchService:
             options["url"] = app.config["SEARCH_URL"]
             options["table"] = app.config["SEARCH_TABLE"]
         self.backend: SearchBackend = get_backend(name, **options)
-        self._checked = False
+        #: The index was current when this process last looked (then it stays so: only a
+        #: new release changes the schema or the thesaurus).
+        self._current = False
+        self._readable = False
+        self._looked_at = -RECHECK_SECONDS
+        self._rebuild_asked_at: float | None = None
         #: The day this process last rewrote the documents of programmes that lapsed.
         self._lapsed_on: date | None = None
         #: Results cache (whoosh: the index and its generation marker are on this host).
@@ -108,51 +123,103 @@ class SearchService:
             return writer_lock(timeout=timeout)
         return index_lock(self.lock_path, timeout=timeout)
 
-    def ensure_ready(self) -> bool:
-        """Rebuild when the index is missing or its schema changed; True if it rebuilt."""
-        if self._checked:
-            return False
-        self._checked = True
+    def ready(self) -> bool:
+        """Whether searches can be answered now. The index is never built inside the caller
+        (a page view): when it is missing or outdated (a new schema or thesaurus), its
+        rebuild is queued as the ``search.rebuild`` job, and searches are answered from the
+        old index while it is still readable (same schema), else not at all (the pages say
+        the index is being rebuilt) until the job is done."""
+        if self._current:
+            return True
+        now = time.monotonic()
+        if now - self._looked_at < RECHECK_SECONDS:
+            return self._readable
+        self._looked_at = now
         if not self.backend.needs_rebuild():
-            return False
-        self.drain()  # rebuilds first when needed
-        return True
+            self._current = self._readable = True
+            return True
+        asked = self._rebuild_asked_at
+        if asked is None or now - asked > REBUILD_ASK_AGAIN_SECONDS:
+            from kb.jobs import enqueue_soon
+
+            self._rebuild_asked_at = now
+            current_app.logger.info("Search index missing or outdated: rebuild queued.")
+            enqueue_soon("search.rebuild")  # inline in tests: done when this returns
+            if not self.backend.needs_rebuild():
+                self._current = self._readable = True
+                return True
+        self._readable = self.backend.can_search()
+        return self._readable
 
     def drain(self) -> int:
         """Write queued changes to the index; return how many records were rewritten."""
         done = 0
         with self._lock():
             if self.backend.needs_rebuild():  # upserts would be skipped: rebuild instead
-                current_app.logger.info("Search index missing or outdated: rebuilding.")
-                self.backend.rebuild(all_documents())
-                self._changed()
-                db.session.rollback()
+                self._rebuild()
             while True:
-                rows = db.session.scalars(
-                    select(SearchQueueEntry).order_by(SearchQueueEntry.id).limit(DRAIN_BATCH)
+                queue = SearchQueueEntry
+                rows = db.session.execute(
+                    select(queue.id, queue.record_kind, queue.record_id)
+                    .order_by(queue.id)
+                    .limit(DRAIN_ROUND)
                 ).all()
                 if not rows:
                     break
-                refs = {(row.record_kind, row.record_id) for row in rows}
-                records = load_records(refs)
-                names = country_names() if records else {}
-                self.backend.upsert(to_document(r, names) for r in records.values())
-                gone = [f"{kind}:{rid}" for kind, rid in refs - set(records)]
+                refs = sorted({(kind, record_id) for _, kind, record_id in rows})
+                gone: list[str] = []
+                self.backend.upsert(self._documents(refs, gone))  # one index commit a round
                 if gone:
                     self.backend.delete(gone)
-                ids = [row.id for row in rows]
                 self._changed()
-                db.session.execute(delete(SearchQueueEntry).where(SearchQueueEntry.id.in_(ids)))
+                ids = [row[0] for row in rows]
+                for start in range(0, len(ids), DRAIN_BATCH):  # then the queue rows go
+                    part = ids[start : start + DRAIN_BATCH]
+                    db.session.execute(
+                        delete(SearchQueueEntry).where(SearchQueueEntry.id.in_(part))
+                    )
                 db.session.commit()
                 done += len(refs)
         return done
 
-    def reindex(self, progress: Callable[[int], None] | None = None) -> int:
-        """Rebuild the whole index from the database, then apply what was queued meanwhile."""
-        with self._lock():
-            count = self.backend.rebuild(all_documents(), progress=progress)
-            self._changed()
+    @staticmethod
+    def _documents(refs: list[tuple[str, int]], gone: list[str]) -> Iterator[dict[str, Any]]:
+        """The documents of ``refs``, loaded :data:`DRAIN_BATCH` records at a time; the refs
+        of records no longer in the database are added to ``gone``."""
+        names = country_names()
+        for start in range(0, len(refs), DRAIN_BATCH):
+            part = set(refs[start : start + DRAIN_BATCH])
+            records = load_records(part)
+            gone += [f"{kind}:{rid}" for kind, rid in sorted(part - set(records))]
+            for record in records.values():
+                yield to_document(record, names)
+
+    def _rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the whole index from the database (the caller holds the lock)."""
+        first = not self.backend.can_search()
+        started = time.monotonic()
+        count = self.backend.rebuild(all_documents(), progress=progress)
+        self._changed()
         db.session.rollback()  # end the long read transaction
+        current_app.logger.info(
+            "Search index %s: %d documents in %.1f s.",
+            "built" if first else "rebuilt",
+            count,
+            time.monotonic() - started,
+        )
+        return count
+
+    def reindex(
+        self, progress: Callable[[int], None] | None = None, if_needed: bool = False
+    ) -> int:
+        """Rebuild the whole index from the database (``if_needed``: only when it is missing
+        or outdated, checked once the lock is held, so that processes that all asked for a
+        rebuild build it once), then apply what was queued meanwhile. Returns the documents
+        indexed (0: nothing was needed)."""
+        with self._lock():
+            count = 0
+            if not if_needed or self.backend.needs_rebuild():
+                count = self._rebuild(progress)
         self.drain()
         return count
 
@@ -197,7 +264,10 @@ class SearchService:
         return len(ids)
 
     def search(self, query: SearchQuery) -> SearchResult:
-        self.ensure_ready()
+        """Answer ``query``; raises :class:`search.IndexUnavailable` while there is no index
+        to read (it is being built: see :meth:`ready`)."""
+        if not self.ready():
+            raise IndexUnavailable("the search index is being rebuilt")
         try:
             self.refresh_lapsed()
         except Exception:  # the index is busy or failing: search anyway, retry next time

@@ -77,6 +77,9 @@ class NullBackend:
     def needs_rebuild(self) -> bool:
         return False
 
+    def can_search(self) -> bool:
+        return True
+
     def close(self) -> None:
         pass
 

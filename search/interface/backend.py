@@ -40,5 +40,10 @@ class SearchBackend(Protocol):
     def needs_rebuild(self) -> bool:
         """True when the index is missing or was built with another schema / thesaurus."""
 
+    def can_search(self) -> bool:
+        """True when the current index can answer queries, even if a rebuild is due (it was
+        built with this schema, perhaps with another thesaurus); False when there is none or
+        it has another schema (searches must wait for the rebuild)."""
+
     def close(self) -> None:
         """Release files and caches."""

@@ -15,5 +15,9 @@ class InvalidDocument(SearchError, ValueError):
     """An incoming document dict is missing a field or has a value of the wrong type."""
 
 
+class IndexUnavailable(SearchError):
+    """The index cannot answer yet: it is being built or rebuilt (another schema)."""
+
+
 class UnknownBackend(SearchError, KeyError):
     """``get_backend`` was asked for a name nobody registered."""

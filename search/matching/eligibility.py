@@ -205,6 +205,25 @@ def available(programme: Mapping[str, Any], today: date) -> bool:
     return holds(AVAILABLE, programme, {"today": today})
 
 
+def available_until(programme: Mapping[str, Any]) -> date | None:
+    """The last day :data:`AVAILABLE` can hold for the programme: the earliest of the dates
+    the rule says it must not be past (None when no date ends it). For a programme available
+    on some day, it stays available on every later day up to this one, and no longer —
+    so stored figures can keep this day and drop the programme at read time once it passed
+    (see ``kb/matching/aggregates.py``)."""
+    days = [d for d in (_day(programme.get(f)) for f in _ending_fields(AVAILABLE)) if d]
+    return min(days) if days else None
+
+
+def _ending_fields(rule: Rule) -> list[str]:
+    """Fields of the :class:`NotBefore` conditions on ``today`` that ``rule`` requires."""
+    if isinstance(rule, NotBefore) and rule.value == TODAY:
+        return [rule.field]
+    if isinstance(rule, All):
+        return [f for r in rule.rules for f in _ending_fields(r)]
+    return []
+
+
 def some_params(states: Mapping[str, str | None]) -> dict:
     """Parameters of :data:`OPEN_TO_SOME` for states given as ``{iso3: UN region}``."""
     places: set[str] = set()

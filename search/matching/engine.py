@@ -171,6 +171,9 @@ class MatchEngine:
             g[i : i + size] for _, g in sorted(groups.items()) for i in range(0, len(g), size)
         ]
         columns = _ColumnBest(column_k)
+        # Encoded blocks kept for the programme direction (not encoded twice); callers
+        # bound the memory by how many requests they pass at once.
+        encoded: dict[int, Encoded] = {}
         done = 0
         for number, block in enumerate(blocks):
             q = self._encode(block, "request")
@@ -186,6 +189,8 @@ class MatchEngine:
             if column_k:
                 rows = [i for i, r in enumerate(block) if pool is None or str(r["id"]) in pool]
                 columns.add(number, raw, cols, rows)
+                if rows:
+                    encoded[number] = q
             del raw
             out.update(self._matches(block, q, picks, cat, self.programmes, today, top_k))
             done += len(block)
@@ -195,7 +200,7 @@ class MatchEngine:
         by_programme: dict[str, list[Match]] = {}
         for number, block_picks in columns.picks([len(b) for b in blocks]):
             block = blocks[number]
-            q = self._encode(block, "request")
+            q = encoded[number]
             for ms in self._matches(block, q, block_picks, cat, self.programmes, today).values():
                 for m in ms:
                     by_programme.setdefault(m.programme_id, []).append(m)

@@ -115,6 +115,9 @@ class MemoryBackend(Engine):
     def needs_rebuild(self) -> bool:
         return False
 
+    def can_search(self) -> bool:
+        return True
+
     def close(self) -> None:
         pass
 

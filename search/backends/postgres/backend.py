@@ -29,6 +29,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any
 
 import sqlalchemy as sa
@@ -228,7 +229,10 @@ class PostgresBackend(Engine):
         )
 
     def upsert(self, docs: Iterable[dict[str, Any]]) -> None:
-        rows = self._rows(docs)
+        """In one transaction, :data:`BATCH` documents at a time (a bulk drain streams
+        thousands: memory stays bounded by the batch)."""
+        it = iter(docs)
+        rows = self._rows(islice(it, BATCH))
         if not rows:
             return
         self._ensure()
@@ -236,8 +240,10 @@ class PostgresBackend(Engine):
             if not self._compatible(conn):
                 log.warning("search table %s has another schema; rebuild needed", self.table)
                 return
-            conn.execute(sa.text(self._upsert_sql(self.table)), rows)
-            self._add_words(conn, sorted({w for r in rows for w in r["spell"]}))
+            while rows:
+                conn.execute(sa.text(self._upsert_sql(self.table)), rows)
+                self._add_words(conn, sorted({w for r in rows for w in r["spell"]}))
+                rows = self._rows(islice(it, BATCH))
 
     def _add_words(self, conn: Connection, words: list[str]) -> None:
         if words:
@@ -347,6 +353,10 @@ class PostgresBackend(Engine):
             and meta.get("schema_version") == str(SCHEMA_VERSION)
             and meta.get("thesaurus_version") == self.thesaurus.version
         )
+
+    def can_search(self) -> bool:
+        with self.engine.connect() as conn:
+            return self._compatible(conn)
 
     def close(self) -> None:
         with self._lock:

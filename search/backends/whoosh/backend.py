@@ -49,6 +49,8 @@ from search.text.thesaurus import Thesaurus
 
 log = logging.getLogger(__name__)
 META = "meta.json"
+#: Postings (MB) an upsert's writer holds before spilling a sorted run to disk.
+UPSERT_LIMITMB = 128
 CURRENT = "current"
 WRITE_TIMEOUT = 30.0
 #: Rebuilds of fewer documents than this use one process (forking costs more).
@@ -130,6 +132,11 @@ class WhooshBackend(Engine):
             and meta.get("thesaurus_version") == self.thesaurus.version
         )
 
+    def can_search(self) -> bool:
+        if self.path is None:
+            return self._ix is not None
+        return self._compatible()
+
     def _compatible(self) -> bool:
         meta = self._read_meta()
         return bool(meta and meta.get("schema_version") == SCHEMA_VERSION)
@@ -186,16 +193,28 @@ class WhooshBackend(Engine):
 
     # -- writing -------------------------------------------------------------------
     def upsert(self, docs: Iterable[dict[str, Any]]) -> None:
-        fields = [to_fields(validate(d), self.thesaurus) for d in docs]
-        if not fields:
+        """One writer and one commit for all ``docs``, read as they come (a bulk drain
+        streams thousands): its postings spill to disk past ``limitmb``, so memory stays
+        bounded. Searches in this process go on meanwhile (the writer sees only the
+        committed index; ``self._lock`` is held only to open it)."""
+        it = iter(docs)
+        first = next(it, None)
+        if first is None:
             return
+        fields = to_fields(validate(first), self.thesaurus)
         with self._lock:
             ix = self._index(create=True)
-            if ix is None:
-                return
-            with ix.writer(timeout=WRITE_TIMEOUT) as w:
-                for f in fields:
-                    w.update_document(**f)
+        if ix is None:
+            return
+        writer = ix.writer(timeout=WRITE_TIMEOUT, limitmb=min(self.limitmb, UPSERT_LIMITMB))
+        try:
+            writer.update_document(**fields)
+            for d in it:
+                writer.update_document(**to_fields(validate(d), self.thesaurus))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
