@@ -132,6 +132,14 @@ def test_a_server_refuses_an_empty_database_but_flask_commands_still_work(
     assert upgraded.returncode == 0, upgraded.stderr
     create_app(config)  # starts now
 
+    # a database left at an older revision (a new release, no upgrade yet) is refused too
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "empty.sqlite3") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0021'")
+    with pytest.raises(DatabaseUnavailable, match="at schema revision 0021"):
+        create_app(config)
+
 
 def test_gunicorn_stops_with_the_message_when_the_database_is_unreachable(
     tmp_path: Path,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import threading
+from typing import Any
 
 from flask import Flask
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from kb.extensions import db
@@ -57,6 +58,7 @@ def check_database(app: Flask) -> None:
         try:
             with db.engine.connect() as connection:
                 has_schema = inspect(connection).has_table("users")
+                revision = _revision(connection) if has_schema else None
         except Exception as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DatabaseUnavailable(
@@ -70,3 +72,27 @@ def check_database(app: Flask) -> None:
             f"Capacity Exchange cannot start: the database {url} has no schema. "
             "Run `flask db upgrade` first."
         )
+    wanted = _head()
+    if revision is not None and revision != wanted:
+        raise DatabaseUnavailable(
+            f"Capacity Exchange cannot start: the database {url} is at schema revision "
+            f"{revision}, this release needs {wanted}. Run `flask db upgrade` first."
+        )
+
+
+def _revision(connection: Any) -> str | None:
+    """The database's Alembic revision (None: not managed by Alembic, e.g. a test schema)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from kb import PROJECT_ROOT
+
+    config = Config()
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    return str(ScriptDirectory.from_config(config).get_current_head())
