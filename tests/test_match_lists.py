@@ -141,3 +141,18 @@ def test_weak_by_its_score_alone_is_not_said_to_miss_the_theme(make, client):
     body = client.get(f"/requests/{request.id}").get_data(as_text=True)
     card = body.partition(faint.title)[2].partition("</li>")[0]
     assert "score 0." in card and "does not cover the main theme" not in card
+
+
+def test_a_draft_is_not_said_to_be_listed_among_unmet_needs(make, client, auth):
+    """Seen posting a need in prose: the saved draft said "No programme fits this need yet —
+    it is listed among unmet needs", but the unmet needs list only open requests."""
+    request = _request(make, title="Irrigation pump spare parts", status="draft",
+                       description="Spare parts for irrigation pumps on rural farms.",
+                       themes=["standards"], support_types=["equipment"])  # fmt: skip
+    make.user("secretariat", email="sec@example.org")
+    auth.login("sec@example.org")
+    _refresh()
+    body = client.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "Irrigation pump spare parts" in body
+    assert "listed among unmet needs" not in body
+    assert "No strong or good match you can see yet." in body

@@ -146,11 +146,14 @@ def update_saved_search(saved_id: int) -> Any:
     return saved
 
 
-@blp.route("/saved-searches/<int:saved_id>", methods=["DELETE"], endpoint="delete_saved_search")
+@blp.route(
+    "/saved-searches/<int:saved_id>/delete", methods=["POST"], endpoint="delete_saved_search"
+)
 @blp.response(204)
 @errors(blp, 401, 403, 404)
 def delete_saved_search(saved_id: int) -> Any:
-    """Delete a saved search and its alerts."""
+    """Delete a saved search and its alerts (a POST, as on the page: no route of the API
+    uses the DELETE method, so that catalogue records are never deleted by accident)."""
     saved = _owned(saved_id)
     with unit_of_work():
         operations.delete_search(saved)

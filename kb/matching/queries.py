@@ -21,6 +21,8 @@ BEST_PER_REQUEST = 3
 #: The stamp of the overview flags (set by a full refresh).
 OVERVIEW_STAMP = "match_overview"
 OPEN_STATUSES = ("open", "matched")
+#: The requests the unmet-needs list can hold (:func:`unmet_needs`).
+UNMET_LISTED_STATUSES = ("open",)
 
 
 @dataclass
@@ -193,7 +195,7 @@ def _unmet_query(viewer: Any, filters: MatchFilters, threshold: float) -> Select
     query = (
         select(Request, best)
         .outerjoin(MatchNeed, MatchNeed.request_id == Request.id)
-        .where(Request.status == "open", access.visible_clause(Request, viewer))
+        .where(Request.status.in_(UNMET_LISTED_STATUSES), access.visible_clause(Request, viewer))
         .where(or_(best.is_(None), best < threshold))
     )
     if filters.region:

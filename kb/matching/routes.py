@@ -192,7 +192,10 @@ def panel_for(record: Request | Programme) -> dict[str, object]:
             return {
                 "programmes": shown,
                 "weaker": weaker,
-                "need": queries.need_of(record, pairs, config.unmet_threshold),
+                # "listed among unmet needs" only of what that list can hold (not a draft)
+                "need": queries.need_of(record, pairs, config.unmet_threshold)
+                if record.status in queries.UNMET_LISTED_STATUSES
+                else None,
                 "inferred": inferred,
                 "as_of": _lag(record),
                 "score_meaning": i18n.score_meaning(config.strong_threshold, config.good_threshold),
