@@ -29,8 +29,10 @@ USER_COLUMNS = {
     "revisions": ("user_id",),
     "matches": ("proposed_by_id",),
 }
-#: Rebuilt after a restore (``flask search reindex``), so not backed up.
-BACKUP_SKIP = frozenset({"search_queue"})
+#: Not backed up: the search queue is rebuilt after a restore (``flask search reindex``), and
+#: the data generations (page-cache keys, ``kb/fragments.py``) change with the restore's own
+#: writes, which must invalidate every cached page anyway.
+BACKUP_SKIP = frozenset({"search_queue", "data_generations"})
 _BATCH = 1000
 
 
