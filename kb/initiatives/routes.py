@@ -3,6 +3,7 @@ moderation actions, possible overlaps, IATI import."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -44,6 +45,13 @@ def _facet(role: str, base: Any) -> list[tuple[Organisation, int]]:
     return [(org, count) for org, count in rows]
 
 
+def _beneficiary_facet(base: Any, countries: dict[str, Country]) -> list[tuple[Country, int]]:
+    """The listed initiatives' beneficiary states, most frequent first (at most 30)."""
+    lists = db.session.scalars(base.with_only_columns(Initiative.beneficiary_countries))
+    counts = Counter(code for codes_ in lists for code in set(codes_ or []) if code in countries)
+    return [(countries[code], n) for code, n in sorted(counts.items(), key=lambda kv: -kv[1])[:30]]
+
+
 @bp.route("")
 def index() -> str:
     filters = queries.Filters.from_args(request.args)
@@ -63,6 +71,7 @@ def index() -> str:
         filters=filters,
         funders=_facet("funder", base),
         implementers=_facet("implementer", base),
+        beneficiaries=_beneficiary_facet(base, countries),
         countries=countries,
         work_statuses=codes.labels(codes.WORK_STATUSES),
         can_create=queries.can_create(current_user),
