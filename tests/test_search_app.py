@@ -276,3 +276,34 @@ def test_the_notice_is_in_the_readers_language(make, client):
     assert "showing results for" not in page and "/search?q=incident+response" in page
     relaxed = client.get("/search?q=incident+response+zanzibarian&lang=es").get_data(as_text=True)
     assert "Ningún registro contiene todas las palabras de" in relaxed
+
+
+PARSER_TRIGGERS = [
+    "x" * 600,
+    '"' + " ".join(["word"] * 20) + '"',
+    '"open quote',
+    "theme: cert",
+    "foo:bar",
+    "a* b",
+    "a ) b",
+    "AND OR",
+    "(a b",
+    " OR ".join(f"w{i}" for i in range(40)),
+]
+
+
+def test_query_notes_are_translated(app, client, make):
+    """Every sentence the query parser says about the query text has a translation."""
+    from kb.searching import query_notes
+    from search.querylang.parser import parse
+
+    said = {m for q in PARSER_TRIGGERS for m in parse(q).messages}
+    assert len(said) >= 10
+    assert all(query_notes.is_known(m) for m in said), [
+        m for m in said if not query_notes.is_known(m)
+    ]
+    with app.test_request_context("/?lang=fr"):
+        assert all(query_notes.translate(m) != m for m in said)
+    make.request("KEN", title="Open data portal security review")
+    page = client.get('/search?q="open+data&lang=fr').get_data(as_text=True)
+    assert "Un guillemet non fermé" in page and "An unclosed quote" not in page

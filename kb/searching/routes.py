@@ -15,6 +15,7 @@ from kb import access, codes
 from kb.codes import N_
 from kb.fragments import lazy, value_of
 from kb.i18n import place_description, place_name
+from kb.searching import query_notes
 from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
 from search import IndexUnavailable, Notice, Reading, SearchQuery, SearchResult
@@ -121,7 +122,7 @@ def notice_html(result: SearchResult) -> Markup | None:
     language, the corrected query shown as a link to that query; then what was said about the
     query text itself."""
     parts = [_notice(n, result) for n in result.notices]
-    parts += [escape(m) for m in result.query_messages]
+    parts += [escape(query_notes.translate(m)) for m in result.query_messages]
     if not parts:
         return escape(result.message) if result.message else None
     return Markup(" ").join(parts)
