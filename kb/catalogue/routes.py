@@ -257,8 +257,9 @@ def change_status(plural: str, record_id: int, action: str) -> str | Response:
             abort(403)
         return render_template(
             "catalogue/confirm_status.html",
-            kind=kind,
             record=record,
+            detail_url=url_for(".detail", plural=plural, record_id=record_id),
+            action_url=url_for(".change_status", plural=plural, record_id=record_id, action=action),
             action=action,
             transition=transition,
             form=form,

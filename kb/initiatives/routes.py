@@ -219,8 +219,10 @@ def change_status(initiative_id: int, action: str) -> str | Response:
         if action not in dict(operations.allowed_actions(current_user, item)):
             abort(403)
         return render_template(
-            "initiatives/confirm_status.html",
-            item=item,
+            "catalogue/confirm_status.html",
+            record=item,
+            detail_url=url_for(".detail", initiative_id=initiative_id),
+            action_url=url_for(".change_status", initiative_id=initiative_id, action=action),
             action=action,
             transition=transition,
             form=form,
