@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, TypeVar
 
+import icu
 from babel import Locale
 from babel import numbers as babel_numbers
 from babel.core import get_global
@@ -31,6 +31,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from kb import PROJECT_ROOT
+from kb.i18n_places import place_text
 
 #: The six official languages of the UN, each named in itself, in the UN's order of listing.
 LANGUAGES: dict[str, str] = {
@@ -70,6 +71,8 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters.update(
         when=lambda value: _time_element(value, format_day),
+        iso_date=lambda value: date.fromisoformat(value) if value else None,
+        place_text=place_text,
         when_time=lambda value: _time_element(value, format_moment),
         month=format_month,
         ago=lambda value: _time_element(value, format_ago),
@@ -300,16 +303,21 @@ def country_name(country: Any) -> str:
     return Locale.parse(lang).territories.get(code, name) if code else name
 
 
-def sort_key(text: str) -> tuple[str, str]:
-    """A collation key that needs no ICU: accents and case fold, so É sorts with E.
+@lru_cache(maxsize=8)
+def collator(lang: str) -> icu.Collator:
+    """CLDR's collation for ``lang`` (ICU, through PyICU), made once per language."""
+    return icu.Collator.createInstance(icu.Locale(lang))
 
-    PyICU (CLDR collation) has no wheel on PyPI and needs the ICU headers to build, so the
-    default install does without it (see docs/I18N.md). For Arabic, Cyrillic and Chinese text the
-    folded code-point order is the alphabetical order of the script (Chinese: by code point).
+
+def sort_key(text: str, lang: str | None = None) -> tuple[bytes, str]:
+    """The key that puts names in the alphabetical order of the interface language (or
+    ``lang``), as CLDR collates it: "Émirats arabes unis" among the E in French, Chinese by
+    pinyin (阿联酋 ā, 巴西 bā … 中国 zhōng), Arabic and Russian by their alphabets. Every list
+    sorted by name goes through it (countries, places, organisations, facets' ties, the
+    addressees of a call, the world map's table); code lists keep their own order. The text
+    itself breaks ties, so the order is the same on every run.
     """
-    folded = unicodedata.normalize("NFKD", text)
-    base = "".join(c for c in folded if not unicodedata.combining(c)).casefold()
-    return (base, text)
+    return (collator(lang or current_language()).getSortKey(text), text)
 
 
 def iso_country_name(iso3: str) -> str:
@@ -398,7 +406,18 @@ def country_choices(countries: Iterable[Any]) -> list[tuple[str, str]]:
     return [(c.iso3, country_name(c)) for c in sort_countries(countries)]
 
 
+def organisation_choices(organisations: Iterable[Any]) -> list[tuple[Any, str]]:
+    """``(id, name)`` for a select: organisations in the alphabetical order of the interface
+    language (their names are their own, in whatever language they were registered)."""
+    return [(o.id, o.display_name) for o in sorted_by_label(organisations, _display_name)]
+
+
+def _display_name(item: Any) -> str:
+    return item.display_name
+
+
 def sorted_by_label(items: Iterable[T], label: Callable[[T], str]) -> list[T]:
+    """``items`` in the order of their labels in the interface language (:func:`sort_key`)."""
     return sorted(items, key=lambda item: sort_key(label(item)))
 
 

@@ -18,7 +18,7 @@ from kb.catalogue.forms import CommentForm
 from kb.errors import DomainError
 from kb.extensions import db
 from kb.formfields import choices
-from kb.i18n import country_choices
+from kb.i18n import country_choices, organisation_choices
 from kb.models import Country, Organisation, Programme, Request, User
 from kb.models.user import PENDING
 from kb.uow import unit_of_work
@@ -40,10 +40,10 @@ def secretariat_required(view: Any) -> Any:
 def _approve_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The state and organisation choices of the approval form."""
     countries = db.session.scalars(select(Country).order_by(Country.name))
-    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
+    orgs = db.session.scalars(select(Organisation))
     return (
         choices([("", "—"), *country_choices(countries)]),
-        choices([("", "—")] + [(str(o.id), o.display_name) for o in orgs]),
+        choices([("", "—")] + [(str(i), name) for i, name in organisation_choices(orgs)]),
     )
 
 

@@ -30,6 +30,7 @@ from kb.calendar.operations import CATEGORIES, create_event, update_event
 from kb.dates import parse_day
 from kb.errors import Invalid
 from kb.extensions import db
+from kb.i18n import sorted_places
 from kb.models import Call, Event, OewgSession
 from kb.uow import unit_of_work
 from search.places import default_gazetteer
@@ -85,13 +86,10 @@ def index() -> Any:
         (format_date(month, "LLLL y"), list(items))
         for month, items in groupby(found, key=lambda e: e.starts_on.replace(day=1))
     ]
-    places = sorted(
-        (
-            p
-            for p in default_gazetteer().places()
-            if p.kind in ("un_group", "region", "subregion", "organisation")
-        ),
-        key=lambda p: p.name,
+    places = sorted_places(
+        p
+        for p in default_gazetteer().places()
+        if p.kind in ("un_group", "region", "subregion", "organisation")
     )
     page = render_template(
         "calendar/index.html",

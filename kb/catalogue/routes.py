@@ -26,7 +26,7 @@ from kb.extensions import db
 from kb.formfields import choices
 from kb.fragments import lazy
 from kb.history import revisions_for
-from kb.i18n import country_choices
+from kb.i18n import country_choices, organisation_choices
 from kb.matching.routes import panel_for
 from kb.models import CatalogueRecord, Country, Organisation, Programme, Request
 from kb.places import eligible as eligible_places
@@ -98,8 +98,8 @@ def fill_choices(form: RecordForm, record: CatalogueRecord | None = None) -> Non
             form.country_code.choices = choices(country_choices([country] if country else []))
     elif isinstance(form, ProgrammeForm):
         if secretariat:
-            orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
-            form.organisation_id.choices = choices([(o.id, o.display_name) for o in orgs])
+            orgs = db.session.scalars(select(Organisation))
+            form.organisation_id.choices = choices(organisation_choices(orgs))
         else:
             org = record.organisation if isinstance(record, Programme) else None
             org = org or current_user.organisation

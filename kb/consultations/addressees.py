@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, or_, select
 
 from kb import access
 from kb.extensions import db
-from kb.i18n import country_name, sort_key
+from kb.i18n import country_name, sort_key, sorted_by_label
 from kb.models import Call, Country, Organisation, User
 from kb.models.country import MEMBER, OBSERVER
 
@@ -61,7 +61,7 @@ def addressees(call: Call) -> list[Addressee]:
         result += sorted(states, key=lambda a: sort_key(a.name))
     if call.addressed_org_types:
         query = select(Organisation).where(Organisation.type.in_(call.addressed_org_types))
-        for org in db.session.scalars(query.order_by(Organisation.name)):
+        for org in sorted_by_label(db.session.scalars(query), lambda o: o.display_name):
             result.append(Addressee(None, org.id, org.display_name, org.type))
     return result
 

@@ -29,6 +29,7 @@ from kb.consultations import export, operations, queries, schemas, visibility, w
 from kb.consultations.docx_report import compilation_docx
 from kb.errors import DomainError, Invalid
 from kb.extensions import db
+from kb.i18n import sorted_by_label
 from kb.models import Call, CallAnswer, Country, OewgSession, Organisation
 from kb.models.types import utcnow
 from kb.uow import unit_of_work
@@ -286,8 +287,9 @@ def answer_detail(call_id: int, answer_id: int) -> str:
     manage = access.is_secretariat(current_user) or visibility.is_own(current_user, item)
     organisations = []
     if access.is_secretariat(current_user):
-        query = select(Organisation).order_by(Organisation.name)
-        organisations = db.session.scalars(query).all()
+        organisations = sorted_by_label(
+            db.session.scalars(select(Organisation)), lambda o: o.display_name
+        )
     return render_template(
         "calls/answer_detail.html",
         call=call,

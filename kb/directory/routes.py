@@ -22,6 +22,7 @@ from kb.extensions import db
 from kb.formfields import choices
 from kb.fragments import lazy
 from kb.history import revisions_for
+from kb.i18n import country_choices, sorted_by_label
 from kb.models import Country, Organisation, Programme, Request
 from kb.uow import unit_of_work
 from kb.views import copy_errors
@@ -99,7 +100,7 @@ def _count(query: Select[Any]) -> int:
 @bp.route("/organisations")
 def organisations() -> str:
     org_type = request.args.get("type")
-    query = select(Organisation).order_by(Organisation.name)
+    query = select(Organisation)
     if org_type in codes.ORGANISATION_TYPES:
         query = query.where(Organisation.type == org_type)
     else:
@@ -113,7 +114,7 @@ def organisations() -> str:
     )
     return render_template(
         "directory/organisations.html",
-        organisations=db.session.scalars(query).all(),
+        organisations=sorted_by_label(db.session.scalars(query), lambda o: o.display_name),
         counts=counts,
         org_type=org_type,
     )
@@ -121,8 +122,8 @@ def organisations() -> str:
 
 def _org_form(org: Organisation | None = None) -> OrganisationForm:
     form = OrganisationForm(obj=org)
-    countries = db.session.scalars(select(Country).order_by(Country.name))
-    form.country_code.choices = choices([("", "—"), *((c.iso3, c.name) for c in countries)])
+    countries = db.session.scalars(select(Country))
+    form.country_code.choices = choices([("", "—"), *country_choices(countries)])
     return form
 
 

@@ -19,7 +19,7 @@ from kb.errors import DomainError, Invalid
 from kb.extensions import db
 from kb.formfields import choices
 from kb.history import revisions_for
-from kb.i18n import country_choices
+from kb.i18n import country_choices, country_name, organisation_choices, sort_key
 from kb.initiatives import operations, queries
 from kb.initiatives.forms import InitiativeForm
 from kb.models import Country, Organisation
@@ -42,14 +42,17 @@ def _facet(role: str, base: Any) -> list[tuple[Organisation, int]]:
         .order_by(func.count().desc(), Organisation.name)
         .limit(30)
     )
-    return [(org, count) for org, count in rows]
+    pairs = [(org, count) for org, count in rows]
+    return sorted(pairs, key=lambda pair: (-pair[1], sort_key(pair[0].display_name)))
 
 
 def _beneficiary_facet(base: Any, countries: dict[str, Country]) -> list[tuple[Country, int]]:
-    """The listed initiatives' beneficiary states, most frequent first (at most 30)."""
+    """The listed initiatives' beneficiary states, most frequent first (at most 30), states with
+    the same count by name in the interface language."""
     lists = db.session.scalars(base.with_only_columns(Initiative.beneficiary_countries))
     counts = Counter(code for codes_ in lists for code in set(codes_ or []) if code in countries)
-    return [(countries[code], n) for code, n in sorted(counts.items(), key=lambda kv: -kv[1])[:30]]
+    rows = [(countries[code], n) for code, n in counts.items()]
+    return sorted(rows, key=lambda row: (-row[1], sort_key(country_name(row[0]))))[:30]
 
 
 @bp.route("")
@@ -145,8 +148,7 @@ def detail(initiative_id: int) -> str:
 
 
 def _fill_choices(form: InitiativeForm) -> None:
-    orgs = [(o.id, o.display_name) for o in db.session.scalars(select(Organisation))]
-    orgs.sort(key=lambda pair: pair[1].casefold())
+    orgs = organisation_choices(db.session.scalars(select(Organisation)))
     for name in ("funders", "implementers", "partners"):
         getattr(form, name).choices = choices(orgs)
     states = db.session.scalars(select(Country).order_by(Country.name))

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from kb import access, codes
 from kb.codes import N_
 from kb.fragments import lazy, value_of
-from kb.i18n import place_description, place_name
+from kb.i18n import iso_country_name, place_description, place_name, sort_key
 from kb.searching import query_notes
 from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
@@ -248,6 +248,37 @@ def _facet_labels(result: SearchResult) -> dict[str, Any]:
     }
 
 
+#: Values shown per facet (the most frequent).
+FACET_SHOWN = 12
+
+
+Facet = tuple[str, list[tuple[str, int, str]], list[tuple[str, str]]]
+
+
+def _facets(result: SearchResult, selected: dict[str, list[str]]) -> dict[str, Facet]:
+    """Each facet's heading, its shown values as ``(value, count, label)`` — the most frequent
+    first, values with the same count in the alphabetical order of their labels in the
+    interface language (:func:`kb.i18n.sort_key`) — and the selected values that no record
+    of the result has, as ``(value, label)``."""
+    out = {}
+    for field, (heading, labels) in _facet_labels(result).items():
+
+        def label(value: str, labels: dict[str, str] = labels, field: str = field) -> str:
+            if field in ("countries", "beneficiaries"):
+                return iso_country_name(value)
+            return _(labels[value]) if value in labels else value
+
+        counts = result.facets.get(field, [])
+        rows = sorted(
+            ((value, n, label(value)) for value, n in counts),
+            key=lambda row: (-row[1], sort_key(row[2])),
+        )
+        found = {value for value, _n in counts}
+        extra = [(v, label(v)) for v in selected.get(field, []) if v not in found]
+        out[field] = (heading, rows[:FACET_SHOWN], extra)
+    return out
+
+
 def hit_url(kind: str, record_id: int, external: bool = False) -> str:
     """The page of a search hit."""
     if kind == "initiative":
@@ -280,15 +311,16 @@ def search_page() -> str | tuple[str, int, dict[str, str]]:
     if not service.ready():
         return _rebuilding_page()
     result = lazy(lambda: service.search(query))
+    selected = {f: request.args.getlist(p) for p, f in PARAMS.items()}
     return render_template(
         "search.html",
         query=query,
         result=result,
         records=lazy(lambda: _records_for(value_of(result))),
         index_generation=service.generation(),
-        facet_labels=lazy(lambda: _facet_labels(value_of(result))),
+        facets=lazy(lambda: _facets(value_of(result), selected)),
         hit_url=hit_url,
-        selected={f: request.args.getlist(p) for p, f in PARAMS.items()},
+        selected=selected,
         toggle_url=toggle_url,
         reading_label=reading_label,
         notice=lazy(lambda: notice_html(value_of(result))),
