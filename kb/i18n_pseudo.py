@@ -33,6 +33,8 @@ KEYWORDS = {
     "pgettext": ((1, "c"), 2),
 }
 METHODS = [("**.py", "python"), ("**.html", "jinja2")]
+#: The places data whose notes are messages too (``babel.cfg``, ``make i18n``).
+PLACES_FILE = "search/data/places_groups.json"
 
 
 def pseudo(text: str) -> str:
@@ -46,8 +48,15 @@ def pseudo(text: str) -> str:
 
 
 def source_messages() -> set[str | tuple[str, ...]]:
-    """Every message the sources mark for translation (kb/ and templates/)."""
+    """Every message the sources mark for translation (kb/ and templates/), and the places'
+    notes of ``search/data/places_groups.json`` (:mod:`kb.i18n_places`)."""
+    import json
+
+    from kb.i18n_places import texts
+
     found: set[str | tuple[str, ...]] = set()
+    data = json.loads((PROJECT_ROOT / PLACES_FILE).read_text(encoding="utf-8"))
+    found.update(text for _code, _field, text in texts(data))
     for folder in ("kb", "templates"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             PROJECT_ROOT / folder,

@@ -71,6 +71,9 @@ def _pages(request, programme) -> dict[str, str]:
         "matches": "/matches",
         "places": "/places",
         "place": "/places/m49:014",
+        "organisation-place": "/places/org:ECOWAS",
+        "initiatives": "/initiatives",
+        "calendar": "/calendar",
         "search-place": "/search?q=training+ECOWAS",
         "landscape": "/reports/landscape",
         "briefing": "/reports/briefing",
@@ -148,6 +151,35 @@ def test_places_and_their_chips_in_arabic_and_chinese_on_a_phone(
         _no_sideways_scroll(page, f"{lang} search")
         page.screenshot(path=str(shots / f"{lang}-search-place-phone.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "label", "viewport"),
+    [("ar", "desktop", DESKTOP), ("ar", "phone", PHONE), ("zh", "desktop", DESKTOP)],
+)
+def test_every_main_page_fits_the_window(
+    browser, live_server, records, lang, label, viewport, tmp_path
+):
+    """Each main page in Arabic (desktop and 390 px) and Chinese: no sideways scrolling, no
+    script error; a full-page screenshot of each for a person to look at (KB_SCREENSHOTS)."""
+    request, programme = records
+    shots = _shots(tmp_path)
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    wide = {}
+    for name, path in _pages(request, programme).items():
+        joiner = "&" if "?" in path else "?"
+        page.goto(f"{live_server}{path}{joiner}lang={lang}")
+        assert page.locator("html").get_attribute("lang") == lang
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 1:
+            wide[name] = overflow
+        page.screenshot(path=str(shots / f"{lang}-{name}-{label}.png"), full_page=True)
+    context.close()
+    assert not wide, f"wider than the window ({lang}, {label}): {wide}"
+    assert not errors, errors
 
 
 @pytest.mark.parametrize("lang", ["ar", "zh", "en"])

@@ -145,6 +145,57 @@ def test_french_sorting_puts_accented_names_with_their_letter() -> None:
     ]
 
 
+def test_names_sort_by_the_collation_of_the_language(app) -> None:
+    """CLDR collation per language: Chinese by pinyin, Spanish ñ after n, Russian by alphabet."""
+    chinese = ["中国", "阿联酋", "巴西", "美国", "埃及", "日本", "德国"]
+    assert sorted(chinese, key=lambda t: i18n.sort_key(t, "zh")) == [
+        "阿联酋",  # ā
+        "埃及",  # āi
+        "巴西",  # bā
+        "德国",  # dé
+        "美国",  # měi
+        "日本",  # rì
+        "中国",  # zhōng
+    ]
+    assert sorted(
+        ["Omán", "Níger", "Noruega", "Nueva Zelandia", "Ñandú"],
+        key=lambda t: i18n.sort_key(t, "es"),
+    ) == [
+        "Níger",
+        "Noruega",
+        "Nueva Zelandia",
+        "Ñandú",
+        "Omán",
+    ]
+    assert sorted(
+        ["Эстония", "Ёлка", "Египет", "Австрия"], key=lambda t: i18n.sort_key(t, "ru")
+    ) == [
+        "Австрия",
+        "Египет",
+        "Ёлка",
+        "Эстония",
+    ]
+    with app.test_request_context("/?lang=zh"):
+        refresh()
+        assert i18n.sorted_by_label(["中国", "巴西", "阿联酋"], str) == ["阿联酋", "巴西", "中国"]
+
+
+def test_the_countries_page_lists_states_in_the_order_of_the_language(client) -> None:
+    from kb.seed import seed_countries
+
+    with client.application.app_context():
+        seed_countries()
+        db.session.commit()
+    asia = ["阿富汗", "巴基斯坦", "日本", "中国"]  # Āfùhàn, Bājīsītǎn, Rìběn, Zhōngguó
+    page = client.get("/countries?lang=zh").get_data(as_text=True)
+    found = [page.index(f">{name}<") for name in asia]
+    assert found == sorted(found)
+    africa = ["Djibouti", "Égypte", "Érythrée", "Eswatini", "Éthiopie", "Gabon"]
+    page = client.get("/countries?lang=fr").get_data(as_text=True)
+    found = [page.index(f">{name}<") for name in africa]
+    assert found == sorted(found)
+
+
 def test_dates_follow_the_locale(app) -> None:
     from datetime import UTC, datetime
 
@@ -532,6 +583,16 @@ def test_api_problems_speak_the_accept_language(client) -> None:
     assert body["type"].endswith("/not-found")  # the type (a code) does not change
     en = client.get("/api/v1/requests/424242").get_json()
     assert en["title"] == "Not found"
+
+
+def test_api_code_lists_speak_the_accept_language(client) -> None:
+    fr = client.get("/api/v1/codes/themes", headers={"Accept-Language": "fr"})
+    assert {"code": "confidence_building", "label": "Mesures de confiance"} in fr.get_json()
+    assert "Accept-Language" in fr.headers["Vary"]
+    zh = client.get("/api/v1/codes", headers={"Accept-Language": "zh"}).get_json()["lists"]
+    assert {"code": "m49:014", "label": "东非"} in zh["places"]
+    en = client.get("/api/v1/codes/themes").get_json()
+    assert {"code": "confidence_building", "label": "Confidence building"} in en
 
 
 def test_domain_errors_are_worded_when_shown(client, make, auth) -> None:

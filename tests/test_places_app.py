@@ -187,3 +187,27 @@ def test_the_api_lists_place_codes(client: Any) -> None:
     codes_ = {item["code"]: item["label"] for item in items}
     assert codes_["org:ECOWAS"] == "Economic Community of West African States"
     assert codes_["m49:014"] == "Eastern Africa" and "KEN" not in codes_
+
+
+def test_a_place_s_basis_source_and_note_in_the_reader_s_language(
+    client: Any, world: dict[str, Any]
+) -> None:
+    """The gazetteer's notes are messages of the catalogues (kb/i18n_places.py)."""
+    html = client.get("/places/org:ECOWAS?lang=fr").get_data(as_text=True)
+    assert "Source : ecowas.int, États membres, au <time" in html
+    assert "Le Burkina Faso, le Mali et le Niger se sont retirés le 29 janvier 2025" in html
+    html = client.get("/places/org:ECOWAS?lang=zh").get_data(as_text=True)
+    assert "来源：ecowas.int，成员国，截至<time" in html
+    assert "布基纳法索、马里和尼日尔于2025年1月29日退出" in html
+    html = client.get("/places/informal:sahel?lang=ar").get_data(as_text=True)
+    assert "الأساس: البلدان العشرة المشمولة باستراتيجية الأمم المتحدة المتكاملة" in html
+
+
+def test_every_basis_source_and_note_of_the_gazetteer_is_a_message() -> None:
+    from kb.i18n_pseudo import source_messages
+    from search.places import default_gazetteer
+
+    messages = source_messages()
+    for place in default_gazetteer().places():
+        for text in (place.basis, place.source, place.note):
+            assert not text or text in messages, (place.code, text)

@@ -586,3 +586,19 @@ def test_the_report_is_worded_in_the_importer_s_language(make) -> None:
     assert report.duplicates[1].message.startswith("Sur 2 lignes (3, 4) : ")
     assert headline.startswith("2 titres figurent plusieurs fois")
     assert refused.errors[0].message.startswith("Le statut ne peut pas passer de withdrawn à open")
+
+
+def test_cli_import_history_comment_in_the_language_of_the_account(make, runner, tmp_path) -> None:
+    """The command line speaks English; the history comment that people read on the pages is
+    worded in the language of the Secretariat member named by --as."""
+    make.country("KEN")
+    admin = make.user("secretariat", email="sg@example.org")
+    admin.locale = "fr"
+    db.session.commit()
+    path = tmp_path / "demandes.csv"
+    path.write_bytes(write([request_row("fr-1")], "requests", "csv"))
+    result = runner.invoke(args=["kb", "import", str(path), "--as", admin.email])
+    assert result.exit_code == 0, result.output
+    assert "created" in result.output  # the report itself stays English
+    [revision] = revisions_of("request")
+    assert revision.comment == "Importé en ligne de commande (demandes.csv)"

@@ -37,7 +37,10 @@ def init_app(app: Flask) -> None:
         {
             "info": {
                 "description": "ICT-security capacity-building requests and programmes. "
-                "Errors are RFC 9457 problem details; see docs/API.md."
+                "Errors are RFC 9457 problem details; see docs/API.md. This reference is "
+                "in English; the responses speak the request's Accept-Language (ar, en, es, "
+                "fr, ru, zh): problem titles and details, validation messages and the labels "
+                "of the code lists."
             },
             "servers": [{"url": "/"}],
             "security": [{"bearerAuth": []}, {"cookieAuth": []}, {}],

@@ -1,15 +1,21 @@
-"""The canonical code lists (``kb.codes``): use these exact codes in API input."""
+"""The canonical code lists (``kb.codes``): use these exact codes in API input.
+
+The labels are in the client's ``Accept-Language`` (one of the six UN languages; English
+otherwise), as the pages show them; places by their names in that language.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from flask_smorest import Blueprint
 
 from kb import codes
 from kb.api import schemas
 from kb.api.docs import errors
 from kb.catalogue.operations import TRANSITIONS
+from kb.i18n import place_name
 from kb.models.token import SCOPES
 from kb.places import eligible
 from search.places import default_gazetteer
@@ -42,20 +48,33 @@ LISTS: dict[str, dict[str, str]] = {
 }
 
 
-def _items(table: dict[str, str]) -> list[dict[str, str]]:
-    return [{"code": code, "label": label} for code, label in table.items()]
+#: Lists of places: labelled by the place's name in the client's language (``place_name``).
+PLACE_LISTS = ("places", "eligible_places")
+
+
+def _items(name: str) -> list[dict[str, str]]:
+    """The list's codes with their labels in the client's language."""
+    table = LISTS[name]
+    if name in PLACE_LISTS:
+        g = default_gazetteer()
+        return [
+            {"code": code, "label": place_name(g.get(code)) or label}
+            for code, label in table.items()
+        ]
+    return [{"code": code, "label": gettext(label)} for code, label in table.items()]
 
 
 @blp.route("", endpoint="all_lists")
 @blp.response(200, schemas.CodeListsSchema)
 def all_lists() -> Any:
     """Every code list, by name."""
-    return {"lists": {name: _items(table) for name, table in LISTS.items()}}
+    return {"lists": {name: _items(name) for name in LISTS}}
 
 
 @blp.route(f"/<any({', '.join(LISTS)}):name>", endpoint="one_list")
 @blp.response(200, schemas.CodeSchema(many=True))
 @errors(blp, 404)
 def one_list(name: str) -> Any:
-    """One code list: codes and their English labels."""
-    return _items(LISTS[name])
+    """One code list: codes and their labels in the client's `Accept-Language` (English
+    by default)."""
+    return _items(name)

@@ -1,15 +1,23 @@
-"""``flask kb import | export-all | import-all | backup | restore``."""
+"""``flask kb import | export-all | import-all | backup | restore``.
+
+The command line speaks English (operators' tooling, like the log); what an import writes for
+people to read on the pages — the history comment of each record — is worded in the language
+of the Secretariat member named by ``--as`` (English without it), as a web import's is in the
+language of its uploader.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from kb.errors import DomainError
 from kb.extensions import db
 from kb.models import User
+from kb.notifications.operations import in_language_of
 from kb.transfer.formats import KINDS
 from kb.uow import unit_of_work
 
@@ -47,7 +55,8 @@ def import_command(path: Path, kind: str | None, dry_run: bool, as_email: str | 
         kind, rows = read_file(path.read_bytes(), kind)
     except DomainError as err:
         raise _fail(err) from err
-    comment = f"Imported from the command line ({path.name})"
+    with in_language_of(actor):  # shown in the records' history: the --as member's language
+        comment = _("Imported from the command line (%(file)s)", file=path.name)
     with click.progressbar(length=2 * len(rows), label=f"Checking {kind}") as bar:
         steps = {"checking": 0, "writing": len(rows)}
 
@@ -93,7 +102,8 @@ def _import_iati(path: Path, actor: User | None, dry_run: bool) -> None:
     try:
         check_size(data)
         with unit_of_work(index=False):
-            report = import_iati(data, actor, dry_run=dry_run)
+            with in_language_of(actor):  # its history comments, as for a file import
+                report = import_iati(data, actor, dry_run=dry_run)
             for identifier, title, why in report.kept:
                 click.echo(f"  kept     {identifier}: {title[:70]} ({why})")
             for identifier, title in report.skipped:
