@@ -48,6 +48,11 @@ class Match:
     #: It is on the need's main theme and support (``engine.covers_need``), languages and
     #: the concepts of the request's title apart: lists put these first.
     fits_need: bool = False
+    #: Its main (first) theme is one the request asks for, and it offers one of the support
+    #: types asked for (if any): offered in none of the requester's languages, it is not
+    #: penalised for it in the ranking, and when nothing covers the need in a shared
+    #: language it ranks with the programmes in a shared language (``engine.list_order``).
+    on_subject: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
