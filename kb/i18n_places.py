@@ -44,6 +44,8 @@ def extract(
         yield 1, None, text, [f"{field} of the place {code}"]
 
 
-def place_text(text: str) -> str:
-    """A place's basis, source or note in the interface language."""
-    return gettext(text) if text else ""
+def place_text(text: str, inside: bool = False) -> str:
+    """A place's basis, source or note in the interface language; ``inside`` a sentence of
+    the page ("Basis: %(basis)s."), without a full stop of its own."""
+    worded = gettext(text) if text else ""
+    return worded.rstrip(".。") if inside else worded
