@@ -225,3 +225,15 @@ def test_editions_take_their_originals_grades_except_in_phrases():
     assert grades["qx-req-ar-1"] == grades["qx-req-08"]
     assert "qx-req-ar-1" not in queries["st-national-strategy-requests"].grades  # a phrase
     assert queries["ar-national-strategy"].lang == "ar"
+
+
+@pytest.mark.parametrize("lang", ["ar", "es", "fr", "ru", "zh"])
+def test_each_query_language_is_within_the_gap_of_english(lang, results):
+    """Issue 13 point 6: queries in each language score within ``LANGUAGE_GAP`` nDCG@10 of
+    English queries on the reporting part (whoosh, the default backend)."""
+    from search.quality import LANGUAGE_GAP
+
+    report = load_judgements(split="report")
+    english, _ = _part(results["whoosh"], [q for q in report if q.lang == "en"])
+    score, _ = _part(results["whoosh"], [q for q in report if q.lang == lang])
+    assert english - score <= LANGUAGE_GAP, (lang, round(score, 4), round(english, 4))
