@@ -8,11 +8,11 @@ The judged set (``search/matching/judgements.py``): seed requests and programmes
 records written for the evaluation, ``today = 2026-11-29``, graded by the rules written
 in the header of ``search/data/match_judgements.json``. Requests are split once and for
 all into a "fit" and a "report" part (``judgements.split``: stratified by kind —
-prose-only or not, anything graded 2 or more or not — with the languages interleaved, editions in
-another language with their original); anything fitted (calibration, thresholds, the
-suggestion floors) sees only "fit" requests, and the figures that matter are those of the
-"report" part (``*_report``). The suggestion model itself is learnt from records outside
-the judged set (``search.matching.suggest_model``).
+prose-only or not, anything graded 2 or more or not — with the languages interleaved,
+editions in another language with their original); anything fitted (calibration, the
+cover scores, the suggestion floors) sees only "fit" requests, and the figures that matter
+are those of the "report" part (``*_report``). The suggestion model itself is learnt from
+records outside the judged set (``search.matching.suggest_model``).
 
 Runs (each: nDCG@10 with gain ``2**grade - 1``, recall@10 of grades >= 1, MRR of the
 first grade >= 2 (>= 1 when the best grade is 1), ineligible@10 = pairs in a top 10
