@@ -327,14 +327,17 @@ class _Writer:
         return "updated" if changes else "unchanged"
 
 
-def catch_up(report: ImportReport) -> None:
-    """After the commit: queue the index and match updates of what the import changed (run by
-    workers, or right here by the embedded queue). If they fail, the import stays committed:
-    the jobs are retried, then listed for the Secretariat; ``flask search drain`` and
-    ``flask match refresh`` repair by hand."""
+def catch_up(changed: ImportReport | set[tuple[str, int]]) -> None:
+    """After the commit: queue the index and match updates of what an import (or several
+    files of one ``flask kb import``: one refit of the matcher, not one per file) changed,
+    run by workers, or right here by the embedded queue. If they fail, the import stays
+    committed: the jobs are retried, then listed for the Secretariat; ``flask search drain``
+    and ``flask match refresh`` repair by hand."""
     from kb.jobs import enqueue
     from kb.uow import follow_up_jobs
 
-    if report.written and report.changed:
-        for name, kwargs in follow_up_jobs({(k, i) for k, i in report.changed}):
+    if isinstance(changed, ImportReport):
+        changed = {(k, i) for k, i in changed.changed} if changed.written else set()
+    if changed:
+        for name, kwargs in follow_up_jobs(changed):
             enqueue(name, **kwargs)
