@@ -50,17 +50,19 @@ def import_command(
             _import_iati(path, actor, dry_run)
         return
     changed: set[tuple[str, int]] = set()
+    states: set[str] = set()
     try:
         for path in paths:
             report = _import_file(path, kind, actor, dry_run, len(paths) > 1)
             if report.written:
                 changed |= {(k, i) for k, i in report.changed}
+                states |= set(report.states)
             if not report.ok:
                 raise SystemExit(1)
     finally:
         if changed:  # the files committed before a failed one are brought up to date too
             click.echo("Updating the search index and match suggestions…")
-            catch_up(changed)
+            catch_up(changed, states)
 
 
 def _import_file(
@@ -115,7 +117,7 @@ def _import_iati(path: Path, actor: User | None, dry_run: bool) -> None:
     data = path.read_bytes()
     try:
         check_size(data)
-        with unit_of_work(index=False):
+        with unit_of_work():  # then the index, and the matches of the states it touched
             report = import_iati(data, actor, dry_run=dry_run)
             for identifier, title, why in report.kept:
                 click.echo(f"  kept     {identifier}: {title[:70]} ({why})")
