@@ -91,8 +91,9 @@ FLOORS: dict[str, dict[str, float]] = {
     "lang_ru": {"ndcg@10": 0.83, "recall@10": 0.95},
     "lang_zh": {"ndcg@10": 0.95, "recall@10": 0.95},
     # The "report" part (nothing is fitted on it; the stratified split of 3 Dec 2026). Targets
-    # of issue 11: nDCG@10 >= 0.95 structured (measured 0.884) and >= 0.90 prose-only
-    # (measured 0.858 on its 9 requests).
+    # of issue 11: nDCG@10 >= 0.95 structured (measured 0.892 since programmes on the subject
+    # in another language rank before unrelated ones when nothing covers the need, 0.884
+    # before) and >= 0.90 prose-only (measured 0.858 on its 9 requests).
     "structured_report": {"ndcg@10": 0.87, "recall@10": 0.93, "mrr": 0.85},
     "prose_only_report": {"ndcg@10": 0.84, "recall@10": 0.92, "mrr": 0.80},
     "text_only_report": {"ndcg@10": 0.84, "recall@10": 0.90, "mrr": 0.83},
@@ -116,7 +117,11 @@ MAX_INELIGIBLE = 0
 MAX_NO_SHARED_LANGUAGE = {
     "structured": 0.02,
     "text_only": 0.02,
-    "prose_only": 0.02,
+    # 4 slots in 190 (0.021): the fourth, since programmes on the subject in another language
+    # rank before unrelated ones when nothing covers the need in a shared language, is an
+    # industrial-control-systems course in English and Russian for an Algerian request in
+    # French and Arabic that nothing covers, graded 2 by the written rules.
+    "prose_only": 0.025,
     "fr_es_requests": 0.04,
     "history_fit": 0.02,
     "history_report": 0.04,

@@ -346,6 +346,7 @@ class MatchEngine:
         parts = cat.pairs(q, block, qi, pj, today)
         raw = sum(parts.values()).tolist()
         apart = cat.pair_no_shared_language(q, qi, pj).tolist()
+        subject = cat.pair_on_subject(q, qi, pj).tolist()
         columns = list(zip(*(parts[k].tolist() for k in why.ORDER), strict=True))
         rows: dict[int, list[tuple[int, Match]]] = {i: [] for i in range(len(block))}
         for k, (i, j) in enumerate(zip(qi.tolist(), pj.tolist(), strict=True)):
@@ -358,12 +359,13 @@ class MatchEngine:
             match.shared_language = not apart[k]
             match.covers = fits and not apart[k]
             match.fits_need = fits
+            match.on_subject = subject[k]
             if not match.covers and match.quality != "weak":
                 match.quality = "weak"  # what does not cover the need is never shown as good
             rows[i].append((k, match))
         out: dict[str, list[Match]] = {}
         for i, found in rows.items():
-            ordered = list_order([m for _, m in found])[:keep]
+            ordered = list_order([m for _, m in found], cfg.list_min_score)[:keep]
             kept = {id(m) for m in ordered}
             ctx = None
             for k, match in found:
@@ -393,18 +395,27 @@ class MatchEngine:
 
 
 def ranked(match: Match) -> float:
-    """The raw score used for ranking: penalised when no language is shared."""
-    return match.raw - (0.0 if match.shared_language else float(compute.LANGUAGE_PENALTY))
+    """The raw score used for ranking: penalised when no language is shared, unless the
+    programme's main theme is one the request asks for (``Match.on_subject``)."""
+    apart = not match.shared_language and not match.on_subject
+    return match.raw - (float(compute.LANGUAGE_PENALTY) if apart else 0.0)
 
 
-def list_order(matches: Sequence[Match]) -> list[Match]:
+def list_order(matches: Sequence[Match], min_score: float = 0.0) -> list[Match]:
     """A request's matches in the order users see them: first the programmes that cover
-    the need in a shared language, then the other programmes in a shared language and
-    those that would cover the need but are offered in none of the requester's languages,
+    the need in a shared language; then the other programmes in a shared language and
+    those that would cover the need but are offered in none of the requester's languages
+    (``Match.fits_need``) — and, when nothing covers the need in a shared language, those
+    in none of its languages whose main theme and kind of support it asks for
+    (``Match.on_subject``) and that score ``min_score`` or more (the least score listed);
     then the rest; by :func:`ranked` score within each group (ties by id)."""
+    uncovered = not any(m.covers for m in matches)
 
     def group(m: Match) -> int:
-        return 0 if m.covers else 1 if (m.shared_language or m.fits_need) else 2
+        if m.covers:
+            return 0
+        near = m.fits_need or (uncovered and m.on_subject and m.score >= min_score)
+        return 1 if (m.shared_language or near) else 2
 
     return sorted(matches, key=lambda m: (group(m), -round(ranked(m), 9), m.programme_id))
 

@@ -292,6 +292,40 @@ def test_programme_in_no_shared_language_is_weak_last_and_says_so() -> None:
     assert by_id["programme:2"].quality in ("strong", "good")
 
 
+def test_programme_on_the_subject_in_another_language_comes_before_unrelated_ones() -> None:
+    """When nothing covers the need in a shared language, a programme in another language
+    whose main theme and kind of support the request asks for ranks before unrelated
+    programmes in a shared language — still weak, and saying so first."""
+    english = programme(1, "Investigation course", "A course for investigators.",
+                        languages=["en"], themes=["cybercrime"],
+                        support_types=["training"])  # fmt: skip
+    unrelated = [
+        programme(i, "Campañas sobre ciberdelito", "Subvenciones para campañas de "
+                  "concientización sobre el ciberdelito.", text_language="es",
+                  languages=["es"], themes=["awareness"], support_types=["funding"])
+        for i in (2, 3)
+    ]  # fmt: skip
+    side = programme(4, "Investigation course", "A course for investigators.",
+                     languages=["en"], themes=["awareness", "cybercrime"],
+                     support_types=["training"])  # fmt: skip
+    engine = MatchEngine().fit([english, *unrelated, side])
+    found = engine.match_request(SPANISH_NEED, 4, today=TODAY)
+    assert ids(found)[0] == "programme:1"
+    first = found[0]
+    assert first.on_subject and not first.fits_need and not first.shared_language
+    assert first.quality == "weak" and first.reasons[0].text == "Not offered in Spanish"
+    # its main theme is not the need's: after the programmes in Spanish
+    assert ids(found)[-1] == "programme:4" and not found[-1].on_subject
+    # a programme in Spanish that covers the need comes first again
+    spanish = programme(5, "Capacitación contra el ciberdelito", "Cursos para fiscales sobre "
+                        "ciberdelito.", text_language="es", languages=["es"],
+                        themes=["cybercrime"], support_types=["training"])  # fmt: skip
+    engine = MatchEngine().fit([english, *unrelated, side, spanish])
+    found = engine.match_request(SPANISH_NEED, 5, today=TODAY)
+    assert ids(found)[0] == "programme:5" and found[0].covers
+    assert ids(found).index("programme:1") > ids(found).index("programme:3")
+
+
 def test_interpretation_counts_as_the_language() -> None:
     english = programme(1, "Cybercrime investigation training", CYBERCRIME, languages=["en"],
                         interpretation_languages=["es"], themes=["cybercrime"],
@@ -442,6 +476,7 @@ def test_match_both_agrees_with_one_direction_at_a_time() -> None:
 
 
 def test_request_scores_and_explain_give_the_top_matches() -> None:
+    from search.matching.engine import CANDIDATE_MARGIN
     from search.matching.seed_loader import load_programmes, load_requests
 
     programmes, requests = load_programmes(), load_requests()
@@ -449,8 +484,9 @@ def test_request_scores_and_explain_give_the_top_matches() -> None:
     engine = MatchEngine().fit(programmes)
     for r in requests[:10]:
         scores = engine.request_scores(r, today)
-        best = sorted(scores, key=lambda p: (-scores[p], p))[:5]
-        found = engine.explain(r, best, today)
+        # as match_request does: the best scores plus a margin, then the list order
+        best = sorted(scores, key=lambda p: (-scores[p], p))[: 5 + CANDIDATE_MARGIN]
+        found = engine.explain(r, best, today)[:5]
         expected = engine.match_request(r, 5, today=today)
         assert [round(m.score, 9) for m in found] == [round(m.score, 9) for m in expected]
 
