@@ -89,7 +89,7 @@ def ids(matches) -> list[str]:
 
 
 def fit_one(**extra: Any) -> MatchEngine:
-    other = programme(9, "Cybercrime legislation advice", CYBERCRIME, themes=["cybercrime"])
+    other = programme(9, "Advice to ministries on cybercrime", CYBERCRIME, themes=["cybercrime"])
     return MatchEngine().fit([programme(1, "Cybercrime training", CYBERCRIME, **extra), other])
 
 
@@ -266,6 +266,46 @@ def test_unmet_when_the_main_need_is_only_a_side_theme() -> None:
     engine = MatchEngine().fit([side, main])
     status = engine.best_match_quality(need, today=TODAY)
     assert not status.unmet and status.programme_id == "programme:2"
+
+
+def test_unmet_when_no_programme_offers_the_support_asked_for() -> None:
+    """Issue 11 point 4: covering the need is its themes *and* the support it asks for; a
+    programme on the subject with another kind of support is useful, not a cover."""
+    advice = programme(1, "Advice to ministries on cybercrime", CYBERCRIME,
+                       themes=["cybercrime"], support_types=["policy_advice"])  # fmt: skip
+    engine = MatchEngine().fit([advice])
+    found = engine.match_request(CRIME_REQUEST, 5, today=TODAY)
+    assert found and not found[0].covers and found[0].fits_need is False
+    assert engine.best_match_quality(CRIME_REQUEST, today=TODAY).unmet
+    assert (
+        not MatchEngine(MatchConfig(cover_needs_support=False))
+        .fit([advice])
+        .best_match_quality(CRIME_REQUEST, today=TODAY)
+        .unmet
+    )
+
+
+def test_unmet_when_the_offer_is_about_another_concept_of_the_theme() -> None:
+    """The programme's title must name a concept of the request's title (its main need):
+    a ransomware drill does not meet a request for a forensics laboratory, same codes."""
+    need = request(
+        2, "Digital forensics laboratory", "Equipment and training for a forensics lab.",
+        themes=["cybercrime"], support_types=["training"],
+    )  # fmt: skip
+    drill = programme(1, "Ransomware response drill", "A drill for police and prosecutors on "
+                      "cybercrime cases.", themes=["cybercrime"],
+                      support_types=["training"])  # fmt: skip
+    lab = programme(2, "Forensics laboratory set-up", "Equipment and training for digital "
+                    "forensics units investigating cybercrime.", themes=["cybercrime"],
+                    support_types=["training"])  # fmt: skip
+    engine = MatchEngine().fit([drill])
+    found = engine.match_request(need, 5, today=TODAY)
+    assert found and found[0].fits_need and not found[0].covers
+    assert engine.best_match_quality(need, today=TODAY).unmet
+    status = MatchEngine().fit([drill, lab]).best_match_quality(need, today=TODAY)
+    assert not status.unmet and status.programme_id == "programme:2"
+    off = MatchEngine(MatchConfig(cover_title_concepts=0)).fit([drill])
+    assert not off.best_match_quality(need, today=TODAY).unmet
 
 
 SPANISH_NEED = request(
