@@ -15,6 +15,7 @@ weights.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence, Set
 from typing import Protocol
 
@@ -75,7 +76,7 @@ def relevance(node: Node, doc: Fields) -> float | None:
     """The relevance of ``doc`` for ``node``; None when it does not match.  (A ``Coverage``
     node is the backends' own: it needs the boosts and demotions, counted apart.)"""
     if isinstance(node, Word):
-        qt = query_terms(node.text)
+        qt = _query_terms(node.text)
         t = qt.get(doc.lang)
         s = TITLE * doc.count("title", t) + DESC * doc.count("desc", t) if t else 0.0
         name = qt.get("xx")
@@ -113,6 +114,10 @@ def relevance(node: Node, doc: Fields) -> float | None:
     assert isinstance(node, Or)
     present = [s for s in scores if s is not None]
     return sum(present) if present else None
+
+
+#: A query word's terms (the same for every record ranked).
+_query_terms = functools.lru_cache(maxsize=4096)(query_terms)
 
 
 def coverage_relevance(node: Coverage, doc: Fields) -> tuple[float, list[int]] | None:

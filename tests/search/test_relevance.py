@@ -11,9 +11,9 @@ import pytest
 from conftest import CORPUS, doc
 
 from search.backends.memory.backend import MemoryBackend
-from search.backends.postgres.backend import _Postings
+from search.backends.postgres.backend import _Postings, tsvector_positions
 from search.backends.postgres.query import lexemes
-from search.backends.postgres.schema import tsvector_literals
+from search.backends.postgres.schema import to_row, tsvector_literals
 from search.backends.relevance import DESC, NAMES, TITLE, coverage_relevance, relevance
 from search.interface.documents import validate
 from search.querylang.parser import Coverage, FieldTerm, Not, Or, Phrase, Prefix, Word, parse
@@ -21,21 +21,18 @@ from search.querylang.rewrite import add_concepts
 from search.text.analysis import language_key
 from search.text.thesaurus import default_thesaurus
 
-_ENTRY = re.compile(r"'((?:[^'\\]|''|\\.)*)'(?::([0-9A-D,]+))?")
+_ENTRY = re.compile(r"'((?:[^']|'')*)'(?::([0-9A-D,]+))?")
 
 
-def tsvector_rows(literal: str) -> list[tuple[str, list[int], list[str]]]:
-    """``unnest(tsvector)`` of a ``tsvector`` literal: ``(lexeme, positions, weights)``."""
-    rows = []
-    for lex, pos in _ENTRY.findall(literal):
-        lex = re.sub(r"\\(.)", r"\1", lex.replace("''", "'"))
-        positions, weights = [], []
-        for p in pos.split(",") if pos else ():
-            digits = p.rstrip("ABCD")
-            positions.append(int(digits))
-            weights.append(p[len(digits) :] or "D")
-        rows.append((lex, positions, weights))
-    return rows
+def query_entries(literal: str, exact: list[str], prefixes: list[str]) -> str:
+    """What ``ts_filter(setweight(tsv, 'C', lexemes), '{c}')`` gives for a ``tsvector``
+    literal: the entries of the query's lexemes that have positions."""
+    kept = [
+        f"'{lex}':{pos}"
+        for lex, pos in _ENTRY.findall(literal)
+        if pos and (lex.replace("''", "'") in exact or lex.startswith(tuple(prefixes)))
+    ]
+    return " ".join(kept)
 
 
 RECORDS = [
@@ -63,15 +60,19 @@ RECORDS = [
 
 def _views(record: dict[str, Any], node: Any = None) -> tuple[Any, Any]:
     """The record as the memory backend holds it, and as the postgres backend reads it:
-    the entries of its ``tsvector`` that ``node`` names (all of them without a node)."""
+    the entries of its ``tsvector`` and of its title's that ``node`` names (every word
+    without a node)."""
     thesaurus = default_thesaurus()
     memory = MemoryBackend(thesaurus)._entry(record)
     rec = validate(record)
-    rows = tsvector_rows(tsvector_literals(rec, thesaurus)[0])
-    if node is not None:
-        exact, prefixes = lexemes(node)
-        rows = [r for r in rows if r[0] in exact or r[0].startswith(tuple(prefixes))]
-    return memory, _Postings(language_key(rec.text_language), rows)
+    tsv, ttv = tsvector_literals(rec, thesaurus)
+    exact, prefixes = lexemes(node) if node is not None else ([], [""])
+    return memory, _Postings(
+        language_key(rec.text_language),
+        query_entries(tsv, exact, prefixes),
+        query_entries(ttv, exact, prefixes),
+        to_row(rec, thesaurus)["facets"],
+    )
 
 
 QUERIES = [
@@ -121,3 +122,14 @@ def test_field_weights_and_counts():
         cov = Coverage((), (Word("quokka"), Word("uganda"), Word("cert")), 1)
         found = coverage_relevance(cov, view)
         assert found is not None and found[1] == [1, 2]
+
+
+def test_tsvector_text_is_read_with_its_escapes():
+    text = "'en:a':1C,4C 'it''s':3C 'back\\\\slash':5C 'n:kenya':2C"
+    assert tsvector_positions(text) == {
+        "en:a": [1, 4],
+        "it's": [3],
+        "back\\slash": [5],
+        "n:kenya": [2],
+    }
+    assert tsvector_positions(None) == {}
