@@ -4,27 +4,26 @@ A NUL byte in a query-string or form value (``/requests?q=a%00b``) is a 500 on P
 ("A string literal cannot contain NUL"), and other control characters are never meaningful in
 a parameter. :class:`CleanRequest` removes them once, for every page and API endpoint, before
 any view, form or schema sees the value. Tab, newline and carriage return are kept in form
-values (text areas), and turned into spaces in query-string values.
+values (text areas), and turned into spaces in query-string values (with the other word
+separators: vertical tab, form feed, U+2028 …).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.utils import cached_property
 
-#: C0 controls (but tab, newline, carriage return), DEL, C1 controls, and unpaired surrogates.
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_WHITESPACE_CONTROLS = re.compile("[\t\n\r]")
+from search.interface.query import clean_text
 
 
 def clean_value(value: str, *, multiline: bool = True) -> str:
-    """``value`` without control characters (tab and line breaks kept if ``multiline``)."""
-    value = _CONTROLS.sub("", value)
-    return value if multiline else _WHITESPACE_CONTROLS.sub(" ", value)
+    """``value`` without control characters (tab and line breaks kept if ``multiline``);
+    the rule is search's own (:func:`search.interface.query.clean_text`), so a query typed
+    in a page and one given to the library are read alike."""
+    return clean_text(value, multiline=multiline)
 
 
 def _clean(data: MultiDict[str, Any], *, multiline: bool) -> ImmutableMultiDict[str, Any]:

@@ -8,7 +8,7 @@ The judged set (``search/matching/judgements.py``): seed requests and programmes
 records written for the evaluation, ``today = 2026-11-29``, graded by the rules written
 in the header of ``search/data/match_judgements.json``. Requests are split once and for
 all into a "fit" and a "report" part (``judgements.split``: stratified by kind —
-prose-only or not, expected unmet or not — with the languages interleaved, editions in
+prose-only or not, anything graded 2 or more or not — with the languages interleaved, editions in
 another language with their original); anything fitted (calibration, thresholds, the
 suggestion floors) sees only "fit" requests, and the figures that matter are those of the
 "report" part (``*_report``). The suggestion model itself is learnt from records outside
@@ -33,9 +33,11 @@ share of top-10 slots offered in none of the requester's languages):
   share of the request's themes and support types covered, then shared language.
   Requests with no programme graded >= 1 count only in the unmet figures.
 
-Unmet needs: the engine's ``NeedStatus.unmet`` against "no programme graded >= 2",
-for the requests with codes and for the same requests without codes (text only):
-precision, recall, and the share of answerable requests wrongly flagged.
+Unmet needs: the engine's ``NeedStatus.unmet`` against "no programme graded 3" (none
+covers the main need — its subject and the kind of support asked for — in a language the
+requester listed: issue 11 point 4, rule "unmet" of the set), for the requests with codes
+and for the same requests without codes (text only): precision, recall, and the share of
+answerable requests wrongly flagged.
 Suggestions: precision / recall of the suggested themes and support types against the
 labels of the judged requests.
 """
@@ -44,7 +46,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -91,8 +92,9 @@ FLOORS: dict[str, dict[str, float]] = {
     "lang_ru": {"ndcg@10": 0.83, "recall@10": 0.95},
     "lang_zh": {"ndcg@10": 0.95, "recall@10": 0.95},
     # The "report" part (nothing is fitted on it; the stratified split of 3 Dec 2026). Targets
-    # of issue 11: nDCG@10 >= 0.95 structured (measured 0.884) and >= 0.90 prose-only
-    # (measured 0.858 on its 9 requests).
+    # of issue 11: nDCG@10 >= 0.95 structured (measured 0.892 since programmes on the subject
+    # in another language rank before unrelated ones when nothing covers the need, 0.884
+    # before) and >= 0.90 prose-only (measured 0.858 on its 9 requests).
     "structured_report": {"ndcg@10": 0.87, "recall@10": 0.93, "mrr": 0.85},
     "prose_only_report": {"ndcg@10": 0.84, "recall@10": 0.92, "mrr": 0.80},
     "text_only_report": {"ndcg@10": 0.84, "recall@10": 0.90, "mrr": 0.83},
@@ -116,24 +118,28 @@ MAX_INELIGIBLE = 0
 MAX_NO_SHARED_LANGUAGE = {
     "structured": 0.02,
     "text_only": 0.02,
-    "prose_only": 0.02,
+    # 4 slots in 190 (0.021): the fourth, since programmes on the subject in another language
+    # rank before unrelated ones when nothing covers the need in a shared language, is an
+    # industrial-control-systems course in English and Russian for an Algerian request in
+    # French and Arabic that nothing covers, graded 2 by the written rules.
+    "prose_only": 0.025,
     "fr_es_requests": 0.04,
     "history_fit": 0.02,
     "history_report": 0.04,
 }
 #: Unmet needs on the "report" part: least recall, most answerable requests flagged.
-#: Targets: recall >= 0.9 with <= 10 % flagged, for both. The cover rule of issue 11
-#: point 4 (``MatchConfig.cover_*``) gives 0.78 / 0.10 structured and 0.67 / 0.13 text-only
-#: on the stratified "report" part (9 unmet needs in 40 requests).
+#: Targets: recall >= 0.9 with <= 10 % flagged, for both. With the set's rule "no
+#: programme graded 3" (3 Dec 2026; 20 unmet needs in 40 requests) the cover rule of
+#: ``MatchConfig.cover_*`` gives 0.75 / 0.10 structured and 0.65 / 0.15 text-only there.
 UNMET_FLOORS = {
-    "structured": {"recall": 0.75, "false_flag_rate": 0.12},
-    "text_only": {"recall": 0.65, "false_flag_rate": 0.15},
+    "structured": {"recall": 0.72, "false_flag_rate": 0.12},
+    "text_only": {"recall": 0.62, "false_flag_rate": 0.17},
 }
 #: Suggested codes on the "report" part (targets: themes 0.9 / 0.8, support 0.85 / 0.7;
-#: measured 0.963 / 0.743 and 0.862 / 0.758).
+#: measured 0.932 / 0.786 and 0.862 / 0.758).
 SUGGESTION_FLOORS = {
-    "themes_precision": 0.93,
-    "themes_recall": 0.72,
+    "themes_precision": 0.91,
+    "themes_recall": 0.76,
     "support_types_precision": 0.85,
     "support_types_recall": 0.72,
 }
@@ -283,49 +289,76 @@ def calibrate(
     return float(model.coef_[0][0]), float(model.intercept_[0])
 
 
-def fit_unmet_threshold(
-    engine: MatchEngine, requests: Sequence[Mapping[str, Any]], judgements: Mapping[str, Any]
-) -> float:
-    """The score threshold that flags the most unmet needs while wrongly flagging at
-    most 10 % of the answerable requests of ``requests`` (best score below it = unmet)."""
-    best = []
-    for r in requests:
-        status = engine.best_match_quality(r, today=TODAY)
-        best.append((status.best_score, expected_unmet(judgements[r["key"]])))
-    answerable = sorted(s for s, unmet in best if not unmet)
-    allowed = int(0.10 * len(answerable))
-    # flag everything strictly below the (allowed+1)-th lowest answerable score
-    return math.floor(answerable[allowed] * 10_000) / 10_000 if answerable else 1.0
+#: Most answerable requests the unmet rule may flag on "fit" (issue 11 target).
+MAX_FALSE_FLAGS = 0.10
+
+
+def fit_cover_scores(
+    config: MatchConfig, requests: Sequence[Mapping[str, Any]], judgements: Mapping[str, Any]
+) -> dict[str, float]:
+    """``cover_min_score`` (requests with codes) and ``cover_min_score_inferred`` (the same
+    requests stripped of their codes) that find the most unmet needs of ``requests`` while
+    flagging at most ``MAX_FALSE_FLAGS`` of the answerable ones (ties: fewer flagged, then
+    the lower score), the other cover settings as in ``config``."""
+    grid = [round(0.1 + 0.02 * i, 2) for i in range(31)]
+    found: dict[str, list[tuple[float, float, float]]] = {"structured": [], "text_only": []}
+    programmes, past = all_programmes(), history()
+    for value in grid:
+        cfg = replace(config, cover_min_score=value, cover_min_score_inferred=value)
+        engine = MatchEngine(cfg).fit(programmes, history=past)
+        for kind, mine in (
+            ("structured", requests),
+            ("text_only", [without_codes(r) for r in requests]),
+        ):
+            f = unmet_figures(engine, mine, judgements)
+            if f["false_flag_rate"] <= MAX_FALSE_FLAGS:
+                found[kind].append((-f["recall"], f["false_flag_rate"], value))
+    best = {k: min(v)[2] if v else grid[0] for k, v in found.items()}
+    return {
+        "cover_min_score": best["structured"],
+        "cover_min_score_inferred": best["text_only"],
+    }
 
 
 #: Targets of issue 11 for suggested codes: (precision, recall) per list.
 SUGGESTION_TARGETS = {"themes": (0.9, 0.8), "support_types": (0.85, 0.7)}
 
 
-def fit_suggestion_floors(requests: Sequence[Mapping[str, Any]]) -> dict[str, float]:
-    """Per list, the least model probability (``suggest.MIN_PROBABILITY``) that gives the
-    largest smaller margin over the targets (precision, recall) on ``requests``."""
+def fit_suggestion_floors(requests: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per list, the least model probability of a candidate (``suggest.MIN_PROBABILITY``),
+    then the least probability of a code added below the share (``suggest.ADD_PROBABILITY``,
+    ties: the higher), that give the largest smaller margin over the targets (precision,
+    recall) on ``requests``."""
     from search.matching.judgements import precision_recall
     from search.matching.suggest import suggest_codes
 
-    grid = [round(0.1 * i, 1) for i in range(6)]
-    out = {}
-    for field, (p_target, r_target) in SUGGESTION_TARGETS.items():
+    def margin(field: str, floors: dict[str, float], adds: dict[str, float]) -> float:
+        p_target, r_target = SUGGESTION_TARGETS[field]
+        pairs = [
+            (
+                set(r[field]),
+                set(suggest_codes(r["title"], r["description"], "en", floors, adds)[field]),
+            )
+            for r in requests
+        ]
+        p, rc = precision_recall(pairs)
+        return min(p - p_target, rc - r_target)
+
+    never = {"themes": 1.0, "support_types": 1.0}
+    out: dict[str, dict[str, float]] = {"min_probability": {}, "add_probability": {}}
+    for field in SUGGESTION_TARGETS:
         best = None
-        for floor in grid:
-            floors = {"themes": 0.0, "support_types": 0.0, field: floor}
-            pairs = [
-                (
-                    set(r[field]),
-                    set(suggest_codes(r["title"], r["description"], "en", floors)[field]),
-                )
-                for r in requests
-            ]
-            p, rc = precision_recall(pairs)
-            margin = min(p - p_target, rc - r_target)
-            if best is None or margin > best[0] + 1e-9:
-                best = (margin, floor)
-        out[field] = best[1] if best else 0.0
+        for floor in [round(0.1 * i, 1) for i in range(6)]:
+            m = margin(field, {"themes": 0.0, "support_types": 0.0, field: floor}, never)
+            if best is None or m > best[0] + 1e-9:
+                best = (m, floor)
+        out["min_probability"][field] = floor = best[1] if best else 0.0
+        best = None
+        for add in [round(1.0 - 0.1 * i, 1) for i in range(9)]:  # 1.0 (never) down to 0.2
+            m = margin(field, {**never, field: floor}, {**never, field: add})
+            if best is None or m > best[0] + 1e-9:
+                best = (m, add)
+        out["add_probability"][field] = best[1] if best else 1.0
     return out
 
 
@@ -432,18 +465,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         fit = [r for r in all_requests() if r["key"] in judgements and part_of(r["key"]) == "fit"]
         engine = MatchEngine(config).fit(all_programmes())
         a, b = calibrate(engine, fit, judgements)
-        config = replace(config, calibration_a=round(a, 2), calibration_b=round(b, 2))
-        engine = MatchEngine(config).fit(all_programmes())
-        threshold = fit_unmet_threshold(engine, fit, judgements)
         print(
-            f"calibration on the fit part: a={a:.3f} b={b:.3f} unmet_threshold={threshold} "
-            "(set MatchConfig.calibration_a / _b / unmet_threshold)"
+            f"calibration on the fit part: a={a:.3f} b={b:.3f} (set MatchConfig.calibration_a / _b)"
         )
-        config = replace(config, unmet_threshold=threshold)
+        # the cover scores go with the stored scaling (refit them after setting a new one)
         labelled_fit = [r for r in fit if r["text_language"] not in NEW_LANGUAGES]
+        scores = fit_cover_scores(config, labelled_fit, judgements)
+        print(f"cover scores on the fit part: {scores} (set MatchConfig.cover_min_score*)")
         print(
             f"suggestion floors on the fit part: {fit_suggestion_floors(labelled_fit)} "
-            "(set search.matching.suggest.MIN_PROBABILITY)"
+            "(set search.matching.suggest.MIN_PROBABILITY / ADD_PROBABILITY)"
         )
     figures = evaluate(config)
     print(f"{'run':26} {'n':>3} {'nDCG@10':>8} {'R@10':>6} {'MRR':>6} {'inelig':>6} {'nolang':>6}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.pool import Pool
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
@@ -30,6 +32,53 @@ def _compiled_catalogues() -> None:
     from kb.i18n_catalogues import compile_stale
 
     compile_stale()
+
+
+class _OrphanConnections:
+    """Close the DB connections whose pool has been dropped, before the garbage collector does.
+
+    The suite makes many apps (one per test, more in some tests), and a request thread of a
+    live server can hand its connection back after the test disposed the engine. Such a
+    connection would otherwise be closed by the garbage collector at a random later moment,
+    and psycopg's ``ResourceWarning`` would then fail whichever test happens to be running.
+    """
+
+    def __init__(self) -> None:
+        self._open: list[tuple[weakref.ref[Any], Any]] = []
+        self._lock = threading.Lock()
+
+    def track(self, dbapi_connection: Any, record: Any) -> None:
+        if not type(dbapi_connection).__module__.startswith("psycopg"):
+            return  # only psycopg warns; sqlite3 connections belong to their thread
+        with self._lock:
+            self._open.append((weakref.ref(record), dbapi_connection))
+
+    def close_orphans(self, everything: bool = False) -> None:
+        with self._lock:
+            kept = []
+            for record, connection in self._open:
+                if everything or record() is None:
+                    connection.close()
+                elif not connection.closed:
+                    kept.append((record, connection))
+            self._open = kept
+
+
+_orphans = _OrphanConnections()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_orphan_connections() -> Iterator[None]:
+    event.listen(Pool, "connect", _orphans.track)
+    yield
+    event.remove(Pool, "connect", _orphans.track)
+    _orphans.close_orphans(everything=True)
+
+
+@pytest.fixture(autouse=True)
+def _orphans_closed_after_each_test() -> Iterator[None]:
+    yield
+    _orphans.close_orphans()
 
 
 @pytest.fixture(scope="session")

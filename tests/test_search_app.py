@@ -307,3 +307,48 @@ def test_query_notes_are_translated(app, client, make):
     make.request("KEN", title="Open data portal security review")
     page = client.get('/search?q="open+data&lang=fr').get_data(as_text=True)
     assert "Un guillemet non fermé" in page and "An unclosed quote" not in page
+
+
+def test_an_unknown_theme_is_named_with_the_known_ones_in_the_readers_language(make, client):
+    make.request("KEN", title="Forensics laboratory", themes=["cybercrime"])
+    search_service().reindex()
+    page = client.get("/search?q=forensics+theme:cybercrim").get_data(as_text=True)
+    assert "“cybercrim” is not a known theme. The closest known values: " in page
+    assert '<a href="/search?q=forensics+theme:cybercrime">Cybercrime</a>' in page
+    fr = client.get("/search?q=forensics+theme:nonsense&lang=fr").get_data(as_text=True)
+    assert "« nonsense » n’est pas un thème connu. Valeurs connues : " in fr
+    assert ">Cybercriminalité</a>" in fr and "is not a known" not in fr
+    data = client.get("/search.json?q=theme:nonsense").get_json()
+    assert data["total"] == 0 and data["message"].startswith("“nonsense” is not a known theme")
+
+
+def test_nothing_found_offers_broader_searches_counted_for_the_viewer(make, client, auth):
+    make.request("KEN", title="Forensics laboratory", themes=["cybercrime"])
+    make.request(
+        "SEN", title="Forensics laboratory for the secret police", visibility="secretariat"
+    )
+    search_service().reindex()
+    page = client.get("/search?q=forensics&theme=gender").get_data(as_text=True)
+    assert "These broader searches find something:" in page
+    assert '<a href="/search?q=forensics"><q>forensics</q> without Theme: Gender</a>' in page
+    assert "1 result</span>" in page  # the secretariat's record is not counted
+    data = client.get("/search.json?q=forensics+kind:programme").get_json()
+    assert data["total"] == 0
+    assert [(b["query"], b["dropped"], b["total"]) for b in data["broader"]] == [
+        ("forensics", ["kind:programme"], 1)
+    ]
+    auth.login(make.user("secretariat").email)
+    seen = client.get("/search.json?q=forensics+kind:programme").get_json()
+    assert seen["broader"][0]["total"] == 2
+    auth.logout()
+    es = client.get("/search?q=forensics&theme=gender&lang=es").get_data(as_text=True)
+    assert "Estas búsquedas más amplias encuentran resultados:" in es and "1 resultado<" in es
+
+
+def test_a_misspelt_phrase_offers_the_corrected_phrase(make, client):
+    make.request("KEN", title="Incident response training", themes=["incident_response"])
+    search_service().reindex()
+    data = client.get('/search.json?q="incident respnse"').get_json()
+    assert data["total"] == 0 and data["suggestion"] == '"incident response"'
+    page = client.get('/search?q="incident respnse"').get_data(as_text=True)
+    assert "Did you mean" in page and "%22incident+response%22" in page

@@ -367,6 +367,23 @@ class ReadingSchema(Schema):
     undo_url = fields.String()
 
 
+class FilterValueSchema(Schema):
+    field = fields.String()
+    value = fields.String()
+
+
+class BroaderSchema(Schema):
+    query = fields.String(metadata={"description": "The query text of the broader search."})
+    without = fields.List(
+        fields.Nested(FilterValueSchema), metadata={"description": "The filters it leaves out."}
+    )
+    dropped = fields.List(
+        fields.String(), metadata={"description": "The field:value terms of q it leaves out."}
+    )
+    total = fields.Integer(metadata={"description": "Records it finds that the caller may see."})
+    url = fields.String(metadata={"description": "The search page of the broader search."})
+
+
 class SearchResultSchema(Schema):
     query = fields.String()
     total = fields.Integer(metadata={"description": "Hits the caller may see."})
@@ -393,6 +410,10 @@ class SearchResultSchema(Schema):
     )
     hits = fields.List(fields.Nested(SearchHitSchema))
     links = fields.Nested(PageLinksSchema)
+    broader = fields.List(
+        fields.Nested(BroaderSchema),
+        metadata={"description": "When nothing is found: broader searches that find something."},
+    )
 
 
 class UserSchema(Schema):

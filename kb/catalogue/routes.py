@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from kb import access, codes
 from kb.catalogue import operations, queries
 from kb.catalogue.forms import CommentForm, ProgrammeForm, RecordForm, RequestForm
+from kb.catalogue.status_view import status_change
 from kb.errors import DomainError, Invalid
 from kb.extensions import db
 from kb.formfields import choices
@@ -247,35 +248,16 @@ def change_status(plural: str, record_id: int, action: str) -> str | Response:
     confirmation page (GET), whose button posts back with ``confirmed=yes``."""
     kind = _kind(plural)
     record = _load_visible(kind, record_id)
-    transition = operations.TRANSITIONS[kind.kind].get(action)
-    if transition is None:
-        abort(404)
-    form = CommentForm()
-    needs_confirmation = bool(transition.confirm) and request.form.get("confirmed") != "yes"
-    if request.method == "GET" or needs_confirmation:
-        if action not in dict(operations.allowed_actions(current_user, record)):
-            abort(403)
-        return render_template(
-            "catalogue/confirm_status.html",
-            record=record,
-            detail_url=url_for(".detail", plural=plural, record_id=record_id),
-            action_url=url_for(".change_status", plural=plural, record_id=record_id, action=action),
-            action=action,
-            transition=transition,
-            form=form,
-        )
-    if not form.validate():
-        abort(400)
-    try:
-        with unit_of_work():
-            status = operations.change_status(current_user, record, action, form.comment.data)
-    except DomainError as err:
-        if err.status_code == 403:
-            raise
-        flash(err.message, "error")
-    else:
-        flash(_("Status is now: %(status)s.", status=codes.label(kind.statuses, status)), "success")
-    return redirect(url_for(".detail", plural=plural, record_id=record_id))
+    return status_change(
+        record=record,
+        action=action,
+        transitions=operations.TRANSITIONS[kind.kind],
+        allowed_actions=operations.allowed_actions,
+        change_status=operations.change_status,
+        statuses=kind.statuses,
+        detail_url=url_for(".detail", plural=plural, record_id=record_id),
+        action_url=url_for(".change_status", plural=plural, record_id=record_id, action=action),
+    )
 
 
 @bp.route(f"/{PLURALS}/<int:record_id>/confirm", methods=["POST"])

@@ -14,8 +14,8 @@ from werkzeug.wrappers import Response
 
 from kb import access, codes
 from kb.admin.routes import secretariat_required
-from kb.catalogue.forms import CommentForm
-from kb.errors import DomainError, Invalid
+from kb.catalogue.status_view import status_change
+from kb.errors import Invalid
 from kb.extensions import db
 from kb.formfields import choices
 from kb.history import revisions_for
@@ -210,36 +210,16 @@ def change_status(initiative_id: int, action: str) -> str | Response:
     item = db.session.get(Initiative, initiative_id)
     if item is None or not queries.can_view(current_user, item):
         abort(404)
-    transition = operations.TRANSITIONS.get(action)
-    if transition is None:
-        abort(404)
-    form = CommentForm()
-    needs_confirmation = bool(transition.confirm) and request.form.get("confirmed") != "yes"
-    if request.method == "GET" or needs_confirmation:
-        if action not in dict(operations.allowed_actions(current_user, item)):
-            abort(403)
-        return render_template(
-            "catalogue/confirm_status.html",
-            record=item,
-            detail_url=url_for(".detail", initiative_id=initiative_id),
-            action_url=url_for(".change_status", initiative_id=initiative_id, action=action),
-            action=action,
-            transition=transition,
-            form=form,
-        )
-    if not form.validate():
-        abort(400)
-    try:
-        with unit_of_work():
-            status = operations.change_status(current_user, item, action, form.comment.data)
-    except DomainError as err:
-        if err.status_code == 403:
-            raise
-        flash(err.message, "error")
-    else:
-        label = codes.label(codes.INITIATIVE_STATUSES, status)
-        flash(_("Status is now: %(status)s.", status=label), "success")
-    return redirect(url_for(".detail", initiative_id=initiative_id))
+    return status_change(
+        record=item,
+        action=action,
+        transitions=operations.TRANSITIONS,
+        allowed_actions=operations.allowed_actions,
+        change_status=operations.change_status,
+        statuses=codes.INITIATIVE_STATUSES,
+        detail_url=url_for(".detail", initiative_id=initiative_id),
+        action_url=url_for(".change_status", initiative_id=initiative_id, action=action),
+    )
 
 
 @bp.route("/overlaps", methods=["GET", "POST"])

@@ -14,11 +14,12 @@ from werkzeug.wrappers import Response
 from kb import access, codes
 from kb.codes import N_
 from kb.fragments import lazy, value_of
-from kb.i18n import place_description, place_name
+from kb.i18n import iso_country_name, place_description, place_name
 from kb.searching import query_notes
 from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
 from search import IndexUnavailable, Notice, Reading, SearchQuery, SearchResult
+from search.interface.results import Broader
 from search.places import default_gazetteer
 
 bp = Blueprint("searching", __name__)
@@ -142,7 +143,84 @@ def _scope(result: SearchResult, keys: tuple[str, ...]) -> str:
     return ", ".join(names)
 
 
+#: "“nonsense” is not a known theme." per field of ``Notice("unknown_value")``.
+UNKNOWN_VALUE = {
+    "kind": N_("“%(value)s” is not a known record kind."),
+    "themes": N_("“%(value)s” is not a known theme."),
+    "support_types": N_("“%(value)s” is not a known support type."),
+    "languages": N_("“%(value)s” is not a known language code."),
+    "regions": N_("“%(value)s” is not a known region."),
+    "countries": N_("“%(value)s” is not a known country code."),
+}
+
+
+def value_label(field: str, value: str) -> str:
+    """A filter value by name in the reader's language ("Cybercrime", "Kenya")."""
+    if field in ("countries", "beneficiaries"):
+        return iso_country_name(value)
+    labels = FACET_LABELS.get(field, ("", {}))[1]
+    return _(labels[value]) if value in labels else value
+
+
+def _with_text(text: str) -> str:
+    """The current search with the query text ``text``."""
+    args = MultiDict(request.args)
+    args.setlist("q", [text] if text else [])
+    args.pop("page", None)
+    args.pop("literal", None)
+    return url_for("searching.search_page", **args.to_dict(flat=False))
+
+
+def _unknown_value(n: Notice) -> Markup:
+    """“nonsense” is not a known theme. The closest known values: <a>Cybercrime</a>."""
+    field = n.keys[0]
+    text = escape(_(UNKNOWN_VALUE.get(field, UNKNOWN_VALUE["themes"]))) % {"value": n.missing[0]}
+    if not n.choices:
+        return text
+    alias = (
+        n.words.partition(":")[0] if n.words else next(p for p, f in PARAMS.items() if f == field)
+    )
+    q = request.args.get("q", "")
+    links = Markup(", ").join(
+        Markup('<a href="{}">{}</a>').format(
+            _with_text(q.replace(n.words, f"{alias}:{choice}", 1) if n.words else q),
+            value_label(field, choice),
+        )
+        for choice in n.choices
+    )
+    listed = (
+        _("The closest known values: %(list)s.") if n.close else _("The known values: %(list)s.")
+    )
+    return text + Markup(" ") + escape(listed) % {"list": links}
+
+
+def broader_links(result: SearchResult) -> list[dict[str, Any]]:
+    """The broader searches offered when nothing matches: what each leaves out, its URL and
+    how many records it finds for the viewer."""
+    out = []
+    for b in result.broader:
+        names = [f"“{d}”" for d in b.dropped]
+        names += [f"{_(FACET_LABELS[f][0])}: {value_label(f, v)}" for f, v in b.without]
+        out.append(
+            {"without": ", ".join(names), "url": _broader_url(b), "total": b.total, "query": b.text}
+        )
+    return out
+
+
+def _broader_url(b: Broader, external: bool = False) -> str:
+    args = MultiDict(request.args)
+    args.setlist("q", [b.text] if b.text else [])
+    drop = set(b.without)
+    for param, field in PARAMS.items():
+        if param in args:
+            args.setlist(param, [v for v in args.getlist(param) if (field, v) not in drop])
+    args.pop("page", None)
+    return url_for("searching.search_page", _external=external, **args.to_dict(flat=False))
+
+
 def _notice(n: Notice, result: SearchResult) -> Markup:
+    if n.kind == "unknown_value":
+        return _unknown_value(n)
     missing = _words(n.missing) if n.missing else escape(_("those words"))
     if n.kind == "relaxed":
         text = _("No record contains all of “%(words)s”; showing those that match most of it.")
@@ -292,6 +370,7 @@ def search_page() -> str | tuple[str, int, dict[str, str]]:
         toggle_url=toggle_url,
         reading_label=reading_label,
         notice=lazy(lambda: notice_html(value_of(result))),
+        broader=lazy(lambda: broader_links(value_of(result))),
         undo_url=undo_url,
         redo_url=redo_url,
     )
@@ -311,6 +390,16 @@ def result_summary(text: str, result: SearchResult) -> dict[str, Any]:
         "missing": result.missing,
         "message": result.message,
         "interpretation": readings_json(result),
+        "broader": [
+            {
+                "query": b.text,
+                "without": [{"field": f, "value": v} for f, v in b.without],
+                "dropped": list(b.dropped),
+                "total": b.total,
+                "url": _broader_url(b, external=True),
+            }
+            for b in result.broader
+        ],
     }
 
 

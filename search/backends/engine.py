@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from search.interface.query import UNAVAILABLE, SearchQuery, normalise_filters
-from search.interface.results import Hit, Notice, Reading, SearchResult
+from search.interface.results import Broader, Hit, Notice, Reading, SearchResult
 from search.querylang.interpret import (
     PlaceRecogniser,
     Understanding,
@@ -24,6 +24,7 @@ from search.querylang.interpret import (
     drop_concepts,
     understand,
 )
+from search.querylang.known import field_terms_typed, unknown_message, unknown_values
 from search.querylang.parser import (
     BOOST_WEIGHT,
     DEMOTE_WEIGHT,
@@ -32,6 +33,7 @@ from search.querylang.parser import (
     Coverage,
     FieldTerm,
     Node,
+    Not,
     Or,
     Phrase,
     Word,
@@ -117,6 +119,12 @@ class Engine(ABC):
     def search(self, q: SearchQuery) -> SearchResult:
         """Run ``q``; user text never makes this raise."""
         q = q.normalised()
+        res = self._read(q)
+        if res.total == 0 and q.page == 1:
+            res.broader = self._broader(q)
+        return res
+
+    def _read(self, q: SearchQuery) -> SearchResult:
         res = self._search(q)
         if not q.interpret:
             return res
@@ -127,6 +135,44 @@ class Engine(ABC):
             if corrected:
                 return self._reread(q, res, corrected) or res
         return res
+
+    def _broader(self, q: SearchQuery) -> list[Broader]:
+        """The same query without one of the filters the user set (given as filters, or as
+        field terms of a query without operators), each with what it finds for the viewer;
+        when none finds anything alone, without all of them.  Only those that find something,
+        most first."""
+        filters = normalise_filters(q.filters)
+        options: list[tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]] = [
+            (q.text, tuple((name, v) for v in values), ()) for name, values in filters.items()
+        ]
+        if not parse(q.text).operators:
+            for typed, _field, _value in dict.fromkeys(field_terms_typed(q.text)):
+                options.append((_without(q.text, [typed]), (), (typed,)))
+        options = options[:MAX_BROADER]
+        found = [
+            Broader(text, without, dropped, n)
+            for text, without, dropped in options
+            if (n := self._count(q, text, without))
+        ]
+        if not found and len(options) > 1:
+            without = tuple(pair for _, w, _ in options for pair in w)
+            dropped = tuple(d for _, _, ds in options for d in ds)
+            text = _without(q.text, list(dropped))
+            if n := self._count(q, text, without):
+                found.append(Broader(text, without, dropped, n))
+        return sorted(found, key=lambda b: -b.total)
+
+    def _count(self, q: SearchQuery, text: str, without: tuple[tuple[str, str], ...]) -> int:
+        """What ``q`` finds with ``text`` and without the filter values ``without``."""
+        drop = set(without)
+        filters = {
+            name: [v for v in values if (name, v) not in drop]
+            for name, values in normalise_filters(q.filters).items()
+        }
+        probe = replace(
+            q, text=text, filters=filters, page=1, per_page=1, facets=False, snippets=False
+        )
+        return self._read(probe).total
 
     def _place_spelling(self, text: str, missing: list[str]) -> str | None:
         """``text`` with the words found in no visible record that misspell a place name
@@ -196,6 +242,7 @@ class Engine(ABC):
         for name, values in und.filters.items():
             filters[name] = tuple(dict.fromkeys((*filters.get(name, ()), *values)))
         plan = Plan(q, parsed.messages, readings, und.text)
+        plan.unknown = unknown_values(q.text, parsed.node)
         session = self.session(q.viewer_tokens, filters)
         try:
             if plain:
@@ -211,6 +258,8 @@ class Engine(ABC):
             else:
                 self._strict(session, plan, node)
             assert plan.run is not None
+            if plan.run.total < SUGGEST_BELOW and not (plan.suggestion or plan.fuzzy):
+                self._phrase_suggestion(session, plan, node)
             if plan.run.total == 0 and q.facets and filters:
                 # Nothing to show: offer the facets of what the filters leave, for browsing.
                 plan.run.facets = session.run(None, _probe(q), True).facets
@@ -340,6 +389,15 @@ class Engine(ABC):
             )
         plan.node, plan.run = final, session.run(final, q, q.facets)
         plan.clauses = [_clause_text(c) for c in optional]
+
+    def _phrase_suggestion(self, session: Session, plan: Plan, node: Node | None) -> None:
+        """ "Did you mean" for a misspelt word inside quotes (``"incident respnse"``): the
+        query with the phrase corrected, still quoted, when that finds something.  Never
+        applied by itself: a quoted phrase stays strict."""
+        words = _phrase_words(node)
+        alternatives = self._alternatives(session, words) if words else {}
+        if alternatives:
+            plan.suggestion, _ = self._suggestion(plan.q.text, session, alternatives, plan.text)
 
     def _alternatives(self, session: Session, words: list[str]) -> dict[str, list[str]]:
         """Close visible words for each unknown word of ``words``: the first
@@ -526,6 +584,8 @@ class Plan:
     dropped: list[str] = field(default_factory=list)
     #: No word occurs: the records of what else was read (a place, a language) are shown.
     only_filters: bool = False
+    #: Field terms naming a value their field does not know (``theme:nonsense``).
+    unknown: list[Notice] = field(default_factory=list)
 
     def reset(self) -> None:
         self.node = self.run = self.suggestion = None
@@ -590,7 +650,8 @@ class Plan:
 
     def result(self, hits: list[Hit]) -> SearchResult:
         run = self.run or Run(0, [])
-        notice = self.notice()
+        notice = " ".join([*(unknown_message(n) for n in self.unknown), self.notice() or ""])
+        notice = notice.strip()
         return SearchResult(
             total=run.total,
             hits=hits,
@@ -603,7 +664,7 @@ class Plan:
             readings=self.readings,
             relaxed=self.relaxed and bool(run.total),
             missing=self.missing,
-            notices=self.notices(),
+            notices=[*self.unknown, *self.notices()],
             query_messages=list(self.messages),
         )
 
@@ -616,6 +677,36 @@ def _like_case(typed: str, word: str) -> str:
     if typed[:1].isupper():
         return word[:1].upper() + word[1:]
     return word
+
+
+#: At most this many broader searches are tried when a search finds nothing.
+MAX_BROADER = 4
+
+
+def _without(text: str, typed: list[str]) -> str:
+    """``text`` without the field terms ``typed``."""
+    for t in typed:
+        text = text.replace(t, " ", 1)
+    return " ".join(text.split())
+
+
+def _phrase_words(node: Node | None) -> list[str]:
+    """The words of the quoted phrases (and quoted single words) of ``node`` worth
+    spell-checking, outside a NOT."""
+    out: list[str] = []
+    stack = [node] if node is not None else []
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Phrase) and not n.loose:
+            out.extend(w for w in n.words if w.isalpha() and len(w) >= 3)
+        elif not isinstance(n, Not):
+            for attr in ("items", "inner", "required", "optional"):
+                child = getattr(n, attr, None)
+                if isinstance(child, tuple):
+                    stack.extend(child)
+                elif child is not None:
+                    stack.append(child)
+    return list(dict.fromkeys(out))
 
 
 def _plain_words(node: Node | None) -> list[str]:

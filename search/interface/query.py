@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -80,9 +81,28 @@ _KIND_ALIASES = {
 }
 
 
+#: C0 controls but the line breaks and tab, DEL, C1 controls, unpaired surrogates: never
+#: meaningful in text a person typed (and a NUL is an error in a PostgreSQL string).
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")
+#: Controls that separate words or lines: tab, line feed, vertical tab, form feed, carriage
+#: return, next line, line and paragraph separators.
+_BREAKS = re.compile("[\t\n\x0b\x0c\r\x85\u2028\u2029]")
+_LINE_BREAKS = re.compile("[\x0b\x0c\x85]")
+
+
+def clean_text(text: str, *, multiline: bool = False) -> str:
+    """``text`` without control characters or unpaired surrogates, the one rule for every
+    query and input value: controls are removed (``a\\x00b`` is ``ab``); those that separate
+    words (tab, line breaks, vertical tab, form feed) become a space; when ``multiline``
+    (a text area), tab, line feed, carriage return and U+2028/9 are kept, VT, FF and NEL removed."""
+    if multiline:
+        return _LINE_BREAKS.sub("", _CONTROLS.sub("", text))
+    return _BREAKS.sub(" ", _CONTROLS.sub("", text))
+
+
 def normalise_value(field_name: str, value: str) -> str:
     """Canonical form of a filter value (codes lowercase, ISO3 uppercase, region names)."""
-    value = value.strip()
+    value = clean_text(value).strip()
     if field_name in ("countries", "beneficiaries"):
         return value.upper()
     if field_name == "regions":
@@ -196,7 +216,7 @@ class SearchQuery:
         sort = self.sort if self.sort in SORTS else "relevance"
         tokens = frozenset(str(t) for t in (self.viewer_tokens or ()))
         return SearchQuery(
-            text=self.text if isinstance(self.text, str) else "",
+            text=clean_text(self.text) if isinstance(self.text, str) else "",
             filters=self.filters,
             viewer_tokens=tokens,
             sort=sort,

@@ -43,8 +43,11 @@ class Notice:
     ``kind``: ``"relaxed"`` (no record has every word: ``words``), ``"corrected"`` (words in
     no record: ``missing``; results for ``suggestion``, or for similar words when it is None;
     ``relaxed`` when those match only part of it), ``"filters_only"`` (no word occurs: every
-    record of the readings ``keys`` is shown) or ``"unfiltered"`` (the filters read in the
-    text, ``keys``, left nothing: every match is shown, theirs first)."""
+    record of the readings ``keys`` is shown), ``"unfiltered"`` (the filters read in the
+    text, ``keys``, left nothing: every match is shown, theirs first) or ``"unknown_value"``
+    (a field term, typed as ``words``, names a value, ``missing[0]``, that its field
+    ``keys[0]`` does not know: ``choices`` are the closest known values when ``close``, else
+    every known value)."""
 
     kind: str
     words: str = ""
@@ -52,6 +55,21 @@ class Notice:
     suggestion: str | None = None
     relaxed: bool = False
     keys: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    close: bool = False
+
+
+@dataclass(frozen=True)
+class Broader:
+    """A broader search offered when a search finds nothing: the same query without the
+    filters ``without`` (``(field, value)`` pairs given as filters) and with ``text`` (the
+    query text without the field terms dropped from it, ``dropped``), which finds ``total``
+    records the viewer may see."""
+
+    text: str
+    without: tuple[tuple[str, str], ...]
+    dropped: tuple[str, ...]
+    total: int
 
 
 @dataclass
@@ -76,6 +94,8 @@ class SearchResult:
     notices: list[Notice] = field(default_factory=list)
     #: What ``message`` says about the query text itself (cut, unclosed quote …), in English.
     query_messages: list[str] = field(default_factory=list)
+    #: When nothing is found: the nearest broader searches that find something (``Broader``).
+    broader: list[Broader] = field(default_factory=list)
 
     @property
     def pages(self) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from search.matching.codes import REGIONS
+from search.matching.codes import REGIONS, SUPPORT_TYPES, THEMES
 from search.matching.config import MatchConfig
 from search.matching.history import TrackRecord
 from search.matching.rules import RuleTable
@@ -36,9 +36,13 @@ BIG = np.float32(16.0)
 #: Views kept per catalogue (one per region and day).
 VIEW_CACHE = 6
 #: Raw-score penalty of a programme offered in none of the requester's languages when top
-#: candidates are selected (the engine then also places it after every covering programme
-#: in a shared language); far above ``-BIG``.
+#: candidates are selected, unless its main theme is one the request asks for (the engine
+#: then also places it after every covering programme in a shared language); far above
+#: ``-BIG``.
 LANGUAGE_PENALTY = np.float32(0.2)
+#: Columns of :func:`code_matrix`.
+THEME_INDEX = {t: i for i, t in enumerate(THEMES)}
+SUPPORT_INDEX = {t: i for i, t in enumerate(SUPPORT_TYPES)}
 #: Ranking floor: eligible pairs (even with the language penalty) stay above it.
 FLOOR = -float(LANGUAGE_PENALTY) - 1.0
 #: Blocks up to this many rows skip BLAS (thread start-up dominates a single row).
@@ -88,6 +92,9 @@ class Catalogue:
         self.languages = (enc.struct[:, self.language_cols] > 0).astype(np.float32)
         self.has_language = self.languages.any(axis=1)
         self.has_countries = rules.has_countries
+        #: One-hot of each programme's main (first) theme, and its support types.
+        self.main_theme = code_matrix([c.themes[:1] for c in enc.codes], THEME_INDEX)
+        self.support = code_matrix([c.support_types for c in enc.codes], SUPPORT_INDEX)
         #: Weighted region part of a country listing (see docs/MATCHING.md).
         self.country_weight = np.full(
             rules.has_countries.shape, cfg.weight_region / self.total, dtype=np.float32
@@ -180,7 +187,8 @@ class Catalogue:
         del concept
         raw += _product(q.struct, dense[n_concepts:])
         raw += view.shift
-        raw -= LANGUAGE_PENALTY * self.no_shared_language(q, view.cols)
+        apart = self.no_shared_language(q, view.cols) & ~self.on_subject(q, view.cols)
+        raw -= LANGUAGE_PENALTY * apart
         countries = self.rules.countries
         for i, c in enumerate(ci.tolist()):
             if c >= 0:
@@ -203,6 +211,21 @@ class Catalogue:
         wanted = (q.struct[:, self.language_cols] > 0).astype(np.float32)
         shared = _product(wanted, self.languages[cols].T) > 0
         return wanted.any(axis=1)[:, None] & self.has_language[cols][None, :] & ~shared
+
+    def on_subject(self, q: Encoded, cols: np.ndarray) -> np.ndarray:
+        """``(requests, cols)``: the programme's main theme is one the request asks for, and
+        it offers one of the support types asked for (if the request names any)."""
+        themes, support = _wanted(q)
+        theme = _product(themes, self.main_theme[cols].T) > 0
+        kind = _product(support, self.support[cols].T) > 0
+        return theme & (kind | ~support.any(axis=1)[:, None])
+
+    def pair_on_subject(self, q: Encoded, qi: np.ndarray, pj: np.ndarray) -> np.ndarray:
+        """The same for the pairs ``(qi[k], pj[k])``."""
+        themes, support = _wanted(q)
+        theme = (themes[qi] * self.main_theme[pj]).sum(axis=1) > 0
+        kind = (support[qi] * self.support[pj]).sum(axis=1) > 0
+        return theme & (kind | ~support[qi].any(axis=1))
 
     def pair_no_shared_language(self, q: Encoded, qi: np.ndarray, pj: np.ndarray) -> np.ndarray:
         """The same for the pairs ``(qi[k], pj[k])``."""
@@ -249,6 +272,22 @@ class Catalogue:
             wanted = [q.codes[i].themes for i in qi.tolist()]
             out["track_record"] = self.track.pairs(regions, wanted, pj)
         return {k: np.asarray(out[k], dtype=np.float64) for k in KINDS}
+
+
+def code_matrix(codes: Sequence[Sequence[str]], index: Mapping[str, int]) -> np.ndarray:
+    """``(records, codes)``: 1 for each code (of ``index``) a record lists."""
+    out = np.zeros((len(codes), len(index)), dtype=np.float32)
+    for row, found in enumerate(codes):
+        for c in found:
+            if c in index:
+                out[row, index[c]] = 1.0
+    return out
+
+
+def _wanted(q: Encoded) -> tuple[np.ndarray, np.ndarray]:
+    """The themes and support types requests ask for (:func:`code_matrix`)."""
+    themes = code_matrix([c.themes for c in q.codes], THEME_INDEX)
+    return themes, code_matrix([c.support_types for c in q.codes], SUPPORT_INDEX)
 
 
 def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:

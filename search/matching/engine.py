@@ -338,24 +338,27 @@ class MatchEngine:
         parts = cat.pairs(q, block, qi, pj, today)
         raw = sum(parts.values()).tolist()
         apart = cat.pair_no_shared_language(q, qi, pj).tolist()
+        subject = cat.pair_on_subject(q, qi, pj).tolist()
         columns = list(zip(*(parts[k].tolist() for k in why.ORDER), strict=True))
         rows: dict[int, list[tuple[int, Match]]] = {i: [] for i in range(len(block))}
         for k, (i, j) in enumerate(zip(qi.tolist(), pj.tolist(), strict=True)):
             score = calibrate(raw[k], cfg)
             fits = covers_need(score, q.codes[i], cat.enc.codes[j], cfg)
+            main = names_main_need(q.codes[i], cat.enc.codes[j], cfg)
             if apart[k]:
                 score = min(score, cfg.good_threshold * cfg.no_shared_language_cap)
             rid, pid = str(block[i]["id"]), str(programmes[j]["id"])
             match = Match(rid, pid, score, cfg.quality(score), [], raw[k])
             match.shared_language = not apart[k]
-            match.covers = fits and not apart[k]
+            match.covers = fits and main and not apart[k]
             match.fits_need = fits
+            match.on_subject = subject[k]
             if not match.covers and match.quality != "weak":
                 match.quality = "weak"  # what does not cover the need is never shown as good
             rows[i].append((k, match))
         out: dict[str, list[Match]] = {}
         for i, found in rows.items():
-            ordered = list_order([m for _, m in found])[:keep]
+            ordered = list_order([m for _, m in found], cfg.list_min_score)[:keep]
             kept = {id(m) for m in ordered}
             ctx = None
             for k, match in found:
@@ -385,34 +388,60 @@ class MatchEngine:
 
 
 def ranked(match: Match) -> float:
-    """The raw score used for ranking: penalised when no language is shared."""
-    return match.raw - (0.0 if match.shared_language else float(compute.LANGUAGE_PENALTY))
+    """The raw score used for ranking: penalised when no language is shared, unless the
+    programme's main theme is one the request asks for (``Match.on_subject``)."""
+    apart = not match.shared_language and not match.on_subject
+    return match.raw - (float(compute.LANGUAGE_PENALTY) if apart else 0.0)
 
 
-def list_order(matches: Sequence[Match]) -> list[Match]:
-    """A request's matches in the order users see them: first the programmes that cover
-    the need in a shared language, then the other programmes in a shared language and
-    those that would cover the need but are offered in none of the requester's languages,
-    then the rest; by :func:`ranked` score within each group (ties by id)."""
+def list_order(matches: Sequence[Match], min_score: float = 0.0) -> list[Match]:
+    """A request's matches in the order users see them: first the programmes on the need's
+    main theme and support in a shared language (:func:`on_need`); then the other
+    programmes in a shared language and those on the need but offered in none of the
+    requester's languages (``Match.fits_need``) — and, when nothing is on the need in a
+    shared language, those in none of its languages whose main theme and kind of support
+    it asks for (``Match.on_subject``) and that score ``min_score`` or more (the least
+    score listed); then the rest; by :func:`ranked` score within each group (ties by id)."""
+    uncovered = not any(on_need(m) for m in matches)
 
     def group(m: Match) -> int:
-        return 0 if m.covers else 1 if (m.shared_language or m.fits_need) else 2
+        if on_need(m):
+            return 0
+        near = m.fits_need or (uncovered and m.on_subject and m.score >= min_score)
+        return 1 if (m.shared_language or near) else 2
 
     return sorted(matches, key=lambda m: (group(m), -round(ranked(m), 9), m.programme_id))
 
 
 def language_order(matches: list[Match]) -> list[Match]:
     """``matches`` (best first) with every programme in none of the requester's languages
-    moved after the last programme that covers the need in a shared language."""
-    last = max((i for i, m in enumerate(matches) if m.covers), default=-1)
+    moved after the last programme on the need in a shared language (:func:`on_need`)."""
+    last = max((i for i, m in enumerate(matches) if on_need(m)), default=-1)
     head = [m for m in matches[: last + 1] if m.shared_language]
     moved = [m for m in matches[: last + 1] if not m.shared_language]
     return head + moved + matches[last + 1 :]
 
 
+def on_need(match: Match) -> bool:
+    """On the need's main theme and support in a shared language (lists put it first)."""
+    return match.fits_need and match.shared_language
+
+
+def names_main_need(wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
+    """Whether the programme's title names ``cover_title_concepts`` of the thesaurus
+    concepts of the request's title (all of them if it names fewer; true when it names
+    none): the main offer is about the main need."""
+    main = wanted.title_concepts
+    if not cfg.cover_title_concepts or not main:
+        return True
+    return len(main & offered.title_concepts) >= min(cfg.cover_title_concepts, len(main))
+
+
 def covers_need(score: float, wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
-    """Whether a programme scoring ``score`` (uncapped) covers the request's main need,
-    languages apart (see ``MatchConfig.cover_*``). Every match is already eligible and
+    """Whether a programme scoring ``score`` (uncapped) is on the request's main need:
+    its score, its main theme and the support asked for (see ``MatchConfig.cover_*``),
+    languages and concepts apart — it *covers* the need (``Match.covers``) when it also
+    shares a language and :func:`names_main_need`. Every match is already eligible and
     available."""
     inferred = wanted.inferred_themes
     min_score = cfg.cover_min_score_inferred if inferred else cfg.cover_min_score
@@ -431,7 +460,11 @@ def covers_need(score: float, wanted: Codes, offered: Codes, cfg: MatchConfig) -
 
 def covers(match: Match, wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
     """Whether the programme covers the request's main need in a shared language."""
-    return match.shared_language and covers_need(match.score, wanted, offered, cfg)
+    return (
+        match.shared_language
+        and covers_need(match.score, wanted, offered, cfg)
+        and names_main_need(wanted, offered, cfg)
+    )
 
 
 class _ColumnBest:

@@ -58,8 +58,9 @@ def part_of(key: str) -> str:
 
 def kind_of(request: Mapping[str, Any], judgement: Mapping[str, Any]) -> tuple[bool, bool]:
     """The stratum of a judged request: whether it was posted as prose only, and whether
-    it is an expected unmet need."""
-    return bool(request.get("prose_only")), expected_unmet(judgement)
+    nothing is graded 2 or more (the set's unmet rule before 3 Dec 2026, kept as the
+    stratum so that no request changed part when the rule followed issue 11)."""
+    return bool(request.get("prose_only")), max(judgement["relevant"].values(), default=0) < 2
 
 
 def _language_group(request: Mapping[str, Any]) -> str:
@@ -329,8 +330,12 @@ def _grade_problems(
 
 
 def expected_unmet(judgement: Mapping[str, Any]) -> bool:
-    """A request is an expected unmet need when no programme is graded 2 or more."""
-    return max(judgement["relevant"].values(), default=0) < 2
+    """A request is an expected unmet need when no programme is graded 3: none covers its
+    main need (its subject and the kind of support asked for) in a language the requester
+    listed — issue 11 point 4, written as rule "unmet" in the set's header. A 2 (another
+    kind of support, a narrower or wider scope, or a 3 in no shared language) is useful
+    but does not meet the need."""
+    return max(judgement["relevant"].values(), default=0) < 3
 
 
 # -- metrics ---------------------------------------------------------------------------------

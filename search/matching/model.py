@@ -45,8 +45,14 @@ class Match:
     shared_language: bool = True
     #: The programme covers the need (see ``MatchConfig.cover_*``); unmet needs have none.
     covers: bool = False
-    #: It would cover the need were it offered in one of the requester's languages.
+    #: It is on the need's main theme and support (``engine.covers_need``), languages and
+    #: the concepts of the request's title apart: lists put these first.
     fits_need: bool = False
+    #: Its main (first) theme is one the request asks for, and it offers one of the support
+    #: types asked for (if any): offered in none of the requester's languages, it is not
+    #: penalised for it in the ranking, and when nothing covers the need in a shared
+    #: language it ranks with the programmes in a shared language (``engine.list_order``).
+    on_subject: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {

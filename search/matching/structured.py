@@ -23,6 +23,8 @@ from search.matching.codes import (
 from search.matching.config import MatchConfig
 from search.matching.features import DocTerms
 from search.matching.suggest import suggest_codes
+from search.text.analysis import WORD_RE
+from search.text.thesaurus import base_thesaurus
 
 #: Rows: request preference (none, online, in person); columns: in person, online, hybrid, ?.
 DELIVERY_FIT = np.array(
@@ -49,12 +51,15 @@ def segments(n_languages: int) -> dict[str, slice]:
 
 @dataclass(frozen=True)
 class Codes:
-    """Themes / support types used for scoring, and whether they were inferred."""
+    """Themes / support types used for scoring, and whether they were inferred; with the
+    thesaurus concepts the record's title names — its main need or main offer — which the
+    cover rule reads (``engine.names_main_need``)."""
 
     themes: list[str]
     support_types: list[str]
     inferred_themes: bool
     inferred_support_types: bool
+    title_concepts: frozenset[str] = frozenset()
 
 
 def record_codes(
@@ -64,11 +69,14 @@ def record_codes(
     (``search.matching.suggest``)."""
     themes = clean_codes(record.get("themes"), THEMES)
     support = clean_codes(record.get("support_types"), SUPPORT_TYPES)
+    title, description = record.get("title") or "", record.get("description") or ""
+    spans = base_thesaurus().spans(WORD_RE.findall(title))
+    named = frozenset(cid for _, _, ids in spans for cid in ids)
     if themes and support:
-        return Codes(themes, support, False, False)
-    guess = suggest_codes(record.get("title") or "", record.get("description") or "")
+        return Codes(themes, support, False, False, named)
+    guess = suggest_codes(title, description)
     return Codes(
-        themes or guess["themes"], support or guess["support_types"], not themes, not support
+        themes or guess["themes"], support or guess["support_types"], not themes, not support, named
     )
 
 

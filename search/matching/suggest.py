@@ -14,10 +14,12 @@ code of its list, at most ``LIMIT`` per list, most likely first; a candidate is 
 suggested unless a small model learnt from labelled records outside the judged set
 (``search.matching.suggest_model``: the seed programmes and the unjudged seed requests)
 gives it a probability under ``MIN_PROBABILITY`` (the best candidate of a list is kept when
-the model would drop them all). The thresholds were chosen on the "fit" part of the judged
-set only (``search.matching.judgements.part_of``; the largest smaller margin over the
-targets of issue 11, ``python -m search.evaluate --calibrate``); ``python -m
-search.evaluate`` reports precision and recall on the "report" part.
+the model would drop them all). A code the share leaves out but the text names
+(``MIN_SCORE``) is added when the model gives it at least ``ADD_PROBABILITY``. The
+thresholds were chosen on the "fit" part of the judged set only
+(``search.matching.judgements.part_of``; the largest smaller margin over the targets of
+issue 11, ``python -m search.evaluate --calibrate``); ``python -m search.evaluate``
+reports precision and recall on the "report" part.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ MIN_SCORE = {"themes": 1.0, "support_types": 1.0}
 MIN_SHARE = {"themes": 0.4, "support_types": 0.3}
 #: Per list: least probability of a candidate under ``suggest_model`` (chosen on "fit").
 MIN_PROBABILITY = {"themes": 0.2, "support_types": 0.2}
+#: Per list: a code under ``MIN_SHARE`` of the best one (a second theme the text names
+#: once, "mujeres" in an awareness campaign) is added when its score reaches ``MIN_SCORE``
+#: and the model gives it at least this probability (chosen on "fit"; 1.0: never).
+ADD_PROBABILITY = {"themes": 0.6, "support_types": 1.0}
 
 
 @lru_cache(maxsize=1)
@@ -105,19 +111,29 @@ def suggest_codes(
     description: str,
     language: str = "en",
     min_probability: Mapping[str, float] | None = None,
+    add_probability: Mapping[str, float] | None = None,
 ) -> dict[str, list[str]]:
     """``{"themes": [...], "support_types": [...]}`` for a need written in prose, most
     likely first (``language`` is accepted for callers: the evidence reads the six UN
-    languages). ``min_probability`` overrides ``MIN_PROBABILITY`` (for calibration)."""
+    languages). ``min_probability`` and ``add_probability`` override ``MIN_PROBABILITY``
+    and ``ADD_PROBABILITY`` (for calibration)."""
     from search.matching.suggest_model import probabilities
 
     floors = MIN_PROBABILITY if min_probability is None else min_probability
+    adds = ADD_PROBABILITY if add_probability is None else add_probability
     scores = code_scores(title, description)
     likely = probabilities(scores)
     out: dict[str, list[str]] = {}
     for field in ("themes", "support_types"):
         candidates = pick(scores[field], field)
         model = likely.get(field, {})
-        kept = [c for c in candidates if model.get(c, 1.0) >= floors[field]]
-        out[field] = kept or candidates[:1]
+        kept = [c for c in candidates if model.get(c, 1.0) >= floors[field]] or candidates[:1]
+        more = [
+            code
+            for code, score in sorted(scores[field].items(), key=lambda kv: (-kv[1], kv[0]))
+            if code not in kept
+            and score >= MIN_SCORE[field]
+            and model.get(code, 0.0) >= adds[field]
+        ]
+        out[field] = (kept + more)[:LIMIT]
     return out

@@ -89,7 +89,7 @@ def ids(matches) -> list[str]:
 
 
 def fit_one(**extra: Any) -> MatchEngine:
-    other = programme(9, "Cybercrime legislation advice", CYBERCRIME, themes=["cybercrime"])
+    other = programme(9, "Advice to ministries on cybercrime", CYBERCRIME, themes=["cybercrime"])
     return MatchEngine().fit([programme(1, "Cybercrime training", CYBERCRIME, **extra), other])
 
 
@@ -268,6 +268,46 @@ def test_unmet_when_the_main_need_is_only_a_side_theme() -> None:
     assert not status.unmet and status.programme_id == "programme:2"
 
 
+def test_unmet_when_no_programme_offers_the_support_asked_for() -> None:
+    """Issue 11 point 4: covering the need is its themes *and* the support it asks for; a
+    programme on the subject with another kind of support is useful, not a cover."""
+    advice = programme(1, "Advice to ministries on cybercrime", CYBERCRIME,
+                       themes=["cybercrime"], support_types=["policy_advice"])  # fmt: skip
+    engine = MatchEngine().fit([advice])
+    found = engine.match_request(CRIME_REQUEST, 5, today=TODAY)
+    assert found and not found[0].covers and found[0].fits_need is False
+    assert engine.best_match_quality(CRIME_REQUEST, today=TODAY).unmet
+    assert (
+        not MatchEngine(MatchConfig(cover_needs_support=False))
+        .fit([advice])
+        .best_match_quality(CRIME_REQUEST, today=TODAY)
+        .unmet
+    )
+
+
+def test_unmet_when_the_offer_is_about_another_concept_of_the_theme() -> None:
+    """The programme's title must name a concept of the request's title (its main need):
+    a ransomware drill does not meet a request for a forensics laboratory, same codes."""
+    need = request(
+        2, "Digital forensics laboratory", "Equipment and training for a forensics lab.",
+        themes=["cybercrime"], support_types=["training"],
+    )  # fmt: skip
+    drill = programme(1, "Ransomware response drill", "A drill for police and prosecutors on "
+                      "cybercrime cases.", themes=["cybercrime"],
+                      support_types=["training"])  # fmt: skip
+    lab = programme(2, "Forensics laboratory set-up", "Equipment and training for digital "
+                    "forensics units investigating cybercrime.", themes=["cybercrime"],
+                    support_types=["training"])  # fmt: skip
+    engine = MatchEngine().fit([drill])
+    found = engine.match_request(need, 5, today=TODAY)
+    assert found and found[0].fits_need and not found[0].covers
+    assert engine.best_match_quality(need, today=TODAY).unmet
+    status = MatchEngine().fit([drill, lab]).best_match_quality(need, today=TODAY)
+    assert not status.unmet and status.programme_id == "programme:2"
+    off = MatchEngine(MatchConfig(cover_title_concepts=0)).fit([drill])
+    assert not off.best_match_quality(need, today=TODAY).unmet
+
+
 SPANISH_NEED = request(
     3, "Formación en ciberdelito", "Formación para policías y fiscales sobre ciberdelito y "
     "evidencia electrónica.", text_language="es", languages=["es"], themes=["cybercrime"],
@@ -290,6 +330,40 @@ def test_programme_in_no_shared_language_is_weak_last_and_says_so() -> None:
     assert gap.quality == "weak" and not gap.shared_language and not gap.covers
     assert gap.reasons[0].text == "Not offered in Spanish"
     assert by_id["programme:2"].quality in ("strong", "good")
+
+
+def test_programme_on_the_subject_in_another_language_comes_before_unrelated_ones() -> None:
+    """When nothing covers the need in a shared language, a programme in another language
+    whose main theme and kind of support the request asks for ranks before unrelated
+    programmes in a shared language — still weak, and saying so first."""
+    english = programme(1, "Investigation course", "A course for investigators.",
+                        languages=["en"], themes=["cybercrime"],
+                        support_types=["training"])  # fmt: skip
+    unrelated = [
+        programme(i, "Campañas sobre ciberdelito", "Subvenciones para campañas de "
+                  "concientización sobre el ciberdelito.", text_language="es",
+                  languages=["es"], themes=["awareness"], support_types=["funding"])
+        for i in (2, 3)
+    ]  # fmt: skip
+    side = programme(4, "Investigation course", "A course for investigators.",
+                     languages=["en"], themes=["awareness", "cybercrime"],
+                     support_types=["training"])  # fmt: skip
+    engine = MatchEngine().fit([english, *unrelated, side])
+    found = engine.match_request(SPANISH_NEED, 4, today=TODAY)
+    assert ids(found)[0] == "programme:1"
+    first = found[0]
+    assert first.on_subject and not first.fits_need and not first.shared_language
+    assert first.quality == "weak" and first.reasons[0].text == "Not offered in Spanish"
+    # its main theme is not the need's: after the programmes in Spanish
+    assert ids(found)[-1] == "programme:4" and not found[-1].on_subject
+    # a programme in Spanish that covers the need comes first again
+    spanish = programme(5, "Capacitación contra el ciberdelito", "Cursos para fiscales sobre "
+                        "ciberdelito.", text_language="es", languages=["es"],
+                        themes=["cybercrime"], support_types=["training"])  # fmt: skip
+    engine = MatchEngine().fit([english, *unrelated, side, spanish])
+    found = engine.match_request(SPANISH_NEED, 5, today=TODAY)
+    assert ids(found)[0] == "programme:5" and found[0].covers
+    assert ids(found).index("programme:1") > ids(found).index("programme:3")
 
 
 def test_interpretation_counts_as_the_language() -> None:
@@ -442,6 +516,7 @@ def test_match_both_agrees_with_one_direction_at_a_time() -> None:
 
 
 def test_request_scores_and_explain_give_the_top_matches() -> None:
+    from search.matching.engine import CANDIDATE_MARGIN
     from search.matching.seed_loader import load_programmes, load_requests
 
     programmes, requests = load_programmes(), load_requests()
@@ -449,8 +524,9 @@ def test_request_scores_and_explain_give_the_top_matches() -> None:
     engine = MatchEngine().fit(programmes)
     for r in requests[:10]:
         scores = engine.request_scores(r, today)
-        best = sorted(scores, key=lambda p: (-scores[p], p))[:5]
-        found = engine.explain(r, best, today)
+        # as match_request does: the best scores plus a margin, then the list order
+        best = sorted(scores, key=lambda p: (-scores[p], p))[: 5 + CANDIDATE_MARGIN]
+        found = engine.explain(r, best, today)[:5]
         expected = engine.match_request(r, 5, today=today)
         assert [round(m.score, 9) for m in found] == [round(m.score, 9) for m in expected]
 

@@ -109,8 +109,8 @@ def test_grades_are_held_to_the_written_rules() -> None:
 
 
 def test_split_is_stratified_by_kind() -> None:
-    """Each kind of judged request (prose-only or not, unmet or not) is split evenly, and
-    an edition in another language sits in its original's part."""
+    """Each kind of judged request (prose-only or not, anything graded 2 or more or not) is
+    split evenly, and an edition in another language sits in its original's part."""
     marks = judgements.load_judgements()
     requests = [r for r in judgements.all_requests() if r["key"] in marks]
     counts: dict[tuple[bool, bool], list[int]] = {}
@@ -152,3 +152,21 @@ def test_history_helps_where_it_matters(figures: dict[str, Any]) -> None:
         without = figures["runs"][f"history_{part}_without_history"]
         assert with_history["ineligible@10"] == 0 < without["ineligible@10"], part
         assert with_history["ndcg@10"] > without["ndcg@10"], part
+
+
+def test_a_second_theme_the_text_names_is_added_when_the_model_finds_it_likely() -> None:
+    """A theme under the share of the best one (women and girls, named once in an awareness
+    campaign) is suggested when the text names it and the model finds it likely
+    (``suggest.ADD_PROBABILITY``); a theme the text does not name is never added."""
+    from search.matching.suggest import suggest_codes
+
+    title = "National cyber hygiene awareness campaign"
+    text = (
+        "A public awareness campaign on online safety for families, schools and small "
+        "businesses, with messages for women and girls."
+    )
+    assert suggest_codes(title, text)["themes"] == ["awareness", "gender"]
+    never = {"themes": 1.0, "support_types": 1.0}
+    assert suggest_codes(title, text, add_probability=never)["themes"] == ["awareness"]
+    plain = suggest_codes(title, "A public awareness campaign on online safety for families.")
+    assert plain["themes"] == ["awareness"]
