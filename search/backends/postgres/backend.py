@@ -724,8 +724,8 @@ class _PgSession(Session):
         )
         total, facet_rows, candidates = self._query(sql, **params).one()
         scored = []
-        for doc_id, created, nw, nb, dem, lang, tags, found, in_title in candidates or ():
-            doc = _Postings(language_key(lang), found, in_title, tags)
+        for doc_id, created, nw, nb, dem, lang, tags, named, in_title in candidates or ():
+            doc = _Postings(language_key(lang), named, in_title, tags)
             if isinstance(node, Coverage):
                 found = coverage_relevance(node, doc)
                 score = coverage_score(nw, nb, found[0] if found else 0.0, dem)
