@@ -59,7 +59,8 @@ run: index
 	@echo "Serving on http://$(HOST):$(PORT)  (demo accounts: see README.md)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-# gunicorn: one worker process per core (each holds its own matching engine); WORKERS=… overrides
+# gunicorn: one worker process per core (each holds its own matching engine); WORKERS=… overrides.
+# Its control socket lives in instance/, so two checkouts served on one host do not share one.
 WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 # gunicorn's access line, with the request id the app returns (X-Request-ID) and the duration
 ACCESS_FORMAT := %(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s
@@ -67,6 +68,7 @@ serve: index
 	@echo "Serving on http://$(HOST):$(PORT) with $(WORKERS) gunicorn workers"
 	@if [ -n "$$KB_QUEUE_URL" ]; then echo "KB_QUEUE_URL is set: run '$(BIN)/flask kb worker' next to it"; fi
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \
+	  --control-socket $(CURDIR)/instance/gunicorn.ctl \
 	  --access-logformat '$(ACCESS_FORMAT)' 'kb:create_app()'
 
 lint: $(VENV)/.installed-test

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -103,6 +104,17 @@ def queue_for_index(kind: str, record_id: int) -> None:
     """Same transaction: the index and match suggestions learn of it only if it commits."""
     db.session.add(SearchQueueEntry(record_kind=kind, record_id=record_id))
     db.session.info.setdefault("changed_refs", set()).add((kind, record_id))
+
+
+#: Session key: the states whose requests' stored matches a change of matching history (an
+#: initiative's beneficiary states, before and after) can move, for ``match.refresh``.
+MATCH_STATES = "match_states"
+
+
+def touch_match_states(states: Iterable[str]) -> None:
+    """Same transaction: these states' requests are relisted after the commit (and their
+    regional groups', whose track records they hold; see ``MatchService.refresh_records``)."""
+    db.session.info.setdefault(MATCH_STATES, set()).update(s for s in states if s)
 
 
 def revisions_for(record: CatalogueRecord | Match | Organisation) -> list[Revision]:

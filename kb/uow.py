@@ -21,6 +21,7 @@ def unit_of_work(index: bool = True) -> Iterator[None]:
     with ``enqueue_after_commit`` (emails …). ``index=False`` leaves index and matches to
     ``flask search drain`` / ``flask match refresh`` (bulk loads).
     """
+    from kb.history import MATCH_STATES
     from kb.jobs import discard_pending, dispatch_pending, enqueue_after_commit
 
     try:
@@ -29,27 +30,35 @@ def unit_of_work(index: bool = True) -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         db.session.info.pop("changed_refs", None)
+        db.session.info.pop(MATCH_STATES, None)
         discard_pending()
         raise
     changed = db.session.info.pop("changed_refs", set())
+    states = db.session.info.pop(MATCH_STATES, set())
     if changed and index:
         queued = db.session.info.get("pending_jobs", {})
         db.session.info["pending_jobs"] = {}
-        for name, kwargs in follow_up_jobs(changed):
+        for name, kwargs in follow_up_jobs(changed, states):
             enqueue_after_commit(name, **kwargs)
         db.session.info["pending_jobs"].update(queued)
     dispatch_pending()
 
 
-def follow_up_jobs(changed: set[tuple[str, int]]) -> list[tuple[str, dict[str, Any]]]:
+def follow_up_jobs(
+    changed: set[tuple[str, int]], states: set[str] | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     """The jobs that bring derived data up to date after ``changed`` records were committed:
     the search queue drain, the stored matches of what they can affect (the refresher
     decides how: one by one, in chunks, or all of them when many programmes changed; see
-    :meth:`kb.matching.service.MatchService.refresh_records`), the saved-search alerts they
-    raise, and for initiatives their report counts and the possible overlaps."""
+    :meth:`kb.matching.service.MatchService.refresh_records`; ``states``: those whose
+    requests a change of matching history can move), the saved-search alerts they raise, and
+    for initiatives their report counts and the possible overlaps."""
     refs = sorted([kind, record_id] for kind, record_id in changed)
     jobs: list[tuple[str, dict[str, Any]]] = [("search.drain", {})]
-    jobs.append(("match.refresh", {"refs": refs}))
+    refresh: dict[str, Any] = {"refs": refs}
+    if states is not None and any(kind == "initiative" for kind, _ in refs):
+        refresh["states"] = sorted(states)  # else (not known) every list is refreshed
+    jobs.append(("match.refresh", refresh))
     records = [ref for ref in refs if ref[0] in ("request", "programme")]
     if records:  # saved searches the changed records now match
         jobs.append(("alerts.evaluate", {"refs": records}))

@@ -307,3 +307,24 @@ def test_initiative_pages_have_no_plain_english(pseudo_app):  # noqa: F811
             if left:
                 failures[url] = left
     assert not failures, failures
+
+
+def test_the_secretariat_queue_lists_initiatives_to_publish_and_overlaps_to_decide(
+    client, auth, make, states
+):
+    run_import()
+    waiting = db.session.scalars(select(Initiative).order_by(Initiative.id)).first()
+    waiting.status = "submitted"
+    db.session.commit()
+    make.user("secretariat", email="sec@example.org")
+    auth.login("sec@example.org")
+    page = client.get("/secretariat/queue").get_data(as_text=True)
+    assert "Initiatives to publish" in page and waiting.title in page
+    assert f"/initiatives/{waiting.id}" in page
+    assert "1 possible overlap between initiatives awaits your verdict." in page
+    # the count in the header is what the queue lists: one initiative and one overlap
+    assert 'aria-label="2 waiting for you"' in page
+    overlap = db.session.scalar(select(InitiativeOverlap))
+    client.post("/initiatives/overlaps", data={"overlap": overlap.id, "verdict": "not_overlap"})
+    page = client.get("/secretariat/queue").get_data(as_text=True)
+    assert 'aria-label="1 waiting for you"' in page and "awaits your verdict" not in page

@@ -96,3 +96,65 @@ def test_stored_matches_learn_from_history(app, make):
         with force_locale("en"):
             english = reason_text(reason)
     assert english == "Has delivered work on Incident response (CERT/CSIRT) in Africa"
+
+
+def test_an_initiative_change_relists_only_the_requests_it_can_move(app, make):
+    """An initiative's change refreshes the stored matches of its beneficiary states' requests
+    and of their regional groups' (track records), before and after the change, and no
+    others; the engine learns the new history without refitting the programmes."""
+    from kb.initiatives import operations
+
+    for iso3 in ("KEN", "GHA", "DEU", "COL"):
+        make.country(iso3)
+    sec = make.user("secretariat", email="sec@example.org")
+    builders = make.organisation(name="CERT Builders")
+    received = make.programme(
+        builders,
+        title="National CERT set-up support",
+        description="Technical assistance to set up national incident response teams.",
+        **CERT,
+    )
+    text = {k: v for k, v in CERT.items() if k != "end_date"}
+    requests = {
+        iso3: make.request(
+            iso3,
+            title="Support to set up the national CERT",
+            description="We need technical assistance to set up our national incident response.",
+            **text,
+        )
+        for iso3 in ("KEN", "GHA", "DEU", "COL")
+    }
+    with unit_of_work():
+        match_service().refresh()
+    engine = match_service().engine()
+    rows = {iso3: _suggestions(r.id) for iso3, r in requests.items()}
+    assert all(received.id in found for found in rows.values())
+    stamps = {iso3: found[received.id].computed_at for iso3, found in rows.items()}
+
+    data = {
+        "title": "CERT set-up in Kenya",
+        "description": "Technical assistance to set up the national incident response team.",
+        "funders": [],
+        "implementers": [builders.id],
+        "beneficiary_countries": ["KEN"],
+        "work_status": "completed",
+        "themes": ["incident_response"],
+        "support_types": ["technical_assistance"],
+    }
+    with unit_of_work():  # its follow-up jobs run after the commit
+        initiative = operations.create_initiative(sec, data, status="published")
+    assert match_service().engine() is engine  # no refit: only the history changed
+    after = {iso3: _suggestions(r.id) for iso3, r in requests.items()}
+    assert received.id not in after["KEN"]  # Kenya already receives it
+    assert after["GHA"][received.id].computed_at > stamps["GHA"]  # same group: relisted
+    for iso3 in ("DEU", "COL"):  # other groups: their rows were not touched
+        assert after[iso3][received.id].computed_at == stamps[iso3]
+
+    # Moving the work to Colombia: Kenya (before) and Colombia (after) are relisted.
+    with unit_of_work():
+        operations.update_initiative(
+            sec, initiative, {**operations.as_input(initiative), "beneficiary_countries": ["COL"]}
+        )
+    final = {iso3: _suggestions(r.id) for iso3, r in requests.items()}
+    assert received.id in final["KEN"] and received.id not in final["COL"]
+    assert final["DEU"][received.id].computed_at == stamps["DEU"]

@@ -171,6 +171,61 @@ def test_cli_import_with_summary(make, runner, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "row 2, country" in result.output
 
 
+def test_cli_import_of_several_files_catches_up_once(make, runner, tmp_path, monkeypatch) -> None:
+    """Each file is committed in turn; the index and match updates run once, after the last
+    file, for what all of them changed (one fit of the matcher, not one per file)."""
+    import kb.jobs
+    from kb.models import MatchSuggestion
+
+    make.country("KEN")
+    programme = make.programme(
+        title="Incident response training for national CERT analysts",
+        description=DESCRIPTION,
+        themes=["incident_response"],
+        support_types=["training"],
+    )
+    db.session.commit()
+    sent: list[str] = []
+    real = kb.jobs.enqueue
+
+    def counting(name: str, **kwargs: object) -> None:
+        sent.append(name)
+        real(name, **kwargs)
+
+    monkeypatch.setattr(kb.jobs, "enqueue", counting)
+    first, second, bad = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
+    first.write_bytes(write([request_row("m-1")], "requests", "csv"))
+    second.write_bytes(write([request_row("m-2")], "requests", "csv"))
+    result = runner.invoke(args=["kb", "import", str(first), str(second), "--kind", "requests"])
+    assert result.exit_code == 0, result.output
+    assert "a.csv: requests: 1 row" in result.output and "b.csv: requests" in result.output
+    assert sent.count("match.refresh") == 1 and sent.count("search.drain") == 1
+    listed = set(
+        db.session.scalars(
+            select(MatchSuggestion.request_id).where(
+                MatchSuggestion.side == "request", MatchSuggestion.programme_id == programme.id
+            )
+        )
+    )
+    ids = set(db.session.scalars(select(Request.id).where(Request.external_key.like("m-%"))))
+    assert len(ids) == 2 and listed == ids
+
+    # A bad file stops the command; the files written before it are still caught up.
+    sent.clear()
+    first.write_bytes(write([request_row("m-3")], "requests", "csv"))
+    bad.write_bytes(write([request_row("m-4", country="ZZZ")], "requests", "csv"))
+    result = runner.invoke(args=["kb", "import", str(first), str(bad), str(second)])
+    assert result.exit_code == 1 and "row 2, country" in result.output
+    assert sent.count("match.refresh") == 1
+    new = db.session.scalar(select(Request).where(Request.external_key == "m-3"))
+    assert new is not None and count(Request) == 3
+    assert db.session.scalar(
+        select(func.count()).where(
+            MatchSuggestion.side == "request", MatchSuggestion.request_id == new.id
+        )
+    )
+
+
 def follow_import(client, response, timeout: float = 60) -> str:
     """Follow a web import from the upload's redirect to its finished page, as the page's
     script does: poll the JSON status until the job has finished; return the page."""

@@ -218,3 +218,50 @@ def test_a_programme_that_lapses_at_midnight_leaves_the_stored_figures_that_day(
         match_service().refresh()
     after = {s: f.offers for s, f in state_map.figures(secretariat, threshold, today).items()}
     assert {s: n for s, n in after.items() if n} == {s: n for s, n in tomorrow.items() if n}
+
+
+def test_a_programme_is_one_fact_whatever_the_states_it_is_open_to(make):
+    """The stored facts stay one row per programme (its audience), however many states it
+    is open to; the per-state counts read it for each of them; rows of the earlier form (one
+    per state) still count until their programme changes."""
+    from sqlalchemy import func, select
+
+    from kb.models import StateFact
+
+    for iso3 in ("KEN", "SEN", "CIV", "DEU"):
+        make.country(iso3)
+    org = make.organisation(name="Regional Academy")
+    africa = make.programme(org, title="Academy for Africa", eligible_regions=["Africa"])
+    listed = make.programme(org, title="Two states", eligible_countries=["KEN", "DEU"])
+    with unit_of_work():
+        match_service().refresh()
+    rows = db.session.execute(
+        select(StateFact.record_id, func.count(), func.max(StateFact.audience))
+        .where(StateFact.kind == "programme")
+        .group_by(StateFact.record_id)
+    ).all()
+    assert {(r, n) for r, n, _ in rows} == {(africa.id, 1), (listed.id, 1)}
+    offers = {s: f.offers for s, f in state_map.figures(None, 0.3).items()}
+    assert offers == {"KEN": 2, "SEN": 1, "CIV": 1, "DEU": 1}
+
+    # An edit recounts the states before and after (Africa's leave, Germany's come).
+    with unit_of_work(index=False):
+        africa.eligible_regions = ["Western Europe and Others"]
+        db.session.flush()
+        state_map.update_records([], [africa.id], 0.3)  # what the refresher does after it
+    offers = {s: f.offers for s, f in state_map.figures(None, 0.3).items()}
+    assert offers == {"KEN": 1, "DEU": 2}
+
+    # A row of the earlier form (one per state) is read as before, and replaced on a change.
+    with unit_of_work(index=False):
+        db.session.add(
+            StateFact(kind="programme", record_id=listed.id, level="public", state="SEN")
+        )
+        db.session.flush()
+        state_map.rebuild_counts()
+    offers = {s: f.offers for s, f in state_map.figures(None, 0.3).items()}
+    assert offers == {"KEN": 1, "DEU": 2, "SEN": 1}
+    with unit_of_work(index=False):
+        state_map.update_records([], [listed.id], 0.3)
+    offers = {s: f.offers for s, f in state_map.figures(None, 0.3).items()}
+    assert offers == {"KEN": 1, "DEU": 2}

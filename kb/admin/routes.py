@@ -14,13 +14,14 @@ from werkzeug.wrappers import Response
 from kb import access
 from kb.accounts import operations as accounts
 from kb.accounts.forms import ApproveForm
+from kb.admin import queries
 from kb.catalogue.forms import CommentForm
 from kb.errors import DomainError
 from kb.extensions import db
 from kb.formfields import choices
 from kb.i18n import country_choices
 from kb.models import Country, Organisation, Programme, Request, User
-from kb.models.user import PENDING
+from kb.models.initiative import Initiative
 from kb.uow import unit_of_work
 
 bp = Blueprint("admin", __name__)
@@ -67,12 +68,10 @@ def _approve_form(
 @bp.route("/queue")
 @secretariat_required
 def queue() -> str:
-    pending = db.session.scalars(
-        select(User).where(User.status == PENDING).order_by(User.created_at)
-    ).all()
+    pending = db.session.scalars(queries.pending_accounts()).all()
     waiting = [
-        *db.session.scalars(select(Request).where(Request.status == "submitted")),
-        *db.session.scalars(select(Programme).where(Programme.status == "submitted")),
+        *db.session.scalars(queries.to_publish(Request)),
+        *db.session.scalars(queries.to_publish(Programme)),
     ]
     waiting.sort(key=lambda r: r.updated_at)
     options = _approve_choices()
@@ -80,6 +79,8 @@ def queue() -> str:
         "admin/queue.html",
         pending=pending,
         waiting=waiting,
+        initiatives=db.session.scalars(queries.to_publish(Initiative)).all(),
+        open_overlaps=queries.count(queries.open_overlaps()),
         forms={u.id: _approve_form(u, options) for u in pending},
         comment_form=CommentForm(),
     )

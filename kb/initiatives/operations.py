@@ -207,7 +207,7 @@ def _store(
         changes,
         comment=_("IATI import (%(id)s)", id=activity.identifier),
     )  # type: ignore[arg-type]
-    after_change(initiative)
+    after_change(initiative, changes)
 
 
 # --- written by hand: the form, the API and the CSV/XLSX template -------------------------
@@ -341,15 +341,18 @@ def _set_partners(initiative: Initiative, values: dict[str, Any]) -> dict[str, l
     return changes
 
 
-def after_change(initiative: Initiative) -> None:
+def after_change(initiative: Initiative, changes: dict[str, list[Any]] | None = None) -> None:
     """Derived data catches up after the commit (``kb.uow.follow_up_jobs``: the
     ``initiatives.refresh`` job): the landscape report's stored counts of the changed
     initiatives and the stored overlaps (they compare every published initiative of the same
-    states: not work for a page view), and its search document (the search queue, in this
-    transaction)."""
-    from kb.history import queue_for_index
+    states: not work for a page view), its search document (the search queue, in this
+    transaction), and the stored matches of the requests its beneficiary states, before and
+    after the change (``changes``), can move (``match.refresh`` with ``states``)."""
+    from kb.history import queue_for_index, touch_match_states
 
     queue_for_index("initiative", initiative.id)
+    before = ((changes or {}).get("beneficiary_countries") or [None])[0] or []
+    touch_match_states([*initiative.beneficiary_countries, *before])
 
 
 def changed_initiatives() -> list[int]:
@@ -410,7 +413,7 @@ def create_initiative(
     changes["status"] = [None, initiative.status]
     action = action or ("created" if actor else "imported")
     record_revision(initiative, actor, action, changes, comment)
-    after_change(initiative)
+    after_change(initiative, changes)
     return initiative
 
 
@@ -448,7 +451,7 @@ def update_initiative(
         db.session.flush()
         user = actor if isinstance(actor, User) else None
         record_revision(initiative, user, "edited", changes, comment)
-        after_change(initiative)
+        after_change(initiative, changes)
     return changes
 
 
@@ -534,12 +537,10 @@ def refresh_overlaps() -> int:
     """Recompute the stored overlaps, keeping the Secretariat's verdicts; return how many.
 
     Called after initiatives change. After the commit, the partners of each pair listed for
-    the first time are told (the ``overlaps.notify`` job), and the stored matches are
-    refreshed (``match.refresh``, all of them: a state's history can move any of its
-    requests' lists; ``search.matching.history``)."""
+    the first time are told (the ``overlaps.notify`` job). (The stored matches the changed
+    initiatives can move are refreshed by ``match.refresh``: see :func:`after_change`.)"""
     from kb.jobs import enqueue_after_commit
 
-    enqueue_after_commit("match.refresh")
     found = {(o.first, o.second): o for o in overlap_rule.overlaps(works())}
     stored = {(o.first_id, o.second_id): o for o in db.session.scalars(select(InitiativeOverlap))}
     for key, row in stored.items():

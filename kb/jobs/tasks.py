@@ -28,9 +28,10 @@ def search_rebuild() -> int:
 
 
 @job("match.refresh")
-def match_refresh(refs: list[list[Any]] | None = None) -> None:
+def match_refresh(refs: list[list[Any]] | None = None, states: list[str] | None = None) -> None:
     """Refresh stored match suggestions for the requests ``refs`` ([kind, id] pairs) can
-    affect; without ``refs``, for every open request (as ``flask match refresh``)."""
+    affect (``states``: whose requests changed initiatives can move); without ``refs``, for
+    every open request (as ``flask match refresh``)."""
     from kb.extensions import db
     from kb.matching.service import match_service
 
@@ -38,7 +39,10 @@ def match_refresh(refs: list[list[Any]] | None = None) -> None:
     if refs is None:
         service.refresh()
     else:
-        service.refresh_records([(str(kind), int(record_id)) for kind, record_id in refs])
+        service.refresh_records(
+            [(str(kind), int(record_id)) for kind, record_id in refs],
+            None if states is None else [str(s) for s in states],
+        )
     db.session.commit()
 
 

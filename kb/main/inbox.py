@@ -119,21 +119,13 @@ def match_items(user: Any, limit: int = 50) -> list[Item]:
 
 def waiting_count(user: User) -> int:
     """How many things wait for this person: proposals to answer, records returned or stale,
-    and (for the Secretariat) records to publish and accounts to approve."""
+    calls to answer; for the Secretariat, what its queue lists."""
     if not getattr(user, "is_active", False):
         return 0
     if access.is_secretariat(user):
-        submitted = sum(
-            db.session.scalar(
-                select(func.count()).select_from(model).where(model.status == "submitted")
-            )
-            or 0
-            for model in (Request, Programme)
-        )
-        pending = db.session.scalar(
-            select(func.count()).select_from(User).where(User.status == "pending")
-        )
-        return submitted + (pending or 0)
+        from kb.admin.queries import waiting_total
+
+        return waiting_total()
     from kb.consultations.queries import awaiting_answer
 
     total = db.session.scalar(select(func.count()).select_from(Match).where(_to_answer(user)))

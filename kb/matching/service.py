@@ -67,23 +67,29 @@ class MatchService:
         self.config = config
         self._engine: MatchEngine | None = None
         self._signature: tuple[Any, ...] | None = None
+        self._history_signature: tuple[Any, ...] | None = None
         self._text_only = MatchEngine(config)  # infer_codes reads the text alone: no fit
 
     def _current_signature(self) -> tuple[Any, ...]:
         row = db.session.execute(
             select(func.count(Programme.id), func.max(Programme.updated_at), func.sum(Programme.id))
         ).one()
-        history = db.session.execute(
+        return tuple(row)
+
+    def _current_history_signature(self) -> tuple[Any, ...]:
+        row = db.session.execute(
             select(
                 func.count(Initiative.id), func.max(Initiative.updated_at), func.sum(Initiative.id)
             )
         ).one()
-        return (*row, *history)
+        return tuple(row)
 
     def engine(self) -> MatchEngine:
-        """The engine fitted on the current programme catalogue (refitted when it changed).
+        """The engine fitted on the current programme catalogue (refitted when it changed;
+        when only the initiatives changed, it learns the new history without a refit).
         For the refresher only: pages read stored rows."""
         signature = self._current_signature()
+        history_signature = self._current_history_signature()
         if self._engine is None or signature != self._signature:
             programmes = db.session.scalars(
                 select(Programme).options(joinedload(Programme.organisation))
@@ -94,7 +100,9 @@ class MatchService:
             self._engine = MatchEngine(self.config).fit(
                 [programme_dict(p) for p in programmes], statistics=public, history=_history()
             )
-            self._signature = signature
+        elif history_signature != self._history_signature:
+            self._engine.set_history(_history())
+        self._signature, self._history_signature = signature, history_signature
         return self._engine
 
     def infer_codes(self, request: Request) -> dict[str, list[str]]:
@@ -192,7 +200,7 @@ class MatchService:
             if progress:
                 progress(min(start + REFRESH_CHUNK, len(ids)), len(ids))
 
-    def refresh_records(self, refs: Iterable[Ref]) -> None:
+    def refresh_records(self, refs: Iterable[Ref], states: Iterable[str] | None = None) -> None:
         """Bring stored rows up to date after these records changed (and only those rows a
         change can affect):
 
@@ -201,12 +209,16 @@ class MatchService:
           beats (it first leaves every list it was in);
         * a changed programme: its list of requests again, and the lists of programmes of
           the requests it now beats the last row of, or was in;
-        * a match case (a declined pair): the request's list.
+        * a match case (a declined pair): the request's list;
+        * an initiative (matching history, ``search.matching.history``): the requests of
+          ``states`` (its beneficiary states before and after the change: what a state
+          already receives) and of their regional groups (a provider's track record there),
+          as if they had changed. Without ``states`` (not known), every list.
 
         The supply-and-demand aggregates and the world map's figures per state are updated
         for the changed records.
         """
-        changed, programme_ids = set(), set()
+        changed, programme_ids, history = set(), set(), False
         for kind, record_id in refs:
             if kind == REQUEST:
                 changed.add(record_id)
@@ -216,7 +228,13 @@ class MatchService:
                 case = db.session.get(MatchCase, record_id)
                 if case is not None:
                     changed.add(case.request_id)
-        if not changed and not programme_ids:
+            elif kind == "initiative":
+                history = True
+        if history and states is None:
+            self.refresh(changed=(changed, programme_ids))
+            return
+        moved = changed | (_requests_in_groups_of(states) if history and states else set())
+        if not moved and not programme_ids:
             return
         if len(programme_ids) >= FULL_REFRESH_PROGRAMMES:
             self.refresh(changed=(changed, programme_ids))
@@ -226,15 +244,15 @@ class MatchService:
         engine = self.engine()
         today, now = date.today(), utcnow()
         self.levels = _Levels()
-        relisted = set(changed)
+        relisted = set(moved)
         self._open_requests: dict[str, dict[str, Any]] | None = None
         for programme_id in sorted(programme_ids):
             relisted |= self._refresh_programme(engine, programme_id, today, now)
         self._open_requests = None
         if len(relisted) >= BULK_FROM:
-            self._refresh_in_chunks(engine, sorted(relisted), changed, today, now)
+            self._refresh_in_chunks(engine, sorted(relisted), moved, today, now)
         else:
-            self._refresh_one_by_one(engine, relisted, changed, today, now)
+            self._refresh_one_by_one(engine, relisted, moved, today, now)
         self._update_facts(changed, programme_ids, relisted)
 
     def _update_facts(
@@ -628,6 +646,26 @@ def _request_floors() -> dict[int, tuple[int, float]]:
         .group_by(MatchSuggestion.request_id)
     )
     return {r: (n, s) for r, n, s in rows}
+
+
+def _requests_in_groups_of(states: Iterable[str]) -> set[int]:
+    """Listed requests of the UN regional groups of ``states`` (and of those states): whose
+    lists a change of their history can move (what they already receive, track records)."""
+    states = set(states)
+    groups = set(
+        db.session.scalars(
+            select(Country.region).where(Country.iso3.in_(sorted(states)), Country.region != "")
+        )
+    )
+    places = Request.country_code.in_(sorted(states))
+    if groups:
+        in_groups = select(Country.iso3).where(Country.region.in_(sorted(groups)))
+        places = places | Request.country_code.in_(in_groups)
+    return set(
+        db.session.scalars(
+            select(Request.id).where(Request.status.in_(LISTED_REQUEST_STATUSES), places)
+        )
+    )
 
 
 def _declined_by_request(request_ids: list[int] | None = None) -> dict[int, set[str]]:

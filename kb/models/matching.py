@@ -122,8 +122,9 @@ class MatchAggregate(db.Model):
 class StateFact(db.Model):
     """What one live record adds to the world map's figures of one state.
 
-    ``request``: an open request of ``state``; ``programme``: an available programme open to
-    ``state`` (``*``: open to every state, one row); both at the record's visibility ``level``.
+    ``request``: an open request of ``state``; ``programme``: an available programme, one row
+    (``state`` ``*``: open to every state; else ``~`` and the states it is open to in
+    ``audience``); both at the record's visibility ``level``.
     ``unmet``: an open request of ``state`` that is an unmet need for the viewers of ``level``
     (``public``, ``verified`` or ``secretariat``: whose best stored score is read)."""
 
@@ -132,6 +133,7 @@ class StateFact(db.Model):
         Index("ix_state_facts_record", "kind", "record_id"),
         Index("ix_state_facts_cell", "level", "kind", "state"),
         Index("ix_state_facts_until", "available_until"),
+        Index("ix_state_facts_audience", "kind", "level", "audience"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -141,6 +143,9 @@ class StateFact(db.Model):
     state: Mapped[str] = mapped_column(String(3))
     #: As :attr:`MatchFact.available_until`.
     available_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: A programme open to some states: their list or places (``kb.matching.state_map``),
+    #: with ``state`` ``~``: one row per programme, however many states it is open to.
+    audience: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class StateAggregate(db.Model):

@@ -11,6 +11,7 @@ from kb.errors import DomainError
 from kb.extensions import db
 from kb.models import User
 from kb.transfer.formats import KINDS
+from kb.transfer.importer import ImportReport
 from kb.uow import unit_of_work
 
 
@@ -20,11 +21,13 @@ def _fail(err: DomainError) -> click.ClickException:
 
 
 @click.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option(
     "--kind",
     type=click.Choice([*KINDS, "iati"]),
-    help="What the file holds (else from columns); iati: an IATI activity file (XML).",
+    help="What the files hold (else from columns); iati: an IATI activity file (XML).",
 )
 @click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
 @click.option(
@@ -33,16 +36,42 @@ def _fail(err: DomainError) -> click.ClickException:
     metavar="EMAIL",
     help="The active Secretariat account to name in the records' history.",
 )
-def import_command(path: Path, kind: str | None, dry_run: bool, as_email: str | None) -> None:
-    """Import requests, programmes, organisations or initiatives from a CSV, XLSX or JSON
-    file (or an IATI activity file: --kind iati)."""
-    from kb.transfer.importer import catch_up, run_import
-    from kb.transfer.reading import read_file
+def import_command(
+    paths: tuple[Path, ...], kind: str | None, dry_run: bool, as_email: str | None
+) -> None:
+    """Import requests, programmes, organisations or initiatives from CSV, XLSX or JSON files
+    (or IATI activity files: --kind iati). Each file is all or nothing and committed in turn;
+    the index and match updates run once, after the last file, for what all of them changed."""
+    from kb.transfer.importer import catch_up
 
     actor = _secretariat_account(as_email) if as_email is not None else None
     if kind == "iati":
-        _import_iati(path, actor, dry_run)
+        for path in paths:
+            _import_iati(path, actor, dry_run)
         return
+    changed: set[tuple[str, int]] = set()
+    states: set[str] = set()
+    try:
+        for path in paths:
+            report = _import_file(path, kind, actor, dry_run, len(paths) > 1)
+            if report.written:
+                changed |= {(k, i) for k, i in report.changed}
+                states |= set(report.states)
+            if not report.ok:
+                raise SystemExit(1)
+    finally:
+        if changed:  # the files committed before a failed one are brought up to date too
+            click.echo("Updating the search index and match suggestions…")
+            catch_up(changed, states)
+
+
+def _import_file(
+    path: Path, kind: str | None, actor: User | None, dry_run: bool, several: bool
+) -> ImportReport:
+    """One file: checked, then written in one unit of work (or, dry run, only checked)."""
+    from kb.transfer.importer import run_import
+    from kb.transfer.reading import read_file
+
     try:
         kind, rows = read_file(path.read_bytes(), kind)
     except DomainError as err:
@@ -76,12 +105,8 @@ def import_command(path: Path, kind: str | None, dry_run: bool, as_email: str | 
         click.echo(f"Organisations not found, {verb} for the Secretariat to check:")
         for name in report.proposed:
             click.echo(f"  {name}")
-    click.echo(report.summary())
-    if not report.ok:
-        raise SystemExit(1)
-    if report.written and report.changed:
-        click.echo("Updating the search index and match suggestions…")
-        catch_up(report)
+    click.echo(f"{path.name}: {report.summary()}" if several else report.summary())
+    return report
 
 
 def _import_iati(path: Path, actor: User | None, dry_run: bool) -> None:
@@ -92,7 +117,7 @@ def _import_iati(path: Path, actor: User | None, dry_run: bool) -> None:
     data = path.read_bytes()
     try:
         check_size(data)
-        with unit_of_work(index=False):
+        with unit_of_work():  # then the index, and the matches of the states it touched
             report = import_iati(data, actor, dry_run=dry_run)
             for identifier, title, why in report.kept:
                 click.echo(f"  kept     {identifier}: {title[:70]} ({why})")

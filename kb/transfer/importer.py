@@ -24,6 +24,7 @@ from kb.codes import N_
 from kb.directory import operations as directory
 from kb.errors import Conflict, DomainError
 from kb.extensions import db
+from kb.history import MATCH_STATES
 from kb.models import Country, Organisation, Programme, Request, User
 from kb.models.types import utcnow
 from kb.transfer.formats import Row
@@ -60,6 +61,8 @@ class ImportReport:
     duplicates: list[Issue] = field(default_factory=list)
     #: The records the import changed (``(kind, id)``), for the index and match updates.
     changed: list[tuple[str, int]] = field(default_factory=list)
+    #: States whose requests' matches the changed history can move (``kb.history``).
+    states: list[str] = field(default_factory=list)
     #: Organisations the file names that were found nowhere: created (or, in a dry run, to be
     #: created) for the Secretariat to check (initiatives).
     proposed: list[str] = field(default_factory=list)
@@ -150,6 +153,7 @@ def run_import(
             if report.errors or dry_run:
                 raise _Rollback
             report.changed = sorted(db.session.info.get("changed_refs", set()))
+            report.states = sorted(db.session.info.get(MATCH_STATES, set()))
     except _Rollback:
         if report.errors:
             report.created = report.updated = report.unchanged = 0
@@ -192,6 +196,7 @@ def _import_initiatives(
             if errors or report.dry_run:
                 raise _Rollback
             report.changed = sorted(db.session.info.get("changed_refs", set()))
+            report.states = sorted(db.session.info.get(MATCH_STATES, set()))
     except _Rollback:
         return report
     except IntegrityError as err:
@@ -327,14 +332,19 @@ class _Writer:
         return "updated" if changes else "unchanged"
 
 
-def catch_up(report: ImportReport) -> None:
-    """After the commit: queue the index and match updates of what the import changed (run by
-    workers, or right here by the embedded queue). If they fail, the import stays committed:
-    the jobs are retried, then listed for the Secretariat; ``flask search drain`` and
-    ``flask match refresh`` repair by hand."""
+def catch_up(changed: ImportReport | set[tuple[str, int]], states: set[str] | None = None) -> None:
+    """After the commit: queue the index and match updates of what an import (or several
+    files of one ``flask kb import``: one refit of the matcher, not one per file) changed,
+    run by workers, or right here by the embedded queue. If they fail, the import stays
+    committed: the jobs are retried, then listed for the Secretariat; ``flask search drain``
+    and ``flask match refresh`` repair by hand."""
     from kb.jobs import enqueue
     from kb.uow import follow_up_jobs
 
-    if report.written and report.changed:
-        for name, kwargs in follow_up_jobs({(k, i) for k, i in report.changed}):
+    if isinstance(changed, ImportReport):
+        report = changed
+        changed = {(k, i) for k, i in report.changed} if report.written else set()
+        states = set(report.states) if report.written else set()
+    if changed:
+        for name, kwargs in follow_up_jobs(changed, states):
             enqueue(name, **kwargs)

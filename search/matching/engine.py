@@ -81,6 +81,14 @@ class MatchEngine:
         self._catalogue = self._make_catalogue(enc, self.programmes)
         return self
 
+    def set_history(self, history: Iterable[Record | Delivery]) -> MatchEngine:
+        """Learn from other history (initiatives) without refitting the programmes: the
+        encodings and word statistics stay, only what the history rules read is rebuilt."""
+        self._history = History(history)
+        self._explainer.history = self._history or None
+        self._catalogue = self._make_catalogue(self._catalogue.enc, self.programmes)
+        return self
+
     def _encode(self, records: Sequence[Record], side: str, **kw: Any) -> Encoded:
         limit = self.config.max_query_terms if side == "request" else None
         return encode(
