@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,23 +22,16 @@ from search.backends.engine import (
     edit_distance,
     max_distance,
 )
+from search.backends.relevance import coverage_relevance, phrase_count, relevance
 from search.interface.backend import ProgressCallback
 from search.interface.documents import Record, validate
 from search.interface.query import FILTER_FIELDS, SearchQuery, split_place
 from search.interface.results import Hit
 from search.querylang.parser import (
-    And,
-    Concept,
     Coverage,
-    FieldTerm,
     Node,
-    Not,
-    Or,
-    Phrase,
-    Prefix,
-    Word,
 )
-from search.text.analysis import fold_token, language_key, query_terms, spell_words, term
+from search.text.analysis import fold_token, language_key, spell_words, term
 from search.text.analysis import words as folded_words
 from search.text.highlight import Marker, best_snippet
 from search.text.thesaurus import Thesaurus
@@ -54,6 +47,29 @@ class _Entry:
     tconcepts: frozenset[str]
     dconcepts: frozenset[str]
     spell: frozenset[str]
+
+    # -- ``search.backends.relevance.Fields`` ---------------------------------------
+    def _field(self, field: str) -> list[str]:
+        return self.title if field == "title" else self.desc if field == "desc" else self.names
+
+    def count(self, field: str, term: str) -> int:
+        return self._field(field).count(term)
+
+    def phrase(self, field: str, terms: Sequence[str]) -> int:
+        return phrase_count(self._field(field), terms)
+
+    def prefixed(self, field: str, prefix: str) -> int:
+        return sum(t.startswith(prefix) for t in self._field(field))
+
+    def concepts(self, where: str) -> Set[str]:
+        if where == "title":
+            return self.tconcepts
+        if where == "desc":
+            return self.dconcepts
+        return {*self.record.themes, *self.record.support_types}
+
+    def has(self, field: str, value: str) -> bool:
+        return value in self.record.tags(field)
 
 
 class MemoryBackend(Engine):
@@ -155,59 +171,21 @@ class _MemorySession(Session):
         """Score of ``e`` for ``node``; None when it does not match."""
         if node is None:
             return 0.0
-        if isinstance(node, Word):
-            qt = query_terms(node.text)
-            t = qt.get(e.lang)
-            s = 4.0 * e.title.count(t) + e.desc.count(t) if t else 0.0
-            s += 2.0 * e.names.count(qt.get("xx", ""))
-            return s or None
-        if isinstance(node, Phrase):
-            terms = [t for w in node.words if (t := term(w, e.lang))]
-            s = 4.0 * _phrase_count(e.title, terms) + _phrase_count(e.desc, terms)
-            s += 2.0 * _phrase_count(e.names, [fold_token(w) for w in node.words])
-            return s or None
-        if isinstance(node, Prefix):
-            s = 4.0 * sum(t.startswith(node.text) for t in e.title)
-            s += sum(t.startswith(node.text) for t in e.desc)
-            s += 2.0 * sum(t.startswith(node.text) for t in e.names)
-            return s or None
-        if isinstance(node, FieldTerm):
-            return 0.0 if node.value in e.record.tags(node.field) else None
-        if isinstance(node, Concept):
-            inner = self._score(node.inner, e) or 0.0
-            s = inner + 4.0 * len(node.ids & e.tconcepts) + len(node.ids & e.dconcepts)
-            s += 2.0 * len(node.ids & (set(e.record.themes) | set(e.record.support_types)))
-            return s or None
-        if isinstance(node, Not):
-            return None if self._score(node.item, e) is not None else 0.0
         if isinstance(node, Coverage):
             return self._coverage_score(node, e)
-        scores = [self._score(n, e) for n in node.items]
-        if isinstance(node, And):
-            return None if None in scores else sum(s or 0.0 for s in scores)
-        assert isinstance(node, Or)
-        present = [s for s in scores if s is not None]
-        return sum(present) if present else None
+        return relevance(node, e)
 
     def _coverage_score(self, node: Coverage, e: _Entry) -> float | None:
-        relevance = 0.0
-        for n in node.required:
-            s = self._score(n, e)
-            if s is None:
-                return None
-            relevance += s
-        matched, weight = 0, 0.0
-        for i, n in enumerate(node.optional):
-            s = self._score(n, e)
-            if s is not None:
-                matched += 1
-                weight += node.weight(i)
-                relevance += s
-        if matched < node.minimum:
+        found = coverage_relevance(node, e)
+        if found is None:
             return None
-        boosts = sum(self._score(n, e) is not None for n in node.boosts)
-        demoted = any(self._score(n, e) is not None for n in node.demote)
-        return coverage_score(weight, boosts, relevance, demoted)
+        score, matched = found
+        if len(matched) < node.minimum:
+            return None
+        weight = sum(node.weight(i) for i in matched)
+        boosts = sum(relevance(n, e) is not None for n in node.boosts)
+        demoted = any(relevance(n, e) is not None for n in node.demote)
+        return coverage_score(weight, boosts, score, demoted)
 
     def coverage(
         self, required: Node | None, optional: tuple[Node, ...]
@@ -263,10 +241,3 @@ class _MemorySession(Session):
             best_snippet(rec.title, rec.description, rec.text_language, marker) if marker else None
         )
         return Hit(id=rec.id, kind=rec.kind, score=float(score), title=rec.title, snippet=snip)
-
-
-def _phrase_count(tokens: list[str], terms: list[str]) -> int:
-    if not terms:
-        return 0
-    n = len(terms)
-    return sum(1 for i in range(len(tokens) - n + 1) if tokens[i : i + n] == terms)

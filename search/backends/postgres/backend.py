@@ -20,14 +20,16 @@ lock that spans hosts.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import logging
 import os
+import re
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence, Set
 from contextlib import contextmanager
 from itertools import islice
 from typing import Any
@@ -36,11 +38,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SAEngine
 
-from search.backends.engine import Engine, Run, Session, edit_distance, max_distance
-from search.backends.postgres.query import compile_match, compile_rank
+from search.backends.engine import (
+    Engine,
+    Run,
+    Session,
+    coverage_score,
+    edit_distance,
+    max_distance,
+)
+from search.backends.postgres.query import compile_match, compile_rank, lexemes
 from search.backends.postgres.schema import (
     COLUMNS,
-    RANK_WEIGHTS,
     SCHEMA_VERSION,
     TABLE_RE,
     aux_ddl,
@@ -48,10 +56,12 @@ from search.backends.postgres.schema import (
     facet,
     index_ddl,
     index_names,
+    lexeme,
     table_ddl,
     tag,
     to_row,
 )
+from search.backends.relevance import coverage_relevance, relevance
 from search.interface.backend import ProgressCallback
 from search.interface.documents import validate
 from search.interface.errors import SearchError
@@ -67,7 +77,7 @@ from search.querylang.parser import (
     Word,
     and_of,
 )
-from search.text.analysis import fold_token
+from search.text.analysis import fold_token, language_key
 from search.text.highlight import Marker, best_snippet
 from search.text.thesaurus import Thesaurus
 
@@ -478,6 +488,120 @@ def _facet_values(nodes: tuple[Node, ...]) -> list[list[str]] | None:
     return out
 
 
+def _facet_sql(facets: bool) -> str:
+    """Facet counts of the matches ``m``: one unnest per row in the select list (a
+    ProjectSet, about twice as fast as a lateral function scan)."""
+    if not facets:
+        return "NULL"
+    return (
+        "(SELECT json_agg(json_build_array(v, n)) FROM (SELECT v, count(*) AS n FROM "
+        "(SELECT unnest(facets) AS v FROM m) AS u GROUP BY v) AS f)"
+    )
+
+
+def _facet_counts(rows: Iterable[tuple[str, int]] | None) -> dict[str, list[tuple[str, int]]]:
+    counts: dict[str, list[tuple[str, int]]] = {name: [] for name in FILTER_FIELDS}
+    for v, n in rows or ():
+        name, _, value = v.partition("=")
+        if name in counts:  # not the tags that are no facets
+            counts[name].append((value, int(n)))
+    for name in counts:
+        counts[name].sort(key=lambda p: (-p[1], p[0]))
+    return counts
+
+
+#: One entry of a ``tsvector``'s text: the quoted lexeme and its positions.
+_TSV_ENTRY = re.compile(r"'((?:[^']|'')*)'(?::([0-9A-D,]+))?")
+_DIGITS = re.compile(r"\d+")
+_ESCAPED = re.compile(r"''|\\\\")
+
+
+def tsvector_entries(text: str | None) -> dict[str, str]:
+    """``{lexeme: positions}`` of a ``tsvector`` written as text (its output format), the
+    positions as written (``"1C,5C"``)."""
+    out: dict[str, str] = {}
+    for lex, positions in _TSV_ENTRY.findall(text or ""):
+        if "'" in lex or "\\" in lex:
+            lex = _ESCAPED.sub(lambda m: m.group()[0], lex)
+        out[lex] = positions
+    return out
+
+
+def tsvector_positions(text: str | None) -> dict[str, list[int]]:
+    """``{lexeme: positions}`` of a ``tsvector`` written as text."""
+    return {lex: _ints(p) for lex, p in tsvector_entries(text).items()}
+
+
+def _ints(positions: str | None) -> list[int]:
+    return [int(p) for p in _DIGITS.findall(positions)] if positions else []
+
+
+def _size(positions: str | None) -> int:
+    return positions.count(",") + 1 if positions else 0
+
+
+class _Postings:
+    """A record as its relevance (``search.backends.relevance.Fields``) reads it: the
+    entries of its ``tsvector`` that the query names (``entries``, in text form), those of
+    its title ``tsvector`` (``title``: a subset, the title positions), and its ``facets``.
+
+    Title terms are the record's language's lexemes at title positions, description terms
+    the same lexemes at the other positions, names the ``n:`` lexemes, concepts the ``c:``
+    lexemes (in the title when the title holds them, in the description when they have
+    other positions too), codes the ``k:`` lexemes.  Positions are read only for phrases."""
+
+    def __init__(
+        self, lang: str, entries: str | None, title: str | None, facets: Iterable[str]
+    ) -> None:
+        self.lang = lang
+        self.all = tsvector_entries(entries)
+        self.top = tsvector_entries(title) if title else {}
+        self.facets = facets
+
+    def _key(self, field: str, text: str) -> str:
+        return _lexeme("n" if field == "names" else self.lang, text)
+
+    def _count(self, field: str, lex: str) -> int:
+        if field == "title":
+            return _size(self.top.get(lex))
+        if field == "desc":
+            return _size(self.all.get(lex)) - _size(self.top.get(lex))
+        return _size(self.all.get(lex))
+
+    def count(self, field: str, term: str) -> int:
+        return self._count(field, self._key(field, term))
+
+    def _positions(self, field: str, lex: str) -> set[int]:
+        top = set(_ints(self.top.get(lex)))
+        if field == "title":
+            return top
+        return set(_ints(self.all.get(lex))) - top
+
+    def phrase(self, field: str, terms: Sequence[str]) -> int:
+        if not terms:
+            return 0
+        runs = [self._positions(field, self._key(field, t)) for t in terms]
+        return sum(1 for p in runs[0] if all(p + k in runs[k] for k in range(1, len(runs))))
+
+    def prefixed(self, field: str, prefix: str) -> int:
+        key = self._key(field, prefix)
+        return sum(self._count(field, lex) for lex in self.all if lex.startswith(key))
+
+    def concepts(self, where: str) -> Set[str]:
+        if where == "codes":
+            return {lex[2:] for lex in self.all if lex.startswith("k:")}
+        concepts = (lex for lex in self.all if lex.startswith("c:"))
+        return {lex[2:] for lex in concepts if self._count(where, lex)}
+
+    def has(self, field: str, value: str) -> bool:
+        return facet(field, value) in self.facets
+
+
+@functools.lru_cache(maxsize=4096)
+def _lexeme(namespace: str, text: str) -> str:
+    return lexeme(namespace, text)
+
+
 def _qualified(order: str) -> str:
     """``order`` (over ``p``'s columns) for the outer query of the page."""
     return ", ".join(f"p.{part.strip()}" for part in order.split(","))
@@ -522,7 +646,8 @@ class _PgSession(Session):
 
         The matches are read once without their large ``tsvector`` (``m``): that gives the
         exact total and facet counts.  With relevance sorting only a candidate set is ranked
-        exactly (``ts_rank`` over the full ``tsvector``, which lives in TOAST storage): the
+        exactly (by ``search.backends.relevance`` over the query's entries of the full
+        ``tsvector``, which lives in TOAST storage; see ``_ranked``): the
         ``max(CANDIDATES, page * per_page)`` matches with the best coarse score, which is
         ``ts_rank`` over the small title ``tsvector`` (0 without a title match; ties: newest
         first), as the whoosh session ranks only its best title tier."""
@@ -538,56 +663,87 @@ class _PgSession(Session):
         need = q.page * q.per_page
         params.update(lim=q.per_page, off=need - q.per_page)
         cols = "id, created, updated" + (", facets" if facets else "")
-        if rank is not None:
+        if rank is not None and node is not None:
             params.update(rank=rank, cand=max(CANDIDATES, need))
             rq = "CAST(:rank AS tsquery)"
-            order = "score DESC, created DESC, id"
             ctes = (
                 f"m AS MATERIALIZED (SELECT {cols}, CASE WHEN ttv @@ {rq} "
                 f"THEN ts_rank(ttv, {rq}) ELSE 0 END AS tier FROM {self.table} WHERE {where}), "
-                "c AS (SELECT id, created, updated FROM m "
-                "ORDER BY tier DESC, created DESC, id LIMIT :cand), "
-                f"s AS (SELECT c.id, c.created, c.updated, ts_rank('{RANK_WEIGHTS}', t.tsv, {rq}) "
-                f"AS score FROM c JOIN {self.table} t ON t.id = c.id), "
-                f"p AS (SELECT * FROM s ORDER BY {order} LIMIT :lim OFFSET :off)"
+                "c AS (SELECT id, created, 0.0 AS nw, 0 AS nb, false AS dem FROM m "
+                "ORDER BY tier DESC, created DESC, id LIMIT :cand)"
             )
-        else:
-            order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
-            ctes = (
-                f"m AS MATERIALIZED (SELECT {cols} FROM {self.table} WHERE {where}), "
-                f"p AS (SELECT id, created, updated, 0.0 AS score FROM m ORDER BY {order} "
-                "LIMIT :lim OFFSET :off)"
-            )
+            return self._ranked(ctes, params, facets, node, q)
+        order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
+        ctes = (
+            f"m AS MATERIALIZED (SELECT {cols} FROM {self.table} WHERE {where}), "
+            f"p AS (SELECT id, created, updated, 0.0 AS score FROM m ORDER BY {order} "
+            "LIMIT :lim OFFSET :off)"
+        )
         return self._finish(ctes, order, params, facets)
 
     def _finish(self, ctes: str, order: str, params: dict[str, Any], facets: bool) -> Run:
         """Total, facets and page from the CTEs ``m`` (matches) and ``p`` (the page)."""
-        # Facets: one unnest per row in the select list (a ProjectSet, about twice as fast
-        # as a lateral function scan).
-        facet_sql = (
-            "(SELECT json_agg(json_build_array(v, n)) FROM (SELECT v, count(*) AS n FROM "
-            "(SELECT unnest(facets) AS v FROM m) AS u GROUP BY v) AS f)"
-            if facets
-            else "NULL"
-        )
         sql = (
-            f"WITH {ctes} SELECT (SELECT count(*) FROM m), {facet_sql}, "
+            f"WITH {ctes} SELECT (SELECT count(*) FROM m), {_facet_sql(facets)}, "
             "(SELECT json_agg(json_build_array(p.id, t.kind, t.title, t.description, "
             f"t.text_language, p.score) ORDER BY {_qualified(order)}) "
             f"FROM p JOIN {self.table} t ON t.id = p.id)"
         )
         total, facet_rows, page = self._query(sql, **params).one()
-        counts: dict[str, list[tuple[str, int]]] = {}
-        if facets:
-            counts = {name: [] for name in FILTER_FIELDS}
-            for v, n in facet_rows or ():
-                name, _, value = v.partition("=")
-                if name in counts:  # not the tags that are no facets
-                    counts[name].append((value, int(n)))
-            for name in counts:
-                counts[name].sort(key=lambda p: (-p[1], p[0]))
         ranked = [(tuple(r[:5]), float(r[5])) for r in page or ()]
-        return Run(int(total), ranked, counts)
+        return Run(int(total), ranked, _facet_counts(facet_rows) if facets else {})
+
+    def _ranked(
+        self, ctes: str, params: dict[str, Any], facets: bool, node: Node, q: SearchQuery
+    ) -> Run:
+        """Total, facets and page when ranking by relevance: the CTEs ``m`` (matches) and
+        ``c`` (the candidates, with ``nw``, ``nb`` and ``dem`` of ``coverage_score``).
+
+        Each candidate comes with the entries of its ``tsvector`` that the query names
+        (its one read of the full ``tsvector``); its relevance is computed here by the rule
+        the memory backend uses (``search.backends.relevance``), then the page's stored
+        fields are read in the same snapshot."""
+        exact, prefixes = lexemes(node)
+        params["lex"] = exact
+        wanted = _ARRAY.format("lex")
+        if prefixes:
+            params["pre"] = prefixes
+            wanted += (
+                " || ARRAY(SELECT x FROM unnest(tsvector_to_array(t.tsv)) AS x WHERE EXISTS "
+                f"(SELECT 1 FROM unnest({_ARRAY.format('pre')}) AS p WHERE starts_with(x, p)))"
+            )
+        # The query's entries: marked with weight C (no field has it), then kept alone;
+        # one pass in C over each tsvector (unnest() and a filter cost ten times more).
+        entries = f"ts_filter(setweight(t.tsv, 'C', {wanted}), '{{c}}')::text"
+        title = f"ts_filter(setweight(t.ttv, 'C', {wanted}), '{{c}}')::text"
+        sql = (
+            f"WITH {ctes} SELECT (SELECT count(*) FROM m), {_facet_sql(facets)}, "
+            "(SELECT json_agg(json_build_array(c.id, c.created, c.nw, c.nb, c.dem, "
+            f"t.text_language, t.facets, {entries}, {title})) "
+            f"FROM c JOIN {self.table} t ON t.id = c.id)"
+        )
+        total, facet_rows, candidates = self._query(sql, **params).one()
+        scored = []
+        for doc_id, created, nw, nb, dem, lang, tags, named, in_title in candidates or ():
+            doc = _Postings(language_key(lang), named, in_title, tags)
+            if isinstance(node, Coverage):
+                found = coverage_relevance(node, doc)
+                score = coverage_score(nw, nb, found[0] if found else 0.0, dem)
+            else:
+                score = relevance(node, doc) or 0.0
+            scored.append((score, int(created), doc_id))
+        scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
+        page = scored[(q.page - 1) * q.per_page : q.page * q.per_page]
+        stored: dict[str, tuple[Any, ...]] = {}
+        if page:
+            rows = self._query(
+                "SELECT id, kind, title, description, text_language FROM "
+                f"{self.table} WHERE id = ANY({_ARRAY.format('ids')})",
+                ids=[doc_id for _, _, doc_id in page],
+            )
+            stored = {r[0]: tuple(r) for r in rows}
+        ranked = [(stored[doc_id], score) for score, _, doc_id in page if doc_id in stored]
+        return Run(int(total), ranked, _facet_counts(facet_rows) if facets else {})
 
     def _coverage_rows(
         self,
@@ -685,7 +841,8 @@ class _PgSession(Session):
 
     def _run_coverage(self, node: Coverage, q: SearchQuery, facets: bool) -> Run:
         """A loose query: the rows of ``_coverage_rows`` with at least ``minimum``
-        optional matches; ranked by coverage, then ``ts_rank`` (candidates as in ``run``)."""
+        optional matches; ranked by ``coverage_score``: coverage, then the relevance of
+        ``search.backends.relevance`` (candidates as in ``run``)."""
         boost_facets = _facet_values(node.boosts)
         if node.minimum == len(node.optional) and boost_facets is not None:
             # Every word is required: the strict match, with the boosts read from the
@@ -709,9 +866,11 @@ class _PgSession(Session):
         rank = compile_rank(Coverage(node.required, node.optional, 0))
         cov = f"{cv}.nw + {BOOST_WEIGHT} * {cv}.nb"
         demote = _facet_values(node.demote)
+        dem = "false"
         if demote:
             params["demote"] = sorted({v for values in demote for v in values})
-            cov += f" - {DEMOTE_WEIGHT} * (t.facets && CAST(:demote AS text[]))::int"
+            dem = "(t.facets && CAST(:demote AS text[]))"
+            cov += f" - {DEMOTE_WEIGHT} * {dem}::int"
         cov = f"({cov})"
         if q.sort != "relevance":
             order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
@@ -722,23 +881,18 @@ class _PgSession(Session):
             )
             return self._finish(ctes, order, params, facets)
         params["cand"] = max(CANDIDATES, need)
-        order = "score DESC, created DESC, id"
+        tier = "0"
         if rank is not None:
             params["rank"] = rank
             rq = "CAST(:rank AS tsquery)"
             tier = f"CASE WHEN t.ttv @@ {rq} THEN ts_rank(t.ttv, {rq}) ELSE 0 END"
-            exact = f"ts_rank('{RANK_WEIGHTS}', t.tsv, {rq})"
-        else:
-            tier, exact = "0", "0"
         ctes = (
-            f"m AS MATERIALIZED (SELECT {cols}, {cov} AS cov, {tier} AS tier FROM {source}), "
-            "c AS (SELECT id, created, updated, cov FROM m "
-            "ORDER BY cov DESC, tier DESC, created DESC, id LIMIT :cand), "
-            f"s AS (SELECT c.id, c.created, c.updated, c.cov + r.r / (1 + r.r) AS score "
-            f"FROM c JOIN {self.table} t ON t.id = c.id, LATERAL (SELECT {exact} AS r) AS r), "
-            f"p AS (SELECT * FROM s ORDER BY {order} LIMIT :lim OFFSET :off)"
+            f"m AS MATERIALIZED (SELECT {cols}, {cv}.nw, {cv}.nb, {dem} AS dem, {cov} AS cov, "
+            f"{tier} AS tier FROM {source}), "
+            "c AS (SELECT id, created, nw, nb, dem FROM m "
+            "ORDER BY cov DESC, tier DESC, created DESC, id LIMIT :cand)"
         )
-        return self._finish(ctes, order, params, facets)
+        return self._ranked(ctes, params, facets, node, q)
 
     def count_upto(self, node: Node | None, limit: int) -> int:
         """Counts at most ``limit`` rows: the index scan stops there."""

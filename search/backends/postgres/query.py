@@ -1,9 +1,11 @@
 """The parser's syntax tree as ``tsquery`` literals, over the lexemes of ``postgres_schema``.
 
 ``compile_match`` gives the exact matching set (the same semantics as the whoosh masks);
-``compile_rank`` gives an OR of the positive scoring lexemes, for ``ts_rank``: filter terms
-and negated terms do not score.  Every lexeme is quoted, so user text can never be read as
-``tsquery`` syntax; the literal is passed as a bound parameter.
+``compile_rank`` gives an OR of the positive scoring lexemes, for the coarse ``ts_rank`` of
+the title that chooses the candidates: filter terms and negated terms do not score.
+``lexemes`` names the entries of a record's ``tsvector`` that its relevance reads.  Every
+lexeme is quoted, so user text can never be read as ``tsquery`` syntax; the literal is
+passed as a bound parameter.
 """
 
 from __future__ import annotations
@@ -97,6 +99,40 @@ def rank_operands(node: Node) -> list[str]:
 
 
 def compile_rank(node: Node | None) -> str | None:
-    """An OR of the scoring lexemes of ``node`` for ``ts_rank``; None when nothing scores."""
+    """An OR of the scoring lexemes of ``node`` for ``ts_rank`` (the candidates' coarse
+    score); None when nothing scores."""
     operands = list(dict.fromkeys(rank_operands(node))) if node is not None else []
     return " | ".join(operands) if operands else None
+
+
+def lexemes(node: Node | None) -> tuple[list[str], list[str]]:
+    """``(lexemes, prefixes)``: every lexeme ``compile_match(node)`` names (negated ones
+    too), and the prefixes it names, unquoted: the entries of a record's ``tsvector`` that
+    its relevance (``search.backends.relevance``) reads."""
+    exact: dict[str, None] = {}
+    prefixes: dict[str, None] = {}
+    stack = [node] if node is not None else []
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Word):
+            exact.update(dict.fromkeys(word_lexemes(n.text)))
+        elif isinstance(n, Phrase):
+            for lang in {lang for w in n.words for lang in query_terms(w)}:
+                exact.update(
+                    dict.fromkeys(lexeme(lang, t) for w in n.words if (t := term(w, lang)))
+                )
+            exact.update(dict.fromkeys(lexeme("n", fold_token(w)) for w in n.words))
+        elif isinstance(n, Prefix):
+            prefixes.update(dict.fromkeys(lexeme(ns, n.text) for ns in (*TEXT_NAMESPACES, "n")))
+        elif isinstance(n, FieldTerm):
+            exact[field_lexeme(n.field, n.value)] = None
+        elif isinstance(n, Concept):
+            exact.update(dict.fromkeys(lexeme(ns, c) for c in sorted(n.ids) for ns in ("c", "k")))
+            stack.append(n.inner)
+        elif isinstance(n, Not):
+            stack.append(n.item)
+        elif isinstance(n, Coverage):
+            stack.extend((*n.required, *n.optional))
+        else:
+            stack.extend(n.items)
+    return sorted(exact), sorted(prefixes)

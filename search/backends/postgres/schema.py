@@ -20,9 +20,9 @@ The gap between title and description keeps phrases (``<->``) inside one field, 
 whoosh backend's per-field positions do.  A second, small ``tsvector`` (``ttv``) holds only the
 weight-A entries (title terms and concepts, title positions): searches rank exactly only the
 best candidates by it (see ``search.backends.postgres.backend``), as the whoosh session does
-with its
-title tier.  Weights mirror whoosh's boosts (title 4, names 2,
-codes 2, description 1) through ``RANK_WEIGHTS``.
+with its title tier.  The weights tell the fields apart for the relevance of
+``search.backends.relevance`` (title 4, names 2, codes 2, description 1, as whoosh's boosts):
+A the title, B names and codes, D the description.
 """
 
 from __future__ import annotations
@@ -37,8 +37,6 @@ from search.text.thesaurus import Thesaurus
 
 #: Bump when the tables or the lexemes change: the index then needs a rebuild.
 SCHEMA_VERSION = 6
-#: ``ts_rank`` weights for {D, C, B, A}: description 1, names / codes 2, title 4.
-RANK_WEIGHTS = "{0.25, 0.25, 0.5, 1.0}"
 #: Characters of the description stored for snippets.
 SNIPPET_CHARS = 4000
 #: Characters of the description indexed (keeps the tsvector far below its 1 MB limit).
