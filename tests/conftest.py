@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import settings
 from sqlalchemy import event, text
 from sqlalchemy.pool import Pool
 from werkzeug.serving import make_server
@@ -32,6 +33,13 @@ def _compiled_catalogues() -> None:
     from kb.i18n_catalogues import compile_stale
 
     compile_stale()
+
+
+# CI runs the property tests on a fixed sequence of examples (the same run twice gives the same
+# verdict); a local run explores new random examples each time.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 class _OrphanConnections:
