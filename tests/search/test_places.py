@@ -243,6 +243,8 @@ def test_bad_data_is_refused(tmp_path: Path) -> None:
         ("what do African states need", [("African states", "group:Africa")]),
         ("South African police", [("South African", "ZAF")]),
         ("Central African Republic", [("Central African Republic", "CAF")]),
+        ("Central African states", [("Central African", "m49:017")]),
+        ("programmes pour les pays centrafricains", [("centrafricains", "CAF")]),
         ("les pays ouest-africains", [("ouest-africains", "m49:011")]),
         ("programas centroamericanos", [("centroamericanos", "informal:central_america")]),
         ("cursos latinoamericanos", [("latinoamericanos", "informal:latin_america")]),
