@@ -70,6 +70,10 @@ def un_search(backend):
         ("группа реагирования на инциденты", "programme:zh"),
         ("tabletop exercise", "request:ru"),
         ("cyber diplomacy", "programme:ru-declared-en"),
+        # prefix queries reach the Arabic, Russian and Chinese text too
+        ("инфраструк*", "request:ru"),
+        ("кибердипл*", "programme:ru-declared-en"),
+        ("تدريب*", "request:ar"),
     ],
 )
 def test_found_in_every_language(un_search, query, record):

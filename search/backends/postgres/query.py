@@ -23,10 +23,10 @@ from search.querylang.parser import (
     Prefix,
     Word,
 )
-from search.text.analysis import fold_token, query_terms, term
+from search.text.analysis import LANGUAGE_KEYS, fold_token, query_terms, term
 
-#: Namespaces holding title / description terms.
-TEXT_NAMESPACES = ("en", "fr", "es", "xx")
+#: Namespaces holding title / description terms (one per analysed language, and the neutral one).
+TEXT_NAMESPACES = LANGUAGE_KEYS
 
 
 def _any(parts: list[str]) -> str:
