@@ -9,9 +9,12 @@ import click
 from flask import Flask
 
 from kb.errors import DomainError
+from kb.ops.startup import require_current_schema
 from kb.uow import unit_of_work
 
-kb_cli = click.Group("kb", help="Capacity Exchange catalogue commands.")
+kb_cli = click.Group(
+    "kb", help="Capacity Exchange catalogue commands.", callback=require_current_schema
+)
 
 
 @kb_cli.command("seed")

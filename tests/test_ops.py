@@ -139,6 +139,17 @@ def test_a_server_refuses_an_empty_database_but_flask_commands_still_work(
         connection.execute("UPDATE alembic_version SET version_num = '0021'")
     with pytest.raises(DatabaseUnavailable, match="at schema revision 0021"):
         create_app(config)
+    # and so do the operators' commands, with the same sentence instead of a traceback
+    stats = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "kb", "kb", "stats"],
+        cwd=PROJECT,
+        env={"PATH": "/usr/bin:/bin", "KB_DATABASE_URL": url, "KB_SECRET_KEY": "x"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert stats.returncode == 1 and "Traceback" not in stats.stderr, stats.stderr
+    assert "Cannot run this command" in stats.stderr and "at schema revision 0021" in stats.stderr
 
 
 def test_gunicorn_stops_with_the_message_when_the_database_is_unreachable(

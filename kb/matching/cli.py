@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from kb.extensions import db
+from kb.ops.startup import require_current_schema
 
-match_cli = click.Group("match", help="Matching commands.")
+match_cli = click.Group("match", help="Matching commands.", callback=require_current_schema)
 
 
 @match_cli.command("refresh")

@@ -6,7 +6,9 @@ import sys
 import threading
 from typing import Any
 
-from flask import Flask
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
@@ -53,6 +55,15 @@ def check_index_soon(app: Flask) -> None:
 
 def check_database(app: Flask) -> None:
     """Connect once and look for the schema; stop with a clear message if either fails."""
+    problem = schema_problem(app, dispose=True)
+    if problem is not None:
+        raise DatabaseUnavailable(f"Capacity Exchange cannot start: {problem}")
+
+
+def schema_problem(app: Flask, *, dispose: bool = False) -> str | None:
+    """Why this database cannot serve this release (unreachable, no schema, an older
+    revision), or None. ``dispose``: close the pool after (a server's master, before it forks
+    its workers)."""
     url = make_url(str(app.config["SQLALCHEMY_DATABASE_URI"])).render_as_string(hide_password=True)
     with app.app_context():
         try:
@@ -61,23 +72,22 @@ def check_database(app: Flask) -> None:
                 revision = _revision(connection) if has_schema else None
         except Exception as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DatabaseUnavailable(
-                f"Capacity Exchange cannot start: the database {url} is unreachable ({reason}). "
+            return (
+                f"the database {url} is unreachable ({reason}). "
                 "Start the database or correct KB_DATABASE_URL."
-            ) from exc
+            )
         finally:
-            db.engine.dispose()
+            if dispose:
+                db.engine.dispose()
     if not has_schema:
-        raise DatabaseUnavailable(
-            f"Capacity Exchange cannot start: the database {url} has no schema. "
-            "Run `flask db upgrade` first."
-        )
+        return f"the database {url} has no schema. Run `flask db upgrade` first."
     wanted = _head()
     if revision is not None and revision != wanted:
-        raise DatabaseUnavailable(
-            f"Capacity Exchange cannot start: the database {url} is at schema revision "
-            f"{revision}, this release needs {wanted}. Run `flask db upgrade` first."
+        return (
+            f"the database {url} is at schema revision {revision}, this release needs "
+            f"{wanted}. Run `flask db upgrade` first."
         )
+    return None
 
 
 def _revision(connection: Any) -> str | None:
@@ -96,3 +106,12 @@ def _head() -> str:
     config = Config()
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     return str(ScriptDirectory.from_config(config).get_current_head())
+
+
+@with_appcontext
+def require_current_schema() -> None:
+    """Before any ``flask kb|search|match`` command: the database has this release's schema
+    (else one sentence saying what to run, instead of a traceback from a missing table)."""
+    problem = schema_problem(current_app._get_current_object())  # type: ignore[attr-defined]
+    if problem is not None:
+        raise click.ClickException(f"Cannot run this command: {problem}")

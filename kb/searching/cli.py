@@ -6,7 +6,9 @@ import json
 
 import click
 
-search_cli = click.Group("search", help="Search index commands.")
+from kb.ops.startup import require_current_schema
+
+search_cli = click.Group("search", help="Search index commands.", callback=require_current_schema)
 
 
 @search_cli.command("reindex")
