@@ -134,7 +134,8 @@ class Space:
         idf = {t: math.log((n + 1) / (c + 1)) + 1.0 for t, c in df.items()}
         limit = max_df * n
         kept = sorted(t for t, c in df.items() if c <= limit or n < 20)
-        dropped = {t: idf[t] for t in df if t not in set(kept)}
+        kept_set = set(kept)  # built once: inside the comprehension it made the fit O(vocab²)
+        dropped = {t: idf[t] for t in df if t not in kept_set}
         vocab = {t: i for i, t in enumerate(kept)}
         return cls(vocab, np.array([idf[t] for t in kept], dtype=np.float64), n, dropped)
 
