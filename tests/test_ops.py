@@ -109,6 +109,18 @@ def test_a_server_refuses_to_start_when_the_database_is_unreachable(tmp_path: Pa
     assert "secret" not in message and "KB_DATABASE_URL" in message
 
 
+def _flask(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``flask --app kb ARGS`` on the database ``url``, in a process of its own."""
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "kb", *args],
+        cwd=PROJECT,
+        env={"PATH": "/usr/bin:/bin", "KB_DATABASE_URL": url, "KB_SECRET_KEY": "x"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_a_server_refuses_an_empty_database_but_flask_commands_still_work(
     tmp_path: Path,
 ) -> None:
@@ -121,14 +133,7 @@ def test_a_server_refuses_an_empty_database_but_flask_commands_still_work(
     }
     with pytest.raises(DatabaseUnavailable, match="flask db upgrade"):
         create_app(config)
-    upgraded = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "kb", "db", "upgrade"],
-        cwd=PROJECT,
-        env={"PATH": "/usr/bin:/bin", "KB_DATABASE_URL": url, "KB_SECRET_KEY": "x"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    upgraded = _flask(url, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
     create_app(config)  # starts now
 
@@ -140,14 +145,7 @@ def test_a_server_refuses_an_empty_database_but_flask_commands_still_work(
     with pytest.raises(DatabaseUnavailable, match="at schema revision 0021"):
         create_app(config)
     # and so do the operators' commands, with the same sentence instead of a traceback
-    stats = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "kb", "kb", "stats"],
-        cwd=PROJECT,
-        env={"PATH": "/usr/bin:/bin", "KB_DATABASE_URL": url, "KB_SECRET_KEY": "x"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    stats = _flask(url, "kb", "stats")
     assert stats.returncode == 1 and "Traceback" not in stats.stderr, stats.stderr
     assert "Cannot run this command" in stats.stderr and "at schema revision 0021" in stats.stderr
 
