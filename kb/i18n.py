@@ -80,6 +80,8 @@ def init_app(app: Flask) -> None:
         country_name=country_name,
         sort_countries=sort_countries,
         iso_country_name=iso_country_name,
+        country_list=country_list,
+        sort_country_codes=sort_country_codes,
         un_name=lambda country: un_name(getattr(country, "iso3", country)) or "",
         place_name=place_name,
         place_description=place_description,
@@ -425,12 +427,21 @@ def sort_key(text: str, lang: str | None = None) -> tuple[bytes, str]:
 
 
 def iso_country_name(iso3: str) -> str:
-    """The name of the state with ISO alpha-3 code ``iso3`` in the interface language."""
-    from kb.extensions import db
-    from kb.models import Country
+    """The name of the state with ISO alpha-3 code ``iso3`` in the interface language (the
+    code itself if it is not a member or observer State)."""
+    return state_name(iso3) if (iso3 or "").upper() in _un_names() else iso3
 
-    country = db.session.get(Country, iso3)
-    return country_name(country) if country is not None else iso3
+
+def sort_country_codes(codes: Iterable[str]) -> list[str]:
+    """ISO alpha-3 codes in the alphabetical order of their states' names in the interface
+    language."""
+    return sorted(codes, key=lambda c: sort_key(iso_country_name(c)))
+
+
+def country_list(codes: Iterable[str]) -> str:
+    """States named by their codes, in the alphabetical order of the interface language and
+    separated as it separates names ("Égypte, Émirats arabes unis, Kenya")."""
+    return join_names(sorted((iso_country_name(c) for c in codes), key=sort_key))
 
 
 def place_name(place: Any) -> str:

@@ -6,6 +6,7 @@ form and from a query; lists of states in each language's alphabetical order."""
 from __future__ import annotations
 
 import pytest
+from flask_babel import refresh
 
 from kb import i18n
 from kb.i18n import LANGUAGES, UN_NAMED_STATES, sort_key, state_codes, state_name, un_name
@@ -250,3 +251,11 @@ def test_a_message_worded_for_its_recipient_names_the_state_in_their_language(ap
     with app.test_request_context("/?lang=ar"), force_locale("fr"):
         assert i18n.country_name("KOR") == "Corée du Sud"
         assert sort_key("Émirats") < sort_key("Espagne")
+
+
+def test_lists_of_states_in_a_sentence_sort_and_separate_as_the_language_does(app) -> None:
+    with app.test_request_context("/?lang=fr"):
+        assert i18n.country_list(["ESP", "ARE", "EGY"]) == "Égypte, Émirats arabes unis, Espagne"
+    with app.test_request_context("/?lang=zh"):
+        refresh()  # the test's app context is shared by the two requests: forget fr
+        assert i18n.country_list(["JPN", "CHN", "AFG"]) == "阿富汗、日本、中国"
