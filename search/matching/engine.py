@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +17,7 @@ from search.matching import reasons as why
 from search.matching.codes import LANGUAGES, infer_codes_from_text
 from search.matching.compute import Catalogue
 from search.matching.config import MatchConfig
-from search.matching.features import Space, record_terms
+from search.matching.features import DocTerms, Space, record_terms
 from search.matching.history import Delivery, History, TrackRecord
 from search.matching.model import Match, NeedStatus
 from search.matching.ranking import sparse_rows
@@ -39,6 +41,40 @@ REFIT_CHANGED_SHARE = 0.05
 REFIT_MIN_CHANGES = 20
 #: ... or when this share of their distinct words and concepts is unknown to the fit.
 REFIT_UNSEEN_SHARE = 0.10
+
+
+class _TermsCache:
+    """The analysed text (:func:`record_terms`) of the requests seen last, by text: it
+    depends on the text and the configuration only, not on a fit, so an edit's follow-up
+    (one programme scored against every open request) analyses only the requests whose
+    text changed since. Bounded (least recently used out first)."""
+
+    SIZE = 20_000
+
+    def __init__(self) -> None:
+        self._found: OrderedDict[tuple[Any, ...], DocTerms] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, record: Record, cfg: MatchConfig) -> DocTerms:
+        key = (
+            record.get("title") or "", record.get("description") or "",
+            record.get("text_language"), cfg.title_boost, cfg.implied_theme_weight,
+            cfg.generic_concept_weight,
+        )  # fmt: skip
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+                return found
+        found = record_terms(record, cfg)
+        with self._lock:
+            self._found[key] = found
+            while len(self._found) > self.SIZE:
+                self._found.popitem(last=False)
+        return found
+
+
+_TERMS = _TermsCache()
 
 
 class MatchEngine:
@@ -162,6 +198,8 @@ class MatchEngine:
 
     def _encode(self, records: Sequence[Record], side: str, **kw: Any) -> Encoded:
         limit = self.config.max_query_terms if side == "request" else None
+        if side == "request" and "terms" not in kw:
+            kw["terms"] = [_TERMS.get(r, self.config) for r in records]
         return encode(
             records, self._words, self._concepts, self._languages, self.config,
             side=side, max_terms=limit, **kw,
