@@ -259,3 +259,26 @@ def test_lists_of_states_in_a_sentence_sort_and_separate_as_the_language_does(ap
     with app.test_request_context("/?lang=zh"):
         refresh()  # the test's app context is shared by the two requests: forget fr
         assert i18n.country_list(["JPN", "CHN", "AFG"]) == "阿富汗、日本、中国"
+
+
+@pytest.mark.parametrize(
+    ("lang", "written"),
+    [
+        ("zh", "韩国、肯尼亚"),  # the Chinese enumeration comma
+        ("ar", "كوريا الجنوبية، كينيا"),  # the Arabic comma
+        ("fr", "République de Corée; Kenya"),
+        ("ru", "Южная Корея, Кения"),  # CLDR ru is Республика Корея; this one is not read
+    ],
+)
+def test_eligible_states_named_in_a_language_are_read_back(client, auth, make, lang, written):
+    make.country("KOR"), make.country("KEN")
+    provider = make.user("provider")
+    auth.login(provider.email)
+    blank = client.get(f"/word/templates/{lang}/programme.docx").data
+    filled = _fill(blank, lang, {"Eligible states": written, "Title": "Course"}, {})
+    html = upload(client, filled, "programme").get_data(as_text=True)
+    if lang == "ru":
+        assert form_values(html)["eligible_countries"] == ["KEN"]
+        assert "Южная Корея" in html  # named in the problem, not guessed
+    else:
+        assert sorted(form_values(html)["eligible_countries"]) == ["KEN", "KOR"], html
