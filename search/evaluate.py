@@ -86,18 +86,21 @@ FLOORS: dict[str, dict[str, float]] = {
     # courses offered in another language).
     "cross_language": {"ndcg@10": 0.82, "recall@10": 0.85, "mrr": 0.78},
     "fr_es_requests": {"ndcg@10": 0.85, "recall@10": 0.85, "mrr": 0.85},
-    # Requests written in Arabic, Chinese and Russian, as posted (issue 13; measured 3 Dec 2026:
-    # 0.796 / 0.856 / 1.000 for 4 / 4 / 2 requests; English 0.890)
-    "lang_ar": {"ndcg@10": 0.77, "recall@10": 0.85},
-    "lang_ru": {"ndcg@10": 0.83, "recall@10": 0.95},
-    "lang_zh": {"ndcg@10": 0.95, "recall@10": 0.95},
+    # Requests written in Arabic, Chinese and Russian, as posted (issue 13; measured 3 Dec 2026
+    # on 6 / 6 / 4 requests after the ICS/SCADA and cloud requests were added: 0.853 / 0.902 /
+    # 0.958, recall 0.851 / 0.967 / 0.938; English 0.869)
+    "lang_ar": {"ndcg@10": 0.77, "recall@10": 0.83},
+    "lang_ru": {"ndcg@10": 0.83, "recall@10": 0.93},
+    "lang_zh": {"ndcg@10": 0.93, "recall@10": 0.9},
     # The "report" part (nothing is fitted on it; the stratified split of 3 Dec 2026). Targets
-    # of issue 11: nDCG@10 >= 0.95 structured (measured 0.892 since programmes on the subject
-    # in another language rank before unrelated ones when nothing covers the need, 0.884
-    # before) and >= 0.90 prose-only (measured 0.858 on its 9 requests).
-    "structured_report": {"ndcg@10": 0.87, "recall@10": 0.93, "mrr": 0.85},
-    "prose_only_report": {"ndcg@10": 0.84, "recall@10": 0.92, "mrr": 0.80},
-    "text_only_report": {"ndcg@10": 0.84, "recall@10": 0.90, "mrr": 0.83},
+    # of issue 11: nDCG@10 >= 0.95 structured and >= 0.90 prose-only. Measured after the second
+    # audit (general offers graded 1 wherever rule '1' says, which the engine often ranks
+    # below 10th: recall@10 0.960 -> 0.913) and the ICS/SCADA and cloud requests: 0.875 /
+    # 0.913 / 0.876 structured, 0.862 / 0.938 / 0.825 prose-only (10 requests), 0.850 / 0.880
+    # / 0.850 text only.
+    "structured_report": {"ndcg@10": 0.85, "recall@10": 0.89, "mrr": 0.85},
+    "prose_only_report": {"ndcg@10": 0.84, "recall@10": 0.9, "mrr": 0.80},
+    "text_only_report": {"ndcg@10": 0.83, "recall@10": 0.86, "mrr": 0.83},
     # Requests where history matters (issue 16 point 5, search/data/match_eval_history.json;
     # measured 3 Dec 2026: 0.997 fit, 0.913 report; without history 0.833 / 0.821).
     "history_fit": {"ndcg@10": 0.95, "recall@10": 0.95},
@@ -118,10 +121,9 @@ MAX_INELIGIBLE = 0
 MAX_NO_SHARED_LANGUAGE = {
     "structured": 0.02,
     "text_only": 0.02,
-    # 4 slots in 190 (0.021): the fourth, since programmes on the subject in another language
-    # rank before unrelated ones when nothing covers the need in a shared language, is an
-    # industrial-control-systems course in English and Russian for an Algerian request in
-    # French and Arabic that nothing covers, graded 2 by the written rules.
+    # 5 slots in 210 (0.024, 21 requests since 3 Dec 2026): programmes on the subject in
+    # another language rank before unrelated ones when nothing covers the need in a shared
+    # language (the target, 0.02, is not met here).
     "prose_only": 0.025,
     "fr_es_requests": 0.04,
     "history_fit": 0.02,
@@ -129,14 +131,16 @@ MAX_NO_SHARED_LANGUAGE = {
 }
 #: Unmet needs on the "report" part: least recall, most answerable requests flagged.
 #: Targets: recall >= 0.9 with <= 10 % flagged, for both. With the set's rule "no
-#: programme graded 3" (3 Dec 2026; 20 unmet needs in 40 requests) the cover rule of
-#: ``MatchConfig.cover_*`` gives 0.75 / 0.10 structured and 0.65 / 0.15 text-only there.
+#: programme graded 3" (20 unmet needs in 43 requests since the ICS/SCADA and cloud
+#: requests of 3 Dec 2026) the cover rule of ``MatchConfig.cover_*`` gives 0.75 / 0.087
+#: structured and 0.55 / 0.13 text-only there (the main theme may be the programme's second
+#: for themes suggested from text, and its score refit on "fit": 0.70 / 0.17 before).
 UNMET_FLOORS = {
-    "structured": {"recall": 0.72, "false_flag_rate": 0.12},
-    "text_only": {"recall": 0.62, "false_flag_rate": 0.17},
+    "structured": {"recall": 0.72, "false_flag_rate": 0.10},
+    "text_only": {"recall": 0.52, "false_flag_rate": 0.15},
 }
 #: Suggested codes on the "report" part (targets: themes 0.9 / 0.8, support 0.85 / 0.7;
-#: measured 0.948 / 0.786 and 0.862 / 0.758).
+#: measured 0.952 / 0.787 and 0.869 / 0.757 on its 43 requests).
 SUGGESTION_FLOORS = {
     "themes_precision": 0.92,
     "themes_recall": 0.76,

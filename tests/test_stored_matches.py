@@ -286,10 +286,12 @@ def test_many_changed_records_are_refreshed_in_chunks_as_a_full_refresh_would(
         make.programme(org, title=f"Forensics training {n}", end_date=FUTURE, **FORENSICS)
         for n in range(3)
     ]
+    fits = service.fits
     with unit_of_work():
         service.refresh_records([("programme", p.id) for p in new_programmes])
+    assert (service.fits, service.updates) == (fits, 1)  # encoded against the last fit
     incremental = _snapshot()
     with unit_of_work():
-        service.refresh()
+        service.refresh(refit=False)  # the same engine: the refresh paths must agree
     assert incremental == _snapshot()
     assert any(row[0] == "programme" for row in incremental["suggestions"])

@@ -29,7 +29,7 @@ def refresh(if_empty: bool) -> None:
         click.echo("Match suggestions already computed.")
         return
     service = match_service()
-    service.engine()  # fit first, outside the bar
+    service.engine(refit=True)  # a full fit first, outside the bar
     with click.progressbar(length=1, label="Matching", show_pos=True) as bar:
         state = {"done": 0}
 
@@ -38,6 +38,6 @@ def refresh(if_empty: bool) -> None:
             bar.update(done - state["done"])
             state["done"] = done
 
-        count = service.refresh(progress=progress)
+        count = service.refresh(progress=progress, refit=False)
     db.session.commit()
     click.echo(f"Suggestions refreshed for {count} request(s) and the programmes they fit.")

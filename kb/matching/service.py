@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import joinedload
@@ -34,7 +35,7 @@ from kb.models.types import utcnow
 from kb.reports import counts as report_counts
 from kb.stamps import stamp
 from search.matching import Match, MatchConfig, MatchEngine
-from search.matching.engine import language_order, ranked
+from search.matching.engine import Candidates
 
 #: Programmes listed for a request; requests listed for a programme.
 TOP_K = 10
@@ -66,6 +67,10 @@ class MatchService:
     def __init__(self, config: MatchConfig) -> None:
         self.config = config
         self._engine: MatchEngine | None = None
+        #: ``updated_at`` of each programme the engine holds (what changed since).
+        self._stamps: dict[int, Any] = {}
+        #: Full fits and incremental updates so far (tests and benchmarks read them).
+        self.fits = self.updates = 0
         self._signature: tuple[Any, ...] | None = None
         self._history_signature: tuple[Any, ...] | None = None
         self._text_only = MatchEngine(config)  # infer_codes reads the text alone: no fit
@@ -84,26 +89,67 @@ class MatchService:
         ).one()
         return tuple(row)
 
-    def engine(self) -> MatchEngine:
-        """The engine fitted on the current programme catalogue (refitted when it changed;
-        when only the initiatives changed, it learns the new history without a refit).
-        For the refresher only: pages read stored rows."""
+    def engine(self, refit: bool = False) -> MatchEngine:
+        """The engine for the current programme catalogue. For the refresher only: pages
+        read stored rows.
+
+        A full fit (every programme analysed, vocabulary and word weights learnt) happens
+        on first use, with ``refit`` (``flask match refresh``, the nightly job), and when
+        the changes since the last fit have drifted from it (``MatchEngine.drifted``: more
+        than 5 % of the programmes, at least 20, or 10 % of their words unknown to the fit).
+        Otherwise only the programmes changed since (a newer ``updated_at``, new or gone)
+        are encoded against the last fit (``MatchEngine.update``). When only the
+        initiatives changed, it learns the new history without either."""
         signature = self._current_signature()
         history_signature = self._current_history_signature()
-        if self._engine is None or signature != self._signature:
-            programmes = db.session.scalars(
-                select(Programme).options(joinedload(Programme.organisation))
-            ).all()
-            # Word statistics from public programmes only: a hidden programme never changes
-            # the score of a pair others can see.
-            public = {p.ref for p in programmes if access.can_view(None, p)}
-            self._engine = MatchEngine(self.config).fit(
-                [programme_dict(p) for p in programmes], statistics=public, history=_history()
-            )
+        if self._engine is None or refit:
+            self._fit()
+        elif signature != self._signature:
+            self._catch_up()
         elif history_signature != self._history_signature:
             self._engine.set_history(_history())
         self._signature, self._history_signature = signature, history_signature
+        assert self._engine is not None
         return self._engine
+
+    def _fit(self) -> None:
+        self._stamps = dict(db.session.execute(select(Programme.id, Programme.updated_at)).all())
+        programmes = db.session.scalars(
+            select(Programme).options(joinedload(Programme.organisation))
+        ).all()
+        # Word statistics from public programmes only: a hidden programme never changes
+        # the score of a pair others can see.
+        public = {p.ref for p in programmes if access.can_view(None, p)}
+        self._engine = MatchEngine(self.config).fit(
+            [programme_dict(p) for p in programmes], statistics=public, history=_history()
+        )
+        self.fits += 1
+
+    def _catch_up(self) -> None:
+        """Encode the programmes changed since the engine last saw the catalogue."""
+        assert self._engine is not None
+        current = dict(db.session.execute(select(Programme.id, Programme.updated_at)).all())
+        changed = sorted(i for i, at in current.items() if self._stamps.get(i) != at)
+        removed = [i for i in self._stamps if i not in current]
+        if self._engine.drifted(len(changed) + len(removed)):
+            self._fit()
+            return
+        records = db.session.scalars(
+            select(Programme)
+            .where(Programme.id.in_(changed))
+            .options(joinedload(Programme.organisation))
+        ).all()
+        try:
+            self._engine.update(
+                [programme_dict(p) for p in records], [f"programme:{i}" for i in removed]
+            )
+        except ValueError:  # a language the fit did not know
+            self._fit()
+            return
+        if self._current_history_signature() != self._history_signature:
+            self._engine.set_history(_history())
+        self._stamps = current
+        self.updates += 1
 
     def infer_codes(self, request: Request) -> dict[str, list[str]]:
         """Themes / support types the text suggests (text only: cheap, no fitted engine)."""
@@ -116,17 +162,20 @@ class MatchService:
         request_ids: Iterable[int] | None = None,
         progress: Callable[[int, int], None] | None = None,
         changed: tuple[set[int], set[int]] | None = None,
+        refit: bool = True,
     ) -> int:
         """Recompute stored suggestions: everything when ``request_ids`` is None (both
         directions, and the supply-and-demand aggregates), else those requests' lists.
         ``changed`` (request ids, programme ids): only those records changed (many
         programmes: every list is recomputed, but the stored facts only of those records,
-        and the map's figures of every request, whose best scores may have moved)."""
+        and the map's figures of every request, whose best scores may have moved).
+        A refresh of everything fits the engine afresh (``refit``: unless the caller just
+        did); with ``changed`` the engine only catches up (:meth:`engine`)."""
         if request_ids is not None:
             refs = [(REQUEST, i) for i in request_ids]
             self.refresh_records(refs)
             return len(refs)
-        engine = self.engine()
+        engine = self.engine(refit=refit and changed is None)
         db.session.execute(delete(MatchSuggestion))
         db.session.execute(delete(MatchNeed))
         today, now, self.levels = date.today(), utcnow(), _Levels()
@@ -137,12 +186,14 @@ class MatchService:
                 .order_by(Request.id)
             )
         )
-        best = _ProgrammeBest()
+        best = _ProgrammeTop(engine, ids)
         self._match_chunks(engine, ids, set(ids), best, today, now, progress, fresh=True)
         open_programmes = set(
             db.session.scalars(select(Programme.id).where(Programme.status == "open"))
         )
-        _insert(best.ranked_rows(open_programmes, now, self.levels))
+        request_ids, programme_ids, ranks = best.ranked_pairs(open_programmes)
+        del best
+        _explain_rows(engine, request_ids, programme_ids, ranks, today, now, self.levels)
         if changed is None:
             aggregates.rebuild()
             report_counts.rebuild()
@@ -158,14 +209,15 @@ class MatchService:
         engine: MatchEngine,
         ids: list[int],
         movers: set[int],
-        best: _ProgrammeBest,
+        best: _ProgrammeTop,
         today: date,
         now: datetime,
         progress: Callable[[int, int], None] | None = None,
         fresh: bool = False,
     ) -> None:
         """Store the lists of programmes of requests ``ids`` (their old rows go, unless
-        ``fresh``: none are stored), :data:`REFRESH_CHUNK` at a time; collect in ``best`` the
+        ``fresh``: none are stored), :data:`REFRESH_CHUNK` at a time, each chunk written
+        before the next is matched; collect in ``best`` (scores and flags, no reasons) the
         open ones among ``movers`` that each programme's list could take."""
         for start in range(0, len(ids), REFRESH_CHUNK):
             chunk = ids[start : start + REFRESH_CHUNK]
@@ -179,7 +231,7 @@ class MatchService:
             live = [r for r in _load_requests(chunk) if r.status in LISTED_REQUEST_STATUSES]
             declined = _declined_by_request([r.id for r in live])
             pool = {r.ref for r in live if r.status in OPEN_REQUEST_STATUSES and r.id in movers}
-            by_request, by_programme = engine.match_both(
+            by_request, by_programme = engine.match_both_light(
                 [request_dict(r) for r in live],
                 TOP_K,
                 PROGRAMME_KEEP,
@@ -195,7 +247,7 @@ class MatchService:
             _mark_overview(rows)
             _insert(rows)
             _write_needs([r.id for r in live], rows, self.levels)
-            best.add(by_programme)
+            best.add(by_programme, [r.id for r in live])
             del live, by_request, by_programme, rows
             if progress:
                 progress(min(start + REFRESH_CHUNK, len(ids)), len(ids))
@@ -284,9 +336,9 @@ class MatchService:
                     MatchSuggestion.side == PROGRAMME, MatchSuggestion.request_id.in_(part)
                 )
             )
-        best = _ProgrammeBest()
+        best = _ProgrammeTop(engine, relisted)
         self._match_chunks(engine, relisted, changed, best, today, now)
-        best.merge_into_stored(now, self.levels)
+        best.merge_into_stored(engine, today, now, self.levels)
 
     def _refresh_one_by_one(
         self, engine: MatchEngine, relisted: set[int], changed: set[int], today: date,
@@ -410,36 +462,99 @@ class MatchService:
         return affected
 
 
-class _ProgrammeBest:
-    """Each programme's best requests seen so far in a chunked refresh (at most
-    :data:`PROGRAMME_KEEP` matches each, with their reasons)."""
+class _ProgrammeTop:
+    """Each programme's best requests seen so far in a chunked refresh, as arrays: at most
+    :data:`PROGRAMME_KEEP` per programme, with the ranking key, score and flags of each pair
+    but no reasons (reasons are computed once the lists are final: :func:`_explain_rows`).
+    So a refresh over the whole catalogue holds about 50 bytes per kept pair, never a
+    catalogue-wide list of matches with their reasons."""
 
-    def __init__(self) -> None:
-        self.lists: dict[int, list[Match]] = {}
+    FIELDS = ("programme", "request", "key", "order", "score", "shared", "fits")
 
-    def add(self, by_programme: dict[str, list[Match]]) -> None:
-        for ref, found in by_programme.items():
-            pid = _id(ref)
-            merged = self.lists.get(pid, []) + found
-            merged.sort(key=lambda m: (-round(ranked(m), 9), m.request_id))
-            self.lists[pid] = merged[:PROGRAMME_KEEP]
+    def __init__(self, engine: MatchEngine, request_ids: Iterable[int]) -> None:
+        self.refs = np.array([_id(r) for r in engine.programme_refs()], dtype=np.int64)
+        # Ties go to the request whose ref sorts first as text ("request:10" before
+        # "request:9"), as matches sorted by ``Match.request_id`` do.
+        self.order_of = {i: n for n, i in enumerate(sorted(set(request_ids), key=str))}
+        self.arrays: dict[str, np.ndarray] = {
+            "programme": np.zeros(0, dtype=np.int64),
+            "request": np.zeros(0, dtype=np.int64),
+            "key": np.zeros(0, dtype=np.float64),
+            "order": np.zeros(0, dtype=np.int64),
+            "score": np.zeros(0, dtype=np.float64),
+            "shared": np.zeros(0, dtype=bool),
+            "fits": np.zeros(0, dtype=bool),
+        }
 
-    def ranked_rows(
-        self, open_ids: set[int], now: datetime, levels: _Levels
-    ) -> list[dict[str, Any]]:
-        """Rows of the open programmes' lists, in the order users see them (full refresh)."""
-        return [
-            _row(PROGRAMME, rank, m, now, levels)
-            for pid, found in self.lists.items()
-            if pid in open_ids
-            for rank, m in enumerate(language_order(found), start=1)
-        ]
+    def add(self, found: Candidates, request_ids: list[int]) -> None:
+        """Merge one chunk's candidates (``found.request`` indexes ``request_ids``): each
+        programme keeps its best by ranked score (rounded to 9 places), ties by request."""
+        if not len(found):
+            return
+        rid = np.asarray(request_ids, dtype=np.int64)[found.request]
+        new = {
+            "programme": self.refs[found.programme],
+            "request": rid,
+            "key": np.array([round(v, 9) for v in found.ranked.tolist()], dtype=np.float64),
+            "order": np.array([self.order_of[i] for i in rid.tolist()], dtype=np.int64),
+            "score": found.score,
+            "shared": found.shared,
+            "fits": found.fits,
+        }
+        merged = {k: np.concatenate([self.arrays[k], new[k]]) for k in self.FIELDS}
+        order = np.lexsort((merged["order"], -merged["key"], merged["programme"]))
+        pids = merged["programme"][order]
+        rank = np.arange(len(order)) - np.searchsorted(pids, pids, side="left")
+        keep = order[rank < PROGRAMME_KEEP]
+        self.arrays = {k: v[keep] for k, v in merged.items()}  # sorted by programme, key
 
-    def merge_into_stored(self, now: datetime, levels: _Levels) -> None:
+    def programme_ids(self) -> list[int]:
+        return np.unique(self.arrays["programme"]).tolist()
+
+    def of(self, programme_ids: list[int]) -> dict[int, list[tuple[float, int]]]:
+        """``programme id → [(score, request id), …]`` of these programmes' kept pairs."""
+        pids = self.arrays["programme"]
+        out: dict[int, list[tuple[float, int]]] = {}
+        for pid in programme_ids:
+            lo, hi = np.searchsorted(pids, [pid, pid + 1])
+            out[pid] = list(
+                zip(
+                    self.arrays["score"][lo:hi].tolist(),
+                    self.arrays["request"][lo:hi].tolist(),
+                    strict=True,
+                )
+            )
+        return out
+
+    def ranked_pairs(self, open_ids: set[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(request, programme, rank)`` of the open programmes' lists, ranked in the order
+        users see them (:func:`~search.matching.engine.language_order`; full refresh)."""
+        a = self.arrays
+        pids = a["programme"]
+        starts = np.flatnonzero(np.r_[True, pids[1:] != pids[:-1]]).tolist() if len(pids) else []
+        ends = [*starts[1:], len(pids)] if starts else []
+        ranks = np.zeros(len(pids), dtype=np.int64)
+        shared, on_need = a["shared"].tolist(), (a["fits"] & a["shared"]).tolist()
+        keep = np.zeros(len(pids), dtype=bool)
+        for lo, hi in zip(starts, ends, strict=True):
+            if int(pids[lo]) not in open_ids:
+                continue
+            keep[lo:hi] = True
+            positions = range(lo, hi)
+            last = max((k for k in positions if on_need[k]), default=lo - 1)
+            head = [k for k in range(lo, last + 1) if shared[k]]
+            moved = [k for k in range(lo, last + 1) if not shared[k]]
+            for rank, k in enumerate([*head, *moved, *range(last + 1, hi)], start=1):
+                ranks[k] = rank
+        return a["request"][keep], pids[keep], ranks[keep]
+
+    def merge_into_stored(
+        self, engine: MatchEngine, today: date, now: datetime, levels: _Levels
+    ) -> None:
         """Merge into the stored lists (incremental): each open programme keeps its best
-        :data:`PROGRAMME_KEEP` rows by score among its stored rows and these matches."""
-        pids = sorted(self.lists)
-        for part in _chunks(pids, 500):
+        :data:`PROGRAMME_KEEP` rows by score among its stored rows and these pairs."""
+        added: tuple[list[int], list[int]] = ([], [])
+        for part in _chunks(self.programme_ids(), 500):
             open_ids = set(
                 db.session.scalars(
                     select(Programme.id).where(Programme.id.in_(part), Programme.status == "open")
@@ -457,22 +572,24 @@ class _ProgrammeBest:
             for pid, score, request_id, row_id in rows:
                 stored.setdefault(pid, []).append((score, request_id, row_id))
             dropped: list[int] = []
-            added: list[dict[str, Any]] = []
+            found = self.of(part)
             for pid in part:
                 if pid not in open_ids:
                     continue
-                entries: list[tuple[float, int, Any]] = [
-                    (s, r, i) for s, r, i in stored.get(pid, [])
-                ]
-                entries += [(m.score, _id(m.request_id), m) for m in self.lists[pid]]
+                entries: list[tuple[float, int, int | None]] = list(stored.get(pid, []))
+                entries += [(score, rid, None) for score, rid in found[pid]]
                 entries.sort(key=lambda e: (-e[0], e[1]))
-                for _, _, kept in entries[:PROGRAMME_KEEP]:
-                    if isinstance(kept, Match):
-                        added.append(_row(PROGRAMME, 0, kept, now, levels))
-                dropped += [e[2] for e in entries[PROGRAMME_KEEP:] if isinstance(e[2], int)]
+                for _, rid, row_id in entries[:PROGRAMME_KEEP]:
+                    if row_id is None:
+                        added[0].append(rid)
+                        added[1].append(pid)
+                dropped += [e[2] for e in entries[PROGRAMME_KEEP:] if e[2] is not None]
             for ids in _chunks(dropped, 500):
                 db.session.execute(delete(MatchSuggestion).where(MatchSuggestion.id.in_(ids)))
-            _insert(added)
+        request_ids = np.array(added[0], dtype=np.int64)
+        programme_ids = np.array(added[1], dtype=np.int64)
+        ranks = np.zeros(len(request_ids), dtype=np.int64)
+        _explain_rows(engine, request_ids, programme_ids, ranks, today, now, levels)
 
 
 class _ProgrammeLists:
@@ -602,6 +719,73 @@ def _row(side: str, rank: int, match: Match, now: datetime, levels: _Levels) -> 
         "computed_at": now,
         **dict.fromkeys(OVERVIEW_CLASSES, False),  # set by _mark_overview (request lists)
     }
+
+
+#: Pairs explained (reasons computed) and written at once by :func:`_explain_rows`.
+PAIR_BATCH = 20_000
+
+
+def _explain_rows(
+    engine: MatchEngine,
+    request_ids: np.ndarray,
+    programme_ids: np.ndarray,
+    ranks: np.ndarray,
+    today: date,
+    now: datetime,
+    levels: _Levels,
+) -> None:
+    """Write the programme-side rows of these pairs, with their reasons, request by request
+    (:data:`REFRESH_CHUNK` requests loaded at a time, :data:`PAIR_BATCH` pairs explained
+    and inserted at a time): memory bounded by the batch, not by the catalogue."""
+    order = np.argsort(request_ids, kind="stable")
+    rids, pids, ranks = request_ids[order], programme_ids[order], ranks[order]
+    writer = _PairWriter(engine, today, now, levels)
+    for chunk in _chunks(np.unique(rids).tolist()):
+        loaded = {r.id: request_dict(r) for r in _load_requests(chunk)}
+        for rid in chunk:
+            record = loaded.get(rid)
+            if record is None:
+                continue
+            lo, hi = np.searchsorted(rids, [rid, rid + 1]).tolist()
+            for start in range(lo, hi, PAIR_BATCH):
+                end = min(start + PAIR_BATCH, hi)
+                writer.add(rid, record, pids[start:end].tolist(), ranks[start:end].tolist())
+        writer.flush()
+
+
+class _PairWriter:
+    """Collects pairs to explain (each request once per batch) and writes their rows."""
+
+    def __init__(self, engine: MatchEngine, today: date, now: datetime, levels: _Levels):
+        self.engine, self.today, self.now, self.levels = engine, today, now, levels
+        self.batch: list[tuple[dict[str, Any], list[str]]] = []
+        self.rank_of: dict[tuple[int, int], int] = {}
+        self.rids: set[int] = set()
+        self.held = 0
+
+    def add(self, rid: int, record: dict[str, Any], pids: list[int], ranks: list[int]) -> None:
+        if self.held + len(pids) > PAIR_BATCH or rid in self.rids:
+            self.flush()
+        self.rids.add(rid)
+        self.batch.append((record, [f"programme:{p}" for p in pids]))
+        for p, rank in zip(pids, ranks, strict=True):
+            self.rank_of[(rid, p)] = rank
+        self.held += len(pids)
+
+    def flush(self) -> None:
+        if self.batch:
+            found = self.engine.explain_pairs(
+                [b[0] for b in self.batch], [b[1] for b in self.batch], self.today
+            )
+            rank_of = self.rank_of
+            _insert(
+                [
+                    _row(PROGRAMME, rank_of[(_id(m.request_id), _id(m.programme_id))], m,
+                         self.now, self.levels)
+                    for m in found
+                ]
+            )  # fmt: skip
+        self.batch, self.rank_of, self.rids, self.held = [], {}, set(), 0
 
 
 def _planner_statistics() -> None:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from search.matching import compute, ranking, rules
 from search.matching import reasons as why
 from search.matching.codes import LANGUAGES, infer_codes_from_text
 from search.matching.compute import Catalogue
 from search.matching.config import MatchConfig
-from search.matching.features import Space, record_terms
+from search.matching.features import DocTerms, Space, record_terms
 from search.matching.history import Delivery, History, TrackRecord
 from search.matching.model import Match, NeedStatus
 from search.matching.ranking import sparse_rows
@@ -29,6 +33,48 @@ Progress = Callable[[int, int], None]
 #: Candidates picked by raw score beyond ``top_k`` per request, so that :func:`list_order`
 #: (covering programmes first) can promote a covering programme from just below the cut.
 CANDIDATE_MARGIN = 10
+#: :meth:`MatchEngine.update` encodes changed programmes against the last fit's vocabulary
+#: and word weights; :meth:`MatchEngine.drifted` says a full fit is due when the programmes
+#: changed since the fit exceed this share of the catalogue fitted (at least
+#: ``REFIT_MIN_CHANGES``) ...
+REFIT_CHANGED_SHARE = 0.05
+REFIT_MIN_CHANGES = 20
+#: ... or when this share of their distinct words and concepts is unknown to the fit.
+REFIT_UNSEEN_SHARE = 0.10
+
+
+class _TermsCache:
+    """The analysed text (:func:`record_terms`) of the requests seen last, by text: it
+    depends on the text and the configuration only, not on a fit, so an edit's follow-up
+    (one programme scored against every open request) analyses only the requests whose
+    text changed since. Bounded (least recently used out first)."""
+
+    SIZE = 20_000
+
+    def __init__(self) -> None:
+        self._found: OrderedDict[tuple[Any, ...], DocTerms] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, record: Record, cfg: MatchConfig) -> DocTerms:
+        key = (
+            record.get("title") or "", record.get("description") or "",
+            record.get("text_language"), cfg.title_boost, cfg.implied_theme_weight,
+            cfg.generic_concept_weight,
+        )  # fmt: skip
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+                return found
+        found = record_terms(record, cfg)
+        with self._lock:
+            self._found[key] = found
+            while len(self._found) > self.SIZE:
+                self._found.popitem(last=False)
+        return found
+
+
+_TERMS = _TermsCache()
 
 
 class MatchEngine:
@@ -79,7 +125,68 @@ class MatchEngine:
         self._languages = {c: i for i, c in enumerate(codes)}
         enc = self._encode(self.programmes, "programme", terms=terms)
         self._catalogue = self._make_catalogue(enc, self.programmes)
+        #: Since the fit: programmes :meth:`update` encoded, their distinct terms, and
+        #: how many of those the fit did not know (:meth:`drifted`).
+        self.fitted_size = len(self.programmes)
+        self.changed_since_fit: set[str] = set()
+        self._terms_seen = self._terms_unseen = 0
         return self
+
+    def update(self, changed: Iterable[Record], removed: Collection[str] = ()) -> MatchEngine:
+        """Replace, add (``changed``) or drop (``removed`` ids) programmes without a fit:
+        only the changed programmes are analysed and encoded, against the vocabulary and
+        word weights of the last :meth:`fit` (words it did not know count in a
+        programme's norm but match nothing until the next fit). The other programmes keep
+        their encodings; the hard rules and history tables are rebuilt from the dicts.
+        Scores then differ from a fresh fit's only by the word weights (IDF) the changes
+        would have moved, and by the new words; :meth:`drifted` says when to fit again.
+        Raises ``ValueError`` when a changed programme is offered in a language the fit
+        did not know (its structured features need a fit)."""
+        cfg = self.config
+        changed = sorted(changed, key=lambda p: str(p["id"]))
+        for p in changed:
+            if any(code not in self._languages for code in offered_languages(p)):
+                raise ValueError("a language unknown to the fit: fit again")
+        gone = {str(p["id"]) for p in changed} | {str(i) for i in removed}
+        kept = [i for i, p in enumerate(self.programmes) if str(p["id"]) not in gone]
+        terms = [record_terms(p, cfg) for p in changed]
+        for t in terms:
+            for space, found in ((self._words, t.words), (self._concepts, t.concepts)):
+                self._terms_seen += len(found)
+                self._terms_unseen += sum(
+                    1 for w in found if w not in space.vocab and w not in space.dropped
+                )
+        self.changed_since_fit |= {str(p["id"]) for p in changed} | {str(i) for i in removed}
+        new = self._encode(changed, "programme", terms=terms)
+        old = self._catalogue.enc
+        records = [self.programmes[i] for i in kept] + changed
+        order = sorted(range(len(records)), key=lambda k: str(records[k]["id"]))
+        index = np.array(order, dtype=np.intp)
+        rows = np.array(kept, dtype=np.intp)
+        codes = [old.codes[i] for i in kept] + new.codes
+        enc = Encoded(
+            words=sp.vstack([old.words[rows], new.words], format="csr")[index],
+            concepts=np.vstack([old.concepts[rows], new.concepts])[index],
+            struct=np.vstack([old.struct[rows], new.struct])[index],
+            keys=np.concatenate([old.keys[rows], new.keys])[index],
+            codes=[codes[k] for k in order],
+            updated=np.concatenate([old.updated[rows], new.updated])[index],
+        )
+        enc.words.sort_indices()
+        self.programmes = [records[k] for k in order]
+        self._pos = {str(p["id"]): i for i, p in enumerate(self.programmes)}
+        self._catalogue = self._make_catalogue(enc, self.programmes)
+        return self
+
+    def drifted(self, more: int = 0) -> bool:
+        """Whether a full :meth:`fit` is due: the programmes changed since the fit (plus
+        ``more`` about to change) exceed :data:`REFIT_CHANGED_SHARE` of those fitted (at
+        least :data:`REFIT_MIN_CHANGES`), or :data:`REFIT_UNSEEN_SHARE` of the distinct
+        words and concepts of the changed programmes were unknown to the fit."""
+        limit = max(REFIT_MIN_CHANGES, REFIT_CHANGED_SHARE * self.fitted_size)
+        if len(self.changed_since_fit) + more > limit:
+            return True
+        return self._terms_unseen > REFIT_UNSEEN_SHARE * max(self._terms_seen, 1)
 
     def set_history(self, history: Iterable[Record | Delivery]) -> MatchEngine:
         """Learn from other history (initiatives) without refitting the programmes: the
@@ -91,6 +198,8 @@ class MatchEngine:
 
     def _encode(self, records: Sequence[Record], side: str, **kw: Any) -> Encoded:
         limit = self.config.max_query_terms if side == "request" else None
+        if side == "request" and "terms" not in kw:
+            kw["terms"] = [_TERMS.get(r, self.config) for r in records]
         return encode(
             records, self._words, self._concepts, self._languages, self.config,
             side=side, max_terms=limit, **kw,
@@ -153,9 +262,32 @@ class MatchEngine:
         every request (as :meth:`match_all`) and the best ``programme_top_k`` requests of
         every programme that has any. Only requests in ``programme_pool`` (all when None)
         are ranked for programmes."""
-        return self._scan(
+        found = self._scan(
             requests, top_k, today, progress, exclude, programme_top_k, programme_pool
         )
+        return found[0], found[1]
+
+    def match_both_light(
+        self,
+        requests: Sequence[Record],
+        top_k: int = 10,
+        programme_top_k: int = 10,
+        today: date | None = None,
+        progress: Progress | None = None,
+        *,
+        exclude: Mapping[str, Collection[str]] | None = None,
+        programme_pool: Collection[str] | None = None,
+    ) -> tuple[dict[str, list[Match]], Candidates]:
+        """As :meth:`match_both`, but the programme direction comes back as
+        :class:`Candidates` (arrays, no reasons): the same pairs, ``ranked`` values, scores
+        and flags :meth:`match_both` would return as matches. A caller merging many calls
+        (a full refresh) keeps each programme's best without holding reasons for pairs
+        that a later call pushes out, then explains the final pairs
+        (:meth:`explain_pairs`)."""
+        found = self._scan(
+            requests, top_k, today, progress, exclude, programme_top_k, programme_pool, True
+        )
+        return found[0], found[2]
 
     def _scan(
         self,
@@ -166,7 +298,8 @@ class MatchEngine:
         exclude: Mapping[str, Collection[str]] | None,
         column_k: int,
         pool: Collection[str] | None,
-    ) -> tuple[dict[str, list[Match]], dict[str, list[Match]]]:
+        light: bool = False,
+    ) -> tuple[dict[str, list[Match]], dict[str, list[Match]], Candidates]:
         today = today or date.today()
         cat, size = self._catalogue, self.config.chunk_size
         out: dict[str, list[Match]] = {}
@@ -206,6 +339,13 @@ class MatchEngine:
                 progress(done, len(requests))
         by_request = {str(r["id"]): out[str(r["id"])] for r in requests}
         by_programme: dict[str, list[Match]] = {}
+        if light:
+            index = {id(r): n for n, r in enumerate(requests)}
+            parts = [
+                self._candidates(blocks[number], encoded[number], block_picks, cat, today, index)
+                for number, block_picks in columns.picks([len(b) for b in blocks])
+            ]
+            return by_request, by_programme, Candidates.concat(parts)
         for number, block_picks in columns.picks([len(b) for b in blocks]):
             block = blocks[number]
             q = encoded[number]
@@ -215,7 +355,71 @@ class MatchEngine:
         for pid, found in by_programme.items():
             found.sort(key=lambda m: (-round(ranked(m), 9), m.request_id))
             by_programme[pid] = language_order(found)[:column_k]
-        return by_request, by_programme
+        return by_request, by_programme, Candidates.concat([])
+
+    def _candidates(
+        self,
+        block: Sequence[Record],
+        q: Encoded,
+        picks: Sequence[np.ndarray],
+        cat: Catalogue,
+        today: date,
+        index: Mapping[int, int],
+    ) -> Candidates:
+        """The picked pairs of a block as :class:`Candidates`: what :meth:`_matches` gives
+        them (raw, ranked value, score, flags), without the reasons."""
+        cfg = self.config
+        qi = np.repeat(np.arange(len(block)), [len(p) for p in picks])
+        pj = np.concatenate(picks) if len(picks) else np.zeros(0, dtype=np.intp)
+        parts = cat.pairs(q, block, qi, pj, today)
+        raw = sum(parts.values())
+        apart = cat.pair_no_shared_language(q, qi, pj)
+        subject = cat.pair_on_subject(q, qi, pj)
+        penalty = float(compute.LANGUAGE_PENALTY)
+        raws = np.asarray(raw, dtype=np.float64).tolist()
+        ranked_values = [
+            r - (penalty if a and not s else 0.0)
+            for r, a, s in zip(raws, apart.tolist(), subject.tolist(), strict=True)
+        ]
+        cap = cfg.good_threshold * cfg.no_shared_language_cap
+        scores, fits = [], []
+        for r, i, j, a in zip(raws, qi.tolist(), pj.tolist(), apart.tolist(), strict=True):
+            score = calibrate(r, cfg)
+            fits.append(covers_need(score, q.codes[i], cat.enc.codes[j], cfg))
+            scores.append(min(score, cap) if a else score)
+        rows = np.array([index[id(r)] for r in block], dtype=np.int64)
+        return Candidates(
+            programme=pj.astype(np.int64),
+            request=rows[qi] if len(qi) else np.zeros(0, dtype=np.int64),
+            ranked=np.array(ranked_values, dtype=np.float64),
+            score=np.array(scores, dtype=np.float64),
+            shared=~apart,
+            fits=np.array(fits, dtype=bool),
+        )
+
+    def programme_refs(self) -> list[str]:
+        """The fitted programmes' ids, by catalogue position (:class:`Candidates`)."""
+        return [str(p["id"]) for p in self.programmes]
+
+    def explain_pairs(
+        self,
+        requests: Sequence[Record],
+        programme_ids: Sequence[Collection[str]],
+        today: date | None = None,
+    ) -> list[Match]:
+        """Matches with reasons for the pairs ``(requests[i], p)`` for each ``p`` in
+        ``programme_ids[i]`` (fitted programmes; a request listed once): the matches
+        :meth:`match_both` returns for those pairs."""
+        today = today or date.today()
+        picks = [
+            np.array(sorted(self._pos[p] for p in ids if p in self._pos), dtype=np.intp)
+            for ids in programme_ids
+        ]
+        if not requests or not sum(len(p) for p in picks):
+            return []
+        q = self._encode(requests, "request")
+        found = self._matches(requests, q, picks, self._catalogue, self.programmes, today)
+        return [m for ms in found.values() for m in ms]
 
     def request_scores(
         self, request: Record, today: date | None = None, exclude: Collection[str] = frozenset()
@@ -475,12 +679,49 @@ def covers(match: Match, wanted: Codes, offered: Codes, cfg: MatchConfig) -> boo
     )
 
 
+@dataclass
+class Candidates:
+    """Pairs of the programme direction without reasons, as parallel arrays:
+    ``programme`` (catalogue positions, :meth:`MatchEngine.programme_refs`), ``request``
+    (positions in the requests passed), ``ranked`` (:func:`ranked`), ``score`` (the
+    calibrated score as stored), ``shared`` (:attr:`Match.shared_language`) and ``fits``
+    (:attr:`Match.fits_need`)."""
+
+    programme: np.ndarray
+    request: np.ndarray
+    ranked: np.ndarray
+    score: np.ndarray
+    shared: np.ndarray
+    fits: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.programme)
+
+    @classmethod
+    def concat(cls, parts: Sequence[Candidates]) -> Candidates:
+        if not parts:
+            ints, floats = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+            flags = np.zeros(0, dtype=bool)
+            return cls(ints, ints.copy(), floats, floats.copy(), flags, flags.copy())
+        return cls(
+            *(
+                np.concatenate([getattr(p, name) for p in parts])
+                for name in ("programme", "request", "ranked", "score", "shared", "fits")
+            )
+        )
+
+
 class _ColumnBest:
     """Per programme (column), the best ``k`` request rows seen over all blocks."""
+
+    #: Entries held before they are cut to each column's best ``k`` so far (the cut keeps
+    #: what :meth:`picks` would choose: the memory of a pass no longer grows with its blocks).
+    COMPACT_AT = 2_000_000
 
     def __init__(self, k: int) -> None:
         self.k = k
         self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.held = 0
 
     def add(self, number: int, raw: np.ndarray, cols: np.ndarray, rows: list[int]) -> None:
         """Keep each column's best ``k`` of ``rows`` in block ``number`` (scores > -1)."""
@@ -496,21 +737,29 @@ class _ColumnBest:
         values = sub[col, local]
         row = np.asarray(rows, dtype=np.intp)[local]
         self.parts.append((np.full(len(row), number), row, cols[col], values))
+        self.held += len(row)
+        if self.held > self.COMPACT_AT and len(self.parts) > 1:
+            self.parts = [self._best()]
+            self.held = len(self.parts[0][0])
+
+    def _best(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Each column's best ``k`` entries of all parts, in :meth:`picks`' order."""
+        block, row, col, value = (np.concatenate(x) for x in zip(*self.parts, strict=True))
+        order = np.lexsort((block, row, -value, col))
+        ordered = col[order]
+        rank = np.arange(len(order)) - np.searchsorted(ordered, ordered, side="left")
+        keep = order[rank < self.k]
+        return block[keep], row[keep], col[keep], value[keep]
 
     def picks(self, sizes: Sequence[int]) -> list[tuple[int, list[np.ndarray]]]:
         """``(block number, programme columns per row)`` for each column's overall best
         ``k``; ``sizes`` are the blocks' row counts."""
         if not self.parts:
             return []
-        block, row, col, value = (np.concatenate(x) for x in zip(*self.parts, strict=True))
-        order = np.lexsort((block, row, -value, col))
-        ordered = col[order]
-        rank = np.arange(len(order)) - np.searchsorted(ordered, ordered, side="left")
-        keep = order[rank < self.k]
+        block, row, col, _ = self._best()
+        self.parts = []
         chosen: dict[int, list[list[int]]] = {}
-        for b, r, c in zip(
-            block[keep].tolist(), row[keep].tolist(), col[keep].tolist(), strict=True
-        ):
+        for b, r, c in zip(block.tolist(), row.tolist(), col.tolist(), strict=True):
             chosen.setdefault(b, [[] for _ in range(sizes[b])])[r].append(c)
         return [
             (b, [np.array(sorted(cs), dtype=np.intp) for cs in rows]) for b, rows in chosen.items()

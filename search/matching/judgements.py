@@ -59,8 +59,22 @@ def part_of(key: str) -> str:
 def kind_of(request: Mapping[str, Any], judgement: Mapping[str, Any]) -> tuple[bool, bool]:
     """The stratum of a judged request: whether it was posted as prose only, and whether
     nothing is graded 2 or more (the set's unmet rule before 3 Dec 2026, kept as the
-    stratum so that no request changed part when the rule followed issue 11)."""
-    return bool(request.get("prose_only")), max(judgement["relevant"].values(), default=0) < 2
+    stratum so that no request changed part when the rule followed issue 11). Grades of
+    programmes written in a later batch than the request (``added``) do not count: a
+    request's stratum, and so its part, is fixed when it enters the set."""
+    mine = request.get("added") or ""
+    later = _programme_batches()
+    grades = [g for p, g in judgement["relevant"].items() if later.get(p, "") <= mine]
+    return bool(request.get("prose_only")), max(grades, default=0) < 2
+
+
+@lru_cache(maxsize=1)
+def _programme_batches() -> dict[str, str]:
+    """``{programme id: batch}`` for the programmes written for the evaluation after the
+    first batch (their ``added`` date); the others are of the first batch ("")."""
+    return {
+        programme_id(p["key"]): p["added"] for p in _eval_records()["programmes"] if p.get("added")
+    }
 
 
 def _language_group(request: Mapping[str, Any]) -> str:
@@ -80,10 +94,13 @@ def split() -> dict[str, str]:
     judgements = load_judgements()
     requests = [r for r in all_requests() if r["key"] in judgements]
     originals = {r["key"]: r["edition_of"] for r in requests if r.get("edition_of")}
-    strata: dict[tuple[bool, bool], list[Mapping[str, Any]]] = {}
+    # requests added later (``added``) are split by the same rule among themselves, the
+    # turn carrying on, so that adding requests never moves one already in the set
+    strata: dict[tuple[str, bool, bool], list[Mapping[str, Any]]] = {}
     for r in requests:
         if r["key"] not in originals:
-            strata.setdefault(kind_of(r, judgements[r["key"]]), []).append(r)
+            kind = kind_of(r, judgements[r["key"]])
+            strata.setdefault((r.get("added") or "", *kind), []).append(r)
     order = {"en": 0, "fr": 1, "es": 2}
     out: dict[str, str] = {}
     turn = 0
@@ -185,6 +202,7 @@ def all_requests() -> list[dict[str, Any]]:
                 "updated_at": r.get("last_confirmed") or r.get("created"),
                 "prose_only": bool(r.get("prose_only")),
                 "edition_of": r.get("edition_of"),
+                "added": r.get("added"),
             }
         )
     return out

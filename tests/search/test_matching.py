@@ -536,3 +536,110 @@ def test_an_empty_catalogue_matches_nothing_without_failing():
     engine = MatchEngine().fit([])
     assert engine.match_request(CRIME_REQUEST, 5, today=TODAY) == []
     assert all(not found for found in engine.match_all([CRIME_REQUEST], 5, today=TODAY).values())
+
+
+def test_light_candidates_and_explained_pairs_are_the_programme_matches(monkeypatch) -> None:
+    """``match_both_light`` gives the programme direction as arrays (no reasons) with the
+    pairs, ranked values, scores and flags of ``match_both``'s matches, and
+    ``explain_pairs`` the same matches with the same reasons; cutting the column
+    candidates to each column's best as they come changes nothing."""
+    from search.matching import engine as engine_module
+    from search.matching.engine import ranked
+    from search.matching.seed_loader import load_programmes, load_requests
+
+    programmes, requests = load_programmes(), load_requests()
+    engine = MatchEngine(MatchConfig(chunk_size=7)).fit(programmes)
+    pool = {str(r["id"]) for r in requests if r.get("status") == "open"}
+    _, by_programme = engine.match_both(requests, 5, 4, today=TODAY, programme_pool=pool)
+    monkeypatch.setattr(engine_module._ColumnBest, "COMPACT_AT", 1)
+    by_request, found = engine.match_both_light(requests, 5, 4, today=TODAY, programme_pool=pool)
+    assert by_request == engine.match_all(requests, 5, today=TODAY)
+    refs = engine.programme_refs()
+    light = sorted(
+        (refs[p], str(requests[r]["id"]), round(k, 9), s, bool(sh), bool(f))
+        for p, r, k, s, sh, f in zip(
+            found.programme.tolist(), found.request.tolist(), found.ranked.tolist(),
+            found.score.tolist(), found.shared.tolist(), found.fits.tolist(), strict=True,
+        )
+    )  # fmt: skip
+    full = sorted(
+        (m.programme_id, m.request_id, round(ranked(m), 9), m.score, m.shared_language,
+         m.fits_need)
+        for ms in by_programme.values() for m in ms
+    )  # fmt: skip
+    assert light == full and full
+    for ms in by_programme.values():
+        for m in ms:
+            record = next(r for r in requests if str(r["id"]) == m.request_id)
+            (again,) = engine.explain_pairs([record], [[m.programme_id]], TODAY)
+            assert again == m
+
+
+def _matches(engine: MatchEngine, requests: list[dict[str, Any]]) -> dict[str, list[tuple]]:
+    found = engine.match_all(requests, 10, today=TODAY)
+    return {
+        k: [(m.programme_id, round(m.score, 6), m.quality) for m in v] for k, v in found.items()
+    }
+
+
+def test_update_encodes_only_the_changed_programmes() -> None:
+    """``update`` with unchanged programmes gives exactly the fitted engine's matches; an
+    edit (eligibility, status, languages, text in the fit's words) gives exactly the
+    eligible pairs a fresh fit gives, and scores within the documented tolerance (0.03) of
+    the fresh fit's; a new programme is matched at once; one withdrawn leaves every list."""
+    from search.matching.seed_loader import load_programmes, load_requests
+
+    programmes, requests = load_programmes(), load_requests()
+    fitted = MatchEngine().fit(programmes)
+    same = MatchEngine().fit(programmes).update(programmes[:5])
+    assert _matches(same, requests) == _matches(fitted, requests)
+    assert not same.drifted()
+
+    edited = [dict(p) for p in programmes]
+    edited[3] = {**edited[3], "eligible_countries": ["KEN"], "languages": ["fr"]}
+    edited[7] = {**edited[7], "status": "closed"}
+    edited[11] = {**edited[11], "title": programmes[12]["title"], "description":
+                  programmes[12]["description"], "themes": programmes[12]["themes"]}  # fmt: skip
+    new = {**programmes[20], "id": "programme:new", "title": programmes[20]["title"] + " II"}
+    removed = str(edited[30]["id"])
+    after = [p for p in edited if str(p["id"]) != removed] + [new]
+    incremental = MatchEngine().fit(programmes)
+    incremental.update([edited[3], edited[7], edited[11], new], removed=[removed])
+    fresh = MatchEngine().fit(after)
+    assert incremental.programme_refs() == fresh.programme_refs()
+    for r in requests:
+        a = incremental.request_scores(r, TODAY)
+        b = fresh.request_scores(r, TODAY)
+        assert a.keys() == b.keys()  # the hard rules: exactly the same pairs
+        assert max((abs(a[p] - b[p]) for p in a), default=0.0) <= 0.03
+        assert removed not in a and str(edited[7]["id"]) not in a
+        if r.get("country") != "KEN":
+            assert str(edited[3]["id"]) not in a
+    listed = {
+        m.request_id
+        for engine in (incremental, fresh)
+        for m in engine.match_programme(new, requests, 10, today=TODAY)
+    }
+    one = incremental.match_programme(new, requests, 10, today=TODAY)
+    two = fresh.match_programme(new, requests, 10, today=TODAY)
+    assert {m.request_id for m in one} == {m.request_id for m in two} == listed and listed
+
+
+def test_drift_rule_asks_for_a_fit() -> None:
+    """A full fit is due after more than 5 % (at least 20) of the programmes changed since
+    the last one, or when 10 % of the changed programmes' terms are unknown to it; a
+    language the fit did not know cannot be encoded against it."""
+    from search.matching import engine as engine_module
+    from search.matching.seed_loader import load_programmes
+
+    programmes = load_programmes()
+    engine = MatchEngine().fit(programmes)
+    assert 0.05 * len(programmes) <= engine_module.REFIT_MIN_CHANGES
+    engine.update(programmes[: engine_module.REFIT_MIN_CHANGES])
+    assert not engine.drifted() and engine.drifted(more=1)
+    engine = MatchEngine().fit(programmes)
+    unknown = " ".join(f"zorblax{n} quintessor{n}" for n in range(30))
+    engine.update([{**programmes[0], "description": unknown}])
+    assert engine.drifted()
+    with pytest.raises(ValueError):
+        MatchEngine().fit(programmes).update([{**programmes[0], "languages": ["tlh"]}])

@@ -110,18 +110,34 @@ def test_grades_are_held_to_the_written_rules() -> None:
 
 def test_split_is_stratified_by_kind() -> None:
     """Each kind of judged request (prose-only or not, anything graded 2 or more or not) is
-    split evenly, and an edition in another language sits in its original's part."""
+    split evenly within the batch it was added in, and an edition in another language sits
+    in its original's part."""
     marks = judgements.load_judgements()
     requests = [r for r in judgements.all_requests() if r["key"] in marks]
-    counts: dict[tuple[bool, bool], list[int]] = {}
+    counts: dict[tuple[str, bool, bool], list[int]] = {}
     for r in requests:
         if r.get("edition_of"):
             assert judgements.part_of(r["key"]) == judgements.part_of(r["edition_of"])
             continue
-        parts = counts.setdefault(judgements.kind_of(r, marks[r["key"]]), [0, 0])
+        kind = (r.get("added") or "", *judgements.kind_of(r, marks[r["key"]]))
+        parts = counts.setdefault(kind, [0, 0])
         parts[judgements.PARTS.index(judgements.part_of(r["key"]))] += 1
-    assert len(counts) == 4
+    assert len([kind for kind in counts if not kind[0]]) == 4
     assert all(abs(fit - report) <= 1 for fit, report in counts.values()), counts
+
+
+def test_requests_added_later_do_not_move_the_judged_ones() -> None:
+    """A request's stratum counts only the programmes of its own batch (``added``): grading
+    an older request against a programme written later does not move it to another part,
+    and the later requests are split among themselves."""
+    marks = judgements.load_judgements()
+    requests = {r["key"]: r for r in judgements.all_requests() if r["key"] in marks}
+    # req-005 got a 2 from eval-prog-012 (added 2026-12-03); it stays in "nothing graded 2"
+    assert marks["req-005"]["relevant"]["programme:eval-prog-012"] == 2
+    assert judgements.kind_of(requests["req-005"], marks["req-005"]) == (False, True)
+    added = [k for k, r in requests.items() if r.get("added") and not r.get("edition_of")]
+    parts = [judgements.part_of(k) for k in added]
+    assert added and abs(parts.count("fit") - parts.count("report")) <= 1
 
 
 def test_suggestion_model_is_the_stored_fit() -> None:
