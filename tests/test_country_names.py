@@ -282,3 +282,11 @@ def test_eligible_states_named_in_a_language_are_read_back(client, auth, make, l
         assert "Южная Корея" in html  # named in the problem, not guessed
     else:
         assert sorted(form_values(html)["eligible_countries"]) == ["KEN", "KOR"], html
+
+
+def test_el_salvador_keeps_its_article_at_the_un() -> None:
+    from search.places.build_data import clean
+
+    assert clean("Salvador (El)") == clean("El Salvador") == ["El Salvador", "Salvador"]
+    assert [un_name("SLV", lang) for lang in ("en", "fr", "es")] == ["El Salvador"] * 3
+    assert [m.place.code for m in default_gazetteer().find("El Salvador")] == ["SLV"]
