@@ -22,6 +22,7 @@ from __future__ import annotations
 import difflib
 import functools
 import hashlib
+import json
 import logging
 import os
 import re
@@ -29,7 +30,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from contextlib import contextmanager
 from itertools import islice
 from typing import Any
@@ -492,12 +493,23 @@ def _facet_values(nodes: tuple[Node, ...]) -> list[list[str]] | None:
 _PHRASE = re.compile(r"<(?:->|[0-9]+>)")
 
 
-def _materialized(match: str | None, costly: bool) -> str:
+#: An AND whose matches the planner expects fewer of than this keeps them (see below).
+KEEP_BELOW = 5000
+
+
+def _materialized(match: str | None, costly: bool, estimate: Callable[[], float]) -> str:
     """How the matches ``m`` are kept for the two passes over them (counts; candidates or
     the page): read twice (``NOT MATERIALIZED``) when a row costs only its index entry and
     heap tuple, kept once when each row is costly to decide (a phrase, which reads the
-    record's full ``tsvector``, a place filter, a join of the coverage scans)."""
-    return "MATERIALIZED" if costly or (match and _PHRASE.search(match)) else "NOT MATERIALIZED"
+    record's full ``tsvector``, a place filter, a join of the coverage scans).  An AND of
+    words (``&``) reads the posting lists of every word, often far more entries than it
+    matches: it is read twice only when the planner expects many matches (``estimate()``,
+    at least ``KEEP_BELOW``), where keeping them costs more."""
+    if costly or (match and _PHRASE.search(match)):
+        return "MATERIALIZED"
+    if match and "&" in match and estimate() < KEEP_BELOW:
+        return "MATERIALIZED"
+    return "NOT MATERIALIZED"
 
 
 def _counts_sql(facets: bool) -> str:
@@ -663,6 +675,13 @@ class _PgSession(Session):
     def _query(self, sql: str, **params: Any) -> sa.CursorResult[Any]:
         return self.conn.execute(sa.text(sql), {**self.params, **params})
 
+    def _estimate(self, sql: str, params: dict[str, Any]) -> float:
+        """The planner's estimate of the rows ``sql`` returns (no execution)."""
+        plan = self._query(f"EXPLAIN (FORMAT JSON) {sql}", **params).scalar()
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        return float(plan[0]["Plan"]["Plan Rows"])
+
     def run(self, node: Node | None, q: SearchQuery, facets: bool) -> Run:
         """Total, facet counts and the page in one statement over one snapshot.
 
@@ -684,7 +703,11 @@ class _PgSession(Session):
             where += " AND tsv @@ CAST(:match AS tsquery)"
             params["match"] = compile_match(node)
         rank = compile_rank(node) if q.sort == "relevance" else None
-        mat = _materialized(params.get("match"), self.scoped)
+        mat = _materialized(
+            params.get("match"),
+            self.scoped,
+            lambda: self._estimate(f"SELECT 1 FROM {self.table} WHERE {where}", params),
+        )
         need = q.page * q.per_page
         params.update(lim=q.per_page, off=need - q.per_page)
         cols = "id, created, updated" + (", facets" if facets else "")
@@ -887,7 +910,9 @@ class _PgSession(Session):
             source = f"(({rows_sql} HAVING sum(o) >= :minimum)) AS cv "
             source += f"JOIN {self.table} t ON t.id = cv.id"
             cv = "cv"
-        mat = _materialized(params.get("every"), cv == "cv" or self.scoped)
+        mat = _materialized(
+            params.get("every"), cv == "cv" or self.scoped, lambda: self._estimate(rows_sql, params)
+        )
         need = q.page * q.per_page
         params.update(lim=q.per_page, off=need - q.per_page, minimum=node.minimum)
         cols = "t.id, t.created, t.updated" + (", t.facets" if facets else "")
