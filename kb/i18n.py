@@ -22,7 +22,7 @@ import icu
 from babel import Locale
 from babel import numbers as babel_numbers
 from babel.core import get_global
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, g, has_app_context, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_babel import format_date as _babel_format_date
 from flask_babel import format_decimal as _babel_format_decimal
@@ -80,6 +80,9 @@ def init_app(app: Flask) -> None:
         country_name=country_name,
         sort_countries=sort_countries,
         iso_country_name=iso_country_name,
+        country_list=country_list,
+        sort_country_codes=sort_country_codes,
+        un_name=lambda country: un_name(getattr(country, "iso3", country)) or "",
         place_name=place_name,
         place_description=place_description,
         place_other_names=place_other_names,
@@ -151,7 +154,14 @@ def _store_choice(response: Response) -> Response:
 
 def _request_locale() -> Locale | None:
     """The request's locale, read once per request (pages ask for it hundreds of times, and
-    Flask-Babel's lookup walks several context proxies each time)."""
+    Flask-Babel's lookup walks several context proxies each time). Under ``force_locale`` (a
+    notification or an e-mail worded in its recipient's language, in a request or in a
+    background job), the forced locale."""
+    if not has_app_context():
+        return None
+    forced = getattr(getattr(g, "_flask_babel", None), "forced_babel_locale", None)
+    if forced is not None:
+        return forced
     if not has_request_context():
         return None
     cached = request.__dict__.get("_kb_locale", _UNSET)
@@ -269,6 +279,41 @@ def system_note(comment: str | None) -> str:
 
 _ALPHA2: dict[str, list[str]] = get_global("territory_aliases")
 
+#: States shown by their UN short name instead of CLDR's: in which languages ("*": all six)
+#: and why. CLDR's names are the display names everywhere else (the names people use, as the
+#: issue asks); these are the few where CLDR's name would be wrong in a UN setting, or is an
+#: abbreviation rather than a name (docs/I18N.md, "Country names"). Their UN names come from
+#: the gazetteer data (``places_m49.json``) and, for the observer States,
+#: ``seed_data/observer_states.json``. CLDR 47 (Babel 2.19) names checked on 3 Dec 2026.
+UN_NAMED_STATES: dict[str, tuple[str, str]] = {
+    "PSE": ("*", "CLDR names the territories (Palestinian Territories), not the observer State"),
+    "VAT": ("*", "CLDR names the city (Vatican City), not the Holy See, the observer State"),
+    "COD": ("*", "CLDR's Congo - Kinshasa is a label telling the two Congos apart"),
+    "COG": ("*", "CLDR's Congo - Brazzaville is a label telling the two Congos apart"),
+    "MMR": ("*", "CLDR adds (Burma), a name the UN has not used since 1989"),
+    "CIV": ("ar", "the State asks that its name not be translated (CLDR ar: Ivory Coast)"),
+    "CPV": ("en fr ar", "Cabo Verde at the UN since 2013 (CLDR: Cape Verde, Cap-Vert)"),
+    "TLS": ("fr ru", "Timor-Leste at the UN (CLDR fr, ru: East Timor)"),
+    "TUR": ("fr es", "Türkiye at the UN since 2022 (CLDR fr, es: Turquie, Turquía)"),
+    "ARE": ("ru", "CLDR ru abbreviates: ОАЭ"),
+    "PRK": ("ru", "CLDR ru abbreviates: КНДР"),
+    "MHL": ("ru", "CLDR ru abbreviates: Маршалловы о-ва"),
+    "SLB": ("ru", "CLDR ru abbreviates: Соломоновы о-ва"),
+    "SYC": ("ru", "CLDR ru abbreviates: Сейшельские о-ва"),
+    "ATG": ("en", "CLDR en abbreviates: Antigua & Barbuda"),
+    "BIH": ("en", "CLDR en abbreviates: Bosnia & Herzegovina"),
+    "KNA": ("en", "CLDR en abbreviates: St. Kitts & Nevis"),
+    "LCA": ("en", "CLDR en abbreviates: St. Lucia"),
+    "VCT": ("en", "CLDR en abbreviates: St. Vincent & Grenadines"),
+    "STP": ("en", "CLDR en abbreviates: São Tomé & Príncipe"),
+    "TTO": ("en", "CLDR en abbreviates: Trinidad & Tobago"),
+}
+
+
+def _un_named(iso3: str, lang: str) -> bool:
+    languages = UN_NAMED_STATES.get(iso3, ("", ""))[0]
+    return languages == "*" or lang in languages.split()
+
 
 def alpha2(iso3: str) -> str | None:
     """ISO 3166-1 alpha-3 to alpha-2 through CLDR's territory aliases (KEN -> KE)."""
@@ -284,23 +329,84 @@ def observer_state_names() -> dict[str, dict[str, str]]:
         return {row["iso3"]: row["names"] for row in json.load(fh)["states"]}
 
 
-def country_name(country: Any) -> str:
-    """A country's name in the interface language.
+@lru_cache(maxsize=1)
+def _un_names() -> dict[str, dict[str, str]]:
+    """Every state's UN short name per language: member states from the gazetteer (English:
+    the UN short name; French and Spanish: UNTERM's; Arabic, Chinese, Russian: UNSD M49's),
+    the observer States from ``seed_data/observer_states.json``."""
+    from search.places import default_gazetteer
 
-    English keeps the UN's official short names from ``seed_data/countries.json`` (Republic of
-    Korea, Viet Nam); the other languages take CLDR's names through Babel.
-    """
+    out = {
+        p.code: {lang: p.names[lang][0] for lang in LANGUAGES if p.names.get(lang)} | {"en": p.name}
+        for p in default_gazetteer().states()
+    }
+    for iso3, names in observer_state_names().items():
+        out[iso3] = dict(names)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _territories(lang: str) -> dict[str, str]:
+    return dict(Locale.parse(lang).territories)
+
+
+def state_codes() -> list[str]:
+    """The ISO alpha-3 codes of the 193 member states and the observer States."""
+    return list(_un_names())
+
+
+def un_name(iso3: str, lang: str | None = None) -> str | None:
+    """The state's UN short name in ``lang`` (the interface language): "Republic of Korea",
+    "République de Corée", "大韩民国"; ``None`` for a code the UN data lacks."""
+    names = _un_names().get((iso3 or "").upper())
+    if names is None:
+        return None
+    return names.get(lang or current_language()) or names["en"]
+
+
+def state_name(iso3: str, lang: str | None = None) -> str:
+    """THE name of a state as shown, in ``lang`` (the interface language): CLDR's, through
+    Babel (ISO alpha-3 -> alpha-2 by CLDR's territory aliases) — "South Korea", "Corée du
+    Sud", "Émirats arabes unis" — except the :data:`UN_NAMED_STATES`, shown by their UN short
+    name. Every page, select, facet, map, export, report, Word form, API list and e-mail names
+    a state through this function (``country_name``, ``iso_country_name``, ``place_name``)."""
+    iso3 = (iso3 or "").upper()
+    lang = lang or current_language()
+    if not _un_named(iso3, lang):
+        code = alpha2(iso3)
+        name = _territories(lang).get(code) if code else None
+        if name:
+            return name
+    return un_name(iso3, lang) or iso3
+
+
+def state_names(iso3: str) -> set[str]:
+    """Every name of the state the app knows, in the six languages: CLDR's, the UN short
+    names, and the gazetteer's (formal names, common short forms: "Ivory Coast", "DRC") —
+    what a Word form or a query may write for it."""
+    from search.places import default_gazetteer
+
+    iso3 = (iso3 or "").upper()
+    names = {state_name(iso3, lang) for lang in LANGUAGES}
+    names |= {n for n in (un_name(iso3, lang) for lang in LANGUAGES) if n}
+    code = alpha2(iso3)
+    names |= {_territories(lang)[code] for lang in LANGUAGES if code in _territories(lang)}
+    try:
+        place = default_gazetteer().state(iso3)
+    except KeyError:
+        return names
+    return names | set(place.all_names())
+
+
+def country_name(country: Any) -> str:
+    """A country (a ``Country`` row, anything with an ``iso3`` or ``country_code``, or an
+    ISO alpha-3 code) by its name in the interface language: :func:`state_name`."""
     if country is None:
         return ""
-    name = getattr(country, "name", None) or str(country)
+    if isinstance(country, str):
+        return state_name(country) if country else ""
     iso3 = getattr(country, "iso3", None) or getattr(country, "country_code", None)
-    lang = current_language()
-    if lang == DEFAULT or not iso3:
-        return name
-    if iso3 in observer_state_names():
-        return observer_state_names()[iso3].get(lang, name)
-    code = alpha2(iso3)
-    return Locale.parse(lang).territories.get(code, name) if code else name
+    return state_name(iso3) if iso3 else getattr(country, "name", "") or ""
 
 
 @lru_cache(maxsize=8)
@@ -321,12 +427,21 @@ def sort_key(text: str, lang: str | None = None) -> tuple[bytes, str]:
 
 
 def iso_country_name(iso3: str) -> str:
-    """The name of the state with ISO alpha-3 code ``iso3`` in the interface language."""
-    from kb.extensions import db
-    from kb.models import Country
+    """The name of the state with ISO alpha-3 code ``iso3`` in the interface language (the
+    code itself if it is not a member or observer State)."""
+    return state_name(iso3) if (iso3 or "").upper() in _un_names() else iso3
 
-    country = db.session.get(Country, iso3)
-    return country_name(country) if country is not None else iso3
+
+def sort_country_codes(codes: Iterable[str]) -> list[str]:
+    """ISO alpha-3 codes in the alphabetical order of their states' names in the interface
+    language."""
+    return sorted(codes, key=lambda c: sort_key(iso_country_name(c)))
+
+
+def country_list(codes: Iterable[str]) -> str:
+    """States named by their codes, in the alphabetical order of the interface language and
+    separated as it separates names ("Égypte, Émirats arabes unis, Kenya")."""
+    return join_names(sorted((iso_country_name(c) for c in codes), key=sort_key))
 
 
 def place_name(place: Any) -> str:
@@ -337,10 +452,8 @@ def place_name(place: Any) -> str:
     if place is None:
         return ""
     lang = current_language()
-    if getattr(place, "kind", None) == "state" and lang != DEFAULT:
-        code = alpha2(place.code.removeprefix("state:")) if hasattr(place, "code") else None
-        if code:
-            return Locale.parse(lang).territories.get(code, place.name)
+    if getattr(place, "kind", None) == "state":
+        return state_name(place.code.removeprefix("state:"), lang)
     names = getattr(place, "names", {}).get(lang) if lang != DEFAULT else None
     name = names[0] if names else place.name
     return name[:1].upper() + name[1:]

@@ -146,6 +146,17 @@ def test_organisations_and_programmes_by_key(make) -> None:
     assert saved.organisation_id == org.id and saved.eligible_regions == ["Africa"]
 
 
+def test_states_may_be_named_instead_of_coded(make) -> None:
+    """A spreadsheet kept by people names states ("Kenya", "Côte d'Ivoire"): the same as codes."""
+    for iso3 in ("KEN", "CIV", "GHA"):
+        make.country(iso3)
+    rows = [request_row("n-1", country="Kenya"), request_row("n-2", country="Narnia")]
+    report = run_import(csv_rows(rows), "requests")
+    assert [(i.row, i.field) for i in report.errors] == [(3, "country")]
+    report = run_import(csv_rows(rows[:1]), "requests")
+    assert report.ok and db.session.scalar(select(Request)).country_code == "KEN"
+
+
 def test_formula_cells_are_neutralised_and_read_back(make) -> None:
     row = request_row("f-1", title="=HYPERLINK(1)", target_audience="@analysts")
     for fmt in ("csv", "xlsx"):

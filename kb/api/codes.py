@@ -1,7 +1,8 @@
 """The canonical code lists (``kb.codes``): use these exact codes in API input.
 
 The labels are in the client's ``Accept-Language`` (one of the six UN languages; English
-otherwise), as the pages show them; places by their names in that language.
+otherwise), as the pages show them; places and states by their names in that language (states
+in its alphabetical order).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from kb import codes
 from kb.api import schemas
 from kb.api.docs import errors
 from kb.catalogue.operations import TRANSITIONS
-from kb.i18n import place_name
+from kb.i18n import place_name, sort_key, state_codes, state_name
 from kb.models.token import SCOPES
 from kb.places import eligible
 from search.places import default_gazetteer
@@ -45,6 +46,9 @@ LISTS: dict[str, dict[str, str]] = {
     #: What a programme may list in ``eligible_regions`` besides ``eligible_regions`` above:
     #: M49 regions and sub-regions, organisations, groupings and informal names.
     "eligible_places": eligible.other_places(),
+    #: The member states and the observer States (ISO 3166-1 alpha-3), labelled by their
+    #: names in the client's language (``kb.i18n.state_name``) and in its alphabetical order.
+    "countries": dict.fromkeys(state_codes(), ""),
 }
 
 
@@ -55,6 +59,9 @@ PLACE_LISTS = ("places", "eligible_places")
 def _items(name: str) -> list[dict[str, str]]:
     """The list's codes with their labels in the client's language."""
     table = LISTS[name]
+    if name == "countries":
+        named = [(code, state_name(code)) for code in table]
+        return [{"code": c, "label": n} for c, n in sorted(named, key=lambda cn: sort_key(cn[1]))]
     if name in PLACE_LISTS:
         g = default_gazetteer()
         return [

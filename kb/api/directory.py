@@ -15,6 +15,7 @@ from kb.api.common import PAGE_HEADERS, ApiPage, get_or_404, per_page
 from kb.api.docs import errors
 from kb.errors import NotFound
 from kb.extensions import db
+from kb.i18n import sort_countries
 from kb.models import Country, Organisation, Programme, Request
 
 blp = Blueprint(
@@ -44,12 +45,14 @@ def _with_count(obj: Any, attr: str, counts: dict[Any, int], key: Any) -> Any:
 @blp.response(200, schemas.CountryListSchema)
 @errors(blp, 422)
 def countries(args: dict[str, Any]) -> Any:
-    """All member states by name, each with the number of its requests that you may see."""
-    query = select(Country).order_by(Country.name)
+    """All member states (and the observer States) by name in the client's `Accept-Language`,
+    in its alphabetical order, each with the number of its requests that you may see."""
+    query = select(Country)
     if args.get("region"):
         query = query.where(Country.region == args["region"])
     counts = _visible_counts(Request, Request.country_code)
-    items = [_with_count(c, "visible_requests", counts, c.iso3) for c in db.session.scalars(query)]
+    found = sort_countries(db.session.scalars(query))
+    items = [_with_count(c, "visible_requests", counts, c.iso3) for c in found]
     return {"total": len(items), "items": items}
 
 

@@ -21,6 +21,7 @@ from kb.catalogue.schemas import (
     RequestOutputSchema,
 )
 from kb.codes import N_
+from kb.i18n import country_name, un_name
 from kb.i18n_marshmallow import Message
 from search.interface.query import MAX_PAGE, SORTS
 from search.places import default_gazetteer
@@ -207,7 +208,10 @@ def _record_links(record: Any) -> dict[str, str]:
 
 
 class ApiRequestSchema(RequestOutputSchema):
-    country_name = fields.String(attribute="country.name")
+    country_name = fields.Function(
+        lambda r: country_name(r.country),
+        metadata={"description": "In the client's `Accept-Language` (CLDR's name)."},
+    )
     region = fields.String(attribute="country.region")
     published_at = fields.DateTime(allow_none=True)
     links = fields.Function(_record_links, metadata=LINKS)
@@ -294,7 +298,14 @@ class CodeListsSchema(Schema):
 
 class CountrySchema(Schema):
     iso3 = fields.String()
-    name = fields.String()
+    name = fields.Function(
+        lambda c: country_name(c),
+        metadata={"description": "In the client's `Accept-Language` (CLDR's name)."},
+    )
+    un_name = fields.Function(
+        lambda c: un_name(c.iso3),
+        metadata={"description": "The UN's short name in the client's `Accept-Language`."},
+    )
     region = fields.String()
     un_status = fields.String(
         metadata={"description": "member, or observer (a non-member observer State)"}

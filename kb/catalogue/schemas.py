@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from kb import codes
 from kb.codes import N_
 from kb.dates import EXPECTED, parse_day
+from kb.i18n import country_name
 from kb.i18n_marshmallow import Message
 
 #: marshmallow messages, translated when a value fails (kb.i18n_marshmallow).
@@ -179,7 +180,7 @@ class RequestOutputSchema(RecordOutputSchema):
     country_code = fields.String()
     suggested_themes = fields.List(fields.String())
     suggested_support_types = fields.List(fields.String())
-    country_name = fields.Function(lambda r: r.country.name)
+    country_name = fields.Function(lambda r: country_name(r.country))
     region = fields.Function(lambda r: r.country.region)
     urgency = fields.String()
     target_audience = fields.String()

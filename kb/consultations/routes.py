@@ -30,7 +30,7 @@ from kb.consultations.docx_report import compilation_docx
 from kb.errors import DomainError, Invalid
 from kb.extensions import db
 from kb.i18n import sorted_by_label
-from kb.models import Call, CallAnswer, Country, OewgSession, Organisation
+from kb.models import Call, CallAnswer, OewgSession, Organisation
 from kb.models.types import utcnow
 from kb.uow import unit_of_work
 from kb.uploads.safety import too_large_message, upload_limit
@@ -407,7 +407,6 @@ def report(call_id: int) -> str:
         call=call,
         deadline=operations.deadline_text(call),
         is_secretariat=access.is_secretariat(current_user),
-        countries={c.iso3: c.name for c in db.session.scalars(select(Country))},
     )
 
 

@@ -211,14 +211,9 @@ def reason_phrases(reasons: dict[str, Any]) -> list[str]:
     from flask_babel import gettext as _
 
     from kb import codes
-    from kb.i18n import iso_country_name
+    from kb.i18n import country_list
 
-    out = [
-        _(
-            "In: %(states)s",
-            states=", ".join(iso_country_name(c) for c in reasons.get("states", [])),
-        )
-    ]
+    out = [_("In: %(states)s", states=country_list(reasons.get("states", [])))]
     themes = reasons.get("themes") or []
     if themes:
         labels = ", ".join(codes.label(codes.THEMES, t) for t in themes)

@@ -71,7 +71,9 @@ class Request(CatalogueRecord, db.Model):
 
     @property
     def owner_label(self) -> str:
-        return self.country.name
+        from kb.i18n import country_name
+
+        return country_name(self.country)
 
     def __repr__(self) -> str:
         return f"<Request {self.id} {self.status}>"

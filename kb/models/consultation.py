@@ -92,7 +92,9 @@ class CallAnswer(db.Model):
     @property
     def addressee_name(self) -> str:
         if self.country is not None:
-            return self.country.name
+            from kb.i18n import country_name
+
+            return country_name(self.country)
         return self.organisation.display_name if self.organisation else ""
 
 

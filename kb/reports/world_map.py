@@ -170,5 +170,7 @@ def build(viewer: Any, threshold: float, scope: frozenset[str] | None = None) ->
         others=drawn.other + unknown,
         legend=_legend(values, edges),
         links=links,
-        not_drawn=sorted(s.name for s in shapes if not s.path and not s.point and s.in_scope),
+        not_drawn=sorted(
+            (s.name for s in shapes if not s.path and not s.point and s.in_scope), key=sort_key
+        ),
     )

@@ -24,6 +24,7 @@ from kb.errors import Conflict
 from kb.extensions import db
 from kb.models import Country, Organisation, Programme, Request
 from kb.transfer.formats import COLUMNS, Row, generated_id
+from search.interface.query import state_code
 
 _SCHEMAS: dict[str, type[Schema]] = {
     "requests": RequestInputSchema,
@@ -233,11 +234,11 @@ class Validator:
         for name in _NULLABLE:
             if name in data and data[name] == "":
                 data[name] = None
-        country = str(row.get("country") or "").strip().upper()
+        country = state_code(str(row.get("country") or "").strip()) if row.get("country") else ""
         if self.kind == "requests" or country:
             data["country_code"] = country or None
         if "eligible_countries" in data and isinstance(data["eligible_countries"], list):
-            data["eligible_countries"] = [str(c).upper() for c in data["eligible_countries"]]
+            data["eligible_countries"] = [state_code(str(c)) for c in data["eligible_countries"]]
         if self.kind == "programmes":
             org_key = str(row.get("organisation") or "").strip()
             org = self._organisation(org_key) if org_key else None

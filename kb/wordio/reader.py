@@ -178,7 +178,9 @@ def _read_value(reading: Reading, spec: FieldSpec, raw: str, where: Any) -> None
             )
             return
     elif spec.type == "refs":
-        value = [part.strip() for part in re.split(r"[,;\n]", raw) if part.strip()]
+        # names separated as each language separates them: commas and semicolons, Chinese
+        # (enumeration comma, full-width comma and semicolon) and Arabic ones too
+        value = [part.strip() for part in re.split(r"[,;\n、，；،؛]", raw) if part.strip()]
     reading.values[spec.key] = value
     reading.sources[spec.key] = where
 

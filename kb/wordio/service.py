@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from kb import access
-from kb.directory.lookup import countries, fold, mentioned_countries
+from kb.directory.lookup import fold, mentioned_countries, state_named
 from kb.errors import Invalid
 from kb.extensions import db
 from kb.models import Country, Organisation, User
@@ -67,11 +67,8 @@ def read_upload(data: bytes, user: User, kind_hint: str) -> Reading:
 
 
 def _country(text: str) -> Country | None:
-    wanted = fold(text.strip())
-    for country in countries():
-        if wanted in (country.iso3.casefold(), fold(country.name)):
-            return country
-    return None
+    """The state a cell names: its code or any of its names in the six languages."""
+    return state_named(text)
 
 
 def _suggest_language(reading: Reading) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from search.interface.documents import canonical_region
@@ -100,11 +101,37 @@ def clean_text(text: str, *, multiline: bool = False) -> str:
     return _BREAKS.sub(" ", _CONTROLS.sub("", text))
 
 
+@lru_cache(maxsize=4096)
+def state_code(value: str) -> str:
+    """The ISO3 code a country filter value means: a code as it is (``ken`` -> ``KEN``), or a
+    member state named in full in any language the gazetteer knows (``Kenya``, ``Kenia``
+    misspelt stays as typed, ``Côte d'Ivoire``, ``Кения``) -> its code.  The value must be
+    one state's name and nothing else; anything else is kept (upper-cased) and reported as
+    unknown by the query language, with the closest states."""
+    code = value.upper()
+    g = default_gazetteer()
+    if len(code) == 3 and code.isascii() and code.isalpha():
+        return code
+    whole = value.strip()
+    # A field says it holds a place, so names that are also common words ("chad",
+    # "jordan") count in any case.
+    for text in (whole, " ".join(w[:1].upper() + w[1:] for w in whole.split())):
+        mentions = g.find(text)
+        if (
+            len(mentions) == 1
+            and mentions[0].place.kind == "state"
+            and mentions[0].start == 0
+            and mentions[0].end == len(text)
+        ):
+            return mentions[0].place.code
+    return code
+
+
 def normalise_value(field_name: str, value: str) -> str:
     """Canonical form of a filter value (codes lowercase, ISO3 uppercase, region names)."""
     value = clean_text(value).strip()
     if field_name in ("countries", "beneficiaries"):
-        return value.upper()
+        return state_code(value)
     if field_name == "regions":
         return canonical_region(value)
     if field_name == PLACE:

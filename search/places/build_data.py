@@ -97,6 +97,8 @@ EXTRA_NAMES: dict[str, dict[str, list[str]]] = {
 
 _ARTICLE_SUFFIX = re.compile(r"\s*\((the|l'|le|la|les|el|los|las)\)\s*$", re.IGNORECASE)
 _LEADING_ARTICLE = re.compile(r"^(the|l'|le|la|les|el|los|las)\s+|^l'", re.IGNORECASE)
+#: Names whose leading article is part of the name, kept as written (the bare form is kept too).
+ARTICLE_IN_NAME = frozenset({"el salvador"})
 _QUALIFIER = re.compile(r"^(?P<base>[^(]+?)\s*\((?P<qual>[^)]+)\)\s*$")
 
 
@@ -106,7 +108,12 @@ def clean(name: str) -> list[str]:
     name = name.replace("’", "'").replace("*", "").strip()
     if not name:
         return []
+    suffix = _ARTICLE_SUFFIX.search(name)
     name = _ARTICLE_SUFFIX.sub("", name)
+    if suffix and f"{suffix.group(1)} {name}".casefold() in ARTICLE_IN_NAME:
+        name = f"{suffix.group(1)} {name}"  # "Salvador (El)" -> "El Salvador"
+    if name.casefold() in ARTICLE_IN_NAME:
+        return [name, _LEADING_ARTICLE.sub("", name).strip()]
     name = _LEADING_ARTICLE.sub("", name).strip()
     m = _QUALIFIER.match(name)
     if m:

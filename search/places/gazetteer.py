@@ -26,9 +26,11 @@ STATES_FILE = "places_m49.json"
 GROUPS_FILE = "places_groups.json"
 #: Names of groups, organisations and informal regions in Arabic, Chinese and Russian.
 MORE_NAMES_FILE = "places_names_ar_ru_zh.json"
-#: Languages whose names of states and M49 areas CLDR (Babel) adds to the UNSD names.
-CLDR_LANGUAGES = ("ar", "ru", "zh")
-LANGUAGES = ("en", "fr", "es", *CLDR_LANGUAGES)
+LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh")
+#: Languages whose names of states and M49 areas CLDR (Babel) adds to the UN names: all six,
+#: so that a query, a Word form or an import naming a state as the pages show it (CLDR's
+#: "South Korea", "Corée du Sud", "Чехия") reads the place, as the UN names do.
+CLDR_LANGUAGES = LANGUAGES
 GROUP_PREFIX = "group:"
 
 #: Words shorter than this are not corrected to a place name ("Mali", "Oman" are too
@@ -393,8 +395,8 @@ def _cldr_code(place: Place) -> str | None:
 def _with_more_names(
     place: Place, listed: Mapping[str, list[str]], cldr: Mapping[str, Mapping[str, str]]
 ) -> Place:
-    """``place`` with its names in Arabic, Chinese and Russian: after the UNSD names of
-    ``places_m49.json`` (states and M49 areas), CLDR's, then those of
+    """``place`` with CLDR's names in the six languages (states and M49 areas), after the
+    UN names of ``places_m49.json``, and its Arabic, Chinese and Russian names of
     ``places_names_ar_ru_zh.json`` (groups, organisations, informal names)."""
     code = _cldr_code(place)
     names = dict(place.names)

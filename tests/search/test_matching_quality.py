@@ -126,6 +126,20 @@ def test_split_is_stratified_by_kind() -> None:
     assert all(abs(fit - report) <= 1 for fit, report in counts.values()), counts
 
 
+def test_requests_added_later_do_not_move_the_judged_ones() -> None:
+    """A request's stratum counts only the programmes of its own batch (``added``): grading
+    an older request against a programme written later does not move it to another part,
+    and the later requests are split among themselves."""
+    marks = judgements.load_judgements()
+    requests = {r["key"]: r for r in judgements.all_requests() if r["key"] in marks}
+    # req-005 got a 2 from eval-prog-012 (added 2026-12-03); it stays in "nothing graded 2"
+    assert marks["req-005"]["relevant"]["programme:eval-prog-012"] == 2
+    assert judgements.kind_of(requests["req-005"], marks["req-005"]) == (False, True)
+    added = [k for k, r in requests.items() if r.get("added") and not r.get("edition_of")]
+    parts = [judgements.part_of(k) for k in added]
+    assert added and abs(parts.count("fit") - parts.count("report")) <= 1
+
+
 def test_suggestion_model_is_the_stored_fit() -> None:
     """The stored suggestion model is what ``python -m search.matching.suggest_model``
     learns from the seed records outside the judged set (refit it after editing the

@@ -172,13 +172,31 @@ def test_unknown_theme_is_named_with_the_known_themes(search):
         ("theme:incident", "themes", ("incident_response",)),
         ("support:workshop", "support_types", ("training",)),
         ("kind:requestz", "kind", ("request",)),
-        ("country:Kenya", "countries", ("KEN",)),
+        ("country:Kenyaa", "countries", ("KEN",)),
     ],
 )
 def test_unknown_values_offer_the_closest(search, text, field, closest):
     (n,) = search(text).notices
     assert n.kind == "unknown_value" and n.keys == (field,) and n.close
     assert n.choices[: len(closest)] == closest and n.words == text
+
+
+@pytest.mark.parametrize(
+    "typed", ["country:KEN", "country:Kenya", "country:kenya", 'country:"Кения"', "country:ken"]
+)
+def test_a_country_filter_takes_the_states_name_in_any_language(search, typed):
+    """A country named in full is that state: the same records as its code, no notice."""
+    res = search(typed)
+    assert not res.notices and res.total == search("country:KEN").total > 0
+
+
+def test_a_country_filter_takes_only_one_whole_state_name():
+    from search.interface.query import normalise_value
+
+    assert normalise_value("countries", "Côte d'Ivoire") == "CIV"
+    assert normalise_value("countries", "chad") == "TCD"  # a common word, but the field says place
+    assert normalise_value("countries", "Kenya Uganda") == "KENYA UGANDA"  # two: unknown
+    assert normalise_value("countries", "Eastern Africa") == "EASTERN AFRICA"  # not a state
 
 
 def test_known_values_raise_no_notice(search):
