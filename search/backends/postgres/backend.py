@@ -488,26 +488,47 @@ def _facet_values(nodes: tuple[Node, ...]) -> list[list[str]] | None:
     return out
 
 
-def _facet_sql(facets: bool) -> str:
-    """Facet counts of the matches ``m``: one unnest per row in the select list (a
-    ProjectSet, about twice as fast as a lateral function scan)."""
+#: A phrase in a tsquery: the GIN index cannot tell it, each row's full tsvector is read.
+_PHRASE = re.compile(r"<(?:->|[0-9]+>)")
+
+
+def _materialized(match: str | None, costly: bool) -> str:
+    """How the matches ``m`` are kept for the two passes over them (counts; candidates or
+    the page): read twice (``NOT MATERIALIZED``) when a row costs only its index entry and
+    heap tuple, kept once when each row is costly to decide (a phrase, which reads the
+    record's full ``tsvector``, a place filter, a join of the coverage scans)."""
+    return "MATERIALIZED" if costly or (match and _PHRASE.search(match)) else "NOT MATERIALIZED"
+
+
+def _counts_sql(facets: bool) -> str:
+    """The total and the facet counts of the matches ``m`` in one pass over them: each
+    row's ``facets`` with one more entry, ``''``, which counts the rows (no facet value is
+    empty: they are ``field=value``).  One unnest per row in the select list (a ProjectSet,
+    about twice as fast as a lateral function scan).  Without facets, only the total."""
     if not facets:
-        return "NULL"
+        return "(SELECT json_build_array(json_build_array('', count(*))) FROM m)"
     return (
         "(SELECT json_agg(json_build_array(v, n)) FROM (SELECT v, count(*) AS n FROM "
-        "(SELECT unnest(facets) AS v FROM m) AS u GROUP BY v) AS f)"
+        "(SELECT unnest(array_prepend('', facets)) AS v FROM m) AS u GROUP BY v) AS f)"
     )
 
 
-def _facet_counts(rows: Iterable[tuple[str, int]] | None) -> dict[str, list[tuple[str, int]]]:
+def _facet_counts(
+    rows: Iterable[tuple[str, int]] | None, facets: bool
+) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    """The total and, with ``facets``, the counts per field of ``_counts_sql``'s rows."""
+    total = 0
     counts: dict[str, list[tuple[str, int]]] = {name: [] for name in FILTER_FIELDS}
     for v, n in rows or ():
+        if v == "":
+            total = int(n)
+            continue
         name, _, value = v.partition("=")
         if name in counts:  # not the tags that are no facets
             counts[name].append((value, int(n)))
     for name in counts:
         counts[name].sort(key=lambda p: (-p[1], p[0]))
-    return counts
+    return total, counts if facets else {}
 
 
 #: One entry of a ``tsvector``'s text: the quoted lexeme and its positions.
@@ -637,6 +658,7 @@ class _PgSession(Session):
             )
             self.params["place_r"] = sorted({facet("regions", r) for r in scope.regions})
         self.where = " AND ".join(where)
+        self.scoped = scope is not None
 
     def _query(self, sql: str, **params: Any) -> sa.CursorResult[Any]:
         return self.conn.execute(sa.text(sql), {**self.params, **params})
@@ -644,8 +666,10 @@ class _PgSession(Session):
     def run(self, node: Node | None, q: SearchQuery, facets: bool) -> Run:
         """Total, facet counts and the page in one statement over one snapshot.
 
-        The matches are read once without their large ``tsvector`` (``m``): that gives the
-        exact total and facet counts.  With relevance sorting only a candidate set is ranked
+        The matches (``m``) are read without their large ``tsvector``; one pass over them
+        gives the exact total and every facet count together (``_counts_sql``), another the
+        page or the candidates; ``m`` is kept between the two only when a row is costly to
+        decide (``_materialized``).  With relevance sorting only a candidate set is ranked
         exactly (by ``search.backends.relevance`` over the query's entries of the full
         ``tsvector``, which lives in TOAST storage; see ``_ranked``): the
         ``max(CANDIDATES, page * per_page)`` matches with the best coarse score, which is
@@ -660,6 +684,7 @@ class _PgSession(Session):
             where += " AND tsv @@ CAST(:match AS tsquery)"
             params["match"] = compile_match(node)
         rank = compile_rank(node) if q.sort == "relevance" else None
+        mat = _materialized(params.get("match"), self.scoped)
         need = q.page * q.per_page
         params.update(lim=q.per_page, off=need - q.per_page)
         cols = "id, created, updated" + (", facets" if facets else "")
@@ -667,7 +692,7 @@ class _PgSession(Session):
             params.update(rank=rank, cand=max(CANDIDATES, need))
             rq = "CAST(:rank AS tsquery)"
             ctes = (
-                f"m AS MATERIALIZED (SELECT {cols}, CASE WHEN ttv @@ {rq} "
+                f"m AS {mat} (SELECT {cols}, CASE WHEN ttv @@ {rq} "
                 f"THEN ts_rank(ttv, {rq}) ELSE 0 END AS tier FROM {self.table} WHERE {where}), "
                 "c AS (SELECT id, created, 0.0 AS nw, 0 AS nb, false AS dem FROM m "
                 "ORDER BY tier DESC, created DESC, id LIMIT :cand)"
@@ -675,7 +700,7 @@ class _PgSession(Session):
             return self._ranked(ctes, params, facets, node, q)
         order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
         ctes = (
-            f"m AS MATERIALIZED (SELECT {cols} FROM {self.table} WHERE {where}), "
+            f"m AS {mat} (SELECT {cols} FROM {self.table} WHERE {where}), "
             f"p AS (SELECT id, created, updated, 0.0 AS score FROM m ORDER BY {order} "
             "LIMIT :lim OFFSET :off)"
         )
@@ -684,14 +709,15 @@ class _PgSession(Session):
     def _finish(self, ctes: str, order: str, params: dict[str, Any], facets: bool) -> Run:
         """Total, facets and page from the CTEs ``m`` (matches) and ``p`` (the page)."""
         sql = (
-            f"WITH {ctes} SELECT (SELECT count(*) FROM m), {_facet_sql(facets)}, "
+            f"WITH {ctes} SELECT {_counts_sql(facets)}, "
             "(SELECT json_agg(json_build_array(p.id, t.kind, t.title, t.description, "
             f"t.text_language, p.score) ORDER BY {_qualified(order)}) "
             f"FROM p JOIN {self.table} t ON t.id = p.id)"
         )
-        total, facet_rows, page = self._query(sql, **params).one()
+        counts, page = self._query(sql, **params).one()
         ranked = [(tuple(r[:5]), float(r[5])) for r in page or ()]
-        return Run(int(total), ranked, _facet_counts(facet_rows) if facets else {})
+        total, facet_counts = _facet_counts(counts, facets)
+        return Run(total, ranked, facet_counts)
 
     def _ranked(
         self, ctes: str, params: dict[str, Any], facets: bool, node: Node, q: SearchQuery
@@ -717,12 +743,12 @@ class _PgSession(Session):
         entries = f"ts_filter(setweight(t.tsv, 'C', {wanted}), '{{c}}')::text"
         title = f"ts_filter(setweight(t.ttv, 'C', {wanted}), '{{c}}')::text"
         sql = (
-            f"WITH {ctes} SELECT (SELECT count(*) FROM m), {_facet_sql(facets)}, "
+            f"WITH {ctes} SELECT {_counts_sql(facets)}, "
             "(SELECT json_agg(json_build_array(c.id, c.created, c.nw, c.nb, c.dem, "
             f"t.text_language, t.facets, {entries}, {title})) "
             f"FROM c JOIN {self.table} t ON t.id = c.id)"
         )
-        total, facet_rows, candidates = self._query(sql, **params).one()
+        counts, candidates = self._query(sql, **params).one()
         scored = []
         for doc_id, created, nw, nb, dem, lang, tags, named, in_title in candidates or ():
             doc = _Postings(language_key(lang), named, in_title, tags)
@@ -743,7 +769,8 @@ class _PgSession(Session):
             )
             stored = {r[0]: tuple(r) for r in rows}
         ranked = [(stored[doc_id], score) for score, _, doc_id in page if doc_id in stored]
-        return Run(int(total), ranked, _facet_counts(facet_rows) if facets else {})
+        total, facet_counts = _facet_counts(counts, facets)
+        return Run(total, ranked, facet_counts)
 
     def _coverage_rows(
         self,
@@ -860,6 +887,7 @@ class _PgSession(Session):
             source = f"(({rows_sql} HAVING sum(o) >= :minimum)) AS cv "
             source += f"JOIN {self.table} t ON t.id = cv.id"
             cv = "cv"
+        mat = _materialized(params.get("every"), cv == "cv" or self.scoped)
         need = q.page * q.per_page
         params.update(lim=q.per_page, off=need - q.per_page, minimum=node.minimum)
         cols = "t.id, t.created, t.updated" + (", t.facets" if facets else "")
@@ -875,7 +903,7 @@ class _PgSession(Session):
         if q.sort != "relevance":
             order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
             ctes = (
-                f"m AS MATERIALIZED (SELECT {cols} FROM {source}), "
+                f"m AS {mat} (SELECT {cols} FROM {source}), "
                 f"p AS (SELECT id, created, updated, 0.0 AS score FROM m ORDER BY {order} "
                 "LIMIT :lim OFFSET :off)"
             )
@@ -887,7 +915,7 @@ class _PgSession(Session):
             rq = "CAST(:rank AS tsquery)"
             tier = f"CASE WHEN t.ttv @@ {rq} THEN ts_rank(t.ttv, {rq}) ELSE 0 END"
         ctes = (
-            f"m AS MATERIALIZED (SELECT {cols}, {cv}.nw, {cv}.nb, {dem} AS dem, {cov} AS cov, "
+            f"m AS {mat} (SELECT {cols}, {cv}.nw, {cv}.nb, {dem} AS dem, {cov} AS cov, "
             f"{tier} AS tier FROM {source}), "
             "c AS (SELECT id, created, nw, nb, dem FROM m "
             "ORDER BY cov DESC, tier DESC, created DESC, id LIMIT :cand)"
