@@ -96,7 +96,7 @@ class MatchService:
         A full fit (every programme analysed, vocabulary and word weights learnt) happens
         on first use, with ``refit`` (``flask match refresh``, the nightly job), and when
         the changes since the last fit have drifted from it (``MatchEngine.drifted``: more
-        than 5 % of the programmes, at least 20, or 10 % of their words unknown to the fit).
+        than 2 % of the programmes, at least 20, or 10 % of their words unknown to the fit).
         Otherwise only the programmes changed since (a newer ``updated_at``, new or gone)
         are encoded against the last fit (``MatchEngine.update``). When only the
         initiatives changed, it learns the new history without either."""
@@ -114,15 +114,19 @@ class MatchService:
 
     def _fit(self) -> None:
         self._stamps = dict(db.session.execute(select(Programme.id, Programme.updated_at)).all())
-        programmes = db.session.scalars(
-            select(Programme).options(joinedload(Programme.organisation))
-        ).all()
-        # Word statistics from public programmes only: a hidden programme never changes
-        # the score of a pair others can see.
-        public = {p.ref for p in programmes if access.can_view(None, p)}
-        self._engine = MatchEngine(self.config).fit(
-            [programme_dict(p) for p in programmes], statistics=public, history=_history()
-        )
+        # Read 2,000 at a time: only the engine's dicts are kept, not every ORM record.
+        records, public = [], set()
+        for p in db.session.scalars(
+            select(Programme)
+            .options(joinedload(Programme.organisation))
+            .execution_options(yield_per=REFRESH_CHUNK)
+        ):
+            records.append(programme_dict(p))
+            # Word statistics from public programmes only: a hidden programme never
+            # changes the score of a pair others can see.
+            if access.can_view(None, p):
+                public.add(p.ref)
+        self._engine = MatchEngine(self.config).fit(records, statistics=public, history=_history())
         self.fits += 1
 
     def _catch_up(self) -> None:

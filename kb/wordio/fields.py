@@ -20,7 +20,7 @@ from babel.support import NullTranslations, Translations
 
 from kb import codes
 from kb.codes import N_
-from kb.i18n import LANGUAGES, TRANSLATIONS
+from kb.i18n import LANGUAGES, LIST_SEPARATORS, TRANSLATIONS
 
 #: Stored in the document's core properties (keywords) to recognise our own forms.
 MARKER = "capacity-exchange-form"
@@ -159,7 +159,8 @@ def hint_in(spec: FieldSpec, lang: str) -> str:
     """The hint under a field's label in ``lang``; a code field lists its labels."""
     tr = translator(lang)
     if spec.type == "code" and spec.choices is not None:
-        labels = ", ".join(tr(label).split(":")[0].strip() for label in spec.choices.values())
+        sep = LIST_SEPARATORS.get(lang, ", ")  # 、 in Chinese, ، in Arabic
+        labels = sep.join(tr(label).split(":")[0].strip() for label in spec.choices.values())
         return tr(CHOICES_HINT) % {"labels": labels}
     return tr(spec.hint) if spec.hint else ""
 

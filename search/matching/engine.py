@@ -37,7 +37,7 @@ CANDIDATE_MARGIN = 10
 #: and word weights; :meth:`MatchEngine.drifted` says a full fit is due when the programmes
 #: changed since the fit exceed this share of the catalogue fitted (at least
 #: ``REFIT_MIN_CHANGES``) ...
-REFIT_CHANGED_SHARE = 0.05
+REFIT_CHANGED_SHARE = 0.02
 REFIT_MIN_CHANGES = 20
 #: ... or when this share of their distinct words and concepts is unknown to the fit.
 REFIT_UNSEEN_SHARE = 0.10

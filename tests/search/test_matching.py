@@ -626,7 +626,7 @@ def test_update_encodes_only_the_changed_programmes() -> None:
 
 
 def test_drift_rule_asks_for_a_fit() -> None:
-    """A full fit is due after more than 5 % (at least 20) of the programmes changed since
+    """A full fit is due after more than 2 % (at least 20) of the programmes changed since
     the last one, or when 10 % of the changed programmes' terms are unknown to it; a
     language the fit did not know cannot be encoded against it."""
     from search.matching import engine as engine_module
@@ -634,7 +634,7 @@ def test_drift_rule_asks_for_a_fit() -> None:
 
     programmes = load_programmes()
     engine = MatchEngine().fit(programmes)
-    assert 0.05 * len(programmes) <= engine_module.REFIT_MIN_CHANGES
+    assert 0.02 * len(programmes) <= engine_module.REFIT_MIN_CHANGES
     engine.update(programmes[: engine_module.REFIT_MIN_CHANGES])
     assert not engine.drifted() and engine.drifted(more=1)
     engine = MatchEngine().fit(programmes)
