@@ -60,6 +60,18 @@ def test_record_matches_are_explained_and_filtered(client, pair):
     assert_problem(client.get(f"/api/v1/programmes/{hidden.id}/matches"), 404)
 
 
+def test_reasons_are_worded_in_the_language_asked_for(client, pair):
+    """As on the pages: "Thèmes : Cybercriminalité" in French; the records' words as written."""
+    request = pair[0]
+    for url in (f"/api/v1/requests/{request.id}/matches", "/api/v1/matches?theme=cybercrime"):
+        english = client.get(url).get_json()["items"][0]["reasons"]
+        french = client.get(url, headers={"Accept-Language": "fr"}).get_json()["items"][0]
+        themes = next(r for r in french["reasons"] if r["kind"] == "themes")
+        assert "Cybercriminalité" in themes["text"] and "<" not in themes["text"]
+        assert [r["kind"] for r in french["reasons"]] == [r["kind"] for r in english]
+        assert any(r["text"].startswith("Themes: ") for r in english)
+
+
 def test_pairs_and_unmet_needs(client, pair):
     with unit_of_work():
         match_service().refresh()

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, current_app, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
+from markupsafe import Markup
 from marshmallow import Schema, ValidationError, fields, validate
 
 from kb import fragments
@@ -24,6 +25,7 @@ from kb.api.docs import body_doc, errors
 from kb.api.problems import Problem, flatten_messages
 from kb.codes import N_
 from kb.history import revisions_for
+from kb.i18n import reason_text
 from kb.matching import operations, queries
 from kb.matching.service import LISTED_REQUEST_STATUSES, match_service
 from kb.models import Programme, Request
@@ -45,9 +47,17 @@ blp = Blueprint(
 # --- schemas --------------------------------------------------------------------------------
 
 
+def _reason_text(reason: Any) -> str:
+    """The reason as the pages word it, in the language asked for, as plain text."""
+    text = reason_text(reason)
+    return text.striptags() if isinstance(text, Markup) else str(text)
+
+
 class ReasonSchema(Schema):
     kind = fields.String()
-    text = fields.String()
+    text = fields.Function(
+        _reason_text, metadata={"description": "The reason, in the language asked for."}
+    )
     contribution = fields.Float()
     items = fields.List(fields.String())
 
@@ -112,7 +122,7 @@ class PairSchema(Schema):
     )
     score = fields.Float()
     quality = fields.String()
-    reasons = fields.List(fields.Dict())
+    reasons = fields.List(fields.Nested(ReasonSchema))
 
 
 class PairPageSchema(schemas.PageSchema):
