@@ -22,6 +22,7 @@ import icu
 from babel import Locale
 from babel import numbers as babel_numbers
 from babel.core import get_global
+from babel.lists import format_list
 from flask import Flask, Response, g, has_app_context, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_babel import format_date as _babel_format_date
@@ -585,12 +586,19 @@ def reason_text(reason: Any) -> str:
         return text
     if kind == "language":
         if items:
-            return _(
-                "Offered in %(languages)s",
-                languages=joined(codes.label(codes.LANGUAGES, c) for c in items),
-            )
+            languages = joined(codes.label(codes.LANGUAGES, c) for c in items)
+            if english.endswith("(interpretation or translation)"):
+                return _(
+                    "Offered in %(languages)s (interpretation or translation)", languages=languages
+                )
+            return _("Offered in %(languages)s", languages=languages)
         if english == "Languages not stated":
             return _("Languages not stated")
+        wanted = _engine_languages(english.removeprefix("Not offered in "))
+        if english.startswith("Not offered in ") and wanted:
+            names = [codes.label(codes.LANGUAGES, c) for c in wanted]
+            languages = format_list(names, style="or", locale=current_language())
+            return _("Not offered in %(languages)s", languages=languages)
         return _("Not offered in the languages asked for")
     if kind == "region":
         code = items[0] if items else "global"
@@ -619,6 +627,16 @@ def reason_text(reason: Any) -> str:
             )
         return _("Update date unknown")
     return english
+
+
+def _engine_languages(names: str) -> tuple[str, ...]:
+    """The codes of "Spanish or French" as the engine words them (its English names), or ()
+    when any name is not one of its languages."""
+    from search.matching.codes import LANGUAGES as ENGINE_LANGUAGES
+
+    by_name = {name: code for code, name in ENGINE_LANGUAGES.items()}
+    found = tuple(by_name.get(n.strip(), "") for n in names.split(" or "))
+    return found if found and all(found) else ()
 
 
 class _IsoOnly:

@@ -85,6 +85,10 @@ def test_programme_in_no_shared_language_is_weak_and_says_so(make, client):
     item = next(i for i in api["items"] if i["record"]["title"] == english.title)
     assert item["quality"] == "weak" and not item["shown"] and not item["covers_need"]
     assert item["reasons"][0]["text"] == "Not offered in Spanish"
+    french = client.get(f"/api/v1/requests/{request.id}/matches?lang=fr").get_json()
+    item = next(i for i in french["items"] if i["record"]["title"] == english.title)
+    assert item["reasons"][0]["text"].startswith("Non proposé en : ")
+    assert "spagnol" in item["reasons"][0]["text"]
     assert api["need"]["unmet"] is True
 
 
