@@ -629,14 +629,19 @@ def reason_text(reason: Any) -> str:
     return english
 
 
-def _engine_languages(names: str) -> tuple[str, ...]:
-    """The codes of "Spanish or French" as the engine words them (its English names), or ()
-    when any name is not one of its languages."""
+@lru_cache(maxsize=1)
+def _engine_language_codes() -> dict[str, str]:
+    """The engine's English language names -> codes (``Spanish`` -> ``es``)."""
     from search.matching.codes import LANGUAGES as ENGINE_LANGUAGES
 
-    by_name = {name: code for code, name in ENGINE_LANGUAGES.items()}
-    found = tuple(by_name.get(n.strip(), "") for n in names.split(" or "))
-    return found if found and all(found) else ()
+    return {name: code for code, name in ENGINE_LANGUAGES.items()}
+
+
+def _engine_languages(names: str) -> tuple[str, ...]:
+    """The codes of "Spanish or French" as the engine words them, or () when any name is not
+    one of its languages."""
+    found = tuple(_engine_language_codes().get(n.strip(), "") for n in names.split(" or "))
+    return found if all(found) else ()
 
 
 class _IsoOnly:
