@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from search import SearchQuery, SearchResult, get_backend
 from search.backends.postgres.query import compile_match, compile_rank
-from search.backends.postgres.schema import quote, to_row
+from search.backends.postgres.schema import AUX_SUFFIXES, quote, to_row
 from search.interface.errors import SearchError
 from search.querylang.parser import And, Concept, FieldTerm, Not, Or, Phrase, Prefix, Word, parse
 from search.text.thesaurus import Thesaurus, default_thesaurus
@@ -179,7 +179,7 @@ def test_rebuild_twice_keeps_one_table_with_indexes(fresh):
         indexes = conn.execute(
             sa.text("SELECT indexname FROM pg_indexes WHERE tablename = :t"), {"t": fresh.table}
         ).scalars()
-        assert sorted(tables) == sorted(fresh.table + s for s in ("", "_meta", "_vocab"))
+        assert sorted(tables) == sorted(fresh.table + s for s in ("", *AUX_SUFFIXES))
         assert f"{fresh.table}_tsv_gin" in set(indexes)
 
 
@@ -207,6 +207,77 @@ def test_suggestions_come_from_visible_documents_only(fresh):
     assert fresh.search(SearchQuery(text="quasr", viewer_tokens=SECRET)).suggestion == "quasar"
     fresh.delete(["request:50"])  # the word stays in the vocabulary, but no document has it
     assert fresh.search(SearchQuery(text="quasr", viewer_tokens=SECRET)).suggestion is None
+
+
+def _spell_counts(b: Any) -> tuple[dict[Any, int], dict[Any, int]]:
+    """The stored spelling counts, and the same counted from the rows."""
+    with b.engine.connect() as conn:
+        stored = conn.execute(sa.text(f"SELECT word, access, n FROM {b.table}_spell")).all()
+        live = conn.execute(
+            sa.text(
+                f"SELECT w, access, count(*) FROM {b.table}, unnest(spell) AS w GROUP BY w, access"
+            )
+        ).all()
+    return {(w, tuple(a)): n for w, a, n in stored}, {(w, tuple(a)): n for w, a, n in live}
+
+
+@needs_pg
+def test_spelling_counts_follow_every_write(fresh):
+    fresh.rebuild(CORPUS)
+    stored, live = _spell_counts(fresh)
+    assert stored and stored == live
+    fresh.upsert(
+        [
+            doc("request:50", "Quasar programme", access=["secretariat", "owner:country:KEN"]),
+            {**CORPUS[0], "title": "Quasar replaces the title", "access": ["secretariat"]},
+        ]
+    )
+    stored, live = _spell_counts(fresh)
+    assert stored == live and ("quasar", ("secretariat",)) in stored
+    fresh.upsert([{**CORPUS[0], "title": "Other words"}])  # "quasar" leaves the record
+    fresh.delete(["request:50", CORPUS[1]["id"], "request:404"])
+    stored, live = _spell_counts(fresh)
+    assert stored == live and not any(w == "quasar" for w, _ in stored)
+
+
+@needs_pg
+def test_stored_counts_order_suggestions_as_counting_the_rows(fresh):
+    quasar = [doc(f"request:{i}", "Quasar") for i in range(2)]
+    quaser = [doc(f"request:{i}", "Quaser", access=["secretariat"]) for i in range(2, 5)]
+    fresh.rebuild([*quasar, *quaser, doc("request:9", "Quaser")])
+    for tokens, expected in ((PUBLIC, ["quasar", "quaser"]), (SECRET, ["quaser"])):
+        found = []
+        for counted in (True, False):
+            session = fresh.session(tokens, {})
+            try:
+                assert session.counted  # no filters: the stored counts answer
+                session.counted = counted
+                found.append(session.similar("quasor"))
+            finally:
+                session.close()
+        assert found == [expected, expected]
+    session = fresh.session(PUBLIC, {"kind": ("request",)})
+    try:
+        assert not session.counted  # the counts know no filters
+    finally:
+        session.close()
+
+
+@needs_pg
+def test_index_without_spelling_counts_is_read_and_rebuilt(fresh):
+    fresh.rebuild(CORPUS)
+    fresh.upsert([doc("request:50", "Quasar programme")])
+    with fresh.engine.begin() as conn:  # as an index built before the counts were kept
+        conn.execute(sa.text(f"DELETE FROM {fresh.table}_meta WHERE key = 'spell_counts'"))
+        conn.execute(sa.text(f"DELETE FROM {fresh.table}_spell"))
+    fresh._compatible_until = 0.0
+    assert fresh.needs_rebuild() and fresh.can_search()
+    assert fresh.search(SearchQuery(text="quasr")).suggestion == "quasar"  # rows counted
+    fresh.upsert([doc("request:51", "Quasar again")])
+    assert _spell_counts(fresh)[0] == {}  # not kept until a rebuild fills them
+    fresh.rebuild([*CORPUS, doc("request:50", "Quasar programme")])
+    stored, live = _spell_counts(fresh)
+    assert not fresh.needs_rebuild() and stored and stored == live
 
 
 @needs_pg

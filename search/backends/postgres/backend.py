@@ -2,19 +2,23 @@
 
 ``get_backend("postgres", url="postgresql+psycopg://user@host/db", table="search_documents")``
 
-Three tables, created when missing (``search/`` does not use the app's migrations):
+Four tables, created when missing (``search/`` does not use the app's migrations):
 ``<table>`` holds one row per document (stored fields for hits and snippets, access tokens
 and filter values as ``text[]``, a ``tsvector`` built by ``search.text.analysis``; see
 ``search.backends.postgres.schema``), ``<table>_vocab`` the words offered as spelling
-corrections and
-``<table>_meta`` the schema and thesaurus versions for ``needs_rebuild()``.
+corrections, ``<table>_spell`` how many rows of each ``access`` array hold each of them (the
+"Did you mean" order, without counting the rows; kept by every write, in its transaction) and
+``<table>_meta`` the schema and thesaurus versions for ``needs_rebuild()``.  An index built
+before the spelling counts existed is still read (the rows are counted instead) and reported
+by ``needs_rebuild()``, whose rebuild fills them.
 
 Each search runs in one REPEATABLE READ transaction, with the viewer's tokens and the filters
 in every WHERE clause, so totals, facets, ranking, suggestions and snippets only see visible
-rows.  Writes are plain transactions (``INSERT ... ON CONFLICT``); ``rebuild`` fills a new
-table and swaps it in when it commits, so searches keep working meanwhile.  A drain that reads
-records then writes them still needs one writer at a time: ``writer_lock`` is an advisory
-lock that spans hosts.
+rows.  Within it, rows found by one statement are read again by their ``ctid`` (stable while
+the snapshot lives), not through the primary key.  Writes are plain transactions
+(``INSERT ... ON CONFLICT``); ``rebuild`` fills a new table and swaps it in when it commits,
+so searches keep working meanwhile.  A drain that reads records then writes them still needs
+one writer at a time: ``writer_lock`` is an advisory lock that spans hosts.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from search.backends.engine import (
 )
 from search.backends.postgres.query import compile_match, compile_rank, lexemes
 from search.backends.postgres.schema import (
+    AUX_SUFFIXES,
     COLUMNS,
     SCHEMA_VERSION,
     TABLE_RE,
@@ -138,6 +143,8 @@ class PostgresBackend(Engine):
         self._vocab = _Vocabulary()
         self._vocab_lock = threading.Lock()
         self._compatible_until = 0.0
+        #: The spelling counts are those of the rows (see ``_counted``); read with the meta.
+        self._spell_counts = False
 
     # -- connections ---------------------------------------------------------------
     @property
@@ -188,8 +195,61 @@ class PostgresBackend(Engine):
         return {k: v for k, v in rows}
 
     def _compatible(self, conn: Connection) -> bool:
+        """Whether the tables have this code's schema; notes whether the spelling counts
+        are current (``_spell_counts``, for the sessions)."""
         meta = self._meta(conn)
+        self._spell_counts = _counted(meta)
         return bool(meta and meta.get("schema_version") == str(SCHEMA_VERSION))
+
+    def _lock_counts(self, conn: Connection) -> bool:
+        """When the spelling counts are current: lock them for this transaction (one writer
+        of the counts at a time keeps them exact) and return True."""
+        if not _counted(self._meta(conn)):
+            return False
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._counts_key})
+        return True
+
+    @property
+    def _counts_key(self) -> int:
+        return _lock_key(f"search-counts:{self.table}")
+
+    def _uncount(self, conn: Connection, ids: list[str]) -> list[str]:
+        """Take the rows ``ids`` out of the spelling counts (before they are rewritten or
+        deleted, in the same transaction, under ``_lock_counts``); return the words whose
+        count fell to zero somewhere (``_drop_empty`` removes them)."""
+        rows = conn.execute(
+            sa.text(
+                f"WITH d AS (SELECT w, access, count(*) AS c FROM {self.table}, "
+                f"unnest(spell) AS w WHERE id = ANY({_ARRAY.format('ids')}) GROUP BY w, access) "
+                f"UPDATE {self.table}_spell s SET n = s.n - d.c FROM d "
+                "WHERE s.word = d.w AND s.access = d.access RETURNING s.word, s.n"
+            ),
+            {"ids": ids},
+        )
+        return [word for word, n in rows if n <= 0]
+
+    def _count_words(self, conn: Connection, ids: list[str] | None) -> None:
+        """Add the rows ``ids`` (None: every row) to the spelling counts."""
+        where = "" if ids is None else f"WHERE id = ANY({_ARRAY.format('ids')}) "
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {self.table}_spell (word, access, n) SELECT w, access, count(*) "
+                f"FROM {self.table}, unnest(spell) AS w {where}GROUP BY w, access "
+                f"ON CONFLICT (word, access) DO UPDATE SET n = {self.table}_spell.n + EXCLUDED.n"
+            ),
+            {} if ids is None else {"ids": ids},
+        )
+
+    def _drop_empty(self, conn: Connection, words: list[str]) -> None:
+        """Remove the counts of ``words`` that are zero."""
+        if words:
+            conn.execute(
+                sa.text(
+                    f"DELETE FROM {self.table}_spell WHERE word = ANY({_ARRAY.format('w')}) "
+                    "AND n <= 0"
+                ),
+                {"w": sorted(set(words))},
+            )
 
     @contextmanager
     def writer_lock(self, timeout: float = 30.0) -> Iterator[None]:
@@ -251,8 +311,14 @@ class PostgresBackend(Engine):
             if not self._compatible(conn):
                 log.warning("search table %s has another schema; rebuild needed", self.table)
                 return
+            counted = self._lock_counts(conn)
             while rows:
+                ids = [r["id"] for r in rows]
+                emptied = self._uncount(conn, ids) if counted else []
                 conn.execute(sa.text(self._upsert_sql(self.table)), rows)
+                if counted:
+                    self._count_words(conn, ids)
+                    self._drop_empty(conn, emptied)
                 self._add_words(conn, sorted({w for r in rows for w in r["spell"]}))
                 rows = self._rows(islice(it, BATCH))
 
@@ -272,10 +338,12 @@ class PostgresBackend(Engine):
             return
         with self.engine.begin() as conn:
             if self._exists(conn, self.table):
+                emptied = self._uncount(conn, ids) if self._lock_counts(conn) else []
                 conn.execute(
                     sa.text(f"DELETE FROM {self.table} WHERE id = ANY(CAST(:ids AS text[]))"),
                     {"ids": ids},
                 )
+                self._drop_empty(conn, emptied)
 
     def rebuild(
         self, docs: Iterable[dict[str, Any]], progress: ProgressCallback | None = None
@@ -310,11 +378,17 @@ class PostgresBackend(Engine):
             conn.execute(sa.text(f"ANALYZE {self.table}"))  # row estimates for the planner
             conn.execute(sa.text(f"DELETE FROM {self.table}_vocab"))
             self._add_words(conn, sorted(words))
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._counts_key})
+            conn.execute(sa.text(f"DELETE FROM {self.table}_spell"))
+            self._count_words(conn, None)
+            conn.execute(sa.text(f"ANALYZE {self.table}_spell"))
+            written = str(time.time())
             meta = {
                 "schema_version": str(SCHEMA_VERSION),
                 "thesaurus_version": self.thesaurus.version,
                 "complete": "1",
-                "written_at": str(time.time()),
+                "written_at": written,
+                "spell_counts": written,
             }
             conn.execute(
                 sa.text(
@@ -363,6 +437,7 @@ class PostgresBackend(Engine):
             and meta.get("complete") == "1"
             and meta.get("schema_version") == str(SCHEMA_VERSION)
             and meta.get("thesaurus_version") == self.thesaurus.version
+            and _counted(meta)
         )
 
     def can_search(self) -> bool:
@@ -379,7 +454,7 @@ class PostgresBackend(Engine):
     def drop(self) -> None:
         """Drop the backend's tables (tests, decommissioning)."""
         with self.engine.begin() as conn:
-            for suffix in ("", "_vocab", "_meta"):
+            for suffix in ("", *AUX_SUFFIXES):
                 conn.execute(sa.text(f"DROP TABLE IF EXISTS {self.table}{suffix}"))
         self._ready = False
         self._compatible_until = 0.0
@@ -409,7 +484,7 @@ class PostgresBackend(Engine):
         except BaseException:
             conn.close()
             raise
-        return _PgSession(self, conn, viewer_tokens, filters, ok)
+        return _PgSession(self, conn, viewer_tokens, filters, ok, self._spell_counts)
 
     def vocabulary(self, conn: Connection) -> _Vocabulary:
         """Every word ever offered for spelling (visibility is checked by the caller);
@@ -438,6 +513,14 @@ class PostgresBackend(Engine):
             vocab.extend(list(words), (count, top))
             self._vocab = vocab
             return vocab
+
+
+def _counted(meta: dict[str, str] | None) -> bool:
+    """Whether ``<table>_spell`` holds the counts of the rows: filled by the last rebuild
+    (which wrote both values) and kept since by every write.  A table rebuilt by code that
+    does not keep them has another ``written_at``."""
+    stamp = meta.get("spell_counts") if meta else None
+    return bool(meta and stamp and stamp == meta.get("written_at"))
 
 
 def _bigrams(word: str) -> set[str]:
@@ -646,6 +729,7 @@ class _PgSession(Session):
         viewer_tokens: frozenset[str],
         filters: dict[str, tuple[str, ...]],
         ok: bool,
+        counted: bool = False,
     ) -> None:
         self.backend = backend
         self.conn = conn
@@ -669,6 +753,9 @@ class _PgSession(Session):
             self.params["place_r"] = sorted({facet("regions", r) for r in scope.regions})
         self.where = " AND ".join(where)
         self.scoped = scope is not None
+        #: Document frequencies of spelling words from the stored counts: only the viewer's
+        #: tokens restrict this session (the counts know no filters).
+        self.counted = counted and len(where) == 1
 
     def _query(self, sql: str, **params: Any) -> sa.CursorResult[Any]:
         return self.conn.execute(sa.text(sql), {**self.params, **params})
@@ -708,21 +795,21 @@ class _PgSession(Session):
         )
         need = q.page * q.per_page
         params.update(lim=q.per_page, off=need - q.per_page)
-        cols = "id, created, updated" + (", facets" if facets else "")
+        cols = "ctid AS tid, id, created, updated" + (", facets" if facets else "")
         if rank is not None and node is not None:
             params.update(rank=rank, cand=max(CANDIDATES, need))
             rq = "CAST(:rank AS tsquery)"
             ctes = (
                 f"m AS {mat} (SELECT {cols}, CASE WHEN ttv @@ {rq} "
                 f"THEN ts_rank(ttv, {rq}) ELSE 0 END AS tier FROM {self.table} WHERE {where}), "
-                "c AS (SELECT id, created, 0.0 AS nw, 0 AS nb, false AS dem FROM m "
+                "c AS (SELECT tid, id, created, 0.0 AS nw, 0 AS nb, false AS dem FROM m "
                 "ORDER BY tier DESC, created DESC, id LIMIT :cand)"
             )
             return self._ranked(ctes, params, facets, node, q)
         order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
         ctes = (
             f"m AS {mat} (SELECT {cols} FROM {self.table} WHERE {where}), "
-            f"p AS (SELECT id, created, updated, 0.0 AS score FROM m ORDER BY {order} "
+            f"p AS (SELECT tid, id, created, updated, 0.0 AS score FROM m ORDER BY {order} "
             "LIMIT :lim OFFSET :off)"
         )
         return self._finish(ctes, order, params, facets)
@@ -733,7 +820,7 @@ class _PgSession(Session):
             f"WITH {ctes} SELECT {_counts_sql(facets)}, "
             "(SELECT json_agg(json_build_array(p.id, t.kind, t.title, t.description, "
             f"t.text_language, p.score) ORDER BY {_qualified(order)}) "
-            f"FROM p JOIN {self.table} t ON t.id = p.id)"
+            f"FROM p JOIN {self.table} t ON t.ctid = p.tid)"
         )
         counts, page = self._query(sql, **params).one()
         ranked = [(tuple(r[:5]), float(r[5])) for r in page or ()]
@@ -766,12 +853,14 @@ class _PgSession(Session):
         sql = (
             f"WITH {ctes} SELECT {_counts_sql(facets)}, "
             "(SELECT json_agg(json_build_array(c.id, c.created, c.nw, c.nb, c.dem, "
-            f"t.text_language, t.facets, {entries}, {title})) "
-            f"FROM c JOIN {self.table} t ON t.id = c.id)"
+            f"t.text_language, t.facets, {entries}, {title}, c.tid)) "
+            f"FROM c JOIN {self.table} t ON t.ctid = c.tid)"
         )
         counts, candidates = self._query(sql, **params).one()
         scored = []
-        for doc_id, created, nw, nb, dem, lang, tags, named, in_title in candidates or ():
+        tids: dict[str, str] = {}
+        for doc_id, created, nw, nb, dem, lang, tags, named, in_title, tid in candidates or ():
+            tids[doc_id] = tid
             doc = _Postings(language_key(lang), named, in_title, tags)
             if isinstance(node, Coverage):
                 found = coverage_relevance(node, doc)
@@ -785,8 +874,8 @@ class _PgSession(Session):
         if page:
             rows = self._query(
                 "SELECT id, kind, title, description, text_language FROM "
-                f"{self.table} WHERE id = ANY({_ARRAY.format('ids')})",
-                ids=[doc_id for _, _, doc_id in page],
+                f"{self.table} WHERE ctid = ANY(CAST(:tids AS tid[]))",
+                tids=[tids[doc_id] for _, _, doc_id in page],
             )
             stored = {r[0]: tuple(r) for r in rows}
         ranked = [(stored[doc_id], score) for score, _, doc_id in page if doc_id in stored]
@@ -814,19 +903,23 @@ class _PgSession(Session):
             params[f"o{i}"] = compile_match(n)
             params[f"w{i}"] = weights[i] if i < len(weights) else 1.0
             parts.append(
-                f"SELECT id, 1 AS o, CAST(:w{i} AS float8) AS w, 0 AS b FROM {self.table} "
+                f"SELECT ctid AS tid, 1 AS o, CAST(:w{i} AS float8) AS w, 0 AS b FROM {self.table} "
                 f"WHERE {where} AND tsv @@ CAST(:o{i} AS tsquery)"
             )
         for i, n in enumerate(boosts):
             params[f"b{i}"] = compile_match(n)
             parts.append(
-                f"SELECT id, 0 AS o, 0.0 AS w, 1 AS b FROM {self.table} WHERE {where} "
+                f"SELECT ctid AS tid, 0 AS o, 0.0 AS w, 1 AS b FROM {self.table} WHERE {where} "
                 f"AND tsv @@ CAST(:b{i} AS tsquery)"
             )
         if everything:
-            parts.append(f"SELECT id, 0 AS o, 0.0 AS w, 0 AS b FROM {self.table} WHERE {where}")
+            parts.append(
+                f"SELECT ctid AS tid, 0 AS o, 0.0 AS w, 0 AS b FROM {self.table} WHERE {where}"
+            )
         union = " UNION ALL ".join(parts)
-        sql = f"SELECT id, sum(o) AS n, sum(w) AS nw, sum(b) AS nb FROM ({union}) AS u GROUP BY id"
+        sql = (
+            f"SELECT tid, sum(o) AS n, sum(w) AS nw, sum(b) AS nb FROM ({union}) AS u GROUP BY tid"
+        )
         return sql, params
 
     def coverage(
@@ -844,7 +937,7 @@ class _PgSession(Session):
         for i, n in enumerate(optional):
             params[f"o{i}"] = compile_match(n)
             parts.append(
-                f"SELECT id, {i} AS k FROM {self.table} WHERE {where} "
+                f"SELECT ctid AS tid, {i} AS k FROM {self.table} WHERE {where} "
                 f"AND tsv @@ CAST(:o{i} AS tsquery)"
             )
         # One statement: one GIN index scan per clause, counted per clause and per doc.
@@ -853,7 +946,7 @@ class _PgSession(Session):
             "SELECT (SELECT json_agg(json_build_array(k, c)) FROM "
             "(SELECT k, count(*) AS c FROM u GROUP BY k) AS a), "
             "(SELECT json_agg(json_build_array(n, c)) FROM (SELECT n, count(*) AS c FROM "
-            "(SELECT count(*) AS n FROM u GROUP BY id) AS d GROUP BY n) AS b)"
+            "(SELECT count(*) AS n FROM u GROUP BY tid) AS d GROUP BY n) AS b)"
         )
         per_clause, per_doc = self._query(sql, **params).one()
         for k, c in per_clause or ():
@@ -881,7 +974,7 @@ class _PgSession(Session):
             params[f"bf{i}"] = values
         # n, nw and nb have the types of _coverage_rows' sums (bigint, float8, bigint).
         sql = (
-            f"SELECT id, created, updated, facets, ttv, CAST({n} AS bigint) AS n, "
+            f"SELECT ctid AS tid, id, created, updated, facets, ttv, CAST({n} AS bigint) AS n, "
             f"CAST({weight} AS float8) AS nw, CAST({boosts or '0'} AS bigint) AS nb "
             f"FROM {self.table} WHERE {where}"
         )
@@ -906,14 +999,14 @@ class _PgSession(Session):
                 node.weights,
             )
             source = f"(({rows_sql} HAVING sum(o) >= :minimum)) AS cv "
-            source += f"JOIN {self.table} t ON t.id = cv.id"
+            source += f"JOIN {self.table} t ON t.ctid = cv.tid"
             cv = "cv"
         mat = _materialized(
             params.get("every"), cv == "cv" or self.scoped, lambda: self._estimate(rows_sql, params)
         )
         need = q.page * q.per_page
         params.update(lim=q.per_page, off=need - q.per_page, minimum=node.minimum)
-        cols = "t.id, t.created, t.updated" + (", t.facets" if facets else "")
+        cols = f"{cv}.tid, t.id, t.created, t.updated" + (", t.facets" if facets else "")
         rank = compile_rank(Coverage(node.required, node.optional, 0))
         cov = f"{cv}.nw + {BOOST_WEIGHT} * {cv}.nb"
         demote = _facet_values(node.demote)
@@ -927,7 +1020,7 @@ class _PgSession(Session):
             order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
             ctes = (
                 f"m AS {mat} (SELECT {cols} FROM {source}), "
-                f"p AS (SELECT id, created, updated, 0.0 AS score FROM m ORDER BY {order} "
+                f"p AS (SELECT tid, id, created, updated, 0.0 AS score FROM m ORDER BY {order} "
                 "LIMIT :lim OFFSET :off)"
             )
             return self._finish(ctes, order, params, facets)
@@ -940,7 +1033,7 @@ class _PgSession(Session):
         ctes = (
             f"m AS {mat} (SELECT {cols}, {cv}.nw, {cv}.nb, {dem} AS dem, {cov} AS cov, "
             f"{tier} AS tier FROM {source}), "
-            "c AS (SELECT id, created, nw, nb, dem FROM m "
+            "c AS (SELECT tid, id, created, nw, nb, dem FROM m "
             "ORDER BY cov DESC, tier DESC, created DESC, id LIMIT :cand)"
         )
         return self._ranked(ctes, params, facets, node, q)
@@ -978,11 +1071,17 @@ class _PgSession(Session):
         dist = {c: d for c in close if c != w and (d := edit_distance(w, c)) <= maxd}
         if not dist:
             return []
-        rows = self._query(
-            f"SELECT v, (SELECT count(*) FROM {self.table} WHERE {self.where} "
-            "AND spell @> ARRAY[v]) FROM unnest(CAST(:cands AS text[])) AS v",
-            cands=sorted(dist),
-        ).all()
+        if self.counted:
+            sql = (
+                f"SELECT word, sum(n) FROM {self.table}_spell WHERE word = ANY(CAST(:cands AS "
+                f"text[])) AND {self.where} GROUP BY word"
+            )
+        else:
+            sql = (
+                f"SELECT v, (SELECT count(*) FROM {self.table} WHERE {self.where} "
+                "AND spell @> ARRAY[v]) FROM unnest(CAST(:cands AS text[])) AS v"
+            )
+        rows = self._query(sql, cands=sorted(dist)).all()
         df = {v: int(n) for v, n in rows if n}
         return sorted(df, key=lambda c: (dist[c], -df[c], c))
 
