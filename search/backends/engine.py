@@ -97,6 +97,11 @@ class Session(ABC):
         node of ``optional``, and ``hist[c]``, how many match exactly ``c`` of them
         (``hist[0]`` is not counted: 0)."""
 
+    def expect(self, node: Coverage, q: SearchQuery, facets: bool) -> None:  # noqa: B027
+        """A hint (optional hook): the next ``coverage`` is of ``node``'s clauses, and when
+        each of them matches something, ``run`` of ``node`` with a minimum chosen from that
+        histogram follows; a backend may compute its parts in the same pass."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release per-search resources."""
 
@@ -339,6 +344,7 @@ class Engine(ABC):
             plan.node, plan.run = final, session.run(final, q, q.facets)
             return
         req = and_of(list(required))
+        _expect(session, q, required, optional, boosts)
         counts, hist = session.coverage(req, tuple(optional))
         absent = [c for c, n in zip(optional, counts, strict=True) if n == 0]
         if absent:
@@ -357,6 +363,7 @@ class Engine(ABC):
                 )
                 f_required, f_optional = split_clauses(fixed)
                 f_req = and_of(list(f_required))
+                _expect(session, q, f_required, f_optional, boosts)
                 f_counts, f_hist = session.coverage(f_req, tuple(f_optional))
                 covered = (len(optional) - counts.count(0)) / len(optional)
                 if (
@@ -452,6 +459,16 @@ MAX_SPELL_WORDS = 8
 FILL = 10
 #: ... even when some records have every word (they come first).
 FILL_FULL = True
+
+
+def _expect(
+    session: Session, q: SearchQuery, required: list[Node], optional: list[Node], boosts: list[Node]
+) -> None:
+    """Tell ``session`` which ``Coverage`` run follows the next ``coverage`` (``_loose``
+    builds it so when every clause matches something): ranked, with no weights."""
+    if q.sort == "relevance" and not WEIGHTED:
+        node = Coverage(tuple(required), tuple(optional), 0, tuple(boosts), (), DEMOTE)
+        session.expect(node, q, q.facets)
 
 
 def choose_minimum(hist: list[int], n: int) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -17,10 +18,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search import SearchQuery, SearchResult, get_backend
+from search.backends.engine import DEMOTE
 from search.backends.postgres.query import compile_match, compile_rank
 from search.backends.postgres.schema import AUX_SUFFIXES, quote, to_row
 from search.interface.errors import SearchError
-from search.querylang.parser import And, Concept, FieldTerm, Not, Or, Phrase, Prefix, Word, parse
+from search.querylang.parser import (
+    And,
+    Concept,
+    Coverage,
+    FieldTerm,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Word,
+    parse,
+)
 from search.text.thesaurus import Thesaurus, default_thesaurus
 
 needs_pg = pytest.mark.skipif(not POSTGRES_URL, reason="KB_TEST_DATABASE_URL is not PostgreSQL")
@@ -278,6 +291,47 @@ def test_index_without_spelling_counts_is_read_and_rebuilt(fresh):
     fresh.rebuild([*CORPUS, doc("request:50", "Quasar programme")])
     stored, live = _spell_counts(fresh)
     assert not fresh.needs_rebuild() and stored and stored == live
+
+
+@needs_pg
+def test_coverage_levels_give_the_runs_of_every_minimum(fresh):
+    """``coverage`` after ``expect`` computes the run for every minimum in its pass: each
+    equals the run computed on its own (total, page, scores, facets)."""
+    words = ["alpha", "beta", "gamma", "delta"]
+    docs = [
+        doc(
+            f"request:{i}",
+            " ".join(w for k, w in enumerate(words) if (i >> k) & 1) or "none",
+            "beta" if i % 3 else "",
+            countries=["KEN"] if i % 2 else ["FJI"],
+            created_at=f"2025-01-{1 + i % 28:02d}T00:00:00Z",
+        )
+        for i in range(1, 40)
+    ]
+    fresh.rebuild(docs)
+    required, optional = (), tuple(Word(w) for w in words)
+    boosts = (FieldTerm("countries", "KEN"),)
+    template = Coverage(required, optional, 0, boosts, (), DEMOTE)
+    for q in (SearchQuery(per_page=5), SearchQuery(per_page=3, page=2, facets=False)):
+        session = fresh.session(PUBLIC, {})
+        try:
+            session.expect(template, q, q.facets)
+            counts, hist = session.coverage(None, optional)
+            assert session._levels is not None and all(counts)
+            low = session._levels.low
+            assert 1 <= low < len(words) and sum(hist[low:]) >= 10
+            for minimum in range(low, len(words) + 1):
+                node = replace(template, minimum=minimum)
+                assert session._levels.serves(node, q, q.facets)
+                from_levels = session.run(node, q, q.facets)
+                other = fresh.session(PUBLIC, {})
+                try:
+                    alone = other.run(node, q, q.facets)
+                finally:
+                    other.close()
+                assert from_levels == alone and alone.total == sum(hist[minimum:])
+        finally:
+            session.close()
 
 
 @needs_pg

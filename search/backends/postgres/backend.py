@@ -36,6 +36,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any
 
@@ -44,6 +45,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SAEngine
 
 from search.backends.engine import (
+    FILL,
     Engine,
     Run,
     Session,
@@ -593,6 +595,76 @@ def _materialized(match: str | None, costly: bool, estimate: Callable[[], float]
     return "NOT MATERIALIZED"
 
 
+def _coverage_sql(node: Coverage, nw: str, nb: str, params: dict[str, Any]) -> tuple[str, str]:
+    """SQL of ``dem`` (the row ``t`` is demoted) and ``cov`` (its coverage score, from the
+    SQL of its ``nw`` and ``nb``) of a ``Coverage`` run; adds their parameters."""
+    cov = f"{nw} + {BOOST_WEIGHT} * {nb}"
+    demote = _facet_values(node.demote)
+    dem = "false"
+    if demote:
+        params["demote"] = sorted({v for values in demote for v in values})
+        dem = "(t.facets && CAST(:demote AS text[]))"
+        cov += f" - {DEMOTE_WEIGHT} * {dem}::int"
+    return dem, f"({cov})"
+
+
+def _tier_sql(node: Coverage, params: dict[str, Any]) -> str:
+    """SQL of the coarse score of the row ``t`` in a ``Coverage`` run: ``ts_rank`` of its
+    title ``tsvector``, 0 without a title match."""
+    rank = compile_rank(Coverage(node.required, node.optional, 0))
+    if rank is None:
+        return "0"
+    params["rank"] = rank
+    rq = "CAST(:rank AS tsquery)"
+    return f"CASE WHEN t.ttv @@ {rq} THEN ts_rank(t.ttv, {rq}) ELSE 0 END"
+
+
+@dataclass
+class _Levels:
+    """A ``Coverage`` run computed for every minimum (``_PgSession._coverage_levels``):
+    the rows per coverage level (``hist``), the facet counts per level (``(level, value,
+    count)``) and per level the best rows (``tid, id, created, level, nw, nb, dem``) in
+    the run's order."""
+
+    node: Coverage
+    q: SearchQuery
+    facets: bool
+    #: The lowest level computed: the highest with ``FILL`` rows at it or above (1 if none),
+    #: which no minimum of ``choose_minimum`` is below.
+    low: int
+    hist: list[int]
+    values: list[list[Any]]
+    top: list[list[Any]]
+
+    def serves(self, node: Coverage, q: SearchQuery, facets: bool) -> bool:
+        """Whether ``node``'s run (any minimum from 1) is the one computed."""
+        return (
+            node.minimum >= self.low
+            and replace(node, minimum=self.node.minimum) == self.node
+            and q == self.q
+            and facets == self.facets
+        )
+
+
+def _entries_sql(node: Node, params: dict[str, Any]) -> tuple[str, str]:
+    """SQL of a row ``t``'s entries of its ``tsvector`` and of its title ``tsvector`` that
+    ``node`` names, as text (``_Postings`` reads them); adds their parameters."""
+    exact, prefixes = lexemes(node)
+    params["lex"] = exact
+    wanted = _ARRAY.format("lex")
+    if prefixes:
+        params["pre"] = prefixes
+        wanted += (
+            " || ARRAY(SELECT x FROM unnest(tsvector_to_array(t.tsv)) AS x WHERE EXISTS "
+            f"(SELECT 1 FROM unnest({_ARRAY.format('pre')}) AS p WHERE starts_with(x, p)))"
+        )
+    # The query's entries: marked with weight C (no field has it), then kept alone;
+    # one pass in C over each tsvector (unnest() and a filter cost ten times more).
+    entries = f"ts_filter(setweight(t.tsv, 'C', {wanted}), '{{c}}')::text"
+    title = f"ts_filter(setweight(t.ttv, 'C', {wanted}), '{{c}}')::text"
+    return entries, title
+
+
 def _counts_sql(facets: bool) -> str:
     """The total and the facet counts of the matches ``m`` in one pass over them: each
     row's ``facets`` with one more entry, ``''``, which counts the rows (no facet value is
@@ -756,6 +828,9 @@ class _PgSession(Session):
         #: Document frequencies of spelling words from the stored counts: only the viewer's
         #: tokens restrict this session (the counts know no filters).
         self.counted = counted and len(where) == 1
+        #: What ``expect`` announced, and what ``coverage`` then computed for it.
+        self._expected: tuple[Coverage, SearchQuery, bool] | None = None
+        self._levels: _Levels | None = None
 
     def _query(self, sql: str, **params: Any) -> sa.CursorResult[Any]:
         return self.conn.execute(sa.text(sql), {**self.params, **params})
@@ -837,19 +912,7 @@ class _PgSession(Session):
         (its one read of the full ``tsvector``); its relevance is computed here by the rule
         the memory backend uses (``search.backends.relevance``), then the page's stored
         fields are read in the same snapshot."""
-        exact, prefixes = lexemes(node)
-        params["lex"] = exact
-        wanted = _ARRAY.format("lex")
-        if prefixes:
-            params["pre"] = prefixes
-            wanted += (
-                " || ARRAY(SELECT x FROM unnest(tsvector_to_array(t.tsv)) AS x WHERE EXISTS "
-                f"(SELECT 1 FROM unnest({_ARRAY.format('pre')}) AS p WHERE starts_with(x, p)))"
-            )
-        # The query's entries: marked with weight C (no field has it), then kept alone;
-        # one pass in C over each tsvector (unnest() and a filter cost ten times more).
-        entries = f"ts_filter(setweight(t.tsv, 'C', {wanted}), '{{c}}')::text"
-        title = f"ts_filter(setweight(t.ttv, 'C', {wanted}), '{{c}}')::text"
+        entries, title = _entries_sql(node, params)
         sql = (
             f"WITH {ctes} SELECT {_counts_sql(facets)}, "
             "(SELECT json_agg(json_build_array(c.id, c.created, c.nw, c.nb, c.dem, "
@@ -857,9 +920,17 @@ class _PgSession(Session):
             f"FROM c JOIN {self.table} t ON t.ctid = c.tid)"
         )
         counts, candidates = self._query(sql, **params).one()
+        total, facet_counts = _facet_counts(counts, facets)
+        return Run(total, self._page(node, q, candidates or ()), facet_counts)
+
+    def _page(
+        self, node: Node, q: SearchQuery, candidates: Iterable[Sequence[Any]]
+    ) -> list[tuple[Any, float]]:
+        """The page of ``q`` among ``candidates`` (``id, created, nw, nb, dem, language,
+        facets, entries, title entries, ctid``), ranked by relevance, with stored fields."""
         scored = []
         tids: dict[str, str] = {}
-        for doc_id, created, nw, nb, dem, lang, tags, named, in_title, tid in candidates or ():
+        for doc_id, created, nw, nb, dem, lang, tags, named, in_title, tid in candidates:
             tids[doc_id] = tid
             doc = _Postings(language_key(lang), named, in_title, tags)
             if isinstance(node, Coverage):
@@ -878,9 +949,7 @@ class _PgSession(Session):
                 tids=[tids[doc_id] for _, _, doc_id in page],
             )
             stored = {r[0]: tuple(r) for r in rows}
-        ranked = [(stored[doc_id], score) for score, _, doc_id in page if doc_id in stored]
-        total, facet_counts = _facet_counts(counts, facets)
-        return Run(total, ranked, facet_counts)
+        return [(stored[doc_id], score) for score, _, doc_id in page if doc_id in stored]
 
     def _coverage_rows(
         self,
@@ -927,8 +996,15 @@ class _PgSession(Session):
     ) -> tuple[list[int], list[int]]:
         hist = [0] * (len(optional) + 1)
         counts = [0] * len(optional)
+        expected, self._expected = self._expected, None
         if not self.ok or not optional:
             return counts, hist
+        if (
+            expected is not None
+            and expected[0].optional == optional
+            and and_of(list(expected[0].required)) == required
+        ):
+            return self._coverage_levels(*expected)
         where, params = self.where, {}
         if required is not None:
             where += " AND tsv @@ CAST(:req AS tsquery)"
@@ -983,7 +1059,11 @@ class _PgSession(Session):
     def _run_coverage(self, node: Coverage, q: SearchQuery, facets: bool) -> Run:
         """A loose query: the rows of ``_coverage_rows`` with at least ``minimum``
         optional matches; ranked by ``coverage_score``: coverage, then the relevance of
-        ``search.backends.relevance`` (candidates as in ``run``)."""
+        ``search.backends.relevance`` (candidates as in ``run``).  From the pass of
+        ``coverage`` when it computed this run for every minimum (``expect``)."""
+        levels = self._levels
+        if levels is not None and levels.serves(node, q, facets):
+            return self._run_levels(levels, node, q)
         boost_facets = _facet_values(node.boosts)
         if node.minimum == len(node.optional) and boost_facets is not None:
             # Every word is required: the strict match, with the boosts read from the
@@ -1007,15 +1087,7 @@ class _PgSession(Session):
         need = q.page * q.per_page
         params.update(lim=q.per_page, off=need - q.per_page, minimum=node.minimum)
         cols = f"{cv}.tid, t.id, t.created, t.updated" + (", t.facets" if facets else "")
-        rank = compile_rank(Coverage(node.required, node.optional, 0))
-        cov = f"{cv}.nw + {BOOST_WEIGHT} * {cv}.nb"
-        demote = _facet_values(node.demote)
-        dem = "false"
-        if demote:
-            params["demote"] = sorted({v for values in demote for v in values})
-            dem = "(t.facets && CAST(:demote AS text[]))"
-            cov += f" - {DEMOTE_WEIGHT} * {dem}::int"
-        cov = f"({cov})"
+        dem, cov = _coverage_sql(node, f"{cv}.nw", f"{cv}.nb", params)
         if q.sort != "relevance":
             order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
             ctes = (
@@ -1025,11 +1097,7 @@ class _PgSession(Session):
             )
             return self._finish(ctes, order, params, facets)
         params["cand"] = max(CANDIDATES, need)
-        tier = "0"
-        if rank is not None:
-            params["rank"] = rank
-            rq = "CAST(:rank AS tsquery)"
-            tier = f"CASE WHEN t.ttv @@ {rq} THEN ts_rank(t.ttv, {rq}) ELSE 0 END"
+        tier = _tier_sql(node, params)
         ctes = (
             f"m AS {mat} (SELECT {cols}, {cv}.nw, {cv}.nb, {dem} AS dem, {cov} AS cov, "
             f"{tier} AS tier FROM {source}), "
@@ -1037,6 +1105,123 @@ class _PgSession(Session):
             "ORDER BY cov DESC, tier DESC, created DESC, id LIMIT :cand)"
         )
         return self._ranked(ctes, params, facets, node, q)
+
+    def expect(self, node: Coverage, q: SearchQuery, facets: bool) -> None:
+        self._expected = (node, q, facets)
+
+    def _coverage_levels(
+        self, node: Coverage, q: SearchQuery, facets: bool
+    ) -> tuple[list[int], list[int]]:
+        """``coverage`` of ``node``'s clauses, and in the same pass over their matches, when
+        every clause matches something (then the engine runs ``node`` next, with a minimum
+        it chooses from the histogram), that run for every minimum: the facet counts per
+        coverage level and, per level, the ``cand`` best rows in the run's order (``pos``).
+        Kept in ``_levels`` for ``_run_levels``: the clauses' index scans, the grouping of
+        their rows and the join to the table are not done twice."""
+        n_opt = len(node.optional)
+        where, params = self.where, {"nopt": n_opt, "fill": FILL}
+        required = and_of(list(node.required))
+        if required is not None:
+            where += " AND tsv @@ CAST(:req AS tsquery)"
+            params["req"] = compile_match(required)
+        parts = []
+        for i, n in enumerate(node.optional):
+            params[f"o{i}"], params[f"w{i}"] = compile_match(n), node.weight(i)
+            parts.append(
+                f"SELECT ctid AS tid, {i} AS k, 1 AS o, CAST(:w{i} AS float8) AS w, 0 AS b "
+                f"FROM {self.table} WHERE {where} AND tsv @@ CAST(:o{i} AS tsquery)"
+            )
+        boost_facets = _facet_values(node.boosts)
+        nb = "g.nb"
+        if boost_facets is not None:  # read from the narrow facets column, as _strict_rows
+            for i, values in enumerate(boost_facets):
+                params[f"bf{i}"] = values
+            nb = " + ".join(
+                f"(t.facets && CAST(:bf{i} AS text[]))::int" for i in range(len(boost_facets))
+            )
+            nb = f"CAST({nb or '0'} AS bigint)"
+        else:
+            for i, n in enumerate(node.boosts):
+                params[f"b{i}"] = compile_match(n)
+                parts.append(
+                    f"SELECT ctid AS tid, -1 AS k, 0 AS o, 0.0 AS w, 1 AS b FROM {self.table} "
+                    f"WHERE {where} AND tsv @@ CAST(:b{i} AS tsquery)"
+                )
+        params["cand"] = max(CANDIDATES, q.page * q.per_page)
+        dem, cov = _coverage_sql(node, "g.nw", nb, params)
+        tier = _tier_sql(node, params)
+        order = "cov DESC, tier DESC, created DESC, id"
+        facet_rows = "NULL"
+        if facets:
+            facet_rows = (
+                "(SELECT json_agg(json_build_array(n, v, c)) FROM (SELECT n, v, count(*) AS c "
+                "FROM (SELECT n, unnest(array_prepend('', facets)) AS v FROM m) AS x "
+                "GROUP BY n, v) AS f)"
+            )
+        sql = (
+            f"WITH u AS MATERIALIZED ({' UNION ALL '.join(parts)}), "
+            "kc AS (SELECT k, count(*) AS c FROM u WHERE o = 1 GROUP BY k), "
+            "g AS MATERIALIZED (SELECT tid, sum(o) AS n, sum(w) AS nw, sum(b) AS nb FROM u "
+            "GROUP BY tid HAVING sum(o) >= 1), "
+            "h AS (SELECT n, count(*) AS c FROM g GROUP BY n), "
+            "lo AS (SELECT coalesce(max(n), 1) AS low FROM (SELECT n, sum(c) OVER "
+            "(ORDER BY n DESC) AS shown FROM h) AS s WHERE shown >= :fill), "
+            f"m AS MATERIALIZED (SELECT g.tid, t.id, t.created, t.facets, g.n, g.nw, {nb} AS nb, "
+            f"{dem} AS dem, {cov} AS cov, {tier} AS tier "
+            f"FROM g JOIN {self.table} t ON t.ctid = g.tid WHERE g.n >= (SELECT low FROM lo)), "
+            "top AS (SELECT tid, id, created, n, nw, nb, dem, "
+            f"row_number() OVER (ORDER BY {order}) AS pos FROM (SELECT tid, id, created, n, "
+            f"nw, nb, dem, cov, tier, row_number() OVER (PARTITION BY n ORDER BY {order}) AS lr "
+            "FROM m) AS l WHERE lr <= :cand) "
+            "SELECT (SELECT json_agg(json_build_array(k, c)) FROM kc), "
+            "(SELECT json_agg(json_build_array(n, c)) FROM h), "
+            "CASE WHEN (SELECT count(*) FROM kc) = :nopt THEN json_build_array("
+            "(SELECT low FROM lo), "
+            f"{facet_rows}, (SELECT json_agg(json_build_array(tid, id, created, n, nw, nb, dem) "
+            "ORDER BY pos) FROM top)) END"
+        )
+        per_clause, per_doc, every = self._query(sql, **params).one()
+        counts = [0] * n_opt
+        hist = [0] * (n_opt + 1)
+        for k, c in per_clause or ():
+            counts[int(k)] = int(c)
+        for n, c in per_doc or ():
+            hist[int(n)] += int(c)
+        if every is not None:
+            low, values, top = every
+            self._levels = _Levels(node, q, facets, int(low), hist, values or [], top or [])
+        return counts, hist
+
+    def _run_levels(self, levels: _Levels, node: Coverage, q: SearchQuery) -> Run:
+        """``node``'s run from ``levels``: the rows of the levels from ``node.minimum`` up,
+        their facet counts added, the best ``cand`` of them (in the run's order) ranked by
+        relevance as ``_ranked`` ranks its candidates."""
+        m = node.minimum
+        total = sum(levels.hist[m:])
+        facet_counts: dict[str, list[tuple[str, int]]] = {}
+        if levels.facets:
+            summed: Counter[str] = Counter()
+            for n, v, c in levels.values:
+                if n >= m:
+                    summed[v] += c
+            _, facet_counts = _facet_counts(summed.items(), True)
+        cand = max(CANDIDATES, q.page * q.per_page)
+        chosen = [row for row in levels.top if row[3] >= m][:cand]
+        candidates: list[Sequence[Any]] = []
+        if chosen:
+            params: dict[str, Any] = {"tids": [row[0] for row in chosen]}
+            entries, title = _entries_sql(node, params)
+            rows = self._query(
+                "SELECT json_agg(json_build_array(t.id, t.text_language, t.facets, "
+                f"{entries}, {title})) FROM {self.table} t "
+                "WHERE t.ctid = ANY(CAST(:tids AS tid[]))",
+                **params,
+            ).scalar()
+            read = {r[0]: r[1:] for r in rows or ()}
+            for tid, doc_id, created, _n, nw, nb, dem in chosen:
+                if doc_id in read:
+                    candidates.append((doc_id, created, nw, nb, dem, *read[doc_id], tid))
+        return Run(total, self._page(node, q, candidates), facet_counts)
 
     def count_upto(self, node: Node | None, limit: int) -> int:
         """Counts at most ``limit`` rows: the index scan stops there."""
