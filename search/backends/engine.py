@@ -363,8 +363,15 @@ class Engine(ABC):
                 )
                 f_required, f_optional = split_clauses(fixed)
                 f_req = and_of(list(f_required))
-                _expect(session, q, f_required, f_optional, boosts)
-                f_counts, f_hist = session.coverage(f_req, tuple(f_optional))
+                f_strict = and_of([*f_required, *f_optional])
+                if f_optional and not WEIGHTED and session.count_upto(f_strict, FILL) >= FILL:
+                    # Enough records have every corrected word (as for the typed words
+                    # above): the corrected query is read strictly, and these lower bounds
+                    # of its counts decide what its histogram would (minimum: every word).
+                    f_counts, f_hist = [FILL] * len(f_optional), [0] * len(f_optional) + [FILL]
+                else:
+                    _expect(session, q, f_required, f_optional, boosts)
+                    f_counts, f_hist = session.coverage(f_req, tuple(f_optional))
                 covered = (len(optional) - counts.count(0)) / len(optional)
                 if (
                     f_optional

@@ -1114,12 +1114,14 @@ class _PgSession(Session):
     ) -> tuple[list[int], list[int]]:
         """``coverage`` of ``node``'s clauses, and in the same pass over their matches, when
         every clause matches something (then the engine runs ``node`` next, with a minimum
-        it chooses from the histogram), that run for every minimum: the facet counts per
-        coverage level and, per level, the ``cand`` best rows in the run's order (``pos``).
-        Kept in ``_levels`` for ``_run_levels``: the clauses' index scans, the grouping of
-        their rows and the join to the table are not done twice."""
+        it chooses from the histogram), that run for every minimum it may choose: the facet
+        counts per coverage level and, per level, the ``cand`` best rows in the run's order
+        (``pos``).  Kept in ``_levels`` for ``_run_levels``: the clauses' index scans and the
+        grouping of their rows are not done twice.  Only when those levels hold fewer than
+        ``KEEP_BELOW`` rows (they are kept, as ``_materialized`` keeps few matches); else
+        the run reads its matches on its own."""
         n_opt = len(node.optional)
-        where, params = self.where, {"nopt": n_opt, "fill": FILL}
+        where, params = self.where, {"nopt": n_opt, "fill": FILL, "keep": KEEP_BELOW}
         required = and_of(list(node.required))
         if required is not None:
             where += " AND tsv @@ CAST(:req AS tsquery)"
@@ -1169,13 +1171,14 @@ class _PgSession(Session):
             f"m AS MATERIALIZED (SELECT g.tid, t.id, t.created, t.facets, g.n, g.nw, {nb} AS nb, "
             f"{dem} AS dem, {cov} AS cov, {tier} AS tier "
             f"FROM g JOIN {self.table} t ON t.ctid = g.tid WHERE g.n >= (SELECT low FROM lo)), "
-            "top AS (SELECT tid, id, created, n, nw, nb, dem, "
-            f"row_number() OVER (ORDER BY {order}) AS pos FROM (SELECT tid, id, created, n, "
-            f"nw, nb, dem, cov, tier, row_number() OVER (PARTITION BY n ORDER BY {order}) AS lr "
-            "FROM m) AS l WHERE lr <= :cand) "
+            "top AS (SELECT x.*, "
+            f"row_number() OVER (ORDER BY {order}) AS pos FROM (SELECT n FROM h WHERE "
+            "n >= (SELECT low FROM lo)) AS lv, LATERAL (SELECT tid, id, created, n, nw, nb, dem, "
+            f"cov, tier FROM m WHERE m.n = lv.n ORDER BY {order} LIMIT :cand) AS x) "
             "SELECT (SELECT json_agg(json_build_array(k, c)) FROM kc), "
             "(SELECT json_agg(json_build_array(n, c)) FROM h), "
-            "CASE WHEN (SELECT count(*) FROM kc) = :nopt THEN json_build_array("
+            "CASE WHEN (SELECT count(*) FROM kc) = :nopt AND (SELECT sum(c) FROM h "
+            "WHERE n >= (SELECT low FROM lo)) < :keep THEN json_build_array("
             "(SELECT low FROM lo), "
             f"{facet_rows}, (SELECT json_agg(json_build_array(tid, id, created, n, nw, nb, dem) "
             "ORDER BY pos) FROM top)) END"
