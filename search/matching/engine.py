@@ -335,7 +335,9 @@ class MatchEngine:
                 if rows:
                     encoded[number] = q
             del raw
-            out.update(self._matches(block, q, picks, cat, self.programmes, today, top_k))
+            out.update(
+                self._matches(block, q, picks, cat, self.programmes, today, top_k, listing=True)
+            )
             done += len(block)
             if progress:
                 progress(done, len(requests))
@@ -484,7 +486,9 @@ class MatchEngine:
             return []
         q = self._encode([request], "request")
         picks = [np.array(cols, dtype=np.intp)]
-        found = self._matches([request], q, picks, self._catalogue, self.programmes, today)
+        found = self._matches(
+            [request], q, picks, self._catalogue, self.programmes, today, listing=True
+        )
         return found[str(request["id"])]
 
     def match_programme(
@@ -543,9 +547,12 @@ class MatchEngine:
         programmes: Sequence[Record],
         today: date,
         keep: int | None = None,
+        *,
+        listing: bool = False,
     ) -> dict[str, list[Match]]:
         """Matches for the picked ``(block row, programme column)`` pairs, in list order
-        (:func:`list_order`), the best ``keep`` of each row (all when None) with reasons."""
+        (:func:`list_order`), the best ``keep`` of each row (all when None) with reasons;
+        with ``listing`` (a request's list of programmes) only those :func:`worth_listing`."""
         cfg = self.config
         qi = np.repeat(np.arange(len(block)), [len(p) for p in picks])
         pj = np.concatenate(picks) if len(picks) else np.zeros(0, dtype=np.intp)
@@ -553,6 +560,7 @@ class MatchEngine:
         raw = sum(parts.values()).tolist()
         apart = cat.pair_no_shared_language(q, qi, pj).tolist()
         subject = cat.pair_on_subject(q, qi, pj).tolist()
+        theme = cat.pair_on_theme(q, qi, pj).tolist()
         columns = list(zip(*(parts[k].tolist() for k in why.ORDER), strict=True))
         rows: dict[int, list[tuple[int, Match]]] = {i: [] for i in range(len(block))}
         for k, (i, j) in enumerate(zip(qi.tolist(), pj.tolist(), strict=True)):
@@ -567,12 +575,14 @@ class MatchEngine:
             match.covers = fits and main and not apart[k]
             match.fits_need = fits
             match.on_subject = subject[k]
+            match.on_theme = theme[k]
             if not match.covers and match.quality != "weak":
                 match.quality = "weak"  # what does not cover the need is never shown as good
             rows[i].append((k, match))
         out: dict[str, list[Match]] = {}
         for i, found in rows.items():
-            ordered = list_order([m for _, m in found], cfg.list_min_score)[:keep]
+            mine = [m for _, m in found if not listing or worth_listing(m)]
+            ordered = list_order(mine, cfg.list_min_score)[:keep]
             kept = {id(m) for m in ordered}
             ctx = None
             for k, match in found:
@@ -606,6 +616,14 @@ def ranked(match: Match) -> float:
     programme's main theme is one the request asks for (``Match.on_subject``)."""
     apart = not match.shared_language and not match.on_subject
     return match.raw - (float(compute.LANGUAGE_PENALTY) if apart else 0.0)
+
+
+def worth_listing(match: Match) -> bool:
+    """Whether a request's list shows a match at all: a programme offered in none of the
+    requester's languages only when it is on the need (``Match.fits_need``) or its main
+    theme is one the request asks for (``Match.on_theme``) — on another subject, in a
+    language the requester does not work in, it helps no one."""
+    return match.shared_language or match.fits_need or match.on_theme
 
 
 def list_order(matches: Sequence[Match], min_score: float = 0.0) -> list[Match]:
