@@ -355,7 +355,7 @@ def test_programme_on_the_subject_in_another_language_comes_before_unrelated_one
     """When nothing covers the need in a shared language, a programme in another language
     whose main theme and kind of support the request asks for ranks before unrelated
     programmes in a shared language — still weak, and saying so first."""
-    english = programme(1, "Investigation course", "A course for investigators.",
+    english = programme(1, "Investigation programme", "A programme for investigators.",
                         languages=["en"], themes=["cybercrime"],
                         support_types=["training"])  # fmt: skip
     unrelated = [
@@ -364,7 +364,7 @@ def test_programme_on_the_subject_in_another_language_comes_before_unrelated_one
                   languages=["es"], themes=["awareness"], support_types=["funding"])
         for i in (2, 3)
     ]  # fmt: skip
-    side = programme(4, "Investigation course", "A course for investigators.",
+    side = programme(4, "Investigation programme", "A programme for investigators.",
                      languages=["en"], themes=["awareness", "cybercrime"],
                      support_types=["training"])  # fmt: skip
     engine = MatchEngine().fit([english, *unrelated, side])
