@@ -576,12 +576,8 @@ class MatchEngine:
             match.fits_need = fits
             match.on_subject = subject[k]
             match.on_theme = theme[k]
-            if match.quality != "weak" and not (
-                match.covers and names_subject(q.codes[i], cat.enc.codes[j])
-            ):
-                # what does not cover the need, or whose title is on another subject than
-                # the request's title, is never shown as good
-                match.quality = "weak"
+            if not match.covers and match.quality != "weak":
+                match.quality = "weak"  # what does not cover the need is never shown as good
             rows[i].append((k, match))
         out: dict[str, list[Match]] = {}
         for i, found in rows.items():
@@ -710,15 +706,6 @@ def names_main_need(wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
 
 
 _NO_CODES: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
-
-
-def names_subject(wanted: Codes, offered: Codes) -> bool:
-    """Whether the programme's title names the subject of the request's title: one of the
-    themes its thesaurus concepts imply (true when the request's title implies none). A
-    title sharing only a kind of support or a general word ("training", "cybersecurity")
-    is on another subject: "Cloud security training" for "Cybercrime investigation
-    training" is labelled weak."""
-    return not wanted.title_themes or bool(wanted.title_themes & offered.title_themes)
 
 
 def covers_need(score: float, wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:

@@ -60,9 +60,6 @@ class Codes:
     inferred_themes: bool
     inferred_support_types: bool
     title_concepts: frozenset[str] = frozenset()
-    #: Themes the concepts of the title imply: the subject the title names (labels read it,
-    #: ``engine.names_subject``).
-    title_themes: frozenset[str] = frozenset()
 
 
 def record_codes(
@@ -75,18 +72,11 @@ def record_codes(
     title, description = record.get("title") or "", record.get("description") or ""
     spans = base_thesaurus().spans(WORD_RE.findall(title))
     named = frozenset(cid for _, _, ids in spans for cid in ids)
-    concepts = base_thesaurus().concepts
-    subject = frozenset(t for cid in named for t in concepts[cid].themes)
     if themes and support:
-        return Codes(themes, support, False, False, named, subject)
+        return Codes(themes, support, False, False, named)
     guess = suggest_codes(title, description)
     return Codes(
-        themes or guess["themes"],
-        support or guess["support_types"],
-        not themes,
-        not support,
-        named,
-        subject,
+        themes or guess["themes"], support or guess["support_types"], not themes, not support, named
     )
 
 

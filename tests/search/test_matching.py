@@ -309,9 +309,9 @@ def test_unmet_when_the_offer_is_about_another_concept_of_the_theme() -> None:
 
 
 def test_good_only_when_the_titles_share_their_subject() -> None:
-    """A programme that covers the need through a title word naming a kind of support
-    ("training") but whose title is on another subject (cloud security for a cybercrime
-    investigation need) is labelled weak; one whose title names the subject is not."""
+    """A programme whose title shares only a kind of support ("training") with the need's
+    (cloud security for a cybercrime investigation need) does not cover it and is labelled
+    weak; one whose title names the subject covers it and is labelled good or strong."""
     need = request(
         4, "Cybercrime investigation training", CYBERCRIME, themes=["technical_skills"],
         support_types=["training"],
