@@ -686,26 +686,40 @@ def names_main_need(wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
       of them if there are fewer; true when there are none), or the theme of one ("incident
       response" for a need for a CSIRT);
     * when it names kinds of support (a "drill", a "course"), one of them is asked for by
-      the request (its support types, and those its title names, if any): a drill does not
-      meet a training need on the same subject."""
+      the request (its support types, and those its title names, if any): a drill does
+      not meet a training need on the same subject.
+
+    A request with neither themes (not even suggested ones) nor main concepts says nothing
+    a programme could be shown to cover."""
     if not cfg.cover_title_concepts:
         return True
     info = _concept_codes()
     named = offered.title_concepts
     main = main_concepts(wanted.title_concepts, cfg)
+    if not main and not wanted.themes:
+        return False  # nothing says what the need is about: nothing shown to cover it
     found = sum(1 for c in main if c in named or named & info.get(c, _NO_CODES)[0])
     if found < min(cfg.cover_title_concepts, len(main)):
         return False
-    kinds = frozenset().union(*(info.get(c, _NO_CODES)[1] for c in named))
+    kinds = _kinds(named, info)
     if not kinds:
         return True
     if wanted.support_types and not kinds & set(wanted.support_types):
         return False
-    asked = frozenset().union(*(info.get(c, _NO_CODES)[1] for c in wanted.title_concepts))
+    asked = _kinds(wanted.title_concepts, info)
     return not asked or bool(kinds & asked)
 
 
 _NO_CODES: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+
+
+def _kinds(
+    named: Collection[str], info: Mapping[str, tuple[frozenset[str], frozenset[str]]]
+) -> frozenset[str]:
+    """The kinds of support a title names through concepts that are only a kind of support
+    ("course", "drill"; not "cybercrime legislation", a subject)."""
+    found = (info.get(c, _NO_CODES) for c in named)
+    return frozenset().union(*(support for themes, support in found if not themes))
 
 
 def covers_need(score: float, wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
