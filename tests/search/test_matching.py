@@ -308,6 +308,25 @@ def test_unmet_when_the_offer_is_about_another_concept_of_the_theme() -> None:
     assert not off.best_match_quality(need, today=TODAY).unmet
 
 
+def test_good_only_when_the_titles_share_their_subject() -> None:
+    """A programme whose title shares only a kind of support ("training") with the need's
+    (cloud security for a cybercrime investigation need) does not cover it and is labelled
+    weak; one whose title names the subject covers it and is labelled good or strong."""
+    need = request(
+        4, "Cybercrime investigation training", CYBERCRIME, themes=["technical_skills"],
+        support_types=["training"],
+    )  # fmt: skip
+    cloud = programme(1, "Cloud security training", "Training for government teams on "
+                      "cybercrime and cloud security.", themes=["technical_skills"],
+                      support_types=["training"])  # fmt: skip
+    police = programme(2, "Cybercrime investigation course", CYBERCRIME,
+                       themes=["technical_skills"], support_types=["training"])  # fmt: skip
+    found = {m.programme_id: m for m in MatchEngine().fit([cloud, police]).match_request(
+        need, 5, today=TODAY)}  # fmt: skip
+    assert found["programme:1"].quality == "weak"
+    assert found["programme:2"].quality in ("strong", "good") and found["programme:2"].covers
+
+
 SPANISH_NEED = request(
     3, "Formación en ciberdelito", "Formación para policías y fiscales sobre ciberdelito y "
     "evidencia electrónica.", text_language="es", languages=["es"], themes=["cybercrime"],
