@@ -308,6 +308,25 @@ def test_unmet_when_the_offer_is_about_another_concept_of_the_theme() -> None:
     assert not off.best_match_quality(need, today=TODAY).unmet
 
 
+def test_good_only_when_the_titles_share_their_subject() -> None:
+    """A programme whose title shares only a kind of support ("training") with the need's
+    (cloud security for a cybercrime investigation need) does not cover it and is labelled
+    weak; one whose title names the subject covers it and is labelled good or strong."""
+    need = request(
+        4, "Cybercrime investigation training", CYBERCRIME, themes=["technical_skills"],
+        support_types=["training"],
+    )  # fmt: skip
+    cloud = programme(1, "Cloud security training", "Training for government teams on "
+                      "cybercrime and cloud security.", themes=["technical_skills"],
+                      support_types=["training"])  # fmt: skip
+    police = programme(2, "Cybercrime investigation course", CYBERCRIME,
+                       themes=["technical_skills"], support_types=["training"])  # fmt: skip
+    found = {m.programme_id: m for m in MatchEngine().fit([cloud, police]).match_request(
+        need, 5, today=TODAY)}  # fmt: skip
+    assert found["programme:1"].quality == "weak"
+    assert found["programme:2"].quality in ("strong", "good") and found["programme:2"].covers
+
+
 SPANISH_NEED = request(
     3, "Formación en ciberdelito", "Formación para policías y fiscales sobre ciberdelito y "
     "evidencia electrónica.", text_language="es", languages=["es"], themes=["cybercrime"],
@@ -336,7 +355,7 @@ def test_programme_on_the_subject_in_another_language_comes_before_unrelated_one
     """When nothing covers the need in a shared language, a programme in another language
     whose main theme and kind of support the request asks for ranks before unrelated
     programmes in a shared language — still weak, and saying so first."""
-    english = programme(1, "Investigation course", "A course for investigators.",
+    english = programme(1, "Investigation programme", "A programme for investigators.",
                         languages=["en"], themes=["cybercrime"],
                         support_types=["training"])  # fmt: skip
     unrelated = [
@@ -345,7 +364,7 @@ def test_programme_on_the_subject_in_another_language_comes_before_unrelated_one
                   languages=["es"], themes=["awareness"], support_types=["funding"])
         for i in (2, 3)
     ]  # fmt: skip
-    side = programme(4, "Investigation course", "A course for investigators.",
+    side = programme(4, "Investigation programme", "A programme for investigators.",
                      languages=["en"], themes=["awareness", "cybercrime"],
                      support_types=["training"])  # fmt: skip
     engine = MatchEngine().fit([english, *unrelated, side])
@@ -354,8 +373,8 @@ def test_programme_on_the_subject_in_another_language_comes_before_unrelated_one
     first = found[0]
     assert first.on_subject and not first.fits_need and not first.shared_language
     assert first.quality == "weak" and first.reasons[0].text == "Not offered in Spanish"
-    # its main theme is not the need's: after the programmes in Spanish
-    assert ids(found)[-1] == "programme:4" and not found[-1].on_subject
+    # its main theme is not the need's, and it is not in Spanish: not listed at all
+    assert "programme:4" not in ids(found) and ids(found)[1:] == ["programme:2", "programme:3"]
     # a programme in Spanish that covers the need comes first again
     spanish = programme(5, "Capacitación contra el ciberdelito", "Cursos para fiscales sobre "
                         "ciberdelito.", text_language="es", languages=["es"],
