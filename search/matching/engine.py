@@ -673,9 +673,14 @@ def main_concepts(named: Collection[str], cfg: MatchConfig) -> frozenset[str]:
     support, not one of ``cover_broad_concepts``, e.g. "cybersecurity"); when it names
     none, the kinds of support it names ("training", "equipment")."""
     info = _concept_codes()
-    support_only = {c for c in named if c in info and info[c][1] and not info[c][0]}
+    support_only = {c for c in named if _support_only(c, info)}
     subjects = {c for c in named if c not in support_only and c not in cfg.cover_broad_concepts}
     return frozenset(subjects or support_only)
+
+
+def _support_only(cid: str, info: Mapping[str, tuple[frozenset[str], frozenset[str]]]) -> bool:
+    themes, support = info.get(cid, _NO_CODES)
+    return bool(support) and not themes
 
 
 def names_main_need(wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
@@ -690,7 +695,10 @@ def names_main_need(wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
       not meet a training need on the same subject.
 
     A request with neither themes (not even suggested ones) nor main concepts says nothing
-    a programme could be shown to cover."""
+    a programme could be shown to cover. When its themes are suggested from text and its
+    title names no subject, one of them must be the programme's main (first) theme:
+    ``cover_theme_rank_inferred`` lets it be the second because suggestions miss themes,
+    and only a title naming the subject confirms such a programme is on it."""
     if not cfg.cover_title_concepts:
         return True
     info = _concept_codes()
@@ -700,6 +708,10 @@ def names_main_need(wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
         return False  # nothing says what the need is about: nothing shown to cover it
     found = sum(1 for c in main if c in named or named & info.get(c, _NO_CODES)[0])
     if found < min(cfg.cover_title_concepts, len(main)):
+        return False
+    # no subject in the title to confirm a suggested theme the programme lists second
+    unconfirmed = wanted.inferred_themes and all(_support_only(c, info) for c in main)
+    if unconfirmed and (not offered.themes or offered.themes[0] not in wanted.themes):
         return False
     kinds = _kinds(named, info)
     if not kinds:
