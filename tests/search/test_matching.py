@@ -327,6 +327,24 @@ def test_good_only_when_the_titles_share_their_subject() -> None:
     assert found["programme:2"].quality in ("strong", "good") and found["programme:2"].covers
 
 
+def test_a_spanish_election_need_meets_an_english_election_programme() -> None:
+    """Elections are a concept of the thesaurus in the six languages: across languages,
+    where words do not meet ("comicios", "election"), an election-security review ranks
+    before another assessment with the same codes."""
+    need = request(
+        5, "Seguridad informática de los comicios nacionales", "Auditoría independiente del "
+        "padrón antes de los comicios.", text_language="es", languages=["es", "en"],
+        themes=["critical_infrastructure"], support_types=["research"],
+    )  # fmt: skip
+    codes = {"themes": ["critical_infrastructure"], "support_types": ["research"]}
+    water = programme(1, "Water utility security assessments", "Independent assessments "
+                      "for water utilities.", **codes)  # fmt: skip
+    votes = programme(2, "Election security reviews", "Independent reviews for electoral "
+                      "commissions.", **codes)  # fmt: skip
+    found = MatchEngine().fit([water, votes]).match_request(need, 5, today=TODAY)
+    assert ids(found)[0] == "programme:2"
+
+
 def test_a_programme_titled_for_another_kind_of_support_does_not_cover() -> None:
     """When a programme's title names a kind of support (a drill), the need must ask for
     it: a drill that also lists training does not meet a need for analyst training."""
