@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from search.matching.ranking import sparse_rows
 from search.matching.scoring import Encoded, calibrate, encode
 from search.matching.structured import Codes, offered_languages
 from search.text.analysis import language_key
+from search.text.thesaurus import base_thesaurus
 
 Record = Mapping[str, Any]
 #: How many of the best matches :meth:`MatchEngine.best_match_quality` looks at for one
@@ -657,14 +659,79 @@ def on_need(match: Match) -> bool:
     return match.fits_need and match.shared_language
 
 
+@lru_cache(maxsize=1)
+def _concept_codes() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """``{concept id: (themes, support types)}`` of the shared thesaurus."""
+    return {
+        cid: (frozenset(c.themes), frozenset(c.support_types))
+        for cid, c in base_thesaurus().concepts.items()
+    }
+
+
+def main_concepts(named: Collection[str], cfg: MatchConfig) -> frozenset[str]:
+    """The concepts of a request's title that say its main need: its subjects (not a kind of
+    support, not one of ``cover_broad_concepts``, e.g. "cybersecurity"); when it names
+    none, the kinds of support it names ("training", "equipment")."""
+    info = _concept_codes()
+    support_only = {c for c in named if _support_only(c, info)}
+    subjects = {c for c in named if c not in support_only and c not in cfg.cover_broad_concepts}
+    return frozenset(subjects or support_only)
+
+
+def _support_only(cid: str, info: Mapping[str, tuple[frozenset[str], frozenset[str]]]) -> bool:
+    themes, support = info.get(cid, _NO_CODES)
+    return bool(support) and not themes
+
+
 def names_main_need(wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
-    """Whether the programme's title names ``cover_title_concepts`` of the thesaurus
-    concepts of the request's title (all of them if it names fewer; true when it names
-    none): the main offer is about the main need."""
-    main = wanted.title_concepts
-    if not cfg.cover_title_concepts or not main:
+    """Whether the programme's title is about the request's main need (0
+    ``cover_title_concepts`` turns this off):
+
+    * it names ``cover_title_concepts`` of the request title's :func:`main_concepts` (all
+      of them if there are fewer; true when there are none), or the theme of one ("incident
+      response" for a need for a CSIRT);
+    * when it names kinds of support (a "drill", a "course"), one of them is asked for by
+      the request (its support types, and those its title names, if any): a drill does
+      not meet a training need on the same subject.
+
+    A request with neither themes (not even suggested ones) nor main concepts says nothing
+    a programme could be shown to cover. When its themes are suggested from text and its
+    title names no subject, one of them must be the programme's main (first) theme:
+    ``cover_theme_rank_inferred`` lets it be the second because suggestions miss themes,
+    and only a title naming the subject confirms such a programme is on it."""
+    if not cfg.cover_title_concepts:
         return True
-    return len(main & offered.title_concepts) >= min(cfg.cover_title_concepts, len(main))
+    info = _concept_codes()
+    named = offered.title_concepts
+    main = main_concepts(wanted.title_concepts, cfg)
+    if not main and not wanted.themes:
+        return False  # nothing says what the need is about: nothing shown to cover it
+    found = sum(1 for c in main if c in named or named & info.get(c, _NO_CODES)[0])
+    if found < min(cfg.cover_title_concepts, len(main)):
+        return False
+    # no subject in the title to confirm a suggested theme the programme lists second
+    unconfirmed = wanted.inferred_themes and all(_support_only(c, info) for c in main)
+    if unconfirmed and (not offered.themes or offered.themes[0] not in wanted.themes):
+        return False
+    kinds = _kinds(named, info)
+    if not kinds:
+        return True
+    if wanted.support_types and not kinds & set(wanted.support_types):
+        return False
+    asked = _kinds(wanted.title_concepts, info)
+    return not asked or bool(kinds & asked)
+
+
+_NO_CODES: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+
+
+def _kinds(
+    named: Collection[str], info: Mapping[str, tuple[frozenset[str], frozenset[str]]]
+) -> frozenset[str]:
+    """The kinds of support a title names through concepts that are only a kind of support
+    ("course", "drill"; not "cybercrime legislation", a subject)."""
+    found = (info.get(c, _NO_CODES) for c in named)
+    return frozenset().union(*(support for themes, support in found if not themes))
 
 
 def covers_need(score: float, wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
