@@ -369,22 +369,22 @@ def test_a_programme_titled_for_another_kind_of_support_does_not_cover() -> None
 
 
 def test_broad_concepts_and_kinds_of_support_are_not_the_subject_of_a_title() -> None:
-    """ "Cybersecurity" in a need's title says nothing of its subject (a statistics office),
-    and "equipment" is read by the support rule: a CERT equipment package does not meet a
-    need for SOC equipment, and a review of a statistics office's systems meets the
-    office's cybersecurity."""
-    office = request(
-        6, "Cybersecurity of the national statistics office", "A review of the security of "
-        "the census systems and the statistics office's servers.",
-        themes=["critical_infrastructure"], support_types=["research"],
+    """ "Cybersecurity" in a need's title says nothing of its subject (a vote), and
+    "equipment" is read by the support rule: a CERT equipment package does not meet a
+    need for SOC equipment, and an election review meets the vote's cybersecurity (a
+    title naming "election", a concept, would be met by the concept)."""
+    election = request(
+        6, "Cybersecurity of the presidential vote", "A review of the security of the "
+        "voter register and results transmission.", themes=["critical_infrastructure"],
+        support_types=["research"],
     )  # fmt: skip
-    review = programme(1, "Security reviews of statistics office systems", "Independent "
-                       "reviews of census systems and statistics office servers.",
+    review = programme(1, "Security reviews of election technology", "Independent reviews "
+                       "of voter registration and results transmission systems.",
                        themes=["critical_infrastructure"],
                        support_types=["research"])  # fmt: skip
-    assert not MatchEngine().fit([review]).best_match_quality(office, today=TODAY).unmet
+    assert not MatchEngine().fit([review]).best_match_quality(election, today=TODAY).unmet
     strict = MatchEngine(MatchConfig(cover_broad_concepts=())).fit([review])
-    assert strict.best_match_quality(office, today=TODAY).unmet
+    assert strict.best_match_quality(election, today=TODAY).unmet
     soc = request(
         7, "Equipment for a government security operations centre", "Servers and sensors "
         "for a new SOC.", themes=["incident_response"], support_types=["equipment"],
