@@ -369,11 +369,12 @@ def test_a_programme_titled_for_another_kind_of_support_does_not_cover() -> None
 
 
 def test_broad_concepts_and_kinds_of_support_are_not_the_subject_of_a_title() -> None:
-    """ "Cybersecurity" in a need's title says nothing of its subject (an election), and
+    """ "Cybersecurity" in a need's title says nothing of its subject (a vote), and
     "equipment" is read by the support rule: a CERT equipment package does not meet a
-    need for SOC equipment, and an election review meets the election's cybersecurity."""
+    need for SOC equipment, and an election review meets the vote's cybersecurity (a
+    title naming "election", a concept, would be met by the concept)."""
     election = request(
-        6, "Cybersecurity of the presidential election", "A review of the security of the "
+        6, "Cybersecurity of the presidential vote", "A review of the security of the "
         "voter register and results transmission.", themes=["critical_infrastructure"],
         support_types=["research"],
     )  # fmt: skip
