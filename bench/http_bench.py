@@ -365,6 +365,20 @@ def endpoints(ids: dict[str, Any]) -> dict[str, list[str]]:
         "/organisations/<id>": [f"/organisations/{o}" for o in ids["orgs"]],
         "/matches": ["/matches", "/matches?region=Africa", "/matches?theme=cybercrime"],
         "/reports/landscape": ["/reports/landscape"],
+        "/reports/briefing": ["/reports/briefing"],
+        "/countries": ["/countries"],
+        "/organisations": ["/organisations", "/organisations?type=civil_society"],
+        "/places": ["/places"],
+        "/places/<code>": [
+            "/places/m49:014",
+            "/places/org:ECOWAS",
+            "/places/group:Africa",
+            "/places/org:EU",
+            "/places/informal:sahel",
+        ],
+        "/calendar": ["/calendar"],
+        "/calls": ["/calls"],
+        "/initiatives": ["/initiatives"],
         "/search": [f"/search?q={q}" for q in qs],
         "/search.json": [f"/search.json?q={q}" for q in qs],
         "/api/v1/requests": ["/api/v1/requests", "/api/v1/requests?page=2"],
@@ -375,6 +389,7 @@ def endpoints(ids: dict[str, Any]) -> dict[str, list[str]]:
         ],
         "/api/v1/matches": ["/api/v1/matches", "/api/v1/matches?region=Africa"],
         "/api/v1/search": [f"/api/v1/search?q={q}" for q in qs],
+        "/api/v1/countries": ["/api/v1/countries"],
     }
 
 

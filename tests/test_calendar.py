@@ -193,6 +193,25 @@ def test_secretariat_adds_events_with_validation(client, auth, make, agenda):
     assert start.hour == 10 and str(start.tzinfo) == "Africa/Nairobi"
 
 
+def test_calendar_shows_a_new_event_at_once_and_each_viewer_their_own(client, auth, make, agenda):
+    """The page's entries are cached per data generation and viewer class: a write shows at
+    once, and what the Secretariat sees is never served to anyone else."""
+    assert "Late-added dialogue" not in titles(client)
+    make.user("secretariat", email="sec@example.org")
+    auth.login("sec@example.org")
+    assert "Confidential training" in titles(client)
+    response = client.post(
+        "/calendar/events/new",
+        data={"title": "Late-added dialogue", "category": "informal",
+              "starts_on": (SOON + timedelta(days=6)).isoformat(), "timezone": "UTC"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert "Late-added dialogue" in titles(client)
+    auth.logout()
+    page = titles(client)
+    assert "Late-added dialogue" in page and "Confidential training" not in page
+
+
 def test_api_calendar_lists_entries(client, agenda):
     body = client.get("/api/v1/calendar").json
     assert "Global Mechanism, first plenary" in {item["title"] for item in body["items"]}

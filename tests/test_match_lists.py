@@ -125,10 +125,11 @@ def test_score_meaning_is_in_the_viewers_language(make, client):
 
 
 def test_weak_by_its_score_alone_is_not_said_to_miss_the_theme(make, client):
-    """The "does not cover the main theme … in a shared language" note explains a label
+    """The "does not cover the main need … in a shared language" note explains a label
     lowered to weak; a match that shares the language and scores under "good" is weak by its
     score, and saying it misses the theme would be wrong (seen on a Spanish request whose
-    Spanish incident-response programme was "weak · does not cover the main theme")."""
+    Spanish incident-response programme was "weak · does not cover the main theme", as the
+    note then read)."""
     request = _request(make)
     org = make.organisation()
     make.programme(org, title="Digital forensics laboratory set-up", description=FORENSICS,
@@ -144,7 +145,27 @@ def test_weak_by_its_score_alone_is_not_said_to_miss_the_theme(make, client):
     assert item["quality"] == "weak" and item["score"] < good_from and not item["covers_need"]
     body = client.get(f"/requests/{request.id}").get_data(as_text=True)
     card = body.partition(faint.title)[2].partition("</li>")[0]
-    assert "score 0." in card and "does not cover the main theme" not in card
+    assert "score 0." in card and "does not cover the main need" not in card
+
+
+def test_a_programme_titled_for_another_kind_of_support_is_weak_and_says_why(make, client):
+    """A programme on the subject whose title names a kind of support the request does not
+    ask for (a drill, for a need of equipment and training) does not cover the need: it is
+    weak with a score that would be good, the note says why, and the need is unmet."""
+    request = _request(make)
+    drill = make.programme(title="Digital forensics laboratory drill", description=FORENSICS,
+                           themes=["cybercrime"],
+                           support_types=["equipment", "training", "exercise"],
+                           eligible_countries=["KEN"], end_date=FUTURE)  # fmt: skip
+    _refresh()
+    api = client.get(f"/api/v1/requests/{request.id}/matches").get_json()
+    item = next(i for i in api["items"] if i["record"]["title"] == drill.title)
+    assert item["quality"] == "weak" and not item["covers_need"]
+    assert item["score"] >= match_service().config.good_threshold
+    assert api["need"]["unmet"] is True
+    body = client.get(f"/requests/{request.id}").get_data(as_text=True)
+    card = body.partition(drill.title)[2].partition("</li>")[0]
+    assert "does not cover the main need of the request" in card
 
 
 def test_a_draft_is_not_said_to_be_listed_among_unmet_needs(make, client, auth):

@@ -310,3 +310,45 @@ def test_word_reports_in_the_readers_language(client, make):
     assert arabic.inline_shapes, "the charts are pictures in the document"
     chinese = _docx_text(client.get("/reports/briefing.docx?lang=zh").data)
     assert "简报材料" in chinese and "按区域分列的新请求" in chinese
+
+
+def test_briefing_lists_the_newest_and_counts_all_it_may_show(client, make, monkeypatch):
+    """A pack reads a bounded number of records: each list holds the newest, its heading
+    counts them all — and a record the viewer may not see changes no figure."""
+    from kb.reports import data
+
+    monkeypatch.setattr(data, "BRIEFING_LISTED", 2)
+    make.country("KEN")
+    org = make.organisation()
+    for age, title in ((9, "Oldest course"), (5, "Middle course"), (1, "Newest course")):
+        make.programme(org, title=title, themes=["awareness"], created_at=days_ago(age))
+    for age in (8, 4, 2):
+        make.request(
+            "KEN", title=f"Kenyan need {age}", themes=["awareness"], created_at=days_ago(age)
+        )
+    _refresh()
+
+    def figures(path: str) -> tuple[str, str]:
+        html = client.get(path).get_data(as_text=True)
+        return html, _page_text(html)
+
+    for path in ("/reports/briefing", "/reports/briefing?state=KEN"):
+        html, text = figures(path)
+        assert "New programmes (3)" in text and "Showing the newest 2 of 3." in text
+        assert "Newest course" in text and "Middle course" in text and "Oldest course" not in text
+        assert "Africa (3)" in text and "Kenyan need 2" in text and "Kenyan need 8" not in text
+        assert "sort=newest" in html
+        before = html.split("At a glance", 1)[1]
+        make.programme(org, title="Hidden course", themes=["awareness"], visibility="secretariat",
+                       created_at=days_ago(1))  # fmt: skip
+        make.request("KEN", title="Hidden need", themes=["awareness"], visibility="secretariat",
+                     created_at=days_ago(1))  # fmt: skip
+        _refresh()
+        html, _ = figures(path)
+        assert html.split("At a glance", 1)[1] == before  # nothing hidden counts or shows
+        db.session.execute(db.text("DELETE FROM programmes WHERE title = 'Hidden course'"))
+        db.session.execute(db.text("DELETE FROM requests WHERE title = 'Hidden need'"))
+        db.session.commit()
+        _refresh()
+    text = _docx_text(client.get("/reports/briefing.docx").data)
+    assert "New programmes (3)" in text and "Showing the newest 2 of 3." in text

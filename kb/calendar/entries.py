@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
 
 from kb import access
 from kb.catalogue import eligibility
@@ -194,6 +195,7 @@ def _programme_dates(user: Any, filters: Filters) -> list[Entry]:
     if states is not None:
         query = query.where(eligibility.states_clause(sorted(states)))
     result = []
+    query = query.options(joinedload(Programme.organisation))
     for programme in db.session.scalars(query.order_by(Programme.start_date).limit(MAX_ENTRIES)):
         category = "exercise" if "exercise" in programme.support_types else "training"
         start = programme.start_date

@@ -25,11 +25,12 @@ from sqlalchemy import select
 from kb import access, codes
 from kb.admin.routes import secretariat_required
 from kb.calendar import ics
-from kb.calendar.entries import Filters, entries
+from kb.calendar.entries import Entry, Filters, entries
 from kb.calendar.operations import CATEGORIES, create_event, update_event
 from kb.dates import parse_day
 from kb.errors import Invalid
 from kb.extensions import db
+from kb.fragments import lazy
 from kb.i18n import sorted_places
 from kb.models import Call, Event, OewgSession
 from kb.uow import unit_of_work
@@ -80,12 +81,17 @@ def _filters() -> tuple[Filters, dict[str, str]]:
 
 @bp.route("/calendar")
 def index() -> Any:
+    """The entries are read only when the page's cached block (per viewer class, address,
+    day and data generation, :mod:`kb.fragments`) is not at hand."""
     filters, errors = _filters()
-    found = entries(current_user, filters)
-    months = [
-        (format_date(month, "LLLL y"), list(items))
-        for month, items in groupby(found, key=lambda e: e.starts_on.replace(day=1))
-    ]
+
+    def months() -> list[tuple[str, list[Entry]]]:
+        found = entries(current_user, filters)
+        return [
+            (format_date(month, "LLLL y"), list(items))
+            for month, items in groupby(found, key=lambda e: e.starts_on.replace(day=1))
+        ]
+
     places = sorted_places(
         p
         for p in default_gazetteer().places()
@@ -93,7 +99,7 @@ def index() -> Any:
     )
     page = render_template(
         "calendar/index.html",
-        months=months,
+        months=lazy(months),
         filters=filters,
         errors=errors,
         places=places,

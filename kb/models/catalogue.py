@@ -37,7 +37,7 @@ class CatalogueRecord:
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     #: The Secretariat's comment when it returned the record to its owner.
     return_comment: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: When the owner last said the record is still current (freshness).
     last_confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

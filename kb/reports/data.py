@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -18,7 +17,7 @@ from kb.extensions import db
 from kb.i18n import day_element, format_day
 from kb.initiatives.queries import overlap_list
 from kb.matching.queries import MatchFilters, supply_and_demand, unmet_count, unmet_needs
-from kb.models import Match, Programme, Request
+from kb.models import Country, Match, Programme, Request
 from kb.models.initiative import InitiativeOverlap
 from kb.reports import counts
 
@@ -28,6 +27,9 @@ UNMET_LISTED = 200
 WORK_LISTED = 15
 #: Possible overlaps between initiatives a report or a briefing pack lists (highest first).
 OVERLAPS_LISTED = 100
+#: Records a briefing pack lists per section, newest first (requests: per regional group);
+#: its figures count them all.
+BRIEFING_LISTED = 30
 
 
 @dataclass
@@ -106,13 +108,6 @@ def _in_period(model: type[Request] | type[Programme], viewer: Any, period: Peri
         .where(model.created_at >= start, model.created_at <= end)
         .order_by(model.created_at)
     )
-
-
-def _count_codes(records: list[Any], attr: str) -> Counter[str]:
-    counter: Counter[str] = Counter()
-    for record in records:
-        counter.update(getattr(record, attr))
-    return counter
 
 
 def landscape(viewer: Any, period: Period, threshold: float) -> Landscape:
@@ -225,16 +220,6 @@ def _visible_matches_query(viewer: Any, period: Period | None, *columns: Any) ->
     return query
 
 
-def visible_matches(viewer: Any, period: Period | None = None) -> list[Match]:
-    """Match cases whose request and programme the viewer may both see."""
-    query = (
-        _visible_matches_query(viewer, period, Match)
-        .options(joinedload(Match.request).joinedload(Request.country), joinedload(Match.programme))
-        .order_by(Match.updated_at.desc())
-    )
-    return list(db.session.scalars(query))
-
-
 def match_counts(viewer: Any, period: Period) -> dict[str, int]:
     """Match cases by status (counted by the database), and those proposed in ``period``."""
     start, end = period.bounds
@@ -254,19 +239,13 @@ def match_counts(viewer: Any, period: Period) -> dict[str, int]:
     }
 
 
-@dataclass
-class Briefing:
-    title: str  # what the pack covers: "Kenya, since the fourth session" (interface language)
+@dataclass(frozen=True)
+class PackTitle:
+    """What a briefing pack covers, known before any record is read."""
+
+    title: str  # "Kenya, since the fourth session" (interface language)
     period: Period
-    new_requests: dict[str, list[Request]]
-    new_programmes: list[Programme]
-    new_matches: list[Match]
-    completed_matches: list[Match]
-    unmet: dict[str, list[tuple[Request, float]]]
     title_html: Markup | None = None  # the title for a page (dates in ``<time>``)
-    #: Possible overlaps between initiatives in the pack's states (any verdict), how many.
-    overlaps: list[InitiativeOverlap] = field(default_factory=list)
-    overlap_total: int = 0
 
     @property
     def heading(self) -> str:
@@ -281,23 +260,146 @@ class Briefing:
         scope = self.title_html if self.title_html is not None else escape(self.title)
         return Markup(_("Briefing pack: %(scope)s", scope=scope))
 
+
+@dataclass
+class Briefing:
+    title: str  # what the pack covers: "Kenya, since the fourth session" (interface language)
+    period: Period
+    #: The newest requests of the period per UN regional group (``BRIEFING_LISTED`` at most
+    #: each) and how many there are in all.
+    new_requests: dict[str, list[Request]]
+    new_programmes: list[Programme]
+    new_matches: list[Match]
+    completed_matches: list[Match]
+    unmet: dict[str, list[tuple[Request, float]]]
+    title_html: Markup | None = None  # the title for a page (dates in ``<time>``)
+    #: Possible overlaps between initiatives in the pack's states (any verdict), how many.
+    overlaps: list[InitiativeOverlap] = field(default_factory=list)
+    overlap_total: int = 0
+    request_totals: dict[str, int] = field(default_factory=dict)
+    programme_total: int = 0
+    new_match_total: int = 0
+    completed_total: int = 0
+    #: theme → (new requests, new programmes) of the whole period (not only those listed).
+    theme_counts: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def heading(self) -> str:
+        return PackTitle(self.title, self.period, self.title_html).heading
+
     @property
     def by_theme(self) -> Breakdown:
         """New requests and new programmes per theme (the themes that have any)."""
-        req = _count_codes([r for items in self.new_requests.values() for r in items], "themes")
-        prog = _count_codes(self.new_programmes, "themes")
-        rows = [(label, req[c], prog[c]) for c, label in codes.THEMES.items() if req[c] or prog[c]]
+        rows = [
+            (label, *self.theme_counts.get(code, (0, 0)))
+            for code, label in codes.THEMES.items()
+            if any(self.theme_counts.get(code, (0, 0)))
+        ]
         return Breakdown(N_("New requests and programmes by theme"), rows)
 
     @property
     def by_region(self) -> Breakdown:
         """New requests and open unmet needs per UN regional group."""
         rows = [
-            (label, len(self.new_requests.get(code, [])), len(self.unmet.get(code, [])))
+            (label, self.request_totals.get(code, 0), len(self.unmet.get(code, [])))
             for code, label in codes.REGIONS.items()
-            if self.new_requests.get(code) or self.unmet.get(code)
+            if self.request_totals.get(code) or self.unmet.get(code)
         ]
         return Breakdown(N_("New requests and unmet needs by region"), rows)
+
+
+def _pack_query(
+    model: type[Request] | type[Programme],
+    viewer: Any,
+    period: Period,
+    states: frozenset[str] | None,
+    *columns: Any,
+) -> Any:
+    """The records of ``model`` created in ``period`` that a pack shows: visible to
+    ``viewer`` and published (the Secretariat: any status), in the pack's ``states`` (a
+    request: of one of them; a programme: open to one of them)."""
+    start, end = period.bounds
+    query = (
+        select(*columns)
+        .select_from(model)
+        .where(access.visible_clause(model, viewer))
+        .where(model.created_at >= start, model.created_at <= end)
+    )
+    kind = "request" if model is Request else "programme"
+    if not access.is_secretariat(viewer):
+        query = query.where(model.status.in_(sorted(access.PUBLISHED[kind])))
+    if states is not None:
+        query = query.where(
+            Request.country_code.in_(sorted(states)) if model is Request else states_clause(states)
+        )
+    return query
+
+
+def _newest(query: Any, model: type[Request] | type[Programme]) -> list[Any]:
+    return list(db.session.scalars(query.order_by(model.created_at.desc()).limit(BRIEFING_LISTED)))
+
+
+def _theme_counts(query: Any, column: Any) -> dict[str, int]:
+    """How many of the records ``query`` selects list each theme: one pass in the database
+    (themes are stored as ``|a|b|``: see :class:`kb.models.types.CodeList`)."""
+    sums = [func.sum(case((column.like(f"%|{code}|%"), 1), else_=0)) for code in codes.THEMES]
+    row = db.session.execute(query.with_only_columns(*sums)).one()
+    return {code: int(n or 0) for code, n in zip(codes.THEMES, row, strict=True)}
+
+
+def _request_figures(
+    viewer: Any, period: Period, states: frozenset[str] | None
+) -> tuple[dict[str, int], dict[str, int], dict[str, int], int]:
+    """New requests per regional group and per theme, new programmes per theme and in all.
+
+    For every state they come from the stored counts (:mod:`kb.reports.counts`, as the
+    landscape report); for a state's or a place's pack the database counts the records of
+    the period in scope (one pass per kind)."""
+    if states is None:
+        found = counts.totals(viewer, period.start, period.end)
+        regions = {code: found[("request", "region", code)] for code in codes.REGIONS}
+        request_themes = {code: found[("request", "theme", code)] for code in codes.THEMES}
+        programme_themes = {code: found[("programme", "theme", code)] for code in codes.THEMES}
+        return regions, request_themes, programme_themes, found[("programme", "total", "")]
+    requests = _pack_query(Request, viewer, period, states, Request.id)
+    regions = dict(
+        db.session.execute(
+            requests.join(Country, Country.iso3 == Request.country_code)
+            .with_only_columns(Country.region, func.count())
+            .group_by(Country.region)
+        ).all()
+    )
+    programmes = _pack_query(Programme, viewer, period, states, Programme.id)
+    total = db.session.scalar(programmes.with_only_columns(func.count())) or 0
+    return (
+        regions,
+        _theme_counts(requests, Request.themes),
+        _theme_counts(programmes, Programme.themes),
+        total,
+    )
+
+
+def _pack_matches(
+    viewer: Any, period: Period, states: frozenset[str] | None, completed: bool
+) -> tuple[list[Match], int]:
+    """The pack's newest new (or completed) match cases and how many there are."""
+    query = _visible_matches_query(viewer, period, Match)
+    if states is not None:
+        query = query.where(Request.country_code.in_(sorted(states)))
+    if completed:
+        query = query.where(Match.status == "completed")
+    else:
+        start, end = period.bounds
+        query = query.where(Match.created_at >= start, Match.created_at <= end)
+    total = db.session.scalar(query.with_only_columns(func.count())) or 0
+    listed = db.session.scalars(
+        query.options(
+            joinedload(Match.request).joinedload(Request.country), joinedload(Match.programme)
+        )
+        .order_by(Match.updated_at.desc())
+        .limit(BRIEFING_LISTED)
+    )
+    return list(listed), total
 
 
 def briefing(
@@ -310,28 +412,31 @@ def briefing(
 ) -> Briefing:
     """What changed in ``period``; with ``states`` (a state's or a place's), only their
     requests, the programmes open to at least one of them (the shared eligibility rule),
-    the matches of their requests and their unmet needs."""
-    request_query = _in_period(Request, viewer, period).options(joinedload(Request.country))
-    programme_query = _in_period(Programme, viewer, period)
-    if states is not None:
-        request_query = request_query.where(Request.country_code.in_(sorted(states)))
-        programme_query = programme_query.where(states_clause(states))
-    requests = db.session.scalars(request_query).all()
-    by_region: dict[str, list[Request]] = {region: [] for region in codes.REGIONS}
-    for r in requests:
-        if r.status in access.PUBLISHED["request"] or access.is_secretariat(viewer):
-            by_region[r.country.region].append(r)
-    if states is not None:  # a state's or a place's pack: only the groups its states are in
-        by_region = {region: items for region, items in by_region.items() if items}
-    programmes = [
-        p
-        for p in db.session.scalars(programme_query.options(joinedload(Programme.organisation)))
-        if p.status in access.PUBLISHED["programme"] or access.is_secretariat(viewer)
-    ]
-    matches = visible_matches(viewer, period)
-    if states is not None:
-        matches = [m for m in matches if m.request.country_code in states]
-    start, end = period.bounds
+    the matches of their requests and their unmet needs.
+
+    Each list holds the newest ``BRIEFING_LISTED`` records (per regional group for
+    requests) and says how many there are: a pack reads a bounded number of records,
+    whatever the size of the catalogue or the period."""
+    regions, request_themes, programme_themes, programme_total = _request_figures(
+        viewer, period, states
+    )
+    by_region: dict[str, list[Request]] = {}
+    for region in codes.REGIONS:
+        if states is not None and not regions.get(region):
+            continue  # a state's or a place's pack: only the groups its states are in
+        query = _pack_query(Request, viewer, period, states, Request).join(
+            Country, Country.iso3 == Request.country_code
+        )
+        query = query.where(Country.region == region).options(joinedload(Request.country))
+        by_region[region] = _newest(query, Request) if regions.get(region) else []
+    programmes = _newest(
+        _pack_query(Programme, viewer, period, states, Programme).options(
+            joinedload(Programme.organisation)
+        ),
+        Programme,
+    )
+    new_matches, new_match_total = _pack_matches(viewer, period, states, completed=False)
+    completed, completed_total = _pack_matches(viewer, period, states, completed=True)
     unmet: dict[str, list[tuple[Request, float]]] = {region: [] for region in codes.REGIONS}
     scoped = MatchFilters(states=states)
     for request, score in unmet_needs(viewer, scoped, threshold, limit=UNMET_LISTED):
@@ -341,10 +446,18 @@ def briefing(
         period=period,
         new_requests=by_region,
         new_programmes=programmes,
-        new_matches=[m for m in matches if start <= m.created_at <= end],
-        completed_matches=[m for m in matches if m.status == "completed"],
+        new_matches=new_matches,
+        completed_matches=completed,
         unmet=unmet,
         title_html=title_html,
+        request_totals={code: int(n) for code, n in regions.items() if n},
+        programme_total=int(programme_total),
+        new_match_total=new_match_total,
+        completed_total=completed_total,
+        theme_counts={
+            code: (request_themes.get(code, 0), programme_themes.get(code, 0))
+            for code in codes.THEMES
+        },
     )
     # overlaps where one of the pack's states is a beneficiary (all of them: every state)
     pack.overlaps, pack.overlap_total = overlap_list(viewer, OVERLAPS_LISTED, states=states)

@@ -235,22 +235,27 @@ def briefing_docx(pack: Briefing, audience: str) -> bytes:
     _breakdown(doc, pack.by_region, (_("New requests"), _("Unmet needs")))
     doc.add_heading(_("New requests by region"), level=1)
     for region, requests in pack.new_requests.items():
-        doc.add_heading(f"{codes.label(codes.REGIONS, region)} ({_n(len(requests))})", level=2)
+        total = pack.request_totals.get(region, 0)
+        doc.add_heading(f"{codes.label(codes.REGIONS, region)} ({_n(total)})", level=2)
+        _newest_of(doc, len(requests), total)
         for r in requests:
             themes = _list(codes.label(codes.THEMES, t) for t in r.themes)
             doc.add_paragraph(
                 f"{r.title} — {country_name(r.country)}. {themes}.", style="List Bullet"
             )
-    doc.add_heading(f"{_('New programmes')} ({_n(len(pack.new_programmes))})", level=1)
+    doc.add_heading(f"{_('New programmes')} ({_n(pack.programme_total)})", level=1)
+    _newest_of(doc, len(pack.new_programmes), pack.programme_total)
     for p in pack.new_programmes:
         doc.add_paragraph(f"{p.title} — {p.organisation.display_name}.", style="List Bullet")
-    doc.add_heading(f"{_('New matches')} ({_n(len(pack.new_matches))})", level=1)
+    doc.add_heading(f"{_('New matches')} ({_n(pack.new_match_total)})", level=1)
+    _newest_of(doc, len(pack.new_matches), pack.new_match_total)
     for m in pack.new_matches:
         status = codes.label(codes.MATCH_STATUSES, m.status)
         state = country_name(m.request.country)
         line = f"{m.request.title} ({state}) ↔ {m.programme.title}: {status}."
         doc.add_paragraph(line, style="List Bullet")
-    doc.add_heading(f"{_('Completed matches')} ({_n(len(pack.completed_matches))})", level=1)
+    doc.add_heading(f"{_('Completed matches')} ({_n(pack.completed_total)})", level=1)
+    _newest_of(doc, len(pack.completed_matches), pack.completed_total)
     for m in pack.completed_matches:
         doc.add_paragraph(
             f"{m.request.title} ↔ {m.programme.title}: {m.outcome_note or ''}", style="List Bullet"
@@ -266,6 +271,14 @@ def briefing_docx(pack: Briefing, audience: str) -> bytes:
                 )
     _overlaps(doc, pack.overlaps, pack.overlap_total)
     return _save(doc)
+
+
+def _newest_of(doc: DocumentType, shown: int, total: int) -> None:
+    """Say that a list holds only the newest records of a longer one."""
+    if total > shown:
+        doc.add_paragraph(
+            _("Showing the newest %(shown)s of %(total)s.", shown=_n(shown), total=_n(total))
+        )
 
 
 def _list(items: object) -> str:

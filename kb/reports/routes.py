@@ -136,7 +136,8 @@ def _scope() -> Scope | None:
     return None
 
 
-def _briefing(scope: Scope | None) -> data.Briefing:
+def _pack_title(scope: Scope | None) -> data.PackTitle:
+    """The pack's period (``?session=`` or ``?from=``/``?to=``) and its title."""
     sessions = db.session.scalars(select(OewgSession).order_by(OewgSession.start_date)).all()
     chosen = request.args.get("session", "")
     title_html = None
@@ -157,25 +158,34 @@ def _briefing(scope: Scope | None) -> data.Briefing:
     else:
         period = _period()
         title, title_html = period.label(), period.html()
-    threshold = match_service().config.unmet_threshold
     if scope is None:
-        return data.briefing(current_user, title, period, threshold, title_html=title_html)
+        return data.PackTitle(title, period, title_html)
     scoped = _("%(place)s, %(period)s", place=scope.name, period=title)
     if title_html is not None:
         title_html = Markup(_("%(place)s, %(period)s", place=escape(scope.name), period=title_html))
-    return data.briefing(current_user, scoped, period, threshold, scope.states, title_html)
+    return data.PackTitle(scoped, period, title_html)
+
+
+def _briefing(scope: Scope | None, head: data.PackTitle) -> data.Briefing:
+    threshold = match_service().config.unmet_threshold
+    states = scope.states if scope is not None else None
+    return data.briefing(current_user, head.title, head.period, threshold, states, head.title_html)
 
 
 @bp.route("/briefing")
 def briefing() -> tuple[str, int]:
+    """The pack's records and figures are read only when the page's cached block (per
+    viewer class, address and data generation, :mod:`kb.fragments`) is not at hand."""
     sessions = db.session.scalars(select(OewgSession).order_by(OewgSession.start_date.desc()))
     try:
         scope, error, status = _scope(), None, 200
     except ScopeError as exc:
         scope, error, status = None, str(exc), 400
+    head = _pack_title(scope)
     page = render_template(
         "reports/briefing.html",
-        pack=_briefing(scope),
+        head=head,
+        pack=lazy(lambda: _briefing(scope, head)),
         scope=scope,
         scope_error=error,
         sessions=sessions.all(),
@@ -191,7 +201,7 @@ def briefing_word() -> Response:
         scope = _scope()
     except ScopeError as exc:
         return Response(str(exc), status=400, mimetype="text/plain")
-    pack = _briefing(scope)
+    pack = _briefing(scope, _pack_title(scope))
     slug = "".join(c if c.isalnum() else "-" for c in scope.code) + "-" if scope else ""
     return _docx(briefing_docx(pack, _audience()), f"briefing-{slug}{pack.period.end}.docx")
 

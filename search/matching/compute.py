@@ -222,10 +222,15 @@ class Catalogue:
 
     def pair_on_subject(self, q: Encoded, qi: np.ndarray, pj: np.ndarray) -> np.ndarray:
         """The same for the pairs ``(qi[k], pj[k])``."""
-        themes, support = _wanted(q)
-        theme = (themes[qi] * self.main_theme[pj]).sum(axis=1) > 0
+        _, support = _wanted(q)
         kind = (support[qi] * self.support[pj]).sum(axis=1) > 0
-        return theme & (kind | ~support[qi].any(axis=1))
+        return self.pair_on_theme(q, qi, pj) & (kind | ~support[qi].any(axis=1))
+
+    def pair_on_theme(self, q: Encoded, qi: np.ndarray, pj: np.ndarray) -> np.ndarray:
+        """For the pairs ``(qi[k], pj[k])``: the programme's main theme is one the request
+        asks for (whatever the support)."""
+        themes, _ = _wanted(q)
+        return (themes[qi] * self.main_theme[pj]).sum(axis=1) > 0
 
     def pair_no_shared_language(self, q: Encoded, qi: np.ndarray, pj: np.ndarray) -> np.ndarray:
         """The same for the pairs ``(qi[k], pj[k])``."""

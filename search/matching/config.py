@@ -48,14 +48,18 @@ class MatchConfig:
     #: shares a language with the requester (or either side states none), scores at least
     #: ``cover_min_score``, one of the request's themes is among the programme's first
     #: ``cover_theme_rank + 1`` themes (its main ones), — if ``cover_needs_support`` — it
-    #: offers one of the support types asked for, and its title names
-    #: ``cover_title_concepts`` of the thesaurus concepts of the request's title (the main
-    #: offer is about the main need; all of them if the title names fewer, none required
-    #: if it names none; 0 turns this off). A need is unmet when no programme covers it.
-    #: Requests whose themes are inferred from text use the ``*_inferred`` values. The
-    #: scores are fitted on the "fit" part of the judged set (``python -m search.evaluate
-    #: --calibrate``).
+    #: offers one of the support types asked for, and its title is about the main need
+    #: (``engine.names_main_need``): it names ``cover_title_concepts`` of the main concepts
+    #: of the request's title (its subjects, none of ``cover_broad_concepts``; else the
+    #: kinds of support it names), or the theme of one, and any kind of support its title
+    #: names is one the request asks for (0 turns the title rules off). A need is unmet when
+    #: no programme covers it. Requests whose themes are inferred from text use the
+    #: ``*_inferred`` values. Chosen on the "fit" part of the judged set (``python -m
+    #: search.evaluate --calibrate`` refits the scores).
     cover_min_score: float = 0.14
+    #: 1 (the programme's first or second theme) flags 5 % of answerable requests of "fit"
+    #: instead of 10 % at the same recall, but moves programmes listing the need's theme
+    #: second among those *on the need* (``Match.fits_need``), which the list order reads.
     cover_theme_rank: int = 0
     cover_needs_support: bool = True
     cover_min_score_inferred: float = 0.24
@@ -67,6 +71,11 @@ class MatchConfig:
     #: Suggested support types miss about one in four: required, they flag answerable needs.
     cover_needs_support_inferred: bool = False
     cover_title_concepts: int = 1
+    #: Thesaurus concepts too broad to say what a need is about ("Sécurité informatique de
+    #: l'élection": the election is the subject, not "cybersecurity").
+    cover_broad_concepts: tuple[str, ...] = (
+        "cybersecurity", "cyberspace", "capacity_building", "cyber_resilience",
+    )  # fmt: skip
     #: Stored needs keep the best score of a *covering* programme (0 when none): a need is
     #: unmet when it is below this (any covering programme scores at least
     #: ``cover_min_score_inferred``, far above it).

@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from search.matching.ranking import sparse_rows
 from search.matching.scoring import Encoded, calibrate, encode
 from search.matching.structured import Codes, offered_languages
 from search.text.analysis import language_key
+from search.text.thesaurus import base_thesaurus
 
 Record = Mapping[str, Any]
 #: How many of the best matches :meth:`MatchEngine.best_match_quality` looks at for one
@@ -333,7 +335,9 @@ class MatchEngine:
                 if rows:
                     encoded[number] = q
             del raw
-            out.update(self._matches(block, q, picks, cat, self.programmes, today, top_k))
+            out.update(
+                self._matches(block, q, picks, cat, self.programmes, today, top_k, listing=True)
+            )
             done += len(block)
             if progress:
                 progress(done, len(requests))
@@ -482,7 +486,9 @@ class MatchEngine:
             return []
         q = self._encode([request], "request")
         picks = [np.array(cols, dtype=np.intp)]
-        found = self._matches([request], q, picks, self._catalogue, self.programmes, today)
+        found = self._matches(
+            [request], q, picks, self._catalogue, self.programmes, today, listing=True
+        )
         return found[str(request["id"])]
 
     def match_programme(
@@ -541,9 +547,12 @@ class MatchEngine:
         programmes: Sequence[Record],
         today: date,
         keep: int | None = None,
+        *,
+        listing: bool = False,
     ) -> dict[str, list[Match]]:
         """Matches for the picked ``(block row, programme column)`` pairs, in list order
-        (:func:`list_order`), the best ``keep`` of each row (all when None) with reasons."""
+        (:func:`list_order`), the best ``keep`` of each row (all when None) with reasons;
+        with ``listing`` (a request's list of programmes) only those :func:`worth_listing`."""
         cfg = self.config
         qi = np.repeat(np.arange(len(block)), [len(p) for p in picks])
         pj = np.concatenate(picks) if len(picks) else np.zeros(0, dtype=np.intp)
@@ -551,6 +560,7 @@ class MatchEngine:
         raw = sum(parts.values()).tolist()
         apart = cat.pair_no_shared_language(q, qi, pj).tolist()
         subject = cat.pair_on_subject(q, qi, pj).tolist()
+        theme = cat.pair_on_theme(q, qi, pj).tolist()
         columns = list(zip(*(parts[k].tolist() for k in why.ORDER), strict=True))
         rows: dict[int, list[tuple[int, Match]]] = {i: [] for i in range(len(block))}
         for k, (i, j) in enumerate(zip(qi.tolist(), pj.tolist(), strict=True)):
@@ -565,12 +575,14 @@ class MatchEngine:
             match.covers = fits and main and not apart[k]
             match.fits_need = fits
             match.on_subject = subject[k]
+            match.on_theme = theme[k]
             if not match.covers and match.quality != "weak":
                 match.quality = "weak"  # what does not cover the need is never shown as good
             rows[i].append((k, match))
         out: dict[str, list[Match]] = {}
         for i, found in rows.items():
-            ordered = list_order([m for _, m in found], cfg.list_min_score)[:keep]
+            mine = [m for _, m in found if not listing or worth_listing(m)]
+            ordered = list_order(mine, cfg.list_min_score)[:keep]
             kept = {id(m) for m in ordered}
             ctx = None
             for k, match in found:
@@ -606,6 +618,14 @@ def ranked(match: Match) -> float:
     return match.raw - (float(compute.LANGUAGE_PENALTY) if apart else 0.0)
 
 
+def worth_listing(match: Match) -> bool:
+    """Whether a request's list shows a match at all: a programme offered in none of the
+    requester's languages only when it is on the need (``Match.fits_need``) or its main
+    theme is one the request asks for (``Match.on_theme``) — on another subject, in a
+    language the requester does not work in, it helps no one."""
+    return match.shared_language or match.fits_need or match.on_theme
+
+
 def list_order(matches: Sequence[Match], min_score: float = 0.0) -> list[Match]:
     """A request's matches in the order users see them: first the programmes on the need's
     main theme and support in a shared language (:func:`on_need`); then the other
@@ -639,14 +659,79 @@ def on_need(match: Match) -> bool:
     return match.fits_need and match.shared_language
 
 
+@lru_cache(maxsize=1)
+def _concept_codes() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """``{concept id: (themes, support types)}`` of the shared thesaurus."""
+    return {
+        cid: (frozenset(c.themes), frozenset(c.support_types))
+        for cid, c in base_thesaurus().concepts.items()
+    }
+
+
+def main_concepts(named: Collection[str], cfg: MatchConfig) -> frozenset[str]:
+    """The concepts of a request's title that say its main need: its subjects (not a kind of
+    support, not one of ``cover_broad_concepts``, e.g. "cybersecurity"); when it names
+    none, the kinds of support it names ("training", "equipment")."""
+    info = _concept_codes()
+    support_only = {c for c in named if _support_only(c, info)}
+    subjects = {c for c in named if c not in support_only and c not in cfg.cover_broad_concepts}
+    return frozenset(subjects or support_only)
+
+
+def _support_only(cid: str, info: Mapping[str, tuple[frozenset[str], frozenset[str]]]) -> bool:
+    themes, support = info.get(cid, _NO_CODES)
+    return bool(support) and not themes
+
+
 def names_main_need(wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
-    """Whether the programme's title names ``cover_title_concepts`` of the thesaurus
-    concepts of the request's title (all of them if it names fewer; true when it names
-    none): the main offer is about the main need."""
-    main = wanted.title_concepts
-    if not cfg.cover_title_concepts or not main:
+    """Whether the programme's title is about the request's main need (0
+    ``cover_title_concepts`` turns this off):
+
+    * it names ``cover_title_concepts`` of the request title's :func:`main_concepts` (all
+      of them if there are fewer; true when there are none), or the theme of one ("incident
+      response" for a need for a CSIRT);
+    * when it names kinds of support (a "drill", a "course"), one of them is asked for by
+      the request (its support types, and those its title names, if any): a drill does
+      not meet a training need on the same subject.
+
+    A request with neither themes (not even suggested ones) nor main concepts says nothing
+    a programme could be shown to cover. When its themes are suggested from text and its
+    title names no subject, one of them must be the programme's main (first) theme:
+    ``cover_theme_rank_inferred`` lets it be the second because suggestions miss themes,
+    and only a title naming the subject confirms such a programme is on it."""
+    if not cfg.cover_title_concepts:
         return True
-    return len(main & offered.title_concepts) >= min(cfg.cover_title_concepts, len(main))
+    info = _concept_codes()
+    named = offered.title_concepts
+    main = main_concepts(wanted.title_concepts, cfg)
+    if not main and not wanted.themes:
+        return False  # nothing says what the need is about: nothing shown to cover it
+    found = sum(1 for c in main if c in named or named & info.get(c, _NO_CODES)[0])
+    if found < min(cfg.cover_title_concepts, len(main)):
+        return False
+    # no subject in the title to confirm a suggested theme the programme lists second
+    unconfirmed = wanted.inferred_themes and all(_support_only(c, info) for c in main)
+    if unconfirmed and (not offered.themes or offered.themes[0] not in wanted.themes):
+        return False
+    kinds = _kinds(named, info)
+    if not kinds:
+        return True
+    if wanted.support_types and not kinds & set(wanted.support_types):
+        return False
+    asked = _kinds(wanted.title_concepts, info)
+    return not asked or bool(kinds & asked)
+
+
+_NO_CODES: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+
+
+def _kinds(
+    named: Collection[str], info: Mapping[str, tuple[frozenset[str], frozenset[str]]]
+) -> frozenset[str]:
+    """The kinds of support a title names through concepts that are only a kind of support
+    ("course", "drill"; not "cybercrime legislation", a subject)."""
+    found = (info.get(c, _NO_CODES) for c in named)
+    return frozenset().union(*(support for themes, support in found if not themes))
 
 
 def covers_need(score: float, wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:

@@ -53,6 +53,10 @@ class Match:
     #: penalised for it in the ranking, and when nothing covers the need in a shared
     #: language it ranks with the programmes in a shared language (``engine.list_order``).
     on_subject: bool = False
+    #: Its main (first) theme is one the request asks for (any support): offered in none
+    #: of the requester's languages, a programme is listed only then, or when it fits the
+    #: need (``engine.worth_listing``).
+    on_theme: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
