@@ -36,13 +36,31 @@ def safe_next(target: str | None) -> str | None:
 
 
 class Page:
-    """One page of a query, with the total (a count query, never ``len()`` of all rows)."""
+    """One page of a query, with the total (a count query, never ``len()`` of all rows).
 
-    def __init__(self, query: Select[Any], page: int, per_page: int) -> None:
+    ``total``: known already (a stored count), not counted again. ``count_limit``: count at
+    most that many rows (bounded work); when there are more, ``more_than`` is that number and
+    ``total`` stops there (for the first page of a preview, not for paging through)."""
+
+    def __init__(
+        self,
+        query: Select[Any],
+        page: int,
+        per_page: int,
+        total: int | None = None,
+        count_limit: int | None = None,
+    ) -> None:
         self.page = max(page, 1)
         self.per_page = per_page
-        count_query = select(func.count()).select_from(query.order_by(None).subquery())
-        self.total = db.session.scalar(count_query) or 0
+        self.more_than: int | None = None
+        if total is None:
+            counted = query.order_by(None)
+            if count_limit is not None:
+                counted = counted.limit(count_limit + 1)
+            total = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+            if count_limit is not None and total > count_limit:
+                self.more_than = total = count_limit
+        self.total = total
         self.pages = max((self.total + per_page - 1) // per_page, 1)
         if self.page > self.pages:
             self.page = self.pages

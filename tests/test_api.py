@@ -9,6 +9,7 @@ import pytest
 
 from kb.api import tokens
 from kb.extensions import db
+from kb.matching.service import match_service
 from kb.models import Request, Revision, User
 from kb.uow import unit_of_work
 
@@ -110,6 +111,8 @@ def test_directory_and_codes(client, make):
     org = make.organisation(name="Cyber Org", type="academia")
     make.programme(org)
     make.programme(org, status="draft")
+    with unit_of_work():  # the stored counts, as after each commit
+        match_service().refresh()
     countries = client.get("/api/v1/countries").get_json()
     assert countries["total"] >= 1
     orgs = client.get("/api/v1/organisations?type=academia").get_json()

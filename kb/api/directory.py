@@ -1,22 +1,25 @@
-"""Countries and organisations, with counts of the records the caller may see."""
+"""Countries and organisations, with counts of the records the caller may see (stored per
+visibility level: :mod:`kb.directory.counts`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from kb import access
+from kb import fragments
 from kb.api import schemas
 from kb.api.common import PAGE_HEADERS, ApiPage, get_or_404, per_page
 from kb.api.docs import errors
+from kb.directory import counts as directory_counts
 from kb.errors import NotFound
 from kb.extensions import db
 from kb.i18n import sort_countries
-from kb.models import Country, Organisation, Programme, Request
+from kb.models import Country, Organisation
 
 blp = Blueprint(
     "api_directory",
@@ -25,14 +28,7 @@ blp = Blueprint(
     description="Member states and organisations (public; counts follow your visibility).",
 )
 
-
-def _visible_counts(model: type[Request] | type[Programme], column: Any) -> dict[Any, int]:
-    rows = db.session.execute(
-        select(column, func.count())
-        .where(access.visible_clause(model, current_user))
-        .group_by(column)
-    )
-    return {key: count for key, count in rows.all()}
+COUNTRY_LIST = schemas.CountryListSchema()
 
 
 def _with_count(obj: Any, attr: str, counts: dict[Any, int], key: Any) -> Any:
@@ -50,10 +46,14 @@ def countries(args: dict[str, Any]) -> Any:
     query = select(Country)
     if args.get("region"):
         query = query.where(Country.region == args["region"])
-    counts = _visible_counts(Request, Request.country_code)
-    found = sort_countries(db.session.scalars(query))
-    items = [_with_count(c, "visible_requests", counts, c.iso3) for c in found]
-    return {"total": len(items), "items": items}
+
+    def render() -> Response:
+        counts = directory_counts.visible(current_user, directory_counts.REQUESTS)
+        found = sort_countries(db.session.scalars(query))
+        items = [_with_count(c, "visible_requests", counts, c.iso3) for c in found]
+        return current_app.json.response(COUNTRY_LIST.dump({"total": len(items), "items": items}))
+
+    return fragments.json_response("api-countries", render)
 
 
 @blp.route("/countries/<string(length=3):iso3>", endpoint="country")
@@ -64,7 +64,7 @@ def country(iso3: str) -> Any:
     record = db.session.get(Country, iso3.upper()) if iso3.isalpha() and iso3.isascii() else None
     if record is None:
         raise NotFound(_l("No such country."))
-    counts = _visible_counts(Request, Request.country_code)
+    counts = directory_counts.visible(current_user, directory_counts.REQUESTS, [record.iso3])
     return _with_count(record, "visible_requests", counts, record.iso3)
 
 
@@ -78,8 +78,10 @@ def organisations(args: dict[str, Any]) -> Any:
     if args.get("type"):
         query = query.where(Organisation.type == args["type"])
     page = ApiPage(query, args["page"], per_page(args))
-    counts = _visible_counts(Programme, Programme.organisation_id)
-    page.items = [_with_count(o, "visible_programmes", counts, o.id) for o in page.items]
+    counts = directory_counts.visible(
+        current_user, directory_counts.PROGRAMMES, [str(o.id) for o in page.items]
+    )
+    page.items = [_with_count(o, "visible_programmes", counts, str(o.id)) for o in page.items]
     return page.envelope(), 200, page.headers()
 
 
@@ -89,5 +91,5 @@ def organisations(args: dict[str, Any]) -> Any:
 def organisation(org_id: int) -> Any:
     """One organisation."""
     org = get_or_404(Organisation, org_id)
-    counts = _visible_counts(Programme, Programme.organisation_id)
-    return _with_count(org, "visible_programmes", counts, org.id)
+    counts = directory_counts.visible(current_user, directory_counts.PROGRAMMES, [str(org.id)])
+    return _with_count(org, "visible_programmes", counts, str(org.id))

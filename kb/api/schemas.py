@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import gettext as _
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
@@ -296,6 +296,22 @@ class CodeListsSchema(Schema):
     lists = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(CodeSchema)))
 
 
+#: Stands for a state's ISO3 code in the link patterns of :func:`_country_links`.
+_ISO3 = "XXISO3XX"
+
+
+def _country_links(iso3: str) -> dict[str, str]:
+    """A state's links, from patterns built once per request (a list has ~200 states)."""
+    patterns = g.get("_api_country_links")
+    if patterns is None:
+        patterns = g._api_country_links = {
+            "self": url_for("api_directory.country", iso3=_ISO3, _external=True),
+            "html": url_for("directory.country", iso3=_ISO3, _external=True),
+            "requests": url_for("api_requests.records", country=_ISO3, _external=True),
+        }
+    return {name: pattern.replace(_ISO3, iso3) for name, pattern in patterns.items()}
+
+
 class CountrySchema(Schema):
     iso3 = fields.String()
     name = fields.Function(
@@ -313,14 +329,7 @@ class CountrySchema(Schema):
     visible_requests = fields.Integer(
         metadata={"description": "Requests of this state that the caller may see."}
     )
-    links = fields.Function(
-        lambda c: {
-            "self": url_for("api_directory.country", iso3=c.iso3, _external=True),
-            "html": url_for("directory.country", iso3=c.iso3, _external=True),
-            "requests": url_for("api_requests.records", country=c.iso3, _external=True),
-        },
-        metadata=LINKS,
-    )
+    links = fields.Function(lambda c: _country_links(c.iso3), metadata=LINKS)
 
 
 class CountryListSchema(Schema):

@@ -8,13 +8,14 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from kb import access, codes
 from kb.admin.routes import secretariat_required
 from kb.catalogue import eligibility
+from kb.directory import counts as directory_counts
 from kb.directory import operations
 from kb.directory.forms import OrganisationForm
 from kb.errors import DomainError
@@ -22,36 +23,36 @@ from kb.extensions import db
 from kb.formfields import choices
 from kb.fragments import lazy
 from kb.history import revisions_for
-from kb.i18n import country_choices, sorted_by_label
+from kb.i18n import country_choices
 from kb.models import Country, Organisation, Programme, Request
 from kb.uow import unit_of_work
-from kb.views import copy_errors
+from kb.views import Page, copy_errors, page_arg
 
 bp = Blueprint("directory", __name__)
 
 #: Records a country page lists (most recently updated first); the rest are a link away.
 LISTED = 20
+#: Organisations listed per page of ``/organisations``.
+ORGANISATIONS_PER_PAGE = 50
 
 
 @bp.route("/countries")
 def countries() -> str:
-    counts = dict(
-        db.session.execute(
-            select(Request.country_code, func.count())
-            .where(access.visible_clause(Request, current_user))
-            .group_by(Request.country_code)
-        ).all()
-    )
-    by_region: dict[str, list[Country]] = {region: [] for region in codes.REGIONS}
-    observers: list[Country] = []
-    for country in db.session.scalars(select(Country).order_by(Country.name)):
-        if country.is_observer:
-            observers.append(country)
-        else:
-            by_region.setdefault(country.region, []).append(country)
-    return render_template(
-        "directory/countries.html", by_region=by_region, observers=observers, counts=counts
-    )
+    """The states by regional group, each with the stored count of the requests the viewer
+    may see; a cached fragment (computed only when the cache does not hold it)."""
+
+    def listed() -> dict[str, Any]:
+        by_region: dict[str, list[Country]] = {region: [] for region in codes.REGIONS}
+        observers: list[Country] = []
+        for country in db.session.scalars(select(Country).order_by(Country.name)):
+            if country.is_observer:
+                observers.append(country)
+            else:
+                by_region.setdefault(country.region, []).append(country)
+        counts = directory_counts.visible(current_user, directory_counts.REQUESTS)
+        return {"by_region": by_region, "observers": observers, "counts": counts}
+
+    return render_template("directory/countries.html", listed=lazy(listed))
 
 
 @bp.route("/countries/<iso3>")
@@ -99,24 +100,33 @@ def _count(query: Select[Any]) -> int:
 
 @bp.route("/organisations")
 def organisations() -> str:
+    """Organisations by name, ``PER_PAGE`` at a time, filtered by type and by words of the
+    name or acronym, each with the number of its programmes the viewer may see (stored)."""
     org_type = request.args.get("type")
     query = select(Organisation)
     if org_type in codes.ORGANISATION_TYPES:
         query = query.where(Organisation.type == org_type)
     else:
         org_type = None
-    counts = dict(
-        db.session.execute(
-            select(Programme.organisation_id, func.count())
-            .where(access.visible_clause(Programme, current_user))
-            .group_by(Programme.organisation_id)
-        ).all()
-    )
+    words = " ".join(request.args.get("q", "").split())[:100]
+    for word in words.split()[:8]:
+        pattern = "%" + word.replace("\\", "").replace("%", "").replace("_", "").lower() + "%"
+        query = query.where(
+            or_(
+                func.lower(Organisation.name).like(pattern),
+                func.lower(func.coalesce(Organisation.acronym, "")).like(pattern),
+            )
+        )
+    query = query.order_by(func.lower(Organisation.name), Organisation.id)
+
+    def listed() -> dict[str, Any]:
+        page = Page(query, page_arg(), ORGANISATIONS_PER_PAGE)
+        keys = [str(o.id) for o in page.items]
+        counts = directory_counts.visible(current_user, directory_counts.PROGRAMMES, keys)
+        return {"page": page, "counts": {int(key): n for key, n in counts.items()}}
+
     return render_template(
-        "directory/organisations.html",
-        organisations=sorted_by_label(db.session.scalars(query), lambda o: o.display_name),
-        counts=counts,
-        org_type=org_type,
+        "directory/organisations.html", listed=lazy(listed), org_type=org_type, words=words
     )
 
 

@@ -13,8 +13,8 @@ match_cli = click.Group("match", help="Matching commands.", callback=require_cur
 @match_cli.command("refresh")
 @click.option("--if-empty", is_flag=True, help="Only when no suggestions are stored yet.")
 def refresh(if_empty: bool) -> None:
-    """Recompute stored matches in both directions, the supply-and-demand counts and the
-    landscape report's counts."""
+    """Recompute stored matches in both directions, the supply-and-demand counts, the
+    landscape report's counts and the directory's counts."""
     from sqlalchemy import func, select
 
     from kb.matching.queries import OVERVIEW_STAMP

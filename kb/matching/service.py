@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import joinedload
 
 from kb import access
+from kb.directory import counts as directory_counts
 from kb.extensions import db
 from kb.matching import aggregates, state_map
 from kb.matching.documents import initiative_dict, programme_dict, request_dict
@@ -201,6 +202,7 @@ class MatchService:
         if changed is None:
             aggregates.rebuild()
             report_counts.rebuild()
+            directory_counts.rebuild()
             state_map.rebuild(self.config.unmet_threshold)
         else:
             self._update_facts(changed[0], changed[1], set(ids) | changed[0])
@@ -315,15 +317,17 @@ class MatchService:
         self, request_ids: set[int], programme_ids: set[int], relisted: set[int]
     ) -> None:
         """The stored facts of the changed records (supply and demand, the landscape's
-        counts, the map), and the map's figures of the requests whose best scores moved,
-        :data:`REFRESH_CHUNK` records at a time."""
+        counts, the directory's counts, the map), and the map's figures of the requests whose
+        best scores moved, :data:`REFRESH_CHUNK` records at a time."""
         threshold = self.config.unmet_threshold
         for part in _chunks(sorted(request_ids)):
             aggregates.update_records(part, [])
             report_counts.update_records(part, [])
+            directory_counts.update_records(part, [])
         for part in _chunks(sorted(programme_ids)):
             aggregates.update_records([], part)
             report_counts.update_records([], part)
+            directory_counts.update_records([], part)
             state_map.update_records([], part, threshold)
         for part in _chunks(sorted(relisted)):
             state_map.update_records(part, [], threshold)

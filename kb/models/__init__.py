@@ -21,7 +21,14 @@ from kb.models.matching import (
     StateAggregate,
     StateFact,
 )
-from kb.models.reporting import DataGeneration, DerivedStamp, ReportCount, ReportFact
+from kb.models.reporting import (
+    DataGeneration,
+    DerivedStamp,
+    DirectoryCount,
+    DirectoryFact,
+    ReportCount,
+    ReportFact,
+)
 from kb.models.session import OewgSession
 from kb.models.token import ApiToken
 from kb.models.user import LoginAttempt, PasswordReset, User
@@ -36,6 +43,8 @@ __all__ = [
     "Country",
     "DataGeneration",
     "DerivedStamp",
+    "DirectoryCount",
+    "DirectoryFact",
     "Event",
     "ImportUpload",
     "Initiative",

@@ -60,3 +60,29 @@ class DataGeneration(db.Model):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class DirectoryFact(db.Model):
+    """Where one request or programme counts in the directory: its state (``kind``
+    ``request``, ``key`` the ISO3 code) or its organisation (``programme``, ``key`` the id),
+    at the record's visibility ``level`` (as :class:`ReportFact`)."""
+
+    __tablename__ = "directory_facts"
+    __table_args__ = (Index("ix_directory_facts_cell", "kind", "key", "level"),)
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    record_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(12))
+
+
+class DirectoryCount(db.Model):
+    """Counts of :class:`DirectoryFact` per state or organisation and level, kept current after
+    each commit: the country and organisation lists read them, never the catalogue."""
+
+    __tablename__ = "directory_counts"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    level: Mapped[str] = mapped_column(String(12), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

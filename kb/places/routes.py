@@ -9,6 +9,8 @@ from flask_login import current_user
 
 from kb import codes
 from kb.catalogue import queries
+from kb.directory import counts as directory_counts
+from kb.fragments import lazy
 from kb.i18n import place_description, sorted_places
 from kb.matching.service import match_service
 from kb.reports import world_map
@@ -19,6 +21,8 @@ bp = Blueprint("places", __name__)
 
 #: Records shown on a place page (the lists behind the links show all).
 SHOWN = 10
+#: Open programmes counted for a place page's link at most (the list behind it counts all).
+COUNTED = 100
 #: Kinds listed on ``/places``, in this order.
 KINDS = ("un_group", "subregion", "region", "organisation", "grouping", "informal")
 
@@ -62,26 +66,37 @@ def index() -> str:
 
 @bp.route("/places/<path:code>")
 def place(code: str) -> str:
+    """A place, its newest requests and open programmes, and the world map of its states:
+    the requests' total is the stored count per state (:mod:`kb.directory.counts`), the
+    programmes' is counted up to :data:`COUNTED` (bounded work), and the whole is a cached
+    fragment (computed only when the cache does not hold it)."""
     g = default_gazetteer()
     found = g.get(code)
     if found is None:
         abort(404)
     filters = queries.Filters(place=found.code)
-    requests = Page(queries.request_query(current_user, filters), 1, SHOWN)
     open_filters = queries.Filters(place=found.code, status="open")
-    programmes = Page(queries.programme_query(current_user, open_filters), 1, SHOWN)
+
+    def requests() -> Page:
+        stored = directory_counts.visible(current_user, directory_counts.REQUESTS, found.members)
+        query = queries.request_query(current_user, filters)
+        return Page(query, 1, SHOWN, total=sum(stored.values()))
+
+    def programmes() -> Page:
+        query = queries.programme_query(current_user, open_filters)
+        return Page(query, 1, SHOWN, count_limit=COUNTED)
+
     members = sorted_places(g.state(c) for c in found.members)
     parent = g.get(found.parent) if found.parent else None
+    threshold = match_service().config.unmet_threshold
     return render_template(
         "places/place.html",
         place=found,
         description=place_description(found),
         members=members,
         parent=parent,
-        requests=requests,
-        programmes=programmes,
+        requests=lazy(requests),
+        programmes=lazy(programmes),
         open_filters=open_filters,
-        world=world_map.build(
-            current_user, match_service().config.unmet_threshold, frozenset(found.members)
-        ),
+        world=lazy(lambda: world_map.build(current_user, threshold, frozenset(found.members))),
     )
