@@ -97,10 +97,12 @@ FLOORS: dict[str, dict[str, float]] = {
     # audit (general offers graded 1 wherever rule '1' says, which the engine often ranks
     # below 10th: recall@10 0.960 -> 0.913) and the ICS/SCADA and cloud requests: 0.875 /
     # 0.913 / 0.876 structured, 0.862 / 0.938 / 0.825 prose-only (10 requests), 0.850 / 0.880
-    # / 0.850 text only.
-    "structured_report": {"ndcg@10": 0.85, "recall@10": 0.89, "mrr": 0.85},
-    "prose_only_report": {"ndcg@10": 0.84, "recall@10": 0.9, "mrr": 0.80},
-    "text_only_report": {"ndcg@10": 0.83, "recall@10": 0.86, "mrr": 0.83},
+    # / 0.850 text only. With elections a thesaurus concept (late evening of 3 Dec 2026):
+    # 0.887 / 0.919 / 0.889 structured, 0.912 / 0.938 / 0.900 prose-only (the target, kept
+    # as its floor), 0.859 / 0.875 / 0.869 text only.
+    "structured_report": {"ndcg@10": 0.87, "recall@10": 0.89, "mrr": 0.86},
+    "prose_only_report": {"ndcg@10": 0.90, "recall@10": 0.9, "mrr": 0.88},
+    "text_only_report": {"ndcg@10": 0.84, "recall@10": 0.86, "mrr": 0.85},
     # Requests where history matters (issue 16 point 5, search/data/match_eval_history.json;
     # measured 3 Dec 2026: 0.997 fit, 0.913 report; without history 0.833 / 0.821).
     "history_fit": {"ndcg@10": 0.95, "recall@10": 0.95},
@@ -128,6 +130,10 @@ MAX_NO_SHARED_LANGUAGE = {
     "fr_es_requests": 0.04,
     "history_fit": 0.02,
     "history_report": 0.04,
+    # Three programmes of the set are offered in Chinese: 2 slots in 35 (0.057), programmes
+    # in other languages on the need (0.175 before programmes in no shared language on
+    # another subject were left out of lists, 3 Dec 2026).
+    "lang_zh": 0.06,
 }
 #: Unmet needs on the "report" part: least recall, most answerable requests flagged.
 #: Targets: recall >= 0.9 with <= 10 % flagged, for both. With the set's rule "no
