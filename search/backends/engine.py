@@ -97,6 +97,11 @@ class Session(ABC):
         node of ``optional``, and ``hist[c]``, how many match exactly ``c`` of them
         (``hist[0]`` is not counted: 0)."""
 
+    def expect(self, node: Coverage, q: SearchQuery, facets: bool) -> None:  # noqa: B027
+        """A hint (optional hook): the next ``coverage`` is of ``node``'s clauses, and when
+        each of them matches something, ``run`` of ``node`` with a minimum chosen from that
+        histogram follows; a backend may compute its parts in the same pass."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release per-search resources."""
 
@@ -339,6 +344,7 @@ class Engine(ABC):
             plan.node, plan.run = final, session.run(final, q, q.facets)
             return
         req = and_of(list(required))
+        _expect(session, q, required, optional, boosts)
         counts, hist = session.coverage(req, tuple(optional))
         absent = [c for c, n in zip(optional, counts, strict=True) if n == 0]
         if absent:
@@ -357,7 +363,15 @@ class Engine(ABC):
                 )
                 f_required, f_optional = split_clauses(fixed)
                 f_req = and_of(list(f_required))
-                f_counts, f_hist = session.coverage(f_req, tuple(f_optional))
+                f_strict = and_of([*f_required, *f_optional])
+                if f_optional and not WEIGHTED and session.count_upto(f_strict, FILL) >= FILL:
+                    # Enough records have every corrected word (as for the typed words
+                    # above): the corrected query is read strictly, and these lower bounds
+                    # of its counts decide what its histogram would (minimum: every word).
+                    f_counts, f_hist = [FILL] * len(f_optional), [0] * len(f_optional) + [FILL]
+                else:
+                    _expect(session, q, f_required, f_optional, boosts)
+                    f_counts, f_hist = session.coverage(f_req, tuple(f_optional))
                 covered = (len(optional) - counts.count(0)) / len(optional)
                 if (
                     f_optional
@@ -452,6 +466,16 @@ MAX_SPELL_WORDS = 8
 FILL = 10
 #: ... even when some records have every word (they come first).
 FILL_FULL = True
+
+
+def _expect(
+    session: Session, q: SearchQuery, required: list[Node], optional: list[Node], boosts: list[Node]
+) -> None:
+    """Tell ``session`` which ``Coverage`` run follows the next ``coverage`` (``_loose``
+    builds it so when every clause matches something): ranked, with no weights."""
+    if q.sort == "relevance" and not WEIGHTED:
+        node = Coverage(tuple(required), tuple(optional), 0, tuple(boosts), (), DEMOTE)
+        session.expect(node, q, q.facets)
 
 
 def choose_minimum(hist: list[int], n: int) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -17,10 +18,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search import SearchQuery, SearchResult, get_backend
+from search.backends.engine import DEMOTE
 from search.backends.postgres.query import compile_match, compile_rank
-from search.backends.postgres.schema import quote, to_row
+from search.backends.postgres.schema import AUX_SUFFIXES, quote, to_row
 from search.interface.errors import SearchError
-from search.querylang.parser import And, Concept, FieldTerm, Not, Or, Phrase, Prefix, Word, parse
+from search.querylang.parser import (
+    And,
+    Concept,
+    Coverage,
+    FieldTerm,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Word,
+    parse,
+)
 from search.text.thesaurus import Thesaurus, default_thesaurus
 
 needs_pg = pytest.mark.skipif(not POSTGRES_URL, reason="KB_TEST_DATABASE_URL is not PostgreSQL")
@@ -179,7 +192,7 @@ def test_rebuild_twice_keeps_one_table_with_indexes(fresh):
         indexes = conn.execute(
             sa.text("SELECT indexname FROM pg_indexes WHERE tablename = :t"), {"t": fresh.table}
         ).scalars()
-        assert sorted(tables) == sorted(fresh.table + s for s in ("", "_meta", "_vocab"))
+        assert sorted(tables) == sorted(fresh.table + s for s in ("", *AUX_SUFFIXES))
         assert f"{fresh.table}_tsv_gin" in set(indexes)
 
 
@@ -207,6 +220,118 @@ def test_suggestions_come_from_visible_documents_only(fresh):
     assert fresh.search(SearchQuery(text="quasr", viewer_tokens=SECRET)).suggestion == "quasar"
     fresh.delete(["request:50"])  # the word stays in the vocabulary, but no document has it
     assert fresh.search(SearchQuery(text="quasr", viewer_tokens=SECRET)).suggestion is None
+
+
+def _spell_counts(b: Any) -> tuple[dict[Any, int], dict[Any, int]]:
+    """The stored spelling counts, and the same counted from the rows."""
+    with b.engine.connect() as conn:
+        stored = conn.execute(sa.text(f"SELECT word, access, n FROM {b.table}_spell")).all()
+        live = conn.execute(
+            sa.text(
+                f"SELECT w, access, count(*) FROM {b.table}, unnest(spell) AS w GROUP BY w, access"
+            )
+        ).all()
+    return {(w, tuple(a)): n for w, a, n in stored}, {(w, tuple(a)): n for w, a, n in live}
+
+
+@needs_pg
+def test_spelling_counts_follow_every_write(fresh):
+    fresh.rebuild(CORPUS)
+    stored, live = _spell_counts(fresh)
+    assert stored and stored == live
+    fresh.upsert(
+        [
+            doc("request:50", "Quasar programme", access=["secretariat", "owner:country:KEN"]),
+            {**CORPUS[0], "title": "Quasar replaces the title", "access": ["secretariat"]},
+        ]
+    )
+    stored, live = _spell_counts(fresh)
+    assert stored == live and ("quasar", ("secretariat",)) in stored
+    fresh.upsert([{**CORPUS[0], "title": "Other words"}])  # "quasar" leaves the record
+    fresh.delete(["request:50", CORPUS[1]["id"], "request:404"])
+    stored, live = _spell_counts(fresh)
+    assert stored == live and not any(w == "quasar" for w, _ in stored)
+
+
+@needs_pg
+def test_stored_counts_order_suggestions_as_counting_the_rows(fresh):
+    quasar = [doc(f"request:{i}", "Quasar") for i in range(2)]
+    quaser = [doc(f"request:{i}", "Quaser", access=["secretariat"]) for i in range(2, 5)]
+    fresh.rebuild([*quasar, *quaser, doc("request:9", "Quaser")])
+    for tokens, expected in ((PUBLIC, ["quasar", "quaser"]), (SECRET, ["quaser"])):
+        found = []
+        for counted in (True, False):
+            session = fresh.session(tokens, {})
+            try:
+                assert session.counted  # no filters: the stored counts answer
+                session.counted = counted
+                found.append(session.similar("quasor"))
+            finally:
+                session.close()
+        assert found == [expected, expected]
+    session = fresh.session(PUBLIC, {"kind": ("request",)})
+    try:
+        assert not session.counted  # the counts know no filters
+    finally:
+        session.close()
+
+
+@needs_pg
+def test_index_without_spelling_counts_is_read_and_rebuilt(fresh):
+    fresh.rebuild(CORPUS)
+    fresh.upsert([doc("request:50", "Quasar programme")])
+    with fresh.engine.begin() as conn:  # as an index built before the counts were kept
+        conn.execute(sa.text(f"DELETE FROM {fresh.table}_meta WHERE key = 'spell_counts'"))
+        conn.execute(sa.text(f"DELETE FROM {fresh.table}_spell"))
+    fresh._compatible_until = 0.0
+    assert fresh.needs_rebuild() and fresh.can_search()
+    assert fresh.search(SearchQuery(text="quasr")).suggestion == "quasar"  # rows counted
+    fresh.upsert([doc("request:51", "Quasar again")])
+    assert _spell_counts(fresh)[0] == {}  # not kept until a rebuild fills them
+    fresh.rebuild([*CORPUS, doc("request:50", "Quasar programme")])
+    stored, live = _spell_counts(fresh)
+    assert not fresh.needs_rebuild() and stored and stored == live
+
+
+@needs_pg
+def test_coverage_levels_give_the_runs_of_every_minimum(fresh):
+    """``coverage`` after ``expect`` computes the run for every minimum in its pass: each
+    equals the run computed on its own (total, page, scores, facets)."""
+    words = ["alpha", "beta", "gamma", "delta"]
+    docs = [
+        doc(
+            f"request:{i}",
+            " ".join(w for k, w in enumerate(words) if (i >> k) & 1) or "none",
+            "beta" if i % 3 else "",
+            countries=["KEN"] if i % 2 else ["FJI"],
+            created_at=f"2025-01-{1 + i % 28:02d}T00:00:00Z",
+        )
+        for i in range(1, 40)
+    ]
+    fresh.rebuild(docs)
+    required, optional = (), tuple(Word(w) for w in words)
+    boosts = (FieldTerm("countries", "KEN"),)
+    template = Coverage(required, optional, 0, boosts, (), DEMOTE)
+    for q in (SearchQuery(per_page=5), SearchQuery(per_page=3, page=2, facets=False)):
+        session = fresh.session(PUBLIC, {})
+        try:
+            session.expect(template, q, q.facets)
+            counts, hist = session.coverage(None, optional)
+            assert session._levels is not None and all(counts)
+            low = session._levels.low
+            assert 1 <= low < len(words) and sum(hist[low:]) >= 10
+            for minimum in range(low, len(words) + 1):
+                node = replace(template, minimum=minimum)
+                assert session._levels.serves(node, q, q.facets)
+                from_levels = session.run(node, q, q.facets)
+                other = fresh.session(PUBLIC, {})
+                try:
+                    alone = other.run(node, q, q.facets)
+                finally:
+                    other.close()
+                assert from_levels == alone and alone.total == sum(hist[minimum:])
+        finally:
+            session.close()
 
 
 @needs_pg

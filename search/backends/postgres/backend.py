@@ -2,19 +2,23 @@
 
 ``get_backend("postgres", url="postgresql+psycopg://user@host/db", table="search_documents")``
 
-Three tables, created when missing (``search/`` does not use the app's migrations):
+Four tables, created when missing (``search/`` does not use the app's migrations):
 ``<table>`` holds one row per document (stored fields for hits and snippets, access tokens
 and filter values as ``text[]``, a ``tsvector`` built by ``search.text.analysis``; see
 ``search.backends.postgres.schema``), ``<table>_vocab`` the words offered as spelling
-corrections and
-``<table>_meta`` the schema and thesaurus versions for ``needs_rebuild()``.
+corrections, ``<table>_spell`` how many rows of each ``access`` array hold each of them (the
+"Did you mean" order, without counting the rows; kept by every write, in its transaction) and
+``<table>_meta`` the schema and thesaurus versions for ``needs_rebuild()``.  An index built
+before the spelling counts existed is still read (the rows are counted instead) and reported
+by ``needs_rebuild()``, whose rebuild fills them.
 
 Each search runs in one REPEATABLE READ transaction, with the viewer's tokens and the filters
 in every WHERE clause, so totals, facets, ranking, suggestions and snippets only see visible
-rows.  Writes are plain transactions (``INSERT ... ON CONFLICT``); ``rebuild`` fills a new
-table and swaps it in when it commits, so searches keep working meanwhile.  A drain that reads
-records then writes them still needs one writer at a time: ``writer_lock`` is an advisory
-lock that spans hosts.
+rows.  Within it, rows found by one statement are read again by their ``ctid`` (stable while
+the snapshot lives), not through the primary key.  Writes are plain transactions
+(``INSERT ... ON CONFLICT``); ``rebuild`` fills a new table and swaps it in when it commits,
+so searches keep working meanwhile.  A drain that reads records then writes them still needs
+one writer at a time: ``writer_lock`` is an advisory lock that spans hosts.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any
 
@@ -40,6 +45,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine as SAEngine
 
 from search.backends.engine import (
+    FILL,
     Engine,
     Run,
     Session,
@@ -49,6 +55,7 @@ from search.backends.engine import (
 )
 from search.backends.postgres.query import compile_match, compile_rank, lexemes
 from search.backends.postgres.schema import (
+    AUX_SUFFIXES,
     COLUMNS,
     SCHEMA_VERSION,
     TABLE_RE,
@@ -138,6 +145,8 @@ class PostgresBackend(Engine):
         self._vocab = _Vocabulary()
         self._vocab_lock = threading.Lock()
         self._compatible_until = 0.0
+        #: The spelling counts are those of the rows (see ``_counted``); read with the meta.
+        self._spell_counts = False
 
     # -- connections ---------------------------------------------------------------
     @property
@@ -188,8 +197,61 @@ class PostgresBackend(Engine):
         return {k: v for k, v in rows}
 
     def _compatible(self, conn: Connection) -> bool:
+        """Whether the tables have this code's schema; notes whether the spelling counts
+        are current (``_spell_counts``, for the sessions)."""
         meta = self._meta(conn)
+        self._spell_counts = _counted(meta)
         return bool(meta and meta.get("schema_version") == str(SCHEMA_VERSION))
+
+    def _lock_counts(self, conn: Connection) -> bool:
+        """When the spelling counts are current: lock them for this transaction (one writer
+        of the counts at a time keeps them exact) and return True."""
+        if not _counted(self._meta(conn)):
+            return False
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._counts_key})
+        return True
+
+    @property
+    def _counts_key(self) -> int:
+        return _lock_key(f"search-counts:{self.table}")
+
+    def _uncount(self, conn: Connection, ids: list[str]) -> list[str]:
+        """Take the rows ``ids`` out of the spelling counts (before they are rewritten or
+        deleted, in the same transaction, under ``_lock_counts``); return the words whose
+        count fell to zero somewhere (``_drop_empty`` removes them)."""
+        rows = conn.execute(
+            sa.text(
+                f"WITH d AS (SELECT w, access, count(*) AS c FROM {self.table}, "
+                f"unnest(spell) AS w WHERE id = ANY({_ARRAY.format('ids')}) GROUP BY w, access) "
+                f"UPDATE {self.table}_spell s SET n = s.n - d.c FROM d "
+                "WHERE s.word = d.w AND s.access = d.access RETURNING s.word, s.n"
+            ),
+            {"ids": ids},
+        )
+        return [word for word, n in rows if n <= 0]
+
+    def _count_words(self, conn: Connection, ids: list[str] | None) -> None:
+        """Add the rows ``ids`` (None: every row) to the spelling counts."""
+        where = "" if ids is None else f"WHERE id = ANY({_ARRAY.format('ids')}) "
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {self.table}_spell (word, access, n) SELECT w, access, count(*) "
+                f"FROM {self.table}, unnest(spell) AS w {where}GROUP BY w, access "
+                f"ON CONFLICT (word, access) DO UPDATE SET n = {self.table}_spell.n + EXCLUDED.n"
+            ),
+            {} if ids is None else {"ids": ids},
+        )
+
+    def _drop_empty(self, conn: Connection, words: list[str]) -> None:
+        """Remove the counts of ``words`` that are zero."""
+        if words:
+            conn.execute(
+                sa.text(
+                    f"DELETE FROM {self.table}_spell WHERE word = ANY({_ARRAY.format('w')}) "
+                    "AND n <= 0"
+                ),
+                {"w": sorted(set(words))},
+            )
 
     @contextmanager
     def writer_lock(self, timeout: float = 30.0) -> Iterator[None]:
@@ -251,8 +313,14 @@ class PostgresBackend(Engine):
             if not self._compatible(conn):
                 log.warning("search table %s has another schema; rebuild needed", self.table)
                 return
+            counted = self._lock_counts(conn)
             while rows:
+                ids = [r["id"] for r in rows]
+                emptied = self._uncount(conn, ids) if counted else []
                 conn.execute(sa.text(self._upsert_sql(self.table)), rows)
+                if counted:
+                    self._count_words(conn, ids)
+                    self._drop_empty(conn, emptied)
                 self._add_words(conn, sorted({w for r in rows for w in r["spell"]}))
                 rows = self._rows(islice(it, BATCH))
 
@@ -272,10 +340,12 @@ class PostgresBackend(Engine):
             return
         with self.engine.begin() as conn:
             if self._exists(conn, self.table):
+                emptied = self._uncount(conn, ids) if self._lock_counts(conn) else []
                 conn.execute(
                     sa.text(f"DELETE FROM {self.table} WHERE id = ANY(CAST(:ids AS text[]))"),
                     {"ids": ids},
                 )
+                self._drop_empty(conn, emptied)
 
     def rebuild(
         self, docs: Iterable[dict[str, Any]], progress: ProgressCallback | None = None
@@ -310,11 +380,17 @@ class PostgresBackend(Engine):
             conn.execute(sa.text(f"ANALYZE {self.table}"))  # row estimates for the planner
             conn.execute(sa.text(f"DELETE FROM {self.table}_vocab"))
             self._add_words(conn, sorted(words))
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._counts_key})
+            conn.execute(sa.text(f"DELETE FROM {self.table}_spell"))
+            self._count_words(conn, None)
+            conn.execute(sa.text(f"ANALYZE {self.table}_spell"))
+            written = str(time.time())
             meta = {
                 "schema_version": str(SCHEMA_VERSION),
                 "thesaurus_version": self.thesaurus.version,
                 "complete": "1",
-                "written_at": str(time.time()),
+                "written_at": written,
+                "spell_counts": written,
             }
             conn.execute(
                 sa.text(
@@ -363,6 +439,7 @@ class PostgresBackend(Engine):
             and meta.get("complete") == "1"
             and meta.get("schema_version") == str(SCHEMA_VERSION)
             and meta.get("thesaurus_version") == self.thesaurus.version
+            and _counted(meta)
         )
 
     def can_search(self) -> bool:
@@ -379,7 +456,7 @@ class PostgresBackend(Engine):
     def drop(self) -> None:
         """Drop the backend's tables (tests, decommissioning)."""
         with self.engine.begin() as conn:
-            for suffix in ("", "_vocab", "_meta"):
+            for suffix in ("", *AUX_SUFFIXES):
                 conn.execute(sa.text(f"DROP TABLE IF EXISTS {self.table}{suffix}"))
         self._ready = False
         self._compatible_until = 0.0
@@ -409,7 +486,7 @@ class PostgresBackend(Engine):
         except BaseException:
             conn.close()
             raise
-        return _PgSession(self, conn, viewer_tokens, filters, ok)
+        return _PgSession(self, conn, viewer_tokens, filters, ok, self._spell_counts)
 
     def vocabulary(self, conn: Connection) -> _Vocabulary:
         """Every word ever offered for spelling (visibility is checked by the caller);
@@ -438,6 +515,14 @@ class PostgresBackend(Engine):
             vocab.extend(list(words), (count, top))
             self._vocab = vocab
             return vocab
+
+
+def _counted(meta: dict[str, str] | None) -> bool:
+    """Whether ``<table>_spell`` holds the counts of the rows: filled by the last rebuild
+    (which wrote both values) and kept since by every write.  A table rebuilt by code that
+    does not keep them has another ``written_at``."""
+    stamp = meta.get("spell_counts") if meta else None
+    return bool(meta and stamp and stamp == meta.get("written_at"))
 
 
 def _bigrams(word: str) -> set[str]:
@@ -508,6 +593,76 @@ def _materialized(match: str | None, costly: bool, estimate: Callable[[], float]
     if costly or (match and _PHRASE.search(match)) or estimate() < KEEP_BELOW:
         return "MATERIALIZED"
     return "NOT MATERIALIZED"
+
+
+def _coverage_sql(node: Coverage, nw: str, nb: str, params: dict[str, Any]) -> tuple[str, str]:
+    """SQL of ``dem`` (the row ``t`` is demoted) and ``cov`` (its coverage score, from the
+    SQL of its ``nw`` and ``nb``) of a ``Coverage`` run; adds their parameters."""
+    cov = f"{nw} + {BOOST_WEIGHT} * {nb}"
+    demote = _facet_values(node.demote)
+    dem = "false"
+    if demote:
+        params["demote"] = sorted({v for values in demote for v in values})
+        dem = "(t.facets && CAST(:demote AS text[]))"
+        cov += f" - {DEMOTE_WEIGHT} * {dem}::int"
+    return dem, f"({cov})"
+
+
+def _tier_sql(node: Coverage, params: dict[str, Any]) -> str:
+    """SQL of the coarse score of the row ``t`` in a ``Coverage`` run: ``ts_rank`` of its
+    title ``tsvector``, 0 without a title match."""
+    rank = compile_rank(Coverage(node.required, node.optional, 0))
+    if rank is None:
+        return "0"
+    params["rank"] = rank
+    rq = "CAST(:rank AS tsquery)"
+    return f"CASE WHEN t.ttv @@ {rq} THEN ts_rank(t.ttv, {rq}) ELSE 0 END"
+
+
+@dataclass
+class _Levels:
+    """A ``Coverage`` run computed for every minimum (``_PgSession._coverage_levels``):
+    the rows per coverage level (``hist``), the facet counts per level (``(level, value,
+    count)``) and per level the best rows (``tid, id, created, level, nw, nb, dem``) in
+    the run's order."""
+
+    node: Coverage
+    q: SearchQuery
+    facets: bool
+    #: The lowest level computed: the highest with ``FILL`` rows at it or above (1 if none),
+    #: which no minimum of ``choose_minimum`` is below.
+    low: int
+    hist: list[int]
+    values: list[list[Any]]
+    top: list[list[Any]]
+
+    def serves(self, node: Coverage, q: SearchQuery, facets: bool) -> bool:
+        """Whether ``node``'s run (any minimum from 1) is the one computed."""
+        return (
+            node.minimum >= self.low
+            and replace(node, minimum=self.node.minimum) == self.node
+            and q == self.q
+            and facets == self.facets
+        )
+
+
+def _entries_sql(node: Node, params: dict[str, Any]) -> tuple[str, str]:
+    """SQL of a row ``t``'s entries of its ``tsvector`` and of its title ``tsvector`` that
+    ``node`` names, as text (``_Postings`` reads them); adds their parameters."""
+    exact, prefixes = lexemes(node)
+    params["lex"] = exact
+    wanted = _ARRAY.format("lex")
+    if prefixes:
+        params["pre"] = prefixes
+        wanted += (
+            " || ARRAY(SELECT x FROM unnest(tsvector_to_array(t.tsv)) AS x WHERE EXISTS "
+            f"(SELECT 1 FROM unnest({_ARRAY.format('pre')}) AS p WHERE starts_with(x, p)))"
+        )
+    # The query's entries: marked with weight C (no field has it), then kept alone;
+    # one pass in C over each tsvector (unnest() and a filter cost ten times more).
+    entries = f"ts_filter(setweight(t.tsv, 'C', {wanted}), '{{c}}')::text"
+    title = f"ts_filter(setweight(t.ttv, 'C', {wanted}), '{{c}}')::text"
+    return entries, title
 
 
 def _counts_sql(facets: bool) -> str:
@@ -646,6 +801,7 @@ class _PgSession(Session):
         viewer_tokens: frozenset[str],
         filters: dict[str, tuple[str, ...]],
         ok: bool,
+        counted: bool = False,
     ) -> None:
         self.backend = backend
         self.conn = conn
@@ -669,6 +825,12 @@ class _PgSession(Session):
             self.params["place_r"] = sorted({facet("regions", r) for r in scope.regions})
         self.where = " AND ".join(where)
         self.scoped = scope is not None
+        #: Document frequencies of spelling words from the stored counts: only the viewer's
+        #: tokens restrict this session (the counts know no filters).
+        self.counted = counted and len(where) == 1
+        #: What ``expect`` announced, and what ``coverage`` then computed for it.
+        self._expected: tuple[Coverage, SearchQuery, bool] | None = None
+        self._levels: _Levels | None = None
 
     def _query(self, sql: str, **params: Any) -> sa.CursorResult[Any]:
         return self.conn.execute(sa.text(sql), {**self.params, **params})
@@ -708,21 +870,21 @@ class _PgSession(Session):
         )
         need = q.page * q.per_page
         params.update(lim=q.per_page, off=need - q.per_page)
-        cols = "id, created, updated" + (", facets" if facets else "")
+        cols = "ctid AS tid, id, created, updated" + (", facets" if facets else "")
         if rank is not None and node is not None:
             params.update(rank=rank, cand=max(CANDIDATES, need))
             rq = "CAST(:rank AS tsquery)"
             ctes = (
                 f"m AS {mat} (SELECT {cols}, CASE WHEN ttv @@ {rq} "
                 f"THEN ts_rank(ttv, {rq}) ELSE 0 END AS tier FROM {self.table} WHERE {where}), "
-                "c AS (SELECT id, created, 0.0 AS nw, 0 AS nb, false AS dem FROM m "
+                "c AS (SELECT tid, id, created, 0.0 AS nw, 0 AS nb, false AS dem FROM m "
                 "ORDER BY tier DESC, created DESC, id LIMIT :cand)"
             )
             return self._ranked(ctes, params, facets, node, q)
         order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
         ctes = (
             f"m AS {mat} (SELECT {cols} FROM {self.table} WHERE {where}), "
-            f"p AS (SELECT id, created, updated, 0.0 AS score FROM m ORDER BY {order} "
+            f"p AS (SELECT tid, id, created, updated, 0.0 AS score FROM m ORDER BY {order} "
             "LIMIT :lim OFFSET :off)"
         )
         return self._finish(ctes, order, params, facets)
@@ -733,7 +895,7 @@ class _PgSession(Session):
             f"WITH {ctes} SELECT {_counts_sql(facets)}, "
             "(SELECT json_agg(json_build_array(p.id, t.kind, t.title, t.description, "
             f"t.text_language, p.score) ORDER BY {_qualified(order)}) "
-            f"FROM p JOIN {self.table} t ON t.id = p.id)"
+            f"FROM p JOIN {self.table} t ON t.ctid = p.tid)"
         )
         counts, page = self._query(sql, **params).one()
         ranked = [(tuple(r[:5]), float(r[5])) for r in page or ()]
@@ -750,28 +912,26 @@ class _PgSession(Session):
         (its one read of the full ``tsvector``); its relevance is computed here by the rule
         the memory backend uses (``search.backends.relevance``), then the page's stored
         fields are read in the same snapshot."""
-        exact, prefixes = lexemes(node)
-        params["lex"] = exact
-        wanted = _ARRAY.format("lex")
-        if prefixes:
-            params["pre"] = prefixes
-            wanted += (
-                " || ARRAY(SELECT x FROM unnest(tsvector_to_array(t.tsv)) AS x WHERE EXISTS "
-                f"(SELECT 1 FROM unnest({_ARRAY.format('pre')}) AS p WHERE starts_with(x, p)))"
-            )
-        # The query's entries: marked with weight C (no field has it), then kept alone;
-        # one pass in C over each tsvector (unnest() and a filter cost ten times more).
-        entries = f"ts_filter(setweight(t.tsv, 'C', {wanted}), '{{c}}')::text"
-        title = f"ts_filter(setweight(t.ttv, 'C', {wanted}), '{{c}}')::text"
+        entries, title = _entries_sql(node, params)
         sql = (
             f"WITH {ctes} SELECT {_counts_sql(facets)}, "
             "(SELECT json_agg(json_build_array(c.id, c.created, c.nw, c.nb, c.dem, "
-            f"t.text_language, t.facets, {entries}, {title})) "
-            f"FROM c JOIN {self.table} t ON t.id = c.id)"
+            f"t.text_language, t.facets, {entries}, {title}, c.tid)) "
+            f"FROM c JOIN {self.table} t ON t.ctid = c.tid)"
         )
         counts, candidates = self._query(sql, **params).one()
+        total, facet_counts = _facet_counts(counts, facets)
+        return Run(total, self._page(node, q, candidates or ()), facet_counts)
+
+    def _page(
+        self, node: Node, q: SearchQuery, candidates: Iterable[Sequence[Any]]
+    ) -> list[tuple[Any, float]]:
+        """The page of ``q`` among ``candidates`` (``id, created, nw, nb, dem, language,
+        facets, entries, title entries, ctid``), ranked by relevance, with stored fields."""
         scored = []
-        for doc_id, created, nw, nb, dem, lang, tags, named, in_title in candidates or ():
+        tids: dict[str, str] = {}
+        for doc_id, created, nw, nb, dem, lang, tags, named, in_title, tid in candidates:
+            tids[doc_id] = tid
             doc = _Postings(language_key(lang), named, in_title, tags)
             if isinstance(node, Coverage):
                 found = coverage_relevance(node, doc)
@@ -785,13 +945,11 @@ class _PgSession(Session):
         if page:
             rows = self._query(
                 "SELECT id, kind, title, description, text_language FROM "
-                f"{self.table} WHERE id = ANY({_ARRAY.format('ids')})",
-                ids=[doc_id for _, _, doc_id in page],
+                f"{self.table} WHERE ctid = ANY(CAST(:tids AS tid[]))",
+                tids=[tids[doc_id] for _, _, doc_id in page],
             )
             stored = {r[0]: tuple(r) for r in rows}
-        ranked = [(stored[doc_id], score) for score, _, doc_id in page if doc_id in stored]
-        total, facet_counts = _facet_counts(counts, facets)
-        return Run(total, ranked, facet_counts)
+        return [(stored[doc_id], score) for score, _, doc_id in page if doc_id in stored]
 
     def _coverage_rows(
         self,
@@ -814,19 +972,23 @@ class _PgSession(Session):
             params[f"o{i}"] = compile_match(n)
             params[f"w{i}"] = weights[i] if i < len(weights) else 1.0
             parts.append(
-                f"SELECT id, 1 AS o, CAST(:w{i} AS float8) AS w, 0 AS b FROM {self.table} "
+                f"SELECT ctid AS tid, 1 AS o, CAST(:w{i} AS float8) AS w, 0 AS b FROM {self.table} "
                 f"WHERE {where} AND tsv @@ CAST(:o{i} AS tsquery)"
             )
         for i, n in enumerate(boosts):
             params[f"b{i}"] = compile_match(n)
             parts.append(
-                f"SELECT id, 0 AS o, 0.0 AS w, 1 AS b FROM {self.table} WHERE {where} "
+                f"SELECT ctid AS tid, 0 AS o, 0.0 AS w, 1 AS b FROM {self.table} WHERE {where} "
                 f"AND tsv @@ CAST(:b{i} AS tsquery)"
             )
         if everything:
-            parts.append(f"SELECT id, 0 AS o, 0.0 AS w, 0 AS b FROM {self.table} WHERE {where}")
+            parts.append(
+                f"SELECT ctid AS tid, 0 AS o, 0.0 AS w, 0 AS b FROM {self.table} WHERE {where}"
+            )
         union = " UNION ALL ".join(parts)
-        sql = f"SELECT id, sum(o) AS n, sum(w) AS nw, sum(b) AS nb FROM ({union}) AS u GROUP BY id"
+        sql = (
+            f"SELECT tid, sum(o) AS n, sum(w) AS nw, sum(b) AS nb FROM ({union}) AS u GROUP BY tid"
+        )
         return sql, params
 
     def coverage(
@@ -834,8 +996,15 @@ class _PgSession(Session):
     ) -> tuple[list[int], list[int]]:
         hist = [0] * (len(optional) + 1)
         counts = [0] * len(optional)
+        expected, self._expected = self._expected, None
         if not self.ok or not optional:
             return counts, hist
+        if (
+            expected is not None
+            and expected[0].optional == optional
+            and and_of(list(expected[0].required)) == required
+        ):
+            return self._coverage_levels(*expected)
         where, params = self.where, {}
         if required is not None:
             where += " AND tsv @@ CAST(:req AS tsquery)"
@@ -844,7 +1013,7 @@ class _PgSession(Session):
         for i, n in enumerate(optional):
             params[f"o{i}"] = compile_match(n)
             parts.append(
-                f"SELECT id, {i} AS k FROM {self.table} WHERE {where} "
+                f"SELECT ctid AS tid, {i} AS k FROM {self.table} WHERE {where} "
                 f"AND tsv @@ CAST(:o{i} AS tsquery)"
             )
         # One statement: one GIN index scan per clause, counted per clause and per doc.
@@ -853,7 +1022,7 @@ class _PgSession(Session):
             "SELECT (SELECT json_agg(json_build_array(k, c)) FROM "
             "(SELECT k, count(*) AS c FROM u GROUP BY k) AS a), "
             "(SELECT json_agg(json_build_array(n, c)) FROM (SELECT n, count(*) AS c FROM "
-            "(SELECT count(*) AS n FROM u GROUP BY id) AS d GROUP BY n) AS b)"
+            "(SELECT count(*) AS n FROM u GROUP BY tid) AS d GROUP BY n) AS b)"
         )
         per_clause, per_doc = self._query(sql, **params).one()
         for k, c in per_clause or ():
@@ -881,7 +1050,7 @@ class _PgSession(Session):
             params[f"bf{i}"] = values
         # n, nw and nb have the types of _coverage_rows' sums (bigint, float8, bigint).
         sql = (
-            f"SELECT id, created, updated, facets, ttv, CAST({n} AS bigint) AS n, "
+            f"SELECT ctid AS tid, id, created, updated, facets, ttv, CAST({n} AS bigint) AS n, "
             f"CAST({weight} AS float8) AS nw, CAST({boosts or '0'} AS bigint) AS nb "
             f"FROM {self.table} WHERE {where}"
         )
@@ -890,7 +1059,11 @@ class _PgSession(Session):
     def _run_coverage(self, node: Coverage, q: SearchQuery, facets: bool) -> Run:
         """A loose query: the rows of ``_coverage_rows`` with at least ``minimum``
         optional matches; ranked by ``coverage_score``: coverage, then the relevance of
-        ``search.backends.relevance`` (candidates as in ``run``)."""
+        ``search.backends.relevance`` (candidates as in ``run``).  From the pass of
+        ``coverage`` when it computed this run for every minimum (``expect``)."""
+        levels = self._levels
+        if levels is not None and levels.serves(node, q, facets):
+            return self._run_levels(levels, node, q)
         boost_facets = _facet_values(node.boosts)
         if node.minimum == len(node.optional) and boost_facets is not None:
             # Every word is required: the strict match, with the boosts read from the
@@ -906,44 +1079,152 @@ class _PgSession(Session):
                 node.weights,
             )
             source = f"(({rows_sql} HAVING sum(o) >= :minimum)) AS cv "
-            source += f"JOIN {self.table} t ON t.id = cv.id"
+            source += f"JOIN {self.table} t ON t.ctid = cv.tid"
             cv = "cv"
         mat = _materialized(
             params.get("every"), cv == "cv" or self.scoped, lambda: self._estimate(rows_sql, params)
         )
         need = q.page * q.per_page
         params.update(lim=q.per_page, off=need - q.per_page, minimum=node.minimum)
-        cols = "t.id, t.created, t.updated" + (", t.facets" if facets else "")
-        rank = compile_rank(Coverage(node.required, node.optional, 0))
-        cov = f"{cv}.nw + {BOOST_WEIGHT} * {cv}.nb"
-        demote = _facet_values(node.demote)
-        dem = "false"
-        if demote:
-            params["demote"] = sorted({v for values in demote for v in values})
-            dem = "(t.facets && CAST(:demote AS text[]))"
-            cov += f" - {DEMOTE_WEIGHT} * {dem}::int"
-        cov = f"({cov})"
+        cols = f"{cv}.tid, t.id, t.created, t.updated" + (", t.facets" if facets else "")
+        dem, cov = _coverage_sql(node, f"{cv}.nw", f"{cv}.nb", params)
         if q.sort != "relevance":
             order = ("updated" if q.sort == "updated" else "created") + " DESC, id"
             ctes = (
                 f"m AS {mat} (SELECT {cols} FROM {source}), "
-                f"p AS (SELECT id, created, updated, 0.0 AS score FROM m ORDER BY {order} "
+                f"p AS (SELECT tid, id, created, updated, 0.0 AS score FROM m ORDER BY {order} "
                 "LIMIT :lim OFFSET :off)"
             )
             return self._finish(ctes, order, params, facets)
         params["cand"] = max(CANDIDATES, need)
-        tier = "0"
-        if rank is not None:
-            params["rank"] = rank
-            rq = "CAST(:rank AS tsquery)"
-            tier = f"CASE WHEN t.ttv @@ {rq} THEN ts_rank(t.ttv, {rq}) ELSE 0 END"
+        tier = _tier_sql(node, params)
         ctes = (
             f"m AS {mat} (SELECT {cols}, {cv}.nw, {cv}.nb, {dem} AS dem, {cov} AS cov, "
             f"{tier} AS tier FROM {source}), "
-            "c AS (SELECT id, created, nw, nb, dem FROM m "
+            "c AS (SELECT tid, id, created, nw, nb, dem FROM m "
             "ORDER BY cov DESC, tier DESC, created DESC, id LIMIT :cand)"
         )
         return self._ranked(ctes, params, facets, node, q)
+
+    def expect(self, node: Coverage, q: SearchQuery, facets: bool) -> None:
+        self._expected = (node, q, facets)
+
+    def _coverage_levels(
+        self, node: Coverage, q: SearchQuery, facets: bool
+    ) -> tuple[list[int], list[int]]:
+        """``coverage`` of ``node``'s clauses, and in the same pass over their matches, when
+        every clause matches something (then the engine runs ``node`` next, with a minimum
+        it chooses from the histogram), that run for every minimum it may choose: the facet
+        counts per coverage level and, per level, the ``cand`` best rows in the run's order
+        (``pos``).  Kept in ``_levels`` for ``_run_levels``: the clauses' index scans and the
+        grouping of their rows are not done twice.  Only when those levels hold fewer than
+        ``KEEP_BELOW`` rows (they are kept, as ``_materialized`` keeps few matches); else
+        the run reads its matches on its own."""
+        n_opt = len(node.optional)
+        where, params = self.where, {"nopt": n_opt, "fill": FILL, "keep": KEEP_BELOW}
+        required = and_of(list(node.required))
+        if required is not None:
+            where += " AND tsv @@ CAST(:req AS tsquery)"
+            params["req"] = compile_match(required)
+        parts = []
+        for i, n in enumerate(node.optional):
+            params[f"o{i}"], params[f"w{i}"] = compile_match(n), node.weight(i)
+            parts.append(
+                f"SELECT ctid AS tid, {i} AS k, 1 AS o, CAST(:w{i} AS float8) AS w, 0 AS b "
+                f"FROM {self.table} WHERE {where} AND tsv @@ CAST(:o{i} AS tsquery)"
+            )
+        boost_facets = _facet_values(node.boosts)
+        nb = "g.nb"
+        if boost_facets is not None:  # read from the narrow facets column, as _strict_rows
+            for i, values in enumerate(boost_facets):
+                params[f"bf{i}"] = values
+            nb = " + ".join(
+                f"(t.facets && CAST(:bf{i} AS text[]))::int" for i in range(len(boost_facets))
+            )
+            nb = f"CAST({nb or '0'} AS bigint)"
+        else:
+            for i, n in enumerate(node.boosts):
+                params[f"b{i}"] = compile_match(n)
+                parts.append(
+                    f"SELECT ctid AS tid, -1 AS k, 0 AS o, 0.0 AS w, 1 AS b FROM {self.table} "
+                    f"WHERE {where} AND tsv @@ CAST(:b{i} AS tsquery)"
+                )
+        params["cand"] = max(CANDIDATES, q.page * q.per_page)
+        dem, cov = _coverage_sql(node, "g.nw", nb, params)
+        tier = _tier_sql(node, params)
+        order = "cov DESC, tier DESC, created DESC, id"
+        facet_rows = "NULL"
+        if facets:
+            facet_rows = (
+                "(SELECT json_agg(json_build_array(n, v, c)) FROM (SELECT n, v, count(*) AS c "
+                "FROM (SELECT n, unnest(array_prepend('', facets)) AS v FROM m) AS x "
+                "GROUP BY n, v) AS f)"
+            )
+        sql = (
+            f"WITH u AS MATERIALIZED ({' UNION ALL '.join(parts)}), "
+            "kc AS (SELECT k, count(*) AS c FROM u WHERE o = 1 GROUP BY k), "
+            "g AS MATERIALIZED (SELECT tid, sum(o) AS n, sum(w) AS nw, sum(b) AS nb FROM u "
+            "GROUP BY tid HAVING sum(o) >= 1), "
+            "h AS (SELECT n, count(*) AS c FROM g GROUP BY n), "
+            "lo AS (SELECT coalesce(max(n), 1) AS low FROM (SELECT n, sum(c) OVER "
+            "(ORDER BY n DESC) AS shown FROM h) AS s WHERE shown >= :fill), "
+            f"m AS MATERIALIZED (SELECT g.tid, t.id, t.created, t.facets, g.n, g.nw, {nb} AS nb, "
+            f"{dem} AS dem, {cov} AS cov, {tier} AS tier "
+            f"FROM g JOIN {self.table} t ON t.ctid = g.tid WHERE g.n >= (SELECT low FROM lo)), "
+            "top AS (SELECT x.*, "
+            f"row_number() OVER (ORDER BY {order}) AS pos FROM (SELECT n FROM h WHERE "
+            "n >= (SELECT low FROM lo)) AS lv, LATERAL (SELECT tid, id, created, n, nw, nb, dem, "
+            f"cov, tier FROM m WHERE m.n = lv.n ORDER BY {order} LIMIT :cand) AS x) "
+            "SELECT (SELECT json_agg(json_build_array(k, c)) FROM kc), "
+            "(SELECT json_agg(json_build_array(n, c)) FROM h), "
+            "CASE WHEN (SELECT count(*) FROM kc) = :nopt AND (SELECT sum(c) FROM h "
+            "WHERE n >= (SELECT low FROM lo)) < :keep THEN json_build_array("
+            "(SELECT low FROM lo), "
+            f"{facet_rows}, (SELECT json_agg(json_build_array(tid, id, created, n, nw, nb, dem) "
+            "ORDER BY pos) FROM top)) END"
+        )
+        per_clause, per_doc, every = self._query(sql, **params).one()
+        counts = [0] * n_opt
+        hist = [0] * (n_opt + 1)
+        for k, c in per_clause or ():
+            counts[int(k)] = int(c)
+        for n, c in per_doc or ():
+            hist[int(n)] += int(c)
+        if every is not None:
+            low, values, top = every
+            self._levels = _Levels(node, q, facets, int(low), hist, values or [], top or [])
+        return counts, hist
+
+    def _run_levels(self, levels: _Levels, node: Coverage, q: SearchQuery) -> Run:
+        """``node``'s run from ``levels``: the rows of the levels from ``node.minimum`` up,
+        their facet counts added, the best ``cand`` of them (in the run's order) ranked by
+        relevance as ``_ranked`` ranks its candidates."""
+        m = node.minimum
+        total = sum(levels.hist[m:])
+        facet_counts: dict[str, list[tuple[str, int]]] = {}
+        if levels.facets:
+            summed: Counter[str] = Counter()
+            for n, v, c in levels.values:
+                if n >= m:
+                    summed[v] += c
+            _, facet_counts = _facet_counts(summed.items(), True)
+        cand = max(CANDIDATES, q.page * q.per_page)
+        chosen = [row for row in levels.top if row[3] >= m][:cand]
+        candidates: list[Sequence[Any]] = []
+        if chosen:
+            params: dict[str, Any] = {"tids": [row[0] for row in chosen]}
+            entries, title = _entries_sql(node, params)
+            rows = self._query(
+                "SELECT json_agg(json_build_array(t.id, t.text_language, t.facets, "
+                f"{entries}, {title})) FROM {self.table} t "
+                "WHERE t.ctid = ANY(CAST(:tids AS tid[]))",
+                **params,
+            ).scalar()
+            read = {r[0]: r[1:] for r in rows or ()}
+            for tid, doc_id, created, _n, nw, nb, dem in chosen:
+                if doc_id in read:
+                    candidates.append((doc_id, created, nw, nb, dem, *read[doc_id], tid))
+        return Run(total, self._page(node, q, candidates), facet_counts)
 
     def count_upto(self, node: Node | None, limit: int) -> int:
         """Counts at most ``limit`` rows: the index scan stops there."""
@@ -978,11 +1259,17 @@ class _PgSession(Session):
         dist = {c: d for c in close if c != w and (d := edit_distance(w, c)) <= maxd}
         if not dist:
             return []
-        rows = self._query(
-            f"SELECT v, (SELECT count(*) FROM {self.table} WHERE {self.where} "
-            "AND spell @> ARRAY[v]) FROM unnest(CAST(:cands AS text[])) AS v",
-            cands=sorted(dist),
-        ).all()
+        if self.counted:
+            sql = (
+                f"SELECT word, sum(n) FROM {self.table}_spell WHERE word = ANY(CAST(:cands AS "
+                f"text[])) AND {self.where} GROUP BY word"
+            )
+        else:
+            sql = (
+                f"SELECT v, (SELECT count(*) FROM {self.table} WHERE {self.where} "
+                "AND spell @> ARRAY[v]) FROM unnest(CAST(:cands AS text[])) AS v"
+            )
+        rows = self._query(sql, cands=sorted(dist)).all()
         df = {v: int(n) for v, n in rows if n}
         return sorted(df, key=lambda c: (dist[c], -df[c], c))
 
