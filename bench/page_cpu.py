@@ -65,6 +65,9 @@ def main() -> None:
         "api_request_matches": f"/api/v1/requests/{rid}/matches",
         "api_programme_matches": f"/api/v1/programmes/{pid}/matches",
         "api_search": "/api/v1/search?q=CERT",
+        "countries": "/countries", "organisations": "/organisations",
+        "place": "/places/org:ECOWAS", "api_countries": "/api/v1/countries",
+        "api_organisations": "/api/v1/organisations",
     }  # fmt: skip
     names = [n for n in args.only.split(",") if n] or list(pages)
     headers = {"Accept-Language": "en"}

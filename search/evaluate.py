@@ -102,7 +102,11 @@ FLOORS: dict[str, dict[str, float]] = {
     # as its floor), 0.859 / 0.875 / 0.869 text only.
     "structured_report": {"ndcg@10": 0.87, "recall@10": 0.89, "mrr": 0.86},
     "prose_only_report": {"ndcg@10": 0.90, "recall@10": 0.9, "mrr": 0.88},
-    "text_only_report": {"ndcg@10": 0.84, "recall@10": 0.86, "mrr": 0.85},
+    # Since programmes in no shared language whose title does not name the need's subject
+    # rank after those in a shared language (no-shared-language@10 0.023 -> 0.009 on
+    # *report*): 0.878 / 0.900 / 0.889 structured, 0.901 / 0.913 / 0.900 prose-only, 0.849 /
+    # 0.855 / 0.869 text only (graded 1 and 2 courses in another language leave the top 10).
+    "text_only_report": {"ndcg@10": 0.84, "recall@10": 0.85, "mrr": 0.85},
     # Requests where history matters (issue 16 point 5, search/data/match_eval_history.json;
     # measured 3 Dec 2026: 0.997 fit, 0.913 report; without history 0.833 / 0.821).
     "history_fit": {"ndcg@10": 0.95, "recall@10": 0.95},
@@ -123,11 +127,15 @@ MAX_INELIGIBLE = 0
 MAX_NO_SHARED_LANGUAGE = {
     "structured": 0.02,
     "text_only": 0.02,
-    # 5 slots in 210 (0.024, 21 requests since 3 Dec 2026): programmes on the subject in
-    # another language rank before unrelated ones when nothing covers the need in a shared
-    # language (the target, 0.02, is not met here).
-    "prose_only": 0.025,
-    "fr_es_requests": 0.04,
+    # The target everywhere since a programme in no shared language ranks among those in a
+    # shared language only when its title names the need's subject (late evening of 3 Dec
+    # 2026; measured 0.009 / 0.010 / 0.012 on the report part, 0.009 prose-only, 0.018 in
+    # French and Spanish; before: 0.023 / 0.040 / 0.026, 0.024, 0.032).
+    "structured_report": 0.02,
+    "prose_only_report": 0.02,
+    "text_only_report": 0.02,
+    "prose_only": 0.02,
+    "fr_es_requests": 0.02,
     "history_fit": 0.02,
     "history_report": 0.04,
     # Three programmes of the set are offered in Chinese: 2 slots in 35 (0.057), programmes

@@ -211,3 +211,17 @@ def test_a_place_page_counts_open_programmes_up_to_a_bound(catalogue, client, ma
     body = client.get("/places/group:Africa").get_data(as_text=True)
     assert "All open programmes (more than 1)" in body
     assert body.count('<li class="card">') == 4 + 3  # the lists themselves are whole
+
+
+def test_a_country_page_totals_are_the_stored_counts(catalogue, client, auth, make, monkeypatch):
+    from kb.directory import routes
+
+    monkeypatch.setattr(routes, "LISTED", 1)
+    body = client.get("/countries/KEN").get_data(as_text=True)
+    assert "All requests from Kenya (2)" in body
+    assert "All open programmes Kenya is eligible for (2)" in body  # open, public, available
+    provider = make.user("provider", organisation=catalogue[0], email="first@example.org")
+    auth.login(provider.email)
+    body = client.get("/countries/KEN").get_data(as_text=True)
+    assert "All requests from Kenya (4)" in body  # published, public or verified
+    assert "All open programmes Kenya is eligible for (5)" in body  # its 3 open, 2 others'

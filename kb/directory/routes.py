@@ -24,6 +24,8 @@ from kb.formfields import choices
 from kb.fragments import lazy
 from kb.history import revisions_for
 from kb.i18n import country_choices
+from kb.matching import state_map
+from kb.matching.service import match_service
 from kb.models import Country, Organisation, Programme, Request
 from kb.uow import unit_of_work
 from kb.views import Page, copy_errors, page_arg
@@ -68,7 +70,9 @@ def country(iso3: str) -> str:
 
 
 def _country_records(record: Country) -> dict[str, Any]:
-    """The newest requests of the state and programmes open to it, with their totals."""
+    """The newest requests of the state and programmes open to it, with their totals: the
+    stored counts (the directory's requests per state; the map's available programmes open
+    to the state), never a count of the catalogue."""
     requests = (
         select(Request)
         .where(Request.country_code == record.iso3, access.visible_clause(Request, current_user))
@@ -82,20 +86,21 @@ def _country_records(record: Country) -> dict[str, Any]:
         )
         .options(joinedload(Programme.organisation))
     )
+    stored = directory_counts.visible(current_user, directory_counts.REQUESTS, [record.iso3])
+    requests_total = stored.get(record.iso3, 0)
+    threshold = match_service().config.unmet_threshold
+    figures = state_map.figures(current_user, threshold).get(record.iso3)
+    offers = figures.offers if figures else 0
     return {
         "requests": _newest(Request, requests),
         "programmes": _newest(Programme, programmes),
-        "totals": {"requests": _count(requests), "programmes": _count(programmes)},
+        "totals": {"requests": requests_total, "programmes": offers},
     }
 
 
 def _newest(model: type[Request] | type[Programme], query: Select[Any]) -> list[Any]:
     """The ``LISTED`` most recently updated rows; the full list is the catalogue's."""
     return list(db.session.scalars(query.order_by(model.updated_at.desc()).limit(LISTED)))
-
-
-def _count(query: Select[Any]) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 @bp.route("/organisations")

@@ -574,6 +574,7 @@ class MatchEngine:
             match.shared_language = not apart[k]
             match.covers = fits and main and not apart[k]
             match.fits_need = fits
+            match.names_need = main
             match.on_subject = subject[k]
             match.on_theme = theme[k]
             if not match.covers and match.quality != "weak":
@@ -633,13 +634,17 @@ def list_order(matches: Sequence[Match], min_score: float = 0.0) -> list[Match]:
     requester's languages (``Match.fits_need``) — and, when nothing is on the need in a
     shared language, those in none of its languages whose main theme and kind of support
     it asks for (``Match.on_subject``) and that score ``min_score`` or more (the least
-    score listed); then the rest; by :func:`ranked` score within each group (ties by id)."""
+    score listed), in both cases only when the programme's title names the need's main
+    subject (``Match.names_need``: in a shared language it would cover the need); then the
+    rest; by :func:`ranked` score within each group (ties by id)."""
     uncovered = not any(on_need(m) for m in matches)
 
     def group(m: Match) -> int:
         if on_need(m):
             return 0
-        near = m.fits_need or (uncovered and m.on_subject and m.score >= min_score)
+        near = m.names_need and (
+            m.fits_need or (uncovered and m.on_subject and m.score >= min_score)
+        )
         return 1 if (m.shared_language or near) else 2
 
     return sorted(matches, key=lambda m: (group(m), -round(ranked(m), 9), m.programme_id))

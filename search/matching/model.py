@@ -53,6 +53,11 @@ class Match:
     #: penalised for it in the ranking, and when nothing covers the need in a shared
     #: language it ranks with the programmes in a shared language (``engine.list_order``).
     on_subject: bool = False
+    #: Its title names the main subject of the request's title (``engine.names_main_need``):
+    #: with ``fits_need`` it would cover the need in a shared language; offered in none of
+    #: the requester's languages, it ranks among programmes in a shared language only then
+    #: (``engine.list_order``).
+    names_need: bool = False
     #: Its main (first) theme is one the request asks for (any support): offered in none
     #: of the requester's languages, a programme is listed only then, or when it fits the
     #: need (``engine.worth_listing``).

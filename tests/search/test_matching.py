@@ -474,11 +474,15 @@ def test_programme_in_no_shared_language_is_weak_last_and_says_so() -> None:
 
 def test_programme_on_the_subject_in_another_language_comes_before_unrelated_ones() -> None:
     """When nothing covers the need in a shared language, a programme in another language
-    whose main theme and kind of support the request asks for ranks before unrelated
-    programmes in a shared language — still weak, and saying so first."""
-    english = programme(1, "Investigation programme", "A programme for investigators.",
-                        languages=["en"], themes=["cybercrime"],
+    whose main theme and kind of support the request asks for, and whose title names the
+    need's subject, ranks before unrelated programmes in a shared language — still weak,
+    and saying so first; one whose title does not name the subject ranks after them."""
+    english = programme(1, "Cybercrime investigation programme", "A programme for "
+                        "investigators.", languages=["en"], themes=["cybercrime"],
                         support_types=["training"])  # fmt: skip
+    vague = programme(6, "Investigation programme", "A programme for investigators.",
+                      languages=["en"], themes=["cybercrime"],
+                      support_types=["training"])  # fmt: skip
     unrelated = [
         programme(i, "Campañas sobre ciberdelito", "Subvenciones para campañas de "
                   "concientización sobre el ciberdelito.", text_language="es",
@@ -488,22 +492,25 @@ def test_programme_on_the_subject_in_another_language_comes_before_unrelated_one
     side = programme(4, "Investigation programme", "A programme for investigators.",
                      languages=["en"], themes=["awareness", "cybercrime"],
                      support_types=["training"])  # fmt: skip
-    engine = MatchEngine().fit([english, *unrelated, side])
-    found = engine.match_request(SPANISH_NEED, 4, today=TODAY)
+    engine = MatchEngine().fit([english, *unrelated, side, vague])
+    found = engine.match_request(SPANISH_NEED, 5, today=TODAY)
     assert ids(found)[0] == "programme:1"
     first = found[0]
-    assert first.on_subject and not first.fits_need and not first.shared_language
+    assert first.on_subject and first.names_need and not first.shared_language
     assert first.quality == "weak" and first.reasons[0].text == "Not offered in Spanish"
+    # its title does not name the need's subject: after the programmes in Spanish
+    assert found[-1].programme_id == "programme:6" and not found[-1].names_need
     # its main theme is not the need's, and it is not in Spanish: not listed at all
-    assert "programme:4" not in ids(found) and ids(found)[1:] == ["programme:2", "programme:3"]
+    assert "programme:4" not in ids(found)
+    assert ids(found)[1:3] == ["programme:2", "programme:3"]
     # a programme in Spanish that covers the need comes first again
     spanish = programme(5, "Capacitación contra el ciberdelito", "Cursos para fiscales sobre "
                         "ciberdelito.", text_language="es", languages=["es"],
                         themes=["cybercrime"], support_types=["training"])  # fmt: skip
-    engine = MatchEngine().fit([english, *unrelated, side, spanish])
+    engine = MatchEngine().fit([english, *unrelated, side, vague, spanish])
     found = engine.match_request(SPANISH_NEED, 5, today=TODAY)
     assert ids(found)[0] == "programme:5" and found[0].covers
-    assert ids(found).index("programme:1") > ids(found).index("programme:3")
+    assert ids(found).index("programme:6") > ids(found).index("programme:3")
 
 
 def test_interpretation_counts_as_the_language() -> None:
