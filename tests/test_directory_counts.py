@@ -225,3 +225,24 @@ def test_a_country_page_totals_are_the_stored_counts(catalogue, client, auth, ma
     body = client.get("/countries/KEN").get_data(as_text=True)
     assert "All requests from Kenya (4)" in body  # published, public or verified
     assert "All open programmes Kenya is eligible for (5)" in body  # its 3 open, 2 others'
+
+
+def test_an_organisation_page_lists_its_programmes_a_page_at_a_time(
+    catalogue, client, make, monkeypatch
+):
+    from kb.directory import routes
+
+    monkeypatch.setattr(routes, "LISTED", 1)
+    org = catalogue[0]
+    first = client.get(f"/organisations/{org.id}").get_data(as_text=True)
+    second = client.get(f"/organisations/{org.id}?page=2").get_data(as_text=True)
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second  # open and closed, public
+    assert first.count('<li class="card">') == second.count('<li class="card">') == 1
+    titles = [re.search(r'<li class="card">\s*<h3[^>]*><a [^>]*>([^<]+)</a>', b)[1]
+              for b in (first, second)]  # fmt: skip
+    visible = db.session.scalars(
+        select(Programme.title)
+        .where(Programme.organisation_id == org.id, access.visible_clause(Programme, None))
+        .order_by(Programme.updated_at.desc(), Programme.id.desc())
+    ).all()
+    assert titles == visible

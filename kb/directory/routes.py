@@ -195,17 +195,23 @@ def organisation(org_id: int) -> str:
     org = db.session.get(Organisation, org_id)
     if org is None:
         abort(404)
-    programmes = lazy(
-        lambda: db.session.scalars(
+
+    def programmes() -> Page:
+        """Its programmes the viewer may see, newest first, ``LISTED`` a page (the total is
+        the stored count)."""
+        query = (
             select(Programme)
             .where(
                 Programme.organisation_id == org.id, access.visible_clause(Programme, current_user)
             )
             .options(joinedload(Programme.organisation))
-            .order_by(Programme.updated_at.desc())
-        ).all()
-    )
+            .order_by(Programme.updated_at.desc(), Programme.id.desc())
+        )
+        key = str(org.id)
+        total = directory_counts.visible(current_user, directory_counts.PROGRAMMES, [key])
+        return Page(query, page_arg(), LISTED, total=total.get(key, 0))
+
     history = lazy(lambda: revisions_for(org) if access.is_secretariat(current_user) else None)
     return render_template(
-        "directory/organisation.html", org=org, programmes=programmes, history=history
+        "directory/organisation.html", org=org, programmes=lazy(programmes), history=history
     )
