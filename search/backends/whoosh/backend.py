@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.filedb.filestore import RamStorage
+from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.util import random_name
 from whoosh.writing import CLEAR
 
@@ -159,7 +159,7 @@ class WhooshBackend(Engine):
             return None
         if target != self._target:
             self._drop_searcher()
-            self._ix = whoosh_index.open_dir(str(self.path / target)) if target else None
+            self._ix = _open_generation(self.path / target) if target else None
             self._target = target
         if self._ix is None and create:
             gen = self._new_generation()
@@ -353,3 +353,11 @@ class _LockedSession(Session):
 
     def close(self) -> None:
         self._lock.release()
+
+
+def _open_generation(path: Path) -> Any:
+    """Open an index generation with plain file reads, not ``mmap``: whoosh copies each
+    memory-mapped segment file it opens into a ``BytesIO`` (``filedb.structfile.BufferFile``),
+    so every process held its own copy of the postings (about 400 MB per web worker at
+    100,000 records), where file reads share the operating system's page cache."""
+    return FileStorage(str(path), supports_mmap=False).open_index()
