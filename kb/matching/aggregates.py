@@ -68,6 +68,14 @@ def lapsed(column: Any, today: date | None = None) -> Any:
     return column < (today or date.today())
 
 
+def lapsed_facts(model: Any, today: date | None = None) -> Any:
+    """The facts of ``model`` (:class:`MatchFact`, :class:`StateFact`) that :func:`lapsed`,
+    found through their date index: a subquery on ``available_until`` alone. Given the date
+    and a level together, SQLite's planner (no histogram of dates) walked every fact of the
+    level to find the few that lapsed: 420 ms at 100,000 programmes, for none."""
+    return model.id.in_(select(model.id).where(lapsed(model.available_until, today)))
+
+
 def _programme_facts(
     programme: Programme, regions_of: dict[str, str], today: date
 ) -> list[dict[str, Any]]:
@@ -195,7 +203,7 @@ def supply_and_demand(
         counts[(kind, theme, region)] = counts.get((kind, theme, region), 0) + n
     gone = db.session.execute(  # lapsed since the counts were stored (few rows, indexed)
         select(MatchFact.kind, MatchFact.theme, MatchFact.region, func.count())
-        .where(lapsed(MatchFact.available_until, today), MatchFact.level.in_(levels))
+        .where(lapsed_facts(MatchFact, today), MatchFact.level.in_(levels))
         .group_by(MatchFact.kind, MatchFact.theme, MatchFact.region)
     )
     for kind, theme, region, n in gone:

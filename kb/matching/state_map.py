@@ -24,7 +24,7 @@ from sqlalchemy import and_, delete, func, or_, select, tuple_
 
 from kb import access
 from kb.extensions import db
-from kb.matching.aggregates import LEVELS, in_chunks, lapsed, until, viewer_levels
+from kb.matching.aggregates import LEVELS, in_chunks, lapsed, lapsed_facts, until, viewer_levels
 from kb.models import Country, MatchNeed, Programme, Request, StateAggregate, StateFact
 from search.matching import eligibility as rule
 
@@ -297,7 +297,7 @@ def figures(viewer: Any, threshold: float, today: date | None = None) -> dict[st
     audiences = Audiences()
     gone = db.session.execute(  # lapsed since the counts were stored (few rows, indexed)
         select(StateFact.state, StateFact.audience, func.count())
-        .where(lapsed(StateFact.available_until, today), StateFact.kind == "programme")
+        .where(lapsed_facts(StateFact, today), StateFact.kind == "programme")
         .where(StateFact.level.in_(levels))
         .group_by(StateFact.state, StateFact.audience)
     )
