@@ -323,6 +323,15 @@ class WhooshBackend(Engine):
                 self._ix.close()
             self._ix = self._target = None
 
+    def __del__(self) -> None:
+        # Segment files are read through open file handles (see ``_open_generation``):
+        # close them with the backend, not whenever the collector finds them.
+        # Not contextlib.suppress: at interpreter shutdown module globals may be None.
+        try:  # noqa: SIM105
+            self._drop_searcher()
+        except Exception:
+            pass
+
 
 class _LockedSession(Session):
     """Holds the backend lock for the duration of one search."""
