@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from kb import access
 from kb.catalogue import operations
 from kb.directory import counts
 from kb.extensions import db
 from kb.matching.service import match_service
-from kb.models import DirectoryCount, Programme, Request
+from kb.models import DirectoryCount, MatchNeed, MatchSuggestion, Programme, Request
 from kb.uow import unit_of_work
 
 STATES = ("open", "draft", "closed", "withdrawn")
@@ -126,6 +126,9 @@ def test_a_record_moved_or_deleted_leaves_its_old_count(catalogue, make):
     )
     moved.organisation_id = catalogue[1].id
     gone = db.session.scalar(select(Request).where(Request.country_code == "SEN").limit(1))
+    # the rows stored from it go first (PostgreSQL enforces their foreign keys)
+    for stored_from in (MatchSuggestion, MatchNeed):
+        db.session.execute(delete(stored_from).where(stored_from.request_id == gone.id))
     db.session.delete(gone)
     db.session.commit()
     match_service().refresh_records([("programme", moved.id), ("request", gone.id)])
