@@ -76,6 +76,11 @@ class MatchConfig:
     cover_broad_concepts: tuple[str, ...] = (
         "cybersecurity", "cyberspace", "capacity_building", "cyber_resilience",
     )  # fmt: skip
+    #: Themes that say whom a programme is for, not what it is about: for the cover rule a
+    #: programme's main themes are its themes without these (``engine.subject_themes``; all
+    #: of them when it has no other), so a fellowship for women diplomats coded gender,
+    #: diplomacy is on diplomacy, not on a need for scholarships for women engineers.
+    cover_audience_themes: tuple[str, ...] = ("gender",)
     #: Stored needs keep the best score of a *covering* programme (0 when none): a need is
     #: unmet when it is below this (any covering programme scores at least
     #: ``cover_min_score_inferred``, far above it).

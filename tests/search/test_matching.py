@@ -448,6 +448,57 @@ def test_a_need_that_names_no_subject_is_unmet() -> None:
     assert not off.fit([offer]).best_match_quality(need, today=TODAY).unmet
 
 
+def test_gender_says_whom_a_programme_is_for_not_what_it_is_about() -> None:
+    """A fellowship for women diplomats (gender, then diplomacy) does not meet a need for
+    scholarships for women engineers (gender, technical skills), with or without its
+    codes; it still meets a need on diplomacy for women, and a programme coded gender
+    alone meets a gender need."""
+    scholarships = request(
+        11, "Scholarships for women in cybersecurity", "Scholarships for women engineers "
+        "to follow specialised technical courses.", themes=["gender", "technical_skills"],
+        support_types=["funding", "training"],
+    )  # fmt: skip
+    fellowship = programme(1, "Women in international security fellowship", "A fellowship "
+                           "for women diplomats in cyber negotiations, with scholarships.",
+                           themes=["gender", "diplomacy", "norms_implementation"],
+                           support_types=["funding", "training"])  # fmt: skip
+    engine = MatchEngine().fit([fellowship])
+    found = engine.match_request(scholarships, 5, today=TODAY)
+    assert found and not found[0].fits_need and not found[0].covers
+    assert engine.best_match_quality(scholarships, today=TODAY).unmet
+    old = MatchEngine(MatchConfig(cover_audience_themes=())).fit([fellowship])
+    assert not old.best_match_quality(scholarships, today=TODAY).unmet
+    diplomats = {**scholarships, "themes": ["diplomacy", "gender"]}
+    assert not engine.best_match_quality(diplomats, today=TODAY).unmet
+    women = programme(2, "Scholarships for women in cybersecurity", "Scholarships for "
+                      "women engineers.", themes=["gender"],
+                      support_types=["funding"])  # fmt: skip
+    status = MatchEngine().fit([fellowship, women]).best_match_quality(scholarships, today=TODAY)
+    assert not status.unmet and status.programme_id == "programme:2"
+
+
+def test_a_programme_on_the_need_through_a_later_theme_and_titled_for_another_subject() -> None:
+    """Points of contact for cybercrime cooperation (cybercrime first, confidence-building
+    second) do not meet a need posted in prose for operating the points of contact of
+    confidence-building measures: its title names cybercrime, a subject the need does not
+    ask for. Titled without it, the same programme meets the need."""
+    need = request(
+        12, "Operating national points of contact for confidence-building measures",
+        "We need training and advice on operating the national point of contact and "
+        "applying regional confidence-building measures.",
+    )  # fmt: skip
+    codes = {"themes": ["cybercrime", "confidence_building"], "support_types": ["training"]}
+    crime = programme(1, "Secure points of contact for cybercrime cooperation", "Training "
+                      "for the points of contact of confidence-building measures.",
+                      **codes)  # fmt: skip
+    plain = {**crime, "title": "Secure points of contact"}
+    # the score floor apart, only the title rule tells the two apart
+    cfg = MatchConfig(cover_min_score_inferred=0.0)
+    found = MatchEngine(cfg).fit([crime]).match_request(need, 5, today=TODAY)
+    assert found and found[0].fits_need and not found[0].covers
+    assert not MatchEngine(cfg).fit([plain]).best_match_quality(need, today=TODAY).unmet
+
+
 SPANISH_NEED = request(
     3, "Formación en ciberdelito", "Formación para policías y fiscales sobre ciberdelito y "
     "evidencia electrónica.", text_language="es", languages=["es"], themes=["cybercrime"],
