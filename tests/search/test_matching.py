@@ -196,6 +196,35 @@ def test_language_mismatch_ranks_lower() -> None:
     assert any(r.text == "Not offered in English" for r in found[1].reasons)
 
 
+def test_a_programme_for_the_group_the_need_names_ranks_first() -> None:
+    """Who a programme is for (search.matching.audiences): the same awareness offer titled
+    for SMEs ranks above its twin titled for no group, and one titled for schools last, for
+    a French need about SMEs; the order follows the groups the need names."""
+    common = {"themes": ["awareness"], "support_types": ["training"]}
+    text = "Awareness workshops on phishing and online fraud, with materials."
+    twins = [
+        programme(1, "Cyber awareness workshops for schools", text, **common),
+        programme(2, "Cyber awareness workshops", text, **common),
+        programme(3, "Cyber awareness workshops for SMEs", text, **common),
+    ]
+    engine = MatchEngine().fit(twins)
+    smes = request(
+        1, "Sensibilisation des PME", "Ateliers pour les petites et moyennes entreprises.",
+        text_language="fr", languages=["fr"], **common,
+    )  # fmt: skip
+    found = engine.match_request(smes, 3, today=TODAY)
+    assert ids(found) == ["programme:3", "programme:2", "programme:1"]
+    schools = request(2, "Online safety lessons in secondary schools", **common)
+    found = engine.match_request(schools, 3, today=TODAY)
+    assert ids(found) == ["programme:1", "programme:2", "programme:3"]
+    # contributions still add up to the score (the adjustment is part of the text part)
+    for m in found:
+        assert sum(r.contribution for r in m.reasons) == pytest.approx(m.score, abs=1e-6)
+    off = MatchEngine(MatchConfig(audience_bonus=0.0, audience_penalty=0.0)).fit(twins)
+    raw = {m.programme_id: m.raw for m in off.match_request(smes, 3, today=TODAY)}
+    assert raw["programme:1"] == pytest.approx(raw["programme:3"], abs=0.02)
+
+
 def test_french_request_finds_english_programme(engine: MatchEngine) -> None:
     fr = request(
         3, "Lutte contre la cybercriminalité",
