@@ -214,6 +214,8 @@ def test_a_programme_for_the_group_the_need_names_ranks_first() -> None:
     )  # fmt: skip
     found = engine.match_request(smes, 3, today=TODAY)
     assert ids(found) == ["programme:3", "programme:2", "programme:1"]
+    # the school kit has the need's codes but is for someone else: not on the need
+    assert [m.fits_need for m in found] == [True, True, False]
     schools = request(2, "Online safety lessons in secondary schools", **common)
     found = engine.match_request(schools, 3, today=TODAY)
     assert ids(found) == ["programme:1", "programme:2", "programme:3"]
