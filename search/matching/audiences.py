@@ -4,13 +4,15 @@ A programme whose title names a group ("for public hospitals", "pour les PME", "
 y jueces") is for that group. Matching reads the groups a programme's title names and those
 a request's title and description name: a programme for a group the need names ranks a
 little higher, one for groups the need does not name a little lower (``MatchConfig.
-audience_bonus`` / ``audience_penalty``, on the text part of the score).
+audience_bonus`` / ``audience_penalty``, on the text part of the score) and is not on the need
+(:func:`for_other_groups`).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +36,13 @@ def audience_index() -> dict[str, int]:
 def audiences_in(text: str) -> frozenset[str]:
     """The groups ``text`` names (any language)."""
     return frozenset(audience_table().concepts_in(text or ""))
+
+
+def for_other_groups(wanted: Any, offered: Any) -> bool:
+    """Whether a programme's title names groups (``offered.title_audiences``) of which the
+    need's text names none (``wanted.text_audiences``; both ``structured.Codes``): it is
+    for someone else, and so not on the need (``engine.on_the_need``)."""
+    return bool(offered.title_audiences) and not offered.title_audiences & wanted.text_audiences
 
 
 def audience_matrix(found: list[frozenset[str]]) -> np.ndarray:

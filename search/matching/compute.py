@@ -100,7 +100,9 @@ class Catalogue:
         self.audiences = audience_matrix([c.title_audiences for c in enc.codes])
         #: Weighted region part of a country listing (see docs/MATCHING.md).
         self.country_weight = np.full(
-            rules.has_countries.shape, cfg.weight_region / self.total, dtype=np.float32
+            rules.has_countries.shape,
+            (cfg.weight_region + cfg.weight_targeted) / self.total,
+            dtype=np.float32,
         )
         #: Place sets of requests (rows of ``rules.places``), interned as view keys.
         self._place_keys: dict[tuple[int, ...], int] = {}

@@ -39,6 +39,10 @@ class MatchConfig:
     weight_region: float = 0.05
     #: Fit between the delivery mode and the one the request asks for (or hybrid).
     weight_delivery: float = 0.03
+    #: Added to the region part of a programme that lists the request's state among the only
+    #: states it is open to (targeted at a few states), outside the weighted mean of
+    #: :meth:`weights` (no other score moves). Chosen on the "fit" part of the judged set.
+    weight_targeted: float = 0.1
     #: Recency of the programme's last update (half-life ``freshness_half_life_days``).
     weight_freshness: float = 0.05
 

@@ -214,6 +214,8 @@ def test_a_programme_for_the_group_the_need_names_ranks_first() -> None:
     )  # fmt: skip
     found = engine.match_request(smes, 3, today=TODAY)
     assert ids(found) == ["programme:3", "programme:2", "programme:1"]
+    # the school kit has the need's codes but is for someone else: not on the need
+    assert [m.fits_need for m in found] == [True, True, False]
     schools = request(2, "Online safety lessons in secondary schools", **common)
     found = engine.match_request(schools, 3, today=TODAY)
     assert ids(found) == ["programme:1", "programme:2", "programme:3"]
@@ -614,6 +616,30 @@ def test_programme_targeted_at_the_state_ranks_first() -> None:
     ]  # fmt: skip
     found = MatchEngine().fit(progs).match_request(CRIME_REQUEST, 3, today=TODAY)
     assert ids(found) == ["programme:3", "programme:2", "programme:1"]
+
+
+def test_a_programme_for_a_few_states_gains_the_targeted_weight() -> None:
+    """A programme open only to a list of states that includes the requester's gets
+    ``weight_targeted`` on top of the region part; nothing else moves."""
+    common = {"themes": ["cybercrime"], "support_types": ["training"]}
+    progs = [
+        programme(1, "Cybercrime investigation training", CYBERCRIME, **common),
+        programme(2, "Cybercrime investigation training", CYBERCRIME, **common,
+                  eligible_countries=["KEN", "UGA"]),
+    ]  # fmt: skip
+    cfg = MatchConfig()
+    total = sum(cfg.weights().values())
+    on = {m.programme_id: m for m in MatchEngine(cfg).fit(progs).match_request(
+        CRIME_REQUEST, 2, today=TODAY)}  # fmt: skip
+    off = {m.programme_id: m for m in MatchEngine(MatchConfig(weight_targeted=0.0)).fit(
+        progs).match_request(CRIME_REQUEST, 2, today=TODAY)}  # fmt: skip
+    gap = on["programme:2"].raw - off["programme:2"].raw
+    assert gap == pytest.approx(cfg.weight_targeted / total, abs=1e-5)
+    assert on["programme:1"].raw == pytest.approx(off["programme:1"].raw, abs=1e-6)
+    match = on["programme:2"]
+    assert sum(r.contribution for r in match.reasons) == pytest.approx(match.score, abs=1e-6)
+    region = next(r for r in match.reasons if r.kind == "region")
+    assert region.text.startswith("Targeted at") and region.contribution > 0
 
 
 def test_match_programme_ranks_requests(engine: MatchEngine) -> None:
