@@ -15,6 +15,7 @@ import scipy.sparse as sp
 
 from search.matching import compute, ranking, rules
 from search.matching import reasons as why
+from search.matching.audiences import for_other_groups
 from search.matching.codes import LANGUAGES, infer_codes_from_text
 from search.matching.compute import Catalogue
 from search.matching.config import MatchConfig
@@ -389,7 +390,7 @@ class MatchEngine:
         scores, fits = [], []
         for r, i, j, a in zip(raws, qi.tolist(), pj.tolist(), apart.tolist(), strict=True):
             score = calibrate(r, cfg)
-            fits.append(covers_need(score, q.codes[i], cat.enc.codes[j], cfg))
+            fits.append(on_the_need(score, q.codes[i], cat.enc.codes[j], cfg))
             scores.append(min(score, cap) if a else score)
         rows = np.array([index[id(r)] for r in block], dtype=np.int64)
         return Candidates(
@@ -565,7 +566,7 @@ class MatchEngine:
         rows: dict[int, list[tuple[int, Match]]] = {i: [] for i in range(len(block))}
         for k, (i, j) in enumerate(zip(qi.tolist(), pj.tolist(), strict=True)):
             score = calibrate(raw[k], cfg)
-            fits = covers_need(score, q.codes[i], cat.enc.codes[j], cfg)
+            fits = on_the_need(score, q.codes[i], cat.enc.codes[j], cfg)
             main = names_main_need(q.codes[i], cat.enc.codes[j], cfg)
             if apart[k]:
                 score = min(score, cfg.good_threshold * cfg.no_shared_language_cap)
@@ -760,11 +761,18 @@ def covers_need(score: float, wanted: Codes, offered: Codes, cfg: MatchConfig) -
     return True
 
 
+def on_the_need(score: float, wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
+    """``Match.fits_need``: :func:`covers_need`, and the programme is not for other groups
+    than those the need names (:func:`~search.matching.audiences.for_other_groups`: a
+    school lesson kit is not on an SME awareness need, whatever its codes)."""
+    return covers_need(score, wanted, offered, cfg) and not for_other_groups(wanted, offered)
+
+
 def covers(match: Match, wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
     """Whether the programme covers the request's main need in a shared language."""
     return (
         match.shared_language
-        and covers_need(match.score, wanted, offered, cfg)
+        and on_the_need(match.score, wanted, offered, cfg)
         and names_main_need(wanted, offered, cfg)
     )
 

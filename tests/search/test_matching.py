@@ -196,6 +196,37 @@ def test_language_mismatch_ranks_lower() -> None:
     assert any(r.text == "Not offered in English" for r in found[1].reasons)
 
 
+def test_a_programme_for_the_group_the_need_names_ranks_first() -> None:
+    """Who a programme is for (search.matching.audiences): the same awareness offer titled
+    for SMEs ranks above its twin titled for no group, and one titled for schools last, for
+    a French need about SMEs; the order follows the groups the need names."""
+    common = {"themes": ["awareness"], "support_types": ["training"]}
+    text = "Awareness workshops on phishing and online fraud, with materials."
+    twins = [
+        programme(1, "Cyber awareness workshops for schools", text, **common),
+        programme(2, "Cyber awareness workshops", text, **common),
+        programme(3, "Cyber awareness workshops for SMEs", text, **common),
+    ]
+    engine = MatchEngine().fit(twins)
+    smes = request(
+        1, "Sensibilisation des PME", "Ateliers pour les petites et moyennes entreprises.",
+        text_language="fr", languages=["fr"], **common,
+    )  # fmt: skip
+    found = engine.match_request(smes, 3, today=TODAY)
+    assert ids(found) == ["programme:3", "programme:2", "programme:1"]
+    # the school kit has the need's codes but is for someone else: not on the need
+    assert [m.fits_need for m in found] == [True, True, False]
+    schools = request(2, "Online safety lessons in secondary schools", **common)
+    found = engine.match_request(schools, 3, today=TODAY)
+    assert ids(found) == ["programme:1", "programme:2", "programme:3"]
+    # contributions still add up to the score (the adjustment is part of the text part)
+    for m in found:
+        assert sum(r.contribution for r in m.reasons) == pytest.approx(m.score, abs=1e-6)
+    off = MatchEngine(MatchConfig(audience_bonus=0.0, audience_penalty=0.0)).fit(twins)
+    raw = {m.programme_id: m.raw for m in off.match_request(smes, 3, today=TODAY)}
+    assert raw["programme:1"] == pytest.approx(raw["programme:3"], abs=0.02)
+
+
 def test_french_request_finds_english_programme(engine: MatchEngine) -> None:
     fr = request(
         3, "Lutte contre la cybercriminalité",
@@ -534,6 +565,30 @@ def test_programme_targeted_at_the_state_ranks_first() -> None:
     ]  # fmt: skip
     found = MatchEngine().fit(progs).match_request(CRIME_REQUEST, 3, today=TODAY)
     assert ids(found) == ["programme:3", "programme:2", "programme:1"]
+
+
+def test_a_programme_for_a_few_states_gains_the_targeted_weight() -> None:
+    """A programme open only to a list of states that includes the requester's gets
+    ``weight_targeted`` on top of the region part; nothing else moves."""
+    common = {"themes": ["cybercrime"], "support_types": ["training"]}
+    progs = [
+        programme(1, "Cybercrime investigation training", CYBERCRIME, **common),
+        programme(2, "Cybercrime investigation training", CYBERCRIME, **common,
+                  eligible_countries=["KEN", "UGA"]),
+    ]  # fmt: skip
+    cfg = MatchConfig()
+    total = sum(cfg.weights().values())
+    on = {m.programme_id: m for m in MatchEngine(cfg).fit(progs).match_request(
+        CRIME_REQUEST, 2, today=TODAY)}  # fmt: skip
+    off = {m.programme_id: m for m in MatchEngine(MatchConfig(weight_targeted=0.0)).fit(
+        progs).match_request(CRIME_REQUEST, 2, today=TODAY)}  # fmt: skip
+    gap = on["programme:2"].raw - off["programme:2"].raw
+    assert gap == pytest.approx(cfg.weight_targeted / total, abs=1e-5)
+    assert on["programme:1"].raw == pytest.approx(off["programme:1"].raw, abs=1e-6)
+    match = on["programme:2"]
+    assert sum(r.contribution for r in match.reasons) == pytest.approx(match.score, abs=1e-6)
+    region = next(r for r in match.reasons if r.kind == "region")
+    assert region.text.startswith("Targeted at") and region.contribution > 0
 
 
 def test_match_programme_ranks_requests(engine: MatchEngine) -> None:
