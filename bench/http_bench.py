@@ -20,6 +20,9 @@
 3. **Drive**: for each endpoint, ``--concurrency`` threads with keep-alive connections send
    requests for ``--seconds`` (at most ``--max-requests``); a static file is measured in the
    same run as the control. Record pages and their API twins cycle through public records.
+   Owners' pages (``/matches`` and ``/api/v1/matches``, where their own confidential records
+   count) are driven signed in as the demo focal point of Kenya and the demo ITU provider,
+   whose organisation lists its share of the generated programmes.
 4. **Report**: req/s, p50/p95/p99 (ms) and errors per endpoint, the ratio of each p95 to the
    control's and of the control's req/s to each endpoint's, the resident memory of each
    gunicorn worker (current and peak, from ``/proc``), and, as the last line, all of it as
@@ -71,6 +74,12 @@ QUERIES = [
     "ciberdelincuencia",
     "national strategy",
 ]
+#: Seeded organisations (``flask kb seed``) whose demo providers sign in to the bench.
+SIGNED_IN_PROVIDERS = ("itu", "diplo")
+#: Demo accounts (``seed_data/demo_users.json``) whose own confidential records count on
+#: their pages: owners' endpoints are driven signed in as each.
+SIGNED_IN = ("focal.kenya@example.org", "provider.itu@example.org")
+DEMO_PASSWORD = "demo-password-1"
 ORG_TYPES = ("international_organisation", "regional_organisation", "private_sector",
              "civil_society", "academia", "technical_community", "member_state")  # fmt: skip
 
@@ -101,6 +110,9 @@ def generate(programmes: int, requests: int, seed: int) -> dict[str, list[dict[s
          "type": rng.choice(ORG_TYPES), "country": rng.choice(countries)}
         for i in range(n_orgs)
     ]  # fmt: skip
+    # The seeded providers with demo accounts (``provider.itu``, ``provider.diplo``) list
+    # their share of programmes too, so that signed-in owners' pages are measured.
+    providers = [o["key"] for o in orgs] + list(SIGNED_IN_PROVIDERS)
     visibility = (("public", 0.8), ("verified", 0.15), ("secretariat", 0.05))
     progs = []
     for i in range(programmes):
@@ -109,7 +121,7 @@ def generate(programmes: int, requests: int, seed: int) -> dict[str, list[dict[s
         scope = rng.random()
         start = f"2026-{rng.randint(1, 12):02d}-01"
         progs.append({
-            "key": f"bench-p-{i}", "organisation": rng.choice(orgs)["key"],
+            "key": f"bench-p-{i}", "organisation": rng.choice(providers),
             "title": f"{title} ({i})", "description": body, "text_language": lang,
             "themes": ";".join(rng.sample(sorted(THEMES), rng.randint(1, 3))),
             "support_types": ";".join(rng.sample(sorted(SUPPORT_TYPES), rng.randint(1, 2))),
@@ -243,11 +255,14 @@ def worker_memory(master: int) -> list[dict[str, int]]:
 # -- driving ------------------------------------------------------------------------------------
 
 
-def fetch(port: int, path: str, conn: http.client.HTTPConnection | None = None) -> tuple[int, int]:
+def fetch(
+    port: int, path: str, conn: http.client.HTTPConnection | None = None, cookie: str = ""
+) -> tuple[int, int]:
     own = conn is None
     conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Accept-Language": "en", **({"Cookie": cookie} if cookie else {})}
     try:
-        conn.request("GET", path, headers={"Accept-Language": "en"})
+        conn.request("GET", path, headers=headers)
         response = conn.getresponse()
         body = response.read()
         return response.status, len(body)
@@ -281,8 +296,37 @@ class Result:
         }
 
 
+def _cookies(response: http.client.HTTPResponse) -> str:
+    return "; ".join(c.split(";", 1)[0] for c in response.msg.get_all("Set-Cookie") or [])
+
+
+def sign_in(port: int, email: str, password: str = DEMO_PASSWORD) -> str:
+    """The session cookie of a demo account, signed in through the login form."""
+    import re
+    from urllib.parse import urlencode
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", "/account/login")
+        response = conn.getresponse()
+        page = response.read().decode()
+        cookie = _cookies(response)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        form = {"email": email, "password": password, "csrf_token": token.group(1) if token else ""}
+        conn.request("POST", "/account/login", body=urlencode(form), headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})  # fmt: skip
+        response = conn.getresponse()
+        response.read()
+        signed = _cookies(response)
+    finally:
+        conn.close()
+    if response.status != 302 or not signed:
+        raise SystemExit(f"Could not sign in as {email} (HTTP {response.status})")
+    return signed
+
+
 def drive(port: int, name: str, paths: list[str], concurrency: int, seconds: float,
-          limit: int) -> Result:  # fmt: skip
+          limit: int, cookie: str = "") -> Result:  # fmt: skip
     result = Result(name)
     lock = threading.Lock()
     sent = [0]
@@ -300,7 +344,7 @@ def drive(port: int, name: str, paths: list[str], concurrency: int, seconds: flo
             i += concurrency
             t0 = time.perf_counter()
             try:
-                status, _ = fetch(port, path, conn)
+                status, _ = fetch(port, path, conn, cookie)
                 ok = status == 200
             except (OSError, http.client.HTTPException):
                 ok = False
@@ -390,7 +434,9 @@ def endpoints(ids: dict[str, Any]) -> dict[str, list[str]]:
         "/api/v1/matches": ["/api/v1/matches", "/api/v1/matches?region=Africa"],
         "/api/v1/search": [f"/api/v1/search?q={q}" for q in qs],
         "/api/v1/countries": ["/api/v1/countries"],
-    }
+        **{f"{path} as {email.split('@')[0]}": [path, f"{path}?region=Africa"]
+           for email in SIGNED_IN for path in ("/matches", "/api/v1/matches")},
+    }  # fmt: skip
 
 
 def main() -> None:
@@ -436,13 +482,15 @@ def main() -> None:
     proc = serve(directory, args.port, args.workers)
     try:
         ids = sample_ids(directory)
+        cookies = {email.split("@")[0]: sign_in(args.port, email) for email in SIGNED_IN}
         results = []
         for name, paths in endpoints(ids).items():
             if args.only and name not in args.only and "control" not in name:
                 continue
-            fetch(args.port, paths[0])  # warm this page (first use of its code path)
+            cookie = cookies.get(name.rsplit(" as ", 1)[-1], "") if " as " in name else ""
+            fetch(args.port, paths[0], cookie=cookie)  # warm this page (its code path's first use)
             result = drive(args.port, name, paths, args.concurrency, args.seconds,
-                           args.max_requests).summary()  # fmt: skip
+                           args.max_requests, cookie).summary()  # fmt: skip
             results.append(result)
             print(f"{name:36} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f}  "
                   f"p95 {result['p95_ms']:7.1f}  p99 {result['p99_ms']:7.1f} ms  "

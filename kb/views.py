@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from flask import request
@@ -35,6 +35,14 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+class Rows(Protocol):
+    """A list a page can be cut from without a single query (e.g. merged from several)."""
+
+    def count(self) -> int: ...
+
+    def fetch(self, offset: int, limit: int) -> list[Any]: ...
+
+
 class Page:
     """One page of a query, with the total (a count query, never ``len()`` of all rows).
 
@@ -44,7 +52,7 @@ class Page:
 
     def __init__(
         self,
-        query: Select[Any],
+        query: Select[Any] | Rows,
         page: int,
         per_page: int,
         total: int | None = None,
@@ -53,7 +61,9 @@ class Page:
         self.page = max(page, 1)
         self.per_page = per_page
         self.more_than: int | None = None
-        if total is None:
+        if not isinstance(query, Select):
+            total = query.count() if total is None else total
+        elif total is None:
             counted = query.order_by(None)
             if count_limit is not None:
                 counted = counted.limit(count_limit + 1)
@@ -65,7 +75,10 @@ class Page:
         if self.page > self.pages:
             self.page = self.pages
         offset = (self.page - 1) * per_page
-        self.items = list(db.session.scalars(query.limit(per_page).offset(offset)))
+        if not isinstance(query, Select):
+            self.items = query.fetch(offset, per_page)
+        else:
+            self.items = list(db.session.scalars(query.limit(per_page).offset(offset)))
 
     @property
     def has_prev(self) -> bool:

@@ -149,7 +149,7 @@ def test_overview_pairs_follow_the_stored_levels(catalogue, make):
     request, programme, hidden, org = catalogue
 
     def pairs(viewer) -> set[int]:
-        ids = db.session.scalars(queries.best_pairs_query(viewer, queries.MatchFilters())).all()
+        ids = queries.best_pairs(viewer, queries.MatchFilters()).fetch(0, 1000)
         rows = queries.load_pairs(list(ids))
         return {s.programme_id for s in rows if s.request_id == request.id}
 
@@ -203,9 +203,7 @@ def test_stored_overview_flags_give_the_pairs_ranked_at_read_time(make):
 
     def check() -> None:
         for viewer in viewers:
-            stored = list(
-                db.session.scalars(queries.best_pairs_query(viewer, queries.MatchFilters()))
-            )
+            stored = list(queries.best_pairs(viewer, queries.MatchFilters()).fetch(0, 1000))
             assert stored == _ranked(viewer) and stored, viewer
 
     check()
@@ -371,3 +369,41 @@ def test_an_edit_is_encoded_against_the_last_fit_within_tolerance_of_a_refit(cat
     with unit_of_work():
         service.refresh()
     _within(incremental, _both(), 0.1)
+
+
+def test_owners_read_the_flags_and_rank_only_what_their_own_records_touch(make):
+    """A focal point and a provider with confidential records: the overview merged from the
+    stored flags and the few requests their records touch is the list ranked per view over
+    every pair, in the same order, with the same total, page by page and with a filter."""
+    from kb.matching import queries
+
+    own, other = make.organisation(name="Own Institute"), make.organisation(name="Other")
+    for n, (org, visibility) in enumerate(
+        [(own, "public"), (own, "secretariat"), (own, "verified"), (other, "public"),
+         (other, "secretariat"), (other, "verified"), (other, "public")]
+    ):  # fmt: skip
+        make.programme(
+            org, title=f"Forensics laboratory course {n}", visibility=visibility,
+            description="We equip digital forensics laboratories and train police examiners "
+            f"in evidence handling, cohort {n}.", themes=["cybercrime"],
+            support_types=["equipment", "training"], end_date=FUTURE)  # fmt: skip
+    for n, (state, visibility) in enumerate(
+        [("KEN", "public"), ("KEN", "secretariat"), ("UGA", "public"), ("UGA", "verified"),
+         ("TZA", "secretariat"), ("TZA", "public")]
+    ):  # fmt: skip
+        make.request(state, title=f"Forensics laboratory for unit {n}", visibility=visibility,
+                     **FORENSICS)  # fmt: skip
+    with unit_of_work():
+        match_service().refresh()
+    viewers = [make.user("provider", organisation=own), make.user("focal_point", country="KEN")]
+    for viewer in viewers:
+        assert queries._touched_by_own(viewer)
+        for filters in (queries.MatchFilters(), queries.MatchFilters(country="UGA")):
+            ranked = list(
+                db.session.scalars(queries._filtered(queries._ranked_pairs(viewer, True), filters))
+            )
+            merged = queries.best_pairs(viewer, filters)
+            assert merged.count() == len(ranked) and len(merged.parts) == 2
+            assert merged.fetch(0, 100) == ranked and ranked
+            paged = [i for start in range(0, len(ranked), 2) for i in merged.fetch(start, 2)]
+            assert paged == ranked

@@ -25,6 +25,7 @@ from kb.codes import N_
 from kb.errors import NotFound
 from kb.extensions import db
 from kb.models import CatalogueRecord
+from kb.views import Rows
 
 MAX_INT = 2**31 - 1
 T = TypeVar("T")
@@ -84,14 +85,21 @@ class ApiPage:
     Unlike the HTML pages, a page past the end is empty rather than clamped to the last page.
     """
 
-    def __init__(self, query: Select[Any], page: int, size: int) -> None:
-        count_query = select(func.count()).select_from(query.order_by(None).subquery())
-        self.total: int = db.session.scalar(count_query) or 0
+    def __init__(self, query: Select[Any] | Rows, page: int, size: int) -> None:
+        if isinstance(query, Select):
+            count_query = select(func.count()).select_from(query.order_by(None).subquery())
+            self.total: int = db.session.scalar(count_query) or 0
+        else:
+            self.total = query.count()
         self.page, self.per_page = page, size
         self.pages = max(math.ceil(self.total / size), 1)
         self.items: list[Any] = []
-        if page <= self.pages:
+        if page > self.pages:
+            return
+        if isinstance(query, Select):
             self.items = list(db.session.scalars(query.limit(size).offset((page - 1) * size)))
+        else:
+            self.items = query.fetch((page - 1) * size, size)
 
     @classmethod
     def of_list(cls, items: list[Any], page: int, size: int) -> ApiPage:

@@ -277,7 +277,7 @@ def pairs(args: dict[str, Any]) -> Any:
     filters = queries.MatchFilters.from_args(args)
 
     def render() -> Response:
-        query = queries.best_pairs_query(current_user, filters)
+        query = queries.best_pairs(current_user, filters)
         page = ApiPage(query, args["page"], per_page(args))
         pairs = queries.load_pairs(page.items)
         ranks = queries.visible_ranks(current_user, pairs)

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select
 
-from kb import access
+from kb import access, stored_counts
 from kb.extensions import db
 from kb.models import DirectoryCount, DirectoryFact, Programme, Request
 from kb.reports.counts import level_of, viewer_levels
@@ -68,23 +68,7 @@ def update_records(request_ids: Iterable[int], programme_ids: Iterable[int]) -> 
 
 
 def _recount(cells: set[Cell]) -> None:
-    keys = [DirectoryFact.kind, DirectoryFact.key, DirectoryFact.level]
-    counted = [DirectoryCount.kind, DirectoryCount.key, DirectoryCount.level]
-    listed = sorted(cells)
-    for start in range(0, len(listed), 500):
-        chunk = listed[start : start + 500]
-        counts = dict.fromkeys(chunk, 0)
-        rows = db.session.execute(
-            select(*keys, func.count()).where(tuple_(*keys).in_(chunk)).group_by(*keys)
-        )
-        for kind, key, level, n in rows:
-            counts[(kind, key, level)] = n
-        db.session.execute(delete(DirectoryCount).where(tuple_(*counted).in_(chunk)))
-        out = [
-            {"kind": c[0], "key": c[1], "level": c[2], "count": n} for c, n in counts.items() if n
-        ]
-        if out:
-            db.session.execute(DirectoryCount.__table__.insert(), out)
+    stored_counts.recount(DirectoryFact, DirectoryCount, ("kind", "key", "level"), cells)
 
 
 def rebuild() -> None:

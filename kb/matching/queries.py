@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
@@ -76,35 +78,78 @@ def _overview_column(viewer: Any) -> Any:
     return MatchSuggestion.overview_public
 
 
-def best_pairs_query(viewer: Any, filters: MatchFilters) -> Select[Any]:
-    """Ids of the stored suggestions whose request AND programme the viewer may see, best
-    first (a page of them is loaded with :func:`load_pairs`: sorting and counting ids reads
-    one index, not the rows' reasons).
+class PairIds:
+    """The overview's pair ids for a viewer, best first (score, then id), from one or more
+    queries of ``(id, score)`` each already in that order: counted and paged without
+    loading every pair (a page of them is loaded with :func:`load_pairs`)."""
+
+    def __init__(self, *parts: Select[Any]) -> None:
+        self.parts = parts
+
+    def count(self) -> int:
+        return sum(
+            db.session.scalar(select(func.count()).select_from(p.order_by(None).subquery())) or 0
+            for p in self.parts
+        )
+
+    def fetch(self, offset: int, limit: int) -> list[int]:
+        if len(self.parts) == 1:
+            return list(db.session.scalars(self.parts[0].limit(limit).offset(offset)))
+        heads = [db.session.execute(p.limit(offset + limit)).all() for p in self.parts]
+        merged = heapq.merge(*heads, key=lambda row: (-row[1], row[0]))
+        return [row[0] for row in islice(merged, offset, offset + limit)]
+
+
+def best_pairs(viewer: Any, filters: MatchFilters) -> PairIds:
+    """The stored suggestions whose request AND programme the viewer may see, best first.
 
     Each request's best pairs for public, verified and Secretariat viewers are flagged when
     its list is stored (``MatchSuggestion.overview_*``), so for them the overview reads one
-    index; the records are joined only for filters. Owners, whose own confidential records
-    count too, have their pairs ranked here (as everyone's were before the first full
-    refresh stored the flags)."""
+    index; the records are joined only for filters. An owner (focal point, provider) also
+    sees their own confidential records: only the requests whose pairs with those records
+    may change the ranking are ranked here, the rest read the flags, and the two are merged.
+    Before the first full refresh stored the flags, every pair is ranked here."""
     owner = any(t.startswith("owner:") for t in access.viewer_tokens(viewer))
-    if owner or stamps.stamped(OVERVIEW_STAMP) is None:
-        return _filtered(_ranked_pairs(viewer, owner), filters)
-    query = select(MatchSuggestion.id).where(
+    if stamps.stamped(OVERVIEW_STAMP) is None:
+        return PairIds(_filtered(_ranked_pairs(viewer, owner), filters))
+    flagged = select(MatchSuggestion.id, MatchSuggestion.score).where(
         MatchSuggestion.side == "request", _overview_column(viewer).is_(True), not_declined()
     )
-    return _filtered(query, filters)
+    touched = _touched_by_own(viewer) if owner else []
+    if not touched:
+        return PairIds(_filtered(flagged, filters))
+    flagged = flagged.where(MatchSuggestion.request_id.not_in(touched))
+    ranked = _ranked_pairs(viewer, owner, touched)
+    return PairIds(_filtered(flagged, filters), _filtered(ranked, filters))
 
 
-def _visible_places(viewer: Any, owner: bool) -> Select[Any]:
+def _touched_by_own(viewer: Any) -> list[int]:
+    """Requests with a stored pair that only the owner (and the Secretariat) may see and
+    that holds one of the owner's records: the only lists whose ranking the owner's own
+    confidential (or unpublished) records may change for them."""
+    restricted = select(MatchSuggestion.request_id).where(
+        MatchSuggestion.side == "request", MatchSuggestion.level == "secretariat"
+    )
+    own_requests = select(Request.id).where(access.owned_clause(Request, viewer))
+    own_programmes = select(Programme.id).where(access.owned_clause(Programme, viewer))
+    by_request = restricted.where(MatchSuggestion.request_id.in_(own_requests))
+    by_programme = restricted.where(MatchSuggestion.programme_id.in_(own_programmes))
+    return sorted(set(db.session.scalars(by_request)) | set(db.session.scalars(by_programme)))
+
+
+def _visible_places(viewer: Any, owner: bool, requests: list[int] | None = None) -> Select[Any]:
     """Each stored pair the viewer may see with its ``place`` among its request's pairs the
     viewer may see (1 = best), so that a hidden programme never takes a visible pair's place
-    (nor changes a total): the stored ``rank`` counts every programme."""
+    (nor changes a total): the stored ``rank`` counts every programme. ``requests``: only
+    those requests' pairs."""
     place = func.row_number().over(
         partition_by=MatchSuggestion.request_id, order_by=(MatchSuggestion.rank, MatchSuggestion.id)
     )
     seen = select(MatchSuggestion.id, place.label("place")).where(
         MatchSuggestion.side == "request", not_declined()
     )
+    if requests is not None:
+        seen = seen.where(MatchSuggestion.request_id.in_(requests))
     if owner:
         seen = seen.join(Request, MatchSuggestion.request_id == Request.id).join(
             Programme, MatchSuggestion.programme_id == Programme.id
@@ -118,18 +163,17 @@ def visible_ranks(viewer: Any, pairs: list[MatchSuggestion]) -> dict[int, int]:
     if not pairs:
         return {}
     owner = any(t.startswith("owner:") for t in access.viewer_tokens(viewer))
-    places = _visible_places(viewer, owner).where(
-        MatchSuggestion.request_id.in_(sorted({p.request_id for p in pairs}))
-    )
+    places = _visible_places(viewer, owner, sorted({p.request_id for p in pairs}))
     wanted = {p.id for p in pairs}
     return {pid: place for pid, place in db.session.execute(places) if pid in wanted}
 
 
-def _ranked_pairs(viewer: Any, owner: bool) -> Select[Any]:
-    """The overview's pairs ranked per request among those the viewer may see."""
-    visible = _visible_places(viewer, owner).subquery()
+def _ranked_pairs(viewer: Any, owner: bool, requests: list[int] | None = None) -> Select[Any]:
+    """The overview's pairs (id, score) ranked per request among those the viewer may see
+    (``requests``: only those requests')."""
+    visible = _visible_places(viewer, owner, requests).subquery()
     return (
-        select(MatchSuggestion.id)
+        select(MatchSuggestion.id, MatchSuggestion.score)
         .join(visible, visible.c.id == MatchSuggestion.id)
         .where(visible.c.place <= BEST_PER_REQUEST, MatchSuggestion.quality != "weak")
     )

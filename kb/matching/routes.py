@@ -52,7 +52,7 @@ def overview() -> str:
     threshold = match_service().config.unmet_threshold
 
     def pairs() -> Page:
-        page = Page(queries.best_pairs_query(current_user, filters), page_arg(), 20)
+        page = Page(queries.best_pairs(current_user, filters), page_arg(), 20)
         page.items = queries.load_pairs(page.items)
         return page
 

@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select
 
-from kb import access, stamps
+from kb import access, stamps, stored_counts
 from kb.extensions import db
 from kb.models import (
     Country,
@@ -191,29 +191,8 @@ def update_records(
 
 
 def _recount(cells: set[Cell]) -> None:
-    if not cells:
-        return
-    keys = [ReportFact.level, ReportFact.kind, ReportFact.day, ReportFact.dimension,
-            ReportFact.code]  # fmt: skip
-    counted = [ReportCount.level, ReportCount.kind, ReportCount.day, ReportCount.dimension,
-               ReportCount.code]  # fmt: skip
-    listed = sorted(cells)
-    for start in range(0, len(listed), 500):
-        chunk = listed[start : start + 500]
-        counts = dict.fromkeys(chunk, 0)
-        rows = db.session.execute(
-            select(*keys, func.count()).where(tuple_(*keys).in_(chunk)).group_by(*keys)
-        )
-        for level, kind, day, dimension, code, n in rows:
-            counts[(level, kind, day, dimension, code)] = n
-        db.session.execute(delete(ReportCount).where(tuple_(*counted).in_(chunk)))
-        out = [
-            {"level": c[0], "kind": c[1], "day": c[2], "dimension": c[3], "code": c[4], "count": n}
-            for c, n in counts.items()
-            if n
-        ]
-        if out:
-            db.session.execute(ReportCount.__table__.insert(), out)
+    names = ("level", "kind", "day", "dimension", "code")
+    stored_counts.recount(ReportFact, ReportCount, names, cells)
 
 
 def rebuild() -> None:

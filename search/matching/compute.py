@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from search.matching.audiences import audience_adjustment, audience_matrix
 from search.matching.codes import REGIONS, SUPPORT_TYPES, THEMES
 from search.matching.config import MatchConfig
 from search.matching.history import TrackRecord
@@ -95,9 +96,13 @@ class Catalogue:
         #: One-hot of each programme's main (first) theme, and its support types.
         self.main_theme = code_matrix([c.themes[:1] for c in enc.codes], THEME_INDEX)
         self.support = code_matrix([c.support_types for c in enc.codes], SUPPORT_INDEX)
+        #: The groups each programme's title names (who it is for).
+        self.audiences = audience_matrix([c.title_audiences for c in enc.codes])
         #: Weighted region part of a country listing (see docs/MATCHING.md).
         self.country_weight = np.full(
-            rules.has_countries.shape, cfg.weight_region / self.total, dtype=np.float32
+            rules.has_countries.shape,
+            (cfg.weight_region + cfg.weight_targeted) / self.total,
+            dtype=np.float32,
         )
         #: Place sets of requests (rows of ``rules.places``), interned as view keys.
         self._place_keys: dict[tuple[int, ...], int] = {}
@@ -185,6 +190,9 @@ class Catalogue:
         concept *= self.factor[keys.pop(), view.cols]
         raw += concept
         del concept
+        if self.cfg.audience_bonus or self.cfg.audience_penalty:
+            raw += self.audience(q, view.cols)
+            np.maximum(raw, 0.0, out=raw)  # the text part, never below 0
         raw += _product(q.struct, dense[n_concepts:])
         raw += view.shift
         apart = self.no_shared_language(q, view.cols) & ~self.on_subject(q, view.cols)
@@ -201,6 +209,14 @@ class Catalogue:
             regions = [r.get("region") for r in requests]
             self.track.add_block(raw, regions, [c.themes for c in q.codes], view.cols)
         return raw, view.cols
+
+    def audience(self, q: Encoded, cols: np.ndarray) -> np.ndarray:
+        """``(requests, cols)``: the audience adjustment of the text part
+        (:func:`~search.matching.audiences.audience_adjustment`)."""
+        wanted = audience_matrix([c.text_audiences for c in q.codes])
+        return audience_adjustment(
+            wanted, self.audiences[cols], self.cfg.audience_bonus, self.cfg.audience_penalty
+        )
 
     def received(self, request: Mapping[str, Any]) -> list[int]:
         """Positions of the programmes the request's state already receives."""
@@ -258,7 +274,18 @@ class Catalogue:
         else:
             word = np.zeros(0)
         concept = np.einsum("ij,ij->i", q.concepts[qi], p.concepts[pj])
-        out = {"text": (w * share * word + w * (1.0 - share) * concept).astype(np.float32)}
+        text = w * share * word + w * (1.0 - share) * concept
+        if cfg.audience_bonus or cfg.audience_penalty:
+            wanted = audience_matrix([q.codes[i].text_audiences for i in qi.tolist()])
+            offered = self.audiences[pj]
+            shared = (wanted * offered).sum(axis=1) > 0
+            named = offered.any(axis=1)
+            text = np.maximum(
+                text
+                + np.where(shared, cfg.audience_bonus, np.where(named, -cfg.audience_penalty, 0.0)),
+                0.0,
+            )
+        out = {"text": text.astype(np.float32)}
         qs, ps = q.struct[qi], p.struct[pj]
         for kind, seg in self.segments.items():
             out[kind] = np.einsum("ij,ij->i", qs[:, seg], ps[:, seg])

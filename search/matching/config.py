@@ -29,10 +29,20 @@ class MatchConfig:
     weight_support: float = 0.12
     #: Share of the requester's languages the programme is offered in (0.5 if unstated).
     weight_language: float = 0.10
+    #: Raw score added to the text part of a programme whose title names a group the request
+    #: names (``search.matching.audiences``: schools, SMEs, hospitals, the energy sector,
+    #: prosecutors ...), and taken from it (not below 0) when its title names groups and the
+    #: request names none of them. Chosen on the "fit" part of the judged set.
+    audience_bonus: float = 0.05
+    audience_penalty: float = 0.05
     #: 1 when targeted at the request's country, ``region_specificity`` for its region.
     weight_region: float = 0.05
     #: Fit between the delivery mode and the one the request asks for (or hybrid).
     weight_delivery: float = 0.03
+    #: Added to the region part of a programme that lists the request's state among the only
+    #: states it is open to (targeted at a few states), outside the weighted mean of
+    #: :meth:`weights` (no other score moves). Chosen on the "fit" part of the judged set.
+    weight_targeted: float = 0.1
     #: Recency of the programme's last update (half-life ``freshness_half_life_days``).
     weight_freshness: float = 0.05
 
@@ -76,6 +86,11 @@ class MatchConfig:
     cover_broad_concepts: tuple[str, ...] = (
         "cybersecurity", "cyberspace", "capacity_building", "cyber_resilience",
     )  # fmt: skip
+    #: Themes that say whom a programme is for, not what it is about: for the cover rule a
+    #: programme's main themes are its themes without these (``engine.subject_themes``; all
+    #: of them when it has no other), so a fellowship for women diplomats coded gender,
+    #: diplomacy is on diplomacy, not on a need for scholarships for women engineers.
+    cover_audience_themes: tuple[str, ...] = ("gender",)
     #: Stored needs keep the best score of a *covering* programme (0 when none): a need is
     #: unmet when it is below this (any covering programme scores at least
     #: ``cover_min_score_inferred``, far above it).

@@ -15,6 +15,7 @@ import scipy.sparse as sp
 
 from search.matching import compute, ranking, rules
 from search.matching import reasons as why
+from search.matching.audiences import for_other_groups
 from search.matching.codes import LANGUAGES, infer_codes_from_text
 from search.matching.compute import Catalogue
 from search.matching.config import MatchConfig
@@ -389,7 +390,7 @@ class MatchEngine:
         scores, fits = [], []
         for r, i, j, a in zip(raws, qi.tolist(), pj.tolist(), apart.tolist(), strict=True):
             score = calibrate(r, cfg)
-            fits.append(covers_need(score, q.codes[i], cat.enc.codes[j], cfg))
+            fits.append(on_the_need(score, q.codes[i], cat.enc.codes[j], cfg))
             scores.append(min(score, cap) if a else score)
         rows = np.array([index[id(r)] for r in block], dtype=np.int64)
         return Candidates(
@@ -565,7 +566,7 @@ class MatchEngine:
         rows: dict[int, list[tuple[int, Match]]] = {i: [] for i in range(len(block))}
         for k, (i, j) in enumerate(zip(qi.tolist(), pj.tolist(), strict=True)):
             score = calibrate(raw[k], cfg)
-            fits = covers_need(score, q.codes[i], cat.enc.codes[j], cfg)
+            fits = on_the_need(score, q.codes[i], cat.enc.codes[j], cfg)
             main = names_main_need(q.codes[i], cat.enc.codes[j], cfg)
             if apart[k]:
                 score = min(score, cfg.good_threshold * cfg.no_shared_language_cap)
@@ -697,7 +698,10 @@ def names_main_need(wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
       response" for a need for a CSIRT);
     * when it names kinds of support (a "drill", a "course"), one of them is asked for by
       the request (its support types, and those its title names, if any): a drill does
-      not meet a training need on the same subject.
+      not meet a training need on the same subject;
+    * when the programme's main theme is not one the request asks for, its title names no
+      subject of another theme that the request's title does not name either
+      (:func:`_about_another_subject`).
 
     A request with neither themes (not even suggested ones) nor main concepts says nothing
     a programme could be shown to cover. When its themes are suggested from text and its
@@ -716,7 +720,10 @@ def names_main_need(wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
         return False
     # no subject in the title to confirm a suggested theme the programme lists second
     unconfirmed = wanted.inferred_themes and all(_support_only(c, info) for c in main)
-    if unconfirmed and (not offered.themes or offered.themes[0] not in wanted.themes):
+    first = subject_themes(offered.themes, cfg)[:1]
+    if unconfirmed and (not first or first[0] not in wanted.themes):
+        return False
+    if _about_another_subject(wanted, offered, cfg, info):
         return False
     kinds = _kinds(named, info)
     if not kinds:
@@ -728,6 +735,28 @@ def names_main_need(wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
 
 
 _NO_CODES: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+
+
+def _about_another_subject(
+    wanted: Codes,
+    offered: Codes,
+    cfg: MatchConfig,
+    info: Mapping[str, tuple[frozenset[str], frozenset[str]]],
+) -> bool:
+    """Whether a programme whose main theme the request does not ask for (it is on the
+    need through a later theme) names in its title a subject of another theme, which the
+    request's title does not name: "Secure points of contact for cybercrime cooperation"
+    is about cybercrime, not the points of contact for confidence-building measures a
+    need asks for."""
+    main = subject_themes(offered.themes, cfg)
+    asked = set(wanted.themes)
+    if main and main[0] in asked:
+        return False
+    for c in main_concepts(offered.title_concepts, cfg):
+        themes = info.get(c, _NO_CODES)[0]
+        if themes and c not in wanted.title_concepts and not themes & asked:
+            return True
+    return False
 
 
 def _kinds(
@@ -751,7 +780,8 @@ def covers_need(score: float, wanted: Codes, offered: Codes, cfg: MatchConfig) -
         return False
     if wanted.themes:
         limit = cfg.cover_theme_rank_inferred if inferred else cfg.cover_theme_rank
-        ranks = [offered.themes.index(t) for t in wanted.themes if t in offered.themes]
+        main = subject_themes(offered.themes, cfg)
+        ranks = [main.index(t) for t in wanted.themes if t in main]
         if not ranks or min(ranks) > limit:
             return False
     needs_support = cfg.cover_needs_support_inferred if inferred else cfg.cover_needs_support
@@ -760,11 +790,26 @@ def covers_need(score: float, wanted: Codes, offered: Codes, cfg: MatchConfig) -
     return True
 
 
+def subject_themes(themes: Sequence[str], cfg: MatchConfig) -> list[str]:
+    """A programme's themes in order without those that only say whom it is for
+    (``cover_audience_themes``: a fellowship for women diplomats is about diplomacy), or
+    all of them when it has no other."""
+    subjects = [t for t in themes if t not in cfg.cover_audience_themes]
+    return subjects or list(themes)
+
+
+def on_the_need(score: float, wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
+    """``Match.fits_need``: :func:`covers_need`, and the programme is not for other groups
+    than those the need names (:func:`~search.matching.audiences.for_other_groups`: a
+    school lesson kit is not on an SME awareness need, whatever its codes)."""
+    return covers_need(score, wanted, offered, cfg) and not for_other_groups(wanted, offered)
+
+
 def covers(match: Match, wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
     """Whether the programme covers the request's main need in a shared language."""
     return (
         match.shared_language
-        and covers_need(match.score, wanted, offered, cfg)
+        and on_the_need(match.score, wanted, offered, cfg)
         and names_main_need(wanted, offered, cfg)
     )
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from search.matching.audiences import audiences_in
 from search.matching.codes import (
     DELIVERY_MODES,
     REGIONS,
@@ -60,6 +61,10 @@ class Codes:
     inferred_themes: bool
     inferred_support_types: bool
     title_concepts: frozenset[str] = frozenset()
+    #: The groups (``search.matching.audiences``) its title names (who a programme is for) and
+    #: those its title and description name (who a need concerns).
+    title_audiences: frozenset[str] = frozenset()
+    text_audiences: frozenset[str] = frozenset()
 
 
 def record_codes(
@@ -72,11 +77,18 @@ def record_codes(
     title, description = record.get("title") or "", record.get("description") or ""
     spans = base_thesaurus().spans(WORD_RE.findall(title))
     named = frozenset(cid for _, _, ids in spans for cid in ids)
+    heard = audiences_in(title)
+    groups = {"title_audiences": heard, "text_audiences": heard | audiences_in(description)}
     if themes and support:
-        return Codes(themes, support, False, False, named)
+        return Codes(themes, support, False, False, named, **groups)
     guess = suggest_codes(title, description)
     return Codes(
-        themes or guess["themes"], support or guess["support_types"], not themes, not support, named
+        themes or guess["themes"],
+        support or guess["support_types"],
+        not themes,
+        not support,
+        named,
+        **groups,
     )
 
 

@@ -196,6 +196,37 @@ def test_language_mismatch_ranks_lower() -> None:
     assert any(r.text == "Not offered in English" for r in found[1].reasons)
 
 
+def test_a_programme_for_the_group_the_need_names_ranks_first() -> None:
+    """Who a programme is for (search.matching.audiences): the same awareness offer titled
+    for SMEs ranks above its twin titled for no group, and one titled for schools last, for
+    a French need about SMEs; the order follows the groups the need names."""
+    common = {"themes": ["awareness"], "support_types": ["training"]}
+    text = "Awareness workshops on phishing and online fraud, with materials."
+    twins = [
+        programme(1, "Cyber awareness workshops for schools", text, **common),
+        programme(2, "Cyber awareness workshops", text, **common),
+        programme(3, "Cyber awareness workshops for SMEs", text, **common),
+    ]
+    engine = MatchEngine().fit(twins)
+    smes = request(
+        1, "Sensibilisation des PME", "Ateliers pour les petites et moyennes entreprises.",
+        text_language="fr", languages=["fr"], **common,
+    )  # fmt: skip
+    found = engine.match_request(smes, 3, today=TODAY)
+    assert ids(found) == ["programme:3", "programme:2", "programme:1"]
+    # the school kit has the need's codes but is for someone else: not on the need
+    assert [m.fits_need for m in found] == [True, True, False]
+    schools = request(2, "Online safety lessons in secondary schools", **common)
+    found = engine.match_request(schools, 3, today=TODAY)
+    assert ids(found) == ["programme:1", "programme:2", "programme:3"]
+    # contributions still add up to the score (the adjustment is part of the text part)
+    for m in found:
+        assert sum(r.contribution for r in m.reasons) == pytest.approx(m.score, abs=1e-6)
+    off = MatchEngine(MatchConfig(audience_bonus=0.0, audience_penalty=0.0)).fit(twins)
+    raw = {m.programme_id: m.raw for m in off.match_request(smes, 3, today=TODAY)}
+    assert raw["programme:1"] == pytest.approx(raw["programme:3"], abs=0.02)
+
+
 def test_french_request_finds_english_programme(engine: MatchEngine) -> None:
     fr = request(
         3, "Lutte contre la cybercriminalité",
@@ -448,6 +479,57 @@ def test_a_need_that_names_no_subject_is_unmet() -> None:
     assert not off.fit([offer]).best_match_quality(need, today=TODAY).unmet
 
 
+def test_gender_says_whom_a_programme_is_for_not_what_it_is_about() -> None:
+    """A fellowship for women diplomats (gender, then diplomacy) does not meet a need for
+    scholarships for women engineers (gender, technical skills), with or without its
+    codes; it still meets a need on diplomacy for women, and a programme coded gender
+    alone meets a gender need."""
+    scholarships = request(
+        11, "Scholarships for women in cybersecurity", "Scholarships for women engineers "
+        "to follow specialised technical courses.", themes=["gender", "technical_skills"],
+        support_types=["funding", "training"],
+    )  # fmt: skip
+    fellowship = programme(1, "Women in international security fellowship", "A fellowship "
+                           "for women diplomats in cyber negotiations, with scholarships.",
+                           themes=["gender", "diplomacy", "norms_implementation"],
+                           support_types=["funding", "training"])  # fmt: skip
+    engine = MatchEngine().fit([fellowship])
+    found = engine.match_request(scholarships, 5, today=TODAY)
+    assert found and not found[0].fits_need and not found[0].covers
+    assert engine.best_match_quality(scholarships, today=TODAY).unmet
+    old = MatchEngine(MatchConfig(cover_audience_themes=())).fit([fellowship])
+    assert not old.best_match_quality(scholarships, today=TODAY).unmet
+    diplomats = {**scholarships, "themes": ["diplomacy", "gender"]}
+    assert not engine.best_match_quality(diplomats, today=TODAY).unmet
+    women = programme(2, "Scholarships for women in cybersecurity", "Scholarships for "
+                      "women engineers.", themes=["gender"],
+                      support_types=["funding"])  # fmt: skip
+    status = MatchEngine().fit([fellowship, women]).best_match_quality(scholarships, today=TODAY)
+    assert not status.unmet and status.programme_id == "programme:2"
+
+
+def test_a_programme_on_the_need_through_a_later_theme_and_titled_for_another_subject() -> None:
+    """Points of contact for cybercrime cooperation (cybercrime first, confidence-building
+    second) do not meet a need posted in prose for operating the points of contact of
+    confidence-building measures: its title names cybercrime, a subject the need does not
+    ask for. Titled without it, the same programme meets the need."""
+    need = request(
+        12, "Operating national points of contact for confidence-building measures",
+        "We need training and advice on operating the national point of contact and "
+        "applying regional confidence-building measures.",
+    )  # fmt: skip
+    codes = {"themes": ["cybercrime", "confidence_building"], "support_types": ["training"]}
+    crime = programme(1, "Secure points of contact for cybercrime cooperation", "Training "
+                      "for the points of contact of confidence-building measures.",
+                      **codes)  # fmt: skip
+    plain = {**crime, "title": "Secure points of contact"}
+    # the score floor apart, only the title rule tells the two apart
+    cfg = MatchConfig(cover_min_score_inferred=0.0)
+    found = MatchEngine(cfg).fit([crime]).match_request(need, 5, today=TODAY)
+    assert found and found[0].fits_need and not found[0].covers
+    assert not MatchEngine(cfg).fit([plain]).best_match_quality(need, today=TODAY).unmet
+
+
 SPANISH_NEED = request(
     3, "Formación en ciberdelito", "Formación para policías y fiscales sobre ciberdelito y "
     "evidencia electrónica.", text_language="es", languages=["es"], themes=["cybercrime"],
@@ -534,6 +616,30 @@ def test_programme_targeted_at_the_state_ranks_first() -> None:
     ]  # fmt: skip
     found = MatchEngine().fit(progs).match_request(CRIME_REQUEST, 3, today=TODAY)
     assert ids(found) == ["programme:3", "programme:2", "programme:1"]
+
+
+def test_a_programme_for_a_few_states_gains_the_targeted_weight() -> None:
+    """A programme open only to a list of states that includes the requester's gets
+    ``weight_targeted`` on top of the region part; nothing else moves."""
+    common = {"themes": ["cybercrime"], "support_types": ["training"]}
+    progs = [
+        programme(1, "Cybercrime investigation training", CYBERCRIME, **common),
+        programme(2, "Cybercrime investigation training", CYBERCRIME, **common,
+                  eligible_countries=["KEN", "UGA"]),
+    ]  # fmt: skip
+    cfg = MatchConfig()
+    total = sum(cfg.weights().values())
+    on = {m.programme_id: m for m in MatchEngine(cfg).fit(progs).match_request(
+        CRIME_REQUEST, 2, today=TODAY)}  # fmt: skip
+    off = {m.programme_id: m for m in MatchEngine(MatchConfig(weight_targeted=0.0)).fit(
+        progs).match_request(CRIME_REQUEST, 2, today=TODAY)}  # fmt: skip
+    gap = on["programme:2"].raw - off["programme:2"].raw
+    assert gap == pytest.approx(cfg.weight_targeted / total, abs=1e-5)
+    assert on["programme:1"].raw == pytest.approx(off["programme:1"].raw, abs=1e-6)
+    match = on["programme:2"]
+    assert sum(r.contribution for r in match.reasons) == pytest.approx(match.score, abs=1e-6)
+    region = next(r for r in match.reasons if r.kind == "region")
+    assert region.text.startswith("Targeted at") and region.contribution > 0
 
 
 def test_match_programme_ranks_requests(engine: MatchEngine) -> None:
