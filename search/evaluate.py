@@ -77,7 +77,7 @@ from search.matching.judgements import (
 #: Figures the engine must keep (tests/search/test_matching_quality.py): the targets of
 #: issue 11 where they are reached, else a little under the measured figure.
 FLOORS: dict[str, dict[str, float]] = {
-    "structured": {"ndcg@10": 0.85, "recall@10": 0.90, "mrr": 0.80},
+    "structured": {"ndcg@10": 0.88, "recall@10": 0.90, "mrr": 0.88},
     "text_only": {"ndcg@10": 0.80, "recall@10": 0.85, "mrr": 0.75},
     "prose_only": {"ndcg@10": 0.80, "recall@10": 0.85, "mrr": 0.75},
     # Requests against programmes in other languages only: since issue 11 point 2, a programme
@@ -100,13 +100,15 @@ FLOORS: dict[str, dict[str, float]] = {
     # / 0.850 text only. With elections a thesaurus concept (late evening of 3 Dec 2026):
     # 0.887 / 0.919 / 0.889 structured, 0.912 / 0.938 / 0.900 prose-only (the target, kept
     # as its floor), 0.859 / 0.875 / 0.869 text only.
-    "structured_report": {"ndcg@10": 0.87, "recall@10": 0.89, "mrr": 0.86},
-    "prose_only_report": {"ndcg@10": 0.90, "recall@10": 0.9, "mrr": 0.88},
+    # With who a programme is for and targeted at the state (4 Dec 2026): 0.897 / 0.904 /
+    # 0.927 structured, 0.947 / 0.932 / 0.950 prose-only, 0.869 / 0.864 / 0.911 text only.
+    "structured_report": {"ndcg@10": 0.88, "recall@10": 0.89, "mrr": 0.9},
+    "prose_only_report": {"ndcg@10": 0.92, "recall@10": 0.9, "mrr": 0.9},
     # Since programmes in no shared language whose title does not name the need's subject
     # rank after those in a shared language (no-shared-language@10 0.023 -> 0.009 on
     # *report*): 0.878 / 0.900 / 0.889 structured, 0.901 / 0.913 / 0.900 prose-only, 0.849 /
     # 0.855 / 0.869 text only (graded 1 and 2 courses in another language leave the top 10).
-    "text_only_report": {"ndcg@10": 0.84, "recall@10": 0.85, "mrr": 0.85},
+    "text_only_report": {"ndcg@10": 0.85, "recall@10": 0.85, "mrr": 0.88},
     # Requests where history matters (issue 16 point 5, search/data/match_eval_history.json;
     # measured 3 Dec 2026: 0.997 fit, 0.913 report; without history 0.833 / 0.821).
     "history_fit": {"ndcg@10": 0.95, "recall@10": 0.95},

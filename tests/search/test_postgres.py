@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from search import SearchQuery, SearchResult, get_backend
 from search.backends.engine import DEMOTE
+from search.backends.postgres.backend import tsvector_positions
 from search.backends.postgres.query import compile_match, compile_rank
-from search.backends.postgres.schema import AUX_SUFFIXES, quote, to_row
+from search.backends.postgres.schema import AUX_SUFFIXES, pair, quote, to_row
 from search.interface.errors import SearchError
 from search.querylang.parser import (
     And,
@@ -86,6 +87,47 @@ def test_rank_query_skips_filters_and_negations():
 def test_phrase_drops_stop_words_like_the_index():
     # "équipe de réponse": "de" is a stop word, so équip and répons are adjacent.
     assert "'fr:equip' <-> 'fr:repons'" in compile_match(Phrase(("équipe", "de", "réponse")))
+
+
+def test_two_word_phrase_is_one_pair_lexeme_with_pairs():
+    plain = compile_match(Phrase(("energy", "grids")))
+    paired = compile_match(Phrase(("energy", "grids")), pairs=True)
+    assert "<->" in plain and "<->" not in paired
+    assert "'p:en:energi en:grid'" in paired and "'p:n:energy n:grids'" in paired
+    # A longer phrase: its pairs narrow the records whose positions are read.
+    three = compile_match(Phrase(("incident", "response", "team")), pairs=True)
+    assert "'p:en:incid en:respons' & 'p:en:respons en:team' & (" in three
+    assert "'en:incid' <-> 'en:respons' <-> 'en:team'" in three
+    # A pair too long for a lexeme is matched by positions alone.
+    long = "a" * 250
+    assert "<->" in compile_match(Phrase((long, "grids")), pairs=True)
+
+
+PAIR_WORDS = ["energy", "grid", "the", "of", "grids", "cert", "équipe", "de", "réponse", "kenya"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(PAIR_WORDS), max_size=8),
+    st.lists(st.sampled_from(PAIR_WORDS), max_size=12),
+    st.sampled_from(["en", "fr"]),
+)
+def test_pair_lexemes_are_exactly_the_adjacent_positions(title, desc, lang):
+    """A record holds ``pair(a, b)`` exactly when ``'a' <-> 'b'`` matches it: some kept
+    position of ``a`` is followed by one of ``b`` (in the record's language or in names)."""
+    d = doc("request:1", " ".join(title), " ".join(desc), text_language=lang)
+    d["country_names"] = [" ".join(reversed(title))]
+    positions = tsvector_positions(to_row_of(d)["tsv"])
+    pairs = {lex for lex in positions if lex.startswith("p:")}
+    expected = {
+        pair(a, b)
+        for a, pa in positions.items()
+        for b, pb in positions.items()
+        if a.split(":")[0] in (lang, "n")
+        and a.split(":")[0] == b.split(":")[0]
+        and any(p + 1 in pb for p in pa)
+    }
+    assert pairs == expected
 
 
 def test_hostile_documents_make_valid_rows():
@@ -291,6 +333,40 @@ def test_index_without_spelling_counts_is_read_and_rebuilt(fresh):
     fresh.rebuild([*CORPUS, doc("request:50", "Quasar programme")])
     stored, live = _spell_counts(fresh)
     assert not fresh.needs_rebuild() and stored and stored == live
+
+
+@needs_pg
+def test_phrases_find_the_same_with_pairs_and_by_positions(fresh):
+    """An index without the pair lexemes (built before them) is read by positions and
+    reported by ``needs_rebuild()``; with them, phrases find the same records."""
+    fresh.rebuild(
+        [
+            *CORPUS,
+            doc("request:60", "Energy grids", "Grids of energy for the energy grid operators"),
+            doc("request:61", "Grid energy", "An incident response team for energy grids"),
+            doc("programme:62", "Incident", "Response team", organisation_name="Energy Grids"),
+        ]
+    )
+    texts = [
+        '"energy grids"',
+        '"grid energy"',
+        '"incident response team"',
+        '"incident response"',
+        '"response team" energy',
+        '"energy grid" OR "response team"',
+        '"energy the grid"',
+    ]
+    queries = [SearchQuery(text=t, viewer_tokens=PUBLIC) for t in texts]
+    paired = [fresh.search(q) for q in queries]
+    assert fresh._pairs and not fresh.needs_rebuild() and all(r.total for r in paired)
+    with fresh.engine.begin() as conn:  # as an index built before the pairs
+        conn.execute(sa.text(f"DELETE FROM {fresh.table}_meta WHERE key = 'phrase_pairs'"))
+    fresh._compatible_until = 0.0
+    by_positions = [fresh.search(q) for q in queries]
+    assert fresh.needs_rebuild() and not fresh._pairs
+    assert [(r.total, r.ids, [h.score for h in r.hits], r.facets) for r in by_positions] == [
+        (r.total, r.ids, [h.score for h in r.hits], r.facets) for r in paired
+    ]
 
 
 @needs_pg

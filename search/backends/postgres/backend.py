@@ -147,6 +147,8 @@ class PostgresBackend(Engine):
         self._compatible_until = 0.0
         #: The spelling counts are those of the rows (see ``_counted``); read with the meta.
         self._spell_counts = False
+        #: The rows hold the ``p:`` lexemes of adjacent lexemes (see ``_paired``).
+        self._pairs = False
 
     # -- connections ---------------------------------------------------------------
     @property
@@ -201,6 +203,7 @@ class PostgresBackend(Engine):
         are current (``_spell_counts``, for the sessions)."""
         meta = self._meta(conn)
         self._spell_counts = _counted(meta)
+        self._pairs = _paired(meta)
         return bool(meta and meta.get("schema_version") == str(SCHEMA_VERSION))
 
     def _lock_counts(self, conn: Connection) -> bool:
@@ -391,6 +394,7 @@ class PostgresBackend(Engine):
                 "complete": "1",
                 "written_at": written,
                 "spell_counts": written,
+                "phrase_pairs": written,
             }
             conn.execute(
                 sa.text(
@@ -440,6 +444,7 @@ class PostgresBackend(Engine):
             and meta.get("schema_version") == str(SCHEMA_VERSION)
             and meta.get("thesaurus_version") == self.thesaurus.version
             and _counted(meta)
+            and _paired(meta)
         )
 
     def can_search(self) -> bool:
@@ -486,7 +491,7 @@ class PostgresBackend(Engine):
         except BaseException:
             conn.close()
             raise
-        return _PgSession(self, conn, viewer_tokens, filters, ok, self._spell_counts)
+        return _PgSession(self, conn, viewer_tokens, filters, ok, self._spell_counts, self._pairs)
 
     def vocabulary(self, conn: Connection) -> _Vocabulary:
         """Every word ever offered for spelling (visibility is checked by the caller);
@@ -522,6 +527,15 @@ def _counted(meta: dict[str, str] | None) -> bool:
     (which wrote both values) and kept since by every write.  A table rebuilt by code that
     does not keep them has another ``written_at``."""
     stamp = meta.get("spell_counts") if meta else None
+    return bool(meta and stamp and stamp == meta.get("written_at"))
+
+
+def _paired(meta: dict[str, str] | None) -> bool:
+    """Whether every row holds the ``p:`` lexemes of its adjacent lexemes
+    (``schema.pair``): written by the last rebuild, by code that writes them with every
+    row.  A phrase is then matched by the index alone (``compile_match(..., pairs=True)``);
+    an index built before them is read by positions, as it was."""
+    stamp = meta.get("phrase_pairs") if meta else None
     return bool(meta and stamp and stamp == meta.get("written_at"))
 
 
@@ -802,8 +816,11 @@ class _PgSession(Session):
         filters: dict[str, tuple[str, ...]],
         ok: bool,
         counted: bool = False,
+        pairs: bool = False,
     ) -> None:
         self.backend = backend
+        #: The rows hold the ``p:`` lexemes of adjacent lexemes: phrases match by them.
+        self.pairs = pairs
         self.conn = conn
         self.ok = ok
         self.table = backend.table
@@ -831,6 +848,10 @@ class _PgSession(Session):
         #: What ``expect`` announced, and what ``coverage`` then computed for it.
         self._expected: tuple[Coverage, SearchQuery, bool] | None = None
         self._levels: _Levels | None = None
+
+    def _match(self, node: Node) -> str:
+        """``compile_match`` of ``node`` for this index."""
+        return compile_match(node, self.pairs)
 
     def _query(self, sql: str, **params: Any) -> sa.CursorResult[Any]:
         return self.conn.execute(sa.text(sql), {**self.params, **params})
@@ -861,7 +882,7 @@ class _PgSession(Session):
         where, params = self.where, {}
         if node is not None:
             where += " AND tsv @@ CAST(:match AS tsquery)"
-            params["match"] = compile_match(node)
+            params["match"] = self._match(node)
         rank = compile_rank(node) if q.sort == "relevance" else None
         mat = _materialized(
             params.get("match"),
@@ -966,17 +987,17 @@ class _PgSession(Session):
         where, params = self.where, {}
         if required is not None:
             where += " AND tsv @@ CAST(:req AS tsquery)"
-            params["req"] = compile_match(required)
+            params["req"] = self._match(required)
         parts = []
         for i, n in enumerate(optional):
-            params[f"o{i}"] = compile_match(n)
+            params[f"o{i}"] = self._match(n)
             params[f"w{i}"] = weights[i] if i < len(weights) else 1.0
             parts.append(
                 f"SELECT ctid AS tid, 1 AS o, CAST(:w{i} AS float8) AS w, 0 AS b FROM {self.table} "
                 f"WHERE {where} AND tsv @@ CAST(:o{i} AS tsquery)"
             )
         for i, n in enumerate(boosts):
-            params[f"b{i}"] = compile_match(n)
+            params[f"b{i}"] = self._match(n)
             parts.append(
                 f"SELECT ctid AS tid, 0 AS o, 0.0 AS w, 1 AS b FROM {self.table} WHERE {where} "
                 f"AND tsv @@ CAST(:b{i} AS tsquery)"
@@ -1008,10 +1029,10 @@ class _PgSession(Session):
         where, params = self.where, {}
         if required is not None:
             where += " AND tsv @@ CAST(:req AS tsquery)"
-            params["req"] = compile_match(required)
+            params["req"] = self._match(required)
         parts = []
         for i, n in enumerate(optional):
-            params[f"o{i}"] = compile_match(n)
+            params[f"o{i}"] = self._match(n)
             parts.append(
                 f"SELECT ctid AS tid, {i} AS k FROM {self.table} WHERE {where} "
                 f"AND tsv @@ CAST(:o{i} AS tsquery)"
@@ -1040,7 +1061,7 @@ class _PgSession(Session):
         every = and_of([*node.required, *node.optional])
         if every is not None:
             where += " AND tsv @@ CAST(:every AS tsquery)"
-            params["every"] = compile_match(every)
+            params["every"] = self._match(every)
         n = len(node.optional)
         weight = sum(node.weight(i) for i in range(n))
         boosts = " + ".join(
@@ -1125,10 +1146,10 @@ class _PgSession(Session):
         required = and_of(list(node.required))
         if required is not None:
             where += " AND tsv @@ CAST(:req AS tsquery)"
-            params["req"] = compile_match(required)
+            params["req"] = self._match(required)
         parts = []
         for i, n in enumerate(node.optional):
-            params[f"o{i}"], params[f"w{i}"] = compile_match(n), node.weight(i)
+            params[f"o{i}"], params[f"w{i}"] = self._match(n), node.weight(i)
             parts.append(
                 f"SELECT ctid AS tid, {i} AS k, 1 AS o, CAST(:w{i} AS float8) AS w, 0 AS b "
                 f"FROM {self.table} WHERE {where} AND tsv @@ CAST(:o{i} AS tsquery)"
@@ -1144,7 +1165,7 @@ class _PgSession(Session):
             nb = f"CAST({nb or '0'} AS bigint)"
         else:
             for i, n in enumerate(node.boosts):
-                params[f"b{i}"] = compile_match(n)
+                params[f"b{i}"] = self._match(n)
                 parts.append(
                     f"SELECT ctid AS tid, -1 AS k, 0 AS o, 0.0 AS w, 1 AS b FROM {self.table} "
                     f"WHERE {where} AND tsv @@ CAST(:b{i} AS tsquery)"
@@ -1235,7 +1256,7 @@ class _PgSession(Session):
         where, params = self.where, {"lim": limit}
         if node is not None:
             where += " AND tsv @@ CAST(:match AS tsquery)"
-            params["match"] = compile_match(node)
+            params["match"] = self._match(node)
         sql = f"SELECT count(*) FROM (SELECT 1 FROM {self.table} WHERE {where} LIMIT :lim) AS s"
         return int(self._query(sql, **params).scalar() or 0)
 
@@ -1246,7 +1267,7 @@ class _PgSession(Session):
             f"SELECT EXISTS (SELECT 1 FROM {self.table} WHERE {self.where} "
             "AND tsv @@ CAST(:match AS tsquery))"
         )
-        return bool(self._query(sql, match=compile_match(Word(word))).scalar())
+        return bool(self._query(sql, match=self._match(Word(word))).scalar())
 
     def similar(self, word: str) -> list[str]:
         """Close words of the vocabulary that occur in a visible document."""

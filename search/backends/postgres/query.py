@@ -10,7 +10,9 @@ passed as a bound parameter.
 
 from __future__ import annotations
 
-from search.backends.postgres.schema import field_lexeme, lexeme, quote
+from itertools import pairwise
+
+from search.backends.postgres.schema import field_lexeme, lexeme, pair, quote
 from search.querylang.parser import (
     And,
     Concept,
@@ -43,14 +45,37 @@ def word_lexemes(word: str) -> list[str]:
     return out
 
 
-def _phrase(words: tuple[str, ...]) -> list[list[str]]:
-    """Quoted lexemes of one chain per language the words have terms in (stop words
-    dropped, as at index time), and of one over names."""
+def _chains(words: tuple[str, ...]) -> list[list[str]]:
+    """Lexemes of one chain per language the words have terms in (stop words dropped, as
+    at index time), and of one over names."""
     chains: list[list[str]] = []
     for lang in sorted({lang for w in words for lang in query_terms(w)}):
-        chains.append([quote(lexeme(lang, t)) for w in words if (t := term(w, lang))])
-    chains.append([quote(lexeme("n", fold_token(w))) for w in words])
+        chains.append([lexeme(lang, t) for w in words if (t := term(w, lang))])
+    chains.append([lexeme("n", fold_token(w)) for w in words])
     return [chain for chain in chains if chain]
+
+
+def _phrase(words: tuple[str, ...]) -> list[list[str]]:
+    """``_chains`` quoted."""
+    return [[quote(lex) for lex in chain] for chain in _chains(words)]
+
+
+def _chain_match(chain: list[str], pairs: bool) -> str:
+    """A ``tsquery`` of the lexemes of ``chain`` at consecutive positions.  With ``pairs``
+    (the index holds the ``p:`` lexemes of ``schema.pair``), a pair is its ``p:`` lexeme,
+    which the GIN index decides alone; a longer chain also requires the ``p:`` lexemes of
+    its pairs, so that only the records holding every pair have their positions read."""
+    quoted = [quote(lex) for lex in chain]
+    if len(chain) == 1:
+        return quoted[0]
+    positions = "(" + " <-> ".join(quoted) + ")"
+    if not pairs:
+        return positions
+    joined = [pair(a, b) for a, b in pairwise(chain)]
+    if len(chain) == 2 and joined[0] is not None:
+        return quote(joined[0])
+    known = [quote(p) for p in dict.fromkeys(joined) if p is not None]
+    return "(" + " & ".join([*known, positions]) + ")" if known else positions
 
 
 def _prefix(text: str) -> list[str]:
@@ -61,22 +86,22 @@ def _concept(node: Concept) -> list[str]:
     return [quote(lexeme(ns, c)) for c in sorted(node.ids) for ns in ("c", "k")]
 
 
-def compile_match(node: Node) -> str:
-    """A ``tsquery`` literal matching exactly the documents ``node`` matches."""
+def compile_match(node: Node, pairs: bool = False) -> str:
+    """A ``tsquery`` literal matching exactly the documents ``node`` matches; ``pairs``:
+    the index holds the ``p:`` lexemes of adjacent lexemes (phrases use them)."""
     if isinstance(node, Word):
         return _any([quote(x) for x in word_lexemes(node.text)])
     if isinstance(node, Phrase):
-        chains = _phrase(node.words)
-        return _any([c[0] if len(c) == 1 else "(" + " <-> ".join(c) + ")" for c in chains])
+        return _any([_chain_match(c, pairs) for c in _chains(node.words)])
     if isinstance(node, Prefix):
         return _any(_prefix(node.text))
     if isinstance(node, FieldTerm):
         return quote(field_lexeme(node.field, node.value))
     if isinstance(node, Concept):
-        return _any([compile_match(node.inner), *_concept(node)])
+        return _any([compile_match(node.inner, pairs), *_concept(node)])
     if isinstance(node, Not):
-        return f"!{compile_match(node.item)}"
-    parts = [compile_match(n) for n in node.items]
+        return f"!{compile_match(node.item, pairs)}"
+    parts = [compile_match(n, pairs) for n in node.items]
     op = " & " if isinstance(node, And) else " | "
     return "(" + op.join(parts) + ")" if len(parts) > 1 else parts[0]
 

@@ -14,15 +14,22 @@ lexeme             what                                   weight  positions
 ``c:cert``         thesaurus concept in title / desc      A / D   1 / 2
 ``k:cybercrime``   theme or support-type code             B       1
 ``f:themes=...``   filter value, for ``theme:`` in text   -       none
+``p:en:a en:b``    two adjacent lexemes of one namespace  -       none
 =================  =====================================  ======  =========
 
 The gap between title and description keeps phrases (``<->``) inside one field, as the
-whoosh backend's per-field positions do.  A second, small ``tsvector`` (``ttv``) holds only the
-weight-A entries (title terms and concepts, title positions): searches rank exactly only the
-best candidates by it (see ``search.backends.postgres.backend``), as the whoosh session does
-with its title tier.  The weights tell the fields apart for the relevance of
-``search.backends.relevance`` (title 4, names 2, codes 2, description 1, as whoosh's boosts):
-A the title, B names and codes, D the description.
+whoosh backend's per-field positions do.  Each pair of lexemes at consecutive positions of a
+text namespace (the record's language and ``n``) is also a lexeme of its own (``p:``, see
+``pair``), so that a two-word phrase is one entry of the GIN index: ``'a' <-> 'b'`` needs
+each candidate's full ``tsvector`` read from TOAST storage to check the positions (200-300 ms
+for two common words at 100k), ``'p:a b'`` is decided by the index alone.
+
+A second, small ``tsvector`` (``ttv``) holds only the weight-A entries (title terms and
+concepts, title positions): searches rank exactly only the best candidates by it (see
+``search.backends.postgres.backend``), as the whoosh session does with its title tier.  The
+weights tell the fields apart for the relevance of ``search.backends.relevance`` (title 4,
+names 2, codes 2, description 1, as whoosh's boosts): A the title, B names and codes, D the
+description.
 """
 
 from __future__ import annotations
@@ -106,6 +113,14 @@ def tag(value: str) -> str:
 def facet(field: str, value: str) -> str:
     """A ``facets`` entry: ``field=value`` (filters compare these, facets count them)."""
     return f"{field}={tag(value)}"
+
+
+def pair(first: str, second: str) -> str | None:
+    """The lexeme of ``first`` followed by ``second`` (two lexemes of one namespace at
+    consecutive positions), or None when it would be cut to ``MAX_LEXEME_BYTES`` (the
+    phrase is then matched by positions alone).  Lexemes never hold a space."""
+    text = f"p:{first} {second}"
+    return text if len(text.encode("utf-8")) <= MAX_LEXEME_BYTES else None
 
 
 def field_lexeme(field: str, value: str) -> str:
@@ -206,6 +221,7 @@ def tsvector_literals(rec: Record, thesaurus: Thesaurus) -> tuple[str, str]:
     for code in (*rec.themes, *rec.support_types):
         add(lexeme("k", code), 1, "B")
     parts = [f"{quote(lex)}:{','.join(pos)}" for lex, pos in entries.items()]
+    parts.extend(quote(p) for p in _pairs(entries, (f"{lang}:", "n:")))
     for name in TAG_FIELDS:
         parts.extend(quote(field_lexeme(name, v)) for v in rec.tags(name))
     titles = []
@@ -214,6 +230,25 @@ def tsvector_literals(rec: Record, thesaurus: Thesaurus) -> tuple[str, str]:
         if top:
             titles.append(f"{quote(lex)}:{','.join(top)}")
     return " ".join(parts), " ".join(titles)
+
+
+def _pairs(entries: dict[str, list[str]], namespaces: tuple[str, ...]) -> list[str]:
+    """``pair(a, b)`` of every two lexemes of one of ``namespaces`` that ``'a' <-> 'b'``
+    matches in ``entries``: some position of ``a`` (as kept: at most ``MAX_POSITIONS``,
+    none above ``MAX_POSITION``) is followed by one of ``b``."""
+    out: dict[str, None] = {}
+    for ns in namespaces:
+        at: dict[int, list[str]] = {}
+        for lex, positions in entries.items():
+            if lex.startswith(ns):
+                for p in positions:
+                    at.setdefault(int(p.rstrip("AB")), []).append(lex)
+        for p, firsts in at.items():
+            for second in at.get(p + 1, ()):
+                for first in firsts:
+                    if (lex := pair(first, second)) is not None:
+                        out[lex] = None
+    return list(out)
 
 
 def to_row(rec: Record, thesaurus: Thesaurus) -> dict[str, Any]:
