@@ -91,6 +91,11 @@ class MatchConfig:
     #: of them when it has no other), so a fellowship for women diplomats coded gender,
     #: diplomacy is on diplomacy, not on a need for scholarships for women engineers.
     cover_audience_themes: tuple[str, ...] = ("gender",)
+    #: A programme whose title names a group the need's title names (who it is for:
+    #: ``search.matching.audiences``) is about the need though its title words differ
+    #: (``engine.names_main_need``). Chosen on "fit" (4 Dec 2026): answerable needs flagged
+    #: 10 % -> 5 % with codes, 15 % -> 5 % text only, at the same recall.
+    cover_same_group: bool = True
     #: Stored needs keep the best score of a *covering* programme (0 when none): a need is
     #: unmet when it is below this (any covering programme scores at least
     #: ``cover_min_score_inferred``, far above it).

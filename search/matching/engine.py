@@ -695,7 +695,11 @@ def names_main_need(wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
 
     * it names ``cover_title_concepts`` of the request title's :func:`main_concepts` (all
       of them if there are fewer; true when there are none), or the theme of one ("incident
-      response" for a need for a CSIRT);
+      response" for a need for a CSIRT) — or, with ``cover_same_group``, it names a group
+      the request's title names (``search.matching.audiences``: "Online safety in schools"
+      for "Cyber hygiene lessons in secondary schools", a forensics laboratory "for law
+      enforcement" for a cybercrime unit), the theme, support and score rules saying the
+      rest;
     * when it names kinds of support (a "drill", a "course"), one of them is asked for by
       the request (its support types, and those its title names, if any): a drill does
       not meet a training need on the same subject;
@@ -716,7 +720,8 @@ def names_main_need(wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:
     if not main and not wanted.themes:
         return False  # nothing says what the need is about: nothing shown to cover it
     found = sum(1 for c in main if c in named or named & info.get(c, _NO_CODES)[0])
-    if found < min(cfg.cover_title_concepts, len(main)):
+    for_the_group = cfg.cover_same_group and offered.title_audiences & wanted.title_audiences
+    if not for_the_group and found < min(cfg.cover_title_concepts, len(main)):
         return False
     # no subject in the title to confirm a suggested theme the programme lists second
     unconfirmed = wanted.inferred_themes and all(_support_only(c, info) for c in main)

@@ -414,7 +414,9 @@ def test_broad_concepts_and_kinds_of_support_are_not_the_subject_of_a_title() ->
                        themes=["critical_infrastructure"],
                        support_types=["research"])  # fmt: skip
     assert not MatchEngine().fit([review]).best_match_quality(election, today=TODAY).unmet
-    strict = MatchEngine(MatchConfig(cover_broad_concepts=())).fit([review])
+    # (both titles also name the elections group, which would meet the need on its own)
+    strict = MatchEngine(MatchConfig(cover_broad_concepts=(), cover_same_group=False))
+    strict.fit([review])
     assert strict.best_match_quality(election, today=TODAY).unmet
     soc = request(
         7, "Equipment for a government security operations centre", "Servers and sensors "
@@ -528,6 +530,26 @@ def test_a_programme_on_the_need_through_a_later_theme_and_titled_for_another_su
     found = MatchEngine(cfg).fit([crime]).match_request(need, 5, today=TODAY)
     assert found and found[0].fits_need and not found[0].covers
     assert not MatchEngine(cfg).fit([plain]).best_match_quality(need, today=TODAY).unmet
+
+
+def test_a_programme_titled_for_the_group_the_need_names_covers_it() -> None:
+    """Titles that name the same group (schools) say the programme is about the need even
+    when their subject words differ ("cyber hygiene", "online safety"): the theme, support
+    and score rules say the rest. For another group it does not cover the need."""
+    need = request(
+        13, "Cyber hygiene lessons in secondary schools", "Teachers in secondary schools "
+        "should teach pupils to protect their accounts; we need teacher training.",
+        themes=["awareness"], support_types=["training"],
+    )  # fmt: skip
+    kit = programme(1, "Online safety in schools: teacher training and lesson kit",
+                    "Trains teachers to teach pupils how to use the internet safely.",
+                    themes=["awareness"], support_types=["training"])  # fmt: skip
+    status = MatchEngine().fit([kit]).best_match_quality(need, today=TODAY)
+    assert not status.unmet and status.programme_id == "programme:1"
+    off = MatchEngine(MatchConfig(cover_same_group=False)).fit([kit])
+    assert off.best_match_quality(need, today=TODAY).unmet
+    smes = {**kit, "title": "Online safety for small businesses: staff training"}
+    assert MatchEngine().fit([smes]).best_match_quality(need, today=TODAY).unmet
 
 
 SPANISH_NEED = request(
