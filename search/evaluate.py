@@ -146,15 +146,16 @@ MAX_NO_SHARED_LANGUAGE = {
     "lang_zh": 0.06,
 }
 #: Unmet needs on the "report" part: least recall, most answerable requests flagged.
-#: Targets: recall >= 0.9 with <= 10 % flagged, for both. With the set's rule "no
-#: programme graded 3" (20 unmet needs in 43 requests) the cover rule of
-#: ``MatchConfig.cover_*`` with the title rules of 4 Dec 2026 (``engine.names_main_need``:
-#: the subjects of the request's title, not its kinds of support or broad concepts; a
-#: programme titled for another kind of support does not cover) gives 0.85 / 0.087
-#: structured and 0.85 / 0.087 text-only there (0.75 / 0.087 and 0.55 / 0.13 before).
+#: Targets: recall >= 0.9 with <= 10 % flagged, for both — reached, so held. With the set's
+#: rule "no programme graded 3" (20 unmet needs in 43 requests) the cover rule of
+#: ``MatchConfig.cover_*`` (``engine.names_main_need``: the subjects of the request's title,
+#: not its kinds of support or broad concepts, or the group it names; a programme titled
+#: for another kind of support or another subject does not cover; gender says whom a
+#: programme is for) gives 0.90 / 0.043 structured and 0.95 / 0.043 text-only there
+#: (4 Dec 2026; 0.85 / 0.087 for both in the morning, 0.75 / 0.087 and 0.55 / 0.13 before).
 UNMET_FLOORS = {
-    "structured": {"recall": 0.82, "false_flag_rate": 0.10},
-    "text_only": {"recall": 0.82, "false_flag_rate": 0.10},
+    "structured": {"recall": 0.90, "false_flag_rate": 0.10},
+    "text_only": {"recall": 0.90, "false_flag_rate": 0.10},
 }
 #: Suggested codes on the "report" part (targets: themes 0.9 / 0.8, support 0.85 / 0.7;
 #: measured 0.952 / 0.800 and 0.855 / 0.757 on its 43 requests, 4 Dec 2026).

@@ -97,6 +97,14 @@ class Session(ABC):
         node of ``optional``, and ``hist[c]``, how many match exactly ``c`` of them
         (``hist[0]`` is not counted: 0)."""
 
+    def present(self, required: Node | None, optional: tuple[Node, ...]) -> list[bool] | None:
+        """Whether each node of ``optional`` matches a visible record matching ``required``
+        (``coverage``'s counts above 0), when the backend finds it cheaper than counting
+        them; else None (the default), and the engine asks ``coverage``.  Asked first by a
+        loose query: when one of its words is in no visible record (a misspelling), the
+        typed words' coverage is only needed if no correction reads better."""
+        return None
+
     def expect(self, node: Coverage, q: SearchQuery, facets: bool) -> None:  # noqa: B027
         """A hint (optional hook): the next ``coverage`` is of ``node``'s clauses, and when
         each of them matches something, ``run`` of ``node`` with a minimum chosen from that
@@ -344,9 +352,14 @@ class Engine(ABC):
             plan.node, plan.run = final, session.run(final, q, q.facets)
             return
         req = and_of(list(required))
-        _expect(session, q, required, optional, boosts)
-        counts, hist = session.coverage(req, tuple(optional))
-        absent = [c for c, n in zip(optional, counts, strict=True) if n == 0]
+        present = session.present(req, tuple(optional))
+        counts: list[int] | None = None
+        hist: list[int] | None = None
+        if present is None or all(present):
+            _expect(session, q, required, optional, boosts)
+            counts, hist = session.coverage(req, tuple(optional))
+            present = [n > 0 for n in counts]
+        absent = [c for c, p in zip(optional, present, strict=True) if not p]
         if absent:
             words = [w for c in absent for w in _plain_words(c)]
             alternatives = self._alternatives(session, words) if words else {}
@@ -372,7 +385,7 @@ class Engine(ABC):
                 else:
                     _expect(session, q, f_required, f_optional, boosts)
                     f_counts, f_hist = session.coverage(f_req, tuple(f_optional))
-                covered = (len(optional) - counts.count(0)) / len(optional)
+                covered = (len(optional) - len(absent)) / len(optional)
                 if (
                     f_optional
                     and sum(f_hist)
@@ -385,6 +398,9 @@ class Engine(ABC):
                     absent = [c for c, n in zip(optional, counts, strict=True) if n == 0]
             if not plan.fuzzy:
                 plan.missing = list(dict.fromkeys(w for c in absent for w in _clause_words(c)))
+        if counts is None or hist is None:  # the typed words' coverage, not needed until now
+            _expect(session, q, required, optional, boosts)
+            counts, hist = session.coverage(req, tuple(optional))
         n = len(optional)
         minimum = choose_minimum(hist, n)
         if minimum == 0 and not (anchored or any(_has_text(n) for n in required)):

@@ -370,6 +370,46 @@ def test_phrases_find_the_same_with_pairs_and_by_positions(fresh):
 
 
 @needs_pg
+def test_presence_first_gives_the_same_results_as_counting(fresh, monkeypatch):
+    """A loose query with a word never indexed asks which clauses match anything before
+    counting them (``present``); the results are those of counting them first."""
+    fresh.rebuild(
+        [
+            *CORPUS,
+            doc("request:70", "Mentoring analysts", "Tabletop exercises for national teams"),
+            doc("request:71", "Analysts", "Mentoring", access=["secretariat"]),
+        ]
+    )
+    session = fresh.session(PUBLIC, {})
+    try:
+        assert session.present(None, (Word("mentoring"), Word("analysts"))) is None
+        assert session.present(None, (Word("mentorng"), Word("analysts"))) == [False, True]
+        assert session.present(Word("kenya"), (Word("zzqx"), Word("mentoring"))) == [
+            False,
+            False,
+        ]
+    finally:
+        session.close()
+    texts = ["mentorng analysts", "mentorng", "tabletop exercses teams", "zzqx analysts",
+             "zzqx qqzx", "mentoring analysts", "analysts in Kenya zzqx"]  # fmt: skip
+    queries = [
+        SearchQuery(text=t, viewer_tokens=tokens, sort=sort)
+        for t in texts
+        for tokens in (PUBLIC, SECRET)
+        for sort in ("relevance", "newest")
+    ]
+
+    def seen(r: SearchResult) -> tuple[Any, ...]:
+        return (r.total, r.ids, [h.score for h in r.hits], r.facets, r.suggestion,
+                r.fuzzy, r.message, r.missing, r.notices)  # fmt: skip
+
+    first = [seen(fresh.search(q)) for q in queries]
+    assert any(r[5] for r in first)  # some were corrected
+    monkeypatch.setattr(type(session), "present", lambda self, required, optional: None)
+    assert [seen(fresh.search(q)) for q in queries] == first
+
+
+@needs_pg
 def test_coverage_levels_give_the_runs_of_every_minimum(fresh):
     """``coverage`` after ``expect`` computes the run for every minimum in its pass: each
     equals the run computed on its own (total, page, scores, facets)."""

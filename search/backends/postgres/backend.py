@@ -85,6 +85,7 @@ from search.querylang.parser import (
     Word,
     and_of,
 )
+from search.querylang.rewrite import positive_terms
 from search.text.analysis import fold_token, language_key
 from search.text.highlight import Marker, best_snippet
 from search.text.thesaurus import Thesaurus
@@ -234,12 +235,16 @@ class PostgresBackend(Engine):
         return [word for word, n in rows if n <= 0]
 
     def _count_words(self, conn: Connection, ids: list[str] | None) -> None:
-        """Add the rows ``ids`` (None: every row) to the spelling counts."""
+        """Add the rows ``ids`` (None: every row) to the spelling counts, written in the
+        order of their words: the counts of one word (one per ``access`` array that has it,
+        over a thousand for a common word at 100k) then share a few pages, and "Did you
+        mean" reads those instead of a page per count (0.3 instead of 3-80 ms a query)."""
         where = "" if ids is None else f"WHERE id = ANY({_ARRAY.format('ids')}) "
         conn.execute(
             sa.text(
                 f"INSERT INTO {self.table}_spell (word, access, n) SELECT w, access, count(*) "
                 f"FROM {self.table}, unnest(spell) AS w {where}GROUP BY w, access "
+                "ORDER BY w, access "
                 f"ON CONFLICT (word, access) DO UPDATE SET n = {self.table}_spell.n + EXCLUDED.n"
             ),
             {} if ids is None else {"ids": ids},
@@ -550,6 +555,7 @@ class _Vocabulary:
 
     def __init__(self) -> None:
         self.words: list[str] = []
+        self.known: set[str] = set()
         self.grams: dict[str, list[int]] = {}
         self.key: tuple[int, int] = (0, 0)
 
@@ -557,6 +563,7 @@ class _Vocabulary:
         for w in words:
             i = len(self.words)
             self.words.append(w)
+            self.known.add(w)
             for g in _bigrams(w):
                 self.grams.setdefault(g, []).append(i)
         self.key = key
@@ -1129,6 +1136,28 @@ class _PgSession(Session):
 
     def expect(self, node: Coverage, q: SearchQuery, facets: bool) -> None:
         self._expected = (node, q, facets)
+
+    def present(self, required: Node | None, optional: tuple[Node, ...]) -> list[bool] | None:
+        """One ``EXISTS`` per clause (each stops at its first visible match), but only when
+        a word of the clauses was never indexed (not in ``<table>_vocab``: a misspelling,
+        most often); else None, and ``coverage`` counts them as usual."""
+        if not self.ok or not optional:
+            return None
+        known = self.backend.vocabulary(self.conn).known
+        if all(fold_token(w) in known for n in optional for w in positive_terms(n)[0]):
+            return None
+        where, params = self.where, {}
+        if required is not None:
+            where += " AND tsv @@ CAST(:req AS tsquery)"
+            params["req"] = self._match(required)
+        parts = []
+        for i, n in enumerate(optional):
+            params[f"o{i}"] = self._match(n)
+            parts.append(
+                f"EXISTS (SELECT 1 FROM {self.table} WHERE {where} "
+                f"AND tsv @@ CAST(:o{i} AS tsquery))"
+            )
+        return [bool(x) for x in self._query(f"SELECT {', '.join(parts)}", **params).one()]
 
     def _coverage_levels(
         self, node: Coverage, q: SearchQuery, facets: bool
