@@ -202,7 +202,8 @@ class Engine(ABC):
 
     def _reread(self, q: SearchQuery, res: SearchResult, corrected: str) -> SearchResult | None:
         """A corrected query that names a place or a language the typed one did not
-        ("Carribean cyber crime" -> "Caribbean cyber crime") is read again, so the
+        ("Carribean cyber crime" -> "Caribbean cyber crime"), or names one in more of its
+        words ("Andean sttes" -> "Andean states"), is read again, so the
         correction is understood as the correct spelling would be; one notice still says
         what was corrected.  None when the correction reads nothing new, or when it would
         read again a word of a reading the user undid ("in French" undone must not become the
@@ -217,9 +218,17 @@ class Engine(ABC):
             }
             if any(w.casefold() in undone for w in res.missing):
                 return None
-        before = {r.key for r in understand(q.text, places, q.literal, self.thesaurus).readings}
+        before = {
+            r.key: len(r.surface.split())
+            for r in understand(q.text, places, q.literal, self.thesaurus).readings
+        }
         after = understand(corrected, places, q.literal, self.thesaurus).readings
-        if not any(r.key not in before and r.field in ("place", "languages") for r in after):
+        # a new place or language, or one that now takes in more words ("Andean sttes":
+        # "Andean" alone is the place, "Andean states" too, and "states" is no search word)
+        if not any(
+            r.field in ("place", "languages") and len(r.surface.split()) > before.get(r.key, 0)
+            for r in after
+        ):
             return None
         again = self._search(replace(q, text=corrected))
         if not again.total or again.fuzzy or (again.message and not again.relaxed):

@@ -342,6 +342,44 @@ def test_a_misspelt_place_name_found_in_no_record_is_read_as_the_place(find):
     assert res.message == "No record contains “Ethopia”; showing results for “Ethiopia”."
 
 
+def test_a_correction_that_completes_a_place_name_reads_it_as_the_place(find, backend):
+    """Seen on the demo data: "Andean" alone names the Andean states, so "Andean sttes" read
+    the place from "Andean" and searched the corrected "states" as a word of the text (6
+    results), while the notice's "Andean states" finds every record of the place (28)."""
+    andean = {"regions": ["Latin America and the Caribbean"], "created_at": "2025-09-05T00:00:00Z"}
+    backend.upsert(
+        [
+            doc(
+                "request:40",
+                "Data protection law",
+                "Peru asks for advice.",
+                countries=["PER"],
+                country_names=["Peru"],
+                organisation_type="member_state",
+                **andean,
+            ),
+            doc(
+                "request:41",
+                "National CSIRT for member states",
+                "Bolivia asks for help.",
+                countries=["BOL"],
+                country_names=["Bolivia"],
+                organisation_type="member_state",
+                **andean,
+            ),
+        ]
+    )
+    typed, corrected = find("Andean sttes"), find("Andean states")
+    assert "place:informal:andean" in _keys(typed)
+    assert typed.total == corrected.total == 3 and typed.ids == corrected.ids
+    if typed.suggestion:  # corrected (not every backend's vocabulary offers "states" here)
+        assert typed.suggestion == "Andean states"
+        assert [(r.key, r.surface) for r in typed.readings] == [
+            (r.key, r.surface) for r in corrected.readings
+        ]
+        assert typed.message == ("No record contains “sttes”; showing results for “Andean states”.")
+
+
 def test_an_undone_reading_is_not_read_again_through_a_spelling_correction(find):
     """Seen on the demo data: undoing "In French" searched "French" as a plain word, which no
     record held, so the spelling correction made it "France" and read a place the user never
