@@ -12,6 +12,7 @@ from kb.extensions import db
 from kb.matching.service import match_service
 from kb.models import Request, Revision, User
 from kb.uow import unit_of_work
+from kb.uploads.safety import upload_limit
 
 PROBLEM = "application/problem+json"
 
@@ -180,7 +181,11 @@ def test_create_refusals(client, make):
     )
     over_limit = client.application.config["MAX_CONTENT_LENGTH"] + 1
     huge = json.dumps(request_body(description="x" * over_limit))
-    assert_problem(client.post(url, data=huge, headers=broken), 413)
+    too_large = assert_problem(client.post(url, data=huge, headers=broken), 413)
+    limit = round(upload_limit() / 1048576)
+    assert too_large["detail"] == (
+        f"The request body is too large: the limit is {limit} MB."
+    )  # the app's own words (docs/OPERATIONS.md), not the server's generic text
     assert db.session.query(Request).count() == 0
 
 

@@ -232,6 +232,11 @@ def _detail_for(err: HTTPException, status: int) -> str:
         return _("Rate limit reached (%(limit)s). Retry later.", limit=err.description)
     if status == 404:
         return _("No such resource, or you may not see it.")
+    if status == 413:  # the one upload limit (KB_MAX_UPLOAD_MB), in the app's words
+        from kb.uploads.safety import upload_limit
+
+        megabytes = round(upload_limit() / 1048576)
+        return _("The request body is too large: the limit is %(limit)s MB.", limit=megabytes)
     return str(err.description or _phrase(status))
 
 
