@@ -209,15 +209,9 @@ class Engine(ABC):
         read again a word of a reading the user undid ("in French" undone must not become the
         place "France")."""
         places = self._places()
-        if q.literal:
-            undone = {
-                word.casefold()
-                for r in understand(q.text, places, frozenset(), self.thesaurus).readings
-                if r.key in q.literal
-                for word in r.surface.split()
-            }
-            if any(w.casefold() in undone for w in res.missing):
-                return None
+        undone = self._undone_words(q)
+        if any(key(w) in undone for w in res.missing):
+            return None
         before = {
             r.key: len(r.surface.split())
             for r in understand(q.text, places, q.literal, self.thesaurus).readings
@@ -245,6 +239,16 @@ class Engine(ABC):
         ]
         return again
 
+    def _undone_words(self, q: SearchQuery) -> frozenset[str]:
+        """The words of the readings the user undid (``q.literal``): searched as typed, never
+        read again nor spelling-corrected ("in French" undone must not become "France")."""
+        if not q.literal:
+            return frozenset()
+        readings = understand(q.text, self._places(), frozenset(), self.thesaurus).readings
+        return frozenset(
+            key(word) for r in readings if r.key in q.literal for word in r.surface.split()
+        )
+
     def _search(self, q: SearchQuery) -> SearchResult:
         parsed = parse(q.text)
         plain = not parsed.operators
@@ -264,6 +268,8 @@ class Engine(ABC):
         for name, values in und.filters.items():
             filters[name] = tuple(dict.fromkeys((*filters.get(name, ()), *values)))
         plan = Plan(q, parsed.messages, readings, und.text)
+        if plain and q.interpret:
+            plan.undone = self._undone_words(q)
         plan.unknown = unknown_values(q.text, parsed.node)
         session = self.session(q.viewer_tokens, filters)
         try:
@@ -305,7 +311,7 @@ class Engine(ABC):
         words = _plain_words(node)
         if run.total >= SUGGEST_BELOW or not words:
             return
-        alternatives = self._alternatives(session, words)
+        alternatives = self._alternatives(session, words, plan.undone)
         if not alternatives:
             return
         plan.suggestion, corrected = self._suggestion(q.text, session, alternatives)
@@ -342,7 +348,7 @@ class Engine(ABC):
             plan.node, plan.run = final, session.run(final, q, q.facets)
             if plan.run.total < SUGGEST_BELOW:
                 words = _plain_words(node)
-                alternatives = self._alternatives(session, words) if words else {}
+                alternatives = self._alternatives(session, words, plan.undone) if words else {}
                 if alternatives:
                     plan.suggestion, _ = self._suggestion(q.text, session, alternatives, plan.text)
             return
@@ -371,7 +377,7 @@ class Engine(ABC):
         absent = [c for c, p in zip(optional, present, strict=True) if not p]
         if absent:
             words = [w for c in absent for w in _plain_words(c)]
-            alternatives = self._alternatives(session, words) if words else {}
+            alternatives = self._alternatives(session, words, plan.undone) if words else {}
             if alternatives:
                 suggestion, corrected = self._suggestion(q.text, session, alternatives, plan.text)
                 plan.suggestion = suggestion
@@ -434,17 +440,20 @@ class Engine(ABC):
         query with the phrase corrected, still quoted, when that finds something.  Never
         applied by itself: a quoted phrase stays strict."""
         words = _phrase_words(node)
-        alternatives = self._alternatives(session, words) if words else {}
+        alternatives = self._alternatives(session, words, plan.undone) if words else {}
         if alternatives:
             plan.suggestion, _ = self._suggestion(plan.q.text, session, alternatives, plan.text)
 
-    def _alternatives(self, session: Session, words: list[str]) -> dict[str, list[str]]:
-        """Close visible words for each unknown word of ``words``: the first
-        ``MAX_SPELL_WORDS`` unknown ones (a query of many misspelt words stays cheap)."""
+    def _alternatives(
+        self, session: Session, words: list[str], undone: frozenset[str] = frozenset()
+    ) -> dict[str, list[str]]:
+        """Close visible words for each unknown word of ``words`` but the ``undone`` ones
+        (:meth:`_undone_words`): the first ``MAX_SPELL_WORDS`` unknown ones (a query of many
+        misspelt words stays cheap)."""
         out: dict[str, list[str]] = {}
         checked = 0
         for w in dict.fromkeys(words):
-            if len(w) > MAX_SPELL_CHARS or session.knows(w):
+            if len(w) > MAX_SPELL_CHARS or key(w) in undone or session.knows(w):
                 continue
             if checked == MAX_SPELL_WORDS:
                 break
@@ -635,6 +644,8 @@ class Plan:
     only_filters: bool = False
     #: Field terms naming a value their field does not know (``theme:nonsense``).
     unknown: list[Notice] = field(default_factory=list)
+    #: Words of readings the user undid: never spelling-corrected (:meth:`_undone_words`).
+    undone: frozenset[str] = frozenset()
 
     def reset(self) -> None:
         self.node = self.run = self.suggestion = None

@@ -380,11 +380,26 @@ def test_a_correction_that_completes_a_place_name_reads_it_as_the_place(find, ba
         assert typed.message == ("No record contains “sttes”; showing results for “Andean states”.")
 
 
-def test_an_undone_reading_is_not_read_again_through_a_spelling_correction(find):
+def test_an_undone_reading_is_not_read_again_through_a_spelling_correction(find, backend):
     """Seen on the demo data: undoing "In French" searched "French" as a plain word, which no
     record held, so the spelling correction made it "France" and read a place the user never
     wrote (chip "France: UN member state"). The words of an undone reading stay words."""
+    backend.upsert(
+        [
+            doc(
+                "programme:41",
+                "Cyber workshops for prosecutors",
+                "Regional workshops run by Expertise France.",
+                organisation_name="Expertise France",
+                created_at="2025-09-06T00:00:00Z",
+            )
+        ]
+    )
     res = find("workshops for prosecutors in French")
     assert "languages:fr" in _keys(res)
     undone = find("workshops for prosecutors in French", literal=frozenset({"languages:fr"}))
     assert not any(r.field in ("place", "languages") for r in undone.readings)
+    # nor spelling-corrected: the demo page then said "showing results for "workshops for
+    # prosecutors in France"" and listed the programmes of Expertise France
+    assert "French" not in undone.missing or not undone.fuzzy
+    assert "France" not in (undone.suggestion or "") and "France" not in (undone.message or "")
