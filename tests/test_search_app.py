@@ -272,8 +272,12 @@ def test_the_notice_is_in_the_readers_language(make, client):
     search_service().reindex()
     page = client.get("/search?q=incidnet+response&lang=fr").get_data(as_text=True)
     assert page.count('class="flash flash-info notice"') == 1
-    assert "Aucune fiche ne contient “incidnet” ; voici les résultats pour “<a" in page
+    # with the language's quotation marks, as the other sentences of the page
+    assert "Aucune fiche ne contient « incidnet » ; voici les résultats pour « <a" in page
+    assert "“" not in page.split('class="flash flash-info notice"')[1].split("</p>")[0]
     assert "showing results for" not in page and "/search?q=incident+response" in page
+    es = client.get("/search?q=incidnet+response&lang=es").get_data(as_text=True)
+    assert "Ningún registro contiene «incidnet»" in es
     relaxed = client.get("/search?q=incident+response+zanzibarian&lang=es").get_data(as_text=True)
     assert "Ningún registro contiene todas las palabras de" in relaxed
 

@@ -129,8 +129,14 @@ def notice_html(result: SearchResult) -> Markup | None:
     return Markup(" ").join(parts)
 
 
+def quoted(text: str | Markup) -> Markup:
+    """``text`` between the quotation marks of the interface language (“…”, « … », «…»)."""
+    # Translators: quotation marks around words of the user's query, e.g. « %(text)s » in French
+    return escape(_("“%(text)s”")) % {"text": text}
+
+
 def _words(words: tuple[str, ...]) -> Markup:
-    return Markup(", ").join(Markup("“{}”").format(w) for w in words)
+    return Markup(", ").join(quoted(w) for w in words)
 
 
 def _scope(result: SearchResult, keys: tuple[str, ...]) -> str:
@@ -199,7 +205,7 @@ def broader_links(result: SearchResult) -> list[dict[str, Any]]:
     how many records it finds for the viewer."""
     out = []
     for b in result.broader:
-        names = [f"“{d}”" for d in b.dropped]
+        names = [_("“%(text)s”", text=d) for d in b.dropped]  # plain text, as quoted()
         names += [f"{_(FACET_LABELS[f][0])}: {value_label(f, v)}" for f, v in b.without]
         out.append(
             {"without": ", ".join(names), "url": _broader_url(b), "total": b.total, "query": b.text}
@@ -229,8 +235,10 @@ def _notice(n: Notice, result: SearchResult) -> Markup:
         args = MultiDict(request.args)
         args.setlist("q", [n.suggestion])
         args.pop("page", None)
-        link = Markup('“<a href="{}">{}</a>”').format(
-            url_for("searching.search_page", **args.to_dict(flat=False)), n.suggestion
+        link = quoted(
+            Markup('<a href="{}">{}</a>').format(
+                url_for("searching.search_page", **args.to_dict(flat=False)), n.suggestion
+            )
         )
         text = (
             _(
