@@ -103,6 +103,25 @@ def test_web_form_page_and_one_click_acceptance(client, auth, make) -> None:
     assert "(suggested)" not in client.get(f"/requests/{record.id}").get_data(as_text=True)
 
 
+def test_a_need_without_any_support_type_shows_no_empty_row(client, auth, make) -> None:
+    """Seen on the demo data: a prose need whose text suggested themes but no support type
+    showed "Support wanted" with nothing after it, before and after accepting."""
+    record, focal = _prose_request(make)
+    with unit_of_work():
+        operations.update_record(
+            focal, record, {**PROSE, "themes": ["cybercrime"], "support_types": ["training"]}
+        )
+        record.support_types, record.suggested_support_types = [], []
+    auth.login(focal.email)
+    page = client.get(f"/requests/{record.id}").get_data(as_text=True)
+    assert "<dt>Themes</dt>" in page and "Cybercrime" in page
+    assert "<dt>Support wanted</dt>" not in page
+    with unit_of_work():
+        record.support_types = ["training"]
+    page = client.get(f"/requests/{record.id}").get_data(as_text=True)
+    assert "<dt>Support wanted</dt>" in page and "Training" in page
+
+
 def test_other_states_cannot_accept_through_the_page(client, auth, make) -> None:
     record, _ = _prose_request(make)
     make.country("SEN")
