@@ -139,6 +139,20 @@ def test_list_filters_and_pagination(client, make, app):
     assert odd.status_code == 200 and "Ignored unknown values" in odd.get_data(as_text=True)
 
 
+def test_an_empty_word_filter_points_to_the_full_search(client, make):
+    """Seen on the demo data: the lists' "Search words" need every word in a title or
+    description, so /requests?q=Kenya showed "Nothing matches" though Kenya has requests; the
+    empty list now links the same words to the search, which reads places and synonyms."""
+    make.request("KEN", title="National CERT mentoring", themes=["incident_response"])
+    empty = client.get("/requests?q=Kenya").get_data(as_text=True)
+    assert "0 requests match" in empty
+    assert 'href="/search?q=Kenya&amp;kind=request"' in empty
+    found = client.get("/requests?q=mentoring").get_data(as_text=True)
+    assert "1 request match" in found and "/search?q=mentoring" not in found
+    fr = client.get("/programmes?q=xyzzy&lang=fr").get_data(as_text=True)
+    assert 'href="/search?q=xyzzy&amp;kind=programme"' in fr and "« xyzzy »" in fr
+
+
 def test_programme_filters_by_provider_type_and_eligible_country(client, make):
     make.country("FJI")
     ngo = make.organisation(type="civil_society")
