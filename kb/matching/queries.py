@@ -81,16 +81,24 @@ def _overview_column(viewer: Any) -> Any:
 class PairIds:
     """The overview's pair ids for a viewer, best first (score, then id), from one or more
     queries of ``(id, score)`` each already in that order: counted and paged without
-    loading every pair (a page of them is loaded with :func:`load_pairs`)."""
+    loading every pair (a page of them is loaded with :func:`load_pairs`).
 
-    def __init__(self, *parts: Select[Any]) -> None:
+    ``counted``: how the total is counted, as (sign, query) terms, when that is cheaper than
+    counting ``parts`` (e.g. all flagged pairs less the few of some requests, instead of
+    checking every flagged row's request)."""
+
+    def __init__(
+        self, *parts: Select[Any], counted: list[tuple[int, Select[Any]]] | None = None
+    ) -> None:
         self.parts = parts
+        self.counted = counted if counted is not None else [(1, p) for p in parts]
 
     def count(self) -> int:
-        return sum(
-            db.session.scalar(select(func.count()).select_from(p.order_by(None).subquery())) or 0
-            for p in self.parts
-        )
+        def size(query: Select[Any]) -> int:
+            counted = select(func.count()).select_from(query.order_by(None).subquery())
+            return db.session.scalar(counted) or 0
+
+        return sum(sign * size(query) for sign, query in self.counted)
 
     def fetch(self, offset: int, limit: int) -> list[int]:
         if len(self.parts) == 1:
@@ -118,23 +126,45 @@ def best_pairs(viewer: Any, filters: MatchFilters) -> PairIds:
     touched = _touched_by_own(viewer) if owner else []
     if not touched:
         return PairIds(_filtered(flagged, filters))
-    flagged = flagged.where(MatchSuggestion.request_id.not_in(touched))
-    ranked = _ranked_pairs(viewer, owner, touched)
-    return PairIds(_filtered(flagged, filters), _filtered(ranked, filters))
+    untouched = _filtered(flagged.where(MatchSuggestion.request_id.not_in(touched)), filters)
+    ranked = _filtered(_ranked_pairs(viewer, owner, touched), filters)
+    # The flagged pairs of the touched requests, read through those requests (the flag is
+    # wrapped so that SQLite does not walk every flagged pair to find them).
+    of_touched = select(MatchSuggestion.id).where(
+        MatchSuggestion.side == "request",
+        MatchSuggestion.request_id.in_(touched),
+        func.coalesce(_overview_column(viewer), False).is_(True),
+        not_declined(),
+    )
+    counted = [
+        (1, _filtered(flagged, filters)),  # one index, as for approved users
+        (-1, _filtered(of_touched, filters)),
+        (1, ranked),
+    ]
+    return PairIds(untouched, ranked, counted=counted)
 
 
 def _touched_by_own(viewer: Any) -> list[int]:
     """Requests with a stored pair that only the owner (and the Secretariat) may see and
     that holds one of the owner's records: the only lists whose ranking the owner's own
-    confidential (or unpublished) records may change for them."""
-    restricted = select(MatchSuggestion.request_id).where(
-        MatchSuggestion.side == "request", MatchSuggestion.level == "secretariat"
+    confidential (or unpublished) records may change for them. The owner's records are
+    read first, so that their pairs are found through the request and programme indexes."""
+    own_requests = list(db.session.scalars(select(Request.id).where(
+        access.owned_clause(Request, viewer))))  # fmt: skip
+    own_programmes = list(db.session.scalars(select(Programme.id).where(
+        access.owned_clause(Programme, viewer))))  # fmt: skip
+    restricted = select(MatchSuggestion.request_id, MatchSuggestion.level).where(
+        MatchSuggestion.side == "request"
     )
-    own_requests = select(Request.id).where(access.owned_clause(Request, viewer))
-    own_programmes = select(Programme.id).where(access.owned_clause(Programme, viewer))
-    by_request = restricted.where(MatchSuggestion.request_id.in_(own_requests))
-    by_programme = restricted.where(MatchSuggestion.programme_id.in_(own_programmes))
-    return sorted(set(db.session.scalars(by_request)) | set(db.session.scalars(by_programme)))
+    touched: set[int] = set()
+    for column, ids in (
+        (MatchSuggestion.request_id, own_requests),
+        (MatchSuggestion.programme_id, own_programmes),
+    ):
+        for start in range(0, len(ids), 500):
+            rows = db.session.execute(restricted.where(column.in_(ids[start : start + 500])))
+            touched.update(r for r, level in rows if level == "secretariat")
+    return sorted(touched)
 
 
 def _visible_places(viewer: Any, owner: bool, requests: list[int] | None = None) -> Select[Any]:
