@@ -1033,17 +1033,12 @@ class _PgSession(Session):
             and and_of(list(expected[0].required)) == required
         ):
             return self._coverage_levels(*expected)
-        where, params = self.where, {}
-        if required is not None:
-            where += " AND tsv @@ CAST(:req AS tsquery)"
-            params["req"] = self._match(required)
-        parts = []
-        for i, n in enumerate(optional):
-            params[f"o{i}"] = self._match(n)
-            parts.append(
-                f"SELECT ctid AS tid, {i} AS k FROM {self.table} WHERE {where} "
-                f"AND tsv @@ CAST(:o{i} AS tsquery)"
-            )
+        where, params = self._clauses(required, optional)
+        parts = [
+            f"SELECT ctid AS tid, {i} AS k FROM {self.table} WHERE {where} "
+            f"AND tsv @@ CAST(:o{i} AS tsquery)"
+            for i in range(len(optional))
+        ]
         # One statement: one GIN index scan per clause, counted per clause and per doc.
         sql = (
             f"WITH u AS MATERIALIZED ({' UNION ALL '.join(parts)}) "
@@ -1137,6 +1132,19 @@ class _PgSession(Session):
     def expect(self, node: Coverage, q: SearchQuery, facets: bool) -> None:
         self._expected = (node, q, facets)
 
+    def _clauses(
+        self, required: Node | None, optional: tuple[Node, ...]
+    ) -> tuple[str, dict[str, Any]]:
+        """The visible rows' condition with the required part, and the parameters of both
+        and of each optional clause (``:o0``, ``:o1``…)."""
+        where, params = self.where, {}
+        if required is not None:
+            where += " AND tsv @@ CAST(:req AS tsquery)"
+            params["req"] = self._match(required)
+        for i, n in enumerate(optional):
+            params[f"o{i}"] = self._match(n)
+        return where, params
+
     def present(self, required: Node | None, optional: tuple[Node, ...]) -> list[bool] | None:
         """One ``EXISTS`` per clause (each stops at its first visible match), but only when
         a word of the clauses was never indexed (not in ``<table>_vocab``: a misspelling,
@@ -1146,17 +1154,11 @@ class _PgSession(Session):
         known = self.backend.vocabulary(self.conn).known
         if all(fold_token(w) in known for n in optional for w in positive_terms(n)[0]):
             return None
-        where, params = self.where, {}
-        if required is not None:
-            where += " AND tsv @@ CAST(:req AS tsquery)"
-            params["req"] = self._match(required)
-        parts = []
-        for i, n in enumerate(optional):
-            params[f"o{i}"] = self._match(n)
-            parts.append(
-                f"EXISTS (SELECT 1 FROM {self.table} WHERE {where} "
-                f"AND tsv @@ CAST(:o{i} AS tsquery))"
-            )
+        where, params = self._clauses(required, optional)
+        parts = [
+            f"EXISTS (SELECT 1 FROM {self.table} WHERE {where} AND tsv @@ CAST(:o{i} AS tsquery))"
+            for i in range(len(optional))
+        ]
         return [bool(x) for x in self._query(f"SELECT {', '.join(parts)}", **params).one()]
 
     def _coverage_levels(
