@@ -407,3 +407,17 @@ def test_owners_read_the_flags_and_rank_only_what_their_own_records_touch(make):
             assert merged.fetch(0, 100) == ranked and ranked
             paged = [i for start in range(0, len(ranked), 2) for i in merged.fetch(start, 2)]
             assert paged == ranked
+
+
+def test_a_request_whose_list_was_never_computed_says_so(make, client):
+    """Just saved (its job has not run): the page says the matches are being computed, not
+    "no match" nor "unmet"; once computed, with nothing found, it says the need is unmet."""
+    request = make.request("KEN", title="Forensics laboratory for the cybercrime unit", **FORENSICS)
+    body = client.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "Matches for this request are being computed" in body
+    assert "listed among unmet needs" not in body and "No strong or good match" not in body
+    with unit_of_work():
+        match_service().refresh()
+    body = client.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "Matches for this request are being computed" not in body
+    assert "listed among unmet needs" in body

@@ -367,6 +367,13 @@ def need_of(
     return NeedStatus(request.ref, best.score, best.quality, covering is None, shown.ref)
 
 
+def awaiting_first_list(request: Request) -> bool:
+    """The request's programmes were never computed (just saved: the job after its commit
+    has not run yet). Every computed request has its ``MatchNeed`` row, even when no
+    programme fits it, so "not computed" is told apart from "nothing found"."""
+    return db.session.get(MatchNeed, request.id) is None
+
+
 def computed_at(record: Request | Programme) -> datetime | None:
     """When the record's stored list was computed (None: never)."""
     side_id = (

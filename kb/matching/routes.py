@@ -184,6 +184,8 @@ def panel_for(record: Request | Programme) -> dict[str, object]:
         if isinstance(record, Request):
             if record.status not in LISTED_REQUEST_STATUSES:
                 return {}
+            if queries.awaiting_first_list(record):
+                return {"programmes": [], "weaker": [], "pending": True}
             pairs = queries.programmes_for(record, current_user)
             owner = access.owns(current_user, record) or access.is_secretariat(current_user)
             inferred = match_service().infer_codes(record) if owner else {}
