@@ -43,6 +43,26 @@ class Rows(Protocol):
     def fetch(self, offset: int, limit: int) -> list[Any]: ...
 
 
+class QueryRows:
+    """A single query as :class:`Rows`: counted with a count query, cut with limit/offset."""
+
+    def __init__(self, query: Select[Any]) -> None:
+        self.query = query
+
+    def count(self, limit: int | None = None) -> int:
+        counted = self.query.order_by(None)
+        if limit is not None:
+            counted = counted.limit(limit)
+        return db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+
+    def fetch(self, offset: int, limit: int) -> list[Any]:
+        return list(db.session.scalars(self.query.limit(limit).offset(offset)))
+
+
+def as_rows(query: Select[Any] | Rows) -> Rows:
+    return QueryRows(query) if isinstance(query, Select) else query
+
+
 class Page:
     """One page of a query, with the total (a count query, never ``len()`` of all rows).
 
@@ -61,24 +81,19 @@ class Page:
         self.page = max(page, 1)
         self.per_page = per_page
         self.more_than: int | None = None
-        if not isinstance(query, Select):
-            total = query.count() if total is None else total
-        elif total is None:
-            counted = query.order_by(None)
-            if count_limit is not None:
-                counted = counted.limit(count_limit + 1)
-            total = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
-            if count_limit is not None and total > count_limit:
+        rows = as_rows(query)
+        if total is None and count_limit is not None and isinstance(rows, QueryRows):
+            total = rows.count(count_limit + 1)
+            if total > count_limit:
                 self.more_than = total = count_limit
+        elif total is None:
+            total = rows.count()
         self.total = total
         self.pages = max((self.total + per_page - 1) // per_page, 1)
         if self.page > self.pages:
             self.page = self.pages
         offset = (self.page - 1) * per_page
-        if not isinstance(query, Select):
-            self.items = query.fetch(offset, per_page)
-        else:
-            self.items = list(db.session.scalars(query.limit(per_page).offset(offset)))
+        self.items = rows.fetch(offset, per_page)
 
     @property
     def has_prev(self) -> bool:

@@ -17,7 +17,7 @@ from flask import Response, current_app, json, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import Schema
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, update
 
 from kb import access
 from kb.api.problems import Problem
@@ -25,7 +25,7 @@ from kb.codes import N_
 from kb.errors import NotFound
 from kb.extensions import db
 from kb.models import CatalogueRecord
-from kb.views import Rows
+from kb.views import Rows, as_rows
 
 MAX_INT = 2**31 - 1
 T = TypeVar("T")
@@ -86,20 +86,11 @@ class ApiPage:
     """
 
     def __init__(self, query: Select[Any] | Rows, page: int, size: int) -> None:
-        if isinstance(query, Select):
-            count_query = select(func.count()).select_from(query.order_by(None).subquery())
-            self.total: int = db.session.scalar(count_query) or 0
-        else:
-            self.total = query.count()
+        rows = as_rows(query)
+        self.total: int = rows.count()
         self.page, self.per_page = page, size
         self.pages = max(math.ceil(self.total / size), 1)
-        self.items: list[Any] = []
-        if page > self.pages:
-            return
-        if isinstance(query, Select):
-            self.items = list(db.session.scalars(query.limit(size).offset((page - 1) * size)))
-        else:
-            self.items = query.fetch((page - 1) * size, size)
+        self.items: list[Any] = rows.fetch((page - 1) * size, size) if page <= self.pages else []
 
     @classmethod
     def of_list(cls, items: list[Any], page: int, size: int) -> ApiPage:

@@ -16,6 +16,7 @@ from kb.extensions import db
 from kb.matching import aggregates
 from kb.models import Country, Match, MatchNeed, MatchSuggestion, Programme, Request
 from kb.models.types import has_code
+from kb.views import QueryRows
 from search.matching import NeedStatus
 
 #: The overview lists at most this many programmes per request, and no weak pairs.
@@ -59,7 +60,7 @@ def _pair_seen(viewer: Any) -> ColumnElement[bool]:
     if access.is_secretariat(viewer):
         return MatchSuggestion.level.in_(aggregates.LEVELS)
     seen = MatchSuggestion.level.in_(aggregates.viewer_levels(viewer))
-    if not any(t.startswith("owner:") for t in access.viewer_tokens(viewer)):
+    if not _is_owner(viewer):
         return seen
     both = and_(
         access.visible_clause(Request, viewer),
@@ -68,6 +69,11 @@ def _pair_seen(viewer: Any) -> ColumnElement[bool]:
         Programme.status == "open",
     )
     return or_(seen, both)
+
+
+def _is_owner(viewer: Any) -> bool:
+    """A focal point or provider: their own confidential records count on their pages."""
+    return any(t.startswith("owner:") for t in access.viewer_tokens(viewer))
 
 
 def _overview_column(viewer: Any) -> Any:
@@ -94,15 +100,11 @@ class PairIds:
         self.counted = counted if counted is not None else [(1, p) for p in parts]
 
     def count(self) -> int:
-        def size(query: Select[Any]) -> int:
-            counted = select(func.count()).select_from(query.order_by(None).subquery())
-            return db.session.scalar(counted) or 0
-
-        return sum(sign * size(query) for sign, query in self.counted)
+        return sum(sign * QueryRows(query).count() for sign, query in self.counted)
 
     def fetch(self, offset: int, limit: int) -> list[int]:
         if len(self.parts) == 1:
-            return list(db.session.scalars(self.parts[0].limit(limit).offset(offset)))
+            return QueryRows(self.parts[0]).fetch(offset, limit)
         heads = [db.session.execute(p.limit(offset + limit)).all() for p in self.parts]
         merged = heapq.merge(*heads, key=lambda row: (-row[1], row[0]))
         return [row[0] for row in islice(merged, offset, offset + limit)]
@@ -117,11 +119,12 @@ def best_pairs(viewer: Any, filters: MatchFilters) -> PairIds:
     sees their own confidential records: only the requests whose pairs with those records
     may change the ranking are ranked here, the rest read the flags, and the two are merged.
     Before the first full refresh stored the flags, every pair is ranked here."""
-    owner = any(t.startswith("owner:") for t in access.viewer_tokens(viewer))
+    owner = _is_owner(viewer)
     if stamps.stamped(OVERVIEW_STAMP) is None:
         return PairIds(_filtered(_ranked_pairs(viewer, owner), filters))
+    flag = _overview_column(viewer)
     flagged = select(MatchSuggestion.id, MatchSuggestion.score).where(
-        MatchSuggestion.side == "request", _overview_column(viewer).is_(True), not_declined()
+        MatchSuggestion.side == "request", flag.is_(True), not_declined()
     )
     touched = _touched_by_own(viewer) if owner else []
     if not touched:
@@ -133,7 +136,7 @@ def best_pairs(viewer: Any, filters: MatchFilters) -> PairIds:
     of_touched = select(MatchSuggestion.id).where(
         MatchSuggestion.side == "request",
         MatchSuggestion.request_id.in_(touched),
-        func.coalesce(_overview_column(viewer), False).is_(True),
+        func.coalesce(flag, False).is_(True),
         not_declined(),
     )
     counted = [
@@ -192,7 +195,7 @@ def visible_ranks(viewer: Any, pairs: list[MatchSuggestion]) -> dict[int, int]:
     request's pairs that this viewer may see (:func:`_visible_places`)."""
     if not pairs:
         return {}
-    owner = any(t.startswith("owner:") for t in access.viewer_tokens(viewer))
+    owner = _is_owner(viewer)
     places = _visible_places(viewer, owner, sorted({p.request_id for p in pairs}))
     wanted = {p.id for p in pairs}
     return {pid: place for pid, place in db.session.execute(places) if pid in wanted}
