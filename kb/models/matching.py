@@ -22,7 +22,6 @@ from kb.extensions import db
 from kb.models.catalogue import Programme, Request
 from kb.models.types import UTCDateTime, utcnow
 
-
 #: Columns of the index behind the Matches page filtered by the requests' place or theme.
 REQUEST_OVERVIEW = (
     "side",
