@@ -606,7 +606,7 @@ def test_facet_counts_from_slots_equal_counting_the_rows(fresh, monkeypatch):
         fresh.rebuild(docs)
         memory.rebuild(docs)
         same()
-        monkeypatch.setattr(pg_backend, "KEEP_BELOW", 1)  # relaxed runs scan on their own
+        monkeypatch.setattr(pg_backend, "LEVELS_BELOW", 1)  # relaxed runs scan on their own
         same()
         monkeypatch.undo()
         monkeypatch.setattr(pg_backend, "MAX_SLOTS", max_slots + 4)
