@@ -90,7 +90,14 @@ def _http_error(err: HTTPException) -> Any:
         return err
     if err.code == 413:  # the one upload limit (KB_MAX_UPLOAD_MB), in the app's words
         from kb.uploads.safety import too_large_message
+        from kb.uploads.too_large import too_large_page
 
+        try:
+            page = too_large_page()  # the form that was posted, its file field saying why
+        except HTTPException as refused:  # that form's own access rule (403, 404)
+            return _http_error(refused)
+        if page is not None:
+            return page
         return _render_error(413, _("File too large"), too_large_message())
     return _render_error(err.code, http_error_title(err.code, err.name), http_error_text(err))
 
