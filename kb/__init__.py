@@ -103,8 +103,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
 
     from kb import fragments
+    from kb.catalogue import listed
 
     fragments.init_app(app)
+    listed.init_app()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -421,3 +421,48 @@ def test_a_request_whose_list_was_never_computed_says_so(make, client):
     body = client.get(f"/requests/{request.id}").get_data(as_text=True)
     assert "Matches for this request are being computed" not in body
     assert "listed among unmet needs" in body
+
+
+def test_the_overview_filters_keep_exactly_the_pairs_of_the_requests_they_name(make):
+    """Region, state, theme, scope and date filters (tested on the requests alone) keep the
+    same pairs as filtering the unfiltered list record by record, for approved users (the
+    flags) and owners (flags merged with their ranked requests)."""
+    from kb.matching import queries
+    from kb.models import Country, Request
+
+    for iso3 in ("KEN", "SEN", "COL", "DEU"):
+        make.country(iso3)
+    for n, state in enumerate(("KEN", "SEN", "COL", "DEU", "KEN")):
+        themes = ["cybercrime"] if n % 2 else ["cybercrime", "incident_response"]
+        make.request(state, title=f"Forensics laboratory for unit {n}", **{**FORENSICS,
+                     "themes": themes})  # fmt: skip
+    for n in range(3):
+        make.programme(title=f"Forensics laboratory course {n}", themes=["cybercrime"],
+                       description="We equip digital forensics laboratories and train police "
+                       "examiners in evidence handling.", support_types=["equipment", "training"],
+                       end_date=FUTURE,
+                       visibility="secretariat" if n == 2 else "public")  # fmt: skip
+    with unit_of_work():
+        match_service().refresh()
+    kenya = make.user("focal_point", country="KEN")
+    region_of = {c.iso3: c.region for c in db.session.query(Country)}
+    for viewer in (None, make.user("secretariat"), kenya):
+        every = queries.best_pairs(viewer, queries.MatchFilters()).fetch(0, 1000)
+        assert every
+        pairs = {p.id: p for p in queries.load_pairs(every)}
+        cases = {
+            "region": lambda r: region_of[r.country_code] == "Africa",
+            "country": lambda r: r.country_code == "SEN",
+            "theme": lambda r: "incident_response" in r.themes,
+            "states": lambda r: r.country_code in {"COL", "DEU"},
+            "since": lambda r: True,
+        }
+        for name, keep in cases.items():
+            value = {"region": "Africa", "country": "SEN", "theme": "incident_response",
+                     "states": frozenset({"COL", "DEU"}),
+                     "since": date.today() - timedelta(days=1)}[name]  # fmt: skip
+            found = queries.best_pairs(viewer, queries.MatchFilters(**{name: value}))
+            expected = [i for i in every if keep(db.session.get(Request, pairs[i].request_id))]
+            assert found.fetch(0, 1000) == expected, name
+            assert found.count() == len(expected), name
+        assert any(region_of[pairs[i].request.country_code] != "Africa" for i in every)

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, false, not_, or_, select
 
-from kb import fragments
+from kb.catalogue.listed import listed_codes
 from kb.extensions import db
 from kb.models import Country, Programme
 from kb.models.catalogue import ENDED
@@ -94,38 +94,6 @@ def states_clause(states: Iterable[str]) -> ColumnElement[bool]:
     """Programmes open to at least one of ``states`` (the states of a gazetteer place)."""
     groups = state_groups()
     return compile_rule(rule.OPEN_TO_SOME, rule.some_params({s: groups.get(s) for s in states}))
-
-
-#: ``(database, field)`` → (programme catalogue signature, codes): see :func:`listed_codes`.
-_LISTED: dict[tuple[str, str], tuple[tuple[Any, ...], frozenset[str]]] = {}
-
-
-def listed_codes(field: str) -> frozenset[str]:
-    """Every code some programme lists in the code-list ``field``.
-
-    Reading them means reading every programme, so they are kept per process and read again
-    only when the data generation (:mod:`kb.fragments`: one key read) changed, or, while this
-    transaction holds uncommitted writes, when the catalogue's signature (count, id sum, last
-    update: an index-only scan of every programme) says a programme was added, removed or
-    changed."""
-    generation = fragments.generation()
-    signature: tuple[Any, ...] = ("generation", generation)
-    if generation in (None, False):
-        signature = tuple(
-            db.session.execute(
-                select(
-                    func.count(Programme.id), func.sum(Programme.id), func.max(Programme.updated_at)
-                )
-            ).one()
-        )
-    key = (str(db.engine.url), field)
-    cached = _LISTED.get(key)
-    if cached is not None and cached[0] == signature:
-        return cached[1]
-    rows = db.session.scalars(select(getattr(Programme, field)).distinct())
-    codes = frozenset(code for codes in rows for code in codes)
-    _LISTED[key] = (signature, codes)
-    return codes
 
 
 def region_map() -> dict[str, str]:

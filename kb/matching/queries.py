@@ -213,21 +213,26 @@ def _ranked_pairs(viewer: Any, owner: bool, requests: list[int] | None = None) -
 
 
 def _filtered(query: Select[Any], filters: MatchFilters) -> Select[Any]:
-    scoped = filters.states is not None
-    if filters.region or filters.country or filters.theme or filters.since or scoped:
+    """``query`` (pairs) narrowed by ``filters``, best first. The request's place and theme
+    are tested on the requests alone (a set of request ids), so that a region-filtered list
+    reads the flagged pairs' index, not every flagged pair's request and programme rows."""
+    wanted: list[ColumnElement[bool]] = []
+    if filters.region:
+        in_region = select(Country.iso3).where(Country.region == filters.region)
+        wanted.append(Request.country_code.in_(in_region))
+    if filters.country:
+        wanted.append(Request.country_code == filters.country)
+    if filters.states is not None:
+        wanted.append(Request.country_code.in_(sorted(filters.states)))
+    if filters.theme:
+        wanted.append(has_code(Request.themes, filters.theme))
+    if wanted:
+        query = query.where(MatchSuggestion.request_id.in_(select(Request.id).where(*wanted)))
+    if filters.since:
+        since = datetime.combine(filters.since, datetime.min.time(), tzinfo=UTC)
         query = query.join(Request, MatchSuggestion.request_id == Request.id).join(
             Programme, MatchSuggestion.programme_id == Programme.id
         )
-    if filters.region:
-        query = query.join(Request.country).where(Country.region == filters.region)
-    if filters.country:
-        query = query.where(Request.country_code == filters.country)
-    if filters.states is not None:
-        query = query.where(Request.country_code.in_(sorted(filters.states)))
-    if filters.theme:
-        query = query.where(has_code(Request.themes, filters.theme))
-    if filters.since:
-        since = datetime.combine(filters.since, datetime.min.time(), tzinfo=UTC)
         query = query.where(or_(Request.created_at >= since, Programme.created_at >= since))
     return query.order_by(MatchSuggestion.score.desc(), MatchSuggestion.id)
 

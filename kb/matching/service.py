@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import joinedload
 
 from kb import access
+from kb.catalogue import listed as listed_codes
 from kb.directory import counts as directory_counts
 from kb.extensions import db
 from kb.matching import aggregates, state_map
@@ -203,6 +204,7 @@ class MatchService:
             aggregates.rebuild()
             report_counts.rebuild()
             directory_counts.rebuild()
+            listed_codes.rebuild()
             state_map.rebuild(self.config.unmet_threshold)
         else:
             self._update_facts(changed[0], changed[1], set(ids) | changed[0])

@@ -3,6 +3,7 @@
 from kb.models.alert import AlertHit, SavedSearch
 from kb.models.catalogue import (
     CatalogueRecord,
+    ListedCode,
     Programme,
     Request,
     Revision,
@@ -51,6 +52,7 @@ __all__ = [
     "InitiativeOverlap",
     "InitiativePartner",
     "JobRecord",
+    "ListedCode",
     "LoginAttempt",
     "Match",
     "MatchAggregate",

@@ -168,3 +168,15 @@ class SearchQueueEntry(db.Model):
     record_kind: Mapped[str] = mapped_column(String(20))
     record_id: Mapped[int] = mapped_column()
     enqueued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ListedCode(db.Model):
+    """A code that some programme lists (or once listed) in one of the eligibility code
+    lists ``field``: the SQL eligibility filter tests only these among a place's many
+    states (see :mod:`kb.catalogue.listed`). Added in the transaction that writes the
+    programme, made exact again by ``flask match refresh``."""
+
+    __tablename__ = "listed_codes"
+
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)

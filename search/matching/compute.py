@@ -25,6 +25,7 @@ from search.matching.scoring import (
     tagged_words,
 )
 from search.matching.structured import language_columns, segments
+from search.matching.subjects import Subjects
 
 #: Order of the parts of a score (also the order of reasons with equal contributions).
 KINDS = (
@@ -80,6 +81,7 @@ class Catalogue:
         cfg: MatchConfig,
         n_languages: int,
         track: TrackRecord | None = None,
+        subjects: Subjects | None = None,
     ) -> None:
         self.enc, self.rules, self.cfg = enc, rules, cfg
         #: What states receive and who delivered where (:mod:`search.matching.history`).
@@ -98,6 +100,8 @@ class Catalogue:
         self.support = code_matrix([c.support_types for c in enc.codes], SUPPORT_INDEX)
         #: The groups each programme's title names (who it is for).
         self.audiences = audience_matrix([c.title_audiences for c in enc.codes])
+        #: The subjects each programme's title names (:mod:`search.matching.subjects`).
+        self.subjects = subjects
         #: Weighted region part of a country listing (see docs/MATCHING.md).
         self.country_weight = np.full(
             rules.has_countries.shape,
@@ -192,7 +196,10 @@ class Catalogue:
         del concept
         if self.cfg.audience_bonus or self.cfg.audience_penalty:
             raw += self.audience(q, view.cols)
-            np.maximum(raw, 0.0, out=raw)  # the text part, never below 0
+        if self.subjects is not None and self.cfg.subject_penalty:
+            asked = self.subjects.asked(q.concepts, _wanted(q)[0])
+            raw += self.subjects.penalty(asked, view.cols, self.cfg.subject_penalty)
+        np.maximum(raw, 0.0, out=raw)  # the text part, never below 0
         raw += _product(q.struct, dense[n_concepts:])
         raw += view.shift
         apart = self.no_shared_language(q, view.cols) & ~self.on_subject(q, view.cols)
@@ -280,11 +287,13 @@ class Catalogue:
             offered = self.audiences[pj]
             shared = (wanted * offered).sum(axis=1) > 0
             named = offered.any(axis=1)
-            text = np.maximum(
-                text
-                + np.where(shared, cfg.audience_bonus, np.where(named, -cfg.audience_penalty, 0.0)),
-                0.0,
+            text = text + np.where(
+                shared, cfg.audience_bonus, np.where(named, -cfg.audience_penalty, 0.0)
             )
+        if self.subjects is not None and cfg.subject_penalty:
+            asked = self.subjects.asked(q.concepts, _wanted(q)[0])
+            text = text + self.subjects.pair_penalty(asked, qi, pj, cfg.subject_penalty)
+        text = np.maximum(text, 0.0)  # the text part, never below 0
         out = {"text": text.astype(np.float32)}
         qs, ps = q.struct[qi], p.struct[pj]
         for kind, seg in self.segments.items():

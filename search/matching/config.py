@@ -35,6 +35,11 @@ class MatchConfig:
     #: request names none of them. Chosen on the "fit" part of the judged set.
     audience_bonus: float = 0.05
     audience_penalty: float = 0.05
+    #: Taken from the text part (not below 0) of a programme whose title names subjects
+    #: (``search.matching.subjects``: PKI, routing security, elections, norms ...) of
+    #: which the request's text names none and none is of a theme it asks for: its shared
+    #: words are about something else. Chosen on the "fit" part of the judged set.
+    subject_penalty: float = 0.1
     #: 1 when targeted at the request's country, ``region_specificity`` for its region.
     weight_region: float = 0.05
     #: Fit between the delivery mode and the one the request asks for (or hybrid).

@@ -25,6 +25,7 @@ from search.matching.model import Match, NeedStatus
 from search.matching.ranking import sparse_rows
 from search.matching.scoring import Encoded, calibrate, encode
 from search.matching.structured import Codes, offered_languages
+from search.matching.subjects import Subjects
 from search.text.analysis import language_key
 from search.text.thesaurus import base_thesaurus
 
@@ -216,7 +217,12 @@ class MatchEngine:
             themes = [c.themes for c in enc.codes]
             support = [c.support_types for c in enc.codes]
             track = TrackRecord(self._history, owners, themes, support, weight)
-        return Catalogue(enc, rules.RuleTable(programmes), self.config, len(self._languages), track)
+        subjects = Subjects.build(
+            [c.title_concepts for c in enc.codes], self._concepts.vocab, self.config
+        )
+        return Catalogue(
+            enc, rules.RuleTable(programmes), self.config, len(self._languages), track, subjects
+        )
 
     def prepare(self, today: date | None = None) -> MatchEngine:
         """Build the per-region structures for ``today`` now rather than on first use."""

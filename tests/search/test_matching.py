@@ -227,6 +227,45 @@ def test_a_programme_for_the_group_the_need_names_ranks_first() -> None:
     assert raw["programme:1"] == pytest.approx(raw["programme:3"], abs=0.02)
 
 
+def test_a_programme_on_another_subject_loses_its_text() -> None:
+    """What a programme is about (search.matching.subjects): a PKI offer that shares the
+    word "certification" with a team's need, and its codes, no longer
+    ranks above the peer exchange for incident response teams; a programme titled for a
+    subject of a theme the need asks for (a CERT for incident response) keeps its text."""
+    common = {"themes": ["incident_response", "standards"], "support_types": ["expert_exchange"]}
+    pki = programme(
+        1, "Secure e-government and PKI implementation support",
+        "Certification authorities, digital signatures and an exchange on certificate "
+        "practices for e-government services.", **common,
+    )  # fmt: skip
+    peers = programme(
+        2, "Peer exchange between incident response teams",
+        "Mature teams review the processes of newer ones and prepare them for assessment.",
+        **common,
+    )  # fmt: skip
+    need = request(
+        1, "Team accreditation and certification path",
+        "Our national team seeks an external assessment and a path to certification in the "
+        "team community.", **common,
+    )  # fmt: skip
+    off = MatchEngine(MatchConfig(subject_penalty=0.0)).fit([pki, peers])
+    before = off.match_request(need, 2, today=TODAY)
+    assert ids(before) == ["programme:1", "programme:2"]
+    found = MatchEngine().fit([pki, peers]).match_request(need, 2, today=TODAY)
+    assert ids(found) == ["programme:2", "programme:1"]
+    # the PKI offer's text part loses the penalty (raw), the peer exchange's nothing
+    assert found[1].raw == pytest.approx(before[0].raw - MatchConfig().subject_penalty, abs=1e-5)
+    assert found[0].raw == pytest.approx(before[1].raw, abs=1e-6)
+    for m in found:
+        assert sum(r.contribution for r in m.reasons) == pytest.approx(m.score, abs=1e-6)
+    # CERT is a subject of incident response, which the need asks for: no loss
+    cert = programme(3, "CERT peer support", peers["description"], **common)
+    both = MatchEngine().fit([cert, peers]).match_request(need, 2, today=TODAY)
+    raw = {m.programme_id: m.raw for m in both}
+    plain = MatchEngine(MatchConfig(subject_penalty=0.0)).fit([cert, peers])
+    assert raw == {m.programme_id: m.raw for m in plain.match_request(need, 2, today=TODAY)}
+
+
 def test_french_request_finds_english_programme(engine: MatchEngine) -> None:
     fr = request(
         3, "Lutte contre la cybercriminalité",
