@@ -18,9 +18,7 @@ MESSAGE = f"The file is too large: the limit is {LIMIT_MB} MB."
 
 @pytest.fixture
 def limited(app: Flask) -> Flask:
-    app.config.update(
-        MAX_UPLOAD_MB=LIMIT_MB, MAX_CONTENT_LENGTH=LIMIT_MB * 1024 * 1024 + 64 * 1024
-    )
+    app.config.update(MAX_UPLOAD_MB=LIMIT_MB, MAX_CONTENT_LENGTH=LIMIT_MB * 1024 * 1024 + 64 * 1024)
     return app
 
 
