@@ -110,6 +110,30 @@ def test_readyz_is_503_when_the_index_cannot_be_read(tmp_path: Path) -> None:
     assert response.get_json()["checks"]["index"].startswith("failing: ")
 
 
+def test_a_page_while_the_database_is_down_is_the_apps_500_with_its_reference(
+    tmp_path: Path,
+) -> None:
+    """Drawing the error page needs the database too (the header's cached parts): it fell
+    through to the server's bare "Internal Server Error", without the reference."""
+    broken = create_app(
+        {
+            "TESTING": True,
+            "PROPAGATE_EXCEPTIONS": False,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}},
+            "INSTANCE_PATH": tmp_path,
+            "SEARCH_BACKEND": "memory",
+        }
+    )
+    response = broken.test_client().get("/requests", headers={"Accept-Language": "fr"})
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    ref = response.headers["X-Request-ID"]
+    assert f"L’erreur a été enregistrée sous la référence {ref}." in page
+    assert '<html lang="fr" dir="ltr">' in page and "127.0.0.1" not in page
+
+
 def test_request_id_is_honoured_or_generated_and_returned(client) -> None:
     given = client.get("/healthz", headers={"X-Request-ID": "abc-12345"})
     assert given.headers["X-Request-ID"] == "abc-12345"
