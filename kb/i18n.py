@@ -613,6 +613,11 @@ def reason_text(reason: Any) -> str:
             return _("Eligible: open to all countries")
         if code in codes.REGIONS:
             return _("Eligible: %(region)s", region=codes.label(codes.REGIONS, code))
+        from search.places import default_gazetteer
+
+        place = default_gazetteer().get(code) if ":" in code else None
+        if place is not None and place.kind != "state":  # Eastern Africa, the EAC …
+            return _("Eligible: %(region)s", region=place_name(place))
         return _("Targeted at %(country)s", country=country_name(_IsoOnly(code, english)))
     if kind == "delivery":
         return codes.label(codes.DELIVERY_MODES, items[0]) if items else _("Delivery")

@@ -1,6 +1,6 @@
 """One eligibility rule: the engine, the Python predicate and the SQL filters agree.
 
-Random programmes (states, regions, ``global``, statuses, end dates, deadlines) are stored,
+Random programmes (states, regions, places, ``global``, statuses, end dates, deadlines) are stored,
 then for every test state and a random day the SQL clause (lists, country pages, reports,
 API), the rule on plain dicts and the matching engine's vectorised hard rules must return
 the same programmes.  Runs on SQLite and, with ``KB_TEST_DATABASE_URL``, PostgreSQL.
@@ -19,13 +19,15 @@ from kb.catalogue import eligibility as sql_rule
 from kb.extensions import db
 from kb.matching.documents import programme_dict
 from kb.models import Country, Programme
+from kb.searching.documents import states_of_places
 from search.matching import MatchEngine
 from search.matching import eligibility as rule
 from tests.factories import Factory
 
 TODAY = date(2026, 12, 3)
 STATES = ["KEN", "SEN", "FJI", "COL", "EST"]
-REGION_CHOICES = ["Africa", "Asia-Pacific", "Eastern Europe", "global"]
+# UN groups, ``global`` and places of the gazetteer (Eastern Africa: KEN; ECOWAS: SEN)
+REGION_CHOICES = ["Africa", "Asia-Pacific", "Eastern Europe", "global", "m49:014", "org:ECOWAS"]
 
 programmes = st.lists(
     st.fixed_dictionaries(
@@ -102,6 +104,11 @@ def test_sql_python_and_engine_agree(app: Flask, specs: list[dict], shift: int) 
         assert place_only == {
             ref for ref, d in dicts.items() if rule.open_to(d, iso3, country.region)
         }
+        # search's place filter: a programme open to places beyond the UN groups lists the
+        # states it is open to in its document
+        for ref, d in dicts.items():
+            if states := states_of_places(d):
+                assert (iso3 in states) == rule.open_to(d, iso3, country.region), ref
     for region in ("Africa", "Asia-Pacific"):
         members = {
             c.iso3: c.region

@@ -168,6 +168,33 @@ def test_search_filters_by_place(client: Any, world: dict[str, Any]) -> None:
     assert client.get("/api/v1/search?place=nowhere").status_code == 422
 
 
+@pytest.mark.usefixtures("search_backend")
+def test_search_place_filter_follows_the_rule_for_sub_regions(
+    client: Any, make: Any, world: dict[str, Any]
+) -> None:
+    """A programme open to Eastern Africa only is open to Kenya, not to Senegal (also in
+    Africa): search's place filter says so, as the lists and the API do (issue 11 point 1)."""
+    make.programme(title="Eastern Africa only", eligible_regions=["m49:014"])
+    make.programme(title="EAC and WEOG", eligible_regions=["org:EAC", "Western Europe and Others"])
+    search_service().reindex()
+    for place, open_to in {
+        "SEN": {"For Africa", "For everyone", "From Dakar to Berlin"},
+        "org:ECOWAS": {"For Africa", "For everyone", "From Dakar to Berlin"},
+        "KEN": {"For Africa", "Kenya only", "For everyone", "Eastern Africa only", "EAC and WEOG"},
+        "m49:011": {"For Africa", "For everyone", "From Dakar to Berlin"},
+        "DEU": {"For everyone", "WEOG only", "From Dakar to Berlin", "EAC and WEOG"},
+    }.items():
+        data = client.get(f"/search.json?place={place}&kind=programme&per_page=50").get_json()
+        assert {h["title"] for h in data["hits"]} == open_to, place
+        assert titles(client, f"/api/v1/programmes?place={place}&per_page=50") == open_to, place
+    # a state named in the query is read as the place: the programmes open to Burundi
+    data = client.get("/search.json?q=Burundi&kind=programme").get_json()
+    burundi = {"For Africa", "For everyone", "Eastern Africa only", "EAC and WEOG"}
+    assert {h["title"] for h in data["hits"]} == burundi
+    data = client.get("/search.json?q=Senegal&kind=programme").get_json()
+    assert "Eastern Africa only" not in {h["title"] for h in data["hits"]}
+
+
 def test_app_codes_agree_with_the_gazetteer() -> None:
     assert tuple(codes.REGIONS) == default_gazetteer().un_groups()
 

@@ -126,6 +126,39 @@ def test_filled_request_form_round_trip_creates_a_draft(client, auth, make):
     assert [r.action for r in revisions_for(record)] == ["created"]
 
 
+def test_request_form_in_prose_only_leaves_codes_to_suggestions(client, auth, make):
+    """A need in prose: the request form says its themes and support types may be left
+    empty, the reader reports no problem for them, and the saved draft holds codes
+    suggested from its text (issue 11, point 5)."""
+    auth.login(make.user("focal_point", country="KEN").email)
+    blank = client.get("/word/templates/request.docx").data
+    headings = [p.text for p in docx.Document(io.BytesIO(blank)).paragraphs]
+    optional = "optional: left empty, they are suggested from your text"
+    assert f"Table 2. Themes ({optional})" in headings
+    assert f"Table 3. Support types ({optional})" in headings
+    assert "Table 4. Working languages (mark at least one)" in headings
+    filled = fill(
+        blank,
+        {
+            "Requesting state": "Kenya",
+            "Title": "Digital forensics training for the police cybercrime unit",
+            "Description": "Our police cybercrime unit needs training of investigators in "
+            "digital forensics and electronic evidence for cybercrime cases.",
+        },
+        {"Working languages": ["en"]},
+    )
+    html = upload(client, filled).get_data(as_text=True)
+    assert "no box is checked" not in html and "could not be read" not in html
+    values = form_values(html)
+    assert "themes" not in values and values["languages"] == ["en"]
+    values.pop("csrf_token", None)
+    saved = client.post("/requests/new", data=values)
+    assert saved.status_code == 302
+    record = db.session.get(Request, int(saved.location.rsplit("/", 1)[1]))
+    assert record.themes == [] and "cybercrime" in record.suggested_themes
+    assert record.support_types == [] and "training" in record.suggested_support_types
+
+
 def test_filled_programme_form_reports_precise_problems(client, auth, make):
     provider = make.user("provider")
     make.country("KEN")

@@ -16,6 +16,7 @@ from kb.extensions import db
 from kb.models import CatalogueRecord, Country, Programme, Request
 from kb.models.initiative import Initiative
 from search.matching import eligibility
+from search.matching.codes import REGIONS
 from search.places import state_groups
 
 
@@ -32,7 +33,27 @@ def _countries(record: CatalogueRecord) -> list[str]:
     if isinstance(record, Request):
         return [record.country_code]
     assert isinstance(record, Programme)
-    return list(record.eligible_countries)
+    if record.eligible_countries:
+        return list(record.eligible_countries)
+    return states_of_places(record.audience())
+
+
+def states_of_places(audience: Mapping[str, Any]) -> list[str]:
+    """The states a programme listing only regions is open to, when one of them is a place
+    beyond the UN regional groups (Eastern Africa, the EAC …), by the one rule
+    (``eligibility.open_to``); otherwise ``[]``.
+
+    They are the document's ``countries``, which the ``place`` filter reads as "open to
+    these states only": its ``regions`` (the UN groups it reaches) cannot tell Senegal from
+    Kenya for a programme open to Eastern Africa. UN groups alone or ``global``: the groups
+    say it exactly, nothing is listed."""
+    listed = audience.get("eligible_regions") or []
+    if eligibility.is_open_to_all(audience) or all(r in REGIONS for r in listed):
+        return []
+    return sorted(
+        state for state, group in state_groups().items()
+        if eligibility.open_to(audience, state, group)
+    )  # fmt: skip
 
 
 def _available(record: CatalogueRecord) -> bool:
@@ -87,7 +108,10 @@ def to_document(record: CatalogueRecord | Initiative, names: Mapping[str, str]) 
     if isinstance(record, Initiative):
         return initiative_document(record, names)
     doc = _SCHEMA.dump(record)
-    doc["country_names"] = [names.get(code, code) for code in doc["countries"]]
+    # the states named by the record itself (a programme's listed states, not those of the
+    # places it is open to): their names are words of the record
+    named = record.eligible_countries if isinstance(record, Programme) else doc["countries"]
+    doc["country_names"] = [names.get(code, code) for code in named]
     return doc
 
 

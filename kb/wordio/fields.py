@@ -44,6 +44,9 @@ class ListSpec:
     title: str
     choices: dict[str, str]
     required: bool = True
+    #: Left empty, the codes are suggested from the text (a request's themes and support
+    #: types: a need may be written in prose only, docs/MATCHING.md).
+    suggested: bool = False
 
 
 #: A code field's hint lists its labels (in the form's language): "one of: Low, Medium, High".
@@ -114,14 +117,18 @@ PROGRAMME_FIELDS: tuple[FieldSpec, ...] = (
     _VISIBILITY,
 )
 
-_COMMON_LISTS = (
+_LANGUAGES = ListSpec("languages", N_("Working languages"), codes.LANGUAGES)
+REQUEST_LISTS: tuple[ListSpec, ...] = (
+    ListSpec("themes", N_("Themes"), codes.THEMES, required=False, suggested=True),
+    ListSpec(
+        "support_types", N_("Support types"), codes.SUPPORT_TYPES, required=False, suggested=True
+    ),
+    _LANGUAGES,
+)
+PROGRAMME_LISTS: tuple[ListSpec, ...] = (
     ListSpec("themes", N_("Themes"), codes.THEMES),
     ListSpec("support_types", N_("Support types"), codes.SUPPORT_TYPES),
-    ListSpec("languages", N_("Working languages"), codes.LANGUAGES),
-)
-REQUEST_LISTS: tuple[ListSpec, ...] = _COMMON_LISTS
-PROGRAMME_LISTS: tuple[ListSpec, ...] = (
-    *_COMMON_LISTS,
+    _LANGUAGES,
     ListSpec("eligible_regions", N_("Open to regions"), codes.ELIGIBLE_REGIONS, required=False),
     ListSpec(
         "interpretation_languages",

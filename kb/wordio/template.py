@@ -25,6 +25,7 @@ FORM_TITLE = N_("Capacity Exchange: %(form)s")
 FIELDS_HEADING = {"request": N_("Table 1. The request"), "programme": N_("Table 1. The programme")}
 LIST_HEADING = N_("Table %(number)s. %(title)s (%(need)s)")
 REQUIRED, OPTIONAL = N_("mark at least one"), N_("optional")
+SUGGESTED = N_("optional: left empty, they are suggested from your text")
 MARK, CODE = N_("Mark"), N_("Code")
 END = N_("End of the form.")
 
@@ -61,7 +62,7 @@ def build_template(kind: str, lang: str = "en") -> bytes:
         value_cell.text = ""
 
     for number, spec in enumerate(list_specs(kind), start=2):
-        need = tr(REQUIRED) if spec.required else tr(OPTIONAL)
+        need = tr(REQUIRED) if spec.required else tr(SUGGESTED if spec.suggested else OPTIONAL)
         heading = tr(LIST_HEADING) % {"number": number, "title": tr(spec.title), "need": need}
         doc.add_heading(heading, level=1)
         codes_table = doc.add_table(rows=1, cols=3)

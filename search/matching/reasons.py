@@ -15,12 +15,14 @@ from typing import Any
 import numpy as np
 
 from search.matching.codes import SUPPORT_TYPES, THEMES, label, language_name
+from search.matching.eligibility import places_of
 from search.matching.features import concept_label, surfaces
 from search.matching.history import History, track_items
 from search.matching.history import reason_text as history_reason
 from search.matching.model import Reason
 from search.matching.rules import day
 from search.matching.structured import Codes
+from search.places import default_gazetteer
 from search.text.analysis import fold
 from search.text.thesaurus import base_thesaurus
 
@@ -166,8 +168,16 @@ class Explainer:
     def _region(self, ctx: RequestContext, programme: Mapping[str, Any]) -> tuple[str, tuple]:
         if ctx.country and ctx.country in (programme.get("eligible_countries") or ()):
             return f"Targeted at {ctx.country_name}", (ctx.country,)
-        if ctx.region and ctx.region in (programme.get("eligible_regions") or ()):
+        listed = programme.get("eligible_regions") or ()
+        if ctx.region and ctx.region in listed:
             return f"Eligible: {ctx.region}", (ctx.region,)
+        # a place of the gazetteer that counts the state (Eastern Africa, the EAC …): the
+        # programme is open to its states, not to all (the rule of eligibility.OPEN_TO)
+        places = places_of(ctx.country, ctx.region) if listed else frozenset()
+        for code in listed:
+            if code in places:
+                place = default_gazetteer().get(code)
+                return f"Eligible: {place.name if place else code}", (code,)
         return "Eligible: open to all countries", ("global",)
 
     def reasons(

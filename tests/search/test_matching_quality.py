@@ -198,3 +198,25 @@ def test_each_request_language_is_within_the_gap_of_english(
     english = runs["lang_en_report"]["ndcg@10"]
     got = runs[f"lang_{lang}_report"]["ndcg@10"]
     assert english - got <= 0.10, (lang, got, english)
+
+
+def test_the_fit_part_alone(figures: dict[str, Any]) -> None:
+    """``--part fit`` gives the fit part's figures of the full run and nothing of "report";
+    ``--misses`` (each request's nDCG@10 and top 10) reads the fit part only."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        evaluate.main(["--part", "fit", "--misses"])
+    lines = out.getvalue().strip().splitlines()
+    fit = json.loads(lines[-1])
+    assert fit["set"]["report"] == 0 and fit["set"]["fit"] == figures["set"]["fit"]
+    for name in ("structured_fit", "text_only_fit", "prose_only_fit", "history_fit"):
+        assert fit["runs"][name] == figures["runs"][name], name
+    assert not any(name.endswith("_report") for name in fit["runs"])
+    assert fit["unmet"]["structured_fit"] == figures["unmet"]["structured_fit"]
+    assert fit["suggestions"]["fit"] == figures["suggestions"]["fit"]
+    keys = {line.split()[0] for line in lines if line.startswith(("req-", "eval-req-"))}
+    assert keys and all(judgements.part_of(k) == "fit" for k in keys)
+    with pytest.raises(ValueError):
+        evaluate.misses(evaluate.MatchConfig(), "report")
+    with pytest.raises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+        evaluate.main(["--misses"])
