@@ -235,3 +235,31 @@ def test_gunicorn_stops_with_the_message_when_the_database_is_unreachable(
     assert served.returncode != 0
     assert "Capacity Exchange cannot start: the database" in served.stderr
     assert "kb:***@127.0.0.1:1/kb is unreachable" in served.stderr
+
+
+def test_a_new_worker_views_the_main_pages_before_it_serves(app: Flask, make, caplog) -> None:
+    """gunicorn's post_worker_init (gunicorn.conf.py) warms the process: every main page and
+    a record of each kind answer, and nothing is written (the data generation is unchanged)."""
+    import runpy
+    from types import SimpleNamespace
+
+    from kb import fragments
+    from kb.extensions import db
+
+    make.request("KEN", status="open", visibility="public")
+    make.programme()
+    before = fragments.generation()
+    config = runpy.run_path(str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py"))
+    with caplog.at_level(logging.INFO, logger="kb"):
+        config["post_worker_init"](SimpleNamespace(wsgi=app))
+    assert "Worker warmed up in" in caplog.text and "server error" not in caplog.text
+    db.session.rollback()
+    assert fragments.generation() == before
+
+    from kb.ops.warmup import warm
+
+    viewed = warm(app)["statuses"]
+    assert {"/matches", "/search?q=cyber", "/countries/KEN"} <= set(viewed)
+    assert any(p.startswith("/requests/") for p in viewed)
+    assert any(p.startswith("/programmes/") for p in viewed)
+    assert all(status == 200 for status in viewed.values()), viewed

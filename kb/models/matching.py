@@ -22,6 +22,17 @@ from kb.extensions import db
 from kb.models.catalogue import Programme, Request
 from kb.models.types import UTCDateTime, utcnow
 
+#: Columns of the index behind the Matches page filtered by the requests' place or theme.
+REQUEST_OVERVIEW = (
+    "side",
+    "request_id",
+    "overview_public",
+    "overview_verified",
+    "overview_all",
+    "score",
+    "id",
+)
+
 
 class MatchSuggestion(db.Model):
     """One pair the engine ranked, as pages show it; recomputed as records change.
@@ -40,6 +51,9 @@ class MatchSuggestion(db.Model):
         Index("ix_match_suggestions_overview_public", "side", "overview_public", "score"),
         Index("ix_match_suggestions_overview_verified", "side", "overview_verified", "score"),
         Index("ix_match_suggestions_overview_all", "side", "overview_all", "score"),
+        # The Matches page filtered by the requests' place or theme: their flagged pairs
+        # read from the index alone (no row per pair).
+        Index("ix_match_suggestions_request_overview", *REQUEST_OVERVIEW),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,7 +21,15 @@ from search import SearchQuery, SearchResult, get_backend
 from search.backends.engine import DEMOTE
 from search.backends.postgres.backend import tsvector_positions
 from search.backends.postgres.query import compile_match, compile_rank
-from search.backends.postgres.schema import AUX_SUFFIXES, pair, quote, to_row
+from search.backends.postgres.schema import (
+    AUX_SUFFIXES,
+    decode_slots,
+    encode_slots,
+    pair,
+    quote,
+    slot_values,
+    to_row,
+)
 from search.interface.errors import SearchError
 from search.querylang.parser import (
     And,
@@ -532,3 +540,82 @@ def test_vocabulary_prefilter_keeps_every_close_word(words, word):
     maxd = max_distance(word)
     near = set(vocab.near(word, maxd))
     assert {w for w in words if edit_distance(word, w) <= maxd} <= near
+
+
+def test_slot_sums_decode_to_the_counts():
+    slots = {"themes=a": 0, "kind=request": 1, "status=open": 5}
+    rows = [
+        {"facets": ["kind=request", "themes=a", "themes=b", "countries=KEN", "availability=x"]},
+        {"facets": ["kind=request", "status=open", "countries=FJI"]},
+    ]
+    for row in rows:
+        encode_slots(row, slots)
+    assert rows[0]["frest"] == ["themes=b", "countries=KEN"]  # no slot; a tag that is no facet
+    total = sum(int(r["fsum"]) for r in rows)
+    values = {n: v for v, n in slots.items()}
+    assert sorted(decode_slots(total, values)) == [
+        ("kind=request", 2),
+        ("status=open", 1),
+        ("themes=a", 1),
+    ]
+
+
+def _facet_docs(n: int, offset: int = 0) -> list[dict[str, Any]]:
+    themes = ["cybercrime", "gender", "standards", "awareness", "diplomacy"]
+    return [
+        doc(
+            f"{'request' if i % 3 else 'programme'}:{i}",
+            ["grid alpha", "grid beta", "alpha beta gamma", "gamma"][i % 4],
+            "grid" if i % 5 else "",
+            themes=[themes[i % 5], themes[(i * 7) % 5], f"theme{i % (4 + offset)}"],
+            support_types=["training"] if i % 2 else ["equipment", "funding"],
+            countries=[["KEN"], ["FJI", "CIV"], []][i % 3],
+            status=["open", "closed", "matched"][i % 3],
+            access=["public"] if i % 4 else ["secretariat"],
+            created_at=f"2025-01-{1 + i % 28:02d}T00:00:00Z",
+        )
+        for i in range(offset, offset + n)
+    ]
+
+
+@needs_pg
+def test_facet_counts_from_slots_equal_counting_the_rows(fresh, monkeypatch):
+    """Facet counts read from ``fsum`` (the values with a slot) and ``frest`` (the others)
+    are those of the memory backend, which counts the rows: with every value numbered,
+    with few slots (most values in ``frest``), and after upserts that number new values
+    or find the slots full; for strict, relaxed and kept-level runs."""
+    from search.backends.postgres import backend as pg_backend
+
+    memory = get_backend("memory")
+    queries = [
+        SearchQuery(text="grid", viewer_tokens=PUBLIC),
+        SearchQuery(text="grid alpha quokka", viewer_tokens=SECRET),
+        SearchQuery(text="alpha beta gamma", viewer_tokens=PUBLIC, per_page=3),
+        SearchQuery(text="gamma OR grid", viewer_tokens=SECRET, sort="newest"),
+        SearchQuery(text="", viewer_tokens=PUBLIC, filters={"themes": ["gender"]}),
+    ]
+
+    def same() -> None:
+        for q in queries:
+            got, want = fresh.search(q), memory.search(q)
+            assert got.total == want.total and got.facets == want.facets, q.text
+
+    for max_slots in (pg_backend.MAX_SLOTS, 3):
+        monkeypatch.setattr(pg_backend, "MAX_SLOTS", max_slots)
+        docs = _facet_docs(60)
+        fresh.rebuild(docs)
+        memory.rebuild(docs)
+        same()
+        monkeypatch.setattr(pg_backend, "KEEP_BELOW", 1)  # relaxed runs scan on their own
+        same()
+        monkeypatch.undo()
+        monkeypatch.setattr(pg_backend, "MAX_SLOTS", max_slots + 4)
+        more = _facet_docs(30, offset=50)  # new theme values, some rows rewritten
+        fresh.upsert(more)
+        memory.upsert(more)
+        same()
+        with fresh.engine.connect() as conn:
+            slots = conn.execute(sa.text(f"SELECT count(*) FROM {fresh.table}_slots")).scalar()
+        values = {v for d in docs + more for v in slot_values(to_row_of(d))}
+        assert slots == min(max_slots + 4, len(values)) and len(values) > 7
+        monkeypatch.undo()

@@ -10,9 +10,10 @@ passed as a bound parameter.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import pairwise
 
-from search.backends.postgres.schema import field_lexeme, lexeme, pair, quote
+from search.backends.postgres.schema import NO_COUNTRIES, field_lexeme, lexeme, pair, quote
 from search.querylang.parser import (
     And,
     Concept,
@@ -161,3 +162,19 @@ def lexemes(node: Node | None) -> tuple[list[str], list[str]]:
         else:
             stack.extend(n.items)
     return sorted(exact), sorted(prefixes)
+
+
+def place_match(countries: Iterable[str], regions: Iterable[str]) -> str | None:
+    """The ``tsquery`` of the place filter (``search.interface.query.PlaceScope``): a record
+    of one of ``countries`` (or offered from one), or listing no state and one of
+    ``regions``; None when it can match nothing.  In the ``tsvector``'s ``f:`` lexemes, so
+    the GIN index decides it alone (as an array condition on ``facets`` it was checked on
+    every row: 85 ms for the 25,000 rows of a broad word and a 16-state place at 100k)."""
+    states = sorted(
+        quote(field_lexeme(f, c)) for c in countries for f in ("countries", "provider_country")
+    )
+    areas = sorted(quote(field_lexeme("regions", r)) for r in regions)
+    parts = list(states)
+    if areas:
+        parts.append(f"(({' | '.join(areas)}) & {quote(NO_COUNTRIES)})")
+    return " | ".join(parts) or None

@@ -14,6 +14,8 @@ lexeme             what                                   weight  positions
 ``c:cert``         thesaurus concept in title / desc      A / D   1 / 2
 ``k:cybercrime``   theme or support-type code             B       1
 ``f:themes=...``   filter value, for ``theme:`` in text   -       none
+                   and the place filter; ``f:countries:none``
+                   when the record lists no state
 ``p:en:a en:b``    two adjacent lexemes of one namespace  -       none
 =================  =====================================  ======  =========
 
@@ -23,6 +25,13 @@ text namespace (the record's language and ``n``) is also a lexeme of its own (``
 ``pair``), so that a two-word phrase is one entry of the GIN index: ``'a' <-> 'b'`` needs
 each candidate's full ``tsvector`` read from TOAST storage to check the positions (200-300 ms
 for two common words at 100k), ``'p:a b'`` is decided by the index alone.
+
+Facet counts read two columns besides ``facets`` (which filters read): ``fsum``, one number
+holding the row's values of the facet fields with few values (``SLOT_FIELDS``: kind, themes,
+support types ...) as ``sum(10 ** (SLOT_DIGITS * slot))`` over their slots (``<table>_slots``
+numbers the values), and ``frest``, the row's other facet values (countries, organisations:
+many values).  The sum of ``fsum`` over the matches is then every such value's count, in one
+addition per row (``decode_slots``), instead of one entry per value in a hash aggregate.
 
 A second, small ``tsvector`` (``ttv``) holds only the weight-A entries (title terms and
 concepts, title positions): searches rank exactly only the best candidates by it (see
@@ -35,15 +44,16 @@ description.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from search.interface.documents import Record
-from search.interface.query import TAG_FIELDS
+from search.interface.query import FILTER_FIELDS, TAG_FIELDS
 from search.text.analysis import analyze, language_key, spell_words, words
 from search.text.thesaurus import Thesaurus
 
 #: Bump when the tables or the lexemes change: the index then needs a rebuild.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 #: Characters of the description stored for snippets.
 SNIPPET_CHARS = 4000
 #: Characters of the description indexed (keeps the tsvector far below its 1 MB limit).
@@ -58,6 +68,22 @@ MAX_SPELL_CHARS = 40
 MAX_POSITIONS = 256
 MAX_POSITION = 16383
 
+#: Facet fields whose values are counted through ``fsum`` (few values each); the other facet
+#: fields (countries, organisations) are counted from ``frest``.
+SLOT_FIELDS: tuple[str, ...] = (
+    "kind",
+    "themes",
+    "support_types",
+    "regions",
+    "organisation_type",
+    "languages",
+    "status",
+)
+#: Decimal digits per slot of ``fsum``: a count up to 10 ** 8 - 1, more than a table holds.
+SLOT_DIGITS = 8
+#: Values numbered at most; the others are counted from ``frest`` (keeps ``fsum`` short).
+MAX_SLOTS = 120
+
 TABLE_RE = re.compile(r"^[a-z_][a-z0-9_]{0,29}$")
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -68,6 +94,8 @@ COLUMNS: tuple[str, ...] = (
     "access",
     "spell",
     "facets",
+    "fsum",
+    "frest",
     "created",
     "updated",
     "tsv",
@@ -76,8 +104,10 @@ COLUMNS: tuple[str, ...] = (
 #: Rows are kept narrow: the large values (the full ``tsvector``, the spelling words, the
 #: description) go to TOAST storage uncompressed, the small ones stay in the row uncompressed,
 #: so counting and faceting the matches reads about 1 KB per row and never detoasts.
-TOAST_TUPLE_TARGET = 1000
+TOAST_TUPLE_TARGET = 1200
 OUT_OF_LINE: tuple[str, ...] = ("tsv", "spell", "description")
+#: Never compressed: every count reads it (``fsum``, mostly zeros, would compress well).
+PLAIN: tuple[str, ...] = ("fsum",)
 
 
 def clean_text(value: str) -> str:
@@ -127,15 +157,25 @@ def field_lexeme(field: str, value: str) -> str:
     return lexeme("f", f"{field}={tag(value)}")
 
 
+#: The lexeme of a record that lists no state (``countries`` empty): the place filter asks
+#: for it with the place's regions, in the index (no ``field=value`` lexeme has a ``:``
+#: before its ``=``).
+NO_COUNTRIES = lexeme("f", "countries:none")
+
+
 def quote(lex: str) -> str:
     """``lex`` quoted for the tsvector / tsquery literal formats."""
     return "'" + lex.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def _storage(col: str) -> str:
+    return "EXTERNAL" if col in OUT_OF_LINE else "PLAIN" if col in PLAIN else "MAIN"
+
+
 def table_ddl(name: str) -> str:
     """``CREATE TABLE`` of a document table (no indexes: a rebuild adds them after loading)."""
     storage = ", ".join(
-        f"ALTER {col} SET STORAGE {'EXTERNAL' if col in OUT_OF_LINE else 'MAIN'}"
+        f"ALTER {col} SET STORAGE {_storage(col)}"
         for col in COLUMNS
         if col not in ("created", "updated")
     )
@@ -149,6 +189,8 @@ def table_ddl(name: str) -> str:
         "    access text[] NOT NULL,\n"
         "    spell text[] NOT NULL,\n"
         "    facets text[] NOT NULL,  -- 'field=value' of every filter field: filters, facets\n"
+        "    fsum numeric NOT NULL,  -- the slots of its SLOT_FIELDS values: facet counts\n"
+        "    frest text[] NOT NULL,  -- its other facet values: facet counts\n"
         "    created bigint NOT NULL,  -- epoch seconds\n"
         "    updated bigint NOT NULL,\n"
         "    tsv tsvector NOT NULL,\n"
@@ -185,11 +227,13 @@ def aux_ddl(table: str) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {table}_spell (word text NOT NULL, access text[] NOT NULL, "
         "n integer NOT NULL, PRIMARY KEY (word, access))",
         f"CREATE TABLE IF NOT EXISTS {table}_meta (key text PRIMARY KEY, value text NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {table}_slots (value text PRIMARY KEY, "
+        "slot integer NOT NULL UNIQUE)",
     ]
 
 
 #: The tables of a document table ``t`` besides itself: ``t + suffix``.
-AUX_SUFFIXES: tuple[str, ...] = ("_vocab", "_spell", "_meta")
+AUX_SUFFIXES: tuple[str, ...] = ("_vocab", "_spell", "_meta", "_slots")
 
 
 def tsvector_literals(rec: Record, thesaurus: Thesaurus) -> tuple[str, str]:
@@ -224,6 +268,8 @@ def tsvector_literals(rec: Record, thesaurus: Thesaurus) -> tuple[str, str]:
     parts.extend(quote(p) for p in _pairs(entries, (f"{lang}:", "n:")))
     for name in TAG_FIELDS:
         parts.extend(quote(field_lexeme(name, v)) for v in rec.tags(name))
+    if not rec.tags("countries"):
+        parts.append(quote(NO_COUNTRIES))
     titles = []
     for lex, pos in entries.items():
         top = [p for p in pos if p.endswith("A")]
@@ -272,3 +318,38 @@ def to_row(rec: Record, thesaurus: Thesaurus) -> dict[str, Any]:
         dict.fromkeys(facet(name, v) for name in TAG_FIELDS for v in rec.tags(name))
     )
     return row
+
+
+def slot_values(row: dict[str, Any]) -> list[str]:
+    """The ``facets`` entries of ``row`` that may have a slot (``SLOT_FIELDS``)."""
+    return [f for f in row["facets"] if f.partition("=")[0] in SLOT_FIELDS]
+
+
+def encode_slots(row: dict[str, Any], slots: dict[str, int]) -> None:
+    """Fill ``row``'s ``fsum`` and ``frest`` from its ``facets`` and the ``slots`` of the
+    table: a facet value with a slot adds ``10 ** (SLOT_DIGITS * slot)`` to ``fsum``, the
+    other values of the facet fields go to ``frest`` (tags that are no facets to neither)."""
+    total = 0
+    rest = []
+    for f in row["facets"]:
+        name = f.partition("=")[0]
+        if name not in FILTER_FIELDS:
+            continue
+        slot = slots.get(f)
+        if slot is None:
+            rest.append(f)
+        else:
+            total += 10 ** (SLOT_DIGITS * slot)
+    row["fsum"], row["frest"] = str(total), rest
+
+
+def decode_slots(total: int, values: dict[int, str]) -> Iterator[tuple[str, int]]:
+    """``(facet value, count)`` of a sum of ``fsum``, for each slot of ``values`` (``slot
+    -> facet value``) with a count."""
+    base = 10**SLOT_DIGITS
+    slot = 0
+    while total:
+        total, count = divmod(total, base)
+        if count and slot in values:
+            yield values[slot], count
+        slot += 1
