@@ -187,6 +187,15 @@ def test_search_place_filter_follows_the_rule_for_sub_regions(
         data = client.get(f"/search.json?place={place}&kind=programme&per_page=50").get_json()
         assert {h["title"] for h in data["hits"]} == open_to, place
         assert titles(client, f"/api/v1/programmes?place={place}&per_page=50") == open_to, place
+    # the Region facet and filter count what the lists' region filter lists: the programmes
+    # open to (some) states of the group, those open to all included
+    for region in ("Africa", "Western Europe and Others"):
+        data = client.get(f"/search.json?kind=programme&region={region}&per_page=50").get_json()
+        listed = titles(client, f"/api/v1/programmes?region={region}&per_page=50")
+        assert {h["title"] for h in data["hits"]} == listed, region
+        assert dict(map(tuple, data["facets"]["regions"]))[region] == len(listed)
+    data = client.get("/search.json?kind=programme&region=global").get_json()
+    assert {h["title"] for h in data["hits"]} == {"For everyone"}
     # a state named in the query is read as the place: the programmes open to Burundi
     data = client.get("/search.json?q=Burundi&kind=programme").get_json()
     burundi = {"For Africa", "For everyone", "Eastern Africa only", "EAC and WEOG"}

@@ -25,8 +25,11 @@ def _regions(record: CatalogueRecord) -> list[str]:
         return [record.country.region]
     assert isinstance(record, Programme)
     # Every state's group (from the gazetteer): a programme listing only regions reaches
-    # the groups of those regions' states, not only of the states it lists.
-    return eligibility.regions_reached(record.audience(), state_groups())
+    # the groups of those regions' states, not only of the states it lists. One open to
+    # all reaches every group (and says ``global``): the Region facet and filter then count
+    # the programmes open to a group's states, as the lists' region filter does.
+    reached = eligibility.regions_reached(record.audience(), state_groups())
+    return [*REGIONS, eligibility.GLOBAL] if reached == [eligibility.GLOBAL] else reached
 
 
 def _countries(record: CatalogueRecord) -> list[str]:
