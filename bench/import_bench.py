@@ -11,8 +11,9 @@ file again with every description changed (N updates) and once more unchanged
 Each run starts from an empty database (SQLite in a temporary folder by default; a PostgreSQL
 database given with ``--database-url`` is emptied first) with the seed data. The rows come from
 ``bench.http_bench.generate`` (multilingual titles and descriptions, some repeated titles);
-the file is about 5.6 MB at 10,000 rows, so the bench raises ``KB_MAX_UPLOAD_MB`` to 20 for
-itself. ``--profile DIR`` writes a pyinstrument profile of each step there (``pip install
+the file is about 5.6 MB at 10,000 rows (within the default upload limit, 10 MB); the bench
+raises ``KB_MAX_UPLOAD_MB`` to 20 for itself, so that ``--rows`` up to about 35,000 pass.
+``--profile DIR`` writes a pyinstrument profile of each step there (``pip install
 pyinstrument``). ``import_s`` ends at the commit (the report is ready); ``follow_up_s`` is the
 ``search.drain`` and ``match.refresh`` jobs the commit queued, run here by the embedded queue
 as they would be after a web or command-line import. The last line is JSON.

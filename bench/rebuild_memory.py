@@ -46,8 +46,15 @@ def main() -> None:
     from kb.searching.memory import machine_memory_mb, plan
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--records", type=int, default=100_000)
-    ap.add_argument("--machine-mb", type=int, default=None, help="default: this machine")
+    ap.add_argument(
+        "--records", type=int, default=100_000, help="documents to index (default: 100000)"
+    )
+    ap.add_argument(
+        "--machine-mb",
+        type=int,
+        default=None,
+        help="plan the writers for a machine of this many MB (default: this machine)",
+    )
     args = ap.parse_args()
     total, available = machine_memory_mb()
     chosen = plan(args.machine_mb, None) if args.machine_mb else plan(total, available)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from kb import access, codes, history
@@ -15,6 +16,7 @@ from kb.api import problems
 from kb.codes import N_
 from kb.errors import DomainError
 from kb.extensions import db
+from kb.i18n import current_language, direction
 from kb.places import eligible as eligible_places
 
 #: A CSP that the pages satisfy: no inline scripts or styles, everything from this origin.
@@ -90,7 +92,14 @@ def _http_error(err: HTTPException) -> Any:
         return err
     if err.code == 413:  # the one upload limit (KB_MAX_UPLOAD_MB), in the app's words
         from kb.uploads.safety import too_large_message
+        from kb.uploads.too_large import too_large_page
 
+        try:
+            page = too_large_page()  # the form that was posted, its file field saying why
+        except HTTPException as refused:  # that form's own access rule (403, 404)
+            return _http_error(refused)
+        if page is not None:
+            return page
         return _render_error(413, _("File too large"), too_large_message())
     return _render_error(err.code, http_error_title(err.code, err.name), http_error_text(err))
 
@@ -103,11 +112,31 @@ def _unexpected_error(err: Exception) -> Any:
     from flask import current_app
 
     current_app.logger.exception("Unhandled error (ref %s)", ref)
-    return _render_error(
-        500,
-        _("Something went wrong"),
-        _("The error was logged with reference %(ref)s. Nothing was saved.", ref=ref),
+    title = "Something went wrong"
+    message = f"The error was logged with reference {ref}. Nothing was saved."
+    lang = "en"
+    try:  # choosing the reader's language may read their profile, from the database
+        title = _("Something went wrong")
+        message = _("The error was logged with reference %(ref)s. Nothing was saved.", ref=ref)
+        lang = current_language()
+        return _render_error(500, title, message)
+    except Exception:  # the page needs what failed (the database is down: the header's
+        # cached parts, the signed-in user, their notifications): a page of its own
+        current_app.logger.warning("Error page drawn without the layout (ref %s)", ref)
+        return _bare_error_page(title, message, lang)
+
+
+def _bare_error_page(title: str, message: str, lang: str) -> tuple[str, int]:
+    """The 500 page without the layout or anything else that may read the database."""
+    css = url_for("static", filename="site.css")
+    page = (
+        f'<!doctype html><html lang="{escape(lang)}" dir="{direction(lang)}"><head>'
+        f'<meta charset="utf-8"><title>{escape(title)} · Capacity Exchange</title>'
+        f'<link rel="stylesheet" href="{escape(css)}"></head><body>'
+        f'<main id="main" class="wrap"><section class="error-page"><h1>{escape(title)}</h1>'
+        f"<p>{escape(message)}</p></section></main></body></html>"
     )
+    return page, 500
 
 
 _HTTP_TITLES = {

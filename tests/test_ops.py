@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -67,6 +69,69 @@ def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
     body = response.get_json()
     assert body["checks"]["database"] == "failing: OperationalError"
     assert "127.0.0.1" not in json.dumps(body)  # hosts stay in the log
+
+
+def test_readyz_is_503_when_the_index_cannot_be_read(tmp_path: Path) -> None:
+    """Its files are there and say it is current, but their contents are not an index:
+    searches would fail, so the process is not ready (it said "ok")."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+            "INSTANCE_PATH": tmp_path,
+            "SEARCH_BACKEND": "whoosh",
+            "SEARCH_DIR": str(tmp_path / "index"),
+            "SEARCH_PROCS": 1,
+        }
+    )
+    from kb.searching.service import search_service
+
+    with app.app_context():
+        document = {
+            "id": "request:1", "kind": "request", "title": "CSIRT training",
+            "description": "", "text_language": "en", "themes": [], "support_types": [],
+            "languages": ["en"], "regions": ["global"], "countries": [], "country_names": [],
+            "organisation_name": None, "organisation_type": None, "status": "open",
+            "visibility": "public", "access": ["public"],
+            "created_at": "2025-01-01T00:00:00Z", "updated_at": "2025-01-01T00:00:00Z",
+        }  # fmt: skip
+        search_service().backend.rebuild([document])
+    assert app.test_client().get("/readyz").get_json()["checks"]["index"] == "ok"
+    app.extensions.pop("kb_search").backend.close()  # a process that has not opened it yet
+    for toc in (tmp_path / "index" / "current").glob("*.toc"):
+        toc.write_bytes(b"not an index")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)  # whoosh leaves the bad file open
+        response = app.test_client().get("/readyz")
+        app.extensions.pop("kb_search").backend.close()
+        gc.collect()
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["index"].startswith("failing: ")
+
+
+def test_a_page_while_the_database_is_down_is_the_apps_500_with_its_reference(
+    tmp_path: Path,
+) -> None:
+    """Drawing the error page needs the database too (the header's cached parts): it fell
+    through to the server's bare "Internal Server Error", without the reference."""
+    broken = create_app(
+        {
+            "TESTING": True,
+            "PROPAGATE_EXCEPTIONS": False,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}},
+            "INSTANCE_PATH": tmp_path,
+            "SEARCH_BACKEND": "memory",
+        }
+    )
+    response = broken.test_client().get("/requests", headers={"Accept-Language": "fr"})
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    ref = response.headers["X-Request-ID"]
+    assert f"L’erreur a été enregistrée sous la référence {ref}." in page
+    assert '<html lang="fr" dir="ltr">' in page and "127.0.0.1" not in page
 
 
 def test_request_id_is_honoured_or_generated_and_returned(client) -> None:

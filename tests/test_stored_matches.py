@@ -13,6 +13,7 @@ from kb.extensions import db
 from kb.matching import aggregates
 from kb.matching.service import match_service
 from kb.models import MatchAggregate, MatchSuggestion
+from kb.models.types import utcnow
 from kb.uow import unit_of_work
 
 FUTURE = date.today() + timedelta(days=365)
@@ -466,3 +467,33 @@ def test_the_overview_filters_keep_exactly_the_pairs_of_the_requests_they_name(m
             assert found.fetch(0, 1000) == expected, name
             assert found.count() == len(expected), name
         assert any(region_of[pairs[i].request.country_code] != "Africa" for i in every)
+
+
+def _touch(record) -> None:
+    """The record changed and its job after the commit has not run yet (a worker is busy)."""
+    record.updated_at = utcnow()
+    db.session.commit()
+
+
+LISTED_PROGRAMME = "a programme listed here changed since; they are being updated."
+LISTED_REQUEST = "a request listed here changed since; they are being updated."
+
+
+def test_a_page_says_when_a_record_it_lists_changed_since_its_list(catalogue, client):
+    """The list still shows the other record's old score and reasons: the page says so
+    (it said nothing: only its own record's changes were noted)."""
+    request, programme, _hidden, _ = catalogue
+    request_page, programme_page = f"/requests/{request.id}", f"/programmes/{programme.id}"
+    assert LISTED_PROGRAMME not in client.get(request_page).get_data(as_text=True)
+    _touch(programme)
+    assert LISTED_PROGRAMME in client.get(request_page).get_data(as_text=True)
+    assert LISTED_REQUEST not in client.get(programme_page).get_data(as_text=True)
+    refresh = [("programme", programme.id), ("request", request.id)]
+    with unit_of_work():
+        match_service().refresh_records(refresh)
+    assert LISTED_PROGRAMME not in client.get(request_page).get_data(as_text=True)
+    _touch(request)
+    assert LISTED_REQUEST in client.get(programme_page).get_data(as_text=True)
+    with unit_of_work():
+        match_service().refresh_records(refresh)
+    assert LISTED_REQUEST not in client.get(programme_page).get_data(as_text=True)

@@ -34,6 +34,7 @@ from kb.models import Call, CallAnswer, OewgSession, Organisation
 from kb.models.types import utcnow
 from kb.uow import unit_of_work
 from kb.uploads.safety import too_large_message, upload_limit
+from kb.uploads.too_large import form_page_for
 from search.places import default_gazetteer
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")
@@ -229,6 +230,26 @@ def _answer_page(
     return page, status
 
 
+def _saved_values(call: Call, own: CallAnswer | None) -> dict[str, Any]:
+    """The answer form's values as last saved (the call's defaults before any)."""
+    values: dict[str, Any] = {"publishable": own.publishable if own else call.publish_by_default}
+    for number, text in enumerate(own.answers if own else [], start=1):
+        values[f"answer_{number}"] = text
+    return values
+
+
+@form_page_for("calls.answer")
+@login_required
+def _answer_too_large(call_id: int) -> Any:
+    """The answer form again, as last saved, after a body over the one upload limit."""
+    call = _call(call_id)
+    if not addr.may_answer(current_user, call):
+        abort(403)
+    own = queries.own_answer(current_user, call)
+    errors = {"file": [too_large_message()]}
+    return _answer_page(call, own, _saved_values(call, own), errors, 413)
+
+
 @bp.route("/<int:call_id>/answer", methods=["GET", "POST"])
 @login_required
 def answer(call_id: int) -> Any:
@@ -237,17 +258,11 @@ def answer(call_id: int) -> Any:
         abort(403)
     own = queries.own_answer(current_user, call)
     if request.method == "GET":
-        values: dict[str, Any] = {
-            "publishable": own.publishable if own else call.publish_by_default
-        }
-        for number, text in enumerate(own.answers if own else [], start=1):
-            values[f"answer_{number}"] = text
-        return _answer_page(call, own, values, {})
+        return _answer_page(call, own, _saved_values(call, own), {})
     try:
         posted_file = request.files.get("file")
-    except RequestEntityTooLarge:
-        message = too_large_message()
-        return _answer_page(call, own, {}, {"file": [message]}, 413)
+    except RequestEntityTooLarge:  # reached only when the CSRF check did not read the body
+        return _answer_too_large(call_id)
     if posted_file is not None and posted_file.filename:
         data = posted_file.read(upload_limit() + 1)
         try:

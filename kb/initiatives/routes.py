@@ -25,7 +25,8 @@ from kb.initiatives.forms import InitiativeForm
 from kb.models import Country, Organisation
 from kb.models.initiative import Initiative, InitiativeOverlap, InitiativePartner
 from kb.uow import unit_of_work
-from kb.uploads.safety import UnsafeFile, check_size, upload_limit
+from kb.uploads.safety import UnsafeFile, check_size, too_large_message, upload_limit
+from kb.uploads.too_large import form_page_for
 from kb.views import copy_errors
 
 bp = Blueprint("initiatives", __name__, url_prefix="/initiatives")
@@ -276,6 +277,14 @@ def import_page() -> Any:
         return render_template("initiatives/import.html", report=None, error=err.message), 400
     # the page words the report (what was kept, added, updated)
     return render_template("initiatives/import.html", report=report, error=None)
+
+
+@form_page_for("initiatives.import_page")
+@secretariat_required
+def _import_too_large() -> tuple[str, int]:
+    """The upload form again after a body over the one upload limit, saying the limit."""
+    page = render_template("initiatives/import.html", report=None, error=too_large_message())
+    return page, 413
 
 
 class _DryRun(Exception):

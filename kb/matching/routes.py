@@ -200,23 +200,33 @@ def panel_for(record: Request | Programme) -> dict[str, object]:
                 else None,
                 "inferred": inferred,
                 "as_of": _lag(record),
+                "listed_as_of": _listed_lag(pairs),
                 "score_meaning": i18n.score_meaning(config.strong_threshold, config.good_threshold),
                 "good_from": config.good_threshold,
             }
         if record.status != "open":
             return {}
         config = match_service().config
-        shown, weaker = split_by_label(queries.requests_for(record, current_user), config)
+        pairs = queries.requests_for(record, current_user)
+        shown, weaker = split_by_label(pairs, config)
         return {
             "requests": shown,
             "weaker": weaker,
             "as_of": _lag(record),
+            "listed_as_of": _listed_lag(pairs),
             "score_meaning": i18n.score_meaning(config.strong_threshold, config.good_threshold),
             "good_from": config.good_threshold,
         }
     except Exception:  # matching must never break a record page
         current_app.logger.exception("Matching failed for %s", record.ref)
         return {"error": True}
+
+
+def _listed_lag(pairs: list[tuple[Any, Any]]) -> datetime | None:
+    """When the stored rows were computed, if a record they list changed since (its score
+    and reasons are those of before; the refresh after its commit has not caught up)."""
+    stale = [s.computed_at for other, s in pairs if other.updated_at > s.computed_at]
+    return min(stale) if stale else None
 
 
 def _lag(record: Request | Programme) -> datetime | None:

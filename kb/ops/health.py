@@ -31,6 +31,7 @@ def _index() -> str:
     service = search_service()
     if not service.ready():  # queues the rebuild when the index is missing or outdated
         return "rebuilding (searches answer 503 until it is done; other pages work)"
+    service.backend.count()  # reads the index itself: one that cannot be read fails here
     if service.backend.needs_rebuild():
         return "ok (outdated: rebuild queued, searches use the previous index)"
     return "ok"
@@ -61,7 +62,8 @@ def readyz() -> tuple[Response, int]:
             if name == "database":  # driver messages name hosts: keep them in the log
                 detail = type(exc).__name__
             checks[name] = f"failing: {detail or type(exc).__name__}"
-            current_app.logger.warning("Readiness check %s failed: %s", name, exc)
+            # the text, not the exception: a kept record would keep its frames and files
+            current_app.logger.warning("Readiness check %s failed: %s", name, str(exc))
     response = jsonify(status="ready" if ready else "not ready", checks=checks)
     response.headers["Cache-Control"] = "no-store"
     return response, 200 if ready else 503

@@ -18,7 +18,8 @@ from kb.transfer.background import start_import
 from kb.transfer.export import MIMETYPES, TooManyRows, export_list
 from kb.transfer.forms import ImportForm
 from kb.transfer.reading import read_file
-from kb.uploads.safety import upload_limit
+from kb.uploads.safety import too_large_message, upload_limit
+from kb.uploads.too_large import form_page_for
 from kb.views import copy_errors
 
 bp = Blueprint("transfer", __name__)
@@ -63,6 +64,19 @@ def import_file() -> str | Response:
             name = secure_filename(form.file.data.filename or "") or _("an uploaded file")
             job_id = start_import(data, name, kind, bool(form.dry_run.data), current_user)
             return redirect(url_for(".import_status", job_id=job_id), 303)
+    return _import_page(form)
+
+
+@form_page_for("transfer.import_file")
+@secretariat_required
+def _import_too_large() -> tuple[str, int]:
+    """The upload form again after a body over the one upload limit, saying the limit."""
+    form = ImportForm(formdata=None)
+    form.file.errors = [too_large_message()]
+    return _import_page(form), 413
+
+
+def _import_page(form: ImportForm) -> str:
     limit_mb = upload_limit() // (1024 * 1024)
     return render_template("transfer/import.html", form=form, upload_limit_mb=limit_mb)
 

@@ -19,6 +19,7 @@ from kb.formfields import choices
 from kb.i18n import current_language
 from kb.uploads.convert import soffice_path
 from kb.uploads.safety import UnsafeFile, too_large_message, upload_limit
+from kb.uploads.too_large import form_page_for
 from kb.wordio import service
 from kb.wordio.fields import TITLES
 from kb.wordio.forms import KIND_CHOICES, UploadForm
@@ -54,9 +55,8 @@ def upload() -> str | tuple[str, int]:
         abort(403)
     try:
         form = UploadForm()
-    except RequestEntityTooLarge:
-        form = UploadForm(formdata=None)
-        return _upload_page(form, kinds, UnsafeFile(too_large_message(), 413))
+    except RequestEntityTooLarge:  # reached only when the CSRF check did not read the body
+        return _upload_too_large()
     form.kind.choices = choices({k: KIND_CHOICES[k] for k in kinds})
     if request.method == "POST" and not form.validate():
         return _render_upload(form), 400
@@ -68,6 +68,16 @@ def upload() -> str | tuple[str, int]:
     except Invalid as err:
         return _upload_page(form, kinds, err)
     return _review(reading)
+
+
+@form_page_for("wordio.upload")
+@login_required
+def _upload_too_large() -> tuple[str, int]:
+    """The upload form again after a body over the one upload limit, saying the limit."""
+    kinds = service.allowed_kinds(current_user)
+    if not kinds:
+        abort(403)
+    return _upload_page(UploadForm(formdata=None), kinds, UnsafeFile(too_large_message(), 413))
 
 
 def _upload_page(form: UploadForm, kinds: list[str], err: Invalid) -> tuple[str, int]:

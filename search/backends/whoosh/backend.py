@@ -36,6 +36,7 @@ from whoosh.writing import CLEAR
 
 from search.backends.engine import Engine, Run, Session
 from search.backends.whoosh import speedups as _speedups  # noqa: F401 - faster whoosh internals, same results
+from search.backends.whoosh.children import writers_die_with_parent
 from search.backends.whoosh.masks import Masks, SegmentMaskCache
 from search.backends.whoosh.schema import SCHEMA_VERSION, build_schema, to_fields
 from search.backends.whoosh.session import WhooshSession
@@ -245,17 +246,18 @@ class WhooshBackend(Engine):
             if procs > 1:
                 opts.update(procs=procs, multisegment=True)
             n = 0
-            writer = ix.writer(**opts)
-            try:
-                for d in chain(head, it):
-                    writer.add_document(**to_fields(validate(d), self.thesaurus))
-                    n += 1
-                    if progress and n % 1000 == 0:
-                        progress(n)
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit(mergetype=CLEAR if procs == 1 else None)
+            with writers_die_with_parent():  # killed mid-rebuild: no orphan holds the lock
+                writer = ix.writer(**opts)
+                try:
+                    for d in chain(head, it):
+                        writer.add_document(**to_fields(validate(d), self.thesaurus))
+                        n += 1
+                        if progress and n % 1000 == 0:
+                            progress(n)
+                except BaseException:
+                    writer.cancel()
+                    raise
+                writer.commit(mergetype=CLEAR if procs == 1 else None)
             if gen is not None:
                 (gen / META).write_text(json.dumps(self._meta(complete=True)))
         except BaseException:
