@@ -205,3 +205,24 @@ def test_axe_finds_no_violation_on_the_main_pages(browser, live_server, records,
         page.screenshot(path=str(_shots(tmp_path) / "zh-home-desktop.png"), full_page=True)
     context.close()
     assert not found, found
+
+
+def test_match_labels_read_as_translated(browser, live_server, records):
+    """A match's label is a sentence of the catalogue: "Coincidencia sólida", not capitalised
+    word by word ("Coincidencia Sólida") by the badge's style."""
+    from kb.matching.service import match_service
+    from kb.uow import unit_of_work
+
+    request, _programme = records
+    with unit_of_work():
+        match_service().refresh()
+    page = browser.new_page()
+    page.goto(f"{live_server}/requests/{request.id}?lang=es")
+    label = page.locator(".badge.quality-strong, .badge.quality-good").first
+    assert label.inner_text() in ("Coincidencia sólida", "Buena coincidencia")
+    page.goto(f"{live_server}/requests/{request.id}?lang=en")
+    assert page.locator(".badge.quality-strong, .badge.quality-good").first.inner_text() in (
+        "Strong match",
+        "Good match",
+    )
+    page.close()
