@@ -711,9 +711,9 @@ def _tier_sql(node: Coverage, params: dict[str, Any]) -> str:
 @dataclass
 class _Levels:
     """A ``Coverage`` run computed for every minimum (``_PgSession._coverage_levels``):
-    the rows per coverage level (``hist``), the facet counts per level (``(level, value,
-    count, fsum sum)``, with the ``slots``) and per level the best rows (``tid, id, created,
-    level, nw, nb, dem``) in the run's order."""
+    the rows per coverage level (``hist``), the facet counts per level (``(level, fsum
+    sum, [[value, count] ...])``, with the ``slots``) and per level the best rows (``tid,
+    id, created, level, nw, nb, dem``) in the run's order."""
 
     node: Coverage
     q: SearchQuery
@@ -756,10 +756,15 @@ def _entries_sql(node: Node, params: dict[str, Any]) -> tuple[str, str]:
     return entries, title
 
 
-#: The rows of ``_counts_sql``'s count of the matches ``m``, per value of ``frest`` and
-#: ``''`` (the rows, with the sum of their ``fsum``).  The two unnests run in step: only
-#: each row's first entry, ``''``, has its ``fsum``, the others a NULL.
-_FACET_ENTRIES = "unnest(array_prepend('', frest)) AS v, unnest(ARRAY[fsum]) AS s"
+#: The entries of the matches ``m`` that ``_counts_sql`` groups: one per value of a row's
+#: ``frest`` (``v``), the first with the row's ``fsum`` (``s``).  The two unnests run in
+#: step (the shorter padded with NULLs): a row with an empty ``frest`` gives one entry,
+#: ``(NULL, fsum)``.  So ``count(s)`` counts the rows and ``sum(s)`` adds their ``fsum``,
+#: with one entry per row and value instead of one more per row for the total.
+_FACET_ENTRIES = "unnest(frest) AS v, unnest(ARRAY[fsum]) AS s"
+#: Per value ``v`` (NULL: rows without ``frest``): its rows, and the rows and ``fsum`` sum of
+#: the entries that carry a row's ``fsum``.
+_FACET_GROUPS = "count(*) AS n, count(s) AS r, sum(s) AS s"
 
 
 def _slots_sql(table: str) -> str:
@@ -769,19 +774,17 @@ def _slots_sql(table: str) -> str:
 
 def _counts_sql(facets: bool, table: str) -> str:
     """The total and the facet counts of the matches ``m`` in one pass over them, as
-    ``[slots, rows]`` for ``_facet_counts``: each row adds its ``fsum`` (the values of the
-    fields with few values: one addition per row) and one entry per value of ``frest``
-    (the others) to one hash aggregate; the ``''`` entry counts the rows (no facet value is
-    empty: they are ``field=value``).  One unnest per row in the select list (a ProjectSet,
-    about twice as fast as a lateral function scan).  Without facets, only the total."""
+    ``[slots, total, fsum sum, [[value, count] ...]]`` for ``_facet_counts``: each row adds
+    its ``fsum`` (the values of the fields with few values: one addition per row) and one
+    entry per value of ``frest`` (the others) to one hash aggregate (``_FACET_ENTRIES``;
+    one unnest per row in the select list, a ProjectSet, about twice as fast as a lateral
+    function scan).  Without facets, only the total."""
     if not facets:
-        return (
-            "(SELECT json_build_array(NULL, json_build_array(json_build_array('', count(*)))) "
-            "FROM m)"
-        )
+        return "(SELECT json_build_array(NULL, count(*), NULL, NULL) FROM m)"
     return (
-        f"(SELECT json_build_array({_slots_sql(table)}, json_agg(json_build_array(v, n, s::text))) "
-        f"FROM (SELECT v, count(*) AS n, sum(s) AS s FROM (SELECT {_FACET_ENTRIES} FROM m) AS u "
+        f"(SELECT json_build_array({_slots_sql(table)}, sum(r), sum(s)::text, "
+        "json_agg(json_build_array(v, n)) FILTER (WHERE v IS NOT NULL)) "
+        f"FROM (SELECT v, {_FACET_GROUPS} FROM (SELECT {_FACET_ENTRIES} FROM m) AS u "
         "GROUP BY v) AS f)"
     )
 
@@ -789,22 +792,17 @@ def _counts_sql(facets: bool, table: str) -> str:
 def _facet_counts(
     data: Sequence[Any] | None, facets: bool
 ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-    """The total and, with ``facets``, the counts per field of ``_counts_sql``'s
-    ``[slots, rows]``: ``rows`` are ``(value, count)`` or ``(value, count, fsum sum)``, the
-    ``''`` row counts the matches and holds the sum of their ``fsum``
-    (``schema.decode_slots`` of ``slots``)."""
-    slots, rows = data if data else (None, None)
-    values = {int(n): v for n, v in slots or ()}
-    total = 0
+    """The total and, with ``facets``, the counts per field of ``_counts_sql``'s ``[slots,
+    total, fsum sum, [[value, count] ...]]``: the values of ``frest`` with their counts and
+    those of the ``fsum`` sum (``schema.decode_slots`` of ``slots``)."""
+    slots, total, fsum, rows = data if data else (None, 0, None, None)
     summed: Counter[str] = Counter()
-    for v, n, *fsum in rows or ():
-        if v != "":
-            summed[v] += int(n)
-            continue
-        total = int(n)
-        if fsum and fsum[0]:
-            # A value numbered after some rows had it (in their frest) is counted in both.
-            summed.update(dict(decode_slots(int(fsum[0]), values)))
+    for v, n in rows or ():
+        summed[v] += int(n)
+    if fsum:
+        # A value numbered after some rows had it (in their frest) is counted in both.
+        values = {int(n): v for n, v in slots or ()}
+        summed.update(dict(decode_slots(int(fsum), values)))
     counts: dict[str, list[tuple[str, int]]] = {name: [] for name in FILTER_FIELDS}
     for v, n in summed.items():
         name, _, value = v.partition("=")
@@ -812,7 +810,7 @@ def _facet_counts(
             counts[name].append((value, n))
     for name in counts:
         counts[name].sort(key=lambda p: (-p[1], p[0]))
-    return total, counts if facets else {}
+    return int(total or 0), counts if facets else {}
 
 
 #: One entry of a ``tsvector``'s text: the quoted lexeme and its positions.
@@ -1299,10 +1297,11 @@ class _PgSession(Session):
         order = "cov DESC, tier DESC, created DESC, id"
         facet_rows = "NULL"
         if facets:
-            facet_rows = (
-                "(SELECT json_agg(json_build_array(n, v, c, s::text)) FROM (SELECT n, v, "
-                f"count(*) AS c, sum(s) AS s FROM (SELECT n, {_FACET_ENTRIES} FROM m) AS x "
-                "GROUP BY n, v) AS f)"
+            facet_rows = (  # per level: its fsum sum and its values of frest
+                "(SELECT json_agg(json_build_array(n, s::text, vs)) FROM (SELECT n, "
+                "sum(s) AS s, json_agg(json_build_array(v, n_v)) FILTER (WHERE v IS NOT NULL) "
+                f"AS vs FROM (SELECT n, v, count(*) AS n_v, sum(s) AS s FROM (SELECT n, "
+                f"{_FACET_ENTRIES} FROM m) AS x GROUP BY n, v) AS g GROUP BY n) AS f)"
             )
         sql = (
             f"WITH u AS MATERIALIZED ({' UNION ALL '.join(parts)}), "
@@ -1352,12 +1351,13 @@ class _PgSession(Session):
         if levels.facets:
             summed: Counter[str] = Counter()
             slot_sum = 0
-            for n, v, c, s in levels.values:
+            for n, s, vs in levels.values:
                 if n >= m:
-                    summed[v] += c
                     slot_sum += int(s) if s else 0
-            rows = [(v, c, str(slot_sum) if v == "" else None) for v, c in summed.items()]
-            _, facet_counts = _facet_counts([levels.slots, rows], True)
+                    for v, c in vs or ():
+                        summed[v] += c
+            data = [levels.slots, total, str(slot_sum), list(summed.items())]
+            _, facet_counts = _facet_counts(data, True)
         cand = max(CANDIDATES, q.page * q.per_page)
         chosen = [row for row in levels.top if row[3] >= m][:cand]
         candidates: list[Sequence[Any]] = []
