@@ -440,25 +440,42 @@ def endpoints(ids: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--programmes", type=int, default=10000)
-    parser.add_argument("--requests", type=int, default=5000)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=8.0, help="per endpoint")
-    parser.add_argument("--max-requests", type=int, default=3000, help="per endpoint")
-    parser.add_argument("--port", type=int, default=5014)
-    parser.add_argument("--dir", type=Path, default=None, help="where to build the catalogue")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Examples: --programmes 10000 --requests 5000 --dir DIR --build-only, then "
+        "--reuse DIR (one run per catalogue size; compare the p95/ctl ratios).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--programmes", type=int, default=10000, help="programmes to build")
+    parser.add_argument("--requests", type=int, default=5000, help="requests to build")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--concurrency", type=int, default=16, help="clients at once, per endpoint")
+    parser.add_argument("--seconds", type=float, default=8.0, help="time spent on each endpoint")
+    parser.add_argument(
+        "--max-requests", type=int, default=3000, help="requests per endpoint, at most"
+    )
+    parser.add_argument(
+        "--port", type=int, default=5014, help="port gunicorn listens on (127.0.0.1)"
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="where to build the catalogue (default: /tmp/kb-http-bench-<P>-<R>)",
+    )
     parser.add_argument(
         "--reuse",
         type=Path,
         default=None,
         metavar="DIR",
-        help="measure the catalogue already built in DIR (no build)",
+        help="measure the catalogue already built in DIR (no build; brought to the current schema)",
     )
     parser.add_argument("--build-only", action="store_true", help="build, do not measure")
-    parser.add_argument("--only", action="append", default=[], help="endpoint names to run")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="NAME",
+        help="run only this endpoint (its name as printed, e.g. /matches); repeatable",
+    )  # fmt: skip
+    parser.add_argument("--seed", type=int, default=7, help="seed of the generated catalogue")
     args = parser.parse_args()
     directory = (
         args.reuse or args.dir or Path(f"/tmp/kb-http-bench-{args.programmes}-{args.requests}")

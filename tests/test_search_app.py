@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import uuid
+import warnings
 from itertools import product
 
 import pytest
@@ -356,3 +358,28 @@ def test_a_misspelt_phrase_offers_the_corrected_phrase(make, client):
     assert data["total"] == 0 and data["suggestion"] == '"incident response"'
     page = client.get('/search?q="incident respnse"').get_data(as_text=True)
     assert "Did you mean" in page and "%22incident+response%22" in page
+
+
+def test_check_says_how_to_mend_an_index_it_cannot_read(app, runner, make, tmp_path):
+    """It ended in a whoosh traceback."""
+    app.config.update(SEARCH_BACKEND="whoosh", SEARCH_DIR=str(tmp_path / "index"), SEARCH_PROCS=1)
+    app.extensions["kb_search"] = None
+    make.request("KEN", title="First indexed request")
+    assert runner.invoke(args=["search", "reindex"]).exit_code == 0
+    app.extensions.pop("kb_search").backend.close()
+    for toc in (tmp_path / "index" / "current").glob("*.toc"):
+        toc.write_bytes(b"not an index")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)  # whoosh leaves the bad file open
+        app.extensions["kb_search"] = None
+        damaged = runner.invoke(args=["search", "check"])
+        output, code = damaged.output, damaged.exit_code
+        del damaged
+        app.extensions.pop("kb_search").backend.close()
+        gc.collect()
+    assert code == 1 and "the search index cannot be read" in output
+    assert "Build a new one with `flask search reindex`." in output
+    app.extensions["kb_search"] = None
+    assert runner.invoke(args=["search", "reindex"]).exit_code == 0
+    assert json.loads(runner.invoke(args=["search", "check", "--json"]).output)["ok"]
+    app.extensions.pop("kb_search").backend.close()

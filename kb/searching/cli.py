@@ -45,7 +45,13 @@ def check(repair: bool, as_json: bool) -> None:
     """Compare record ids in the database and in the index."""
     from kb.searching.service import search_service
 
-    report = search_service().check(repair=repair)
+    try:
+        report = search_service().check(repair=repair)
+    except Exception as err:  # damaged files, an index table that cannot be queried
+        raise click.ClickException(
+            f"the search index cannot be read ({type(err).__name__}: {err}). "
+            "Build a new one with `flask search reindex`."
+        ) from None
     if as_json:
         click.echo(json.dumps(report.as_dict(), sort_keys=True))
     else:

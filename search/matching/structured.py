@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from search.matching.codes import (
 from search.matching.config import MatchConfig
 from search.matching.features import DocTerms
 from search.matching.suggest import suggest_codes
+from search.places import default_gazetteer, state_groups
 from search.text.analysis import WORD_RE
 from search.text.thesaurus import base_thesaurus
 
@@ -158,6 +160,18 @@ def _languages_block(
     return out
 
 
+@cache
+def groups_of_place(code: str) -> frozenset[str]:
+    """The UN regional groups a listed region names: itself for a group, the groups of its
+    states for a place of the gazetteer (Eastern Africa, the EAC: Africa), so a programme
+    for a sub-region or an organisation counts as aimed at its requesters' region."""
+    place = default_gazetteer().get(code)
+    if place is None:
+        return frozenset({code})
+    groups = state_groups()
+    return frozenset(groups[s] for s in place.members if s in groups) or frozenset({code})
+
+
 def struct_features(
     records: Sequence[Mapping[str, Any]],
     codes: Sequence[Codes],
@@ -185,8 +199,9 @@ def struct_features(
             # A programme listing states is open to those only: its regions describe it.
             listed = [] if r.get("eligible_countries") else r.get("eligible_regions") or []
             for name in listed:
-                if name in region_index:
-                    region[row, region_index[name]] = 1.0
+                for group in groups_of_place(name):
+                    if group in region_index:
+                        region[row, region_index[group]] = 1.0
             delivery[row, modes.get(r.get("delivery_mode") or "", 3)] = 1.0
     return np.hstack(
         [

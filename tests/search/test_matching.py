@@ -186,6 +186,19 @@ def test_regional_programme_beats_global_twin() -> None:
     assert any(r.text == "Eligible: Africa" for r in found[1].reasons)
 
 
+def test_a_programme_for_a_subregion_or_organisation_counts_as_regional() -> None:
+    """Open to Eastern Africa or to the EAC (gazetteer places): aimed at Kenya's region, so
+    above its global twin, as a programme open to Africa is."""
+    twins = [
+        programme(1, "Cybercrime training", CYBERCRIME),
+        programme(2, "Cybercrime training", CYBERCRIME, eligible_regions=["m49:014"]),
+        programme(3, "Cybercrime training", CYBERCRIME, eligible_regions=["org:EAC"]),
+    ]
+    found = MatchEngine().fit(twins).match_request(CRIME_REQUEST, 3, today=TODAY)
+    assert ids(found)[-1] == "programme:1"
+    assert found[0].score > found[2].score
+
+
 def test_language_mismatch_ranks_lower() -> None:
     twins = [
         programme(1, "Cybercrime training", CYBERCRIME, languages=["ru"]),
