@@ -123,3 +123,28 @@ def test_a_new_install_builds_its_index_without_a_warning(whoosh_app, make, capl
         assert search_service().reindex(if_needed=True) == 1
     assert not [r for r in caplog.records if r.levelname == "WARNING"]
     assert any("Search index built" in r.getMessage() for r in caplog.records)
+
+
+def test_an_index_damaged_while_serving_answers_503_and_is_rebuilt(whoosh_app, client, make):
+    """Its files became unreadable after the process found it current: searches answer 503
+    with the message (not 500), the rebuild is queued, and search comes back."""
+    import gc
+    import warnings
+
+    make.request("KEN", title="Incident response team training")
+    search_service().reindex()
+    assert client.get("/search.json?q=incident").status_code == 200
+    search_service().backend.close()  # the next search opens the files again
+    for toc in (Path(whoosh_app.config["SEARCH_DIR"]) / "current").glob("*.toc"):
+        toc.write_bytes(b"not an index")
+    _background(whoosh_app)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)  # whoosh leaves the bad file open
+        assert search_service().backend.needs_rebuild()  # reindex --if-needed sees it too
+        page = client.get("/search?q=training")  # not a cached answer
+        gc.collect()
+    assert page.status_code == 503 and "being rebuilt" in page.get_data(as_text=True)
+    assert get_queue().wait(30)
+    search_service()._looked_at = -1e9  # past the recheck interval
+    found = client.get("/search.json?q=training")
+    assert found.status_code == 200 and found.get_json()["total"] == 1

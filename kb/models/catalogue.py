@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from kb.extensions import db
@@ -55,6 +55,9 @@ class CatalogueRecord:
 
 class Request(CatalogueRecord, db.Model):
     __tablename__ = "requests"
+    #: The Matches page filtered by a theme reads the requests' code lists from this index,
+    #: not from every request's row (SQLite; the rows hold the descriptions).
+    __table_args__ = (Index("ix_requests_themes", "themes"),)
     kind = "request"
 
     country_code: Mapped[str] = mapped_column(ForeignKey("countries.iso3"), index=True)

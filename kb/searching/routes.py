@@ -382,6 +382,13 @@ def toggle_url(field: str, value: str) -> str:
     return url_for("searching.search_page", **args.to_dict(flat=False))
 
 
+@bp.errorhandler(IndexUnavailable)
+def _unreadable_index(_error: IndexUnavailable) -> tuple[str, int, dict[str, str]]:
+    """The index became unreadable while the page was drawn (the service queued its
+    rebuild): the same 503 page as while it is being rebuilt, not a 500."""
+    return _rebuilding_page()
+
+
 def _rebuilding_page() -> tuple[str, int, dict[str, str]]:
     page = render_template("error.html", title=_("Temporarily unavailable"), message=_(REBUILDING))
     return page, 503, {"Retry-After": RETRY_AFTER}

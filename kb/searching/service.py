@@ -273,9 +273,19 @@ class SearchService:
         except Exception:  # the index is busy or failing: search anyway, retry next time
             db.session.rollback()
             current_app.logger.exception("Could not rewrite lapsed programmes before a search.")
-        if self.cache is None:
-            return self.backend.search(query)
-        return self.cache.get_or_compute(query.normalised(), self.backend.search)
+        try:
+            if self.cache is None:
+                return self.backend.search(query)
+            return self.cache.get_or_compute(query.normalised(), self.backend.search)
+        except IndexUnavailable:
+            # Its files became unreadable since it was found current: look again now, which
+            # queues the rebuild (the page says the index is being rebuilt, and it is).
+            current_app.logger.error("The search index cannot be read: rebuild queued.")
+            self._current = False
+            self._looked_at = float("-inf")
+            self._rebuild_asked_at = None
+            self.ready()
+            raise
 
 
 def init_app(app: Flask) -> None:

@@ -42,6 +42,7 @@ from search.backends.whoosh.schema import SCHEMA_VERSION, build_schema, to_field
 from search.backends.whoosh.session import WhooshSession
 from search.interface.backend import ProgressCallback
 from search.interface.documents import validate
+from search.interface.errors import IndexUnavailable
 from search.interface.query import SearchQuery
 from search.interface.results import Hit
 from search.querylang.parser import Node
@@ -126,12 +127,20 @@ class WhooshBackend(Engine):
 
     def needs_rebuild(self) -> bool:
         meta = self._read_meta()
-        return not (
+        current = (
             meta
             and meta.get("complete")
             and meta.get("schema_version") == SCHEMA_VERSION
             and meta.get("thesaurus_version") == self.thesaurus.version
         )
+        if not current:
+            return True
+        try:  # a current version whose files cannot be read needs a rebuild as well
+            with self._lock:
+                self._index()
+        except IndexUnavailable:
+            return True
+        return False
 
     def can_search(self) -> bool:
         if self.path is None:
@@ -160,7 +169,14 @@ class WhooshBackend(Engine):
             return None
         if target != self._target:
             self._drop_searcher()
-            self._ix = _open_generation(self.path / target) if target else None
+            damage = None
+            try:
+                self._ix = _open_generation(self.path / target) if target else None
+            except Exception as exc:  # damaged files: whoosh raises many kinds
+                self._ix = self._target = None
+                damage = f"the search index cannot be read: {exc}"
+            if damage is not None:  # raised here: the traceback no longer holds whoosh's files
+                raise IndexUnavailable(damage)
             self._target = target
         if self._ix is None and create:
             gen = self._new_generation()
