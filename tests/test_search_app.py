@@ -351,6 +351,19 @@ def test_nothing_found_offers_broader_searches_counted_for_the_viewer(make, clie
     assert "Estas búsquedas más amplias encuentran resultados:" in es and "1 resultado<" in es
 
 
+def test_a_broader_search_drops_a_filter_typed_in_another_case(make, client):
+    """The URL says ``place=org:gcc``, the engine names the filter ``org:GCC``: the link
+    "without the place" must leave the place out, whatever case it was typed in."""
+    make.request("KEN", title="Forensics laboratory", themes=["cybercrime"])
+    search_service().reindex()
+    data = client.get("/search.json?q=forensics&place=org:gcc&kind=request").get_json()
+    assert data["total"] == 0
+    assert [b["without"] for b in data["broader"]] == [[{"field": "place", "value": "org:GCC"}]]
+    url = data["broader"][0]["url"]
+    assert "place=" not in url and "kind=request" in url
+    assert client.get(url.replace("/search?", "/search.json?")).get_json()["total"] == 1
+
+
 def test_a_misspelt_phrase_offers_the_corrected_phrase(make, client):
     make.request("KEN", title="Incident response training", themes=["incident_response"])
     search_service().reindex()

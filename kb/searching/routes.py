@@ -19,6 +19,7 @@ from kb.searching import query_notes
 from kb.searching.documents import country_names, load_records
 from kb.searching.service import search_service
 from search import IndexUnavailable, Notice, Reading, SearchQuery, SearchResult
+from search.interface.query import normalise_value
 from search.interface.results import Broader
 from search.places import default_gazetteer
 
@@ -219,7 +220,12 @@ def _broader_url(b: Broader, external: bool = False) -> str:
     drop = set(b.without)
     for param, field in PARAMS.items():
         if param in args:
-            args.setlist(param, [v for v in args.getlist(param) if (field, v) not in drop])
+            # The engine names the filter in its canonical form (``org:GCC`` for the
+            # ``org:gcc`` typed in the URL): compare in that form, or the link keeps it.
+            args.setlist(
+                param,
+                [v for v in args.getlist(param) if (field, normalise_value(field, v)) not in drop],
+            )
     args.pop("page", None)
     return url_for("searching.search_page", _external=external, **args.to_dict(flat=False))
 

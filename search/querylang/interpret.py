@@ -28,7 +28,7 @@ from typing import Protocol
 
 from search.interface import query as query_module
 from search.interface.results import Reading
-from search.querylang.parser import Concept, FieldTerm, Node, Or
+from search.querylang.parser import And, Concept, FieldTerm, Node, Or
 from search.text.analysis import fold
 from search.text.thesaurus import Thesaurus
 
@@ -440,7 +440,16 @@ def drop_concepts(node: Node | None, thesaurus: Thesaurus, literal: frozenset[st
         return inner if keys & literal else Concept(node.ids, inner)
     items = getattr(node, "items", None)
     if items is not None:
-        return type(node)(tuple(drop_concepts(n, thesaurus, literal) or n for n in items))
+        out: list[Node] = []
+        for n in items:
+            dropped = drop_concepts(n, thesaurus, literal) or n
+            if isinstance(node, And) and isinstance(n, Concept) and isinstance(dropped, And):
+                # An undone concept of several words ("incident response") gives back
+                # its words as loose words of the query, not one required group.
+                out.extend(dropped.items)
+            else:
+                out.append(dropped)
+        return type(node)(tuple(out))
     return node
 
 

@@ -403,3 +403,15 @@ def test_an_undone_reading_is_not_read_again_through_a_spelling_correction(find,
     # prosecutors in France"" and listed the programmes of Expertise France
     assert "French" not in undone.missing or not undone.fuzzy
     assert "France" not in (undone.suggestion or "") and "France" not in (undone.message or "")
+
+
+def test_an_undone_theme_of_several_words_gives_back_loose_words(find):
+    """Undoing *Theme: Incident response* searches "incident" and "response" as plain
+    words: each a clause of its own, so a record with one of them (and the other words)
+    still counts, and a word found nowhere gives the relaxed notice, not a required group."""
+    undone = find("incident response quokka", literal=frozenset({"themes:incident_response"}))
+    assert "themes:incident_response" not in _keys(undone)
+    assert undone.relaxed and undone.total > 0
+    assert undone.message and undone.message.startswith("No record contains all of")
+    both = find("incident response", literal=frozenset({"themes:incident_response"}))
+    assert set(both.ids) <= set(undone.ids)
