@@ -288,8 +288,9 @@ class Engine(ABC):
             assert plan.run is not None
             if plan.run.total < SUGGEST_BELOW and not (plan.suggestion or plan.fuzzy):
                 self._phrase_suggestion(session, plan, node)
-            if plan.run.total == 0 and q.facets and filters:
-                # Nothing to show: offer the facets of what the filters leave, for browsing.
+            if plan.run.total == 0 and q.facets:
+                # Nothing to show: offer the facets of what the filters leave (without
+                # filters: of all the viewer may see), the closest ways on, for browsing.
                 plan.run.facets = session.run(None, _probe(q), True).facets
             marker = None
             if q.snippets:

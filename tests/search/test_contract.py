@@ -296,3 +296,15 @@ def test_spelling_looks_up_a_bounded_number_of_words(backend, monkeypatch):
     res = backend.search(SearchQuery(text=" ".join(words), viewer_tokens=PUBLIC))
     assert res.total == 0
     assert set(looked_up) == set(words[: engine.MAX_SPELL_WORDS])
+
+
+def test_nothing_found_offers_the_facets_of_what_the_viewer_may_see(search):
+    """Zero results with no filter: the facets of every record the viewer may see are the
+    closest ways on (with filters: of what they leave); a hidden record counts nowhere."""
+    every = search("")
+    res = search("xylophonezebra")
+    assert res.total == 0 and res.hits == []
+    assert dict(res.facets["kind"]) == dict(every.facets["kind"])
+    assert sum(dict(res.facets["kind"]).values()) == every.total
+    assert "TZA" not in dict(res.facets["countries"])
+    assert "TZA" in dict(search("xylophonezebra", SECRET).facets["countries"])
