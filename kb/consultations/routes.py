@@ -238,14 +238,19 @@ def _saved_values(call: Call, own: CallAnswer | None) -> dict[str, Any]:
     return values
 
 
+def _answerable(call_id: int) -> tuple[Any, Any]:
+    """The call the signed-in user may answer (403 otherwise) and their saved answer."""
+    call = _call(call_id)
+    if not addr.may_answer(current_user, call):
+        abort(403)
+    return call, queries.own_answer(current_user, call)
+
+
 @form_page_for("calls.answer")
 @login_required
 def _answer_too_large(call_id: int) -> Any:
     """The answer form again, as last saved, after a body over the one upload limit."""
-    call = _call(call_id)
-    if not addr.may_answer(current_user, call):
-        abort(403)
-    own = queries.own_answer(current_user, call)
+    call, own = _answerable(call_id)
     errors = {"file": [too_large_message()]}
     return _answer_page(call, own, _saved_values(call, own), errors, 413)
 
@@ -253,10 +258,7 @@ def _answer_too_large(call_id: int) -> Any:
 @bp.route("/<int:call_id>/answer", methods=["GET", "POST"])
 @login_required
 def answer(call_id: int) -> Any:
-    call = _call(call_id)
-    if not addr.may_answer(current_user, call):
-        abort(403)
-    own = queries.own_answer(current_user, call)
+    call, own = _answerable(call_id)
     if request.method == "GET":
         return _answer_page(call, own, _saved_values(call, own), {})
     try:
