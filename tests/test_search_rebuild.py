@@ -142,9 +142,9 @@ def test_an_index_damaged_while_serving_answers_503_and_is_rebuilt(whoosh_app, c
         warnings.simplefilter("ignore", ResourceWarning)  # whoosh leaves the bad file open
         assert search_service().backend.needs_rebuild()  # reindex --if-needed sees it too
         page = client.get("/search?q=training")  # not a cached answer
+        assert get_queue().wait(30)
         gc.collect()
     assert page.status_code == 503 and "being rebuilt" in page.get_data(as_text=True)
-    assert get_queue().wait(30)
     search_service()._looked_at = -1e9  # past the recheck interval
     found = client.get("/search.json?q=training")
     assert found.status_code == 200 and found.get_json()["total"] == 1

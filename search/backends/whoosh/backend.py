@@ -18,6 +18,7 @@ another process land in the old generation, so re-upsert them afterwards.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -175,7 +176,10 @@ class WhooshBackend(Engine):
             except Exception as exc:  # damaged files: whoosh raises many kinds
                 self._ix = self._target = None
                 damage = f"the search index cannot be read: {exc}"
-            if damage is not None:  # raised here: the traceback no longer holds whoosh's files
+            if damage is not None:
+                # whoosh leaves the file it failed on open: close it now (a rare path), not
+                # at some later collection
+                gc.collect()
                 raise IndexUnavailable(damage)
             self._target = target
         if self._ix is None and create:
