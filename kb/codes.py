@@ -240,6 +240,7 @@ FIELD_NAMES: dict[str, str] = {
     "application_deadline": N_("Apply by"),
     "url": N_("Web page"),
     "contact_email": N_("Contact email"),
+    "general_offer": N_("Standing general offer"),
     "last_confirmed_at": N_("Last confirmed current"),
     "country_code": N_("Requesting state"),
     "organisation_id": N_("Provider"),

@@ -25,6 +25,7 @@ ISO639 = Message(N_("Use an ISO 639-1 code."))
 NO_THEME = Message(N_("Choose a theme."))
 NO_SUPPORT_TYPE = Message(N_("Choose a support type."))
 NO_LANGUAGE = Message(N_("Choose a language."))
+NOT_YES_NO = Message(N_("Not a valid boolean: use true or false (or yes/no, 1/0)."))
 
 
 def code_list(choices: dict[str, str], **kwargs: Any) -> fields.List:
@@ -64,6 +65,20 @@ class Day(fields.Date):
                     )
                 )
             return day
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class YesNo(fields.Boolean):
+    """A yes/no field: JSON ``true``/``false``, or (files, forms) ``yes``/``no``,
+    ``true``/``false``, ``1``/``0`` in any case; anything else is refused, naming the field."""
+
+    truthy = frozenset({True, "true", "yes", "y", "1", "on"})
+    falsy = frozenset({False, "false", "no", "n", "0", "off"})
+    default_error_messages = {"invalid": NOT_YES_NO}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().casefold()
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -129,6 +144,16 @@ class ProgrammeInputSchema(RecordInputSchema):
     application_deadline = Day(load_default=None, allow_none=True)
     url = fields.URL(load_default=None, allow_none=True, schemes={"http", "https"})
     contact_email = fields.Email(load_default=None, allow_none=True)
+    general_offer = YesNo(
+        load_default=False,
+        metadata={
+            "description": "A standing general offer: a service open to any need on its "
+            "themes (a clearing house that finds partners, a help desk, an open or self-paced "
+            "online course, free curricula) rather than a programme built around particular "
+            "needs. Matching lists it as a general offer for needs on its themes, after the "
+            "programmes that fit them."
+        },
+    )
 
     @validates_schema
     def check_dates(self, data: dict[str, Any], **_: Any) -> None:
@@ -203,3 +228,4 @@ class ProgrammeOutputSchema(RecordOutputSchema):
     application_deadline = fields.Date()
     url = fields.String()
     contact_email = fields.String()
+    general_offer = fields.Boolean()

@@ -28,6 +28,8 @@ class ProgrammeMatchSchema(RecordTextSchema):
     eligible_countries = fields.List(fields.String())
     interpretation_languages = fields.List(fields.String())
     delivery_mode = fields.String()
+    #: A standing general offer (``Programme.general_offer``): listed after what fits a need.
+    general_offer = fields.Boolean()
     organisation_id = fields.Integer()
     organisation_name = fields.Function(lambda p: p.organisation.name)
     organisation_type = fields.Function(lambda p: p.organisation.type)

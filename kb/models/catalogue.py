@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from kb.extensions import db
@@ -99,6 +99,10 @@ class Programme(CatalogueRecord, db.Model):
     application_deadline: Mapped[date | None] = mapped_column(Date)
     url: Mapped[str | None] = mapped_column(String(500))
     contact_email: Mapped[str | None] = mapped_column(String(254))
+    #: A standing general offer: a service open to any need on its themes (a clearing house,
+    #: a help desk, an open online course, free curricula) rather than a programme built
+    #: around particular needs. Matching lists it after what fits a need (docs/MATCHING.md).
+    general_offer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     organisation: Mapped[Organisation] = relationship()
 

@@ -66,6 +66,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "url",
         "contact_email",
         "interpretation_languages",
+        "general_offer",
     ),
     "organisations": ("key", "name", "acronym", "type", "country", "website", "description"),
     #: Organisations by key, name or acronym; states by ISO 3166-1 alpha-3 code.
@@ -166,6 +167,8 @@ def neutralise(value: str) -> str:
 def _flat(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):  # read back by the yes/no fields (``schemas.YesNo``)
+        return "yes" if value else "no"
     if isinstance(value, list):
         return ";".join(str(v) for v in value)
     return neutralise(str(value))

@@ -1,0 +1,244 @@
+"""Standing general offers (``Programme.general_offer``): stored, read and written by the API,
+the form, imports and exports, given to the matching engine, and shown on record pages."""
+
+from __future__ import annotations
+
+from kb.catalogue import operations
+from kb.extensions import db
+from kb.matching.documents import programme_dict
+from kb.models import Programme, Revision
+from kb.uow import unit_of_work
+from tests.test_api import assert_problem, bearer
+from tests.test_cli_and_config import empty_database  # noqa: F401  (a fixture)
+
+
+def _body(org_id: int, **kw):
+    return {
+        "title": "Cyber capacity clearing house",
+        "description": "Finds partners for any need on incident response and cybercrime.",
+        "themes": ["incident_response"],
+        "support_types": ["technical_assistance"],
+        "languages": ["en"],
+        "organisation_id": org_id,
+        **kw,
+    }
+
+
+def test_new_programmes_are_not_general_offers_unless_said(app, make):
+    org = make.organisation()
+    with unit_of_work(index=False):
+        plain = operations.create_programme(None, _body(org.id), external_key="p-plain")
+        general = operations.create_programme(
+            None, _body(org.id, general_offer=True), external_key="p-general"
+        )
+    assert db.session.get(Programme, plain.id).general_offer is False
+    assert db.session.get(Programme, general.id).general_offer is True
+
+
+def test_the_engine_reads_the_flag(app, make):
+    plain = make.programme()
+    general = make.programme(general_offer=True)
+    assert programme_dict(plain)["general_offer"] is False
+    assert programme_dict(general)["general_offer"] is True
+
+
+def test_api_reads_and_writes_general_offer(client, make):
+    org = make.organisation()
+    provider = make.user("provider", organisation=org)
+    headers = bearer(provider)
+    created = client.post("/api/v1/programmes", json=_body(org.id), headers=headers)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["general_offer"] is False
+    url = created.headers["Location"]
+    etag = {**headers, "If-Match": created.headers["ETag"]}
+    changed = client.patch(url, json={"general_offer": True}, headers=etag)
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["general_offer"] is True
+    assert client.get(url, headers=headers).get_json()["general_offer"] is True
+    record_id = created.get_json()["id"]
+    edit = db.session.scalars(
+        db.select(Revision).where(
+            Revision.record_kind == "programme",
+            Revision.record_id == record_id,
+            Revision.action == "edited",
+        )
+    ).one()
+    assert edit.changes == {"general_offer": [False, True]}
+
+
+def test_api_refuses_a_value_that_is_not_a_boolean(client, make):
+    org = make.organisation()
+    provider = make.user("provider", organisation=org)
+    headers = bearer(provider)
+    for bad in ("maybe", 2, [True], None):
+        response = client.post(
+            "/api/v1/programmes", json=_body(org.id, general_offer=bad), headers=headers
+        )
+        body = assert_problem(response, 422, "general_offer")
+        assert body["errors"]["general_offer"]
+    assert db.session.scalar(db.select(db.func.count(Programme.id))) == 0
+
+
+def test_changing_the_flag_refreshes_the_matches_like_any_edit(app, make):
+    org = make.organisation()
+    provider = make.user("provider", organisation=org)
+    record = make.programme(organisation=org)
+    with unit_of_work(index=False):
+        changes = operations.update_record(provider, record, {"general_offer": True}, partial=True)
+        refs = set(db.session.info.get("changed_refs", set()))
+    assert changes == {"general_offer": [False, True]}
+    assert ("programme", record.id) in refs
+    from kb.uow import follow_up_jobs
+
+    jobs = dict(follow_up_jobs(refs))
+    assert jobs["match.refresh"] == {"refs": [["programme", record.id]]}
+
+
+def test_migration_0030_existing_programmes_read_false(empty_database, tmp_path):  # noqa: F811
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from kb import PROJECT_ROOT, create_app
+
+    app = create_app(
+        {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty_database, "INSTANCE_PATH": tmp_path}
+    )
+    with app.app_context():
+        config = Config(str(PROJECT_ROOT / "migrations" / "alembic.ini"))
+        config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+        command.upgrade(config, "0029")
+        now = "2026-12-04 12:00:00"
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO organisations (id, name, type, description, created_at, "
+                    "updated_at) VALUES (1, 'Org', 'civil_society', '', :now, :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO programmes (id, organisation_id, eligible_regions, "
+                    "eligible_countries, interpretation_languages, delivery_mode, cost_model, "
+                    "title, description, text_language, themes, support_types, languages, "
+                    "visibility, status, created_at, updated_at, last_confirmed_at) VALUES "
+                    "(1, 1, '', '', '', 'online', 'free', 'Old programme', 'Listed before "
+                    "0030 was applied.', 'en', '|cybercrime|', '|training|', '|en|', "
+                    "'public', 'open', :now, :now, :now)"
+                ),
+                {"now": now},
+            )
+        command.upgrade(config, "0030")
+        with db.engine.connect() as conn:
+            columns = {c["name"]: c for c in sa.inspect(conn).get_columns("programmes")}
+            value = conn.execute(sa.text("SELECT general_offer FROM programmes")).scalar_one()
+        assert columns["general_offer"]["nullable"] is False
+        assert value in (False, 0)
+        command.downgrade(config, "0029")
+        with db.engine.connect() as conn:
+            assert "general_offer" not in {
+                c["name"] for c in sa.inspect(conn).get_columns("programmes")
+            }
+        db.engine.dispose()
+
+
+def test_seed_files_set_general_offer(app, make, tmp_path):
+    import json
+
+    from kb.seed import seed_programmes
+
+    make.organisation(external_key="org-hub")
+    row = {
+        "organisation": "org-hub",
+        "status": "open",
+        "title": "A help desk for cyber capacity",
+        "description": "Answers any question on incident response from any state.",
+        "themes": ["incident_response"],
+        "support_types": ["technical_assistance"],
+        "languages": ["en"],
+    }
+    rows = [{**row, "key": "seed-general", "general_offer": True}, {**row, "key": "seed-plain"}]
+    (tmp_path / "programmes.json").write_text(json.dumps(rows), encoding="utf-8")
+    with unit_of_work(index=False):
+        assert seed_programmes(tmp_path) == 2
+    flags = dict(
+        db.session.execute(db.select(Programme.external_key, Programme.general_offer)).all()
+    )
+    assert flags == {"seed-general": True, "seed-plain": False}
+
+
+# --- bulk import and export ------------------------------------------------------------------
+
+
+def _programme_row(key: str, **kw: object) -> dict[str, object]:
+    return {
+        "key": key,
+        "organisation": "org-hub",
+        "title": f"Cyber help desk {key}",
+        "description": "Answers any question on incident response from any state.",
+        "themes": ["incident_response"],
+        "support_types": ["technical_assistance"],
+        "languages": ["en"],
+        "status": "open",
+        **kw,
+    }
+
+
+def _csv(rows: list[dict[str, object]]) -> list[tuple[int, dict]]:
+    from kb.transfer.formats import write
+    from kb.transfer.reading import read_file
+
+    return read_file(write(rows, "programmes", "csv"), "programmes")[1]
+
+
+def test_import_reads_the_general_offer_column(make):
+    from kb.transfer.importer import run_import
+
+    make.organisation(external_key="org-hub")
+    values = {"a": "yes", "b": "No", "c": "TRUE", "d": "false", "e": "1", "f": "0", "g": ""}
+    rows = [_programme_row(key, general_offer=value) for key, value in values.items()]
+    rows.append(_programme_row("h"))  # left out: not a general offer
+    report = run_import(_csv(rows), "programmes")
+    assert report.ok, report.errors
+    flags = dict(
+        db.session.execute(db.select(Programme.external_key, Programme.general_offer)).all()
+    )
+    assert flags == {
+        "a": True, "b": False, "c": True, "d": False, "e": True, "f": False, "g": False, "h": False
+    }  # fmt: skip
+
+
+def test_import_names_the_column_of_a_bad_value(make):
+    from kb.transfer.importer import run_import
+
+    make.organisation(external_key="org-hub")
+    rows = [_programme_row("ok", general_offer="yes"), _programme_row("bad", general_offer="maybe")]
+    report = run_import(_csv(rows), "programmes")
+    assert not report.ok
+    assert [(i.row, i.field) for i in report.errors] == [(3, "general_offer")]
+    assert "true or false" in report.errors[0].message
+    assert db.session.scalar(db.select(db.func.count(Programme.id))) == 0
+
+
+def test_export_writes_yes_or_no_and_imports_back_unchanged(client, make, auth):
+    from kb.transfer.formats import to_row, write
+    from kb.transfer.importer import run_import
+    from kb.transfer.reading import read_file
+
+    org = make.organisation(external_key="org-hub")
+    general = make.programme(organisation=org, general_offer=True, external_key="g-1")
+    make.programme(organisation=org, external_key="p-1")
+    rows = [to_row(p) for p in db.session.scalars(db.select(Programme).order_by(Programme.id))]
+    assert [r["general_offer"] for r in rows] == [True, False]
+    data = write(rows, "programmes", "csv")
+    header, *lines = data.decode("utf-8-sig").splitlines()
+    assert header.split(",")[-1] == "general_offer"
+    assert [line.split(",")[-1] for line in lines] == ["yes", "no"]
+    again = run_import(read_file(data, "programmes")[1], "programmes")
+    assert again.ok and (again.updated, again.unchanged) == (0, 2)
+    # the page's download names the column in the reader's language
+    auth.login(make.user("secretariat").email)
+    french = client.get("/programmes/export.csv?lang=fr").get_data().decode("utf-8-sig")
+    assert "Offre générale permanente" in french.splitlines()[0]
+    assert db.session.get(Programme, general.id).general_offer is True
