@@ -7,7 +7,7 @@ the shared thesaurus (``search/data/thesaurus.json``).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from search.places import un_group_names
 from search.text.analysis import WORD_RE, fold_token
@@ -151,3 +151,11 @@ def clean_codes(codes: Iterable[str] | None, table: Iterable[str]) -> list[str]:
         if c in known and c not in out:
             out.append(c)
     return out
+
+
+def subject_themes(themes: Sequence[str], audience: Collection[str]) -> list[str]:
+    """Themes in order without those that only say whom a record is for (``audience``,
+    ``MatchConfig.cover_audience_themes``: a fellowship for women diplomats is about
+    diplomacy), or all of them when it has no other."""
+    subjects = [t for t in themes if t not in audience]
+    return subjects or list(themes)

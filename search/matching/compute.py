@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from search.matching.audiences import audience_adjustment, audience_matrix
-from search.matching.codes import REGIONS, SUPPORT_TYPES, THEMES
+from search.matching.codes import REGIONS, SUPPORT_TYPES, THEMES, subject_themes
 from search.matching.config import MatchConfig
 from search.matching.history import TrackRecord
 from search.matching.rules import RuleTable
@@ -22,6 +22,7 @@ from search.matching.scoring import (
     concept_factor,
     freshness,
     query_words,
+    raw_for_score,
     tagged_words,
 )
 from search.matching.structured import language_columns, segments
@@ -82,6 +83,7 @@ class Catalogue:
         n_languages: int,
         track: TrackRecord | None = None,
         subjects: Subjects | None = None,
+        general: np.ndarray | None = None,
     ) -> None:
         self.enc, self.rules, self.cfg = enc, rules, cfg
         #: What states receive and who delivered where (:mod:`search.matching.history`).
@@ -102,6 +104,20 @@ class Catalogue:
         self.audiences = audience_matrix([c.title_audiences for c in enc.codes])
         #: The subjects each programme's title names (:mod:`search.matching.subjects`).
         self.subjects = subjects
+        #: General offers (``general_offer``), their subject themes, and the raw score a
+        #: general offer on one of a need's themes ranks at least with (``None``: off).
+        n = len(enc.codes)
+        self.general = np.zeros(n, dtype=bool) if general is None else general.astype(bool)
+        self.general_floor: float | None = None
+        self.general_themes = np.zeros((n, len(THEME_INDEX)), dtype=np.float32)
+        if cfg.general_offers and self.general.any():
+            self.general_floor = raw_for_score(cfg.list_min_score, cfg)
+            audience = cfg.cover_audience_themes
+            rows = np.flatnonzero(self.general)
+            self.general_themes[rows] = code_matrix(
+                [subject_themes(enc.codes[j].themes, audience) for j in rows.tolist()],
+                THEME_INDEX,
+            )
         #: Weighted region part of a country listing (see docs/MATCHING.md).
         self.country_weight = np.full(
             rules.has_countries.shape,
@@ -216,6 +232,39 @@ class Catalogue:
             regions = [r.get("region") for r in requests]
             self.track.add_block(raw, regions, [c.themes for c in q.codes], view.cols)
         return raw, view.cols
+
+    def _asked_subjects(self, q: Encoded) -> np.ndarray:
+        """``(requests, themes)``: the themes requests ask for, audience themes apart."""
+        audience = self.cfg.cover_audience_themes
+        return code_matrix([subject_themes(c.themes, audience) for c in q.codes], THEME_INDEX)
+
+    def lift_general(self, q: Encoded, raw: np.ndarray, cols: np.ndarray) -> None:
+        """Raise, in place, the eligible pairs of general offers on one of the need's
+        themes in a shared language to :attr:`general_floor` (``MatchConfig.general_offers``)."""
+        if self.general_floor is None:
+            return
+        pos = np.flatnonzero(self.general[cols])
+        if not len(pos):
+            return
+        gcols = cols[pos]
+        on_theme = _product(self._asked_subjects(q), self.general_themes[gcols].T) > 0
+        sub = raw[:, pos]
+        ok = on_theme & ~self.no_shared_language(q, gcols) & (sub > FLOOR)
+        raw[:, pos] = np.where(ok, np.maximum(sub, np.float32(self.general_floor)), sub)
+
+    def pair_general(self, q: Encoded, qi: np.ndarray, pj: np.ndarray) -> np.ndarray:
+        """For the pairs ``(qi[k], pj[k])``: a general offer on one of the need's themes in
+        a shared language (what :meth:`lift_general` raises; eligibility is the caller's)."""
+        out = np.zeros(len(qi), dtype=bool)
+        if self.general_floor is None or not len(qi):
+            return out
+        k = np.flatnonzero(self.general[pj])
+        if not len(k):
+            return out
+        asked = self._asked_subjects(q)
+        on_theme = (asked[qi[k]] * self.general_themes[pj[k]]).sum(axis=1) > 0
+        out[k] = on_theme & ~self.pair_no_shared_language(q, qi[k], pj[k])
+        return out
 
     def audience(self, q: Encoded, cols: np.ndarray) -> np.ndarray:
         """``(requests, cols)``: the audience adjustment of the text part

@@ -109,6 +109,13 @@ class MatchConfig:
     #: of ``good_threshold`` (so it is always "weak") and ranks after every programme in a
     #: shared language.
     no_shared_language_cap: float = 0.9
+    #: A *general offer* (``general_offer`` on the programme: a clearing house, a help desk,
+    #: an open online course, free curricula; docs/MATCHING.md, "General offers") offered in
+    #: one of the requester's languages and sharing one of the need's themes (audience
+    #: themes apart) ranks at least as a match scoring ``list_min_score`` would: it is
+    #: always listed, after what fits the need and before programmes on other subjects. It
+    #: keeps its own score and label, and never covers a need (it is not built for one).
+    general_offers: bool = True
     #: Platt scaling of the raw score: ``score = 1 / (1 + exp(-(a * raw + b)))``.
     calibration_a: float = 17.26
     calibration_b: float = -9.91

@@ -17,6 +17,7 @@ from search.matching import compute, ranking, rules
 from search.matching import reasons as why
 from search.matching.audiences import for_other_groups
 from search.matching.codes import LANGUAGES, infer_codes_from_text
+from search.matching.codes import subject_themes as codes_subject_themes
 from search.matching.compute import Catalogue
 from search.matching.config import MatchConfig
 from search.matching.features import DocTerms, Space, record_terms
@@ -220,9 +221,11 @@ class MatchEngine:
         subjects = Subjects.build(
             [c.title_concepts for c in enc.codes], self._concepts.vocab, self.config
         )
+        general = np.array([bool(p.get("general_offer")) for p in programmes], dtype=bool)
         return Catalogue(
-            enc, rules.RuleTable(programmes), self.config, len(self._languages), track, subjects
-        )
+            enc, rules.RuleTable(programmes), self.config, len(self._languages), track, subjects,
+            general,
+        )  # fmt: skip
 
     def prepare(self, today: date | None = None) -> MatchEngine:
         """Build the per-region structures for ``today`` now rather than on first use."""
@@ -334,13 +337,14 @@ class MatchEngine:
                     local = int(np.searchsorted(cols, j))
                     if local < len(cols) and cols[local] == j:
                         raw[i, local] = -compute.BIG
-            wide = top_k + CANDIDATE_MARGIN
-            picks = [cols[p] for p in ranking.top_k(raw, wide, floor=compute.FLOOR)]
             if column_k:
                 rows = [i for i, r in enumerate(block) if pool is None or str(r["id"]) in pool]
                 columns.add(number, raw, cols, rows)
                 if rows:
                     encoded[number] = q
+            cat.lift_general(q, raw, cols)  # a request's list only (after the columns)
+            wide = top_k + CANDIDATE_MARGIN
+            picks = [cols[p] for p in ranking.top_k(raw, wide, floor=compute.FLOOR)]
             del raw
             out.update(
                 self._matches(block, q, picks, cat, self.programmes, today, top_k, listing=True)
@@ -568,6 +572,7 @@ class MatchEngine:
         apart = cat.pair_no_shared_language(q, qi, pj).tolist()
         subject = cat.pair_on_subject(q, qi, pj).tolist()
         theme = cat.pair_on_theme(q, qi, pj).tolist()
+        general = cat.pair_general(q, qi, pj).tolist()
         columns = list(zip(*(parts[k].tolist() for k in why.ORDER), strict=True))
         rows: dict[int, list[tuple[int, Match]]] = {i: [] for i in range(len(block))}
         for k, (i, j) in enumerate(zip(qi.tolist(), pj.tolist(), strict=True)):
@@ -584,6 +589,8 @@ class MatchEngine:
             match.names_need = main
             match.on_subject = subject[k]
             match.on_theme = theme[k]
+            if listing and general[k] and cat.general_floor is not None:
+                match.general, match.rank_floor = True, cat.general_floor
             if not match.covers and match.quality != "weak":
                 match.quality = "weak"  # what does not cover the need is never shown as good
             rows[i].append((k, match))
@@ -621,9 +628,11 @@ class MatchEngine:
 
 def ranked(match: Match) -> float:
     """The raw score used for ranking: penalised when no language is shared, unless the
-    programme's main theme is one the request asks for (``Match.on_subject``)."""
+    programme's main theme is one the request asks for (``Match.on_subject``); a general
+    offer on one of the need's themes at least ``Match.rank_floor``."""
     apart = not match.shared_language and not match.on_subject
-    return match.raw - (float(compute.LANGUAGE_PENALTY) if apart else 0.0)
+    value = match.raw - (float(compute.LANGUAGE_PENALTY) if apart else 0.0)
+    return max(value, match.rank_floor)
 
 
 def worth_listing(match: Match) -> bool:
@@ -803,10 +812,8 @@ def covers_need(score: float, wanted: Codes, offered: Codes, cfg: MatchConfig) -
 
 def subject_themes(themes: Sequence[str], cfg: MatchConfig) -> list[str]:
     """A programme's themes in order without those that only say whom it is for
-    (``cover_audience_themes``: a fellowship for women diplomats is about diplomacy), or
-    all of them when it has no other."""
-    subjects = [t for t in themes if t not in cfg.cover_audience_themes]
-    return subjects or list(themes)
+    (``cover_audience_themes``; :func:`search.matching.codes.subject_themes`)."""
+    return codes_subject_themes(themes, cfg.cover_audience_themes)
 
 
 def on_the_need(score: float, wanted: Codes, offered: Codes, cfg: MatchConfig) -> bool:

@@ -62,6 +62,10 @@ class Match:
     #: of the requester's languages, a programme is listed only then, or when it fits the
     #: need (``engine.worth_listing``).
     on_theme: bool = False
+    #: A general offer (``general_offer``) on one of the need's themes in a shared
+    #: language: it ranks at least with ``rank_floor`` (``MatchConfig.general_offers``).
+    general: bool = False
+    rank_floor: float = float("-inf")
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -112,6 +112,11 @@ def freshness(updated: np.ndarray, today_ordinal: int, half_life_days: float) ->
     return out
 
 
+def raw_for_score(score: float, cfg: MatchConfig) -> float:
+    """The raw score that :func:`calibrate` maps to ``score`` (``0 < score < 1``)."""
+    return (math.log(score / (1.0 - score)) - cfg.calibration_b) / cfg.calibration_a
+
+
 def calibrate(raw: float, cfg: MatchConfig) -> float:
     """Platt scaling of a raw score to ``[0, 1]`` (0 when nothing is shared at all)."""
     if raw <= 0:

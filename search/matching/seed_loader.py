@@ -80,6 +80,7 @@ def load_programmes(seed_dir: Path = SEED_DIR) -> list[dict[str, Any]]:
                 "eligible_regions": list(p.get("eligible_regions") or []),
                 "eligible_countries": list(p.get("eligible_countries") or []),
                 "delivery_mode": p.get("delivery_mode"),
+                "general_offer": bool(p.get("general_offer")),
                 "organisation_name": org.get("name"),
                 "organisation_type": org.get("type"),
                 "status": p.get("status"),
