@@ -242,3 +242,124 @@ def test_export_writes_yes_or_no_and_imports_back_unchanged(client, make, auth):
     french = client.get("/programmes/export.csv?lang=fr").get_data().decode("utf-8-sig")
     assert "Offre générale permanente" in french.splitlines()[0]
     assert db.session.get(Programme, general.id).general_offer is True
+
+
+# --- pages: the form, the programme page, match cards ----------------------------------------
+
+
+def test_the_form_saves_the_flag_and_history_says_yes_or_no(client, make, auth):
+    org = make.organisation()
+    provider = make.user("provider", organisation=org)
+    auth.login(provider.email)
+    form = client.get("/programmes/new").get_data(as_text=True)
+    assert 'name="general_offer"' in form and "Standing general offer" in form
+    assert "a clearing house that finds partners, a help desk" in form
+    data = {
+        "organisation_id": org.id,
+        "title": "Cyber capacity clearing house",
+        "description": "Finds partners for any need on incident response and cybercrime.",
+        "text_language": "en",
+        "themes": ["incident_response"],
+        "support_types": ["technical_assistance"],
+        "languages": ["en"],
+        "visibility": "public",
+        "delivery_mode": "online",
+        "cost_model": "free",
+        "general_offer": "y",
+    }
+    created = client.post("/programmes/new", data=data)
+    assert created.status_code == 302, created.get_data(as_text=True)
+    record = db.session.scalar(db.select(Programme))
+    assert record.general_offer is True
+    page = client.get(f"/programmes/{record.id}").get_data(as_text=True)
+    assert 'class="badge general-offer"' in page and ">General offer<" in page
+    edit = client.get(f"/programmes/{record.id}/edit").get_data(as_text=True)
+    assert 'checked id="general_offer" name="general_offer" type="checkbox"' in edit
+    del data["general_offer"]  # an unticked box is not sent
+    assert client.post(f"/programmes/{record.id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Programme, record.id).general_offer is False
+    page = client.get(f"/programmes/{record.id}").get_data(as_text=True)
+    assert 'class="badge general-offer"' not in page
+    assert "Standing general offer</span>: <del>Yes</del> → <ins>No</ins>" in page
+    french = client.get(f"/programmes/{record.id}?lang=fr").get_data(as_text=True)
+    assert "Offre générale permanente</span>: <del>Oui</del> → <ins>Non</ins>" in french
+
+
+def _refresh() -> None:
+    from kb.matching.service import match_service
+
+    with unit_of_work():
+        match_service().refresh()
+
+
+def _unmet_request(make):
+    make.country("KEN")
+    return make.request(
+        "KEN",
+        title="Cybercrime prosecution guidelines for our judges",
+        description="Our judges need written guidelines on prosecuting cybercrime cases and "
+        "on admitting electronic evidence in court.",
+        themes=["cybercrime"],
+        support_types=["policy_advice"],
+    )
+
+
+def _help_desk(make, **kw):
+    values = {
+        "title": "Cybercrime help desk",
+        "description": "A help desk that answers questions from any state on cybercrime "
+        "legislation and cooperation, and points to partners and free curricula.",
+        "themes": ["cybercrime"],
+        "support_types": ["technical_assistance"],
+        "general_offer": True,
+        **kw,
+    }
+    return make.programme(**values)
+
+
+def test_an_unmet_need_lists_the_general_offers_that_may_help(client, make, auth):
+    request = _unmet_request(make)
+    desk = _help_desk(make)
+    hidden = _help_desk(make, title="Confidential cybercrime hotline", visibility="secretariat")
+    _refresh()
+    body = client.get(f"/requests/{request.id}").get_data(as_text=True)
+    _, found, rest = body.partition("No programme fits this need yet")
+    assert found, "the need is unmet"
+    general, _sep, after = rest.partition("</section>")
+    assert "General offers that may help" in general and desk.title in general
+    assert 'class="badge general-offer"' in general
+    assert "weaker match" not in general and desk.title not in after
+    assert hidden.title not in body  # the page's rules of who sees what are unchanged
+    api = client.get(f"/api/v1/requests/{request.id}/matches").get_json()
+    assert api["need"]["unmet"] is True
+    assert [(i["record"]["title"], i["general_offer"]) for i in api["items"]] == [
+        (desk.title, True)
+    ]
+    auth.login(make.user("secretariat").email)
+    body = client.get(f"/requests/{request.id}").get_data(as_text=True)
+    general = body.partition("General offers that may help")[2].partition("</section>")[0]
+    assert desk.title in general and hidden.title in general
+
+
+def test_a_general_offer_on_a_met_need_is_listed_with_its_badge(client, make):
+    request = _unmet_request(make)
+    fits = make.programme(
+        title="Cybercrime prosecution guidelines for judges",
+        description="We draft guidelines for judges on prosecuting cybercrime cases and on "
+        "admitting electronic evidence in court, with policy advice to ministries.",
+        themes=["cybercrime"],
+        support_types=["policy_advice"],
+        eligible_countries=["KEN"],
+    )
+    desk = _help_desk(make)
+    _refresh()
+    body = client.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "No programme fits this need yet" not in body
+    assert "General offers that may help" not in body
+    assert fits.title in body and desk.title in body
+    assert body.index(fits.title) < body.index(desk.title)
+    card = body[body.index(desk.title) :].partition("</li>")[0]
+    assert 'class="badge general-offer"' in card
+    first = body[body.index(fits.title) :].partition("</li>")[0]
+    assert "general-offer" not in first

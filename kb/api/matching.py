@@ -90,6 +90,12 @@ class ScoredSchema(Schema):
 
 class RecordMatchSchema(ScoredSchema):
     record = fields.Nested(RecordRefSchema)
+    general_offer = fields.Boolean(
+        metadata={
+            "description": "The programme is a standing general offer (a service open to any "
+            "need on its themes); false for requests."
+        }
+    )
 
 
 class NeedSchema(Schema):
@@ -222,6 +228,7 @@ def _scored(record: Any, match: Any) -> dict[str, Any]:
         "shown": match_service().config.shown(match.quality),
         "covers_need": match.covers,
         "reasons": match.reasons,
+        "general_offer": bool(getattr(record, "general_offer", False)),
     }
 
 
@@ -241,7 +248,12 @@ def request_matches(record_id: int) -> Any:
         pairs = queries.programmes_for(request, current_user) if listed else []
         need = queries.need_of(request, pairs, service.config.unmet_threshold)
         body = {
-            "items": [_scored(p, m) for p, m in pairs if service.config.listed(m.score)],
+            "items": [
+                _scored(p, m)
+                for p, m in pairs
+                if service.config.listed(m.score)
+                or queries.general_offer_on_themes(request, p, service.config)
+            ],
             "need": need.as_dict(),
             "suggested_codes": service.infer_codes(request),
         }

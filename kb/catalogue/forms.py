@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     SelectField,
@@ -95,6 +96,15 @@ class RequestForm(RecordForm):
     )
 
 
+#: What a standing general offer is, as the form and the programme page say it.
+GENERAL_OFFER_HINT = _l(
+    "A service open to any need on its themes rather than a programme built around particular "
+    "needs: a clearing house that finds partners, a help desk, an open or self-paced online "
+    "course, free curricula. Matching lists it as a general offer for needs on its themes, "
+    "after the programmes that fit them."
+)
+
+
 class ProgrammeForm(RecordForm):
     organisation_id = SelectField(
         _l("Provider"), choices=[], coerce=int, validators=[DataRequired()]
@@ -146,6 +156,7 @@ class ProgrammeForm(RecordForm):
     contact_email = EmailField(
         _l("Contact email"), validators=[Optional(), Email(check_deliverability=False)]
     )
+    general_offer = BooleanField(_l("Standing general offer"), description=GENERAL_OFFER_HINT)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

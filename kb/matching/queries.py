@@ -17,7 +17,8 @@ from kb.matching import aggregates
 from kb.models import Country, Match, MatchNeed, MatchSuggestion, Programme, Request
 from kb.models.types import has_code
 from kb.views import QueryRows
-from search.matching import NeedStatus
+from search.matching import MatchConfig, NeedStatus
+from search.matching.codes import subject_themes
 
 #: The overview lists at most this many programmes per request, and no weak pairs.
 BEST_PER_REQUEST = 3
@@ -373,6 +374,56 @@ def need_of(
     covering = next(((p, s) for p, s in pairs if s.covers and s.score >= threshold), None)
     shown = covering[0] if covering else programme
     return NeedStatus(request.ref, best.score, best.quality, covering is None, shown.ref)
+
+
+@dataclass
+class RequestLists:
+    """A request's stored programmes as its page lists them (each ``(programme, row)``)."""
+
+    #: Strong and good matches, listed.
+    shown: list[tuple[Programme, MatchSuggestion]]
+    #: The weaker ones, folded ("Show N weaker matches").
+    weaker: list[tuple[Programme, MatchSuggestion]]
+    #: When no programme fits the need: the general offers, listed under that note
+    #: ("General offers that may help") instead of folded among the weaker matches.
+    general: list[tuple[Programme, MatchSuggestion]]
+
+
+def general_offer_on_themes(request: Request, programme: Programme, config: MatchConfig) -> bool:
+    """A standing general offer (``Programme.general_offer``) on one of the request's themes
+    (its own, or those suggested from its text), audience themes apart: the engine ranks it
+    at least as the least listed score (``MatchConfig.general_offers``)."""
+    if not (programme.general_offer and config.general_offers):
+        return False
+    wanted = request.themes or request.suggested_themes or []
+    audience = config.cover_audience_themes
+    return bool(
+        set(subject_themes(wanted, audience)) & set(subject_themes(programme.themes, audience))
+    )
+
+
+def request_lists(
+    request: Request,
+    pairs: list[tuple[Programme, MatchSuggestion]],
+    config: MatchConfig,
+    unmet: bool,
+) -> RequestLists:
+    """Split a request's stored programmes (already those the viewer may see) as its page
+    shows them: strong and good matches listed, weaker ones folded, near-zero ones dropped
+    (``MatchConfig.listed``) — except a general offer on the need's themes, always listed
+    with its own label. When the need is ``unmet`` the general offers are set apart."""
+    listed = [
+        (p, m)
+        for p, m in pairs
+        if config.listed(m.score) or general_offer_on_themes(request, p, config)
+    ]
+    general = [(p, m) for p, m in listed if unmet and p.general_offer]
+    rest = [(p, m) for p, m in listed if not (unmet and p.general_offer)]
+    return RequestLists(
+        shown=[(p, m) for p, m in rest if config.shown(m.quality)],
+        weaker=[(p, m) for p, m in rest if not config.shown(m.quality)],
+        general=general,
+    )
 
 
 def awaiting_first_list(request: Request) -> bool:

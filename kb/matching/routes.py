@@ -190,14 +190,18 @@ def panel_for(record: Request | Programme) -> dict[str, object]:
             owner = access.owns(current_user, record) or access.is_secretariat(current_user)
             inferred = match_service().infer_codes(record) if owner else {}
             config = match_service().config
-            shown, weaker = split_by_label(pairs, config)
-            return {
-                "programmes": shown,
-                "weaker": weaker,
-                # "listed among unmet needs" only of what that list can hold (not a draft)
-                "need": queries.need_of(record, pairs, config.unmet_threshold)
+            # "listed among unmet needs" only of what that list can hold (not a draft)
+            need = (
+                queries.need_of(record, pairs, config.unmet_threshold)
                 if record.status in queries.UNMET_LISTED_STATUSES
-                else None,
+                else None
+            )
+            lists = queries.request_lists(record, pairs, config, unmet=bool(need and need.unmet))
+            return {
+                "programmes": lists.shown,
+                "weaker": lists.weaker,
+                "general": lists.general,
+                "need": need,
                 "inferred": inferred,
                 "as_of": _lag(record),
                 "listed_as_of": _listed_lag(pairs),
