@@ -38,17 +38,9 @@ def codes_of(programmes: Any) -> set[tuple[str, str]]:
 def _add(connection: Any, pairs: set[tuple[str, str]]) -> None:
     """Store ``pairs``, those already stored left as they are (concurrent writers too)."""
     rows = [{"field": f, "code": c} for f, c in sorted(pairs)]
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(ListedCode).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(ListedCode).on_conflict_do_nothing()
-    else:  # pragma: no cover - the two supported databases are above
-        stored = set(connection.execute(select(ListedCode.field, ListedCode.code)).all())
-        rows = [r for r in rows if (r["field"], r["code"]) not in stored]
-        statement = insert(ListedCode)
-    if rows:
-        connection.execute(statement, rows)
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    if rows:  # the two supported databases share ON CONFLICT DO NOTHING
+        connection.execute(dialect.insert(ListedCode).on_conflict_do_nothing(), rows)
 
 
 def _after_flush(session: Session, _context: Any) -> None:
