@@ -363,3 +363,59 @@ def test_a_general_offer_on_a_met_need_is_listed_with_its_badge(client, make):
     assert 'class="badge general-offer"' in card
     first = body[body.index(fits.title) :].partition("</li>")[0]
     assert "general-offer" not in first
+
+
+# --- Word forms -------------------------------------------------------------------------------
+
+
+def _word(lang: str, answer: str | None, drop_row: bool = False) -> bytes:
+    import io
+
+    import docx
+
+    from kb.wordio.fields import translator
+    from kb.wordio.template import build_template
+
+    doc = docx.Document(io.BytesIO(build_template("programme", lang)))
+    label = translator(lang)("Standing general offer")
+    rows = [r for r in doc.tables[0].rows if r.cells[0].paragraphs[0].text == label]
+    assert len(rows) == 1, "the form has the row, labelled in its language"
+    if drop_row:
+        rows[0]._tr.getparent().remove(rows[0]._tr)
+    elif answer is not None:
+        rows[0].cells[1].text = answer
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def test_word_forms_read_yes_or_no_in_their_language(app):
+    from kb.wordio.reader import read_docx
+
+    assert read_docx(_word("en", "Yes")).values["general_offer"] is True
+    assert read_docx(_word("en", "no")).values["general_offer"] is False
+    assert read_docx(_word("fr", "Oui")).values["general_offer"] is True
+    assert read_docx(_word("es", "No")).values["general_offer"] is False
+    empty = read_docx(_word("en", None))
+    assert "general_offer" not in empty.values
+    assert not [key for key, _ in empty.problems if key == "general_offer"]
+    unclear = read_docx(_word("en", "perhaps"))
+    assert "general_offer" not in unclear.values
+    assert [str(m) for key, m in unclear.problems if key == "general_offer"] == [
+        "Standing general offer: “perhaps” is not one of yes, no (table 1, row 14)"
+    ]
+    # a form handed out before the row existed is read without a problem about it
+    older = read_docx(_word("en", None, drop_row=True))
+    assert not [key for key, _ in older.problems if key == "general_offer"]
+
+
+def test_a_word_form_ticks_the_box_on_the_review_page(client, make, auth):
+    from tests.test_word_pages import upload
+
+    org = make.organisation()
+    auth.login(make.user("provider", organisation=org).email)
+    html = upload(client, _word("en", "Yes"), kind="programme").get_data(as_text=True)
+    assert 'checked id="general_offer" name="general_offer" type="checkbox"' in html
+    html = upload(client, _word("en", "No"), kind="programme").get_data(as_text=True)
+    assert 'id="general_offer" name="general_offer" type="checkbox"' in html
+    assert 'checked id="general_offer"' not in html

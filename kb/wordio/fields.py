@@ -34,8 +34,11 @@ class FieldSpec:
     key: str  # form field name
     label: str  # shown in the first column; the reader matches it case-insensitively
     hint: str = ""
-    type: str = "text"  # text | long | code | date | url | email | ref | refs
+    type: str = "text"  # text | long | code | yesno | date | url | email | ref | refs
     choices: dict[str, str] | None = None
+    #: A form without this row is read without a problem (a row added after forms were
+    #: handed out: those filled in earlier lack it).
+    optional_row: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,9 @@ class ListSpec:
 #: A code field's hint lists its labels (in the form's language): "one of: Low, Medium, High".
 CHOICES_HINT = N_("one of: %(labels)s")
 DATE_HINT = N_("YYYY-MM-DD or DD/MM/YYYY")
+
+#: The answers of a yes/no row (``yesno``), matched as code labels are.
+YES_NO = {"yes": N_("Yes"), "no": N_("No")}
 
 _VISIBILITY = FieldSpec("visibility", N_("Visibility"), "", "code", codes.VISIBILITIES)
 _LANGUAGE = FieldSpec("text_language", N_("Text language"), "", "code", codes.LANGUAGES)
@@ -114,6 +120,18 @@ PROGRAMME_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("application_deadline", N_("Application deadline"), DATE_HINT, "date"),
     FieldSpec("url", N_("Web page"), "https://…", "url"),
     FieldSpec("contact_email", N_("Contact email"), "", "email"),
+    FieldSpec(
+        "general_offer",
+        N_("Standing general offer"),
+        N_(
+            "Yes or No (empty: No). Yes: a service open to any need on its themes rather than "
+            "a programme built around particular needs (a clearing house, a help desk, an "
+            "open online course, free curricula)"
+        ),
+        "yesno",
+        YES_NO,
+        optional_row=True,
+    ),
     _VISIBILITY,
 )
 

@@ -132,7 +132,7 @@ def _read_template(kind: str, tables: list[list[list[str]]]) -> Reading:
             where = _l("table %(table)s, row %(row)s", table=index + 1, row=row_no)
             _read_value(reading, spec, row[1], where)
         for spec in field_specs(kind):
-            if spec.key not in seen:
+            if spec.key not in seen and not spec.optional_row:
                 reading.problem(
                     spec.key,
                     _l(
@@ -150,7 +150,7 @@ def _read_value(reading: Reading, spec: FieldSpec, raw: str, where: Any) -> None
     if not raw:
         return
     value: Any = raw if spec.type == "long" else re.sub(r"\s+", " ", raw)
-    if spec.type == "code" and spec.choices is not None:
+    if spec.type in ("code", "yesno") and spec.choices is not None:
         value = _code_for(value, spec.choices)
         if value is None:
             reading.problem(
@@ -164,6 +164,8 @@ def _read_value(reading: Reading, spec: FieldSpec, raw: str, where: Any) -> None
                 ),
             )
             return
+        if spec.type == "yesno":
+            value = value == "yes"
     elif spec.type == "date":
         value = _date(value)
         if value is None:
