@@ -189,6 +189,39 @@ def test_search_page_filters_facets_and_sharing_url(make, client):
     assert data["total"] == 2  # values of one filter are OR-ed
 
 
+def test_country_facet_says_named_states_and_place_finds_every_programme_a_state_may_join(
+    make, client
+):
+    """One eligibility rule (issue 11 point 1): the Country facet counts the states a
+    programme names, and says so; "open to" a state is the Place filter's, as everywhere."""
+    make.programme(title="Quokka drill for Senegal only", eligible_countries=["SEN"])
+    make.programme(title="Quokka course open to all")
+    make.programme(title="Quokka school for Africa", eligible_regions=["Africa"])
+    make.programme(title="Quokka exchange for Kenya only", eligible_countries=["KEN"])
+    make.request("SEN", title="Quokka need of Senegal")
+    search_service().reindex()
+    page = client.get("/search?q=quokka&kind=programme").get_data(as_text=True)
+    assert "<h2>Named states</h2>" in page and "<h2>Country</h2>" not in page
+    assert "Every programme a state may join: choose the state under Place." in page
+    assert '<option value="SEN">Senegal</option>' in page  # states in the Place menu
+    named = client.get("/search.json?q=quokka&kind=programme&country=SEN").get_json()
+    assert [h["title"] for h in named["hits"]] == ["Quokka drill for Senegal only"]
+    open_to = client.get("/search.json?q=quokka&kind=programme&place=SEN").get_json()
+    assert sorted(h["title"] for h in open_to["hits"]) == [
+        "Quokka course open to all",
+        "Quokka drill for Senegal only",
+        "Quokka school for Africa",
+    ]
+    chosen = client.get("/search?q=quokka&kind=programme&place=SEN").get_data(as_text=True)
+    assert "Its requests, and the programmes it may join" in chosen
+    requests_only = client.get("/search?q=quokka&kind=request").get_data(as_text=True)
+    assert "<h2>Country</h2>" in requests_only and "Named states" not in requests_only
+    mixed = client.get("/search?q=quokka").get_data(as_text=True)
+    assert "<h2>Country or named state</h2>" in mixed
+    french = client.get("/search?q=quokka&kind=programme&lang=fr").get_data(as_text=True)
+    assert "<h2>États nommés</h2>" in french
+
+
 @pytest.mark.parametrize(
     "q", ['"unbalanced', "((a", "AND OR NOT", "*", "x" * 10_000, "a\x00b\x1f", "foo:bar", "é" * 300]
 )

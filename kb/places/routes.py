@@ -45,11 +45,13 @@ def places_of(iso3: str) -> dict[str, Any]:
 
 
 @bp.app_template_global()
-def place_choices() -> list[tuple[str, list[Place]]]:
-    """Places for a filter menu, grouped by kind (states are filtered by country), in the
-    alphabetical order of their names in the interface language."""
+def place_choices(states: bool = False) -> list[tuple[str, list[Place]]]:
+    """Places for a filter menu, grouped by kind, in the alphabetical order of their names in
+    the interface language; the member states last with ``states`` (menus whose page filters
+    states by country leave them out)."""
     g = default_gazetteer()
-    return [(codes.label(codes.PLACE_KINDS, kind), sorted_places(g.places(kind))) for kind in KINDS]
+    kinds = (*KINDS, "state") if states else KINDS
+    return [(codes.label(codes.PLACE_KINDS, kind), sorted_places(g.places(kind))) for kind in kinds]
 
 
 @bp.app_template_global()

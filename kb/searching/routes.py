@@ -347,6 +347,26 @@ FACET_SHOWN = 12
 Facet = tuple[str, list[tuple[str, int, str]], list[tuple[str, str]]]
 
 
+#: The Country facet counts a request's state and the states a programme *names* (those it
+#: is targeted at), not every state a programme is open to (a programme open to all would
+#: count for every state): its heading says which, by the kinds shown. Every programme a
+#: state may join is the Place filter's (``place=<ISO3>``, the one eligibility rule).
+COUNTRY_HEADINGS = {
+    "request": N_("Country"),
+    "programme": N_("Named states"),
+    "mixed": N_("Country or named state"),
+}
+
+
+def country_heading(kinds: list[str]) -> str:
+    """The Country facet's heading for the kinds a search shows (all when none chosen)."""
+    if kinds and all(k == "request" for k in kinds):
+        return COUNTRY_HEADINGS["request"]
+    if kinds and all(k == "programme" for k in kinds):
+        return COUNTRY_HEADINGS["programme"]
+    return COUNTRY_HEADINGS["mixed"]
+
+
 def _facets(result: SearchResult, selected: dict[str, list[str]]) -> dict[str, Facet]:
     """Each facet's heading, its shown values as ``(value, count, label)`` — the most frequent
     first, values with the same count in the alphabetical order of their labels in the
@@ -354,6 +374,8 @@ def _facets(result: SearchResult, selected: dict[str, list[str]]) -> dict[str, F
     of the result has, as ``(value, label)``."""
     out = {}
     for field, (heading, labels) in _facet_labels(result).items():
+        if field == "countries":
+            heading = country_heading(selected.get("kind", []))
 
         def label(value: str, labels: dict[str, str] = labels, field: str = field) -> str:
             if field in ("countries", "beneficiaries"):
