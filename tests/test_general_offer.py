@@ -323,6 +323,18 @@ def test_an_unmet_need_lists_the_general_offers_that_may_help(client, make, auth
     desk = _help_desk(make)
     hidden = _help_desk(make, title="Confidential cybercrime hotline", visibility="secretariat")
     _refresh()
+    from kb.extensions import db
+    from kb.models import MatchSuggestion
+
+    stored = db.session.scalars(
+        db.select(MatchSuggestion).where(
+            MatchSuggestion.request_id == request.id, MatchSuggestion.side == "request"
+        )
+    ).all()
+    # the engine's decision is stored with the pair (one rule: the page reads it)
+    assert {(s.programme_id, s.general) for s in stored if s.programme_id == desk.id} == {
+        (desk.id, True)
+    }
     body = client.get(f"/requests/{request.id}").get_data(as_text=True)
     _, found, rest = body.partition("No programme fits this need yet")
     assert found, "the need is unmet"
@@ -425,30 +437,27 @@ def test_request_lists_keep_general_offers_on_the_need_and_set_them_apart_when_u
     from types import SimpleNamespace
 
     from kb.matching.queries import request_lists
-    from kb.models import Request
     from search.matching import MatchConfig
 
     config = MatchConfig()
-    need = Request(themes=["cybercrime", "gender"], languages=["fr"], suggested_themes=[])
 
-    def programme(general: bool, themes: list[str], languages: list[str]) -> Programme:
-        return Programme(general_offer=general, themes=themes, languages=languages)
+    def programme(general: bool) -> Programme:
+        return Programme(general_offer=general)
 
-    def row(score: float, quality: str) -> SimpleNamespace:
-        return SimpleNamespace(score=score, quality=quality)
+    def row(score: float, quality: str, general: bool = False) -> SimpleNamespace:
+        """A stored pair; ``general``: the engine lifted it (``Match.general``)."""
+        return SimpleNamespace(score=score, quality=quality, general=general)
 
     low = config.list_min_score / 2
-    fits = (programme(False, ["cybercrime"], ["fr"]), row(0.9, "strong"))
-    weak = (programme(False, ["cybercrime"], ["fr"]), row(0.2, "weak"))
-    desk = (programme(True, ["cybercrime"], ["en", "fr"]), row(low, "weak"))
-    faint = (programme(False, ["cybercrime"], ["fr"]), row(low, "weak"))
-    off_theme = (programme(True, ["diplomacy", "gender"], ["fr"]), row(low, "weak"))
-    no_language = (programme(True, ["cybercrime"], ["ru"]), row(low, "weak"))
-    pairs = [fits, weak, desk, faint, off_theme, no_language]
+    fits = (programme(False), row(0.9, "strong"))
+    weak = (programme(False), row(0.2, "weak"))
+    desk = (programme(True), row(low, "weak", general=True))
+    faint = (programme(False), row(low, "weak"))
+    # a general offer the engine did not lift (another theme, or no shared language)
+    not_lifted = (programme(True), row(low, "weak"))
+    pairs = [fits, weak, desk, faint, not_lifted]
 
-    met = request_lists(need, pairs, config, unmet=False)
+    met = request_lists(pairs, config, unmet=False)
     assert (met.shown, met.weaker, met.general) == ([fits], [weak, desk], [])
-    unmet = request_lists(need, pairs, config, unmet=True)
+    unmet = request_lists(pairs, config, unmet=True)
     assert (unmet.shown, unmet.weaker, unmet.general) == ([fits], [weak], [desk])
-    off = request_lists(need, pairs, MatchConfig(general_offers=False), unmet=True)
-    assert off.general == [] and desk not in off.weaker

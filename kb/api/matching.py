@@ -251,8 +251,7 @@ def request_matches(record_id: int) -> Any:
             "items": [
                 _scored(p, m)
                 for p, m in pairs
-                if service.config.listed(m.score)
-                or queries.general_offer_on_themes(request, p, service.config)
+                if queries.listed(m, service.config)
             ],
             "need": need.as_dict(),
             "suggested_codes": service.infer_codes(request),

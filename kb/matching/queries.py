@@ -18,7 +18,6 @@ from kb.models import Country, Match, MatchNeed, MatchSuggestion, Programme, Req
 from kb.models.types import has_code
 from kb.views import QueryRows
 from search.matching import MatchConfig, NeedStatus
-from search.matching.codes import subject_themes
 
 #: The overview lists at most this many programmes per request, and no weak pairs.
 BEST_PER_REQUEST = 3
@@ -389,38 +388,24 @@ class RequestLists:
     general: list[tuple[Programme, MatchSuggestion]]
 
 
-def general_offer_on_themes(request: Request, programme: Programme, config: MatchConfig) -> bool:
-    """A standing general offer (``Programme.general_offer``) on one of the request's themes
-    (its own, or those suggested from its text; audience themes apart) in one of its
-    languages (or either side names none): the engine ranks it at least as the least listed
-    score (``MatchConfig.general_offers``, docs/MATCHING.md "General offers")."""
-    if not (programme.general_offer and config.general_offers):
-        return False
-    wanted = request.themes or request.suggested_themes or []
-    audience = config.cover_audience_themes
-    themes = set(subject_themes(wanted, audience)) & set(subject_themes(programme.themes, audience))
-    asked = set(request.languages or [])
-    offered = {*(programme.languages or []), *(programme.interpretation_languages or [])}
-    return bool(themes) and (not asked or not offered or bool(asked & offered))
+def listed(row: MatchSuggestion, config: MatchConfig) -> bool:
+    """Whether a request's page and API list a stored pair at all: it scores the least listed
+    score (``MatchConfig.listed``), or it is a general offer the engine ranked as if it did
+    (``MatchSuggestion.general``, the engine's ``Match.general``)."""
+    return config.listed(row.score) or bool(row.general)
 
 
 def request_lists(
-    request: Request,
-    pairs: list[tuple[Programme, MatchSuggestion]],
-    config: MatchConfig,
-    unmet: bool,
+    pairs: list[tuple[Programme, MatchSuggestion]], config: MatchConfig, unmet: bool
 ) -> RequestLists:
     """Split a request's stored programmes (already those the viewer may see) as its page
     shows them: strong and good matches listed, weaker ones folded, near-zero ones dropped
-    (``MatchConfig.listed``) — except a general offer on the need's themes, always listed
-    with its own label. When the need is ``unmet`` the general offers are set apart."""
-    listed = [
-        (p, m)
-        for p, m in pairs
-        if config.listed(m.score) or general_offer_on_themes(request, p, config)
-    ]
-    general = [(p, m) for p, m in listed if unmet and p.general_offer]
-    rest = [(p, m) for p, m in listed if not (unmet and p.general_offer)]
+    (``MatchConfig.listed``) — except a general offer on the need's themes in a shared
+    language (``MatchSuggestion.general``, the engine's ``Match.general``: one rule), always
+    listed with its own label. When the need is ``unmet`` those are set apart."""
+    kept = [(p, m) for p, m in pairs if listed(m, config)]
+    general = [(p, m) for p, m in kept if unmet and m.general]
+    rest = [(p, m) for p, m in kept if not (unmet and m.general)]
     return RequestLists(
         shown=[(p, m) for p, m in rest if config.shown(m.quality)],
         weaker=[(p, m) for p, m in rest if not config.shown(m.quality)],

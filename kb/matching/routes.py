@@ -196,7 +196,7 @@ def panel_for(record: Request | Programme) -> dict[str, object]:
                 if record.status in queries.UNMET_LISTED_STATUSES
                 else None
             )
-            lists = queries.request_lists(record, pairs, config, unmet=bool(need and need.unmet))
+            lists = queries.request_lists(pairs, config, unmet=bool(need and need.unmet))
             return {
                 "programmes": lists.shown,
                 "weaker": lists.weaker,

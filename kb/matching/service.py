@@ -725,6 +725,7 @@ def _row(side: str, rank: int, match: Match, now: datetime, levels: _Levels) -> 
         "score": match.score,
         "quality": match.quality,
         "covers": match.covers,
+        "general": match.general,
         "reasons": [r.as_dict() for r in match.reasons],
         "computed_at": now,
         **dict.fromkeys(OVERVIEW_CLASSES, False),  # set by _mark_overview (request lists)

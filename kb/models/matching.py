@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -65,6 +66,10 @@ class MatchSuggestion(db.Model):
     quality: Mapped[str] = mapped_column(String(10))
     #: The programme covers the request's main need (the engine's ``Match.covers``).
     covers: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: A standing general offer on one of the need's themes in a shared language, which
+    #: the engine ranks at least as the least listed score (``Match.general``; request
+    #: lists only): the page keeps it though its own score is under that.
+    general: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(db.JSON, default=list)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: Who may see the pair on the Matches page: ``public`` / ``verified`` (both records
