@@ -88,6 +88,43 @@ def test_ticking_the_box_changes_only_the_flag_not_the_order_of_the_codes(client
     assert db.session.get(Programme, record.id).themes == ["national_strategy", "cybercrime"]
 
 
+def test_the_api_pairs_say_general_offer_as_the_matches_page_badge_does(client, make):
+    from kb.matching.service import match_service
+    from kb.uow import unit_of_work
+
+    make.country("KEN")
+    make.request(
+        "KEN",
+        title="Training for our national CERT analysts",
+        description="Our national CERT needs hands-on training for analysts in incident "
+        "response, malware triage and log analysis.",
+        themes=["incident_response"],
+        support_types=["training"],
+    )
+    plain = make.programme(
+        title="Incident response training for national CERT analysts",
+        description="Hands-on training for national CERT analysts in incident response, "
+        "malware triage and log analysis.",
+    )
+    desk = make.programme(
+        title="Incident response help desk for national CERTs",
+        description="A help desk that answers national CERT analysts on incident response, "
+        "malware triage and log analysis, and points to training.",
+        general_offer=True,
+    )
+    with unit_of_work():
+        match_service().refresh()
+    body = client.get("/api/v1/matches").get_json()
+    flags = {item["programme"]["id"]: item["general_offer"] for item in body["items"]}
+    assert flags == {plain.id: False, desk.id: True}
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["components"]["schemas"]["Pair"]["properties"]["general_offer"]["type"] == (
+        "boolean"
+    )
+    page = client.get("/matches").get_data(as_text=True)
+    assert page.count('class="badge general-offer"') == 1
+
+
 def test_the_history_names_codes_states_and_places_in_the_reader_language(client, make, auth):
     from kb.history import record_revision
     from kb.uow import unit_of_work
