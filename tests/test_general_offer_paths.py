@@ -125,6 +125,49 @@ def test_the_api_pairs_say_general_offer_as_the_matches_page_badge_does(client, 
     assert page.count('class="badge general-offer"') == 1
 
 
+def test_a_word_form_reads_yes_or_no_with_or_without_accents_and_names_them_in_words(app):
+    from flask_babel import force_locale
+
+    from kb.wordio.reader import read_docx
+    from tests.test_general_offer import _word
+
+    assert read_docx(_word("es", "Sí")).values["general_offer"] is True
+    assert read_docx(_word("es", "si")).values["general_offer"] is True  # typed without accent
+    assert read_docx(_word("es", " SI ")).values["general_offer"] is True
+    assert read_docx(_word("ru", "Нет")).values["general_offer"] is False
+    assert read_docx(_word("ar", "نعم")).values["general_offer"] is True
+    assert read_docx(_word("zh", "否")).values["general_offer"] is False
+    with app.test_request_context(), force_locale("fr"):
+        unclear = read_docx(_word("fr", "peut-être"))
+        problems = [str(m) for key, m in unclear.problems if key == "general_offer"]
+    assert problems == [
+        "Offre générale permanente : « peut-être » n’est pas l’un de Oui, Non (tableau 1, ligne 14)"
+    ]
+
+
+def test_a_word_form_reads_a_single_choice_typed_without_its_accent(app):
+    import io
+
+    import docx
+
+    from kb.wordio.fields import translator
+    from kb.wordio.reader import read_docx
+
+    doc = docx.Document(io.BytesIO(_word_bytes("es")))
+    label = translator("es")("Visibility")
+    row = next(r for r in doc.tables[0].rows if r.cells[0].paragraphs[0].text == label)
+    row.cells[1].text = "publico"
+    out = io.BytesIO()
+    doc.save(out)
+    assert read_docx(out.getvalue()).values["visibility"] == "public"
+
+
+def _word_bytes(lang: str) -> bytes:
+    from tests.test_general_offer import _word
+
+    return _word(lang, None)
+
+
 def test_the_history_names_codes_states_and_places_in_the_reader_language(client, make, auth):
     from kb.history import record_revision
     from kb.uow import unit_of_work
