@@ -133,6 +133,9 @@ def generate(programmes: int, requests: int, seed: int) -> dict[str, list[dict[s
             "eligible_countries": ";".join(rng.sample(countries, 3)) if scope >= 0.9 else "",
             "delivery_mode": rng.choice(["in_person", "online", "hybrid"]),
             "start_date": start, "end_date": "2028-12-31",
+            # One in fifty is a standing general offer (drawn without the generator: the
+            # other fields stay as they were).
+            "general_offer": "yes" if i % 50 == 0 else "",
         })  # fmt: skip
     reqs = []
     for i in range(requests):

@@ -75,8 +75,13 @@ def iso(d: date) -> str:
     return d.isoformat()
 
 
-def make_programmes(n: int, corpus: Corpus, countries: list[str], rng: random.Random) -> list:
+def make_programmes(
+    n: int, corpus: Corpus, countries: list[str], rng: random.Random, general_share: float = 0.0
+) -> list:
+    """``general_share`` of them (every k-th, without drawing: the other fields stay as
+    they were) are standing general offers (docs/MATCHING.md, "General offers")."""
     out: list[dict[str, Any]] = []
+    every = round(1 / general_share) if general_share > 0 else 0
     for i in range(n):
         lang = pick_lang(rng)
         title, body = corpus.text(lang)
@@ -96,6 +101,7 @@ def make_programmes(n: int, corpus: Corpus, countries: list[str], rng: random.Ra
                 "eligible_regions": regions,
                 "eligible_countries": chosen,
                 "delivery_mode": rng.choice(["in_person", "online", "hybrid"]),
+                "general_offer": bool(every) and i % every == 0,
                 "organisation_name": f"Org {i % 700}",
                 "organisation_type": "international_organisation",
                 "status": rng.choices(["open", "closed", "draft"], [0.8, 0.15, 0.05])[0],
@@ -160,13 +166,23 @@ def main() -> None:
     parser.add_argument("--programmes", type=int, default=50_000)
     parser.add_argument("--single", type=int, default=200, help="requests timed one by one")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--general-share",
+        type=float,
+        default=0.02,
+        help="share of programmes that are standing general offers (0: none)",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     regions = country_regions()
     corpus = Corpus(rng)
-    programmes = make_programmes(args.programmes, corpus, sorted(regions), rng)
+    programmes = make_programmes(args.programmes, corpus, sorted(regions), rng, args.general_share)
     requests = make_requests(args.requests, corpus, regions, rng)
-    out: dict[str, Any] = {"requests": args.requests, "programmes": args.programmes}
+    out: dict[str, Any] = {
+        "requests": args.requests,
+        "programmes": args.programmes,
+        "general_share": args.general_share,
+    }
     out["data_rss_mb"] = round(rss_mb(), 1)
 
     t0 = time.perf_counter()

@@ -419,3 +419,36 @@ def test_a_word_form_ticks_the_box_on_the_review_page(client, make, auth):
     html = upload(client, _word("en", "No"), kind="programme").get_data(as_text=True)
     assert 'id="general_offer" name="general_offer" type="checkbox"' in html
     assert 'checked id="general_offer"' not in html
+
+
+def test_request_lists_keep_general_offers_on_the_need_and_set_them_apart_when_unmet(app):
+    from types import SimpleNamespace
+
+    from kb.matching.queries import request_lists
+    from kb.models import Request
+    from search.matching import MatchConfig
+
+    config = MatchConfig()
+    need = Request(themes=["cybercrime", "gender"], languages=["fr"], suggested_themes=[])
+
+    def programme(general: bool, themes: list[str], languages: list[str]) -> Programme:
+        return Programme(general_offer=general, themes=themes, languages=languages)
+
+    def row(score: float, quality: str) -> SimpleNamespace:
+        return SimpleNamespace(score=score, quality=quality)
+
+    low = config.list_min_score / 2
+    fits = (programme(False, ["cybercrime"], ["fr"]), row(0.9, "strong"))
+    weak = (programme(False, ["cybercrime"], ["fr"]), row(0.2, "weak"))
+    desk = (programme(True, ["cybercrime"], ["en", "fr"]), row(low, "weak"))
+    faint = (programme(False, ["cybercrime"], ["fr"]), row(low, "weak"))
+    off_theme = (programme(True, ["diplomacy", "gender"], ["fr"]), row(low, "weak"))
+    no_language = (programme(True, ["cybercrime"], ["ru"]), row(low, "weak"))
+    pairs = [fits, weak, desk, faint, off_theme, no_language]
+
+    met = request_lists(need, pairs, config, unmet=False)
+    assert (met.shown, met.weaker, met.general) == ([fits], [weak, desk], [])
+    unmet = request_lists(need, pairs, config, unmet=True)
+    assert (unmet.shown, unmet.weaker, unmet.general) == ([fits], [weak], [desk])
+    off = request_lists(need, pairs, MatchConfig(general_offers=False), unmet=True)
+    assert off.general == [] and desk not in off.weaker

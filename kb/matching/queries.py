@@ -391,15 +391,17 @@ class RequestLists:
 
 def general_offer_on_themes(request: Request, programme: Programme, config: MatchConfig) -> bool:
     """A standing general offer (``Programme.general_offer``) on one of the request's themes
-    (its own, or those suggested from its text), audience themes apart: the engine ranks it
-    at least as the least listed score (``MatchConfig.general_offers``)."""
+    (its own, or those suggested from its text; audience themes apart) in one of its
+    languages (or either side names none): the engine ranks it at least as the least listed
+    score (``MatchConfig.general_offers``, docs/MATCHING.md "General offers")."""
     if not (programme.general_offer and config.general_offers):
         return False
     wanted = request.themes or request.suggested_themes or []
     audience = config.cover_audience_themes
-    return bool(
-        set(subject_themes(wanted, audience)) & set(subject_themes(programme.themes, audience))
-    )
+    themes = set(subject_themes(wanted, audience)) & set(subject_themes(programme.themes, audience))
+    asked = set(request.languages or [])
+    offered = {*(programme.languages or []), *(programme.interpretation_languages or [])}
+    return bool(themes) and (not asked or not offered or bool(asked & offered))
 
 
 def request_lists(
