@@ -22,7 +22,19 @@ def choices(options: Mapping[str, str] | Iterable[tuple[object, str]]) -> list[S
 
 
 class MultiCheckboxField(SelectMultipleField):
-    """A list of check boxes: readable and usable on a phone, unlike a multi-select."""
+    """A list of check boxes: readable and usable on a phone, unlike a multi-select.
+
+    Boxes have no order, but a stored list has one (a record's first theme is its main
+    theme for matching): on an edit, the values still ticked keep their stored order and
+    newly ticked ones follow, so saving the form unchanged changes nothing."""
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        stored = self.object_data if isinstance(self.object_data, list | tuple) else []
+        if stored and self.data:
+            ticked = set(self.data)
+            kept = [value for value in stored if value in ticked]
+            self.data = list(dict.fromkeys([*kept, *self.data]))

@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
 
+from kb import codes
 from kb.codes import N_
 from kb.extensions import db
 from kb.i18n import country_name, format_moment
@@ -179,3 +180,46 @@ def sentence(rev: Revision) -> str:
         actor=actor_phrase(rev.user),
         moment=format_moment(rev.at),
     )
+
+
+#: The code list of each field holding codes: a revision's values read as their labels.
+CHANGE_CODES = {
+    "themes": codes.THEMES,
+    "suggested_themes": codes.THEMES,
+    "support_types": codes.SUPPORT_TYPES,
+    "suggested_support_types": codes.SUPPORT_TYPES,
+    "languages": codes.LANGUAGES,
+    "interpretation_languages": codes.LANGUAGES,
+    "text_language": codes.LANGUAGES,
+    "visibility": codes.VISIBILITIES,
+    "urgency": codes.URGENCIES,
+    "delivery_mode": codes.DELIVERY_MODES,
+    "cost_model": codes.COST_MODELS,
+}
+#: Fields holding states (ISO alpha-3 codes): read as the states' names.
+CHANGE_STATES = {"country_code", "eligible_countries"}
+
+
+def change_text(kind: str, field: str, value: Any) -> str:
+    """A field's value before or after an edit as a record's history shows it, in the
+    interface language: codes as their labels (a list joined by commas), states by name,
+    places as named, yes/no fields in words, nothing as a dash."""
+    if value is True or value is False:
+        return _("Yes") if value else _("No")
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(change_text(kind, field, item) for item in value)
+    value = str(value)
+    if field == "status":
+        table = codes.REQUEST_STATUSES if kind == "request" else codes.PROGRAMME_READ_STATUSES
+        return codes.label(table, value)
+    if field in CHANGE_CODES:
+        return codes.label(CHANGE_CODES[field], value)
+    if field in CHANGE_STATES:
+        return country_name(value) or value
+    if field == "eligible_regions":
+        from kb.places import eligible  # the gazetteer's names, loaded when first needed
+
+        return eligible.label(value)
+    return value

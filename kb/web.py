@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(codes=codes, access=access, is_stale=is_stale, today=date.today)
     app.jinja_env.filters["label"] = lambda value, table: codes.label(getattr(codes, table), value)
     app.jinja_env.filters["revision_sentence"] = history.sentence
+    app.jinja_env.globals["change_text"] = history.change_text
     app.jinja_env.filters["eligible_place"] = eligible_places.label
 
 

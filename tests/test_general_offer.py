@@ -414,7 +414,7 @@ def test_word_forms_read_yes_or_no_in_their_language(app):
     unclear = read_docx(_word("en", "perhaps"))
     assert "general_offer" not in unclear.values
     assert [str(m) for key, m in unclear.problems if key == "general_offer"] == [
-        "Standing general offer: “perhaps” is not one of yes, no (table 1, row 14)"
+        "Standing general offer: “perhaps” is not one of Yes, No (table 1, row 14)"
     ]
     # a form handed out before the row existed is read without a problem about it
     older = read_docx(_word("en", None, drop_row=True))

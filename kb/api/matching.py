@@ -129,6 +129,12 @@ class PairSchema(Schema):
     score = fields.Float()
     quality = fields.String()
     reasons = fields.List(fields.Nested(ReasonSchema))
+    general_offer = fields.Boolean(
+        metadata={
+            "description": "The programme is a standing general offer (a service open to any "
+            "need on its themes), as the Matches page's badge says."
+        }
+    )
 
 
 class PairPageSchema(schemas.PageSchema):
@@ -300,6 +306,7 @@ def pairs(args: dict[str, Any]) -> Any:
                 "score": s.score,
                 "quality": s.quality,
                 "reasons": s.reasons,
+                "general_offer": bool(s.programme.general_offer),
             }
             for s in pairs
         ]

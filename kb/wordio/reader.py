@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from docx import Document
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from kb.dates import parse_day
@@ -159,7 +161,7 @@ def _read_value(reading: Reading, spec: FieldSpec, raw: str, where: Any) -> None
                     "%(label)s: “%(value)s” is not one of %(allowed)s (%(where)s)",
                     label=_l(spec.label),
                     value=raw,
-                    allowed=", ".join(spec.choices),
+                    allowed=_allowed(spec),
                     where=where,
                 ),
             )
@@ -187,15 +189,33 @@ def _read_value(reading: Reading, spec: FieldSpec, raw: str, where: Any) -> None
     reading.sources[spec.key] = where
 
 
+def _allowed(spec: FieldSpec) -> str:
+    """What a single-choice row takes, for a problem: its codes, or for a yes/no row its two
+    answers in the reader's language ("Oui, Non"), which is what the form asks for."""
+    assert spec.choices is not None
+    if spec.type == "yesno":
+        return ", ".join(gettext(label) for label in spec.choices.values())
+    return ", ".join(spec.choices)
+
+
+def _fold(text: str) -> str:
+    """Accents apart ("Si" is "Sí", "Publico" is "Público"): people type them or not."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    )
+
+
 def _code_for(text: str, choices: dict[str, str]) -> str | None:
     """The code whose code or label (in any of the six languages, or its part before a colon
-    or a bracket) is ``text``."""
-    wanted = _norm(text)
+    or a bracket; case and accents apart) is ``text``."""
+    wanted = _fold(_norm(text))
     for code, label in choices.items():
         options = {_norm(code)}
         for name in variants(label):
             options.update({name, _norm(name.split(":")[0]), _norm(name.split("(")[0])})
-        if wanted in options or _norm(wanted.split("(")[0]) in options:
+        options = {_fold(option) for option in options}
+        if wanted in options or _fold(_norm(wanted.split("(")[0])) in options:
             return code
     return None
 
