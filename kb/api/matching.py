@@ -254,11 +254,7 @@ def request_matches(record_id: int) -> Any:
         pairs = queries.programmes_for(request, current_user) if listed else []
         need = queries.need_of(request, pairs, service.config.unmet_threshold)
         body = {
-            "items": [
-                _scored(p, m)
-                for p, m in pairs
-                if queries.listed(m, service.config)
-            ],
+            "items": [_scored(p, m) for p, m in pairs if queries.listed(m, service.config)],
             "need": need.as_dict(),
             "suggested_codes": service.infer_codes(request),
         }
