@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 from kb import codes
 from kb.codes import N_
 from kb.extensions import db
-from kb.i18n import country_name, format_moment
+from kb.i18n import country_name, format_moment, join_names
 from kb.models import CatalogueRecord, Match, Organisation, Revision, SearchQueueEntry, User
 from kb.models.types import utcnow
 
@@ -202,14 +202,15 @@ CHANGE_STATES = {"country_code", "eligible_countries"}
 
 def change_text(kind: str, field: str, value: Any) -> str:
     """A field's value before or after an edit as a record's history shows it, in the
-    interface language: codes as their labels (a list joined by commas), states by name,
+    interface language: codes as their labels (a list separated as the language separates
+    names: "A, B", "A، B", "A、B"), states by name,
     places as named, yes/no fields in words, nothing as a dash."""
     if value is True or value is False:
         return _("Yes") if value else _("No")
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, list):
-        return ", ".join(change_text(kind, field, item) for item in value)
+        return join_names(change_text(kind, field, item) for item in value)
     value = str(value)
     if field == "status":
         table = codes.REQUEST_STATUSES if kind == "request" else codes.PROGRAMME_READ_STATUSES

@@ -208,3 +208,19 @@ def test_the_history_names_codes_states_and_places_in_the_reader_language(client
         assert line in changes, changes
     assert "incident_response" not in changes and "[" not in changes
     assert "Statut</span>: <del>Soumise</del> → <ins>Ouvert</ins>" in changes
+
+
+def test_the_history_separates_listed_codes_as_the_reader_language_does(client, make, auth):
+    from kb.history import record_revision
+    from kb.uow import unit_of_work
+
+    org = make.organisation()
+    record = make.programme(org)
+    with unit_of_work(index=False):
+        changes = {"languages": [["en"], ["en", "fr"]]}
+        record_revision(db.session.get(Programme, record.id), None, "edited", changes)
+    auth.login(make.user("provider", organisation=org).email)
+    arabic = client.get(f"/programmes/{record.id}?lang=ar").get_data(as_text=True)
+    assert "<ins>الإنكليزية، الفرنسية</ins>" in arabic
+    chinese = client.get(f"/programmes/{record.id}?lang=zh").get_data(as_text=True)
+    assert "<ins>英文、法文</ins>" in chinese
