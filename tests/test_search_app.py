@@ -213,7 +213,7 @@ def test_country_facet_says_named_states_and_place_finds_every_programme_a_state
         "Quokka school for Africa",
     ]
     chosen = client.get("/search?q=quokka&kind=programme&place=SEN").get_data(as_text=True)
-    assert "Its requests, and the programmes it may join" in chosen
+    assert "Its requests, and the programmes it is eligible for, whatever their status" in chosen
     requests_only = client.get("/search?q=quokka&kind=request").get_data(as_text=True)
     assert "<h2>Country</h2>" in requests_only and "Named states" not in requests_only
     mixed = client.get("/search?q=quokka").get_data(as_text=True)
