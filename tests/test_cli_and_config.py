@@ -142,31 +142,39 @@ def empty_database(database_url: str, tmp_path: Path):
         admin.dispose()
 
 
-def test_migrations_upgrade_from_empty_match_models_and_downgrade(empty_database, tmp_path):
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from kb.extensions import db
-
+@pytest.fixture
+def migrations(empty_database: str, tmp_path: Path):
+    """The Alembic configuration of ``migrations/``, inside the context of an app on an empty
+    database (:func:`empty_database`): a test moves it up and down with ``command``."""
     app = create_app(
         {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty_database, "INSTANCE_PATH": tmp_path}
     )
     with app.app_context():
         config = Config(str(PROJECT_ROOT / "migrations" / "alembic.ini"))
         config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-        command.upgrade(config, "head")
-        with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
-            tables = set(sa.inspect(conn).get_table_names())
-        type_only = [d for d in diff if isinstance(d, list)]  # type changes of our decorators
-        assert [d for d in diff if not isinstance(d, list)] == [], diff
-        assert all(d[0][0] == "modify_type" for d in type_only) or not type_only
-        assert {"requests", "programmes", "revisions", "users", "countries"} <= tables
-        script = ScriptDirectory.from_config(config)
-        head = script.get_revision(script.get_current_head())
-        command.downgrade(config, "-1")
-        with db.engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
-        assert current == head.down_revision
-        command.upgrade(config, "head")  # and back up again
-        db.engine.dispose()
+        yield config
+
+
+def test_migrations_upgrade_from_empty_match_models_and_downgrade(migrations):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from kb.extensions import db
+
+    config = migrations
+    command.upgrade(config, "head")
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        tables = set(sa.inspect(conn).get_table_names())
+    type_only = [d for d in diff if isinstance(d, list)]  # type changes of our decorators
+    assert [d for d in diff if not isinstance(d, list)] == [], diff
+    assert all(d[0][0] == "modify_type" for d in type_only) or not type_only
+    assert {"requests", "programmes", "revisions", "users", "countries"} <= tables
+    script = ScriptDirectory.from_config(config)
+    head = script.get_revision(script.get_current_head())
+    command.downgrade(config, "-1")
+    with db.engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    assert current == head.down_revision
+    command.upgrade(config, "head")  # and back up again
+    db.engine.dispose()

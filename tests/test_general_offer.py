@@ -9,7 +9,7 @@ from kb.matching.documents import programme_dict
 from kb.models import Programme, Revision
 from kb.uow import unit_of_work
 from tests.test_api import assert_problem, bearer
-from tests.test_cli_and_config import empty_database  # noqa: F401  (a fixture)
+from tests.test_cli_and_config import empty_database, migrations  # noqa: F401  (fixtures)
 
 
 def _body(org_id: int, **kw):
@@ -94,53 +94,45 @@ def test_changing_the_flag_refreshes_the_matches_like_any_edit(app, make):
     assert jobs["match.refresh"] == {"refs": [["programme", record.id]]}
 
 
-def test_migration_0030_existing_programmes_read_false(empty_database, tmp_path):  # noqa: F811
+def test_migration_0030_existing_programmes_read_false(migrations):  # noqa: F811
     import sqlalchemy as sa
     from alembic import command
-    from alembic.config import Config
 
-    from kb import PROJECT_ROOT, create_app
-
-    app = create_app(
-        {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty_database, "INSTANCE_PATH": tmp_path}
-    )
-    with app.app_context():
-        config = Config(str(PROJECT_ROOT / "migrations" / "alembic.ini"))
-        config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-        command.upgrade(config, "0029")
-        now = "2026-12-04 12:00:00"
-        with db.engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO organisations (id, name, type, description, created_at, "
-                    "updated_at) VALUES (1, 'Org', 'civil_society', '', :now, :now)"
-                ),
-                {"now": now},
-            )
-            conn.execute(
-                sa.text(
-                    "INSERT INTO programmes (id, organisation_id, eligible_regions, "
-                    "eligible_countries, interpretation_languages, delivery_mode, cost_model, "
-                    "title, description, text_language, themes, support_types, languages, "
-                    "visibility, status, created_at, updated_at, last_confirmed_at) VALUES "
-                    "(1, 1, '', '', '', 'online', 'free', 'Old programme', 'Listed before "
-                    "0030 was applied.', 'en', '|cybercrime|', '|training|', '|en|', "
-                    "'public', 'open', :now, :now, :now)"
-                ),
-                {"now": now},
-            )
-        command.upgrade(config, "0030")
-        with db.engine.connect() as conn:
-            columns = {c["name"]: c for c in sa.inspect(conn).get_columns("programmes")}
-            value = conn.execute(sa.text("SELECT general_offer FROM programmes")).scalar_one()
-        assert columns["general_offer"]["nullable"] is False
-        assert value in (False, 0)
-        command.downgrade(config, "0029")
-        with db.engine.connect() as conn:
-            assert "general_offer" not in {
-                c["name"] for c in sa.inspect(conn).get_columns("programmes")
-            }
-        db.engine.dispose()
+    config = migrations
+    command.upgrade(config, "0029")
+    now = "2026-12-04 12:00:00"
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO organisations (id, name, type, description, created_at, "
+                "updated_at) VALUES (1, 'Org', 'civil_society', '', :now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO programmes (id, organisation_id, eligible_regions, "
+                "eligible_countries, interpretation_languages, delivery_mode, cost_model, "
+                "title, description, text_language, themes, support_types, languages, "
+                "visibility, status, created_at, updated_at, last_confirmed_at) VALUES "
+                "(1, 1, '', '', '', 'online', 'free', 'Old programme', 'Listed before "
+                "0030 was applied.', 'en', '|cybercrime|', '|training|', '|en|', "
+                "'public', 'open', :now, :now, :now)"
+            ),
+            {"now": now},
+        )
+    command.upgrade(config, "0030")
+    with db.engine.connect() as conn:
+        columns = {c["name"]: c for c in sa.inspect(conn).get_columns("programmes")}
+        value = conn.execute(sa.text("SELECT general_offer FROM programmes")).scalar_one()
+    assert columns["general_offer"]["nullable"] is False
+    assert value in (False, 0)
+    command.downgrade(config, "0029")
+    with db.engine.connect() as conn:
+        assert "general_offer" not in {
+            c["name"] for c in sa.inspect(conn).get_columns("programmes")
+        }
+    db.engine.dispose()
 
 
 def test_seed_files_set_general_offer(app, make, tmp_path):
