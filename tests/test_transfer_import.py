@@ -175,8 +175,10 @@ def test_cli_import_with_summary(make, runner, tmp_path: Path) -> None:
     result = runner.invoke(args=["kb", "import", str(path), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "1 created" in result.output and count(Request) == 0
+    assert "Writing requests (dry run: rolled back)" in result.output
     result = runner.invoke(args=["kb", "import", str(path), "--kind", "requests"])
     assert result.exit_code == 0 and count(Request) == 1
+    assert "Writing requests" in result.output and "rolled back" not in result.output
     path.write_bytes(write([request_row("c-2", country="ZZZ")], "requests", "csv"))
     result = runner.invoke(args=["kb", "import", str(path)])
     assert result.exit_code == 1 and "row 2, country" in result.output

@@ -90,7 +90,9 @@ def _import_file(
         steps = {"checking": 0, "writing": len(rows)}
 
         def progress(step: str, done: int, total: int) -> None:
-            bar.label = f"{step.capitalize()} {kind}"
+            # a dry run writes in a transaction it rolls back (the database's own checks)
+            kept = " (dry run: rolled back)" if dry_run and step == "writing" else ""
+            bar.label = f"{step.capitalize()} {kind}{kept}"
             bar.update(steps[step] + done - bar.pos)
 
         report = run_import(
