@@ -109,11 +109,12 @@ class Catalogue:
         n = len(enc.codes)
         self.general = np.zeros(n, dtype=bool) if general is None else general.astype(bool)
         self.general_floor: float | None = None
-        self.general_themes = np.zeros((n, len(THEME_INDEX)), dtype=np.float32)
-        if cfg.general_offers and self.general.any():
+        self.general_themes = np.zeros((0, len(THEME_INDEX)), dtype=np.float32)
+        if cfg.general_offers and self.general.any():  # read only when there are some
             self.general_floor = raw_for_score(cfg.list_min_score, cfg)
             audience = cfg.cover_audience_themes
             rows = np.flatnonzero(self.general)
+            self.general_themes = np.zeros((n, len(THEME_INDEX)), dtype=np.float32)
             self.general_themes[rows] = code_matrix(
                 [subject_themes(enc.codes[j].themes, audience) for j in rows.tolist()],
                 THEME_INDEX,

@@ -572,7 +572,8 @@ class MatchEngine:
         apart = cat.pair_no_shared_language(q, qi, pj).tolist()
         subject = cat.pair_on_subject(q, qi, pj).tolist()
         theme = cat.pair_on_theme(q, qi, pj).tolist()
-        general = cat.pair_general(q, qi, pj).tolist()
+        # general offers rank higher in a request's list only (lift_general)
+        general = cat.pair_general(q, qi, pj).tolist() if listing else [False] * len(qi)
         columns = list(zip(*(parts[k].tolist() for k in why.ORDER), strict=True))
         rows: dict[int, list[tuple[int, Match]]] = {i: [] for i in range(len(block))}
         for k, (i, j) in enumerate(zip(qi.tolist(), pj.tolist(), strict=True)):
@@ -589,7 +590,7 @@ class MatchEngine:
             match.names_need = main
             match.on_subject = subject[k]
             match.on_theme = theme[k]
-            if listing and general[k] and cat.general_floor is not None:
+            if general[k] and cat.general_floor is not None:  # (None when there are none)
                 match.general, match.rank_floor = True, cat.general_floor
             if not match.covers and match.quality != "weak":
                 match.quality = "weak"  # what does not cover the need is never shown as good
