@@ -26,6 +26,7 @@ def unit_of_work(index: bool = True) -> Iterator[None]:
 
     try:
         yield
+        _note_pending()
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -42,6 +43,17 @@ def unit_of_work(index: bool = True) -> Iterator[None]:
             enqueue_after_commit(name, **kwargs)
         db.session.info["pending_jobs"].update(queued)
     dispatch_pending()
+
+
+def _note_pending() -> None:
+    """Same transaction: the changed requests and programmes are waiting for their match
+    refresh (:mod:`kb.matching.pending`; with ``index=False`` until the import's follow-up
+    or ``flask match refresh``), so that lists they may join say they are being updated."""
+    from kb.matching import pending
+
+    changed = db.session.info.get("changed_refs")
+    if changed:
+        pending.note(changed)
 
 
 def follow_up_jobs(

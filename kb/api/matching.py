@@ -18,7 +18,6 @@ from kb.api.common import (
     ApiPage,
     json_body,
     load_visible,
-    page_response,
     per_page,
 )
 from kb.api.docs import body_doc, errors
@@ -109,8 +108,16 @@ class NeedSchema(Schema):
     )
 
 
+UPDATING = (
+    "The list is being updated: when a record you may see changed that can move it (the list's "
+    "own record, one it holds, or one that may join it) and the refresh after that change has "
+    "not run yet; null when the list is up to date."
+)
+
+
 class RecordMatchesSchema(Schema):
     items = fields.List(fields.Nested(RecordMatchSchema))
+    updating_since = fields.DateTime(allow_none=True, metadata={"description": UPDATING})
     need = fields.Nested(NeedSchema, allow_none=True)
     suggested_codes = fields.Dict(
         keys=fields.String(), values=fields.List(fields.String()), allow_none=True
@@ -137,8 +144,15 @@ class PairSchema(Schema):
     )
 
 
+CATALOGUE_UPDATING = (
+    "These lists are being updated: when the earliest change you may see that they do not "
+    "hold yet was made (its refresh has not run yet); null when they are up to date."
+)
+
+
 class PairPageSchema(schemas.PageSchema):
     items = fields.List(fields.Nested(PairSchema))
+    updating_since = fields.DateTime(allow_none=True, metadata={"description": CATALOGUE_UPDATING})
 
 
 PAIR_PAGE = PairPageSchema()
@@ -159,6 +173,7 @@ class UnmetSchema(Schema):
 class UnmetListSchema(Schema):
     threshold = fields.Float()
     items = fields.List(fields.Nested(UnmetSchema))
+    updating_since = fields.DateTime(allow_none=True, metadata={"description": CATALOGUE_UPDATING})
 
 
 class CaseSchema(Schema):
@@ -253,10 +268,12 @@ def request_matches(record_id: int) -> Any:
         listed = request.status in LISTED_REQUEST_STATUSES
         pairs = queries.programmes_for(request, current_user) if listed else []
         need = queries.need_of(request, pairs, service.config.unmet_threshold)
+        lag = queries.list_lag(request, pairs, current_user) if listed else None
         body = {
             "items": [_scored(p, m) for p, m in pairs if queries.listed(m, service.config)],
             "need": need.as_dict(),
             "suggested_codes": service.infer_codes(request),
+            "updating_since": lag.since if lag else None,
         }
         return current_app.json.response(RECORD_MATCHES.dump(body))
 
@@ -275,7 +292,13 @@ def programme_matches(record_id: int) -> Any:
         pairs = queries.requests_for(programme, current_user) if open_ else []
         listed = match_service().config.listed
         items = [_scored(r, m) for r, m in pairs if listed(m.score)]
-        body = {"items": items, "need": None, "suggested_codes": None}
+        lag = queries.list_lag(programme, pairs, current_user) if open_ else None
+        body = {
+            "items": items,
+            "need": None,
+            "suggested_codes": None,
+            "updating_since": lag.since if lag else None,
+        }
         return current_app.json.response(RECORD_MATCHES.dump(body))
 
     return fragments.json_response("api-programme-matches", render)
@@ -306,7 +329,10 @@ def pairs(args: dict[str, Any]) -> Any:
             }
             for s in pairs
         ]
-        return page_response(PAIR_PAGE, page)
+        body = {**page.envelope(), "updating_since": queries.updating_since(current_user)}
+        response = current_app.json.response(PAIR_PAGE.dump(body))
+        response.headers.update(page.headers())
+        return response
 
     return fragments.json_response("api-matches", render)
 
@@ -320,7 +346,11 @@ def unmet(args: dict[str, Any]) -> Any:
     filters = queries.MatchFilters.from_args(args)
     threshold = match_service().config.unmet_threshold
     rows = queries.unmet_needs(current_user, filters, threshold)
-    return {"threshold": threshold, "items": [{"request": r, "best_score": s} for r, s in rows]}
+    return {
+        "threshold": threshold,
+        "items": [{"request": r, "best_score": s} for r, s in rows],
+        "updating_since": queries.updating_since(current_user),
+    }
 
 
 # --- workflow -------------------------------------------------------------------------------

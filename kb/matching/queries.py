@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from kb import access, codes, stamps
 from kb.extensions import db
-from kb.matching import aggregates
+from kb.matching import aggregates, pending
 from kb.models import Country, Match, MatchNeed, MatchSuggestion, Programme, Request
 from kb.models.types import has_code
 from kb.views import QueryRows
@@ -431,6 +431,43 @@ def computed_at(record: Request | Programme) -> datetime | None:
             MatchSuggestion.side == side, side_id == record.id
         )
     )
+
+
+@dataclass
+class ListLag:
+    """Why a record's stored list may be about to change (each the time its rows were
+    computed, or of the earliest such change; ``None``: not so): the refresh after a commit
+    has not run yet. Pages word each; the API gives :attr:`since`."""
+
+    #: The record itself changed after its list was computed.
+    own: datetime | None = None
+    #: A record the list holds changed since (its score and reasons are those of before).
+    listed: datetime | None = None
+    #: A record the viewer may see changed that may join the list (``pending.joining_since``).
+    joining: datetime | None = None
+
+    @property
+    def since(self) -> datetime | None:
+        return min((t for t in (self.own, self.listed, self.joining) if t), default=None)
+
+
+def list_lag(record: Request | Programme, pairs: list[tuple[Any, Any]], viewer: Any) -> ListLag:
+    """How the viewer's stored list of ``record`` (``pairs``: the other record and its
+    row, as :func:`programmes_for` / :func:`requests_for` give them) lags behind changes."""
+    computed = computed_at(record)
+    own = computed if computed is not None and record.updated_at > computed else None
+    stale = [row.computed_at for other, row in pairs if other.updated_at > row.computed_at]
+    return ListLag(
+        own=own,
+        listed=min(stale) if stale else None,
+        joining=pending.joining_since(record, viewer, computed),
+    )
+
+
+def updating_since(viewer: Any) -> datetime | None:
+    """When the earliest change the viewer may see that the Matches page's lists do not hold
+    yet was made (``pending.catalogue_since``); ``None``: they are up to date."""
+    return pending.catalogue_since(viewer)
 
 
 def latest_computed() -> datetime | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -68,6 +67,7 @@ def overview() -> str:
         filters=filters,
         unmet=lazy(unmet),
         computed_at=lazy(lambda: [queries.latest_computed()]),
+        updating_since=lazy(lambda: [queries.updating_since(current_user)]),
         table=lazy(lambda: queries.supply_and_demand(current_user)),
         threshold=threshold,
         countries=lazy(lambda: db.session.scalars(db.select(Country).order_by(Country.name)).all()),
@@ -178,8 +178,8 @@ def split_by_label(pairs: list[tuple[Any, Any]], config: MatchConfig) -> tuple[l
 
 def panel_for(record: Request | Programme) -> dict[str, object]:
     """What a record page shows about matching: stored rows only, filtered for the viewer
-    (used by the catalogue detail view). ``as_of`` is set when the record changed after its
-    list was computed (the refresh has not caught up yet)."""
+    (used by the catalogue detail view). ``lag`` says why the list may be about to change
+    (:class:`kb.matching.queries.ListLag`: the refresh after a commit has not run yet)."""
     try:
         if isinstance(record, Request):
             if record.status not in LISTED_REQUEST_STATUSES:
@@ -203,8 +203,7 @@ def panel_for(record: Request | Programme) -> dict[str, object]:
                 "general": lists.general,
                 "need": need,
                 "inferred": inferred,
-                "as_of": _lag(record),
-                "listed_as_of": _listed_lag(pairs),
+                "lag": queries.list_lag(record, pairs, current_user),
                 "score_meaning": i18n.score_meaning(config.strong_threshold, config.good_threshold),
                 "good_from": config.good_threshold,
             }
@@ -216,25 +215,10 @@ def panel_for(record: Request | Programme) -> dict[str, object]:
         return {
             "requests": shown,
             "weaker": weaker,
-            "as_of": _lag(record),
-            "listed_as_of": _listed_lag(pairs),
+            "lag": queries.list_lag(record, pairs, current_user),
             "score_meaning": i18n.score_meaning(config.strong_threshold, config.good_threshold),
             "good_from": config.good_threshold,
         }
     except Exception:  # matching must never break a record page
         current_app.logger.exception("Matching failed for %s", record.ref)
         return {"error": True}
-
-
-def _listed_lag(pairs: list[tuple[Any, Any]]) -> datetime | None:
-    """When the stored rows were computed, if a record they list changed since (its score
-    and reasons are those of before; the refresh after its commit has not caught up)."""
-    stale = [s.computed_at for other, s in pairs if other.updated_at > s.computed_at]
-    return min(stale) if stale else None
-
-
-def _lag(record: Request | Programme) -> datetime | None:
-    computed = queries.computed_at(record)
-    if computed is not None and record.updated_at > computed:
-        return computed
-    return None

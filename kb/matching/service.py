@@ -27,7 +27,7 @@ from kb import access
 from kb.catalogue import listed as listed_codes
 from kb.directory import counts as directory_counts
 from kb.extensions import db
-from kb.matching import aggregates, state_map
+from kb.matching import aggregates, pending, state_map
 from kb.matching.documents import initiative_dict, programme_dict, request_dict
 from kb.matching.queries import BEST_PER_REQUEST, OVERVIEW_STAMP
 from kb.models import Country, MatchNeed, MatchSuggestion, Programme, Request
@@ -181,6 +181,8 @@ class MatchService:
             refs = [(REQUEST, i) for i in request_ids]
             self.refresh_records(refs)
             return len(refs)
+        # every list: every change committed by now is in them (its caller clears its own)
+        covered = pending.claim() if changed is None else []
         engine = self.engine(refit=refit and changed is None)
         db.session.execute(delete(MatchSuggestion))
         db.session.execute(delete(MatchNeed))
@@ -209,6 +211,7 @@ class MatchService:
         else:
             self._update_facts(changed[0], changed[1], set(ids) | changed[0])
         stamp(OVERVIEW_STAMP)
+        pending.clear(covered)
         _planner_statistics()
         return len(ids)
 
@@ -261,6 +264,15 @@ class MatchService:
                 progress(min(start + REFRESH_CHUNK, len(ids)), len(ids))
 
     def refresh_records(self, refs: Iterable[Ref], states: Iterable[str] | None = None) -> None:
+        """Bring stored rows up to date after these records changed (see
+        :meth:`_refresh_records`); their pending marks (:mod:`kb.matching.pending`) go in the
+        same transaction as the new lists."""
+        refs = list(refs)
+        covered = pending.claim(refs)  # before the records are read
+        self._refresh_records(refs, states)
+        pending.clear(covered)
+
+    def _refresh_records(self, refs: Iterable[Ref], states: Iterable[str] | None = None) -> None:
         """Bring stored rows up to date after these records changed (and only those rows a
         change can affect):
 

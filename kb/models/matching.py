@@ -88,6 +88,21 @@ class MatchSuggestion(db.Model):
     programme: Mapped[Programme] = relationship()
 
 
+class MatchPending(db.Model):
+    """A committed change to a request or programme whose match refresh has not run yet:
+    written in the change's own transaction (:func:`kb.uow.unit_of_work`), deleted by the
+    refresh that covers it (:mod:`kb.matching.pending`). Pages compare it with when their
+    list was computed to say the list is being updated, reading only this (small) table."""
+
+    __tablename__ = "match_pending"
+    __table_args__ = (Index("ix_match_pending_record", "kind", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    record_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class MatchNeed(db.Model):
     """A live request's best stored score among the programmes each kind of viewer may see
     that *cover* its need (``MatchSuggestion.covers``; 0 when none): unmet needs are read
