@@ -39,6 +39,7 @@ ENV_DEFAULTS: dict[str, str | None] = {
     "KB_QUEUE_HEARTBEAT_MS": "60000",  # a worker silent this long is dead: its jobs are requeued
     "KB_QUEUE_MAINTENANCE_CHANCE": "10000",  # per million broker calls: look for dead workers
     "KB_WORKER_THREADS": "2",  # jobs run at once by one `flask kb worker`
+    "KB_WORKER_STOP_SECONDS": "5",  # on SIGTERM, running jobs may end; then they are requeued
     "KB_MAX_UPLOAD_MB": "10",  # the one upload limit (imports, Word documents)
     "KB_SOFFICE": None,  # LibreOffice for .doc/.odt/.rtf uploads; default: on PATH; "off": none
     "KB_CONVERT_TIMEOUT": "60",  # seconds one LibreOffice conversion may take
@@ -133,6 +134,7 @@ def from_environment(instance_path: Path, secret_key: str | None = None) -> dict
         "QUEUE_HEARTBEAT_MS": _int_env("KB_QUEUE_HEARTBEAT_MS", minimum=1000),
         "QUEUE_MAINTENANCE_CHANCE": _int_env("KB_QUEUE_MAINTENANCE_CHANCE", minimum=1),
         "WORKER_THREADS": _int_env("KB_WORKER_THREADS", minimum=1),
+        "WORKER_STOP_SECONDS": _int_env("KB_WORKER_STOP_SECONDS", minimum=0),
         "MAX_UPLOAD_MB": _int_env("KB_MAX_UPLOAD_MB", minimum=1),
         "SOFFICE": _env("KB_SOFFICE"),
         "CONVERT_TIMEOUT": _int_env("KB_CONVERT_TIMEOUT", minimum=1),

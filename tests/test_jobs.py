@@ -185,3 +185,47 @@ def test_a_job_survives_its_worker_being_killed(
                 process.terminate()
                 process.wait(timeout=15)
         app.extensions.pop("kb_jobs", None)
+
+
+def test_a_stopped_worker_exits_promptly_and_its_running_job_runs_again(
+    app: Flask, database_url: str, tmp_path: Path
+) -> None:
+    """SIGTERM mid-job: the worker gives the job KB_WORKER_STOP_SECONDS, then puts it back on
+    the queue and exits (Dramatiq alone waited for the job, up to 10 minutes); another worker
+    runs it from the start."""
+    client = _redis_or_skip()
+    for key in client.scan_iter("capacity-exchange:*"):
+        client.delete(key)
+    env = {
+        **os.environ,
+        "KB_DATABASE_URL": database_url,
+        "KB_SECRET_KEY": "test-secret",
+        "KB_SEARCH_BACKEND": "memory",
+        "KB_QUEUE_URL": REDIS_URL,
+        "KB_WORKER_STOP_SECONDS": "1",
+    }
+    app.config.update(QUEUE_URL=REDIS_URL)
+    app.extensions.pop("kb_jobs", None)
+    marker = tmp_path / "slow"
+    log = tmp_path / "workers.log"
+    first = _start_worker(env, log)
+    second = None
+    try:
+        enqueue("test.slow_mark", path=str(marker), seconds=15)
+        assert _wait_for(Path(f"{marker}.started"), 30), "the worker never started the job"
+        stopped = time.monotonic()
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=30)
+        assert time.monotonic() - stopped < 8  # 1 s of grace, not the job's 15 s
+        assert first.returncode == 0 and not marker.exists()
+        assert "test.slow_mark still running 1 s after the stop signal" in log.read_text()
+        second = _start_worker(env, log)
+        assert _wait_for(marker, 60), f"the interrupted job was lost: {log.read_text()}"
+        time.sleep(0.5)
+        assert marker.read_text() == "done\n"
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
+        app.extensions.pop("kb_jobs", None)

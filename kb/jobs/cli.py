@@ -46,8 +46,10 @@ def worker(threads: int | None, with_scheduler: bool) -> None:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
-        runner.stop()
-        click.echo("Worker stopped.", err=True)
+        grace = int(app.config["WORKER_STOP_SECONDS"])
+        put_back = queue.stop_worker(runner, grace)
+        again = f"; put back on the queue: {', '.join(put_back)}" if put_back else ""
+        click.echo(f"Worker stopped{again}.", err=True)
 
 
 @click.command("scheduler")

@@ -166,6 +166,8 @@ class DramatiqQueue:
             maintenance_chance=maintenance_chance,
         )
         self.broker.add_middleware(CurrentMessage())
+        self.running = _running_messages()
+        self.broker.add_middleware(self.running)
         self.actor = dramatiq.actor(
             _perform,
             actor_name=ACTOR_NAME,
@@ -188,6 +190,56 @@ class DramatiqQueue:
 
     def check(self) -> None:
         self.broker.client.ping()
+
+    def stop_worker(self, runner: Any, grace_seconds: float) -> list[str]:
+        """Stop a ``flask kb worker``: it takes no new job, its running jobs get
+        ``grace_seconds`` to end, and those still running then go back on the queue at once
+        (another worker, or this one restarted, runs them again from the start: each job is
+        safe to repeat, and an unfinished transaction dies with the process). Dramatiq alone
+        waited up to 10 minutes for them, and a job cut off by the SIGKILL that followed came
+        back only after ``KB_QUEUE_HEARTBEAT_MS``. Returns the names of the jobs put back."""
+        runner.stop(timeout=int(grace_seconds * 1000))
+        left = self.running.current()
+        ids = [m.options["redis_message_id"] for m in left if "redis_message_id" in m.options]
+        if ids:
+            self.broker.do_requeue(QUEUE_NAME, *ids)
+        names = [str(m.args[0]) if m.args else m.actor_name for m in left]
+        for name in names:
+            current_app.logger.warning(
+                "Job %s still running %s s after the stop signal: put back on the queue, "
+                "it will run again.",
+                name,
+                f"{grace_seconds:g}",
+            )
+        return names
+
+
+def _running_messages() -> Any:
+    """A Dramatiq middleware that knows the messages this process's threads are running."""
+    from dramatiq.middleware import Middleware
+
+    class RunningMessages(Middleware):
+        def __init__(self) -> None:
+            self._lock = threading.Lock()
+            self._messages: dict[str, Any] = {}
+
+        def before_process_message(self, broker: Any, message: Any) -> None:
+            with self._lock:
+                self._messages[message.message_id] = message
+
+        def after_process_message(
+            self, broker: Any, message: Any, *, result: Any = None, exception: Any = None
+        ) -> None:
+            with self._lock:
+                self._messages.pop(message.message_id, None)
+
+        after_skip_message = after_process_message
+
+        def current(self) -> list[Any]:
+            with self._lock:
+                return list(self._messages.values())
+
+    return RunningMessages()
 
 
 #: The app a worker process runs jobs in (set by ``flask kb worker``).
