@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -229,3 +230,72 @@ def test_a_stopped_worker_exits_promptly_and_its_running_job_runs_again(
                 process.terminate()
                 process.wait(timeout=30)
         app.extensions.pop("kb_jobs", None)
+
+
+def test_a_retried_job_logs_one_line_per_attempt_and_its_traceback_once(
+    app: Flask, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a worker (Dramatiq): each failed attempt that will be retried is one line (job,
+    attempt, error) and a Retry Dramatiq does not log; the last one logs the traceback,
+    keeps the failure for the Secretariat and ends the message (it logged every attempt's
+    traceback, the last one twice)."""
+    from types import SimpleNamespace
+
+    from dramatiq import Retry
+    from dramatiq.middleware import CurrentMessage
+
+    from kb.jobs.queue import _perform
+
+    app.config.update(QUEUE_URL=REDIS_URL, JOB_RETRIES=2)  # Redis is not contacted
+    app.extensions.pop("kb_jobs", None)
+    assert get_queue(app).kind == "redis"
+    monkeypatch.setattr("kb.jobs.queue._worker_app", app)
+    options: dict[str, int] = {}
+    message = SimpleNamespace(options=options)
+    monkeypatch.setattr(CurrentMessage, "get_current_message", staticmethod(lambda: message))
+    caplog.set_level(logging.INFO)
+    try:
+        for retries in (0, 1):
+            options["retries"] = retries
+            caplog.clear()
+            with pytest.raises(Retry) as raised:
+                _perform("test.flaky", {"key": "AHA", "failures": 5})
+            assert raised.value.delay == 1000 * 2**retries
+            [line] = caplog.records
+            assert line.levelno == logging.WARNING and line.exc_info is None
+            assert line.getMessage() == (
+                f"Job test.flaky failed (attempt {retries + 1} of 3), retrying in "
+                f"{2**retries} s: RuntimeError: flaky failure {retries + 1} of AHA"
+            )
+            assert "Traceback" not in caplog.text
+        options["retries"] = 2
+        caplog.clear()
+        _perform("test.flaky", {"key": "AHA", "failures": 5})  # ends the message
+        [line] = caplog.records
+        assert line.levelno == logging.ERROR and line.exc_info is not None
+        assert line.getMessage() == (
+            "Job test.flaky failed after 3 attempt(s): RuntimeError: flaky failure 3 of AHA"
+        )
+        assert caplog.text.count("Traceback (most recent call last)") == 1
+        record = db.session.scalars(select(JobRecord)).one()
+        assert (record.status, record.attempts) == ("failed", 3)
+    finally:
+        app.extensions.pop("kb_jobs", None)
+
+
+def test_the_embedded_queue_logs_a_retry_in_one_line_and_a_failure_with_its_traceback(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    enqueue("test.flaky", key="AIA", failures=1)  # fails once, then succeeds
+    [line] = caplog.records
+    assert line.levelno == logging.WARNING and line.exc_info is None
+    assert line.getMessage() == (
+        "Job test.flaky failed (attempt 1 of 2), retrying: RuntimeError: flaky failure 1 of AIA"
+    )
+    caplog.clear()
+    enqueue("test.flaky", key="AJA", failures=2)  # fails for good
+    warning, error = caplog.records
+    assert warning.exc_info is None and "attempt 1 of 2" in warning.getMessage()
+    assert error.levelno == logging.ERROR and error.exc_info is not None
+    assert caplog.text.count("Traceback (most recent call last)") == 1

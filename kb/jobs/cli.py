@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import threading
 from typing import Any
@@ -28,6 +29,8 @@ def worker(threads: int | None, with_scheduler: bool) -> None:
             "no worker is needed. Set KB_QUEUE_URL=redis://host:6379/0 to use workers."
         )
     set_worker_app(app)
+    # a retry is logged once, by the job (kb.jobs.queue._perform), not again by Dramatiq
+    logging.getLogger("dramatiq.middleware.retries.Retries").setLevel(logging.WARNING)
     count = threads or int(app.config["WORKER_THREADS"])
     runner = Worker(queue.broker, worker_threads=count)
     stop = threading.Event()

@@ -27,6 +27,9 @@ QUEUE_NAME = "kb"
 NAMESPACE = "capacity-exchange"
 #: A job may run this long before Dramatiq interrupts it (a large import, a full refresh).
 TIME_LIMIT_MS = 60 * 60 * 1000
+#: A failed job is retried after 1 s, 2 s, 4 s … at most 5 minutes.
+MIN_BACKOFF_MS = 1000
+MAX_BACKOFF_MS = 5 * 60 * 1000
 
 
 class JobQueue(Protocol):
@@ -174,8 +177,8 @@ class DramatiqQueue:
             queue_name=QUEUE_NAME,
             broker=self.broker,
             max_retries=retries,
-            min_backoff=1000,
-            max_backoff=5 * 60 * 1000,
+            min_backoff=MIN_BACKOFF_MS,
+            max_backoff=MAX_BACKOFF_MS,
             time_limit=TIME_LIMIT_MS,
         )
 
@@ -251,13 +254,22 @@ def set_worker_app(app: Flask) -> None:
     _worker_app = app
 
 
+def backoff_ms(retries: int) -> int:
+    """How long a job waits before its retry number ``retries + 1``."""
+    return min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** min(retries, 20))
+
+
 def _perform(name: str, kwargs: dict[str, Any], job_id: int | None = None) -> None:
-    """The Dramatiq actor: run one job in the worker's app; on the last attempt, keep the
-    failure for the Secretariat before Dramatiq dead-letters the message."""
+    """The Dramatiq actor: run one job in the worker's app. A failed attempt logs one line
+    and asks Dramatiq for a retry (``dramatiq.Retry``, which it neither logs nor prints);
+    the last one keeps the failure for the Secretariat (``/secretariat/jobs``, who may retry
+    it), logs the traceback once and ends the message: nothing is left for Dramatiq to log
+    again or dead-letter."""
+    from dramatiq import Retry
     from dramatiq.middleware import CurrentMessage
 
     from kb.extensions import db
-    from kb.jobs.runner import execute, fail
+    from kb.jobs.runner import execute, fail, retrying
 
     if _worker_app is None:
         raise RuntimeError("no app: start workers with `flask kb worker`")
@@ -271,7 +283,10 @@ def _perform(name: str, kwargs: dict[str, Any], job_id: int | None = None) -> No
             db.session.rollback()
             if retries >= queue.retries:
                 fail(name, kwargs, job_id, exc, retries + 1)
-            raise
+                return
+            delay = backoff_ms(retries)
+            retrying(name, retries + 1, queue.retries + 1, exc, delay / 1000)
+            raise Retry(delay=delay) from exc
         finally:
             db.session.remove()
 

@@ -33,13 +33,36 @@ def describe(exc: BaseException) -> str:
     return "".join(traceback.format_exception(exc)).strip()
 
 
+def retrying(
+    name: str, attempt: int, attempts: int, exc: BaseException, delay_s: float | None = None
+) -> None:
+    """A failed attempt that will be retried: one line (job, attempt, error). Its traceback
+    is logged once, by :func:`fail`, if the job fails for good."""
+    when = f" in {delay_s:g} s" if delay_s else ""
+    current_app.logger.warning(
+        "Job %s failed (attempt %d of %d), retrying%s: %s",
+        name,
+        attempt,
+        attempts,
+        when,
+        error_line(exc),
+    )
+
+
+def error_line(exc: BaseException) -> str:
+    """The error in one line: ``RuntimeError: flaky failure 1 of ABA``."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def fail(
     name: str, kwargs: dict[str, Any], job_id: int | None, exc: BaseException, attempts: int
 ) -> None:
-    """A job failed for good: keep it (with its error) for the Secretariat."""
+    """A job failed for good: keep it (with its error) for the Secretariat, and log its
+    traceback (the only time it is logged: failed attempts before say one line each)."""
     db.session.rollback()
     current_app.logger.error(
-        "Job %s failed after %d attempt(s): %s", name, attempts, exc, exc_info=exc
+        "Job %s failed after %d attempt(s): %s", name, attempts, error_line(exc), exc_info=exc
     )
     if job_id is None:
         record_failure(name, kwargs, describe(exc), attempts)
@@ -59,6 +82,4 @@ def run_with_retries(name: str, kwargs: dict[str, Any], job_id: int | None, retr
             if attempt > retries:
                 fail(name, kwargs, job_id, exc, attempt)
                 return
-            current_app.logger.warning(
-                "Job %s failed (attempt %d), retrying: %s", name, attempt, exc
-            )
+            retrying(name, attempt, retries + 1, exc)
