@@ -393,6 +393,12 @@ def _facets(result: SearchResult, selected: dict[str, list[str]]) -> dict[str, F
     return out
 
 
+def facets_without_text(text: str, result: SearchResult) -> bool:
+    """Nothing matched the words: the engine then counts the facets of what the filters
+    leave without them (the closest ways on), not of the (empty) result."""
+    return result.total == 0 and bool(text.strip())
+
+
 def hit_url(kind: str, record_id: int, external: bool = False) -> str:
     """The page of a search hit."""
     if kind == "initiative":
@@ -400,10 +406,16 @@ def hit_url(kind: str, record_id: int, external: bool = False) -> str:
     return url_for("catalogue.detail", plural=kind + "s", record_id=record_id, _external=external)
 
 
-def toggle_url(field: str, value: str) -> str:
-    """The current search with ``value`` of ``field`` added, or removed if present."""
+def toggle_url(field: str, value: str, browse: bool = False) -> str:
+    """The current search with ``value`` of ``field`` added, or removed if present; with
+    ``browse`` (nothing matched the words, so the facets count what the filters leave
+    without them: :func:`facets_without_text`) the words are left out too, so that each
+    link returns the count it shows."""
     param = next(p for p, f in PARAMS.items() if f == field)
     args = MultiDict(request.args)
+    if browse:
+        for key in ("q", "literal"):
+            args.pop(key, None)
     values = args.getlist(param)
     args.setlist(param, [v for v in values if v != value] if value in values else [*values, value])
     args.pop("page", None)
@@ -440,6 +452,7 @@ def search_page() -> str | tuple[str, int, dict[str, str]]:
         records=lazy(lambda: _records_for(value_of(result))),
         index_generation=service.generation(),
         facets=lazy(lambda: _facets(value_of(result), selected)),
+        browse=lazy(lambda: facets_without_text(query.text or "", value_of(result))),
         hit_url=hit_url,
         selected=selected,
         toggle_url=toggle_url,
@@ -464,6 +477,8 @@ def result_summary(text: str, result: SearchResult) -> dict[str, Any]:
         "relaxed": result.relaxed,
         "missing": result.missing,
         "message": result.message,
+        # the facets count what the filters leave without the words (nothing matched them)
+        "facets_without_text": facets_without_text(text, result),
         "interpretation": readings_json(result),
         "broader": [
             {
