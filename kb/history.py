@@ -213,8 +213,7 @@ def change_text(kind: str, field: str, value: Any) -> str:
         return join_names(change_text(kind, field, item) for item in value)
     value = str(value)
     if field == "status":
-        table = codes.REQUEST_STATUSES if kind == "request" else codes.PROGRAMME_READ_STATUSES
-        return codes.label(table, value)
+        return codes.status_label(kind, value)
     if field in CHANGE_CODES:
         return codes.label(CHANGE_CODES[field], value)
     if field in CHANGE_STATES:
