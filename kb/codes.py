@@ -270,31 +270,86 @@ INITIATIVE_STATUSES = CodeList(
     },
 )
 
-#: What a revision (the history of a record) records.
-REVISION_ACTIONS: dict[str, str] = {
-    "created": N_("Created"),
-    "imported": N_("Imported"),
-    "edited": N_("Edited"),
-    "confirmed": N_("Confirmed as current"),
-    "submit": N_("Submitted"),
-    "publish": N_("Published"),
-    "return": N_("Returned to owner"),
-    "reinstate": N_("Reinstated"),
-    "mark_matched": N_("Marked matched"),
-    "start": N_("Implementation started"),
-    "fulfil": N_("Marked fulfilled"),
-    "close": N_("Closed"),
-    "reopen": N_("Reopened"),
-    "withdraw": N_("Withdrawn"),
-    "proposed": N_("Proposed"),
-    "accept": N_("Accepted"),
-    "decline": N_("Declined"),
-    "complete": N_("Completed"),
-    "drafted_from_answer": N_("Drafted from an answer to a call for views"),
-    "call_published": N_("Call published"),
-    "call_closed": N_("Call closed"),
-    "answer_saved": N_("Answer saved as a draft"),
-    "answer_submitted": N_("Answer submitted"),
+#: What a revision records, as the history of a record says it ("Submitted by Kenya (…) on
+#: 3 Dec 2026"): a participle agreeing with the record (French "demande soumise", "programme
+#: soumis"), so one table per kind of record, each under its own message context.
+HISTORY_ACTIONS: dict[str, CodeList] = {
+    "request": CodeList(
+        "request history",
+        {
+            "created": C_("request history", "Created"),
+            "imported": C_("request history", "Imported"),
+            "edited": C_("request history", "Edited"),
+            "accepted_suggestions": C_(
+                "request history", "Suggested themes and support types accepted"
+            ),
+            "confirmed": C_("request history", "Confirmed as still current"),
+            "drafted_from_answer": C_(
+                "request history", "Drafted from an answer to a call for views"
+            ),
+            "submit": C_("request history", "Submitted"),
+            "publish": C_("request history", "Published"),
+            "return": C_("request history", "Returned to the owner"),
+            "reinstate": C_("request history", "Reinstated"),
+            "withdraw": C_("request history", "Withdrawn"),
+            "mark_matched": C_("request history", "Marked as matched"),
+            "start": C_("request history", "Implementation started"),
+            "fulfil": C_("request history", "Marked as fulfilled"),
+            "close": C_("request history", "Closed"),
+            "reopen": C_("request history", "Reopened"),
+        },
+    ),
+    "programme": CodeList(
+        "programme history",
+        {
+            "created": C_("programme history", "Created"),
+            "imported": C_("programme history", "Imported"),
+            "edited": C_("programme history", "Edited"),
+            "confirmed": C_("programme history", "Confirmed as still current"),
+            "drafted_from_answer": C_(
+                "programme history", "Drafted from an answer to a call for views"
+            ),
+            "submit": C_("programme history", "Submitted"),
+            "publish": C_("programme history", "Published"),
+            "return": C_("programme history", "Returned to the owner"),
+            "reinstate": C_("programme history", "Reinstated"),
+            "withdraw": C_("programme history", "Withdrawn"),
+            "close": C_("programme history", "Closed"),
+            "reopen": C_("programme history", "Reopened"),
+            "expired": C_("programme history", "Closed (end date passed)"),
+        },
+    ),
+    "initiative": CodeList(
+        "initiative history",
+        {
+            "created": C_("initiative history", "Created"),
+            "imported": C_("initiative history", "Imported"),
+            "edited": C_("initiative history", "Edited"),
+            "submit": C_("initiative history", "Submitted"),
+            "publish": C_("initiative history", "Published"),
+            "return": C_("initiative history", "Returned to the owner"),
+            "reinstate": C_("initiative history", "Reinstated"),
+            "withdraw": C_("initiative history", "Withdrawn"),
+        },
+    ),
+    "organisation": CodeList(
+        "organisation history",
+        {
+            "created": C_("organisation history", "Created"),
+            "imported": C_("organisation history", "Imported"),
+            "edited": C_("organisation history", "Edited"),
+        },
+    ),
+    "match": CodeList(
+        "match history",
+        {
+            "proposed": C_("match history", "Proposed"),
+            "accept": C_("match history", "Accepted"),
+            "decline": C_("match history", "Declined"),
+            "start": C_("match history", "Implementation started"),
+            "complete": C_("match history", "Marked as completed"),
+        },
+    ),
 }
 
 #: Record fields as named in the history of changes.
