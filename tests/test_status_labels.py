@@ -48,6 +48,9 @@ def test_every_status_table_has_its_own_context() -> None:
     for context, names in by_context.items():
         assert len(names) == 1 or names == one_kind.get(context), (context, names)
     assert set(codes.STATUSES_BY_KIND) >= {"request", "programme", "initiative", "match"}
+    # the search's status facet holds the statuses of requests, programmes and initiatives
+    mixed = {*codes.REQUEST_STATUSES, *codes.PROGRAMME_READ_STATUSES, *codes.WORK_STATUSES}
+    assert set(codes.MIXED_STATUSES) == mixed
 
 
 def test_every_label_is_marked_under_its_tables_context() -> None:
