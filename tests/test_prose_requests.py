@@ -175,3 +175,23 @@ def test_word_document_in_prose_is_saved_with_suggestions(client, auth, make) ->
     assert client.post("/requests/new", data=values).status_code == 302
     record = db.session.scalars(select(Request)).one()
     assert record.themes == [] and "cybercrime" in record.suggested_themes
+
+
+def test_a_need_with_no_theme_found_says_so_and_offers_to_choose(client, auth, make) -> None:
+    make.country("MLI")
+    focal = make.user("focal_point", country="MLI")
+    vague = {
+        **PROSE,
+        "title": "Appui pour notre ministère",
+        "description": "Nous souhaitons un appui pour notre ministère dans les mois à venir.",
+    }
+    with unit_of_work():
+        record = operations.create_request(focal, vague)
+    assert record.themes == [] and record.suggested_themes == []
+    auth.login(focal.email)
+    page = client.get(f"/requests/{record.id}").get_data(as_text=True)
+    assert 'id="no-theme"' in page and "no theme could be suggested" in page
+    assert "Choose its themes" in page
+    with unit_of_work():
+        operations.update_record(focal, record, {"themes": ["national_strategy"]}, True)
+    assert 'id="no-theme"' not in client.get(f"/requests/{record.id}").get_data(as_text=True)

@@ -21,6 +21,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
 from kb import codes
 from kb.formfields import MultiCheckboxField, choices
+from kb.text_language import language_choices
 
 
 def _required_list(message: str) -> list[Any]:
@@ -32,9 +33,7 @@ class RecordForm(FlaskForm):
     description = TextAreaField(
         _l("Description"), validators=[DataRequired(), Length(min=20, max=20000)]
     )
-    text_language = SelectField(
-        _l("Language of this text"), choices=choices(codes.LANGUAGES), default="en"
-    )
+    text_language = SelectField(_l("Language of this text"), choices=language_choices(), default="")
     themes = MultiCheckboxField(
         _l("Themes"),
         choices=choices(codes.THEMES),

@@ -10,13 +10,22 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from kb import codes
 from kb.codes import N_
 from kb.dates import EXPECTED, parse_day
 from kb.i18n import country_name
 from kb.i18n_marshmallow import Message
+from kb.text_language import blank_as_missing, detected_language, text_language_field
 
 #: marshmallow messages, translated when a value fails (kb.i18n_marshmallow).
 UNKNOWN_CODE = Message(N_("Unknown code {input}."))
@@ -85,10 +94,7 @@ class YesNo(fields.Boolean):
 class RecordInputSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=5, max=200))
     description = fields.String(required=True, validate=validate.Length(min=20, max=20000))
-    text_language = fields.String(
-        load_default="en",
-        validate=validate.Regexp(r"^[a-z]{2}$", error=ISO639),
-    )
+    text_language = text_language_field(ISO639)
     themes = code_list(
         codes.THEMES,
         required=True,
@@ -105,6 +111,14 @@ class RecordInputSchema(Schema):
         validate=validate.Length(min=1, error=NO_LANGUAGE),
     )
     visibility = code(codes.VISIBILITIES, load_default="public")
+
+    @pre_load
+    def _blank_language(self, data: Any, **kwargs: Any) -> Any:
+        return blank_as_missing(data)
+
+    @post_load
+    def _language(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return detected_language(data)
 
 
 class RequestInputSchema(RecordInputSchema):

@@ -14,6 +14,7 @@ from wtforms.validators import Optional
 from kb import codes
 from kb.formfields import MultiCheckboxField, choices
 from kb.models.initiative import Initiative
+from kb.text_language import language_choices
 
 _THEMES_HINT = _l("Leave empty to have them suggested from the title and description.")
 
@@ -25,9 +26,7 @@ def _coerce_id(value: Any) -> int | str:
 class InitiativeForm(FlaskForm):
     title = StringField(_l("Title"))
     description = TextAreaField(_l("Description"))
-    text_language = SelectField(
-        _l("Language of this text"), choices=choices(codes.LANGUAGES), default="en"
-    )
+    text_language = SelectField(_l("Language of this text"), choices=language_choices(), default="")
     funders = SelectMultipleField(
         _l("Funders"),
         choices=[],

@@ -7,12 +7,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import gettext
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from kb import codes
 from kb.catalogue.schemas import ISO639, Day, code, code_list
 from kb.codes import N_
 from kb.i18n_marshmallow import Message
+from kb.text_language import blank_as_missing, detected_language, text_language_field
 
 CURRENCY = Message(N_("Use a three-letter ISO 4217 code, e.g. USD or EUR."))
 ORGANISATIONS = ("funders", "implementers", "partners")
@@ -31,9 +41,7 @@ def _organisation_ids(**kwargs: Any) -> fields.List:
 class InitiativeInputSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=5, max=300))
     description = fields.String(load_default="", validate=validate.Length(max=20000))
-    text_language = fields.String(
-        load_default="en", validate=validate.Regexp(r"^[a-z]{2}$", error=ISO639)
-    )
+    text_language = text_language_field(ISO639)
     themes = code_list(
         codes.THEMES,
         load_default=list,
@@ -89,6 +97,14 @@ class InitiativeInputSchema(Schema):
                 raise ValidationError(
                     gettext("“%(link)s” is not a web link (http:// or https://).", link=link[:60])
                 )
+
+    @pre_load
+    def _blank_language(self, data: Any, **kwargs: Any) -> Any:
+        return blank_as_missing(data)
+
+    @post_load
+    def _language(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return detected_language(data)
 
     @validates_schema(skip_on_field_errors=False)
     def check_whole(self, data: dict[str, Any], **_: Any) -> None:

@@ -51,10 +51,7 @@ FACET_LABELS = {
     "countries": (N_("Country"), {}),
     "organisation_type": (N_("Organisation type"), codes.ORGANISATION_TYPES),
     "languages": (N_("Language"), codes.LANGUAGES),
-    "status": (
-        N_("Status"),
-        {**codes.PROGRAMME_READ_STATUSES, **codes.REQUEST_STATUSES, **codes.WORK_STATUSES},
-    ),
+    "status": (N_("Status"), codes.MIXED_STATUSES),
     "funders": (N_("Funders"), {}),
     "implementers": (N_("Implementers"), {}),
     "beneficiaries": (N_("Beneficiary states"), {}),
@@ -166,7 +163,7 @@ def value_label(field: str, value: str) -> str:
     if field in ("countries", "beneficiaries"):
         return iso_country_name(value)
     labels = FACET_LABELS.get(field, ("", {}))[1]
-    return _(labels[value]) if value in labels else value
+    return codes.label(labels, value)
 
 
 def _with_text(text: str) -> str:
@@ -380,7 +377,7 @@ def _facets(result: SearchResult, selected: dict[str, list[str]]) -> dict[str, F
         def label(value: str, labels: dict[str, str] = labels, field: str = field) -> str:
             if field in ("countries", "beneficiaries"):
                 return iso_country_name(value)
-            return _(labels[value]) if value in labels else value
+            return codes.label(labels, value)
 
         counts = result.facets.get(field, [])
         rows = sorted(

@@ -134,3 +134,16 @@ def analysis_language(declared: str | None, text: str) -> str:
         if counts.get("latin", 0) * 2 > sum(counts.values()):
             return detect_language(text) or "en"
     return declared or "en"
+
+
+def record_language(declared: str | None, title: str, description: str = "") -> str:
+    """The language of a record's text: the one its author declared, else the one its
+    title and description are written in (English when lingua cannot tell).
+
+    Forms, the API and imports let authors leave the language out: a need posted in French
+    without saying so is then stemmed, searched and matched as French, not as English.
+    """
+    code = (declared or "").strip().lower()
+    if code:
+        return code
+    return detect_language(f"{title}\n{description}") or "en"

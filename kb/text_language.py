@@ -1,0 +1,55 @@
+"""The language a record's text is written in: declared by its author, else detected.
+
+One rule for every way a record is written (forms, API, bulk import, Word forms detect
+their own): a blank or missing language means "detect it from the title and description"
+(``search.text.detect.record_language``). A partial update that leaves the language out
+keeps the stored one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import fields, validate
+from wtforms.fields.choices import SelectChoice
+
+from kb import codes
+from kb.formfields import choices
+from search.text.detect import record_language
+
+
+def text_language_field(error: Any) -> fields.String:
+    """The schema field: a two-letter code, or nothing (then detected by
+    :func:`detected_language`)."""
+    return fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^[a-z]{2}$", error=error),
+        metadata={
+            "description": "ISO 639-1 code of the language the title and description are "
+            "written in; leave it out (or empty) to have it detected from the text."
+        },
+    )
+
+
+def blank_as_missing(data: Any) -> Any:
+    """``pre_load``: an empty language ("" from a form or a spreadsheet cell) is none."""
+    value = data.get("text_language") if isinstance(data, dict) else None
+    if isinstance(value, str) and not value.strip():
+        data = {**data, "text_language": None}
+    return data
+
+
+def detected_language(data: dict[str, Any]) -> dict[str, Any]:
+    """``post_load``: fill a language left out (present as None) from the loaded text."""
+    if "text_language" in data and data["text_language"] is None:
+        data["text_language"] = record_language(
+            None, data.get("title") or "", data.get("description") or ""
+        )
+    return data
+
+
+def language_choices() -> list[SelectChoice]:
+    """The form's options: "Detect from the text" (the default), then the languages."""
+    return [SelectChoice("", _l("Detect from the text")), *choices(codes.LANGUAGES)]
