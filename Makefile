@@ -38,7 +38,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po |
 	$(BIN)/pybabel -q compile -D messages -d translations -l $*
 
 i18n: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -w 100 -k N_ -k lazy_gettext -k _l --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -w 100 -k N_ -k C_:1c,2 -k lazy_gettext -k _l --no-location \
 	  --sort-output --project "Capacity Exchange" -o translations/messages.pot kb templates \
 	  search/data/places_groups.json
 	$(BIN)/pybabel update -N -w 100 -i translations/messages.pot -d translations --ignore-obsolete

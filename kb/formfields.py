@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from flask_babel import lazy_gettext
 from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from kb import codes
 
 
 def choices(options: Mapping[str, str] | Iterable[tuple[object, str]]) -> list[SelectChoice]:
@@ -17,7 +18,7 @@ def choices(options: Mapping[str, str] | Iterable[tuple[object, str]]) -> list[S
     ``(value, label)`` pairs are data (names) and shown as they are.
     """
     if isinstance(options, Mapping):
-        return [SelectChoice(value, lazy_gettext(label)) for value, label in options.items()]
+        return [SelectChoice(value, codes.lazy_label(options, value)) for value in options]
     return [SelectChoice(value, label) for value, label in options]
 
 

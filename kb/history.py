@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select
 
 from kb import codes
-from kb.codes import N_
 from kb.extensions import db
 from kb.i18n import country_name, format_moment, join_names
 from kb.models import CatalogueRecord, Match, Organisation, Revision, SearchQueueEntry, User
@@ -128,30 +127,8 @@ def revisions_for(record: CatalogueRecord | Match | Organisation) -> list[Revisi
     )
 
 
-#: How each action reads in a sentence ("Accepted by …"); unknown actions are humanised.
-ACTION_WORDS = {
-    "created": N_("Created"),
-    "imported": N_("Imported"),
-    "edited": N_("Edited"),
-    "submit": N_("Submitted"),
-    "submitted": N_("Submitted"),
-    "publish": N_("Published"),
-    "return": N_("Returned to the owner"),
-    "withdraw": N_("Withdrawn"),
-    "reinstate": N_("Reinstated"),
-    "confirm": N_("Confirmed as still current"),
-    "confirmed": N_("Confirmed as still current"),
-    "mark_matched": N_("Marked as matched"),
-    "start": N_("Implementation started"),
-    "fulfil": N_("Marked as fulfilled"),
-    "close": N_("Closed"),
-    "reopen": N_("Reopened"),
-    "expire": N_("Closed (end date passed)"),
-    "proposed": N_("Proposed"),
-    "accept": N_("Accepted"),
-    "decline": N_("Declined"),
-    "complete": N_("Marked as completed"),
-}
+#: Actions recorded under other names by earlier versions, read as today's.
+ACTION_ALIASES = {"submitted": "submit", "confirm": "confirmed", "expire": "expired"}
 
 
 def actor_phrase(user: User | None) -> str:
@@ -172,8 +149,9 @@ def actor_phrase(user: User | None) -> str:
 
 def sentence(rev: Revision) -> str:
     """A revision as one sentence: "Accepted by ITU (provider.itu@…) on 3 Dec 2026, 10:42 UTC"."""
-    known = ACTION_WORDS.get(rev.action)
-    action = _(known) if known else rev.action.replace("_", " ").capitalize()
+    words = codes.HISTORY_ACTIONS.get(rev.record_kind, {})
+    code = ACTION_ALIASES.get(rev.action, rev.action)
+    action = codes.label(words, code) if code in words else code.replace("_", " ").capitalize()
     return _(
         "%(action)s by %(actor)s on %(moment)s",
         action=action,
@@ -213,8 +191,7 @@ def change_text(kind: str, field: str, value: Any) -> str:
         return join_names(change_text(kind, field, item) for item in value)
     value = str(value)
     if field == "status":
-        table = codes.REQUEST_STATUSES if kind == "request" else codes.PROGRAMME_READ_STATUSES
-        return codes.label(table, value)
+        return codes.status_label(kind, value)
     if field in CHANGE_CODES:
         return codes.label(CHANGE_CODES[field], value)
     if field in CHANGE_STATES:

@@ -16,6 +16,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from kb.i18n import DEFAULT, LANGUAGES, TRANSLATIONS
+from kb.i18n_pseudo import InContext
 
 
 def po_path(lang: str, root: Path = TRANSLATIONS) -> Path:
@@ -37,29 +38,34 @@ def _translated(message: object) -> bool:
 @dataclass
 class Problems:
     lang: str
-    missing: list[str] = field(default_factory=list)
-    untranslated: list[str] = field(default_factory=list)
-    fuzzy: list[str] = field(default_factory=list)
+    missing: list[str | InContext] = field(default_factory=list)
+    untranslated: list[str | InContext] = field(default_factory=list)
+    fuzzy: list[str | InContext] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.missing or self.untranslated or self.fuzzy)
 
 
-def _msgid(message: object) -> str:
+def _msgid(message: object) -> str | InContext:
+    """The message's key as ``source_messages`` gives it (with its context, if any)."""
     ident = message.id  # type: ignore[attr-defined]
-    return ident[0] if isinstance(ident, (tuple, list)) else ident
+    ident = ident[0] if isinstance(ident, (tuple, list)) else ident
+    context = message.context  # type: ignore[attr-defined]
+    return InContext(context, ident) if context else ident
 
 
-def problems(lang: str, wanted: set[str] | None = None, root: Path = TRANSLATIONS) -> Problems:
+def problems(
+    lang: str, wanted: set[str | InContext] | None = None, root: Path = TRANSLATIONS
+) -> Problems:
     """What is wrong with ``lang``'s catalogue: messages absent, untranslated or fuzzy."""
     found = Problems(lang)
     path = po_path(lang, root)
     if not path.exists():
-        found.missing = sorted(wanted or {"<the whole catalogue>"})
+        found.missing = sorted(wanted or {"<the whole catalogue>"}, key=str)
         return found
     catalogue = read_catalogue(path)
     have = {_msgid(m) for m in catalogue if m.id}
-    found.missing = sorted((wanted or set()) - have)
+    found.missing = sorted((wanted or set()) - have, key=str)
     for message in catalogue:
         if not message.id:
             continue

@@ -8,6 +8,7 @@ The tests use it (tests/test_i18n.py); ``write_pseudo_catalogue`` builds it from
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -30,11 +31,23 @@ KEYWORDS = {
     "lazy_gettext": None,
     "_l": None,
     "N_": None,
+    "C_": ((1, "c"), 2),
     "pgettext": ((1, "c"), 2),
 }
 METHODS = [("**.py", "python"), ("**.html", "jinja2")]
 #: The places data whose notes are messages too (``babel.cfg``, ``make i18n``).
 PLACES_FILE = "search/data/places_groups.json"
+
+
+@dataclass(frozen=True, order=True)
+class InContext:
+    """A message marked with a context (``C_``, ``pgettext``): its ``msgctxt`` and ``msgid``."""
+
+    context: str
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.id} [{self.context}]"
 
 
 def pseudo(text: str) -> str:
@@ -47,24 +60,25 @@ def pseudo(text: str) -> str:
     return "".join(out)
 
 
-def source_messages() -> set[str | tuple[str, ...]]:
+def source_messages() -> set[str | tuple[str, ...] | InContext]:
     """Every message the sources mark for translation (kb/ and templates/), and the places'
-    notes of ``search/data/places_groups.json`` (:mod:`kb.i18n_places`)."""
+    notes of ``search/data/places_groups.json`` (:mod:`kb.i18n_places`). A message with a
+    context is an ``InContext`` (plurals are tuples, others strings)."""
     import json
 
     from kb.i18n_places import texts
 
-    found: set[str | tuple[str, ...]] = set()
+    found: set[str | tuple[str, ...] | InContext] = set()
     data = json.loads((PROJECT_ROOT / PLACES_FILE).read_text(encoding="utf-8"))
     found.update(text for _code, _field, text in texts(data))
     for folder in ("kb", "templates"):
-        for _file, _line, message, _comments, _context in extract_from_dir(
+        for _file, _line, message, _comments, context in extract_from_dir(
             PROJECT_ROOT / folder,
             METHODS,
             keywords=KEYWORDS,
             options_map={"**.html": {"trimmed": "true"}},
         ):
-            found.add(message)
+            found.add(InContext(context, message) if context else message)
     return found
 
 
@@ -72,7 +86,9 @@ def write_pseudo_catalogue(root: Path, lang: str = "en") -> Path:
     """``root/<lang>/LC_MESSAGES/messages.mo`` with every source message pseudo-translated."""
     catalogue = Catalog(locale=lang)
     for message in source_messages():
-        if isinstance(message, tuple):
+        if isinstance(message, InContext):
+            catalogue.add(message.id, pseudo(message.id), context=message.context)
+        elif isinstance(message, tuple):
             singular, plural = message[0], message[1]
             catalogue.add((singular, plural), (pseudo(singular), pseudo(plural)))
         elif message:

@@ -48,6 +48,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -210,10 +212,21 @@ def run(
             scores["recall@10"].append(recall(ranked, grades))
             scores["mrr"].append(reciprocal_rank(ranked, grades))
     out = {k: round(sum(v) / len(v), 4) if v else 0.0 for k, v in scores.items()}
+    out["ndcg@10_se"] = standard_error(scores["ndcg@10"])
     out["ineligible@10"] = bad
     out["no_shared_language@10"] = round(no_language / slots, 4) if slots else 0.0
     out["requests"] = len(scores["ndcg@10"])
     return out
+
+
+def standard_error(values: Sequence[float]) -> float:
+    """Standard error of the mean of per-request figures: how far a mean over this many
+    requests may move with another draw of requests like them."""
+    n = len(values)
+    if n < 2:
+        return 0.0
+    mean = sum(values) / n
+    return round(math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1) / n), 4)
 
 
 def engine_ranker(engine: MatchEngine) -> Ranker:
@@ -515,6 +528,73 @@ def misses(config: MatchConfig, part: str) -> list[str]:
     return out
 
 
+#: Settings chosen on "fit" (search/matching/config.py), each with its neutral value first
+#: and values tried around the one chosen: what ``--cv`` checks.
+CV_SETTINGS: dict[str, tuple[Any, ...]] = {
+    "subject_penalty": (0.0, 0.05, 0.15),
+    "audience_bonus": (0.0, 0.1),
+    "audience_penalty": (0.0, 0.1),
+    "weight_targeted": (0.0, 0.05, 0.2),
+    "general_offers": (False,),
+    "weight_track_record": (0.0, 0.05),
+    "title_boost": (1, 3),
+}
+
+
+def cross_validate(
+    config: MatchConfig,
+    settings: Mapping[str, Sequence[Any]] = CV_SETTINGS,
+    folds: int = 5,
+    repeats: int = 20,
+    seed: int = 7,
+) -> list[str]:
+    """Whether each setting chosen on "fit" holds on requests it was not chosen on: the
+    "fit" requests (with codes) split into ``folds`` at random, ``repeats`` times; on each
+    split the value with the best nDCG@10 on the other folds is read on the held-out one.
+    A setting that overfits scores much less out of fold than in-sample; one that does not
+    help scores like its neutral value. Lines of text, one per setting."""
+    judgements = load_judgements()
+    programmes, past = all_programmes(), history()
+    mine = [
+        r for r in all_requests()
+        if r["key"] in judgements and part_of(r["key"]) == "fit"
+        and r["text_language"] not in NEW_LANGUAGES and judgements[r["key"]]["relevant"]
+    ]  # fmt: skip
+
+    def per_request(cfg: MatchConfig) -> list[float]:
+        rank = engine_ranker(MatchEngine(cfg).fit(programmes, history=past))
+        return [ndcg(rank(r, frozenset())[:K], judgements[r["key"]]["relevant"]) for r in mine]
+
+    def mean(values: Sequence[float]) -> float:
+        return sum(values) / len(values) if values else 0.0
+
+    lines = [f"{len(mine)} 'fit' requests, {folds} folds x {repeats}: structured nDCG@10"]
+    rng = random.Random(seed)
+    for name, tried in settings.items():
+        chosen = getattr(config, name)
+        values = list(dict.fromkeys([chosen, *tried]))
+        got = {v: per_request(replace(config, **{name: v})) for v in values}
+        neutral = tried[0]
+        out_of_fold: list[float] = []
+        for _ in range(repeats):
+            order = list(range(len(mine)))
+            rng.shuffle(order)
+            for f in range(folds):
+                held = set(order[f::folds])
+                train = [i for i in order if i not in held]
+                best = max(values, key=lambda v: (mean([got[v][i] for i in train]), v == neutral))
+                out_of_fold.append(mean([got[best][i] for i in held]))
+        wins = sum(a > b + 1e-9 for a, b in zip(got[chosen], got[neutral], strict=True))
+        losses = sum(a < b - 1e-9 for a, b in zip(got[chosen], got[neutral], strict=True))
+        lines.append(
+            f"{name} = {chosen}: in-sample "
+            + ", ".join(f"{v}: {mean(got[v]):.4f}" for v in values)
+            + f"; chosen on the other folds {mean(out_of_fold):.4f} (neutral {neutral}:"
+            f" {mean(got[neutral]):.4f}); better than neutral on {wins} requests, worse on {losses}"
+        )
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -528,9 +608,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="with --part fit: each request's nDCG@10 under 1, its top 10 and grades",
     )
+    parser.add_argument(
+        "--cv",
+        action="store_true",
+        help="with --part fit: cross-validate, inside 'fit', the settings chosen on it",
+    )
     args = parser.parse_args(argv)
     if args.misses and args.part != "fit":
         parser.error("--misses reads the fit part only: add --part fit")
+    if args.cv and args.part != "fit":
+        parser.error("--cv reads the fit part only: add --part fit")
     config = MatchConfig()
     for problem in check_judgements():
         print("JUDGEMENT:", problem)
@@ -551,11 +638,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             "(set search.matching.suggest.MIN_PROBABILITY / ADD_PROBABILITY)"
         )
     figures = evaluate(config, args.part)
-    print(f"{'run':26} {'n':>3} {'nDCG@10':>8} {'R@10':>6} {'MRR':>6} {'inelig':>6} {'nolang':>6}")
+    head = f"{'run':26} {'n':>3} {'nDCG@10':>8} {'±se':>6} {'R@10':>6} {'MRR':>6}"
+    print(f"{head} {'inelig':>6} {'nolang':>6}")
     for name, m in figures["runs"].items():
         print(
-            f"{name:26} {m['requests']:3d} {m['ndcg@10']:8.3f} {m['recall@10']:6.3f} "
-            f"{m['mrr']:6.3f} {m['ineligible@10']:6d} {m['no_shared_language@10']:6.3f}"
+            f"{name:26} {m['requests']:3d} {m['ndcg@10']:8.3f} {m['ndcg@10_se']:6.3f} "
+            f"{m['recall@10']:6.3f} {m['mrr']:6.3f} {m['ineligible@10']:6d} "
+            f"{m['no_shared_language@10']:6.3f}"
         )
     print("set: " + ", ".join(f"{k}={v}" for k, v in figures["set"].items()))
     for name, m in figures["unmet"].items():
@@ -565,6 +654,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"suggestions {name}: " + ", ".join(f"{k}={v}" for k, v in m.items()))
     if args.misses:
         print("\n".join(misses(config, "fit")))
+    if args.cv:
+        print("\n".join(cross_validate(config)))
     print(json.dumps(figures, sort_keys=True))
 
 

@@ -207,7 +207,7 @@ def test_the_history_names_codes_states_and_places_in_the_reader_language(client
     ):
         assert line in changes, changes
     assert "incident_response" not in changes and "[" not in changes
-    assert "Statut</span>: <del>Soumise</del> → <ins>Ouvert</ins>" in changes
+    assert "Statut</span>: <del>Soumis</del> → <ins>Ouvert</ins>" in changes
 
 
 def test_the_history_separates_listed_codes_as_the_reader_language_does(client, make, auth):

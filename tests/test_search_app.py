@@ -384,6 +384,25 @@ def test_nothing_found_offers_broader_searches_counted_for_the_viewer(make, clie
     assert "Estas búsquedas más amplias encuentran resultados:" in es and "1 resultado<" in es
 
 
+def test_facets_of_a_search_that_finds_nothing_link_to_what_they_count(make, client):
+    make.request("KEN", title="Kenyan awareness campaign", themes=["awareness"])
+    make.request("KEN", title="Kenyan CERT training", themes=["incident_response"])
+    make.request("SEN", title="Secret CERT plan", themes=["awareness"], visibility="secretariat")
+    search_service().reindex()
+    data = client.get("/search.json?q=zanzibarian").get_json()
+    assert data["total"] == 0 and data["facets_without_text"] is True
+    assert dict(data["facets"]["themes"]) == {"awareness": 1, "incident_response": 1}
+    page = client.get("/search?q=zanzibarian").get_data(as_text=True)
+    assert 'id="facets-browse"' in page
+    link = re.search(r'<a href="(/search\?[^"]*theme=awareness[^"]*)"', page)[1]
+    assert "q=" not in link  # the link leaves the words out, as the count does
+    followed = client.get(link.replace("&amp;", "&").replace("/search?", "/search.json?"))
+    assert followed.get_json()["total"] == 1  # the count the facet showed
+    found = client.get("/search.json?q=kenyan").get_json()
+    assert found["facets_without_text"] is False
+    assert 'id="facets-browse"' not in client.get("/search?q=kenyan").get_data(as_text=True)
+
+
 def test_a_broader_search_drops_a_filter_typed_in_another_case(make, client):
     """The URL says ``place=org:gcc``, the engine names the filter ``org:GCC``: the link
     "without the place" must leave the place out, whatever case it was typed in."""

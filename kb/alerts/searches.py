@@ -101,10 +101,7 @@ _LABELS = {
     "region": (_l("Region"), codes.ELIGIBLE_REGIONS),
     "organisation_type": (_l("Provider type"), codes.ORGANISATION_TYPES),
     "language": (_l("Language"), codes.LANGUAGES),
-    "status": (
-        _l("Status"),
-        {**codes.REQUEST_STATUSES, **codes.PROGRAMME_READ_STATUSES},
-    ),
+    "status": (_l("Status"), codes.MIXED_STATUSES),
     "kind": (_l("Kind"), {"request": _l("Requests"), "programme": _l("Programmes")}),
 }
 
@@ -113,6 +110,8 @@ def _value_label(name: str, value: str) -> str:
     if name in _LABELS:
         table = _LABELS[name][1]
         text = table.get(value)
+        if isinstance(table, codes.CodeList):
+            return codes.label(table, value)
         return str(_(text) if isinstance(text, str) else text) if text else value
     if name == "country":
         country = db.session.get(Country, value.upper())

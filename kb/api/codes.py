@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
 from flask_smorest import Blueprint
 
 from kb import codes
@@ -68,7 +67,7 @@ def _items(name: str) -> list[dict[str, str]]:
             {"code": code, "label": place_name(g.get(code)) or label}
             for code, label in table.items()
         ]
-    return [{"code": code, "label": gettext(label)} for code, label in table.items()]
+    return [{"code": code, "label": label} for code, label in codes.labels(table).items()]
 
 
 @blp.route("", endpoint="all_lists")

@@ -155,9 +155,9 @@ def _check_programme_refs(data: dict[str, Any]) -> None:
         raise Invalid(message, {"eligible_countries": [message]})
 
 
-def _status_label(record: CatalogueRecord) -> str:
-    table = codes.REQUEST_STATUSES if isinstance(record, Request) else codes.PROGRAMME_STATUSES
-    return table.get(record.status, record.status)
+def _status_label(record: CatalogueRecord) -> Any:
+    """The record's status, worded when the message is read (agreeing with its kind)."""
+    return codes.lazy_label(codes.STATUSES_BY_KIND[record.kind], record.status)
 
 
 def _created(
@@ -410,7 +410,7 @@ def change_status(
         raise Conflict(
             _l(
                 "A record with the status %(status)s cannot be changed this way.",
-                status=_l(_status_label(record)),
+                status=_status_label(record),
             )
         )
     comment = (comment or "").strip() or None

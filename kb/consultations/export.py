@@ -14,7 +14,6 @@ from kb.models import Call
 from kb.transfer.formats import add_sheet, neutralise
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-STATUS_LABELS = codes.TRACKER_STATUSES
 
 
 def tracker_file(call: Call, rows: list[TrackerRow], fmt: str) -> bytes:
@@ -41,7 +40,7 @@ def tracker_file(call: Call, rows: list[TrackerRow], fmt: str) -> bytes:
                     else codes.REGIONS,
                     row.addressee.group,
                 ),
-                _(STATUS_LABELS[row.status]),
+                codes.label(codes.TRACKER_STATUSES, row.status),
                 f"{answer.submitted_at:%Y-%m-%d %H:%M}" if answer and answer.submitted_at else "",
                 (_("Yes") if answer.publishable else _("No")) if answer else "",
                 str(row.reminders),

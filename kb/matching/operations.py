@@ -75,7 +75,7 @@ def propose(actor: User, request: Request, programme: Programme, message: str) -
         raise Conflict(
             _l(
                 "A match case for this pair exists already (status: %(status)s).",
-                status=_l(codes.MATCH_STATUSES.get(existing.status, existing.status)),
+                status=codes.lazy_label(codes.MATCH_STATUSES, existing.status),
             )
         )
     message = (message or "").strip()
@@ -165,7 +165,7 @@ def step(actor: User, match: Match, action: str, note: str | None = None) -> str
         raise Conflict(
             _l(
                 "A match with the status %(status)s cannot be changed this way.",
-                status=_l(codes.MATCH_STATUSES.get(match.status, match.status)),
+                status=codes.lazy_label(codes.MATCH_STATUSES, match.status),
             )
         )
     if action not in allowed_steps(actor, match):

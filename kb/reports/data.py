@@ -164,7 +164,9 @@ def who_does_what_where(found: counts.Totals) -> list[Breakdown]:
         return found[("initiative", dimension, code)], found[("programme", dimension, code)]
 
     def coded(title: str, table: dict[str, str], dimension: str) -> Breakdown:
-        rows = [(label, *pair(dimension, code)) for code, label in table.items()]
+        # A status agrees with its records (initiatives): worded here, under its context.
+        worded = codes.labels(table) if isinstance(table, codes.CodeList) else table
+        rows = [(label, *pair(dimension, code)) for code, label in worded.items()]
         return Breakdown(title, [r for r in rows if r[1] or r[2]], INITIATIVES, OFFERS)
 
     def top(dimension: str) -> list[tuple[str, int, int]]:

@@ -165,8 +165,8 @@ def landscape_docx(report: Landscape, audience: str, world: MapView | None = Non
     counts = report.match_counts
     _table(
         doc,
-        [_("Requests"), _("Programmes"), _("Initiatives"), _("Matches proposed"), _("Accepted"),
-         _("Completed"), _("Unmet needs")],
+        [_("Requests"), _("Programmes"), _("Initiatives"), _("Matches proposed"),
+         _("Matches accepted"), _("Matches completed"), _("Unmet needs")],
         [
             [
                 _n(report.request_total),

@@ -51,10 +51,7 @@ FACET_LABELS = {
     "countries": (N_("Country"), {}),
     "organisation_type": (N_("Organisation type"), codes.ORGANISATION_TYPES),
     "languages": (N_("Language"), codes.LANGUAGES),
-    "status": (
-        N_("Status"),
-        {**codes.PROGRAMME_READ_STATUSES, **codes.REQUEST_STATUSES, **codes.WORK_STATUSES},
-    ),
+    "status": (N_("Status"), codes.MIXED_STATUSES),
     "funders": (N_("Funders"), {}),
     "implementers": (N_("Implementers"), {}),
     "beneficiaries": (N_("Beneficiary states"), {}),
@@ -166,7 +163,7 @@ def value_label(field: str, value: str) -> str:
     if field in ("countries", "beneficiaries"):
         return iso_country_name(value)
     labels = FACET_LABELS.get(field, ("", {}))[1]
-    return _(labels[value]) if value in labels else value
+    return codes.label(labels, value)
 
 
 def _with_text(text: str) -> str:
@@ -380,7 +377,7 @@ def _facets(result: SearchResult, selected: dict[str, list[str]]) -> dict[str, F
         def label(value: str, labels: dict[str, str] = labels, field: str = field) -> str:
             if field in ("countries", "beneficiaries"):
                 return iso_country_name(value)
-            return _(labels[value]) if value in labels else value
+            return codes.label(labels, value)
 
         counts = result.facets.get(field, [])
         rows = sorted(
@@ -393,6 +390,12 @@ def _facets(result: SearchResult, selected: dict[str, list[str]]) -> dict[str, F
     return out
 
 
+def facets_without_text(text: str, result: SearchResult) -> bool:
+    """Nothing matched the words: the engine then counts the facets of what the filters
+    leave without them (the closest ways on), not of the (empty) result."""
+    return result.total == 0 and bool(text.strip())
+
+
 def hit_url(kind: str, record_id: int, external: bool = False) -> str:
     """The page of a search hit."""
     if kind == "initiative":
@@ -400,10 +403,16 @@ def hit_url(kind: str, record_id: int, external: bool = False) -> str:
     return url_for("catalogue.detail", plural=kind + "s", record_id=record_id, _external=external)
 
 
-def toggle_url(field: str, value: str) -> str:
-    """The current search with ``value`` of ``field`` added, or removed if present."""
+def toggle_url(field: str, value: str, browse: bool = False) -> str:
+    """The current search with ``value`` of ``field`` added, or removed if present; with
+    ``browse`` (nothing matched the words, so the facets count what the filters leave
+    without them: :func:`facets_without_text`) the words are left out too, so that each
+    link returns the count it shows."""
     param = next(p for p, f in PARAMS.items() if f == field)
     args = MultiDict(request.args)
+    if browse:
+        for key in ("q", "literal"):
+            args.pop(key, None)
     values = args.getlist(param)
     args.setlist(param, [v for v in values if v != value] if value in values else [*values, value])
     args.pop("page", None)
@@ -440,6 +449,7 @@ def search_page() -> str | tuple[str, int, dict[str, str]]:
         records=lazy(lambda: _records_for(value_of(result))),
         index_generation=service.generation(),
         facets=lazy(lambda: _facets(value_of(result), selected)),
+        browse=lazy(lambda: facets_without_text(query.text or "", value_of(result))),
         hit_url=hit_url,
         selected=selected,
         toggle_url=toggle_url,
@@ -464,6 +474,8 @@ def result_summary(text: str, result: SearchResult) -> dict[str, Any]:
         "relaxed": result.relaxed,
         "missing": result.missing,
         "message": result.message,
+        # the facets count what the filters leave without the words (nothing matched them)
+        "facets_without_text": facets_without_text(text, result),
         "interpretation": readings_json(result),
         "broader": [
             {

@@ -114,7 +114,8 @@ class MatchConfig:
     #: one of the requester's languages and sharing one of the need's themes (audience
     #: themes apart) ranks at least as a match scoring ``list_min_score`` would: it is
     #: always listed, after what fits the need and before programmes on other subjects. It
-    #: keeps its own score and label, and never covers a need (it is not built for one).
+    #: keeps its own score and label, and covers a need by the same rules as any programme
+    #: ("never covers" was tried on "fit": no figure moved, one correct "good" label lost).
     general_offers: bool = True
     #: Platt scaling of the raw score: ``score = 1 / (1 + exp(-(a * raw + b)))``.
     calibration_a: float = 17.26

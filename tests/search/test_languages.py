@@ -203,3 +203,251 @@ def test_codes_suggested_from_arabic_chinese_russian_prose(title, description, t
 
     codes = suggest_codes(title, description, "xx")
     assert theme in codes["themes"] and support in codes["support_types"], codes
+
+
+#: The same needs written in English, French and Spanish for this test, with the themes and
+#: support types each should get: the suggestion cues and the thesaurus serve the three
+#: languages alike (a French need about "systèmes de paiement" got no theme when the English
+#: one about "payment systems" got critical infrastructure).
+PARALLEL_NEEDS = [
+    (
+        ["critical_infrastructure", "standards"],
+        ["research"],
+        (
+            (
+                "Security review of mobile payment systems",
+                (
+                    "Mobile money has grown fast. We ask for a review of the payment "
+                    "systems run by the operators and for minimum requirements they would "
+                    "have to meet."
+                ),
+            ),
+            (
+                "Revue de sécurité des systèmes de paiement mobile",
+                (
+                    "Le paiement mobile s'est développé très vite. Nous demandons une revue"
+                    " des systèmes de paiement gérés par les opérateurs et des exigences "
+                    "minimales qu'ils devraient respecter."
+                ),
+            ),
+            (
+                "Revisión de seguridad de los sistemas de pago móvil",
+                (
+                    "El dinero móvil ha crecido rápidamente. Solicitamos una revisión de "
+                    "los sistemas de pago que gestionan los operadores y requisitos mínimos"
+                    " que deberían cumplir."
+                ),
+            ),
+        ),
+    ),
+    (
+        ["critical_infrastructure", "incident_response"],
+        ["exercise"],
+        (
+            (
+                "Simulation of an attack on the power grid",
+                (
+                    "The electricity regulator wants to run a simulation with the grid "
+                    "operator and the distribution companies to test how they would restore"
+                    " supply."
+                ),
+            ),
+            (
+                "Simulation d'une attaque contre le réseau électrique",
+                (
+                    "Le régulateur de l'électricité souhaite organiser une simulation avec "
+                    "le gestionnaire du réseau et les distributeurs pour vérifier comment "
+                    "ils rétabliraient l'alimentation."
+                ),
+            ),
+            (
+                "Simulación de un ataque contra la red eléctrica",
+                (
+                    "El regulador de electricidad quiere organizar una simulación con el "
+                    "operador de la red y las distribuidoras para comprobar cómo "
+                    "restablecerían el suministro."
+                ),
+            ),
+        ),
+    ),
+    (
+        ["awareness"],
+        ["training"],
+        (
+            (
+                "Online safety for parents and pupils",
+                (
+                    "Teachers report more phishing and online harassment among teenagers. "
+                    "We would like to teach cyber hygiene in schools and to reach parents."
+                ),
+            ),
+            (
+                "Sécurité en ligne pour les parents et les élèves",
+                (
+                    "Les enseignants signalent davantage d'hameçonnage et de harcèlement en"
+                    " ligne chez les adolescents. Nous aimerions enseigner l'hygiène "
+                    "numérique dans les écoles et toucher les parents."
+                ),
+            ),
+            (
+                "Seguridad en línea para padres y alumnos",
+                (
+                    "Los docentes señalan más casos de phishing y de acoso en línea entre "
+                    "adolescentes. Quisiéramos enseñar higiene digital en las escuelas y "
+                    "llegar a los padres."
+                ),
+            ),
+        ),
+    ),
+    (
+        ["cybercrime", "international_law"],
+        ["policy_advice"],
+        (
+            (
+                "Extradition and digital evidence requests",
+                (
+                    "Our prosecutors handle more cases where the suspects and the data are "
+                    "abroad. We need advice on extradition files and on requests for "
+                    "digital evidence under the Malabo Convention."
+                ),
+            ),
+            (
+                "Demandes d'extradition et de preuve numérique",
+                (
+                    "Nos procureurs traitent davantage d'affaires dont les suspects et les "
+                    "données sont à l'étranger. Nous avons besoin de conseils sur les "
+                    "dossiers d'extradition et les demandes de preuve numérique au titre de"
+                    " la convention de Malabo."
+                ),
+            ),
+            (
+                "Solicitudes de extradición y de evidencia digital",
+                (
+                    "Nuestros fiscales llevan más casos en los que los sospechosos y los "
+                    "datos están en el extranjero. Necesitamos asesoría sobre los "
+                    "expedientes de extradición y las solicitudes de evidencia digital en "
+                    "el marco del Convenio de Malabo."
+                ),
+            ),
+        ),
+    ),
+    (
+        ["technical_skills"],
+        ["training"],
+        (
+            (
+                "Threat hunting for our security staff",
+                (
+                    "The ministry wants its security staff to move beyond alerts: log "
+                    "analysis, threat hunting and detection engineering on our own "
+                    "networks, taught through practical courses."
+                ),
+            ),
+            (
+                "Chasse aux menaces pour notre personnel de sécurité",
+                (
+                    "Le ministère veut que son personnel de sécurité aille au-delà des "
+                    "alertes : analyse de journaux, chasse aux menaces et ingénierie de "
+                    "détection sur nos propres réseaux, enseignées par des cours pratiques."
+                ),
+            ),
+            (
+                "Caza de amenazas para nuestro personal de seguridad",
+                (
+                    "El ministerio quiere que su personal de seguridad vaya más allá de las"
+                    " alertas: análisis de registros, caza de amenazas e ingeniería de "
+                    "detección en nuestras propias redes, enseñadas en cursos prácticos."
+                ),
+            ),
+        ),
+    ),
+    (
+        ["national_strategy"],
+        ["policy_advice"],
+        (
+            (
+                "Action plan and governance for cybersecurity",
+                (
+                    "A cybersecurity council was created last year. It asks for help "
+                    "drafting a cybersecurity policy, a clear governance model and an "
+                    "action plan with a budget."
+                ),
+            ),
+            (
+                "Plan d'action et gouvernance de la cybersécurité",
+                (
+                    "Un conseil de cybersécurité a été créé l'an dernier. Il demande un "
+                    "appui pour la rédaction d'une politique de cybersécurité, d'un modèle "
+                    "de gouvernance clair et d'un plan d'action budgété."
+                ),
+            ),
+            (
+                "Plan de acción y gobernanza de la ciberseguridad",
+                (
+                    "El año pasado se creó un consejo de ciberseguridad. Solicita apoyo "
+                    "para la redacción de una política de ciberseguridad, un modelo de "
+                    "gobernanza claro y un plan de acción con presupuesto."
+                ),
+            ),
+        ),
+    ),
+    (
+        ["diplomacy", "norms_implementation"],
+        ["policy_advice"],
+        (
+            (
+                "Putting the UN norms into practice",
+                (
+                    "Our foreign ministry wants to report on how we apply the eleven norms "
+                    "and to prepare the national position for the next UN sessions."
+                ),
+            ),
+            (
+                "Mettre en pratique les normes des Nations Unies",
+                (
+                    "Notre ministère des affaires étrangères veut rendre compte de "
+                    "l'application des onze normes et préparer la position nationale pour "
+                    "les prochaines sessions des Nations Unies."
+                ),
+            ),
+            (
+                "Poner en práctica las normas de las Naciones Unidas",
+                (
+                    "Nuestra cancillería quiere informar sobre la aplicación de las once "
+                    "normas y preparar la posición nacional para las próximas sesiones de "
+                    "las Naciones Unidas."
+                ),
+            ),
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("themes", "support_types", "versions"),
+    PARALLEL_NEEDS,
+    ids=["payments", "grid", "parents", "extradition", "hunting", "council", "norms"],
+)
+def test_codes_suggested_alike_in_english_french_spanish(themes, support_types, versions):
+    from search.matching.suggest import suggest_codes
+
+    for (title, description), lang in zip(versions, ("en", "fr", "es"), strict=True):
+        codes = suggest_codes(title, description, lang)
+        assert sorted(codes["themes"]) == themes, (lang, title, codes)
+        assert sorted(codes["support_types"]) == support_types, (lang, title, codes)
+
+
+def test_every_suggestion_cue_speaks_the_six_languages():
+    """Each cue has phrases in the six UN languages, none listed twice in one language."""
+    import json
+
+    from search.matching.suggest import CUES_FILE, MORE_CUES_FILE
+
+    cues = json.loads(CUES_FILE.read_text(encoding="utf-8"))["cues"]
+    more = json.loads(MORE_CUES_FILE.read_text(encoding="utf-8"))["cues"]
+    assert set(more) == set(cues)
+    for cid, cue in cues.items():
+        for lang in ("en", "fr", "es", "ar", "ru", "zh"):
+            phrases = cue.get(lang) or more[cid].get(lang) or []
+            assert phrases, (cid, lang)
+            assert len(phrases) == len(set(phrases)), (cid, lang)
