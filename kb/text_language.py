@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import fields, validate
+from marshmallow import fields, post_load, pre_load, validate
 from wtforms.fields.choices import SelectChoice
 
 from kb import codes
@@ -53,3 +53,16 @@ def detected_language(data: dict[str, Any]) -> dict[str, Any]:
 def language_choices() -> list[SelectChoice]:
     """The form's options: "Detect from the text" (the default), then the languages."""
     return [SelectChoice("", _l("Detect from the text")), *choices(codes.LANGUAGES)]
+
+
+class DetectedLanguage:
+    """Mixin of the input schemas with a ``text_language``: blank means missing, and a
+    missing one is detected from the loaded title and description."""
+
+    @pre_load
+    def _blank_language(self, data: Any, **kwargs: Any) -> Any:
+        return blank_as_missing(data)
+
+    @post_load
+    def _language(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return detected_language(data)

@@ -186,3 +186,38 @@ def test_records_of_several_kinds_are_labelled_as_a_group(app) -> None:
     with app.test_request_context("/?lang=ru"):
         refresh()
         assert codes.label(codes.MIXED_STATUSES, "submitted") == "Отправленные"
+
+
+def test_the_draft_saved_message_agrees_with_the_record(client, auth, make) -> None:
+    make.country("SEN")
+    focal = make.user("focal_point", country="SEN")
+    auth.login(focal.email)
+    form = {
+        "title": "Formation des enquêteurs",
+        "description": "Former les enquêteurs de la police à la preuve électronique.",
+        "country_code": "SEN",
+        "languages": ["fr"],
+        "text_language": "fr",
+        "urgency": "medium",
+        "target_audience": "",
+        "timeframe": "",
+    }
+    saved = client.post("/requests/new?lang=fr", data=form, follow_redirects=True)
+    page = saved.get_data(as_text=True)
+    assert "Enregistrée comme brouillon. Soumettez-la" in page  # la demande
+    provider = make.user("provider")
+    auth.login(provider.email)
+    programme = {
+        "organisation_id": provider.organisation_id,
+        "title": form["title"],
+        "description": form["description"],
+        "text_language": "fr",
+        "themes": ["cybercrime"],
+        "support_types": ["training"],
+        "languages": ["fr"],
+        "delivery_mode": "online",
+        "cost_model": "free",
+        "visibility": "public",
+    }
+    saved = client.post("/programmes/new?lang=fr", data=programme, follow_redirects=True)
+    assert "Enregistré comme brouillon. Soumettez-le" in saved.get_data(as_text=True)

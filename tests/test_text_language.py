@@ -117,3 +117,11 @@ def test_programme_written_in_french_is_matched_as_french(make) -> None:
     with unit_of_work():
         record = operations.create_programme(provider, data)
     assert db.session.get(Programme, record.id).text_language == "fr"
+
+
+def test_initiative_input_detects_its_language_too(app) -> None:
+    from kb.initiatives.schemas import InitiativeInputSchema
+
+    with app.test_request_context():
+        loaded = InitiativeInputSchema().load({**SPANISH, "text_language": "", "funders": [1]})
+    assert loaded["text_language"] == "es"

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
@@ -156,7 +157,18 @@ def create(plural: str) -> str | Response:
         except Invalid as err:
             copy_errors(form, err)
         else:
-            flash(_("Saved as a draft. Submit it when it is ready for publication."), "success")
+            saved = (
+                pgettext(
+                    "request",
+                    "Saved as a draft. Submit it when it is ready for publication.",
+                )
+                if kind.kind == "request"
+                else pgettext(
+                    "programme",
+                    "Saved as a draft. Submit it when it is ready for publication.",
+                )
+            )  # the words agree with the record (la demande, le programme)
+            flash(saved, "success")
             return redirect(url_for(".detail", plural=plural, record_id=record.id))
     # Values suggested from an uploaded Word document stay marked if the form comes back.
     suggested = {name for name in request.form.getlist("suggested") if name in form._fields}

@@ -14,8 +14,6 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
-    post_load,
-    pre_load,
     validate,
     validates_schema,
 )
@@ -25,7 +23,7 @@ from kb.codes import N_
 from kb.dates import EXPECTED, parse_day
 from kb.i18n import country_name
 from kb.i18n_marshmallow import Message
-from kb.text_language import blank_as_missing, detected_language, text_language_field
+from kb.text_language import DetectedLanguage, text_language_field
 
 #: marshmallow messages, translated when a value fails (kb.i18n_marshmallow).
 UNKNOWN_CODE = Message(N_("Unknown code {input}."))
@@ -91,7 +89,7 @@ class YesNo(fields.Boolean):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-class RecordInputSchema(Schema):
+class RecordInputSchema(DetectedLanguage, Schema):
     title = fields.String(required=True, validate=validate.Length(min=5, max=200))
     description = fields.String(required=True, validate=validate.Length(min=20, max=20000))
     text_language = text_language_field(ISO639)
@@ -111,14 +109,6 @@ class RecordInputSchema(Schema):
         validate=validate.Length(min=1, error=NO_LANGUAGE),
     )
     visibility = code(codes.VISIBILITIES, load_default="public")
-
-    @pre_load
-    def _blank_language(self, data: Any, **kwargs: Any) -> Any:
-        return blank_as_missing(data)
-
-    @post_load
-    def _language(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return detected_language(data)
 
 
 class RequestInputSchema(RecordInputSchema):

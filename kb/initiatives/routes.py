@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -172,7 +173,13 @@ def create() -> str | Response:
         except Invalid as err:
             copy_errors(form, err)
         else:
-            flash(_("Saved as a draft. Submit it when it is ready for publication."), "success")
+            flash(
+                pgettext(
+                    "initiative",
+                    "Saved as a draft. Submit it when it is ready for publication.",
+                ),
+                "success",
+            )
             return redirect(url_for(".detail", initiative_id=item.id))
     return render_template("initiatives/form.html", form=form, item=None), (
         400 if form.errors else 200

@@ -11,8 +11,6 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
-    post_load,
-    pre_load,
     validate,
     validates,
     validates_schema,
@@ -22,7 +20,7 @@ from kb import codes
 from kb.catalogue.schemas import ISO639, Day, code, code_list
 from kb.codes import N_
 from kb.i18n_marshmallow import Message
-from kb.text_language import blank_as_missing, detected_language, text_language_field
+from kb.text_language import DetectedLanguage, text_language_field
 
 CURRENCY = Message(N_("Use a three-letter ISO 4217 code, e.g. USD or EUR."))
 ORGANISATIONS = ("funders", "implementers", "partners")
@@ -38,7 +36,7 @@ def _organisation_ids(**kwargs: Any) -> fields.List:
     )
 
 
-class InitiativeInputSchema(Schema):
+class InitiativeInputSchema(DetectedLanguage, Schema):
     title = fields.String(required=True, validate=validate.Length(min=5, max=300))
     description = fields.String(load_default="", validate=validate.Length(max=20000))
     text_language = text_language_field(ISO639)
@@ -97,14 +95,6 @@ class InitiativeInputSchema(Schema):
                 raise ValidationError(
                     gettext("“%(link)s” is not a web link (http:// or https://).", link=link[:60])
                 )
-
-    @pre_load
-    def _blank_language(self, data: Any, **kwargs: Any) -> Any:
-        return blank_as_missing(data)
-
-    @post_load
-    def _language(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return detected_language(data)
 
     @validates_schema(skip_on_field_errors=False)
     def check_whole(self, data: dict[str, Any], **_: Any) -> None:
