@@ -64,6 +64,40 @@ def close_expired() -> None:
     click.echo(f"{len(closed)} programme(s) closed.")
 
 
+@kb_cli.command("check-languages")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(["request", "programme", "initiative"]),
+    help="Only these kinds (repeatable; default: all three).",
+)
+@click.option("--fix", is_flag=True, help="Store the detected language (a revision each).")
+def check_languages(kinds: tuple[str, ...], fix: bool) -> None:
+    """List records whose text is written in another language than the one stored (saved
+    before the language was detected: the form's default was English); --fix stores it."""
+    from kb.text_language import correct_language, language_mismatches
+
+    def progress(kind: str, done: int, total: int) -> None:
+        click.echo(f"  {kind}s read: {done} of {total}", err=True)
+
+    with unit_of_work():
+        found = language_mismatches(kinds or ("request", "programme", "initiative"), progress)
+        for record, written in found:
+            click.echo(
+                f"{record.kind} {record.id}: stored {record.text_language}, written in "
+                f"{written}: {record.title[:70]}"
+            )
+            if fix:
+                correct_language(record, written)
+    if not found:
+        click.echo("Every record's language agrees with its text.")
+    elif fix:
+        click.echo(f"{len(found)} record(s) corrected; their matches and index follow.")
+    else:
+        click.echo(f"{len(found)} record(s) to check; run again with --fix to store them.")
+
+
 def init_app(app: Flask) -> None:
     from kb.alerts.cli import COMMANDS as ALERT_COMMANDS
     from kb.jobs.cli import COMMANDS as JOB_COMMANDS

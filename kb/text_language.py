@@ -15,6 +15,7 @@ from marshmallow import fields, post_load, pre_load, validate
 from wtforms.fields.choices import SelectChoice
 
 from kb import codes
+from kb.codes import N_
 from kb.formfields import choices
 from search.text.detect import record_language
 
@@ -66,3 +67,44 @@ class DetectedLanguage:
     @post_load
     def _language(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return detected_language(data)
+
+
+#: The revision comment of a language corrected by ``flask kb check-languages --fix``
+#: (stored in English, shown in the reader's language: ``i18n.system_note``).
+DETECTED_NOTE = N_("The language of the text was detected from the text itself.")
+
+
+def language_mismatches(kinds: tuple[str, ...], progress: Any = None) -> list[tuple[Any, str]]:
+    """Records whose title and description are confidently written in another language than
+    the one stored (``search.text.detect.detect_language``; None when it cannot tell): a
+    record saved before the language was detected kept the form's English. Each with the
+    language found. Reads every record of ``kinds``: a command, never a page."""
+    from kb.extensions import db
+    from kb.models import Programme, Request
+    from kb.models.initiative import Initiative
+    from search.text.detect import detect_language
+
+    models = {"request": Request, "programme": Programme, "initiative": Initiative}
+    found: list[tuple[Any, str]] = []
+    for kind in kinds:
+        records = db.session.scalars(db.select(models[kind]).order_by(models[kind].id)).all()
+        for n, record in enumerate(records, 1):
+            written = detect_language(f"{record.title}\n{record.description or ''}")
+            if written and written != (record.text_language or "")[:2]:
+                found.append((record, written))
+            if progress is not None and (n % 1000 == 0 or n == len(records)):
+                progress(kind, n, len(records))
+    return found
+
+
+def correct_language(record: Any, written: str) -> None:
+    """Store the detected language, with a revision that says how it was found."""
+    from kb.extensions import db
+    from kb.history import record_revision
+    from kb.models.types import utcnow
+
+    before = record.text_language
+    record.text_language = written
+    record.updated_at = utcnow()
+    db.session.flush()
+    record_revision(record, None, "edited", {"text_language": [before, written]}, DETECTED_NOTE)

@@ -125,3 +125,32 @@ def test_initiative_input_detects_its_language_too(app) -> None:
     with app.test_request_context():
         loaded = InitiativeInputSchema().load({**SPANISH, "text_language": "", "funders": [1]})
     assert loaded["text_language"] == "es"
+
+
+def test_check_languages_lists_then_fixes_records_stored_in_the_wrong_language(
+    app, make, client, auth
+) -> None:
+    make.country("SEN")
+    focal = make.user("focal_point", country="SEN")
+    data = {**FRENCH, "country_code": "SEN", "languages": ["fr"], "text_language": "en"}
+    with unit_of_work():
+        wrong = operations.create_request(focal, data)
+        right = operations.create_request(focal, {**data, "text_language": "fr"})
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["kb", "check-languages", "--kind", "request"])
+    assert listed.exit_code == 0, listed.output
+    assert f"request {wrong.id}: stored en, written in fr" in listed.output
+    assert f"request {right.id}:" not in listed.output
+    assert "1 record(s) to check" in listed.output
+    db.session.expire_all()
+    assert db.session.get(Request, wrong.id).text_language == "en"  # listing changes nothing
+
+    fixed = runner.invoke(args=["kb", "check-languages", "--fix"])
+    assert fixed.exit_code == 0 and "1 record(s) corrected" in fixed.output
+    db.session.expire_all()
+    assert db.session.get(Request, wrong.id).text_language == "fr"
+    again = runner.invoke(args=["kb", "check-languages"])
+    assert "Every record's language agrees with its text." in again.output
+    auth.login(focal.email)
+    page = client.get(f"/requests/{wrong.id}?lang=fr").get_data(as_text=True)
+    assert "La langue du texte a été détectée d&#39;après le texte lui-même." in page
