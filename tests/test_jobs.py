@@ -127,6 +127,28 @@ def _redis_or_skip():
     return client
 
 
+def _worker_env(database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of a worker process on a clean Redis queue (skips without Redis)."""
+    client = _redis_or_skip()
+    for key in client.scan_iter("capacity-exchange:*"):
+        client.delete(key)
+    return {
+        **os.environ,
+        "KB_DATABASE_URL": database_url,
+        "KB_SECRET_KEY": "test-secret",
+        "KB_SEARCH_BACKEND": "memory",
+        "KB_QUEUE_URL": REDIS_URL,
+        **settings,
+    }
+
+
+def _stop(*processes: subprocess.Popen[bytes] | None) -> None:
+    for process in processes:
+        if process is not None and process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
 def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as output:
         return subprocess.Popen(
@@ -151,18 +173,9 @@ def test_a_job_survives_its_worker_being_killed(
     app: Flask, database_url: str, tmp_path: Path
 ) -> None:
     """Worker 1 takes the job and is killed with SIGKILL mid-job; worker 2 completes it."""
-    client = _redis_or_skip()
-    for key in client.scan_iter("capacity-exchange:*"):
-        client.delete(key)
-    env = {
-        **os.environ,
-        "KB_DATABASE_URL": database_url,
-        "KB_SECRET_KEY": "test-secret",
-        "KB_SEARCH_BACKEND": "memory",
-        "KB_QUEUE_URL": REDIS_URL,
-        "KB_QUEUE_HEARTBEAT_MS": "2000",
-        "KB_QUEUE_MAINTENANCE_CHANCE": "1000000",
-    }
+    env = _worker_env(
+        database_url, KB_QUEUE_HEARTBEAT_MS="2000", KB_QUEUE_MAINTENANCE_CHANCE="1000000"
+    )
     app.config.update(QUEUE_URL=REDIS_URL, QUEUE_HEARTBEAT_MS=2000)
     app.extensions.pop("kb_jobs", None)
     assert get_queue().kind == "redis"
@@ -181,10 +194,7 @@ def test_a_job_survives_its_worker_being_killed(
         time.sleep(0.5)
         assert marker.read_text() == "done\n"  # completed, once
     finally:
-        for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                process.wait(timeout=15)
+        _stop(first, second)
         app.extensions.pop("kb_jobs", None)
 
 
@@ -194,17 +204,7 @@ def test_a_stopped_worker_exits_promptly_and_its_running_job_runs_again(
     """SIGTERM mid-job: the worker gives the job KB_WORKER_STOP_SECONDS, then puts it back on
     the queue and exits (Dramatiq alone waited for the job, up to 10 minutes); another worker
     runs it from the start."""
-    client = _redis_or_skip()
-    for key in client.scan_iter("capacity-exchange:*"):
-        client.delete(key)
-    env = {
-        **os.environ,
-        "KB_DATABASE_URL": database_url,
-        "KB_SECRET_KEY": "test-secret",
-        "KB_SEARCH_BACKEND": "memory",
-        "KB_QUEUE_URL": REDIS_URL,
-        "KB_WORKER_STOP_SECONDS": "1",
-    }
+    env = _worker_env(database_url, KB_WORKER_STOP_SECONDS="1")
     app.config.update(QUEUE_URL=REDIS_URL)
     app.extensions.pop("kb_jobs", None)
     marker = tmp_path / "slow"
@@ -225,10 +225,7 @@ def test_a_stopped_worker_exits_promptly_and_its_running_job_runs_again(
         time.sleep(0.5)
         assert marker.read_text() == "done\n"
     finally:
-        for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                process.wait(timeout=30)
+        _stop(first, second)
         app.extensions.pop("kb_jobs", None)
 
 
