@@ -223,3 +223,13 @@ def test_pagination_links_keep_every_filter_and_ignore_a_clashing_argument(app, 
     assert nxt.startswith("/requests?") and "page=2" in nxt
     assert "theme=awareness" in nxt and "theme=gender" in nxt and "plural" not in nxt
     assert client.get(nxt).status_code == 200
+
+
+def test_a_form_post_without_its_optional_text_boxes_is_taken(client, auth, make):
+    """A script posting the form without the optional text boxes gets what a browser that
+    leaves them empty gets (it got "Field may not be null")."""
+    make.country("KEN")
+    auth.login(make.user("focal_point", country="KEN").email)
+    minimal = {k: v for k, v in REQUEST_FORM.items() if k not in ("target_audience", "timeframe")}
+    response = client.post("/requests/new", data=minimal)
+    assert response.status_code == 302, response.get_data(as_text=True)

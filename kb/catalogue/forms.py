@@ -55,7 +55,9 @@ class RecordForm(FlaskForm):
 
     def to_data(self) -> dict[str, Any]:
         data = {
-            name: field.data
+            # a text box left out of the posted form (a script's POST) is empty, as a
+            # browser sends it, not "null"
+            name: "" if field.data is None and isinstance(field, StringField) else field.data
             for name, field in self._fields.items()
             if name not in ("csrf_token", "submit")
         }
